@@ -1,0 +1,282 @@
+"""Bank operations: the verbs behind ``tvec bank create|list|show|add|import|export|delete``.
+
+Every function takes an open :class:`~tvec.store.Store`. Values are validated and
+canonicalised by their signal type before they are stored; an entry already in the bank
+(same signal type and value) is not added twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tvec.banks.formats import EntryRow, RowProblem, read_rows, write_csv, write_hma
+from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
+from tvec.hashing import hash_content
+from tvec.signals import get_signal_type
+from tvec.store.db import Store
+from tvec.store.models import Bank, BankEntry
+
+
+@dataclass
+class BankSummary:
+    """A bank's name, description and entry count per signal type."""
+
+    name: str
+    description: str | None
+    counts: dict[str, int]
+    created_at: str
+
+    @property
+    def total(self) -> int:
+        """Number of entries in the bank."""
+        return sum(self.counts.values())
+
+
+@dataclass
+class LoadReport:
+    """What an import or add did: entries added, already present, and problems by line."""
+
+    added: int = 0
+    already_present: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _bank(session: Session, name: str) -> Bank:
+    bank = session.scalars(select(Bank).where(Bank.name == name)).one_or_none()
+    if bank is None:
+        raise NotFoundError(f"no bank named {name!r} (see 'tvec bank list')")
+    return bank
+
+
+def create_bank(store: Store, name: str, description: str | None = None) -> None:
+    """Create an empty bank.
+
+    Raises:
+        UsageError: the name is empty or a bank with that name exists.
+    """
+    if not name.strip():
+        raise UsageError("a bank needs a non-empty name")
+    with store.session() as session:
+        if session.scalars(select(Bank.id).where(Bank.name == name)).first() is not None:
+            raise UsageError(f"a bank named {name!r} already exists")
+        session.add(Bank(name=name, description=description))
+
+
+def delete_bank(store: Store, name: str) -> int:
+    """Delete a bank with its entries (and their matches); return how many entries went.
+
+    Raises:
+        NotFoundError: no such bank.
+    """
+    with store.session() as session:
+        bank = _bank(session, name)
+        count = session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0
+        session.delete(bank)
+        return int(count)
+
+
+def list_banks(store: Store) -> list[BankSummary]:
+    """Every bank with its entry counts per signal type, by name."""
+    with store.session() as session:
+        counts: dict[int, Counter[str]] = {}
+        for bank_id, signal_type, n in session.execute(
+            select(BankEntry.bank_id, BankEntry.signal_type, func.count()).group_by(
+                BankEntry.bank_id, BankEntry.signal_type
+            )
+        ):
+            counts.setdefault(bank_id, Counter())[signal_type] = n
+        return [
+            BankSummary(b.name, b.description, dict(counts.get(b.id, {})), b.created_at.isoformat())
+            for b in session.scalars(select(Bank).order_by(Bank.name))
+        ]
+
+
+def show_bank(store: Store, name: str, limit: int = 50) -> tuple[BankSummary, list[dict[str, Any]]]:
+    """A bank's summary and its first ``limit`` entries (as dicts with labels).
+
+    Raises:
+        NotFoundError: no such bank.
+    """
+    summary = next((b for b in list_banks(store) if b.name == name), None)
+    if summary is None:
+        raise NotFoundError(f"no bank named {name!r} (see 'tvec bank list')")
+    with store.session() as session:
+        bank = _bank(session, name)
+        entries = [
+            {
+                "id": e.id,
+                "signal_type": e.signal_type,
+                "value": e.value,
+                "labels": e.labels(),
+                "created_at": e.created_at.isoformat(),
+            }
+            for e in session.scalars(
+                select(BankEntry)
+                .where(BankEntry.bank_id == bank.id)
+                .order_by(BankEntry.id)
+                .limit(limit)
+            )
+        ]
+    return summary, entries
+
+
+def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadReport) -> None:
+    existing = {
+        (t, v)
+        for t, v in session.execute(
+            select(BankEntry.signal_type, BankEntry.value).where(BankEntry.bank_id == bank.id)
+        )
+    }
+    for row in rows:
+        try:
+            signal_type = get_signal_type(row.signal_type)
+            value = signal_type.validate(row.value)
+        except (UsageError, InputError) as exc:
+            report.problems.append(RowProblem(row.line, str(exc)))
+            continue
+        key = (signal_type.name, value)
+        if key in existing:
+            report.already_present += 1
+            continue
+        existing.add(key)
+        session.add(
+            BankEntry(
+                bank_id=bank.id,
+                signal_type=signal_type.name,
+                value=value,
+                entity=row.entity,
+                ideology=row.ideology,
+                source=row.source,
+                note=row.note,
+                extra=row.extra,
+            )
+        )
+        report.added += 1
+
+
+def import_bank(
+    store: Store, name: str, path: Path, fmt: str = "auto", *, create: bool = False
+) -> LoadReport:
+    """Load a bank file (``csv``, ``tcap``, ``hma`` or ``auto``) into bank ``name``.
+
+    Invalid rows are reported with their line numbers in the returned report; valid rows
+    still load.
+
+    Raises:
+        NotFoundError: no such bank (unless ``create``) or no such file.
+        EncodingError: the file is not UTF-8.
+        UsageError: unknown format, or a TCAP file lacking its columns.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"cannot read bank file {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EncodingError(str(path), f"bank file is not UTF-8 (byte {exc.start})") from exc
+    report = LoadReport()
+    good: list[EntryRow] = []
+    for row in read_rows(text, fmt):
+        if isinstance(row, RowProblem):
+            report.problems.append(row)
+        else:
+            good.append(row)
+    with store.session() as session:
+        bank = session.scalars(select(Bank).where(Bank.name == name)).one_or_none()
+        if bank is None:
+            if not create:
+                raise NotFoundError(f"no bank named {name!r} (create it, or pass --create)")
+            bank = Bank(name=name)
+            session.add(bank)
+            session.flush()
+        _add_rows(session, bank, good, report)
+    report.problems.sort(key=lambda p: p.line)
+    return report
+
+
+def add_files(
+    store: Store,
+    name: str,
+    paths: list[Path],
+    *,
+    entity: str | None = None,
+    ideology: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+) -> LoadReport:
+    """Hash local files and add every signal they give (md5, sha256, pdq...) to a bank.
+
+    PDQ hashes below ``TVEC_PDQ_MIN_QUALITY`` are not added (they would never match well).
+    A file that cannot be read or decoded is reported (line = its position, from 1) and the
+    others still load.
+
+    Raises:
+        NotFoundError: no such bank.
+    """
+    settings = store.settings
+    report = LoadReport()
+    rows: list[EntryRow] = []
+    for position, path in enumerate(paths, start=1):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.problems.append(RowProblem(position, f"{path}: cannot read: {exc.strerror}"))
+            continue
+        hashed = hash_content(data, str(path), max_pixels=settings.max_image_pixels)
+        if hashed.error is not None:
+            report.problems.append(RowProblem(position, str(hashed.error)))
+        for signal in hashed.signals:
+            if signal.quality is not None and signal.quality < settings.pdq_min_quality:
+                report.problems.append(
+                    RowProblem(
+                        position,
+                        f"{path}: {signal.signal_type} quality "
+                        f"{signal.quality} is below {settings.pdq_min_quality}; not added",
+                    )
+                )
+                continue
+            rows.append(
+                EntryRow(
+                    position,
+                    signal.signal_type,
+                    signal.value,
+                    entity,
+                    ideology,
+                    source,
+                    note or path.name,
+                    {"file": path.name},
+                )
+            )
+    with store.session() as session:
+        _add_rows(session, _bank(session, name), rows, report)
+    return report
+
+
+def export_bank(store: Store, name: str, fmt: str) -> str:
+    """Bank ``name`` rendered as ``csv`` or ``hma`` text.
+
+    Raises:
+        NotFoundError: no such bank.
+        UsageError: unknown format (export writes csv and hma).
+    """
+    if fmt not in ("csv", "hma"):
+        raise UsageError(f"cannot export format {fmt!r} (export writes csv and hma)")
+    with store.session() as session:
+        bank = _bank(session, name)
+        entries = list(
+            session.scalars(
+                select(BankEntry).where(BankEntry.bank_id == bank.id).order_by(BankEntry.id)
+            )
+        )
+        if fmt == "csv":
+            return write_csv(
+                [(e.signal_type, e.value, e.entity, e.ideology, e.note) for e in entries]
+            )
+        return write_hma([(e.signal_type, e.value) for e in entries])

@@ -1,0 +1,1 @@
+"""tvec's command line: thin Typer commands over the core package."""

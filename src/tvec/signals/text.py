@@ -1,0 +1,47 @@
+"""``text``: SHA-256 of message text after normalisation, for exact re-posts of a message.
+
+Normalisation (so that trivial edits do not change the hash): Unicode NFKC, case folding,
+removal of zero-width and bidirectional control characters (U+200B-U+200F, U+202A-U+202E,
+U+2060-U+2069, U+FEFF, U+00AD), and every run of whitespace collapsed to one space, with
+leading and trailing whitespace removed. Texts that normalise to fewer than
+:data:`MIN_CHARS` characters are not hashed (too short to identify a message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from typing import ClassVar
+
+from tvec.media import TEXT
+from tvec.signals.base import SignalType, SignalValue, TextHasher, require_hex
+
+MIN_CHARS = 8
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """The normalised form of ``text`` described in the module docstring."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _INVISIBLE.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+class TextSignal(SignalType, TextHasher):
+    """SHA-256 (64 hex digits) of the normalised text; exact match only."""
+
+    name: ClassVar[str] = "text"
+    content_types: ClassVar[frozenset[str]] = frozenset({TEXT})
+
+    def validate(self, value: str) -> str:
+        """Lower-case 64 hex digits. Raises InvalidSignalError otherwise."""
+        return require_hex(value, 64, self.name)
+
+    def hash_text(self, text: str) -> SignalValue | None:
+        """Hash of the normalised text, or ``None`` if shorter than MIN_CHARS."""
+        normalised = normalize_text(text)
+        if len(normalised) < MIN_CHARS:
+            return None
+        return SignalValue(self.name, hashlib.sha256(normalised.encode("utf-8")).hexdigest())

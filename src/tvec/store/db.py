@@ -1,0 +1,147 @@
+"""Engine, sessions and migrations for tvec's database.
+
+SQLite (default) is opened with WAL journaling, ``foreign_keys=ON`` and a busy timeout, so a
+scan killed half-way leaves a consistent database (each item is committed in its own
+transaction). PostgreSQL works through ``postgresql+psycopg://`` URLs with the same schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tvec.errors import ConfigError, StoreError
+from tvec.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    Raises:
+        ConfigError: the URL cannot be parsed or names an unknown driver.
+    """
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"TVEC_DATABASE_URL {url!r}: {exc}") from exc
+    return engine
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic ``Config`` for tvec's migrations pointed at ``url``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database behind ``engine`` to ``revision`` (default: the newest).
+
+    Raises:
+        StoreError: the database cannot be reached or a migration fails.
+    """
+    from alembic import command
+
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    except (OperationalError, SQLAlchemyError) as exc:
+        raise StoreError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass
+class Store:
+    """The database (engine + session factory) and where evidence is kept.
+
+    Use :func:`open_store` to build one; it migrates the database to head.
+    """
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error.
+
+        Raises:
+            StoreError: the database failed (wrapping SQLAlchemy's error).
+        """
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            raise StoreError(f"database error: {exc}") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def table_names(self) -> list[str]:
+        """Names of the tables that exist in the database."""
+        return sorted(inspect(self.engine).get_table_names())
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
+    """Open (and by default migrate to head) the database named by ``settings``.
+
+    Raises:
+        ConfigError: the database URL is invalid.
+        StoreError: the database cannot be reached or migrated.
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise StoreError(f"cannot connect to {engine.url!r}: {exc.orig}") from exc
+    if upgrade:
+        migrate(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return Store(settings=settings, engine=engine, sessions=sessions)
