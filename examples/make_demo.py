@@ -51,11 +51,15 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
 
-def draw_logo(draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int, colour: tuple[int, int, int]) -> None:
+def draw_logo(
+    draw: ImageDraw.ImageDraw, cx: int, cy: int, r: int, colour: tuple[int, int, int]
+) -> None:
     """A made-up lantern logo: ring, body and flame."""
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=colour, width=max(4, r // 10))
     draw.rectangle((cx - r // 3, cy - r // 2, cx + r // 3, cy + r // 2), outline=colour, width=6)
-    draw.polygon([(cx, cy - r // 3), (cx - r // 6, cy + r // 5), (cx + r // 6, cy + r // 5)], fill=colour)
+    draw.polygon(
+        [(cx, cy - r // 3), (cx - r // 6, cy + r // 5), (cx + r // 6, cy + r // 5)], fill=colour
+    )
     draw.line((cx - r // 2, cy - r // 2, cx + r // 2, cy - r // 2), fill=colour, width=6)
 
 
@@ -94,7 +98,13 @@ def edits(img: Image.Image) -> dict[str, Image.Image | bytes]:
     captioned = img.copy()
     draw = ImageDraw.Draw(captioned)
     draw.rectangle((0, h - 60, w, h), fill=(0, 0, 0))
-    draw.text((w // 2, h - 30), "new release - share widely", font=font(30), fill=(255, 255, 0), anchor="mm")
+    draw.text(
+        (w // 2, h - 30),
+        "new release - share widely",
+        font=font(30),
+        fill=(255, 255, 0),
+        anchor="mm",
+    )
     return {
         "resized": img.resize((w // 2, h // 2), Image.Resampling.LANCZOS),
         "recompressed": jpeg(img, quality=25),
@@ -116,7 +126,9 @@ def unrelated(index: int) -> Image.Image:
     for band in range(5):
         y0 = 400 + band * 60 + rng.randint(-20, 20)
         draw.polygon(
-            [(0, 768), (0, y0)] + [(x, y0 + rng.randint(-40, 40)) for x in range(0, 1025, 128)] + [(1024, 768)],
+            [(0, 768), (0, y0)]
+            + [(x, y0 + rng.randint(-40, 40)) for x in range(0, 1025, 128)]
+            + [(1024, 768)],
             fill=(30 + band * 20, 90 + band * 25, 40 + band * 10),
         )
     draw.ellipse((700 + index * 30, 80, 820 + index * 30, 200), fill=(255, 230, 120))
@@ -142,27 +154,59 @@ def main(out: Path) -> None:
         img.save(path, "PNG")
         for signal in hash_content(path.read_bytes(), str(path), max_pixels=10**8).signals:
             if signal.signal_type in ("pdq", "md5"):
-                rows.append([signal.signal_type, signal.value, GROUP + " (fictional)", "demo",
-                             f"poster-{i + 1}: {SLOGANS[i]}"])
+                rows.append(
+                    [
+                        signal.signal_type,
+                        signal.value,
+                        GROUP + " (fictional)",
+                        "demo",
+                        f"poster-{i + 1}: {SLOGANS[i]}",
+                    ]
+                )
     with (out / "bank.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["signal_type", "value", "entity", "ideology", "note"])
         writer.writerows(rows)
     # A known out-link of the group, as TCAP would list it.
     with (out / "bank.csv").open("a", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerow(["url", "https://files.fm/u/clf-issue7", GROUP + " (fictional)", "demo",
-                                     "file store of issue 7"])
+        csv.writer(handle).writerow(
+            [
+                "url",
+                "https://files.fm/u/clf-issue7",
+                GROUP + " (fictional)",
+                "demo",
+                "file store of issue 7",
+            ]
+        )
 
     channel = out / "channel"
     start = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-    messages: list[dict[str, object]] = [{
-        "id": 1, "type": "service", "date": start.strftime("%Y-%m-%dT%H:%M:%S"),
-        "date_unixtime": str(int(start.timestamp())), "actor": GROUP, "actor_id": "channel777000",
-        "action": "create_channel", "title": GROUP, "text": "", "text_entities": []}]
+    messages: list[dict[str, object]] = [
+        {
+            "id": 1,
+            "type": "service",
+            "date": start.strftime("%Y-%m-%dT%H:%M:%S"),
+            "date_unixtime": str(int(start.timestamp())),
+            "actor": GROUP,
+            "actor_id": "channel777000",
+            "action": "create_channel",
+            "title": GROUP,
+            "text": "",
+            "text_entities": [],
+        }
+    ]
     links = [
-        ("Issue 7 is out. Mirrors:", [("link", "https://files.fm/u/clf-issue7"),
-                                      ("text_link", "archive", "https://archive.org/details/clf-issue7")]),
-        ("Poster pack", [("link", "https://www.mediafire.com/file/abc123/posters.zip?utm_source=tg")]),
+        (
+            "Issue 7 is out. Mirrors:",
+            [
+                ("link", "https://files.fm/u/clf-issue7"),
+                ("text_link", "archive", "https://archive.org/details/clf-issue7"),
+            ],
+        ),
+        (
+            "Poster pack",
+            [("link", "https://www.mediafire.com/file/abc123/posters.zip?utm_source=tg")],
+        ),
         ("Read the statement", [("text_link", "here", "https://justpaste.it/clf-statement")]),
         ("Backup channel", [("link", "https://t.me/clf_backup")]),
         ("Video mirror hxxps://gofile[.]io/d/ClfVid7 and on rumble dot com", []),
@@ -180,45 +224,76 @@ def main(out: Path) -> None:
                 if entity[0] == "link":
                     text_entities.append({"type": "link", "text": entity[1]})
                 else:
-                    text_entities.append({"type": "text_link", "text": entity[1], "href": entity[2]})
-            messages.append({
-                "id": n, "type": "message", "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
-                "date_unixtime": str(int(moment.timestamp())), "from": GROUP,
-                "from_id": "channel777000", "photo": f"photos/{name}", "width": 800, "height": 1000,
-                "text": [e if e["type"] != "plain" else e["text"] for e in text_entities],
-                "text_entities": text_entities,
-            })
+                    text_entities.append(
+                        {"type": "text_link", "text": entity[1], "href": entity[2]}
+                    )
+            messages.append(
+                {
+                    "id": n,
+                    "type": "message",
+                    "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "date_unixtime": str(int(moment.timestamp())),
+                    "from": GROUP,
+                    "from_id": "channel777000",
+                    "photo": f"photos/{name}",
+                    "width": 800,
+                    "height": 1000,
+                    "text": [e if e["type"] != "plain" else e["text"] for e in text_entities],
+                    "text_entities": text_entities,
+                }
+            )
             n += 1
     for i in range(2):
         moment = start + timedelta(hours=n)
         name = save(channel / "photos" / f"photo_{n}@{moment:%d-%m-%Y_%H-%M-%S}.jpg", unrelated(i))
-        messages.append({
-            "id": n, "type": "message", "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
-            "date_unixtime": str(int(moment.timestamp())), "from": GROUP, "from_id": "channel777000",
-            "photo": f"photos/{name}", "width": 1024, "height": 768,
-            "text": "A quiet morning in the hills", "text_entities": [
-                {"type": "plain", "text": "A quiet morning in the hills"}],
-        })
+        messages.append(
+            {
+                "id": n,
+                "type": "message",
+                "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
+                "date_unixtime": str(int(moment.timestamp())),
+                "from": GROUP,
+                "from_id": "channel777000",
+                "photo": f"photos/{name}",
+                "width": 1024,
+                "height": 768,
+                "text": "A quiet morning in the hills",
+                "text_entities": [{"type": "plain", "text": "A quiet morning in the hills"}],
+            }
+        )
         n += 1
     export = {"name": GROUP, "type": "public_channel", "id": 777000, "messages": messages}
     channel.mkdir(parents=True, exist_ok=True)
-    (channel / "result.json").write_text(json.dumps(export, indent=1, ensure_ascii=False), encoding="utf-8")
+    (channel / "result.json").write_text(
+        json.dumps(export, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
 
     posts = out / "posts"
     lines = []
     for i in range(3):
-        media = save(posts / "media" / f"post-{i}.jpg",
-                     edits(originals[i])["cropped"] if i < 2 else unrelated(3))
-        lines.append({"id": f"p{i}", "text": f"reposted from the lantern channel, part {i}",
-                      "url": f"https://forum.example.org/t/{100 + i}",
-                      "posted_at": (start + timedelta(days=1, hours=i)).isoformat(),
-                      "media": [f"media/{media}"]})
-    (posts / "posts.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+        media = save(
+            posts / "media" / f"post-{i}.jpg",
+            edits(originals[i])["cropped"] if i < 2 else unrelated(3),
+        )
+        lines.append(
+            {
+                "id": f"p{i}",
+                "text": f"reposted from the lantern channel, part {i}",
+                "url": f"https://forum.example.org/t/{100 + i}",
+                "posted_at": (start + timedelta(days=1, hours=i)).isoformat(),
+                "media": [f"media/{media}"],
+            }
+        )
+    (posts / "posts.jsonl").write_text(
+        "".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8"
+    )
 
     for i in range(3):
         save(out / "unrelated" / f"landscape-{i}.jpg", unrelated(i))
-    print(f"demo data written to {out}: {len(originals)} originals, {len(messages)} channel "
-          f"messages, {len(lines)} posts, bank.csv with {len(rows) + 1} entries")
+    print(
+        f"demo data written to {out}: {len(originals)} originals, {len(messages)} channel "
+        f"messages, {len(lines)} posts, bank.csv with {len(rows) + 1} entries"
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def postgres_server_url() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+    except Exception as exc:
         admin.dispose()
         message = f"PostgreSQL not reachable at {POSTGRES_URL}: {exc}"
         if os.environ.get("TVEC_REQUIRE_POSTGRES") == "1":

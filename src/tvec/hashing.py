@@ -6,6 +6,7 @@ applies to it; ``hash_text`` does the same for message text. Both are pure (no s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tvec.errors import InputError
@@ -60,7 +61,9 @@ def hash_content(data: bytes, name: str, *, max_pixels: int) -> HashResult:
     return result
 
 
-def _bytes_signals(data: bytes, content_type: str, types: dict[str, object]) -> list[SignalValue]:
+def _bytes_signals(
+    data: bytes, content_type: str, types: Mapping[str, object]
+) -> list[SignalValue]:
     out: list[SignalValue] = []
     for signal_type in types.values():
         if isinstance(signal_type, BytesHasher):

@@ -37,12 +37,22 @@ def good_image(folder: Path) -> Path:
 
 def png_bomb(width: int, height: int) -> bytes:
     """A tiny PNG whose header declares width x height pixels (data is one short row)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def truncated_jpeg() -> bytes:
@@ -56,22 +66,43 @@ def write(name: str, data: bytes) -> Callable[[Path], Path]:
         path = folder / name
         path.write_bytes(data)
         return path
+
     return make
 
 
 CASES: list[tuple[str, Callable[[Path], Path], str, str]] = [
     ("zero-byte image", write("empty.jpg", b""), "corrupt_media", "empty file (0 bytes)"),
     ("truncated image", write("half.jpg", truncated_jpeg()), "corrupt_media", "cannot be decoded"),
-    ("corrupt image", write("noise.png", b"\x89PNG\r\n\x1a\n" + os.urandom(200)), "corrupt_media",
-     "not a readable image"),
-    ("decompression bomb", write("bomb.png", png_bomb(30000, 30000)), "decompression_bomb",
-     "900000000 pixels, over the limit of 89478485"),
-    ("HTML named .jpg", write("page.jpg", b"<!doctype html><html><body>hi</body></html>"),
-     "type_mismatch", "named as an image (.jpg) but the bytes are text"),
-    ("PNG named .mp4", write("clip.mp4", png_bomb(4, 4)), "type_mismatch",
-     "named as a video (.mp4) but the bytes are image/png"),
-    ("non-UTF-8 text", write("notes.txt", "café".encode("latin-1") + b" \xff\xfe"), "encoding",
-     "text is not UTF-8"),
+    (
+        "corrupt image",
+        write("noise.png", b"\x89PNG\r\n\x1a\n" + os.urandom(200)),
+        "corrupt_media",
+        "not a readable image",
+    ),
+    (
+        "decompression bomb",
+        write("bomb.png", png_bomb(30000, 30000)),
+        "decompression_bomb",
+        "900000000 pixels, over the limit of 89478485",
+    ),
+    (
+        "HTML named .jpg",
+        write("page.jpg", b"<!doctype html><html><body>hi</body></html>"),
+        "type_mismatch",
+        "named as an image (.jpg) but the bytes are text",
+    ),
+    (
+        "PNG named .mp4",
+        write("clip.mp4", png_bomb(4, 4)),
+        "type_mismatch",
+        "named as a video (.mp4) but the bytes are image/png",
+    ),
+    (
+        "non-UTF-8 text",
+        write("notes.txt", "café".encode("latin-1") + b" \xff\xfe"),
+        "encoding",
+        "text is not UTF-8",
+    ),
 ]
 
 
@@ -119,8 +150,12 @@ def test_bad_json_lines_and_media(store: Store, tmp_path: Path) -> None:
         json.dumps({"id": "d", "text": 5}),
     ]
     path = folder / "posts.jsonl"
-    path.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": "e", "text": "\xff"}\n'
-                     + json.dumps({"id": "f", "text": "last one fine"}).encode() + b"\n")
+    path.write_bytes(
+        ("\n".join(lines) + "\n").encode()
+        + b'{"id": "e", "text": "\xff"}\n'
+        + json.dumps({"id": "f", "text": "last one fine"}).encode()
+        + b"\n"
+    )
     result = run_scan(store, [path])
     got = sorted((e["item"].split("#", 1)[1], e["kind"]) for e in result.errors)
     assert got == [
@@ -154,13 +189,19 @@ def test_symlink_loop_and_dangling_link(store: Store, tmp_path: Path) -> None:
     (folder / "dangling.jpg").symlink_to(folder / "nothing.jpg")
     result = run_scan(store, [folder])
     got = sorted((Path(e["item"]).name, e["kind"]) for e in result.errors)
-    assert got == [("back", "unsafe_path"), ("dangling.jpg", "missing_media"),
-                   ("self", "unsafe_path")]
+    assert got == [
+        ("back", "unsafe_path"),
+        ("dangling.jpg", "missing_media"),
+        ("self", "unsafe_path"),
+    ]
     assert any("symbolic link loop" in e["error"] for e in result.errors)
     with store.session() as session:
-        assert session.scalars(
-            select(Item).where(Item.locator == good.resolve().as_uri())
-        ).one().content_type == "photo"
+        assert (
+            session.scalars(select(Item).where(Item.locator == good.resolve().as_uri()))
+            .one()
+            .content_type
+            == "photo"
+        )
 
 
 def test_exit_codes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -27,8 +27,10 @@ def make_images(folder: Path, count: int) -> list[Path]:
         img = Image.new("RGB", (128, 128))
         for x in range(0, 128, 16):
             for y in range(0, 128, 16):
-                img.paste(((x * (n + 3)) % 256, (y * (n + 7)) % 256, (x * y + n) % 256),
-                          (x, y, x + 16, y + 16))
+                img.paste(
+                    ((x * (n + 3)) % 256, (y * (n + 7)) % 256, (x * y + n) % 256),
+                    (x, y, x + 16, y + 16),
+                )
         path = folder / f"img-{n:04d}.png"
         img.save(path)
         paths.append(path)
@@ -54,8 +56,16 @@ def test_json_result_shape_and_idempotency(store: Store, tmp_path: Path) -> None
     matched = {(Path(m["item"]).name, m["signal_type"]) for m in first["matches"]}
     assert matched == {(p.name, t) for p in images[:2] for t in ("md5", "sha256", "pdq")}
     match = first["matches"][0]
-    assert set(match) == {"item", "signal_type", "value", "bank", "entry_id", "entry_value",
-                          "distance", "labels"}
+    assert set(match) == {
+        "item",
+        "signal_type",
+        "value",
+        "bank",
+        "entry_id",
+        "entry_value",
+        "distance",
+        "labels",
+    }
     assert match["bank"] == "known" and match["labels"]["entity"] == "Example Group"
     assert first["counts"]["new"] == 4 and first["counts"]["new_matches"] == 6
     before = counts(store)
@@ -99,8 +109,12 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
     store = open_store(load_settings(home=home, progress=False))
     create_bank(store, "known")
     add_files(store, "known", sorted(folder.iterdir())[::10])
-    proc = subprocess.Popen([sys.executable, "-m", "tvec", "scan", str(folder)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tvec", "scan", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     items = 0
     while time.monotonic() < deadline:
@@ -116,10 +130,16 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
     with store.session() as session:
         # Every stored item is whole: it has its three signals.
         per_item = session.execute(
-            select(Signal.item_id, func.count()).group_by(Signal.item_id)).all()
+            select(Signal.item_id, func.count()).group_by(Signal.item_id)
+        ).all()
         assert len(per_item) == partial and all(n == 3 for _, n in per_item)
-    resumed = subprocess.run([sys.executable, "-m", "tvec", "scan", str(folder), "--json", "-"],
-                             env=env, capture_output=True, text=True, check=False)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "tvec", "scan", str(folder), "--json", "-"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert resumed.returncode == 0, resumed.stderr
     doc = json.loads(resumed.stdout)
     assert doc["counts"]["unchanged"] == partial and doc["counts"]["new"] == 160 - partial

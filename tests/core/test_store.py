@@ -15,8 +15,18 @@ from tvec.store import Store, open_store
 from tvec.store.db import current_revision, make_engine, migrate
 from tvec.store.models import Bank, BankEntry, Item, Signal
 
-TABLES = ["alembic_version", "bank", "bank_entry", "item", "item_error", "match", "scan",
-          "scan_item", "signal", "source"]
+TABLES = [
+    "alembic_version",
+    "bank",
+    "bank_entry",
+    "item",
+    "item_error",
+    "match",
+    "scan",
+    "scan_item",
+    "signal",
+    "source",
+]
 
 
 def test_migrates_to_head_on_both_backends(any_store: Store) -> None:
@@ -29,16 +39,21 @@ def test_database_at_first_migration_upgrades_to_head_with_its_data(db_url: str)
     migrate(engine, "0001")
     assert current_revision(engine) == "0001"
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO bank (id, name, created_at) VALUES (1, 'old', CURRENT_TIMESTAMP)"))
-        conn.execute(text(
-            "INSERT INTO bank_entry (bank_id, signal_type, value, extra, created_at) "
-            "VALUES (1, 'md5', 'd41d8cd98f00b204e9800998ecf8427e', '{}', CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text("INSERT INTO bank (id, name, created_at) VALUES (1, 'old', CURRENT_TIMESTAMP)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO bank_entry (bank_id, signal_type, value, extra, created_at) "
+                "VALUES (1, 'md5', 'd41d8cd98f00b204e9800998ecf8427e', '{}', CURRENT_TIMESTAMP)"
+            )
+        )
     migrate(engine)
     assert current_revision(engine) == "0002"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM bank_entry")).scalar_one() == (
-            "d41d8cd98f00b204e9800998ecf8427e")
+            "d41d8cd98f00b204e9800998ecf8427e"
+        )
         assert conn.execute(text("SELECT count(*) FROM item_error")).scalar_one() == 0
     engine.dispose()
 
@@ -77,8 +92,11 @@ def test_bad_database_url_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         open_store(load_settings(home=tmp_path, database_url="nosuchdriver://x/y"))
     with pytest.raises(StoreError, match="cannot connect"):
-        open_store(load_settings(
-            home=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"))
+        open_store(
+            load_settings(
+                home=tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"
+            )
+        )
 
 
 def test_evidence_store_is_content_addressed_and_atomic(tmp_path: Path) -> None:

@@ -23,24 +23,16 @@ def test_old_format_channel_export(vectors: Path, store: Store) -> None:
     ids = _message_ids(folder / "result.json")
     with store.session() as session:
         messages = {
-            i.locator: i
-            for i in session.scalars(select(Item).where(Item.parent_id.is_(None)))
+            i.locator: i for i in session.scalars(select(Item).where(Item.parent_id.is_(None)))
         }
         assert set(messages) == {f"tg:1292077344/{n}" for n in ids}
         assert messages["tg:1292077344/2"].text == "test text post"
         assert messages["tg:1292077344/1"].meta["action"] == "create_channel"
-        urls = {
-            s.value
-            for s in session.scalars(select(Signal).where(Signal.signal_type == "url"))
-        }
+        urls = {s.value for s in session.scalars(select(Signal).where(Signal.signal_type == "url"))}
         assert {"http://example.com/", "https://example.com/"} <= urls
-        photo = session.scalars(
-            select(Item).where(Item.locator == "tg:1292077344/3/photo")
-        ).one()
+        photo = session.scalars(select(Item).where(Item.locator == "tg:1292077344/3/photo")).one()
         assert photo.content_type == "photo" and photo.sha256 is not None
-        errors = {
-            (e.locator, e.kind) for e in session.scalars(select(ItemError))
-        }
+        errors = {(e.locator, e.kind) for e in session.scalars(select(ItemError))}
     missing = {
         "tg:1292077344/7/file",
         "tg:1292077344/8/file",
@@ -93,18 +85,38 @@ def test_full_account_layout_and_escaping_paths(tmp_path: Path) -> None:
                     "type": "public_channel",
                     "id": 42,
                     "messages": [
-                        {"id": 1, "type": "message", "date": "2024-01-02T03:04:05",
-                         "date_unixtime": "1704164645", "text": "hello",
-                         "photo": "../secret.jpg"},
-                        {"id": 2, "type": "message", "date": "2024-01-02T03:04:06",
-                         "text": "", "photo": "photos/a.jpg"},
+                        {
+                            "id": 1,
+                            "type": "message",
+                            "date": "2024-01-02T03:04:05",
+                            "date_unixtime": "1704164645",
+                            "text": "hello",
+                            "photo": "../secret.jpg",
+                        },
+                        {
+                            "id": 2,
+                            "type": "message",
+                            "date": "2024-01-02T03:04:06",
+                            "text": "",
+                            "photo": "photos/a.jpg",
+                        },
                     ],
                 }
             ],
         },
-        "left_chats": {"about": "", "list": [
-            {"name": "Old", "type": "private_group", "id": 43, "messages": [
-                {"id": 9, "type": "message", "date": "2023-01-01T00:00:00", "text": "bye"}]}]},
+        "left_chats": {
+            "about": "",
+            "list": [
+                {
+                    "name": "Old",
+                    "type": "private_group",
+                    "id": 43,
+                    "messages": [
+                        {"id": 9, "type": "message", "date": "2023-01-01T00:00:00", "text": "bye"}
+                    ],
+                }
+            ],
+        },
     }
     (export / "result.json").write_text(json.dumps(document), encoding="utf-8")
     items = read_export(export)

@@ -18,7 +18,8 @@ def read_path(path: Path) -> Iterator[RawItem]:
     """Every RawItem under ``path``: a folder, a Telegram export, a JSON Lines file or a file.
 
     Telegram exports are recognised by a ``result.json`` holding messages in a folder, or a
-    ``.json`` file given directly whose content is an export; ``.jsonl``/``.ndjson`` files are read as posts; anything else is a file.
+    ``.json`` file given directly whose content is an export; ``.jsonl``/``.ndjson`` files
+    are read as posts; anything else is a file.
     A path that does not exist yields one item carrying a MissingMediaError.
     """
     if not path.exists():
