@@ -9,10 +9,20 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet --upgrade pip
+
+# The package and its Python dependencies (all `make demo` needs).
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Everything the full test suite uses: Debian packages for video (FFmpeg, to build vpdq),
+# OCR (Tesseract and its language packs) and browser tests (Chromium), then the video extra.
+$(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh
+	sh scripts/system-packages.sh video ocr browser
+	if pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
+		$(BIN)/pip install --quiet -e '.[dev,video]'; \
+	else echo "FFmpeg development packages missing: vPDQ video tests will be skipped" >&2; fi
 	touch $@
 
 ## demo: set up, generate the demo data, load the demo bank and scan the demo channel
@@ -22,14 +32,18 @@ demo: $(VENV)/.installed
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec scan $(DEMO)/channel $(DEMO)/posts/posts.jsonl $(DEMO)/unrelated \
 		--bank demo-posters --json $(DEMO)/scan.json
 
-## test: set up, then lint, type-check and run the whole test suite
-test: $(VENV)/.installed
+## test: set up (system packages as root), then lint, type-check and run the whole test suite
+test: $(VENV)/.installed-full
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/run_all.py
+bench: $(VENV)/.installed-full
+	$(BIN)/python bench/bench_hashing.py
+	$(BIN)/python bench/bench_pdq_index.py
+	$(BIN)/python bench/bench_language.py
+	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_review.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .tvec .pytest_cache .mypy_cache .ruff_cache

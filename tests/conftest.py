@@ -32,6 +32,21 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+def require_module(module: str, env: str, how: str) -> None:
+    """Skip the calling test module when ``module`` is not installed, or fail when ``env``=1.
+
+    Call at module level, after the imports.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(module) is not None:
+        return
+    reason = f"the {module} package is not installed ({how})"
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{env}=1 but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
 @pytest.fixture(scope="session")
 def vectors() -> Path:
     """The third-party test vectors folder (../shared/vectors)."""

@@ -1,10 +1,17 @@
 """tvec's one root error and its subtypes.
 
-The tree (exit codes of the CLI in brackets; the mapping lives only in :data:`EXIT_CODES`)::
+The tree (CLI exit codes and HTTP statuses in brackets; the mappings live only in
+:data:`EXIT_CODES` and :data:`HTTP_STATUSES`)::
 
     TvecError                      root of every error tvec raises on purpose [1]
     ├── UsageError                 bad command-line use or arguments [2]
-    │   └── NotFoundError          a named bank, scan, item or file does not exist [2]
+    │   ├── NotFoundError          a named bank, scan, item or file does not exist [2; HTTP 404]
+    │   ├── AuthError              not logged in, bad credentials or token [2; HTTP 401]
+    │   ├── PermissionDeniedError  the user's role does not allow the action [2; HTTP 403]
+    │   ├── CsrfError              a state-changing request without a valid CSRF token
+    │   │                          [2; HTTP 403]
+    │   ├── RateLimitedError       too many failed logins [2; HTTP 429]
+    │   └── ConflictError          the action does not fit the object's state [2; HTTP 409]
     ├── ConfigError                invalid settings or environment [2]
     ├── StoreError                 the database or evidence store failed [3]
     └── InputError                 one input (file, row, message) is unusable; a scan records
@@ -19,7 +26,13 @@ The tree (exit codes of the CLI in brackets; the mapping lives only in :data:`EX
         ├── UnsafePathError        a path in an export points outside the export folder, or a
         │                          symlink loop
         ├── InvalidSignalError     a hash value that is not valid for its signal type
-        └── InvalidRowError        a bank import row that cannot be read
+        ├── InvalidRowError        a bank import row that cannot be read
+        ├── InvalidFeedError       a feed (RSS, Atom, JSON Feed) is malformed; readable
+        │                          entries are still read
+        ├── InvalidArchiveError    a WARC/ARC record cannot be read (names file and offset)
+        └── FetchError             an HTTP fetch failed (status, timeout, size cap)
+            └── BlockedAddressError  a URL resolves to a private, loopback, link-local,
+                                     multicast or reserved address that is not allow-listed
 
 Every :class:`InputError` carries a stable ``kind`` string (stored with item errors and written
 to ``--json`` output) and a message that names the input and what is wrong.
@@ -44,6 +57,36 @@ class NotFoundError(UsageError):
     """A named object (bank, scan, file, source) does not exist."""
 
     kind = "not_found"
+
+
+class AuthError(UsageError):
+    """Not logged in, wrong username or password, disabled account, or unknown API token."""
+
+    kind = "auth"
+
+
+class PermissionDeniedError(UsageError):
+    """The user's role does not allow the action (see ``tvec.accounts.roles``)."""
+
+    kind = "permission_denied"
+
+
+class CsrfError(UsageError):
+    """A state-changing web request came without a valid CSRF token."""
+
+    kind = "csrf"
+
+
+class RateLimitedError(UsageError):
+    """Too many failed logins for one username or client address; try again later."""
+
+    kind = "rate_limited"
+
+
+class ConflictError(UsageError):
+    """The action does not fit the object's current state (e.g. deciding a closed case)."""
+
+    kind = "conflict"
 
 
 class ConfigError(TvecError):
@@ -73,6 +116,10 @@ class InputError(TvecError):
         self.source = source
         self.problem = problem
         super().__init__(f"{source}: {problem}")
+
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        # Keep (source, problem) across processes: scans hash files in worker processes.
+        return (type(self), (self.source, self.problem))
 
 
 class CorruptMediaError(InputError):
@@ -129,6 +176,30 @@ class InvalidRowError(InputError):
     kind = "invalid_row"
 
 
+class InvalidFeedError(InputError):
+    """A feed is malformed (feedparser's ``bozo``); its readable entries are still read."""
+
+    kind = "invalid_feed"
+
+
+class InvalidArchiveError(InputError):
+    """A WARC/ARC record cannot be read; the message names the file and the byte offset."""
+
+    kind = "invalid_archive"
+
+
+class FetchError(InputError):
+    """An HTTP fetch failed: connection, timeout, HTTP status, too many redirects, size cap."""
+
+    kind = "fetch"
+
+
+class BlockedAddressError(FetchError):
+    """A URL (or a redirect) leads to a non-public address that is not allow-listed."""
+
+    kind = "blocked_address"
+
+
 EXIT_OK = 0
 EXIT_ITEM_ERRORS = 1
 EXIT_USAGE = 2
@@ -142,6 +213,30 @@ EXIT_CODES: tuple[tuple[type[TvecError], int], ...] = (
     (InputError, EXIT_ITEM_ERRORS),
     (TvecError, EXIT_ITEM_ERRORS),
 )
+
+
+#: The one place where error types map to HTTP statuses (first match wins, most specific first).
+HTTP_STATUSES: tuple[tuple[type[TvecError], int], ...] = (
+    (AuthError, 401),
+    (PermissionDeniedError, 403),
+    (CsrfError, 403),
+    (RateLimitedError, 429),
+    (ConflictError, 409),
+    (NotFoundError, 404),
+    (UsageError, 400),
+    (InputError, 400),
+    (ConfigError, 500),
+    (StoreError, 503),
+    (TvecError, 500),
+)
+
+
+def http_status_for(error: TvecError) -> int:
+    """Return the HTTP status for ``error`` (see :data:`HTTP_STATUSES`)."""
+    for error_type, status in HTTP_STATUSES:
+        if isinstance(error, error_type):
+            return status
+    return 500
 
 
 def exit_code_for(error: TvecError) -> int:

@@ -6,12 +6,24 @@ applies to it; ``hash_text`` does the same for message text. Both are pure (no s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from tvec.errors import InputError
-from tvec.media import PHOTO, MediaKind, open_image, sniff
-from tvec.signals import BytesHasher, ImageHasher, SignalValue, TextHasher, registry
+from tvec.media import PHOTO, VIDEO, MediaKind, open_image, sniff
+from tvec.signals import (
+    BytesHasher,
+    ImageHasher,
+    SignalType,
+    SignalValue,
+    TextHasher,
+    VideoHasher,
+    registry,
+)
+from tvec.signals.pdq_variants import PDQOptions, PDQVariant, pdq_variants
+from tvec.signals.vpdq import SECONDS_PER_HASH
 
 
 @dataclass
@@ -19,26 +31,36 @@ class HashResult:
     """What a file is, the signals computed, and the error that stopped further hashing.
 
     ``signals`` holds whatever could be computed: a corrupt image still has its MD5 and
-    SHA-256, with ``error`` saying why it has no PDQ hash.
+    SHA-256, with ``error`` saying why it has no PDQ hash. ``pdq_variants`` are the
+    rotated, mirrored or unletterboxed PDQ hashes asked for by :class:`PDQOptions`: looked
+    up too, but not signals of the file (``docs/matching.md``).
     """
 
     kind: MediaKind
     signals: list[SignalValue] = field(default_factory=list)
     error: InputError | None = None
+    pdq_variants: list[PDQVariant] = field(default_factory=list)
 
 
-def hash_content(data: bytes, name: str, *, max_pixels: int) -> HashResult:
+def hash_content(
+    data: bytes, name: str, *, max_pixels: int, pdq: PDQOptions | None = None
+) -> HashResult:
     """Every signal for a file's bytes.
 
     Args:
         data: the file's bytes.
         name: the file's name or path (extension checked against the bytes; used in errors).
         max_pixels: decompression-bomb limit for images (``TVEC_MAX_IMAGE_PIXELS``).
+        pdq: fast mode and variants for photos (``TVEC_PDQ_*``); None: exact PDQ, no
+            variants.
 
     Returns:
-        A :class:`HashResult`; byte hashes (md5, sha256) are always present. If the file is
-        not what its extension says, or an image cannot be decoded or is too large, the
-        error is in ``HashResult.error`` (never raised).
+        A :class:`HashResult`; byte hashes (md5, sha256) are always present, ``video_md5``
+        for videos only (a byte hasher runs for its declared content types), and ``vpdq``
+        for videos (one frame per second, as python-threatexchange) when the ``vpdq``
+        package is installed. If the file is not what its extension says, or an image or
+        video cannot be decoded or an image is too large, the error is in
+        ``HashResult.error`` (never raised).
     """
     types = registry()
     try:
@@ -50,7 +72,8 @@ def hash_content(data: bytes, name: str, *, max_pixels: int) -> HashResult:
     result = HashResult(kind, _bytes_signals(data, kind.content_type, types))
     if kind.content_type == PHOTO:
         try:
-            image = open_image(data, name, max_pixels)
+            draft = pdq.draft_min_side if pdq is not None else None
+            image = open_image(data, name, max_pixels, draft_min_side=draft)
         except InputError as exc:
             result.error = exc
             return result
@@ -58,15 +81,45 @@ def hash_content(data: bytes, name: str, *, max_pixels: int) -> HashResult:
             for signal_type in types.values():
                 if isinstance(signal_type, ImageHasher) and PHOTO in signal_type.content_types:
                     result.signals.append(signal_type.hash_image(image))
+            if pdq is not None:
+                main = next((s.value for s in result.signals if s.signal_type == "pdq"), None)
+                result.pdq_variants = pdq_variants(image, pdq, main)
+    if kind.content_type == VIDEO:
+        result.error = _video_signals(data, name, types, result.signals)
     return result
 
 
+def _video_signals(
+    data: bytes, name: str, types: Mapping[str, SignalType], out: list[SignalValue]
+) -> InputError | None:
+    """Append the video hashers' signals (``vpdq``) to ``out``; return the decoding error.
+
+    A hasher whose package is missing (``vpdq`` not installed) is skipped, with one warning.
+    """
+    for signal_type in types.values():
+        if isinstance(signal_type, VideoHasher) and VIDEO in signal_type.content_types:
+            try:
+                out.append(signal_type.hash_video(data, name, seconds_per_hash=SECONDS_PER_HASH))
+            except ModuleNotFoundError as exc:
+                _warn_missing(signal_type.name, str(exc.name))
+            except InputError as exc:
+                return exc
+    return None
+
+
+@cache
+def _warn_missing(signal_type: str, module: str) -> None:
+    logging.getLogger(__name__).warning(
+        "%s hashes are off: the %r package is not installed", signal_type, module
+    )
+
+
 def _bytes_signals(
-    data: bytes, content_type: str, types: Mapping[str, object]
+    data: bytes, content_type: str, types: Mapping[str, SignalType]
 ) -> list[SignalValue]:
     out: list[SignalValue] = []
     for signal_type in types.values():
-        if isinstance(signal_type, BytesHasher):
+        if isinstance(signal_type, BytesHasher) and content_type in signal_type.content_types:
             out.append(signal_type.hash_bytes(data))
     return out
 

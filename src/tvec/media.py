@@ -44,6 +44,8 @@ VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".flv", ".3gp", ".mpg", ".mpeg", ".wmv"}
 )
 TEXT_EXTENSIONS = frozenset({".txt", ".text", ".md", ".csv", ".log"})
+#: ``Image.info`` key of an image decoded at reduced size: its full (width, height).
+REDUCED_FROM = "tvec_reduced_from"
 
 
 @dataclass(frozen=True)
@@ -145,13 +147,20 @@ def _looks_like_text(data: bytes) -> bool:
     return True
 
 
-def open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
+def open_image(
+    data: bytes, name: str, max_pixels: int, *, draft_min_side: int | None = None
+) -> Image.Image:
     """Decode an image fully (first frame of an animation), refusing decompression bombs.
 
     Args:
         data: the image file's bytes.
         name: used in error messages.
         max_pixels: largest width x height accepted (``TVEC_MAX_IMAGE_PIXELS``).
+        draft_min_side: if given, a colour JPEG large enough is decoded at 1/2, 1/4 or 1/8
+            of its size (libjpeg's scaled decoding, Pillow's ``Image.draft``), the smallest
+            whose short side is still at least this many pixels, and as greyscale (its Y
+            channel: 0.299 R + 0.587 G + 0.114 B, the luma PDQ hashes). Other formats, and
+            JPEGs too small to shrink, are decoded as usual. Used by ``TVEC_PDQ_FAST``.
 
     Returns:
         A loaded ``PIL.Image.Image`` (first frame for GIF/WebP/TIFF animations).
@@ -175,6 +184,8 @@ def open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
                     f"limit of {max_pixels} (TVEC_MAX_IMAGE_PIXELS)",
                 )
             img.seek(0)
+            if draft_min_side is not None and img.format == "JPEG":
+                _draft(img, draft_min_side)
             img.load()
     except Image.DecompressionBombError as exc:
         # Pillow refuses, before our check, images over twice its own MAX_IMAGE_PIXELS.
@@ -188,3 +199,17 @@ def open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise CorruptMediaError(name, f"image cannot be decoded: {exc}") from exc
     return img
+
+
+def _draft(img: Image.Image, min_side: int) -> None:
+    """Ask libjpeg for the largest 1/2, 1/4, 1/8 reduction keeping ``min_side`` pixels.
+
+    A YCbCr JPEG (Pillow mode RGB) is decoded to its Y channel only; other modes keep theirs.
+    The full size is kept in ``img.info[REDUCED_FROM]``.
+    """
+    width, height = img.size
+    for factor in (8, 4, 2):
+        if min(width, height) // factor >= min_side:
+            img.draft("L" if img.mode == "RGB" else img.mode, (width // factor, height // factor))
+            img.info[REDUCED_FROM] = (width, height)
+            return

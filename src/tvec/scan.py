@@ -13,25 +13,38 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.errors import InputError, InvalidSignalError, MissingMediaError
+from tvec.analysis.pipeline import Analyzer
+from tvec.cases import open_cases_for_scan
+from tvec.collection.platforms import load_registry
+from tvec.collection.sightings import describe, record_sightings
+from tvec.errors import EncodingError, InputError, InvalidSignalError, MissingMediaError
 from tvec.evidence import EvidenceStore
-from tvec.hashing import hash_content, hash_text
-from tvec.matching.matcher import Matcher
+from tvec.hashing import HashResult, hash_content, hash_text
+from tvec.matching.matcher import VIDEO_FRAME, Matcher
+from tvec.matching.variants import FOUND_BY, match_variants
+from tvec.matching.vpdq_index import VPDQRule
 from tvec.media import TEXT
 from tvec.outlinks import canonicalize_url, extract_outlinks
+from tvec.platforms import PlatformRegistry
 from tvec.settings import Settings
 from tvec.signals import SignalValue
+from tvec.signals.pdq_variants import PDQOptions, PDQVariant
+from tvec.signals.url_md5 import url_md5_signal
 from tvec.sources import RawItem, read_path
 from tvec.store.db import Store
 from tvec.store.models import Item, ItemError, Match, Scan, ScanItem, Signal, utcnow
+from tvec.store.vpdq import load_signal, store_signal
 
 #: Called after each top-level item with (items done so far, locator just finished).
 Progress = Callable[[int, str], None]
@@ -79,6 +92,137 @@ class ScanResult:
         }
 
 
+@dataclass
+class PreparedFile:
+    """A file read and hashed (possibly in a worker process), ready to be stored.
+
+    ``fingerprint`` is ``{"size": bytes, "mtime_ns": ns}`` used to skip unchanged files.
+    ``hashed`` is None when the file could not be read at all (see ``error``).
+    """
+
+    fingerprint: dict[str, int] | None
+    size: int | None = None
+    hashed: HashResult | None = None
+    text: str | None = None
+    error: InputError | None = None
+
+
+def file_fingerprint(path: Path) -> dict[str, int]:
+    """Size (bytes) and modification time (ns) of ``path``. Raises OSError."""
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def prepare_file(
+    path: Path,
+    name: str,
+    max_file_bytes: int,
+    max_pixels: int,
+    evidence_dir: Path | None,
+    pdq: PDQOptions | None = None,
+) -> PreparedFile:
+    """Read, hash and (if ``evidence_dir``) keep one file; never raises for input problems.
+
+    Runs in scan worker processes, so it takes plain arguments and returns a picklable
+    result. Text files are decoded as UTF-8 (``EncodingError`` otherwise).
+    """
+    try:
+        fingerprint = file_fingerprint(path)
+    except OSError as exc:
+        return PreparedFile(None, error=MissingMediaError(name, f"cannot read: {exc.strerror}"))
+    if fingerprint["size"] > max_file_bytes:
+        problem = (
+            f"file of {fingerprint['size']} bytes is over the limit of {max_file_bytes} "
+            "bytes (TVEC_MAX_FILE_BYTES)"
+        )
+        return PreparedFile(fingerprint, error=InputError(name, problem))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return PreparedFile(
+            fingerprint, error=MissingMediaError(name, f"cannot read: {exc.strerror}")
+        )
+    hashed = hash_content(data, name, max_pixels=max_pixels, pdq=pdq)
+    text = None
+    if hashed.kind.content_type == TEXT and hashed.error is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            hashed.error = EncodingError(name, f"text is not UTF-8 (byte {exc.start})")
+    if evidence_dir is not None:
+        sha = next((s.value for s in hashed.signals if s.signal_type == "sha256"), None)
+        EvidenceStore(evidence_dir).put(data, sha)
+    return PreparedFile(fingerprint, len(data), hashed, text)
+
+
+def _tree(raw: RawItem) -> Iterator[RawItem]:
+    yield raw
+    for child in raw.children:
+        yield from _tree(child)
+
+
+class _Hasher:
+    """Prepares the files of a batch of items, in worker processes when there are several.
+
+    The pool (``TVEC_WORKERS`` processes, default one per core) is started on first use
+    with the ``spawn`` method, so workers never inherit database connections or threads.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.workers = settings.workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def prepare(self, session: Session, batch: list[RawItem]) -> dict[str, PreparedFile]:
+        """PreparedFile per locator for every file in ``batch`` that is new or changed."""
+        files = [node for raw in batch for node in _tree(raw) if node.path is not None]
+        if not files:
+            return {}
+        known = {
+            locator: meta
+            for locator, meta in session.execute(
+                select(Item.locator, Item.meta).where(
+                    Item.locator.in_([node.locator for node in files])
+                )
+            )
+        }
+        todo: list[RawItem] = []
+        for node in files:
+            meta = known.get(node.locator)
+            if meta is not None and not meta.get("error"):
+                assert node.path is not None
+                try:
+                    if meta.get("file") == file_fingerprint(node.path):
+                        continue
+                except OSError:
+                    pass
+            todo.append(node)
+        evidence = self.settings.evidence_dir if self.settings.keep_evidence else None
+        evidence_dirs = [evidence] * len(todo)
+        paths = [node.path for node in todo if node.path is not None]
+        names = [node.name for node in todo]
+        limits = [self.settings.max_file_bytes] * len(todo)
+        pixels = [self.settings.max_image_pixels] * len(todo)
+        pdq = [PDQOptions.from_settings(self.settings)] * len(todo)
+        if self.workers > 1 and (self._pool is not None or len(todo) >= MIN_PARALLEL):
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=get_context("spawn")
+                )
+            results = list(
+                self._pool.map(prepare_file, paths, names, limits, pixels, evidence_dirs, pdq)
+            )
+        else:
+            results = list(map(prepare_file, paths, names, limits, pixels, evidence_dirs, pdq))
+        return {node.locator: result for node, result in zip(todo, results, strict=True)}
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 def mark_interrupted_scans(session: Session) -> int:
     """Mark scans still ``running`` whose process on this host is gone as ``interrupted``."""
     host = socket.gethostname()
@@ -100,14 +244,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: Top-level items whose files are hashed together (in parallel) before being stored.
+BATCH = 32
+#: Fewest files in a batch for which starting worker processes (about a second) pays off.
+MIN_PARALLEL = 8
+
+
+def _batches(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    batch: list[RawItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def run_scan(
     store: Store,
     paths: Iterable[Path],
     *,
     banks: list[str] | None = None,
     progress: Progress | None = None,
+    items: Iterable[RawItem] = (),
+    source_id: int | None = None,
 ) -> ScanResult:
     """Scan ``paths`` into ``store`` and match against ``banks`` (all banks when None).
+
+    ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
+    with ``source_id``, new items and out-link sightings are attributed to that source.
 
     Raises:
         NotFoundError: a named bank does not exist (before anything is read).
@@ -122,26 +288,40 @@ def run_scan(
             banks,
             pdq_threshold=settings.pdq_threshold,
             pdq_min_quality=settings.pdq_min_quality,
+            vpdq=VPDQRule.from_settings(settings),
         )
         mark_interrupted_scans(session)
         scan = Scan(
-            paths={"paths": [str(p) for p in path_list], "banks": banks or []},
+            paths={
+                "paths": [str(p) for p in path_list],
+                "banks": banks or [],
+                **({"source_id": source_id} if source_id is not None else {}),
+            },
             pid=os.getpid(),
             host=socket.gethostname(),
         )
         session.add(scan)
         session.flush()
         scan_id = scan.id
-    worker = _ItemWriter(settings, EvidenceStore(settings.evidence_dir), matcher, scan_id)
+    worker = _ItemWriter(
+        settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
+    )
+    hasher = _Hasher(settings)
     counts = ScanCounts()
     done = 0
-    for path in path_list:
-        for raw in read_path(path):
+    try:
+        inputs = chain((raw for path in path_list for raw in read_path(path)), items)
+        for batch in _batches(inputs, BATCH):
             with store.session() as session:
-                worker.write(session, raw, None, counts)
-            done += 1
-            if progress is not None:
-                progress(done, raw.name)
+                prepared = hasher.prepare(session, batch)
+            for raw in batch:
+                with store.session() as session:
+                    worker.write(session, raw, None, counts, prepared)
+                done += 1
+                if progress is not None:
+                    progress(done, raw.name)
+    finally:
+        hasher.close()
     result = collect_result(store, scan_id)
     status = "finished_with_errors" if result.errors else "finished"
     with store.session() as session:
@@ -151,6 +331,7 @@ def run_scan(
         scan.status = status
         scan.finished_at = utcnow()
         scan.counts = counts.as_dict()
+        open_cases_for_scan(session, scan_id, settings)
     result.status = status
     result.counts = counts
     return result
@@ -160,24 +341,46 @@ class _ItemWriter:
     """Stores one RawItem tree per call, inside the caller's transaction."""
 
     def __init__(
-        self, settings: Settings, evidence: EvidenceStore, matcher: Matcher, scan_id: int
+        self,
+        settings: Settings,
+        evidence: EvidenceStore,
+        matcher: Matcher,
+        scan_id: int,
+        *,
+        source_id: int | None = None,
     ) -> None:
         self.settings = settings
         self.evidence = evidence
         self.matcher = matcher
         self.scan_id = scan_id
+        self.source_id = source_id
+        self.analysis = Analyzer.from_settings(settings)
+        self._platforms: PlatformRegistry | None = None
 
     def write(
-        self, session: Session, raw: RawItem, parent_id: int | None, counts: ScanCounts
+        self,
+        session: Session,
+        raw: RawItem,
+        parent_id: int | None,
+        counts: ScanCounts,
+        prepared: dict[str, PreparedFile],
     ) -> None:
+        """Store ``raw`` and its children (files already prepared are taken from ``prepared``)."""
         counts.items += 1
         item = session.scalars(select(Item).where(Item.locator == raw.locator)).one_or_none()
         errors: list[InputError] = [raw.error] if raw.error else []
         if raw.path is not None:
-            item, state = self._write_file(session, raw, item, parent_id, errors)
+            item, state = self._write_file(
+                session, raw, item, parent_id, errors, prepared.get(raw.locator)
+            )
         else:
             item, state = self._write_text(session, raw, item, parent_id)
         setattr(counts, state, getattr(counts, state) + 1)
+        if self.source_id is not None and item.source_id is None:
+            item.source_id = self.source_id
+        if state != "unchanged":
+            self._record_outlinks(session, item)
+            self.analysis.analyze_item(session, item, None if item.meta.get("error") else raw.path)
         session.flush()
         if session.get(ScanItem, (self.scan_id, item.id)) is None:
             session.add(ScanItem(scan_id=self.scan_id, item_id=item.id))
@@ -194,7 +397,7 @@ class _ItemWriter:
             counts.errors += 1
         self._match(session, item, counts)
         for child in raw.children:
-            self.write(session, child, item.id, counts)
+            self.write(session, child, item.id, counts, prepared)
 
     def _write_file(
         self,
@@ -203,61 +406,60 @@ class _ItemWriter:
         item: Item | None,
         parent_id: int | None,
         errors: list[InputError],
+        prepared: PreparedFile | None,
     ) -> tuple[Item, str]:
         assert raw.path is not None
-        try:
-            stat = raw.path.stat()
-        except OSError as exc:
-            errors.append(MissingMediaError(raw.name, f"cannot read: {exc.strerror}"))
-            return self._upsert(session, raw, item, parent_id, "application/octet-stream", "file")
-        fingerprint = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        if item is not None and item.meta.get("file") == fingerprint and not item.meta.get("error"):
-            return item, "unchanged"
-        if stat.st_size > self.settings.max_file_bytes:
-            errors.append(
-                InputError(
-                    raw.name,
-                    f"file of {stat.st_size} bytes is over the limit of "
-                    f"{self.settings.max_file_bytes} bytes (TVEC_MAX_FILE_BYTES)",
-                )
-            )
-            return self._upsert(session, raw, item, parent_id, "application/octet-stream", "file")
-        try:
-            data = raw.path.read_bytes()
-        except OSError as exc:
-            errors.append(MissingMediaError(raw.name, f"cannot read: {exc.strerror}"))
-            return self._upsert(session, raw, item, parent_id, "application/octet-stream", "file")
-        hashed = hash_content(data, raw.name, max_pixels=self.settings.max_image_pixels)
-        signals = list(hashed.signals)
-        text = raw.text
-        if hashed.kind.content_type == TEXT and hashed.error is None:
+        if prepared is None:
             try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                from tvec.errors import EncodingError
-
-                hashed.error = EncodingError(raw.name, f"text is not UTF-8 (byte {exc.start})")
+                fingerprint = file_fingerprint(raw.path)
+            except OSError:
+                fingerprint = None
+            unchanged = (
+                item is not None
+                and fingerprint is not None
+                and item.meta.get("file") == fingerprint
+                and not item.meta.get("error")
+            )
+            if item is not None and unchanged:
+                return item, "unchanged"
+            evidence = self.settings.evidence_dir if self.settings.keep_evidence else None
+            prepared = prepare_file(
+                raw.path,
+                raw.name,
+                self.settings.max_file_bytes,
+                self.settings.max_image_pixels,
+                evidence,
+                PDQOptions.from_settings(self.settings),
+            )
+        hashed = prepared.hashed
+        if hashed is None:
+            assert prepared.error is not None
+            errors.append(prepared.error)
+            return self._upsert(session, raw, item, parent_id, "application/octet-stream", "file")
+        signals = list(hashed.signals)
         if hashed.error is not None:
             errors.append(hashed.error)
         new_item, state = self._upsert(
             session, raw, item, parent_id, hashed.kind.media_type, hashed.kind.content_type
         )
-        sha = next((s.value for s in signals if s.signal_type == "sha256"), None)
-        new_item.sha256 = sha
-        new_item.size = len(data)
+        text = prepared.text or raw.text
+        new_item.sha256 = next((s.value for s in signals if s.signal_type == "sha256"), None)
+        new_item.size = prepared.size
         new_item.text = text
         meta = dict(new_item.meta or {})
-        meta["file"] = fingerprint
+        meta["file"] = prepared.fingerprint
         if hashed.error is not None:
             meta["error"] = hashed.error.kind
         else:
             meta.pop("error", None)
+        meta.pop("pdq_variants", None)
+        if hashed.pdq_variants:
+            meta["pdq_variants"] = {v.found_by: v.signal.value for v in hashed.pdq_variants}
         new_item.meta = meta
-        if self.settings.keep_evidence:
-            self.evidence.put(data, sha)
         if text:
             signals.extend(hash_text(text))
             signals.extend(self._url_signals(raw, text, new_item))
+        signals = [store_signal(session, s) for s in signals]  # vpdq frames by reference
         self._replace_signals(session, new_item, signals)
         return new_item, state
 
@@ -279,6 +481,16 @@ class _ItemWriter:
         self._replace_signals(session, new_item, signals)
         return new_item, state
 
+    def _record_outlinks(self, session: Session, item: Item) -> None:
+        """Store the item's out-links (``meta['outlinks']``) once each, with a sighting."""
+        links = [(o["url"], o["seen"]) for o in (item.meta or {}).get("outlinks", [])]
+        if not links:
+            return
+        session.flush()
+        if self._platforms is None:
+            self._platforms = load_registry(session)
+        record_sightings(session, item, links, self._platforms, source_id=self.source_id)
+
     def _url_signals(self, raw: RawItem, text: str, item: Item) -> list[SignalValue]:
         seen: dict[str, str] = {}
         for link in raw.links:
@@ -291,7 +503,7 @@ class _ItemWriter:
         meta = dict(item.meta or {})
         meta["outlinks"] = [{"url": url, "seen": text_seen} for url, text_seen in seen.items()]
         item.meta = meta
-        return [SignalValue("url", url) for url in seen]
+        return [signal for url in seen for signal in (SignalValue("url", url), url_md5_signal(url))]
 
     def _upsert(
         self,
@@ -343,7 +555,8 @@ class _ItemWriter:
             counts.signals += 1
             if signal.signal_type == "url":
                 counts.outlinks += 1
-            value = SignalValue(signal.signal_type, signal.value, signal.quality)
+            stored = SignalValue(signal.signal_type, signal.value, signal.quality)
+            value = load_signal(session, stored)  # a vpdq reference -> its frames
             for hit in self.matcher.match(value):
                 key = (hit.entry_id, signal.signal_type, signal.value)
                 if key in known:
@@ -360,6 +573,39 @@ class _ItemWriter:
                     )
                 )
                 counts.new_matches += 1
+        self._match_variants(session, item, known, counts)
+
+    def _match_variants(
+        self,
+        session: Session,
+        item: Item,
+        known: set[tuple[int, str, str]],
+        counts: ScanCounts,
+    ) -> None:
+        """Match the item's PDQ variants (``meta['pdq_variants']``) enabled by the settings."""
+        options = PDQOptions.from_settings(self.settings)
+        stored = (item.meta or {}).get("pdq_variants") or {}
+        main = next((s for s in item.signals if s.signal_type == "pdq"), None)
+        if main is None or not stored:
+            return
+        variants = [
+            PDQVariant(name, SignalValue("pdq", value, main.quality))
+            for name, value in stored.items()
+            if options.enabled(name)
+        ]
+        matched = {entry_id for entry_id, signal_type, _ in known if signal_type == "pdq"}
+        for found in match_variants(self.matcher, variants, matched):
+            session.add(
+                Match(
+                    item_id=item.id,
+                    bank_entry_id=found.hit.entry_id,
+                    signal_type="pdq",
+                    value=found.variant.signal.value,
+                    distance=found.hit.distance,
+                    scan_id=self.scan_id,
+                )
+            )
+            counts.new_matches += 1
 
 
 def collect_result(store: Store, scan_id: int) -> ScanResult:
@@ -370,7 +616,7 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
         scan = session.get_one(Scan, scan_id)
         item_ids = select(ScanItem.item_id).where(ScanItem.scan_id == scan_id)
         rows = session.execute(
-            select(Match, Item.locator, BankEntry, Bank.name)
+            select(Match, Item.locator, BankEntry, Bank.name, Item.meta)
             .join(Item, Match.item_id == Item.id)
             .join(BankEntry, Match.bank_entry_id == BankEntry.id)
             .join(Bank, BankEntry.bank_id == Bank.id)
@@ -386,9 +632,9 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
                 "entry_id": entry.id,
                 "entry_value": entry.value,
                 "distance": match.distance,
-                "labels": entry.labels(),
+                "labels": _labels(match, entry.labels(), meta, entry.signal_type),
             }
-            for match, locator, entry, bank in rows
+            for match, locator, entry, bank, meta in rows
         ]
         errors = [
             {"item": e.locator, "kind": e.kind, "error": e.message}
@@ -397,11 +643,19 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
             )
         ]
         outlinks = []
+        platforms = load_registry(session)
         for item in session.scalars(
             select(Item).where(Item.id.in_(item_ids)).order_by(Item.locator)
         ):
             for link in (item.meta or {}).get("outlinks", []):
-                outlinks.append({"item": item.locator, "url": link["url"], "seen": link["seen"]})
+                outlinks.append(
+                    {
+                        "item": item.locator,
+                        "url": link["url"],
+                        "seen": link["seen"],
+                        **describe(platforms, link["url"]),
+                    }
+                )
         return ScanResult(
             scan_id=scan_id,
             status=scan.status,
@@ -412,3 +666,17 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
             errors=errors,
             outlinks=outlinks,
         )
+
+
+def _labels(
+    match: Match, labels: dict[str, Any], meta: dict[str, Any] | None, entry_type: str = ""
+) -> dict[str, Any]:
+    """The entry's labels, plus ``found_by`` when a PDQ variant or a video frame matched."""
+    if {match.signal_type, entry_type} == {"pdq", "vpdq"}:  # a picture and a video's frame
+        return {**labels, FOUND_BY: VIDEO_FRAME}
+    if match.signal_type != "pdq":
+        return labels
+    for name, value in ((meta or {}).get("pdq_variants") or {}).items():
+        if value == match.value:
+            return {**labels, FOUND_BY: name}
+    return labels

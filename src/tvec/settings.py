@@ -43,6 +43,52 @@ class Settings(BaseSettings):
         le=100,
         description="PDQ hashes of lower quality (0-100) are stored but never matched.",
     )
+    pdq_dihedral: bool = Field(
+        default=False,
+        description="Also match rotated and mirrored copies of images: the seven other "
+        "dihedral PDQ hashes (rotate90/180/270, flipx/y, flipplus1/minus1) are looked up "
+        "too; a match says which one in its found_by label. See docs/matching.md.",
+    )
+    pdq_unletterbox: bool = Field(
+        default=True,
+        description="Also match letterboxed copies of images: black borders (every channel "
+        "<= 15, python-threatexchange's rule) are trimmed and the rest hashed; a match says "
+        "found_by=unletterboxed. Costs a hash only for images with such borders.",
+    )
+    pdq_fast: bool = Field(
+        default=False,
+        description="Fast PDQ: decode JPEGs at a reduced size (short side >= 256 pixels) "
+        "before hashing. Within 10 bits of the exact hash on every test vector, but no "
+        "longer bit-for-bit python-threatexchange's. See docs/matching.md.",
+    )
+    vpdq_distance: int = Field(
+        default=31,
+        ge=0,
+        le=256,
+        description="vPDQ: largest Hamming distance (bits of 256) at which two video frames "
+        "match (python-threatexchange's 31). See docs/matching.md.",
+    )
+    vpdq_min_quality: int = Field(
+        default=50,
+        ge=0,
+        le=100,
+        description="vPDQ: video frames of lower quality (0-100) are not compared "
+        "(python-threatexchange's 50).",
+    )
+    vpdq_query_match_percent: float = Field(
+        default=80.0,
+        ge=0,
+        le=100,
+        description="vPDQ: a video matches a bank video when at least this percentage of its "
+        "own usable frames match a frame of the bank video (python-threatexchange's 80).",
+    )
+    vpdq_bank_match_percent: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="vPDQ: and when at least this percentage of the bank video's usable "
+        "frames match (python-threatexchange's 0: no requirement).",
+    )
     max_image_pixels: int = Field(
         default=89_478_485,
         gt=0,
@@ -53,12 +99,205 @@ class Settings(BaseSettings):
         gt=0,
         description="Files larger than this many bytes are recorded as errors and not read.",
     )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Processes that read and hash files during a scan; 0 = one per CPU core.",
+    )
     keep_evidence: bool = Field(
         default=True,
         description="Keep the original bytes of every scanned file in the evidence store.",
     )
     progress: bool = Field(
         default=True, description="Show a Rich progress bar on long jobs when on a terminal."
+    )
+    # --- review (cases, web app, accounts, wellbeing, webhook); see docs/review.md ---
+    priority_confidence_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "Share (0-1) of a case's 0-10 priority that comes from confidence; severity "
+            "gives the rest."
+        ),
+    )
+    confidence_weights: dict[str, float] = Field(
+        default={
+            "exact_hash": 1.0,
+            "near_hash": 0.9,
+            "verified_source": 0.8,
+            "trusted_flagger": 0.7,
+            "flag": 0.4,
+            "indicator": 0.3,
+        },
+        description=(
+            "Confidence (0-1) of each kind of evidence, as JSON. A near hash scales from "
+            "near_hash at distance 0 to half of it at the PDQ threshold."
+        ),
+    )
+    severity_weights: dict[str, float] = Field(
+        default={
+            "threat_to_life": 1.0,
+            "crisis": 0.9,
+            "designated_propaganda": 0.6,
+            "other": 0.3,
+        },
+        description="Severity (0-1) of each severity category, as JSON.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description=(
+            "Secret that signs session cookies and CSRF tokens (environment only). Unset: a "
+            "random one per process, so sessions end when tvec serve restarts."
+        ),
+    )
+    admin_password: str | None = Field(
+        default=None,
+        description=(
+            "Password of the first admin, created when tvec serve starts with no users "
+            "(environment only). Unset: a one-time password is printed."
+        ),
+    )
+    session_max_age: int = Field(
+        default=8 * 3600, gt=0, description="Seconds a login session lasts."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Send session cookies only over HTTPS (set true behind TLS)."
+    )
+    login_max_attempts: int = Field(
+        default=5,
+        gt=0,
+        description="Failed logins allowed per username and per client address in the window.",
+    )
+    login_window_seconds: int = Field(
+        default=300, gt=0, description="Window (seconds) of the login rate limit."
+    )
+    queue_page_size: int = Field(
+        default=50, gt=0, le=500, description="Cases per page of the review queue."
+    )
+    reveal_break_after: int = Field(
+        default=50,
+        gt=0,
+        description="Media revealed by one reviewer in one UTC day after which a break is "
+        "suggested.",
+    )
+    blur_px: int = Field(
+        default=24, ge=0, le=100, description="Organisation default blur of media (CSS pixels)."
+    )
+    min_blur_px: int = Field(
+        default=8,
+        ge=0,
+        le=100,
+        description="Least blur (CSS pixels) a reviewer may choose as their own default.",
+    )
+    greyscale_required: bool = Field(
+        default=False,
+        description="Media always start in greyscale; reviewers cannot turn greyscale off.",
+    )
+    preview_max_px: int = Field(
+        default=1024, gt=0, description="Longest side (pixels) of re-encoded media previews."
+    )
+    tos_grounds: list[str] = Field(
+        default=["ToS 4.1 terrorist content", "ToS 4.2 violent extremism"],
+        description="Terms-of-service clauses offered as removal grounds, as JSON.",
+    )
+    hash_url_hosts: list[str] = Field(
+        default=[],
+        description="Hosts (exact names) from which the HMA API's hashing by URL may fetch media, "
+        "as JSON; empty: hashing by URL is refused.",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        description="URL that receives each decision as a signed JSON POST (unset: none sent).",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        description="HMAC-SHA256 key of the webhook's X-Tvec-Signature header "
+        "(environment only).",
+    )
+    webhook_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed webhook delivery."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="First retry delay of the webhook (seconds); doubles on each retry.",
+    )
+    outbound_allow_hosts: list[str] = Field(
+        default=[],
+        description="Hosts that outbound HTTP (webhook, collection) may reach even when they "
+        "resolve to private, loopback or link-local addresses, as JSON (names, addresses or "
+        "networks such as 10.0.0.0/8).",
+    )
+    http_user_agent: str = Field(
+        default="tvec/0.1 (trust-and-safety collection; counter-terrorism research)",
+        description="User-Agent header of every outbound HTTP request (say who you are).",
+    )
+    http_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Timeout (seconds) to connect, and between bytes read, per HTTP request.",
+    )
+    http_max_bytes: int = Field(
+        default=50 * 1024**2,
+        gt=0,
+        description="HTTP responses are cut after this many bytes (decoded); the rest is "
+        "not read and the cut is reported as an error.",
+    )
+    http_retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of an HTTP request after a connection error, timeout, 429 or 5xx.",
+    )
+    http_backoff_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="First HTTP retry delay (seconds); doubles on each retry "
+        "(a Retry-After header up to 60 s is honoured).",
+    )
+    http_host_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Least time (seconds) between two HTTP requests to the same host.",
+    )
+    http_max_redirects: int = Field(
+        default=5, ge=0, le=20, description="Most HTTP redirects followed per fetch."
+    )
+    watch_interval_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Default time (seconds) between two rounds of polls of 'tvec watch'.",
+    )
+    analysis_language: bool = Field(
+        default=True,
+        description="Analysis stage: identify the languages (ISO 639-3, with shares) of each "
+        "new or changed item's text and OCR text during scans.",
+    )
+    analysis_ocr: bool = Field(
+        default=True,
+        description="Analysis stage: read text inside images, video keyframes and PDF pages "
+        "(Tesseract OCR; PDF text layers directly) during scans. Turns itself off, with one "
+        "log line, when Tesseract is not installed.",
+    )
+    analysis_indicators: bool = Field(
+        default=True,
+        description="Analysis stage: find entity and media-outlet names (disguised spellings "
+        "included) in item text and OCR text during scans, and store the hits.",
+    )
+    tesseract_cmd: str = Field(
+        default="tesseract",
+        description="Tesseract OCR command: a name on PATH or a full path.",
+    )
+    ocr_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Most seconds one Tesseract call may take."
+    )
+    ocr_max_frames: int = Field(
+        default=4, ge=1, description="Most keyframes of one video read by OCR."
+    )
+    ocr_max_pages: int = Field(
+        default=20, ge=1, description="Most pages of one PDF read (text layer or OCR)."
     )
 
     @field_validator("database_url")

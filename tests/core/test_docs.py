@@ -47,3 +47,11 @@ def test_help_runs_for_every_command(cli) -> None:  # type: ignore[no-untyped-de
         result = cli(*command.split()[1:], "--help")
         assert result.code == 0, command
         assert "Usage" in result.out
+
+
+def test_every_signal_type_is_documented() -> None:
+    from tvec.signals import registry
+
+    text = (DOCS / "signal-types.md").read_text(encoding="utf-8")
+    for name in registry():
+        assert f"| `{name}` |" in text, f"signal type {name} missing from docs/signal-types.md"

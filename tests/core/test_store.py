@@ -29,9 +29,20 @@ TABLES = [
 ]
 
 
+def _head() -> str:
+    """The newest revision in the migrations folder (later issues add revisions)."""
+    from alembic.script import ScriptDirectory
+
+    from tvec.store.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
 def test_migrates_to_head_on_both_backends(any_store: Store) -> None:
-    assert any_store.table_names() == TABLES
-    assert current_revision(any_store.engine) == "0002"
+    assert set(TABLES) <= set(any_store.table_names())
+    assert current_revision(any_store.engine) == _head()
 
 
 def test_database_at_first_migration_upgrades_to_head_with_its_data(db_url: str) -> None:
@@ -49,7 +60,7 @@ def test_database_at_first_migration_upgrades_to_head_with_its_data(db_url: str)
             )
         )
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == _head()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT value FROM bank_entry")).scalar_one() == (
             "d41d8cd98f00b204e9800998ecf8427e"

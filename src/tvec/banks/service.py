@@ -21,6 +21,7 @@ from tvec.hashing import hash_content
 from tvec.signals import get_signal_type
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
+from tvec.store.vpdq import load_values, store_value
 
 
 @dataclass
@@ -140,6 +141,7 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
         except (UsageError, InputError) as exc:
             report.problems.append(RowProblem(row.line, str(exc)))
             continue
+        value = store_value(session, signal_type.name, value)  # vpdq frames by reference
         key = (signal_type.name, value)
         if key in existing:
             report.already_present += 1
@@ -275,8 +277,13 @@ def export_bank(store: Store, name: str, fmt: str) -> str:
                 select(BankEntry).where(BankEntry.bank_id == bank.id).order_by(BankEntry.id)
             )
         )
+        # vpdq entries are stored by reference: export their frame lists (pytx's format).
+        frames = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
         if fmt == "csv":
             return write_csv(
-                [(e.signal_type, e.value, e.entity, e.ideology, e.note) for e in entries]
+                [
+                    (e.signal_type, frames.get(e.value, e.value), e.entity, e.ideology, e.note)
+                    for e in entries
+                ]
             )
-        return write_hma([(e.signal_type, e.value) for e in entries])
+        return write_hma([(e.signal_type, frames.get(e.value, e.value)) for e in entries])

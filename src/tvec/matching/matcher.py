@@ -1,18 +1,33 @@
-"""Matching signals against banks: exact look-ups per signal type plus the PDQ index.
+"""Matching signals against banks: exact look-ups, the PDQ index, and linear scans.
 
 :class:`Matcher` is built once per job from the bank entries in the store (all banks, or the
-named ones) and answers :meth:`Matcher.match` for one signal. Exact signal types (``md5``,
-``sha256``, ``text``, ``url``) use a dictionary; ``pdq`` uses the exact PDQ index
-(:mod:`tvec.matching.pdq_index`), which returns every entry within the threshold. Query hashes
-whose quality is below the minimum are never matched (python-threatexchange drops PDQ hashes
-below quality 50 the same way).
+named ones) and answers :meth:`Matcher.match` for one signal, by the signal type's kind:
+
+* ``pdq`` uses the exact PDQ index (:mod:`tvec.matching.pdq_index`), which returns every
+  entry within the threshold. Query hashes whose quality is below the minimum are never
+  matched (python-threatexchange drops PDQ hashes below quality 50 the same way).
+* Other types whose ``default_threshold`` is above 0 (``text_tlsh``, ``raw_text``) are
+  compared with every entry of that type by the type's own ``distance``, and match within
+  its ``default_threshold`` (as python-threatexchange's ``TrivialLinearSearchMatchIndex``):
+  obviously right, and linear in the number of entries of that type.
+* Exact types (threshold 0: ``md5``, ``sha256``, ``video_md5``, ``text``, ``url``,
+  ``url_md5``), and any type the registry does not know, use a dictionary.
+* ``vpdq`` bank videos have their usable frames in a
+  :class:`~tvec.matching.vpdq_index.VideoFrameIndex`. A ``vpdq`` query matches bank videos
+  by the vPDQ rule (:class:`~tvec.matching.vpdq_index.VPDQRule`; distance: percent of the
+  query's frames unmatched, labels ``query_match_percent`` and ``bank_match_percent``), and
+  its usable frames are looked up among the ``pdq`` entries; a ``pdq`` query is also looked
+  up among the bank videos' frames. These frame matches use the PDQ threshold and minimum
+  quality, are at their distance in bits, and carry the labels ``found_by: video_frame``
+  and ``frame_timestamp`` (seconds into the video). See ``docs/matching.md``.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,13 +37,23 @@ from sqlalchemy.orm import Session
 from tvec.errors import NotFoundError
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
-from tvec.signals import SignalValue
+from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
+from tvec.signals import SignalType, SignalValue, registry
+from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
 from tvec.store.models import Bank, BankEntry
+from tvec.store.vpdq import load_values
+
+#: ``found_by`` of a match between a picture and a video frame.
+VIDEO_FRAME = "video_frame"
 
 
 @dataclass(frozen=True)
 class BankHit:
-    """A bank entry that a signal matched, at ``distance`` (bits for PDQ; 0 for exact)."""
+    """A bank entry that a signal matched, at ``distance`` in the signal type's unit.
+
+    Bits for ``pdq``, the TLSH score for ``text_tlsh``, percent for ``raw_text``, 0 for exact
+    types.
+    """
 
     entry_id: int
     bank: str
@@ -47,6 +72,14 @@ class _Entry:
     labels: dict[str, Any]
 
 
+def _linear_type(name: str) -> SignalType | None:
+    """The signal type called ``name`` if it is matched by linear scan, else ``None``."""
+    signal_type = registry().get(name)
+    if signal_type is None or name == "pdq" or signal_type.default_threshold <= 0:
+        return None
+    return signal_type
+
+
 class Matcher:
     """Matches signals against a fixed set of bank entries.
 
@@ -54,15 +87,30 @@ class Matcher:
         entries: the bank entries to match against.
         pdq_threshold: largest PDQ Hamming distance (bits) that matches.
         pdq_min_quality: PDQ query hashes below this quality (0-100) never match.
+        vpdq: the vPDQ video rule (default: python-threatexchange's).
+        vpdq_features: frame lists of ``vpdq`` entries stored by reference
+            (:mod:`tvec.store.vpdq`); an entry whose value is itself a frame list needs none.
+
+    Raises:
+        InvalidSignalError: a ``vpdq`` entry's frame list is malformed.
     """
 
     def __init__(
-        self, entries: Iterable[_Entry], *, pdq_threshold: int = 31, pdq_min_quality: int = 50
+        self,
+        entries: Iterable[_Entry],
+        *,
+        pdq_threshold: int = 31,
+        pdq_min_quality: int = 50,
+        vpdq: VPDQRule | None = None,
+        vpdq_features: Mapping[str, str] | None = None,
     ) -> None:
         self.pdq_threshold = pdq_threshold
         self.pdq_min_quality = pdq_min_quality
+        self.vpdq = vpdq or VPDQRule()
+        videos: list[tuple[int, tuple[VPDQFrame, ...]]] = []
         self._entries: dict[int, _Entry] = {}
         self._exact: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self._linear: dict[str, list[_Entry]] = defaultdict(list)
         pdq_ids: list[int] = []
         pdq_hashes: list[bytes] = []
         for entry in entries:
@@ -70,6 +118,12 @@ class Matcher:
             if entry.signal_type == "pdq":
                 pdq_ids.append(entry.id)
                 pdq_hashes.append(pdq_hex_to_bytes(entry.value))
+            elif entry.signal_type == "vpdq":
+                value = (vpdq_features or {}).get(entry.value, entry.value)
+                if not value.startswith("sha256:"):  # else its frames are missing: skip it
+                    videos.append((entry.id, parse_vpdq(value)))
+            elif _linear_type(entry.signal_type) is not None:
+                self._linear[entry.signal_type].append(entry)
             else:
                 self._exact[(entry.signal_type, entry.value)].append(entry.id)
         self._pdq = PDQIndex(threshold=pdq_threshold)
@@ -78,6 +132,7 @@ class Matcher:
                 np.asarray(pdq_ids, dtype=np.int64),
                 np.frombuffer(b"".join(pdq_hashes), dtype=np.uint8).reshape(-1, 32),
             )
+        self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -88,9 +143,66 @@ class Matcher:
             if signal.quality is not None and signal.quality < self.pdq_min_quality:
                 return []
             found = self._pdq.query(pdq_hex_to_bytes(signal.value))
-            return [self._hit(entry_id, distance) for entry_id, distance in found]
+            own = [self._hit(entry_id, distance) for entry_id, distance in found]
+            return own + self._in_video_frames(signal.value)
+        if signal.signal_type == "vpdq":
+            return self._match_video(signal.value)
+        signal_type = _linear_type(signal.signal_type)
+        if signal_type is not None:
+            return self._scan(signal_type, signal.value)
         ids = self._exact.get((signal.signal_type, signal.value), [])
         return [self._hit(entry_id, 0) for entry_id in ids]
+
+    def _scan(self, signal_type: SignalType, value: str) -> list[BankHit]:
+        """Entries of ``signal_type`` within its default threshold of ``value``, nearest first."""
+        found: list[tuple[int, int]] = []
+        for entry in self._linear.get(signal_type.name, []):
+            distance = signal_type.distance(value, entry.value)
+            if distance <= signal_type.default_threshold:
+                found.append((distance, entry.id))
+        return [self._hit(entry_id, distance) for distance, entry_id in sorted(found)]
+
+    def _in_video_frames(self, pdq_hex: str) -> list[BankHit]:
+        """Bank videos with a frame within the PDQ threshold of a picture's hash."""
+        return [
+            self._frame_hit(found.entry_id, found.distance, found.frame.timestamp)
+            for found in self._videos.match_frame(pdq_hex_to_bytes(pdq_hex), self.pdq_threshold)
+        ]
+
+    def _match_video(self, value: str) -> list[BankHit]:
+        """Bank videos matching by the vPDQ rule, then ``pdq`` entries matching a frame.
+
+        ``value`` is a frame list; a stored reference (``sha256:...``) matches nothing.
+        """
+        if value.startswith("sha256:"):
+            return []
+        frames = parse_vpdq(value)
+        hits = [
+            replace(
+                self._hit(m.entry_id, math.ceil(100 - m.query_percent - 1e-9)),
+                labels={
+                    **self._entries[m.entry_id].labels,
+                    "query_match_percent": round(m.query_percent, 2),
+                    "bank_match_percent": round(m.bank_percent, 2),
+                },
+            )
+            for m in self._videos.match_video(frames)
+        ]
+        best: dict[int, BankHit] = {}
+        for frame in usable_frames(frames, self.pdq_min_quality):
+            for entry_id, distance in self._pdq.query(pdq_hex_to_bytes(frame.pdq_hex)):
+                known = best.get(entry_id)
+                if known is None or distance < known.distance:
+                    best[entry_id] = self._frame_hit(entry_id, distance, frame.timestamp)
+        return hits + sorted(best.values(), key=lambda h: (h.distance, h.entry_id))
+
+    def _frame_hit(self, entry_id: int, distance: int, timestamp: float) -> BankHit:
+        labels = {
+            **self._entries[entry_id].labels,
+            "found_by": VIDEO_FRAME,
+            "frame_timestamp": round(timestamp, 3),
+        }
+        return replace(self._hit(entry_id, distance), labels=labels)
 
     def _hit(self, entry_id: int, distance: int) -> BankHit:
         entry = self._entries[entry_id]
@@ -111,6 +223,7 @@ class Matcher:
         *,
         pdq_threshold: int = 31,
         pdq_min_quality: int = 50,
+        vpdq: VPDQRule | None = None,
     ) -> Matcher:
         """Load the entries of ``bank_names`` (all banks when None) from the database.
 
@@ -124,8 +237,15 @@ class Matcher:
             if missing:
                 raise NotFoundError(f"no bank named {', '.join(repr(m) for m in missing)}")
             query = query.where(Bank.name.in_(bank_names))
-        entries = (
+        entries = [
             _Entry(e.id, bank, e.signal_type, e.value, e.labels())
             for e, bank in session.execute(query)
+        ]
+        features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
+        return cls(
+            entries,
+            pdq_threshold=pdq_threshold,
+            pdq_min_quality=pdq_min_quality,
+            vpdq=vpdq,
+            vpdq_features=features,
         )
-        return cls(entries, pdq_threshold=pdq_threshold, pdq_min_quality=pdq_min_quality)

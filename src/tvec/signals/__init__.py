@@ -1,7 +1,9 @@
 """Signal types: the registry of plug-ins, keyed by their stable names.
 
-``registry()`` returns every signal type by name; two plug-ins with one name fail when the
-registry is built (at first use), not later.
+Built in (names and value formats as python-threatexchange's where it has the type):
+``sha256``, ``md5``, ``pdq``, ``text``, ``url``, ``video_md5``, ``text_tlsh``, ``raw_text``,
+``url_md5`` and ``vpdq``. ``registry()`` returns every signal type by name; two plug-ins
+with one name fail when the registry is built (at first use), not later.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from tvec.signals.base import (
     SignalType,
     SignalValue,
     TextHasher,
+    VideoHasher,
 )
 from tvec.signals.exact import MD5Signal, SHA256Signal
 from tvec.signals.pdq import PDQSignal
+from tvec.signals.raw_text import RawTextSignal
 from tvec.signals.text import TextSignal
+from tvec.signals.text_tlsh import TextTLSHSignal
 from tvec.signals.url import URLSignal
+from tvec.signals.url_md5 import UrlMD5Signal
+from tvec.signals.video_md5 import VideoMD5Signal
+from tvec.signals.vpdq import VPDQSignal
 
 BUILTIN_SIGNAL_TYPES: tuple[type[SignalType], ...] = (
     SHA256Signal,
@@ -27,6 +35,11 @@ BUILTIN_SIGNAL_TYPES: tuple[type[SignalType], ...] = (
     PDQSignal,
     TextSignal,
     URLSignal,
+    VideoMD5Signal,
+    TextTLSHSignal,
+    RawTextSignal,
+    UrlMD5Signal,
+    VPDQSignal,
 )
 
 
@@ -69,6 +82,7 @@ __all__ = [
     "SignalType",
     "SignalValue",
     "TextHasher",
+    "VideoHasher",
     "build_registry",
     "get_signal_type",
     "registry",

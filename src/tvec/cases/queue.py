@@ -1,0 +1,189 @@
+"""The review queue: cases by priority (highest first), then age (oldest first), keyset-paged.
+
+A page is read with one index range scan (``ix_review_case_queue``) from a cursor that names
+the last case shown, so the hundredth page costs what the first does, even with 100,000
+cases. Cursors are opaque strings (``priority|opened_at|id``, URL-safe base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from tvec.cases.models import CASE_STATUSES, ReviewCase
+from tvec.errors import UsageError
+from tvec.store.models import Item
+
+#: Filters the queue understands (each an exact match on the case's column).
+FILTERS = ("entity", "signal_type", "source", "platform", "language")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which cases the queue shows: one status and optional exact-match filters."""
+
+    status: str = "open"
+    entity: str | None = None
+    signal_type: str | None = None
+    source: str | None = None
+    platform: str | None = None
+    language: str | None = None
+
+    def check(self) -> QueueFilter:
+        """Self, when the status is known.
+
+        Raises:
+            UsageError: unknown status.
+        """
+        if self.status not in CASE_STATUSES:
+            raise UsageError(f"unknown status {self.status!r} (known: {', '.join(CASE_STATUSES)})")
+        return self
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One case as the queue lists it."""
+
+    id: int
+    priority: float
+    status: str
+    opened_at: datetime
+    entity: str | None
+    signal_type: str | None
+    source: str | None
+    platform: str | None
+    language: str | None
+    item_id: int
+    locator: str
+    media_type: str
+
+
+@dataclass
+class QueuePage:
+    """A page of the queue, the cursor of the next page (None at the end), and the total."""
+
+    rows: list[QueueRow] = field(default_factory=list)
+    next_cursor: str | None = None
+    total: int = 0
+
+
+def encode_cursor(priority: float, opened_at: datetime, case_id: int) -> str:
+    """The opaque cursor that continues after the case ``(priority, opened_at, id)``."""
+    raw = f"{priority!r}|{opened_at.isoformat()}|{case_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, datetime, int]:
+    """``(priority, opened_at, id)`` from a cursor.
+
+    Raises:
+        UsageError: the cursor is not one :func:`encode_cursor` made.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        priority, opened, case_id = raw.split("|")
+        return float(priority), datetime.fromisoformat(opened), int(case_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise UsageError(f"invalid queue cursor {cursor!r}") from exc
+
+
+def queue_page(
+    session: Session,
+    filters: QueueFilter | None = None,
+    *,
+    after: str | None = None,
+    limit: int = 50,
+    with_total: bool = True,
+) -> QueuePage:
+    """One page of the queue.
+
+    Args:
+        filters: status and exact-match filters (default: open cases).
+        after: the cursor of the previous page's ``next_cursor``.
+        limit: cases per page (1-500).
+        with_total: also count the cases that match the filters.
+
+    Raises:
+        UsageError: bad status, cursor or limit.
+    """
+    chosen = (filters or QueueFilter()).check()
+    if not 1 <= limit <= 500:
+        raise UsageError("limit must be between 1 and 500")
+    conditions = [ReviewCase.status == chosen.status]
+    for name in FILTERS:
+        value = getattr(chosen, name)
+        if value:
+            conditions.append(getattr(ReviewCase, name) == value)
+    query = (
+        select(ReviewCase, Item.locator, Item.media_type)
+        .join(Item, ReviewCase.item_id == Item.id)
+        .where(*conditions)
+    )
+    if after:
+        priority, opened_at, case_id = decode_cursor(after)
+        query = query.where(
+            or_(
+                ReviewCase.priority < priority,
+                and_(
+                    ReviewCase.priority == priority,
+                    or_(
+                        ReviewCase.opened_at > opened_at,
+                        and_(ReviewCase.opened_at == opened_at, ReviewCase.id > case_id),
+                    ),
+                ),
+            )
+        )
+    query = query.order_by(
+        ReviewCase.priority.desc(), ReviewCase.opened_at.asc(), ReviewCase.id.asc()
+    ).limit(limit + 1)
+    found = session.execute(query).all()
+    page = QueuePage()
+    for case, locator, media_type in found[:limit]:
+        page.rows.append(
+            QueueRow(
+                case.id,
+                case.priority,
+                case.status,
+                case.opened_at,
+                case.entity,
+                case.signal_type,
+                case.source,
+                case.platform,
+                case.language,
+                case.item_id,
+                locator,
+                media_type,
+            )
+        )
+    if len(found) > limit:
+        last = page.rows[-1]
+        page.next_cursor = encode_cursor(last.priority, last.opened_at, last.id)
+    if with_total:
+        page.total = int(
+            session.scalar(select(func.count()).select_from(ReviewCase).where(*conditions)) or 0
+        )
+    return page
+
+
+def filter_values(session: Session, status: str = "open") -> dict[str, list[str]]:
+    """The distinct values of each filter among cases of ``status`` (for the filter menus)."""
+    out: dict[str, list[str]] = {}
+    for name in FILTERS:
+        column = getattr(ReviewCase, name)
+        out[name] = [
+            v
+            for v in session.scalars(
+                select(column)
+                .where(ReviewCase.status == status, column.is_not(None))
+                .distinct()
+                .order_by(column)
+                .limit(200)
+            )
+            if v
+        ]
+    return out

@@ -1,0 +1,247 @@
+"""Polling: fetch what is new from sources and feed it through the scan pipeline.
+
+:func:`poll_sources` polls the named sources (default: every enabled source), one after the
+other. For each source:
+
+1. **URL locator**: fetch it through :class:`~tvec.collection.http.HttpClient` with the
+   ``ETag``/``Last-Modified`` validators stored in the source's ``state``. ``304 Not
+   Modified`` ends the poll (status ``not_modified``). Otherwise the body is written to a
+   temporary file under ``TVEC_HOME/tmp`` and read by the kind's reader, with locators
+   based on the source URL (so they stay the same from one poll to the next).
+   **Local locator**: the file (for a Telegram export folder, its ``result.json``) is read
+   again only when its size or modification time changed since the last complete poll.
+2. The items go through :func:`tvec.scan.run_scan` with the source's id: items, signals,
+   matches and out-link sightings, each top-level item in its own transaction. Items that
+   are already stored unchanged are skipped, so a poll adds only what is new.
+3. Only when every item was written are the new validators (or file fingerprint) saved in
+   ``state``. A poll killed half-way therefore leaves whole items and old validators: the
+   next poll fetches again, skips what was stored and adds the rest, so nothing is lost and
+   nothing is duplicated.
+
+A source that cannot be fetched or read is reported (status ``error``, its ``state`` keeps
+``last_error``) and the other sources are still polled. A response cut at
+``TVEC_HTTP_MAX_BYTES`` is read as far as it goes and reported as an item error; its
+validators are not saved.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from tvec.collection.http import FetchResult, HttpClient
+from tvec.collection.kinds import is_url, read_source
+from tvec.collection.registry import get_source
+from tvec.errors import FetchError, TvecError
+from tvec.scan import run_scan
+from tvec.sources.base import RawItem
+from tvec.store.db import Store
+from tvec.store.models import Source, utcnow
+
+
+@dataclass
+class PollOutcome:
+    """What polling one source did.
+
+    Attributes:
+        source: the source's name.
+        status: ``fetched`` (items were read), ``not_modified`` (nothing new: 304, or the
+            local file is unchanged), ``stopped`` (interrupted by a stop request before the
+            end), ``skipped`` (disabled) or ``error`` (``problem`` says why).
+        scan_id: the scan that stored the items, if any.
+        counts: that scan's counts (``new``, ``changed``, ``unchanged``, ``errors``...).
+        errors: item errors of that scan (``item``, ``kind``, ``error``).
+        problem: why the source itself failed, for ``error``.
+    """
+
+    source: str
+    status: str
+    scan_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    problem: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+def _fingerprint(path: Path) -> dict[str, int] | None:
+    target = path / "result.json" if path.is_dir() else path
+    try:
+        stat = target.stat()
+    except OSError:
+        return None
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _until_stopped(items: Iterable[RawItem], stop: threading.Event | None) -> Iterator[RawItem]:
+    for raw in items:
+        if stop is not None and stop.is_set():
+            return
+        yield raw
+
+
+def _save_state(store: Store, name: str, changes: dict[str, Any]) -> None:
+    with store.session() as session:
+        source = get_source(session, name)
+        source.state = {**(source.state or {}), **changes, "last_polled_at": utcnow().isoformat()}
+
+
+def poll_sources(
+    store: Store,
+    names: Iterable[str] | None = None,
+    *,
+    client: HttpClient | None = None,
+    banks: list[str] | None = None,
+    stop: threading.Event | None = None,
+) -> list[PollOutcome]:
+    """Poll ``names`` (default: every enabled source, by name); see the module docstring.
+
+    A disabled source is ``skipped``, even when named.
+
+    Raises:
+        NotFoundError: a named source does not exist (before anything is polled).
+        StoreError: the database fails.
+    """
+    with store.session() as session:
+        if names:
+            wanted = [get_source(session, n).name for n in names]
+        else:
+            wanted = list(
+                session.scalars(
+                    select(Source.name).where(Source.enabled.is_(True)).order_by(Source.name)
+                )
+            )
+    own_client = client is None
+    http = client or HttpClient(store.settings)
+    outcomes: list[PollOutcome] = []
+    try:
+        for name in wanted:
+            if stop is not None and stop.is_set():
+                break
+            try:
+                outcomes.append(poll_source(store, name, http, banks=banks, stop=stop))
+            except (TvecError, OSError, ValueError) as exc:
+                # one bad source never stops the poll; OSError/ValueError: a file or reader
+                # problem no reader turned into an item error
+                problem = str(exc) if isinstance(exc, TvecError) else f"{type(exc).__name__}: {exc}"
+                _save_state(store, name, {"last_status": "error", "last_error": problem})
+                outcomes.append(PollOutcome(name, "error", problem=problem))
+    finally:
+        if own_client:
+            http.close()
+    return outcomes
+
+
+def poll_source(
+    store: Store,
+    name: str,
+    client: HttpClient,
+    *,
+    banks: list[str] | None = None,
+    stop: threading.Event | None = None,
+) -> PollOutcome:
+    """Poll one source (module docstring). Raises TvecError subtypes for source failures."""
+    with store.session() as session:
+        source = get_source(session, name)
+        kind, locator, source_id = source.kind, source.locator, source.id
+        options, state, enabled = dict(source.options), dict(source.state), source.enabled
+    if not enabled:
+        return PollOutcome(name, "skipped", problem="disabled")
+    if is_url(locator):
+        return _poll_url(store, name, kind, locator, source_id, options, state, client, banks, stop)
+    path = Path(locator)
+    fingerprint = _fingerprint(path)
+    if fingerprint is None:
+        raise FetchError(locator, "no such file or folder")
+    if state.get("fingerprint") == fingerprint:
+        _save_state(store, name, {"last_status": "not_modified", "last_error": None})
+        return PollOutcome(name, "not_modified")
+    items = read_source(
+        kind, path, origin=locator, options=options, max_bytes=store.settings.http_max_bytes
+    )
+    return _run(store, name, source_id, items, banks, stop, {"fingerprint": fingerprint})
+
+
+def _poll_url(
+    store: Store,
+    name: str,
+    kind: str,
+    locator: str,
+    source_id: int,
+    options: dict[str, Any],
+    state: dict[str, Any],
+    client: HttpClient,
+    banks: list[str] | None,
+    stop: threading.Event | None,
+) -> PollOutcome:
+    result = client.fetch(locator, etag=state.get("etag"), last_modified=state.get("last_modified"))
+    if result.not_modified:
+        _save_state(store, name, {"last_status": "not_modified", "last_error": None})
+        return PollOutcome(name, "not_modified")
+    tmp_dir = store.settings.home / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(prefix="poll-", dir=tmp_dir)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(result.content)
+        items: Iterable[RawItem] = read_source(
+            kind,
+            tmp,
+            origin=locator,
+            options=options,
+            url=result.url,
+            headers=result.headers,
+            max_bytes=store.settings.http_max_bytes,
+        )
+        changes: dict[str, Any] = {"etag": result.etag, "last_modified": result.last_modified}
+        if result.truncated:
+            items = [_cut_item(locator, result, store.settings.http_max_bytes), *items]
+            changes = {"etag": None, "last_modified": None}
+        return _run(store, name, source_id, items, banks, stop, changes)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _cut_item(locator: str, result: FetchResult, cap: int) -> RawItem:
+    problem = f"response cut at {cap} bytes (TVEC_HTTP_MAX_BYTES); only the start was read"
+    return RawItem(f"fetch:{locator}", locator, error=FetchError(result.url, problem))
+
+
+def _run(
+    store: Store,
+    name: str,
+    source_id: int,
+    items: Iterable[RawItem],
+    banks: list[str] | None,
+    stop: threading.Event | None,
+    changes: dict[str, Any],
+) -> PollOutcome:
+    result = run_scan(
+        store, [], banks=banks, items=_until_stopped(items, stop), source_id=source_id
+    )
+    counts = result.counts.as_dict()
+    if stop is not None and stop.is_set():
+        _save_state(store, name, {"last_status": "stopped", "last_scan_id": result.scan_id})
+        return PollOutcome(name, "stopped", result.scan_id, counts, result.errors)
+    _save_state(
+        store,
+        name,
+        {
+            **changes,
+            "last_status": "fetched",
+            "last_error": None,
+            "last_scan_id": result.scan_id,
+            "last_counts": counts,
+        },
+    )
+    return PollOutcome(name, "fetched", result.scan_id, counts, result.errors)

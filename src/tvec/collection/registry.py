@@ -1,0 +1,210 @@
+"""The source registry: beacon channels, feeds, archives and lists that tvec collects from.
+
+A source has a unique name, a kind (:mod:`tvec.collection.kinds`), a locator (a URL or a
+local path, stored absolute), the platform it lives on (given, or resolved from a URL
+locator), optional entity attribution (the group it belongs to, when known), language,
+notes, options (a column mapping for ``csv``/``jsonl``) and its polling state (``state``:
+validators, last poll, last error; see :mod:`tvec.collection.poll`). Items keep the source
+they first came from (``item.source_id``); removing a source keeps its items and sightings
+(their ``source_id`` becomes empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tvec.collection.kinds import KINDS, LOCAL_ONLY, MAPPED, check_kind, is_url
+from tvec.errors import NotFoundError, UsageError
+from tvec.sources.mapping import PostMapping
+from tvec.store.db import Store
+from tvec.store.models import Item, OutlinkSighting, Source
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A source as commands show it (JSON-ready with :meth:`as_json`)."""
+
+    name: str
+    kind: str
+    locator: str
+    platform: str | None
+    entity: str | None
+    language: str | None
+    notes: str | None
+    enabled: bool
+    options: dict[str, Any]
+    state: dict[str, Any]
+    items: int
+    sightings: int
+    created_at: str
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+def get_source(session: Session, name: str) -> Source:
+    """The source called ``name``. Raises NotFoundError (naming the known sources)."""
+    source = session.scalars(select(Source).where(Source.name == name)).one_or_none()
+    if source is None:
+        known = ", ".join(session.scalars(select(Source.name).order_by(Source.name))) or "none"
+        raise NotFoundError(f"no source named {name!r} (known: {known})")
+    return source
+
+
+def _locator(kind: str, locator: str) -> str:
+    locator = locator.strip()
+    if not locator:
+        raise UsageError("the source locator is empty")
+    if is_url(locator):
+        if kind in LOCAL_ONLY:
+            raise UsageError(f"a {kind} source must be a local path, not the URL {locator!r}")
+        return locator
+    if "://" in locator:
+        raise UsageError(f"locator {locator!r}: only http(s) URLs or local paths are accepted")
+    path = Path(locator).expanduser()
+    if not path.exists():
+        raise NotFoundError(f"{locator}: no such file or folder")
+    return str(path.resolve())
+
+
+def _platform_for(locator: str) -> str | None:
+    if not is_url(locator):
+        return None
+    from tvec.platforms import PlatformRegistry
+
+    platform = PlatformRegistry.load_default().resolve(locator).platform
+    return platform.name if platform else None
+
+
+def add_source(
+    store: Store,
+    name: str,
+    kind: str,
+    locator: str,
+    *,
+    platform: str | None = None,
+    entity: str | None = None,
+    language: str | None = None,
+    notes: str | None = None,
+    mapping: Iterable[str] = (),
+) -> SourceView:
+    """Register a source and return it.
+
+    Args:
+        mapping: ``field=column`` pairs (:mod:`tvec.sources.mapping`), for ``csv``/``jsonl``.
+    Raises:
+        UsageError: unknown kind, empty name, a name already used, a URL for a local-only
+            kind, a mapping for a kind that takes none, or a ``csv`` source without a
+            ``text`` or ``url`` column.
+        NotFoundError: a local locator does not exist.
+    """
+    name = name.strip()
+    if not name:
+        raise UsageError("the source name is empty")
+    check_kind(kind)
+    stored_locator = _locator(kind, locator)
+    pairs = list(mapping)
+    options: dict[str, Any] = {}
+    if pairs and kind not in MAPPED:
+        raise UsageError(f"--map is for csv and jsonl sources, not {kind}")
+    if kind in MAPPED and pairs:
+        options["mapping"] = PostMapping.parse(pairs).as_dict()
+    if kind == "csv":
+        parsed = PostMapping.from_dict(options.get("mapping") or {})
+        if not (parsed.text or parsed.url or parsed.links):
+            raise UsageError("a csv source needs --map text=COLUMN (or url=/links=COLUMN)")
+    with store.session() as session:
+        if session.scalars(select(Source.id).where(Source.name == name)).first() is not None:
+            raise UsageError(f"a source named {name!r} already exists")
+        source = Source(
+            name=name,
+            kind=kind,
+            locator=stored_locator,
+            platform=platform or _platform_for(stored_locator),
+            entity=entity,
+            language=language,
+            notes=notes,
+            enabled=True,
+            options=options,
+            state={},
+        )
+        session.add(source)
+        session.flush()
+        return _view(session, source)
+
+
+def _view(session: Session, source: Source) -> SourceView:
+    items = session.scalar(select(func.count(Item.id)).where(Item.source_id == source.id)) or 0
+    sightings = (
+        session.scalar(
+            select(func.count(OutlinkSighting.id)).where(OutlinkSighting.source_id == source.id)
+        )
+        or 0
+    )
+    return SourceView(
+        name=source.name,
+        kind=source.kind,
+        locator=source.locator,
+        platform=source.platform,
+        entity=source.entity,
+        language=source.language,
+        notes=source.notes,
+        enabled=source.enabled,
+        options=dict(source.options or {}),
+        state=dict(source.state or {}),
+        items=items,
+        sightings=sightings,
+        created_at=source.created_at.isoformat(),
+    )
+
+
+def list_sources(store: Store) -> list[SourceView]:
+    """Every source, by name."""
+    with store.session() as session:
+        return [_view(session, s) for s in session.scalars(select(Source).order_by(Source.name))]
+
+
+def show_source(store: Store, name: str) -> SourceView:
+    """One source. Raises NotFoundError."""
+    with store.session() as session:
+        return _view(session, get_source(session, name))
+
+
+def set_enabled(store: Store, name: str, enabled: bool) -> SourceView:
+    """Enable or disable a source (disabled sources are not polled). Raises NotFoundError."""
+    with store.session() as session:
+        source = get_source(session, name)
+        source.enabled = enabled
+        return _view(session, source)
+
+
+def remove_source(store: Store, name: str) -> int:
+    """Delete a source; its items and sightings stay. Returns how many items it had.
+
+    Raises:
+        NotFoundError: no such source.
+    """
+    with store.session() as session:
+        source = get_source(session, name)
+        count = session.scalar(select(func.count(Item.id)).where(Item.source_id == source.id))
+        session.delete(source)
+        return int(count or 0)
+
+
+__all__ = [
+    "KINDS",
+    "SourceView",
+    "add_source",
+    "get_source",
+    "list_sources",
+    "remove_source",
+    "set_enabled",
+    "show_source",
+]

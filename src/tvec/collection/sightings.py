@@ -1,0 +1,191 @@
+"""Out-links stored once, with every sighting.
+
+Each distinct canonical URL is one ``outlink`` row, resolved to its platform (or to none,
+with its registrable domain). Each time an item carries it, an ``outlink_sighting`` row
+records the item, the source, the text as written and when (unique per out-link and item,
+so storing an item again adds nothing). :func:`record_sightings` is called by the scan
+pipeline for every new or changed item, so ``tvec scan`` and ``tvec source poll`` both
+record them; :func:`list_outlinks` serves ``tvec outlinks``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tvec.errors import InvalidSignalError
+from tvec.platforms import PlatformRegistry
+from tvec.store.db import Store
+from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
+
+UNKNOWN = "unknown"
+
+
+def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink:
+    try:
+        resolution = registry.resolve(url)
+        platform = resolution.platform.name if resolution.platform else None
+        domain, host = resolution.registrable_domain, resolution.host
+    except InvalidSignalError:
+        platform, domain, host = None, "", ""
+    return Outlink(
+        url=url,
+        registrable_domain=domain,
+        host=host,
+        platform=platform,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+
+
+def _outlinks(
+    session: Session, urls: list[str], registry: PlatformRegistry, now: datetime
+) -> dict[str, Outlink]:
+    """The ``outlink`` row of each URL, created when missing (flushed, so ids are set)."""
+    found = {o.url: o for o in session.scalars(select(Outlink).where(Outlink.url.in_(urls)))}
+    missing = [url for url in urls if url not in found]
+    if not missing:
+        return found
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite: this transaction already holds the write lock (it stored the item), so
+        # no other writer can have added these URLs since the SELECT above.
+        for url in missing:
+            found[url] = _new_outlink(url, registry, now)
+            session.add(found[url])
+        session.flush()
+        return found
+    for url in missing:
+        outlink = _new_outlink(url, registry, now)
+        try:
+            with session.begin_nested():  # another process may store the same URL meanwhile
+                session.add(outlink)
+            found[url] = outlink
+        except IntegrityError:
+            found[url] = session.scalars(select(Outlink).where(Outlink.url == url)).one()
+    return found
+
+
+def record_sightings(
+    session: Session,
+    item: Item,
+    links: Iterable[tuple[str, str]],
+    registry: PlatformRegistry,
+    *,
+    source_id: int | None = None,
+) -> int:
+    """Store each ``(canonical URL, text as seen)`` of ``item`` once; returns new sightings.
+
+    The item must have an id (flushed). ``source_id`` defaults to the item's source.
+    """
+    seen_as = dict(reversed(list(links)))  # first text seen per URL wins
+    if not seen_as:
+        return 0
+    now = utcnow()
+    outlinks = _outlinks(session, list(seen_as), registry, now)
+    already = set(
+        session.scalars(
+            select(OutlinkSighting.outlink_id).where(
+                OutlinkSighting.item_id == item.id,
+                OutlinkSighting.outlink_id.in_([o.id for o in outlinks.values()]),
+            )
+        )
+    )
+    added = 0
+    for url, seen in seen_as.items():
+        outlink = outlinks[url]
+        if outlink.id in already:
+            continue
+        session.add(
+            OutlinkSighting(
+                outlink_id=outlink.id,
+                item_id=item.id,
+                source_id=source_id if source_id is not None else item.source_id,
+                seen=seen,
+                seen_at=now,
+                posted_at=item.posted_at,
+            )
+        )
+        outlink.last_seen_at = max(outlink.last_seen_at, now)
+        added += 1
+    return added
+
+
+@dataclass
+class OutlinkView:
+    """One canonical URL with its platform and sightings (``tvec outlinks``)."""
+
+    url: str
+    platform: str
+    registrable_domain: str
+    first_seen_at: str
+    last_seen_at: str
+    seen_as: list[str] = field(default_factory=list)
+    sightings: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+def list_outlinks(
+    store: Store, *, source: str | None = None, platform: str | None = None
+) -> list[OutlinkView]:
+    """Every out-link (optionally only those seen in ``source`` / on ``platform``).
+
+    ``platform`` matches the platform name case-insensitively; ``unknown`` selects out-links
+    on no known platform. Raises NotFoundError for an unknown source name.
+    """
+    from tvec.collection.registry import get_source
+
+    with store.session() as session:
+        query = (
+            select(OutlinkSighting, Outlink, Item.locator, Source.name)
+            .join(Outlink, OutlinkSighting.outlink_id == Outlink.id)
+            .join(Item, OutlinkSighting.item_id == Item.id)
+            .outerjoin(Source, OutlinkSighting.source_id == Source.id)
+            .order_by(Outlink.url, OutlinkSighting.seen_at, OutlinkSighting.id)
+        )
+        if source is not None:
+            query = query.where(OutlinkSighting.source_id == get_source(session, source).id)
+        views: dict[int, OutlinkView] = {}
+        for sighting, outlink, locator, source_name in session.execute(query):
+            name = outlink.platform or UNKNOWN
+            if platform is not None and name.casefold() != platform.strip().casefold():
+                continue
+            view = views.get(outlink.id)
+            if view is None:
+                view = views[outlink.id] = OutlinkView(
+                    url=outlink.url,
+                    platform=name,
+                    registrable_domain=outlink.registrable_domain,
+                    first_seen_at=outlink.first_seen_at.isoformat(),
+                    last_seen_at=outlink.last_seen_at.isoformat(),
+                )
+            if sighting.seen not in view.seen_as:
+                view.seen_as.append(sighting.seen)
+            view.sightings.append(
+                {
+                    "item": locator,
+                    "source": source_name,
+                    "seen": sighting.seen,
+                    "seen_at": sighting.seen_at.isoformat(),
+                    "posted_at": sighting.posted_at.isoformat() if sighting.posted_at else None,
+                }
+            )
+        return list(views.values())
+
+
+def describe(registry: PlatformRegistry, url: str) -> dict[str, str]:
+    """``platform`` (name or ``unknown``) and ``registrable_domain`` of a canonical URL."""
+    try:
+        resolution = registry.resolve(url)
+    except InvalidSignalError:
+        return {"platform": UNKNOWN, "registrable_domain": ""}
+    name = resolution.platform.name if resolution.platform else UNKNOWN
+    return {"platform": name, "registrable_domain": resolution.registrable_domain}

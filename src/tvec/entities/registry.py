@@ -1,0 +1,535 @@
+"""The entity registry: designated groups, their aliases, media outlets and designations.
+
+The default data ships as ``entities.yaml`` beside this module. Its shape::
+
+    lists:                      # the official lists designations point at
+      US-FTO: {jurisdiction: US, name: Foreign Terrorist Organizations, source: https://...}
+    entities:
+      - id: islamic-state       # slug: lower-case letters, digits and dashes
+        name: Islamic State
+        ideology: jihadist      # one of IDEOLOGIES
+        parent: null            # id of another entity, with ``relation`` (one of RELATIONS)
+        source: https://...     # where the row's facts (names, links) can be checked
+        aliases:
+          - {text: داعش, lang: ar}           # script inferred from the letters if not given
+          - {text: IS, lang: en, match: search}
+        outlets:
+          - {id: amaq, name: Amaq News Agency, kind: news_agency, source: https://...,
+             aliases: [...]}
+        designations:
+          - {list: US-FTO, date: 2004-12-17}  # date null when not certain
+
+Validation happens on load and raises :class:`tvec.errors.ConfigError` naming the row: ids are
+unique slugs (entities and outlets share one namespace), parents exist and do not loop, every
+entity and outlet row has a source URL, every designation names a known list (hence a
+jurisdiction, a list name and a source), dates are ISO dates or null, and alias ``match``
+values are known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tvec.analysis.normalize import normalize
+from tvec.errors import ConfigError, NotFoundError
+
+#: Ideology tags an entity may carry.
+IDEOLOGIES = frozenset(
+    {
+        "jihadist",
+        "islamist",
+        "shia_islamist",
+        "far_right",
+        "ethno_nationalist",
+        "left_wing",
+        "nihilist",
+        "other",
+    }
+)
+
+#: How an entity relates to its ``parent``. Designations of the parent apply to the child
+#: (for :meth:`EntityRegistry.in_policy`) when the relation is in :data:`INHERITING_RELATIONS`.
+RELATIONS = frozenset({"province", "wing", "front", "affiliate", "successor"})
+INHERITING_RELATIONS = frozenset({"province", "wing", "front"})
+
+#: Alias ``match`` values: ``auto`` (decided by length, see :mod:`tvec.analysis.indicators`),
+#: ``word`` (whole words; Arabic-script aliases may carry a one-letter proclitic), ``token``
+#: (whole words, no proclitics), ``exact`` (whole word and the original text must equal the
+#: alias exactly, case included) and ``search`` (only for :meth:`EntityRegistry.search`).
+MATCH_MODES = frozenset({"auto", "word", "token", "exact", "search"})
+
+OUTLET_KINDS = frozenset(
+    {"media_foundation", "news_agency", "magazine", "newsletter", "tv", "radio", "website"}
+)
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_URL = re.compile(r"^https://\S+$")
+_SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x0041, 0x024F, "Latn"),
+    (0x0370, 0x03FF, "Grek"),
+    (0x0400, 0x052F, "Cyrl"),
+    (0x0590, 0x05FF, "Hebr"),
+    (0x0600, 0x06FF, "Arab"),
+    (0x0750, 0x077F, "Arab"),
+    (0x08A0, 0x08FF, "Arab"),
+    (0x0900, 0x097F, "Deva"),
+    (0x0980, 0x09FF, "Beng"),
+    (0x0A00, 0x0A7F, "Guru"),
+    (0x0E00, 0x0E7F, "Thai"),
+    (0x1200, 0x137F, "Ethi"),
+    (0x4E00, 0x9FFF, "Hani"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """One name of an entity or outlet.
+
+    Attributes:
+        text: the name as written (``داعش``, ``Islamic State``).
+        lang: BCP 47 language subtag (``ar``, ``fa``, ``ps``, ``ur``, ``ru``, ``en``...);
+            ``und`` when the name is used across languages.
+        script: ISO 15924 script code (``Latn``, ``Arab``, ``Cyrl``, ``Hebr``, ``Hani``...).
+        match: how the indicator matcher uses it (see :data:`MATCH_MODES`).
+    """
+
+    text: str
+    lang: str
+    script: str
+    match: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """An official media outlet or publication of an entity (Amaq, al-Kataib, al-Manar...).
+
+    ``kind`` is one of :data:`OUTLET_KINDS`; ``name_match`` is the match mode of the name
+    itself (see :data:`MATCH_MODES`); ``source`` is where the row can be checked.
+    """
+
+    id: str
+    name: str
+    kind: str
+    aliases: tuple[Alias, ...]
+    source: str
+    name_match: str = "auto"
+
+    def all_aliases(self) -> tuple[Alias, ...]:
+        """Return the name (as an ``en`` alias, mode ``name_match``) and the other aliases."""
+        return (Alias(self.name, "en", infer_script(self.name), self.name_match), *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class Designation:
+    """A listing of an entity on an official list.
+
+    Attributes:
+        jurisdiction: ``UK``, ``US``, ``UN``, ``EU``, ``CA``, ``AU``...
+        list_key: the key of the list in the data file (``US-FTO``, ``UN-1267``).
+        list_name: the list's official name.
+        date: date of listing under this name or a predecessor name, or ``None`` if unsure.
+        source: URL of the official list page.
+        note: free text (for example the name the group is listed under).
+    """
+
+    jurisdiction: str
+    list_key: str
+    list_name: str
+    date: dt.date | None
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A terrorist or violent extremist group.
+
+    Attributes:
+        id: stable slug, also the storage key (``islamic-state-khorasan``).
+        name: canonical English name.
+        ideology: one of :data:`IDEOLOGIES`.
+        aliases: other names and transliterations; the canonical name is not repeated here.
+        parent: id of the parent entity or ``None``.
+        relation: how this entity relates to ``parent`` (one of :data:`RELATIONS`).
+        outlets: official media outlets and publications.
+        designations: listings on official lists.
+        source: URL where the row's facts can be checked.
+        name_match: match mode of ``name`` itself (``exact`` for names that are also common
+            phrases, such as ``The Base``).
+    """
+
+    id: str
+    name: str
+    ideology: str
+    aliases: tuple[Alias, ...]
+    parent: str | None
+    relation: str | None
+    outlets: tuple[Outlet, ...]
+    designations: tuple[Designation, ...]
+    source: str
+    name_match: str = "auto"
+
+    def all_aliases(self) -> tuple[Alias, ...]:
+        """Return the canonical name (as an ``en`` alias, mode ``name_match``) and the aliases."""
+        return (Alias(self.name, "en", infer_script(self.name), self.name_match), *self.aliases)
+
+
+def infer_script(text: str) -> str:
+    """Return the ISO 15924 code of the first letter of ``text`` in a known script, or ``Zyyy``."""
+    for char in text:
+        if not char.isalpha():
+            continue
+        code = ord(char)
+        for low, high, script in _SCRIPT_RANGES:
+            if low <= code <= high:
+                return script
+    return "Zyyy"
+
+
+class EntityRegistry:
+    """The validated set of entities. Build with :meth:`load_default`, :meth:`load` or
+    ``EntityRegistry(entities)``.
+
+    Raises:
+        ConfigError: on construction, when the entities are not valid (see module docstring).
+    """
+
+    def __init__(self, entities: Iterable[Entity]) -> None:
+        self._entities: dict[str, Entity] = {}
+        self._search_forms: dict[str, frozenset[str]] | None = None
+        outlet_ids: set[str] = set()
+        for entity in entities:
+            if entity.id in self._entities or entity.id in outlet_ids:
+                raise ConfigError(f"entity {entity.id!r}: duplicate id")
+            self._entities[entity.id] = entity
+            _check_rows(entity)
+            for outlet in entity.outlets:
+                if outlet.id in outlet_ids or outlet.id in self._entities:
+                    raise ConfigError(f"entity {entity.id!r}: outlet {outlet.id!r}: duplicate id")
+                outlet_ids.add(outlet.id)
+        for entity in self._entities.values():
+            self._check_parent(entity)
+
+    def _check_parent(self, entity: Entity) -> None:
+        if entity.parent is None:
+            if entity.relation is not None:
+                raise ConfigError(f"entity {entity.id!r}: relation given without parent")
+            return
+        if entity.parent not in self._entities:
+            raise ConfigError(f"entity {entity.id!r}: parent {entity.parent!r} does not exist")
+        if entity.relation not in RELATIONS:
+            raise ConfigError(
+                f"entity {entity.id!r}: relation {entity.relation!r} is not one of "
+                f"{sorted(RELATIONS)}"
+            )
+        seen = {entity.id}
+        current: Entity | None = entity
+        while current is not None and current.parent is not None:
+            if current.parent in seen:
+                raise ConfigError(f"entity {entity.id!r}: parent links form a loop")
+            seen.add(current.parent)
+            current = self._entities.get(current.parent)
+
+    @classmethod
+    def load_default(cls) -> EntityRegistry:
+        """Load the ``entities.yaml`` that ships with tvec."""
+        text = resources.files("tvec.entities").joinpath("entities.yaml").read_text("utf-8")
+        return cls.from_yaml(text, "entities.yaml")
+
+    @classmethod
+    def load(cls, path: Path) -> EntityRegistry:
+        """Load a registry from a YAML file of the shape in the module docstring.
+
+        Raises:
+            ConfigError: if the file cannot be read or parsed, or a row is invalid.
+        """
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: cannot read entity file: {error}") from error
+        return cls.from_yaml(text, str(path))
+
+    @classmethod
+    def from_yaml(cls, text: str, origin: str = "<yaml>") -> EntityRegistry:
+        """Parse and validate YAML text; ``origin`` names it in error messages.
+
+        Raises:
+            ConfigError: naming ``origin`` and the row, if anything is invalid.
+        """
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{origin}: not valid YAML: {error}") from error
+        if not isinstance(data, dict):
+            raise ConfigError(f"{origin}: top level must be a mapping with 'lists' and 'entities'")
+        lists = _parse_lists(data.get("lists"), origin)
+        rows = data.get("entities")
+        if not isinstance(rows, list):
+            raise ConfigError(f"{origin}: 'entities' must be a list")
+        entities = [_parse_entity(row, index, lists, origin) for index, row in enumerate(rows)]
+        try:
+            return cls(entities)
+        except ConfigError as error:
+            raise ConfigError(f"{origin}: {error}") from error
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(self._entities.values())
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._entities
+
+    def get(self, entity_id: str) -> Entity:
+        """Return the entity with ``entity_id``.
+
+        Raises:
+            NotFoundError: if there is none.
+        """
+        try:
+            return self._entities[entity_id]
+        except KeyError:
+            raise NotFoundError(f"no entity with id {entity_id!r}") from None
+
+    def children(self, entity_id: str) -> tuple[Entity, ...]:
+        """Return the entities whose parent is ``entity_id`` (provinces, wings, affiliates)."""
+        return tuple(e for e in self._entities.values() if e.parent == entity_id)
+
+    def search(self, query: str) -> list[Entity]:
+        """Return entities with a name, alias or outlet alias matching ``query``.
+
+        Both sides are compared in the match form of :func:`tvec.analysis.normalize.normalize`
+        with spaces removed, so ``al shabaab``, ``Al-Shabaab`` and ``ALSHABAAB`` are equal.
+        Exact matches come first, then names that contain the query; each entity once.
+        An empty query (after normalisation) returns ``[]``.
+        """
+        key = normalize(query).text.replace(" ", "")
+        if not key:
+            return []
+        if self._search_forms is None:
+            self._search_forms = {
+                entity.id: frozenset(
+                    normalize(alias.text).text.replace(" ", "")
+                    for alias in (
+                        *entity.all_aliases(),
+                        *(a for outlet in entity.outlets for a in outlet.all_aliases()),
+                    )
+                )
+                for entity in self._entities.values()
+            }
+        exact: list[Entity] = []
+        partial: list[Entity] = []
+        for entity in self._entities.values():
+            forms = self._search_forms[entity.id]
+            if key in forms:
+                exact.append(entity)
+            elif any(key in form for form in forms):
+                partial.append(entity)
+        return exact + partial
+
+    def designations(self, entity_id: str) -> tuple[Designation, ...]:
+        """Return the entity's designations plus those inherited from its parents.
+
+        A parent's designations are inherited through ``province``, ``wing`` and ``front``
+        links (an IS province is covered by the listing of IS), not ``affiliate`` or
+        ``successor`` links (AQAP is listed in its own right).
+
+        Raises:
+            NotFoundError: if there is no such entity.
+        """
+        entity = self.get(entity_id)
+        found = list(entity.designations)
+        while entity.parent is not None and entity.relation in INHERITING_RELATIONS:
+            entity = self.get(entity.parent)
+            found.extend(entity.designations)
+        return tuple(found)
+
+    def in_policy(self, entity_id: str, jurisdictions: set[str]) -> bool:
+        """Return whether an inclusion policy of ``jurisdictions`` covers the entity.
+
+        ``jurisdictions`` holds jurisdiction codes (``{"UK", "UN"}``) and/or list keys
+        (``{"US-FTO"}``); the entity is in scope if one of its :meth:`designations` matches.
+
+        Raises:
+            NotFoundError: if there is no such entity.
+        """
+        return any(
+            d.jurisdiction in jurisdictions or d.list_key in jurisdictions
+            for d in self.designations(entity_id)
+        )
+
+
+def _check_rows(entity: Entity) -> None:
+    """Check what the parser checks, for registries built in code."""
+    if not _URL.match(entity.source):
+        raise ConfigError(f"entity {entity.id!r}: 'source' must be an https URL")
+    for outlet in entity.outlets:
+        if not _URL.match(outlet.source):
+            raise ConfigError(
+                f"entity {entity.id!r}: outlet {outlet.id!r}: 'source' must be an https URL"
+            )
+    for designation in entity.designations:
+        if not (designation.jurisdiction and designation.list_name and designation.list_key):
+            raise ConfigError(f"entity {entity.id!r}: a designation lacks jurisdiction or list")
+        if not _URL.match(designation.source):
+            raise ConfigError(
+                f"entity {entity.id!r}: designation {designation.list_key!r}: 'source' must be "
+                "an https URL"
+            )
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _need_str(row: Mapping[str, Any], key: str, where: str) -> str:
+    value = row.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: '{key}' is required and must be a non-empty string")
+    return value.strip()
+
+
+def _need_url(row: Mapping[str, Any], where: str) -> str:
+    value = row.get("source")
+    if not isinstance(value, str) or not _URL.match(value):
+        raise ConfigError(f"{where}: 'source' must be an https URL, got {value!r}")
+    return value
+
+
+def _parse_lists(raw: object, origin: str) -> dict[str, tuple[str, str, str]]:
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"{origin}: 'lists' must be a non-empty mapping")
+    lists: dict[str, tuple[str, str, str]] = {}
+    for key, row in raw.items():
+        where = f"{origin}: list {key!r}"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{where}: must be a mapping")
+        lists[str(key)] = (
+            _need_str(row, "jurisdiction", where),
+            _need_str(row, "name", where),
+            _need_url(row, where),
+        )
+    return lists
+
+
+def _parse_aliases(raw: object, where: str) -> tuple[Alias, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: 'aliases' must be a list")
+    aliases: list[Alias] = []
+    for index, row in enumerate(raw):
+        here = f"{where}: alias {index}"
+        if not isinstance(row, dict):
+            raise ConfigError(f"{here}: must be a mapping with 'text' and 'lang'")
+        text = _need_str(row, "text", here)
+        lang = _need_str(row, "lang", here)
+        script = row.get("script") or infer_script(text)
+        match = _parse_match(row.get("match", "auto"), f"{here} ({text!r})")
+        aliases.append(Alias(text, lang, str(script), match))
+    return tuple(aliases)
+
+
+def _parse_match(raw: object, where: str) -> str:
+    if not isinstance(raw, str) or raw not in MATCH_MODES:
+        raise ConfigError(f"{where}: match mode {raw!r} not in {sorted(MATCH_MODES)}")
+    return raw
+
+
+def _parse_date(raw: object, where: str) -> dt.date | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ConfigError(f"{where}: 'date' must be an ISO date (YYYY-MM-DD) or null, got {raw!r}")
+
+
+def _parse_designation(
+    row: object, where: str, lists: Mapping[str, tuple[str, str, str]]
+) -> Designation:
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: must be a mapping with 'list'")
+    key = row.get("list")
+    if not isinstance(key, str) or key not in lists:
+        raise ConfigError(f"{where}: 'list' {key!r} is not one of {sorted(lists)}")
+    jurisdiction, name, source = lists[key]
+    if "source" in row:
+        source = _need_url(row, where)
+    note = row.get("note", "")
+    return Designation(
+        jurisdiction=jurisdiction,
+        list_key=str(key),
+        list_name=name,
+        date=_parse_date(row.get("date"), where),
+        source=source,
+        note=str(note),
+    )
+
+
+def _parse_outlet(row: object, where: str) -> Outlet:
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: must be a mapping")
+    outlet_id = _need_str(row, "id", where)
+    where = f"{where} {outlet_id!r}"
+    if not _SLUG.match(outlet_id):
+        raise ConfigError(f"{where}: id must be a lower-case slug")
+    kind = _need_str(row, "kind", where)
+    if kind not in OUTLET_KINDS:
+        raise ConfigError(f"{where}: kind {kind!r} not in {sorted(OUTLET_KINDS)}")
+    return Outlet(
+        id=outlet_id,
+        name=_need_str(row, "name", where),
+        kind=kind,
+        aliases=_parse_aliases(row.get("aliases"), where),
+        source=_need_url(row, where),
+        name_match=_parse_match(row.get("name_match", "auto"), where),
+    )
+
+
+def _parse_entity(
+    row: object, index: int, lists: Mapping[str, tuple[str, str, str]], origin: str
+) -> Entity:
+    where = f"{origin}: entity #{index}"
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: must be a mapping")
+    entity_id = _need_str(row, "id", where)
+    where = f"{origin}: entity {entity_id!r}"
+    if not _SLUG.match(entity_id):
+        raise ConfigError(f"{where}: id must be a lower-case slug")
+    ideology = _need_str(row, "ideology", where)
+    if ideology not in IDEOLOGIES:
+        raise ConfigError(f"{where}: ideology {ideology!r} not in {sorted(IDEOLOGIES)}")
+    parent = row.get("parent")
+    relation = row.get("relation")
+    outlets_raw = row.get("outlets") or []
+    designations_raw = row.get("designations") or []
+    if not isinstance(outlets_raw, list) or not isinstance(designations_raw, list):
+        raise ConfigError(f"{where}: 'outlets' and 'designations' must be lists")
+    return Entity(
+        id=entity_id,
+        name=_need_str(row, "name", where),
+        ideology=ideology,
+        aliases=_parse_aliases(row.get("aliases"), where),
+        parent=None if parent is None else str(parent),
+        relation=None if relation is None else str(relation),
+        outlets=tuple(_parse_outlet(o, f"{where}: outlet #{i}") for i, o in enumerate(outlets_raw)),
+        designations=tuple(
+            _parse_designation(d, f"{where}: designation #{i}", lists)
+            for i, d in enumerate(designations_raw)
+        ),
+        source=_need_url(row, where),
+        name_match=_parse_match(row.get("name_match", "auto"), where),
+    )

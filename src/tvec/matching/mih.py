@@ -1,0 +1,286 @@
+"""Multi-index hashing over 256-bit PDQ hashes: substring tables and probe plans.
+
+Source: M. Norouzi, A. Punjani, D. J. Fleet, "Fast Search in Hamming Space with Multi-Index
+Hashing", CVPR 2012. The 256 bits are cut into ``m`` contiguous substrings (tables). Table ``t``
+is searched by flipping up to ``radius[t]`` of its bits in the query's substring. A bank hash
+whose every substring differs from the query's by more than ``radius[t]`` bits is at distance
+at least ``sum(radius[t] + 1)``; so when that sum exceeds the threshold ``r``, every hash within
+``r`` is a candidate (the pigeonhole principle, in the weighted form of Norouzi et al. section
+3). Candidates are then verified with the full 256-bit distance, so the search is exact.
+
+Each table is a directory (bucket offsets, one per possible substring value, ``2**width + 1``
+``uint32``) into a permutation of the rows sorted by that substring (``uint32`` per row): a
+counting-sort layout, so a probe costs two array reads and no binary search.
+
+This module knows rows only (``0..n-1``); ids, deletions and verification live in
+:mod:`tvec.matching.pdq_segment`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+#: Bits in a PDQ hash.
+PDQ_BITS = 256
+
+#: Cost model of a query, in nanoseconds: one probe (two directory reads), one candidate
+#: (a permutation read and a 256-bit verification) and one row of a brute-force scan. Measured
+#: on the reference machine (see docs/pdq-index.md); only the plan's speed depends on them.
+PROBE_COST_NS = 25.0
+CANDIDATE_COST_NS = 40.0
+BRUTE_COST_NS = 10.0
+
+#: Largest number of probes a plan may use per table before brute force is preferred.
+_MAX_BALL = 50_000
+
+
+def table_count(n_rows: int) -> int:
+    """Number of substring tables for ``n_rows`` hashes: substrings of about log2(n) bits.
+
+    Norouzi et al. recommend a substring length of about ``log2(n)`` bits (section 4.1); we
+    clamp it to 16..24 bits so a directory stays between 256 KiB and 64 MiB per table.
+    """
+    width = min(24, max(16, math.ceil(math.log2(max(n_rows, 2)))))
+    return math.ceil(PDQ_BITS / width)
+
+
+def table_layout(n_tables: int) -> tuple[tuple[int, int], ...]:
+    """Split the 256 bits into ``n_tables`` contiguous (start bit, width in bits) substrings.
+
+    Bit 0 is the most significant bit of the hash's first byte. Widths differ by at most one.
+    """
+    base, extra = divmod(PDQ_BITS, n_tables)
+    layout: list[tuple[int, int]] = []
+    start = 0
+    for t in range(n_tables):
+        width = base + (1 if t < extra else 0)
+        layout.append((start, width))
+        start += width
+    return tuple(layout)
+
+
+def substring_keys(
+    words: npt.NDArray[np.uint64], layout: tuple[tuple[int, int], ...]
+) -> npt.NDArray[np.uint32]:
+    """Return the substring value of each table for each hash.
+
+    Args:
+        words: shape (n, 4), the hashes as big-endian 64-bit words (see ``hashes_to_words``).
+        layout: from :func:`table_layout`; each width at most 32 bits.
+
+    Returns:
+        shape (n, len(layout)) ``uint32``.
+    """
+    if words.shape[0] == 1:  # one query: Python's big integers beat a dozen numpy calls
+        value = int.from_bytes(words.astype(">u8").tobytes(), "big")
+        one = [
+            (value >> (PDQ_BITS - start - width)) & ((1 << width) - 1) for start, width in layout
+        ]
+        return np.array([one], dtype=np.uint32)
+    keys = np.empty((words.shape[0], len(layout)), dtype=np.uint32)
+    for t, (start, width) in enumerate(layout):
+        keys[:, t] = _substring(words, start, width)
+    return keys
+
+
+def _substring(words: npt.NDArray[np.uint64], start: int, width: int) -> npt.NDArray[np.uint64]:
+    word, offset = divmod(start, 64)
+    col = words[:, word]
+    if offset + width <= 64:
+        shifted = col >> np.uint64(64 - offset - width)
+        return shifted & np.uint64((1 << width) - 1)
+    high_bits = 64 - offset
+    low_bits = width - high_bits
+    high = (col & np.uint64((1 << high_bits) - 1)) << np.uint64(low_bits)
+    low = words[:, word + 1] >> np.uint64(64 - low_bits)
+    return high | low
+
+
+@lru_cache(maxsize=256)
+def flip_masks(width: int, radius: int) -> npt.NDArray[np.uint32]:
+    """All ``width``-bit masks with at most ``radius`` bits set (the Hamming ball's offsets)."""
+    masks = [0]
+    for k in range(1, radius + 1):
+        for bits in itertools.combinations(range(width), k):
+            masks.append(sum(1 << b for b in bits))
+    return np.array(masks, dtype=np.uint32)
+
+
+def ball_size(width: int, radius: int) -> int:
+    """Number of ``width``-bit strings within ``radius`` bits of a given one."""
+    return sum(math.comb(width, k) for k in range(radius + 1))
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """How to search one multi-index for one threshold.
+
+    ``radii[t]`` is the search radius in table ``t`` (``-1``: table skipped); exactness holds
+    because ``sum(radii[t] + 1) > threshold``. The flat arrays list every probe: its table, the
+    mask XORed into that table's query substring, and the table's directory base.
+    """
+
+    threshold: int
+    radii: tuple[int, ...]
+    probe_table: npt.NDArray[np.intp]
+    probe_mask: npt.NDArray[np.uint32]
+    probe_base: npt.NDArray[np.int64]
+
+
+def plan_radii(
+    widths: tuple[int, ...], n_rows: int, threshold: int, allow_scan: bool = True
+) -> tuple[int, ...] | None:
+    """Choose per-table radii that make the search exact at least estimated cost.
+
+    Minimises ``PROBE_COST_NS * probes + CANDIDATE_COST_NS * expected candidates`` (for
+    uniformly spread hashes) subject to ``sum(radius + 1) >= threshold + 1``, by dynamic
+    programming over tables. Returns ``None`` when a brute-force scan is estimated cheaper
+    (only if ``allow_scan``), or when no plan within ``_MAX_BALL`` probes per table reaches
+    the threshold.
+    """
+    need = threshold + 1
+    inf = math.inf
+    # best[s] = (cost, radii) reaching coverage s (capped at need) with the tables seen so far
+    empty: tuple[int, ...] = ()
+    best: list[tuple[float, tuple[int, ...]]] = [(0.0, empty)] + [(inf, empty)] * need
+    for width in widths:
+        nxt: list[tuple[float, tuple[int, ...]]] = [(inf, empty)] * (need + 1)
+        for covered, (cost, radii) in enumerate(best):
+            if cost == inf:
+                continue
+            for radius in range(-1, width + 1):
+                size = ball_size(width, radius) if radius >= 0 else 0
+                if size > _MAX_BALL:
+                    break
+                extra = size * (PROBE_COST_NS + CANDIDATE_COST_NS * n_rows / 2.0**width)
+                reach = min(need, covered + radius + 1)
+                if cost + extra < nxt[reach][0]:
+                    nxt[reach] = (cost + extra, (*radii, radius))
+        best = nxt
+    cost, radii = best[need]
+    if cost == inf or (allow_scan and cost >= BRUTE_COST_NS * n_rows):
+        return None
+    return radii
+
+
+class MultiIndex:
+    """Substring tables over ``n`` hashes (rows ``0..n-1``), immutable once built.
+
+    Memory: ``4 * m`` bytes per hash (the permutations) plus ``4 * 2**width`` bytes per table
+    (the directories); at 10 million hashes, ``m = 11`` tables of 23 or 24 bits: 44 bytes per
+    hash plus 448 MiB.
+    """
+
+    def __init__(
+        self,
+        layout: tuple[tuple[int, int], ...],
+        n_rows: int,
+        perm: npt.NDArray[np.uint32],
+        offsets: npt.NDArray[np.uint32],
+    ) -> None:
+        """Wrap built arrays: ``perm`` shape (m * n,), ``offsets`` the concatenated directories.
+
+        Raises:
+            ValueError: when the arrays do not fit the layout.
+        """
+        self.layout = layout
+        self.widths = tuple(w for _, w in layout)
+        self.n_rows = n_rows
+        self.bases = np.cumsum([0] + [(1 << w) + 1 for w in self.widths[:-1]], dtype=np.int64)
+        expected_offsets = sum((1 << w) + 1 for w in self.widths)
+        if perm.shape != (len(layout) * n_rows,) or offsets.shape != (expected_offsets,):
+            raise ValueError("multi-index arrays do not match their layout")
+        self.perm = perm
+        self.offsets = offsets
+        self._plans: dict[tuple[int, bool], ProbePlan | None] = {}
+
+    @classmethod
+    def build(
+        cls, words: npt.NDArray[np.uint64], n_tables: int | None = None, workers: int = 2
+    ) -> MultiIndex:
+        """Build the tables for ``words`` (shape (n, 4) big-endian 64-bit words).
+
+        Sorting is by ``numpy.argsort`` per table, tables sorted on ``workers`` threads (numpy
+        releases the GIL while sorting). Raises ``ValueError`` above 2**32 / m rows, or when
+        ``n_tables`` is below 11 (substrings over 24 bits: directories over 64 MiB each).
+        """
+        n = int(words.shape[0])
+        m = n_tables or table_count(n)
+        if m * n >= 2**32 or m < 11:
+            raise ValueError(f"cannot build a multi-index of {m} tables over {n} rows")
+        layout = table_layout(m)
+        perm = np.empty(m * n, dtype=np.uint32)
+        directories: list[npt.NDArray[np.uint32]] = []
+
+        def build_table(t: int) -> npt.NDArray[np.uint32]:
+            start, width = layout[t]
+            keys = _substring(words, start, width).astype(np.uint32)
+            perm[t * n : (t + 1) * n] = np.argsort(keys, kind="stable")
+            counts = np.bincount(keys, minlength=1 << width)
+            directory = np.empty((1 << width) + 1, dtype=np.uint32)
+            directory[0] = t * n
+            np.cumsum(counts, out=directory[1:])
+            directory[1:] += np.uint32(t * n)
+            return directory
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            directories = list(pool.map(build_table, range(m)))
+        return cls(layout, n, perm, np.concatenate(directories))
+
+    def plan(self, threshold: int, allow_scan: bool = True) -> ProbePlan | None:
+        """Return the probe plan for ``threshold`` bits (cached), or ``None`` for brute force.
+
+        See :func:`plan_radii` for ``allow_scan``.
+        """
+        key = (threshold, allow_scan)
+        if key not in self._plans:
+            radii = plan_radii(self.widths, self.n_rows, threshold, allow_scan)
+            self._plans[key] = None if radii is None else self._make_plan(threshold, radii)
+        return self._plans[key]
+
+    def _make_plan(self, threshold: int, radii: tuple[int, ...]) -> ProbePlan:
+        tables, masks, bases = [], [], []
+        for t, radius in enumerate(radii):
+            if radius < 0:
+                continue
+            mask = flip_masks(self.widths[t], radius)
+            tables.append(np.full(mask.shape[0], t, dtype=np.intp))
+            masks.append(mask)
+            bases.append(np.full(mask.shape[0], self.bases[t], dtype=np.int64))
+        return ProbePlan(
+            threshold, radii, np.concatenate(tables), np.concatenate(masks), np.concatenate(bases)
+        )
+
+    def candidates(
+        self, keys: npt.NDArray[np.uint32], plan: ProbePlan
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32]]:
+        """Return every (query number, row) pair found by ``plan`` (with repeats).
+
+        Args:
+            keys: shape (q, m), the queries' substrings (:func:`substring_keys`).
+            plan: from :meth:`plan`.
+
+        Returns:
+            two arrays of equal length: the query's position in ``keys`` and the row.
+        """
+        probes = (keys[:, plan.probe_table] ^ plan.probe_mask).astype(np.int64)
+        probes += plan.probe_base
+        flat = probes.ravel()
+        starts = np.take(self.offsets, flat).astype(np.int64)
+        lengths = np.take(self.offsets, flat + 1) - starts
+        hit = np.flatnonzero(lengths)
+        starts = starts[hit]
+        lengths = lengths[hit]
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if ends.size else 0
+        positions = np.arange(total, dtype=np.int64)
+        positions += np.repeat(starts - (ends - lengths), lengths)
+        query_of_probe = hit // plan.probe_mask.shape[0]
+        return np.repeat(query_of_probe, lengths), np.take(self.perm, positions)

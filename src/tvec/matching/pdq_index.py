@@ -1,0 +1,263 @@
+"""Exact PDQ matching at bank scale: multi-index hashing over log-structured segments.
+
+:class:`PDQIndex` returns every stored hash within the threshold, exactly (the same answers as
+:class:`BruteForcePDQIndex`, which is kept beside it as the oracle). How and why, with the
+memory cost per hash, is in ``docs/pdq-index.md``. In short:
+
+* hashes live in immutable :class:`~tvec.matching.pdq_segment.Segment` s, sorted by id;
+  additions below ``INDEX_MIN_ROWS`` collect in a small brute-force "tail" segment, larger
+  ones get a multi-index (Norouzi et al., CVPR 2012; :mod:`tvec.matching.mih`); segments of
+  similar size are merged, LSM-tree style, so there are O(log n) of them;
+* removal clears a row's mark; a segment that is half removed is rebuilt from its live rows;
+* a lookup probes every segment and verifies each candidate's full 256-bit distance.
+
+Queries may run from many threads at once (numpy releases the GIL in the heavy loops); adds,
+removes and saves are serialised by a lock. A query running during a change sees the old or
+the new state of each segment.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tvec.matching.mih import substring_keys
+from tvec.matching.pdq_brute import BruteForcePDQIndex
+from tvec.matching.pdq_hash import (
+    DEFAULT_THRESHOLD,
+    as_hash_rows,
+    as_ids,
+    check_threshold,
+    pdq_bytes_to_hex,
+    pdq_hex_to_bytes,
+)
+from tvec.matching.pdq_segment import Hits, Segment, concat_hits, hashes_to_words
+from tvec.matching.pdq_store import load_segments, save_segments
+
+__all__ = ["BruteForcePDQIndex", "PDQIndex", "pdq_bytes_to_hex", "pdq_hex_to_bytes"]
+
+#: Rows below which added hashes stay in the brute-force tail (scanning 4,096 rows: ~40 us).
+INDEX_MIN_ROWS = 1 << 12
+#: Two segments merge when the larger has at most this many times the live rows of the other.
+MERGE_RATIO = 4
+#: Queries per chunk of a batch (bounds scratch memory to some tens of MB).
+BATCH_CHUNK = 128
+
+
+class PDQIndex:
+    """Exact PDQ index: every stored hash within the threshold, for 0..256 bits.
+
+    Thresholds up to 32 bits use multi-index hashing; above that the per-segment planner
+    widens the probe radii or, when cheaper, scans the segment: slower but still exact.
+
+    Args:
+        threshold: default largest matching distance, in bits (0..256; PDQ's usual 31).
+        workers: threads used by :meth:`query_batch` (default: the CPU count).
+        min_indexed_rows: additions collect in the brute-force tail until there are this many.
+        allow_scan: let a segment be scanned instead of probed when the planner estimates a
+            scan is cheaper (tests turn it off to exercise the multi-index on tiny banks).
+        accelerate: probe with the compiled loop when numba is installed (else numpy).
+
+    Raises:
+        UsageError: threshold out of range.
+    """
+
+    def __init__(
+        self,
+        threshold: int = DEFAULT_THRESHOLD,
+        *,
+        workers: int | None = None,
+        min_indexed_rows: int = INDEX_MIN_ROWS,
+        allow_scan: bool = True,
+        accelerate: bool = True,
+    ) -> None:
+        self.threshold = check_threshold(threshold)
+        self.accelerate = accelerate
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.min_indexed_rows = max(1, min_indexed_rows)
+        self.allow_scan = allow_scan
+        self._segments: tuple[Segment, ...] = ()
+        self._tail = _empty_segment()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return sum(s.live for s in self._segments) + self._tail.live
+
+    def nbytes(self) -> int:
+        """Bytes held by the index's arrays (hashes, ids, marks, tables, directories)."""
+        total = 0
+        for seg in (*self._segments, self._tail):
+            total += seg.ids.nbytes + seg.words.nbytes + seg.alive.nbytes
+            if seg.index is not None:
+                total += seg.index.perm.nbytes + seg.index.offsets.nbytes
+        return total
+
+    def add(self, ids: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint8]) -> None:
+        """Add hashes under ``ids``; an id already present is replaced.
+
+        Args:
+            ids: shape (n,) integers (stored as ``int64``); within one call the last of
+                repeated ids wins.
+            hashes: shape (n, 32) ``uint8``, the big-endian bytes of each 64-hex-digit hash.
+
+        Raises:
+            InvalidSignalError: ``hashes`` has the wrong shape or type.
+            UsageError: ``ids`` is not n integers.
+        """
+        rows = as_hash_rows(hashes)
+        new_ids = as_ids(ids, rows.shape[0])
+        last = new_ids.size - 1 - np.unique(new_ids[::-1], return_index=True)[1]
+        new_ids, words = new_ids[last], hashes_to_words(rows[last])
+        with self._lock:
+            self._remove_locked(new_ids)
+            if new_ids.size >= self.min_indexed_rows:
+                segment: Segment | None = Segment.build(new_ids, words, indexed=True)
+            else:
+                segment = self._append_tail(new_ids, words)
+            if segment is not None:
+                self._segments = (*self._segments, segment)
+            self._rebalance()
+
+    def remove(self, ids: npt.NDArray[np.int64]) -> int:
+        """Remove ``ids`` (shape (n,)); return how many were present. Unknown ids are ignored."""
+        gone = np.unique(np.asarray(ids, dtype=np.int64))
+        with self._lock:
+            count = self._remove_locked(gone)
+            self._rebalance()
+        return count
+
+    def query(
+        self, pdq: bytes | npt.NDArray[np.uint8], threshold: int | None = None
+    ) -> list[tuple[int, int]]:
+        """Return (id, distance in bits) for every hash within ``threshold`` bits of ``pdq``.
+
+        Args:
+            pdq: 32 bytes, or shape (32,) ``uint8``.
+            threshold: largest matching distance in bits; the index's default if ``None``.
+
+        Returns:
+            sorted by distance, then id.
+
+        Raises:
+            InvalidSignalError: ``pdq`` is not 32 bytes.
+            UsageError: threshold out of range.
+        """
+        limit = self.threshold if threshold is None else check_threshold(threshold)
+        words = hashes_to_words(as_hash_rows(pdq, "pdq query"))
+        return self._search(words, (*self._segments, self._tail), limit)[0]
+
+    def query_batch(
+        self, hashes: npt.NDArray[np.uint8], threshold: int | None = None
+    ) -> list[list[tuple[int, int]]]:
+        """:meth:`query` for each row of ``hashes`` (shape (q, 32) ``uint8``), on threads."""
+        limit = self.threshold if threshold is None else check_threshold(threshold)
+        words = hashes_to_words(as_hash_rows(hashes, "pdq queries"))
+        segments = (*self._segments, self._tail)
+        chunks = [words[i : i + BATCH_CHUNK] for i in range(0, words.shape[0], BATCH_CHUNK)]
+        if len(chunks) <= 1 or self.workers == 1:
+            parts = [self._search(c, segments, limit) for c in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                parts = list(pool.map(lambda c: self._search(c, segments, limit), chunks))
+        return [answer for part in parts for answer in part]
+
+    def save(self, folder: Path) -> None:
+        """Save into ``folder`` atomically (see :mod:`tvec.matching.pdq_store`).
+
+        Raises:
+            StoreError: the folder cannot be written.
+        """
+        with self._lock:
+            save_segments(Path(folder), self.threshold, [*self._segments, self._tail])
+
+    @classmethod
+    def load(
+        cls, folder: Path, *, mmap: bool = False, allow_scan: bool = True, accelerate: bool = True
+    ) -> PDQIndex:
+        """Load an index saved by :meth:`save`; with ``mmap``, map its arrays read-only.
+
+        Raises:
+            StoreError: the folder is missing, unreadable or not a saved ``PDQIndex``.
+        """
+        threshold, segments = load_segments(Path(folder), mmap=mmap)
+        index = cls(threshold, allow_scan=allow_scan, accelerate=accelerate)
+        indexed = [s for s in segments if s.index is not None]
+        for tail in (s for s in segments if s.index is None):
+            promoted = index._append_tail(*tail.live_rows())
+            indexed.extend([promoted] if promoted is not None else [])
+        index._segments = tuple(indexed)
+        return index
+
+    # internals
+
+    def _search(
+        self, words: npt.NDArray[np.uint64], segments: tuple[Segment, ...], threshold: int
+    ) -> list[list[tuple[int, int]]]:
+        keys: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
+        parts: list[Hits] = []
+        for seg in segments:
+            if seg.live == 0:
+                continue
+            seg_keys = None
+            if seg.index is not None:
+                layout = seg.index.layout
+                if layout not in keys:
+                    keys[layout] = substring_keys(words, layout)
+                seg_keys = keys[layout]
+            parts.append(seg.search(words, seg_keys, threshold, self.allow_scan, self.accelerate))
+        hits = concat_hits(parts)
+        if words.shape[0] == 1:
+            order = np.lexsort((hits.ids, hits.distance))
+            ids, dists = hits.ids[order].tolist(), hits.distance[order].tolist()
+            return [list(zip(ids, dists, strict=True))]
+        order = np.lexsort((hits.ids, hits.distance, hits.query))
+        bounds = np.searchsorted(hits.query[order], np.arange(words.shape[0] + 1)).tolist()
+        pairs = list(zip(hits.ids[order].tolist(), hits.distance[order].tolist(), strict=True))
+        return [pairs[bounds[i] : bounds[i + 1]] for i in range(words.shape[0])]
+
+    def _remove_locked(self, ids: npt.NDArray[np.int64]) -> int:
+        return sum(seg.remove(ids) for seg in (*self._segments, self._tail))
+
+    def _append_tail(
+        self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]
+    ) -> Segment | None:
+        """Add rows to the brute-force tail; return it as an indexed segment once it is big."""
+        old_ids, old_words = self._tail.live_rows()
+        all_ids = np.concatenate([old_ids, ids])
+        all_words = np.concatenate([old_words, words])
+        if all_ids.size >= self.min_indexed_rows:
+            self._tail = _empty_segment()
+            return Segment.build(all_ids, all_words, indexed=True)
+        self._tail = Segment.build(all_ids, all_words, indexed=False)
+        return None
+
+    def _rebalance(self) -> None:
+        """Rebuild half-removed segments; merge segments of similar size (LSM tiering)."""
+        kept: list[Segment] = []
+        for seg in self._segments:
+            if 2 * seg.live > seg.ids.size:
+                kept.append(seg)
+            elif seg.live >= self.min_indexed_rows:
+                kept.append(Segment.build(*seg.live_rows(), indexed=True))
+            elif seg.live:
+                promoted = self._append_tail(*seg.live_rows())
+                kept.extend([promoted] if promoted is not None else [])
+        kept.sort(key=lambda s: s.live, reverse=True)
+        while len(kept) >= 2 and kept[-2].live <= MERGE_RATIO * kept[-1].live:
+            small, large = kept.pop(), kept.pop()
+            small_ids, small_words = small.live_rows()
+            large_ids, large_words = large.live_rows()
+            ids = np.concatenate([large_ids, small_ids])
+            words = np.concatenate([large_words, small_words])
+            kept.append(Segment.build(ids, words, indexed=True))
+            kept.sort(key=lambda s: s.live, reverse=True)
+        self._segments = tuple(kept)
+
+
+def _empty_segment() -> Segment:
+    return Segment(np.empty(0, np.int64), np.empty((0, 4), np.uint64))

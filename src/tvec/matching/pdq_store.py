@@ -1,0 +1,148 @@
+"""Saving and loading PDQ index segments: ``.npy`` files in a folder plus ``meta.json``.
+
+Layout of the folder::
+
+    meta.json                        format, version, threshold, the list of segments
+    <segment>.ids.npy                int64 (n,), sorted        } written once per segment:
+    <segment>.words.npy              uint64 (n, 4)             } a segment's rows never change
+    <segment>.perm.npy               uint32 (m * n,)           } (only with a multi-index)
+    <segment>.offsets.npy            uint32 directories        }
+    <segment>.alive.<save>.npy       bool (n,), written at every save
+
+Every file is written to a temporary name, flushed to disk and moved into place with
+``os.replace``; ``meta.json`` is replaced last, so a reader sees the old index or the new one,
+never a mix. Files no longer named by ``meta.json`` are then deleted. Because segment files are
+immutable, saving again after a few changes rewrites only the small segments and the marks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tvec.errors import StoreError
+from tvec.matching.mih import MultiIndex, table_layout
+from tvec.matching.pdq_segment import Segment
+
+FORMAT = "tvec-pdq-index"
+VERSION = 1
+
+
+def write_npy(path: Path, array: npt.NDArray[Any]) -> None:
+    """Write ``array`` to ``path`` atomically (temporary file, fsync, ``os.replace``)."""
+    tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        with open(tmp, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON to ``path`` atomically, then fsync the folder."""
+    tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save_segments(folder: Path, threshold: int, segments: list[Segment]) -> None:
+    """Save ``segments`` and ``threshold`` into ``folder`` (created if missing).
+
+    Raises:
+        StoreError: the folder cannot be written.
+    """
+    save_id = uuid.uuid4().hex[:12]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for seg in segments:
+            arrays: dict[str, npt.NDArray[Any]] = {"ids": seg.ids, "words": seg.words}
+            if seg.index is not None:
+                arrays["perm"] = seg.index.perm
+                arrays["offsets"] = seg.index.offsets
+            for field, array in arrays.items():
+                path = folder / f"{seg.name}.{field}.npy"
+                if not path.exists():
+                    write_npy(path, array)
+            alive = f"{seg.name}.alive.{save_id}.npy"
+            write_npy(folder / alive, seg.alive)
+            tables = 0 if seg.index is None else len(seg.index.layout)
+            entries.append(
+                {"name": seg.name, "rows": int(seg.ids.size), "tables": tables, "alive": alive}
+            )
+        meta = {"format": FORMAT, "version": VERSION, "threshold": threshold, "segments": entries}
+        write_json(folder / "meta.json", meta)
+        _delete_unreferenced(folder, entries)
+    except OSError as e:
+        raise StoreError(f"{folder}: cannot save the PDQ index: {e}") from e
+
+
+def _delete_unreferenced(folder: Path, entries: list[dict[str, Any]]) -> None:
+    keep = {e["alive"] for e in entries}
+    names = {e["name"] for e in entries}
+    for path in folder.glob("*.npy"):
+        segment = path.name.split(".", 1)[0]
+        is_alive_file = ".alive." in path.name
+        if (is_alive_file and path.name not in keep) or (
+            not is_alive_file and segment not in names
+        ):
+            path.unlink(missing_ok=True)
+
+
+def load_segments(folder: Path, mmap: bool = False) -> tuple[int, list[Segment]]:
+    """Load what :func:`save_segments` wrote: ``(threshold, segments)``.
+
+    With ``mmap`` the large arrays are memory-mapped read-only (start-up is instant and pages
+    load on first use); the deletion marks are always read into memory.
+
+    Raises:
+        StoreError: missing or unreadable folder, wrong format or version, inconsistent arrays.
+    """
+    mode: Any = "r" if mmap else None
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise StoreError(f"{folder}: not a {FORMAT} version {VERSION} folder")
+        segments = []
+        for e in meta["segments"]:
+            name, rows, tables = str(e["name"]), int(e["rows"]), int(e["tables"])
+            ids = np.load(folder / f"{name}.ids.npy", mmap_mode=mode)
+            words = np.load(folder / f"{name}.words.npy", mmap_mode=mode)
+            alive = np.array(np.load(folder / str(e["alive"])), dtype=np.bool_)
+            if ids.shape != (rows,) or words.shape != (rows, 4) or alive.shape != (rows,):
+                raise StoreError(f"{folder}: segment {name} has arrays of the wrong shape")
+            if ids.dtype != np.int64 or words.dtype != np.uint64:
+                raise StoreError(f"{folder}: segment {name} has arrays of the wrong type")
+            index = None
+            if tables:
+                perm = np.load(folder / f"{name}.perm.npy", mmap_mode=mode)
+                offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode=mode)
+                if perm.dtype != np.uint32 or offsets.dtype != np.uint32:
+                    raise StoreError(f"{folder}: segment {name} has tables of the wrong type")
+                index = MultiIndex(table_layout(tables), rows, perm, offsets)
+            segments.append(Segment(ids, words, alive, index, name))
+        return int(meta["threshold"]), segments
+    except StoreError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise StoreError(f"{folder}: cannot load the PDQ index: {e}") from e

@@ -1,0 +1,208 @@
+"""Web archives: WARC and ARC files (plain or gzipped), read with warcio.
+
+Every ``response`` record (ARC records are read as responses) and every ``resource`` record
+whose media type is HTML or plain text becomes an item ``warc:<origin>#<offset>``
+(``origin``: the file's absolute path or the URL it was fetched from; ``offset``: the
+record's byte offset in the file, stable for a given file). For HTML, the page's main text
+is extracted with trafilatura (all visible text when trafilatura finds no main text) and
+its links (``a``, ``img``, ``video``, ``source``, ``iframe``, resolved against the record's
+target URI and any ``<base href>``) become out-links (:func:`tvec.outlinks.extract_from_html`).
+Chunked transfer encoding and gzip/deflate content encoding are undone by warcio. Other
+records (``request``, ``warcinfo``, ``revisit``, images...) are skipped.
+
+Problems are reported as items carrying an :class:`~tvec.errors.InvalidArchiveError` whose
+message names the file and the byte offset:
+
+* a record whose declared length is not a byte count, or a response record without a
+  readable HTTP response (malformed ARC);
+* a record that warcio reports as damaged (for example "not followed by newline", a sign of a
+  truncated record or a wrong ``Content-Length``), with the offset warcio gives;
+* a record whose content cannot be decoded, or is larger than ``max_bytes`` (the first
+  ``max_bytes`` are still read);
+* a file that cannot be read further (``ArchiveLoadFailed``, broken gzip): the records
+  before it are kept, reading that file stops, and other files go on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import warnings
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from tvec.errors import InvalidArchiveError, MissingMediaError
+from tvec.outlinks import extract_from_html
+from tvec.sources.base import RawItem
+from tvec.sources.feed import html_to_text
+
+#: Record media types read as pages.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+TEXT_TYPES = ("text/plain",)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_WARNING_OFFSET = re.compile(r"Offset:\s*(\d+)")
+
+
+def read_warc(
+    path: Path, *, origin: str | None = None, max_bytes: int = 50 * 1024**2
+) -> Iterator[RawItem]:
+    """Yield one item per readable HTML/text record of the WARC/ARC file ``path``.
+
+    Args:
+        path: the archive (``.warc``, ``.arc``, optionally gzipped).
+        origin: the locator base (default: ``path``'s absolute path).
+        max_bytes: most bytes of one record's content read (the rest is reported cut).
+    Never raises for a bad archive: problems are items carrying the error (module docstring).
+    """
+    origin = origin or str(path.resolve())
+    name = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        error = MissingMediaError(name, f"cannot read: {exc.strerror}")
+        yield RawItem(f"warc:{origin}", name, error=error)
+        return
+    with handle:
+        yield from _records(handle, origin, name, max_bytes)
+
+
+def _records(handle: Any, origin: str, name: str, max_bytes: int) -> Iterator[RawItem]:
+    iterator = ArchiveIterator(handle, arc2warc=True)
+    records = iter(iterator)
+    while True:
+        captured = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(captured):
+                record = next(records)
+        except StopIteration:
+            yield from _warnings(captured.getvalue(), origin, name, iterator.offset)
+            return
+        except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
+            yield from _warnings(captured.getvalue(), origin, name, iterator.offset)
+            yield _error(origin, name, iterator.offset, f"cannot read further: {exc}")
+            return
+        offset = iterator.offset
+        yield from _warnings(captured.getvalue(), origin, name, offset)
+        item = _record_item(record, offset, origin, name, max_bytes)
+        if item is not None:
+            yield item
+
+
+def _warnings(text: str, origin: str, name: str, offset: int) -> Iterator[RawItem]:
+    """Turn warcio's stderr warnings into error items (it prints instead of raising)."""
+    if "WARNING" not in text:
+        return
+    found = _WARNING_OFFSET.search(text)
+    where = int(found.group(1)) if found else offset
+    message = " ".join(text.replace("WARNING:", "").split())
+    yield _error(origin, name, where, f"damaged record: {message}")
+
+
+def _error(origin: str, name: str, offset: int, problem: str) -> RawItem:
+    where = f"{name} at offset {offset}"
+    return RawItem(
+        f"warc:{origin}#{offset}",
+        where,
+        meta={"offset": offset},
+        error=InvalidArchiveError(where, problem),
+    )
+
+
+def _record_item(
+    record: Any, offset: int, origin: str, name: str, max_bytes: int
+) -> RawItem | None:
+    headers = record.rec_headers
+    declared = (headers.get_header("Content-Length") or "").strip()
+    if not declared.isdigit():
+        return _error(origin, name, offset, f"declared length {declared!r} is not a byte count")
+    if record.rec_type not in ("response", "resource"):
+        return None
+    uri = headers.get_header("WARC-Target-URI") or ""
+    if record.rec_type == "response":
+        http = record.http_headers
+        if http is None or not (http.statusline or "").strip():
+            return _error(origin, name, offset, f"record for {uri} has no readable HTTP response")
+        media_type = http.get_header("Content-Type") or ""
+    else:
+        media_type = headers.get_header("Content-Type") or ""
+    base_type = media_type.split(";", 1)[0].strip().lower()
+    if base_type not in HTML_TYPES + TEXT_TYPES:
+        return None
+    try:
+        data = record.content_stream().read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        return _error(origin, name, offset, f"content of {uri} cannot be decoded: {exc}")
+    where = f"{name} at offset {offset}"
+    item = RawItem(
+        locator=f"warc:{origin}#{offset}",
+        name=f"{where} ({uri})",
+        posted_at=_warc_date(headers.get_header("WARC-Date")),
+        meta={
+            "url": uri,
+            "offset": offset,
+            "record_type": record.rec_type,
+            "record_id": headers.get_header("WARC-Record-ID"),
+            "media_type": base_type,
+        },
+        media_type=base_type,
+    )
+    if len(data) > max_bytes:
+        data = data[:max_bytes]
+        item.error = InvalidArchiveError(where, f"content over {max_bytes} bytes was cut")
+    text = _decode(data, media_type)
+    if base_type in HTML_TYPES:
+        item.text = _main_text(text, uri)
+        item.links = [link.canonical for link in extract_from_html(text, uri or None)]
+    else:
+        item.text = text.strip() or None
+    return item
+
+
+def _decode(data: bytes, media_type: str) -> str:
+    charset = None
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", media_type, re.IGNORECASE)
+    if match:
+        charset = match.group(1)
+    else:
+        meta = _CHARSET.search(data[:4096])
+        if meta:
+            charset = meta.group(1).decode("ascii", "replace")
+    for candidate in (charset, "utf-8"):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _main_text(html: str, url: str) -> str | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            text = trafilatura.extract(html, url=url or None, include_comments=False)
+        except (ValueError, TypeError):
+            text = None
+    if not text:
+        text = html_to_text(html)
+    return text.strip() or None
+
+
+def _warc_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

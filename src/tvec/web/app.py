@@ -1,0 +1,150 @@
+"""The web app factory: ``create_app(settings)`` builds tvec's FastAPI application.
+
+Pages are server-rendered (Jinja2, autoescaped) with one small script (``static/app.js``);
+the JSON API lives under ``/api/`` (OpenAPI at ``/api/openapi.json``) and the HMA-compatible
+matching API under ``/m/`` and ``/h/``. Every error tvec raises on purpose is rendered by
+one handler, with its status from :data:`tvec.errors.HTTP_STATUSES`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
+
+from tvec import __version__
+from tvec.errors import AuthError, TvecError, http_status_for
+from tvec.settings import Settings
+from tvec.store import Store, open_store
+from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from tvec.web.routers import audit, auth, cases, hma, me, media, queue
+from tvec.web.security import LoginLimiter, csrf_protect
+
+#: Headers on every page (media responses add their own, stricter CSP).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self'; media-src 'self'; script-src 'self'; "
+        "style-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
+        "base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+SESSION_COOKIE = "tvec_session"
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith(("/api/", "/m/", "/h/", "/media/"))
+
+
+def _is_hma(path: str) -> bool:
+    return path.startswith(("/m/", "/h/"))
+
+
+def _error_response(request: Request, status: int, message: str, kind: str) -> Response:
+    path = request.url.path
+    if _is_hma(path):
+        return JSONResponse({"message": message}, status_code=status)
+    if _is_api(path):
+        return JSONResponse({"detail": message, "kind": kind}, status_code=status)
+    if status == 401 and request.method == "GET":
+        return RedirectResponse("/login", status_code=303)
+    ctx: WebContext = request.app.state.ctx
+    return ctx.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message, "user": None},
+        status_code=status,
+    )
+
+
+def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    """Every :class:`~fastapi.routing.APIRoute` of an app, inside included routers too.
+
+    Newer FastAPI keeps included routers as one route each (with ``original_router``);
+    older versions copy their routes into the app. Routers are included without prefixes,
+    so each route's ``path`` is the path served.
+    """
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+            continue
+        inner = getattr(route, "original_router", None)
+        if isinstance(inner, APIRouter):
+            yield from iter_api_routes(inner.routes)
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the web app over ``store`` (default: open the store named by ``settings``).
+
+    Raises:
+        ConfigError, StoreError: the store cannot be opened.
+    """
+    the_store = store or open_store(settings)
+    app = FastAPI(
+        title="tvec",
+        version=__version__,
+        description="Review of terrorist and violent extremist content: cases, decisions, "
+        "appeals, audit log, and an HMA-compatible matching API.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    app.state.ctx = WebContext(settings=settings, store=the_store, templates=templates)
+    app.state.login_limiter = LoginLimiter(
+        settings.login_max_attempts, settings.login_window_seconds
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key or secrets.token_urlsafe(32),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        same_site="strict",
+        https_only=settings.cookie_secure,
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in PAGE_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(TvecError)
+    async def tvec_error(request: Request, exc: TvecError) -> Response:
+        if isinstance(exc, AuthError) and not _is_api(request.url.path):
+            return _error_response(request, 401, str(exc), exc.kind)
+        return _error_response(request, http_status_for(exc), str(exc), exc.kind)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        if _is_hma(request.url.path):
+            return JSONResponse({"message": problems}, status_code=400)
+        if _is_api(request.url.path):
+            return JSONResponse(
+                {"detail": jsonable_encoder(exc.errors()), "kind": "validation"},
+                status_code=422,
+            )
+        return _error_response(request, 422, problems, "validation")
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    for module in (auth, queue, cases, media, me, audit, hma):
+        app.include_router(module.router)
+    return app

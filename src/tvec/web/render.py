@@ -1,0 +1,39 @@
+"""Rendering pages: every template gets the user, the CSRF token and wellbeing counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from tvec.accounts import Principal, allowed
+from tvec.accounts.wellbeing import reveals_today
+from tvec.web.context import WebContext
+from tvec.web.security import csrf_token
+
+
+def render(
+    request: Request,
+    ctx: WebContext,
+    template: str,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """Render ``template`` with ``values`` plus ``user``, ``csrf``, ``can`` and ``wellbeing``."""
+    wellbeing = None
+    if principal is not None:
+        with ctx.read() as session:
+            wellbeing = reveals_today(session, principal.account_id, ctx.settings)
+
+    def can(permission: str) -> bool:
+        return principal is not None and allowed(principal.role, permission)
+
+    return ctx.templates.TemplateResponse(
+        request,
+        template,
+        {"user": principal, "csrf": csrf_token(request), "can": can, "wellbeing": wellbeing}
+        | values,
+        status_code=status_code,
+    )

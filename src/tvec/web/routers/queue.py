@@ -1,0 +1,102 @@
+"""The review queue: the page (``/queue``) and the API (``GET /api/cases``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tvec.accounts import Principal
+from tvec.cases import DecisionRequest, QueueFilter, bulk_decide, queue_page
+from tvec.web.context import WebContext, get_ctx
+from tvec.web.params import BodyId
+from tvec.web.render import render
+from tvec.web.schemas.cases import QueuePageOut, QueueRowOut
+from tvec.web.security import need
+
+router = APIRouter()
+
+
+def _filters(
+    status: Annotated[str, Query(max_length=20)] = "open",
+    entity: Annotated[str | None, Query(max_length=200)] = None,
+    signal_type: Annotated[str | None, Query(max_length=40)] = None,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    platform: Annotated[str | None, Query(max_length=200)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+) -> QueueFilter:
+    return QueueFilter(
+        status=status,
+        entity=entity or None,
+        signal_type=signal_type or None,
+        source=source or None,
+        platform=platform or None,
+        language=language or None,
+    ).check()
+
+
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    """The queue is the home page."""
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue", response_class=HTMLResponse, include_in_schema=False)
+def queue(
+    *,
+    request: Request,
+    filters: Annotated[QueueFilter, Depends(_filters)],
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> Response:
+    """Cases by priority then age, with filters, paging and keyboard navigation."""
+    with ctx.read() as session:
+        page = queue_page(session, filters, after=after, limit=ctx.settings.queue_page_size)
+        values = ctx.filter_values(session, filters.status)
+    return render(
+        request,
+        ctx,
+        "queue.html",
+        principal,
+        page=page,
+        filters=filters,
+        values=values,
+        after=after,
+    )
+
+
+@router.post("/queue/bulk-decide", include_in_schema=False)
+def queue_bulk_decide(
+    *,
+    case_ids: Annotated[list[BodyId], Form(max_length=500)],
+    outcome: Annotated[str, Form(max_length=20)],
+    note: Annotated[str | None, Form(max_length=5000)] = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("case.decide"))],
+) -> Response:
+    """The bulk form of the queue: one decision (no violation or escalate) on the selection."""
+    request_ = DecisionRequest(outcome=outcome, note=note or None)
+    with ctx.write() as session:
+        bulk_decide(session, case_ids, principal, request_, ctx.settings)
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/api/cases", response_model=QueuePageOut, tags=["cases"])
+def list_cases(
+    *,
+    filters: Annotated[QueueFilter, Depends(_filters)],
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> QueuePageOut:
+    """The queue: cases by priority (highest first) then age; keyset paging via ``after``."""
+    with ctx.read() as session:
+        page = queue_page(session, filters, after=after, limit=limit)
+    return QueuePageOut(
+        cases=[QueueRowOut(**row.__dict__) for row in page.rows],
+        next_cursor=page.next_cursor,
+        total=page.total,
+    )

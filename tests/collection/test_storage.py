@@ -1,0 +1,110 @@
+"""Out-links stored once with sightings, platform overrides and migration 0003, on SQLite
+and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from tvec.collection.platforms import add_platform, load_registry, update_platform
+from tvec.collection.registry import add_source, remove_source
+from tvec.collection.sightings import list_outlinks
+from tvec.scan import run_scan
+from tvec.sources.base import RawItem
+from tvec.store import Store
+from tvec.store.db import current_revision, make_engine, migrate
+from tvec.store.models import Outlink, OutlinkSighting
+
+
+def _posts(tmp_path: Path) -> Path:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        '{"id": 1, "text": "get it: https://files.fm/u/clf7?utm_source=tg"}\n'
+        '{"id": 2, "text": "mirror hxxps://files[.]fm/u/clf7 and https://t.me/s/beacon"}\n',
+        encoding="utf-8",
+    )
+    return posts
+
+
+def test_each_canonical_url_is_stored_once_with_each_sighting(
+    any_store: Store, tmp_path: Path
+) -> None:
+    posts = _posts(tmp_path)
+    run_scan(any_store, [posts])
+    run_scan(any_store, [posts])  # again: nothing new
+    with any_store.session() as session:
+        assert session.scalar(select(func.count(Outlink.id))) == 2
+        assert session.scalar(select(func.count(OutlinkSighting.id))) == 3
+    (files, telegram) = list_outlinks(any_store)
+    assert files.url == "https://files.fm/u/clf7"
+    assert files.platform == "Files.fm"
+    assert files.seen_as == ["https://files.fm/u/clf7?utm_source=tg", "hxxps://files[.]fm/u/clf7"]
+    assert [s["item"].rsplit("#", 1)[1] for s in files.sightings] == ["1", "2"]
+    assert telegram.platform == "Telegram" and len(telegram.sightings) == 1
+
+
+def test_sightings_keep_their_source_and_survive_its_removal(
+    any_store: Store, tmp_path: Path
+) -> None:
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://t.me/s/beacon\n")
+    view = add_source(any_store, "list", "url-list", str(urls))
+    with any_store.session() as session:
+        from tvec.collection.registry import get_source
+
+        source_id = get_source(session, view.name).id
+    item = RawItem(
+        "urls:test#1", "test", links=["https://t.me/s/beacon"], media_type="text/uri-list"
+    )
+    run_scan(any_store, [], items=[item], source_id=source_id)
+    (link,) = list_outlinks(any_store, source="list")
+    assert link.sightings[0]["source"] == "list"
+    remove_source(any_store, "list")
+    (link,) = list_outlinks(any_store)
+    assert link.sightings[0]["source"] is None
+
+
+def test_platform_overrides_on_both_backends(any_store: Store, tmp_path: Path) -> None:
+    run_scan(any_store, [_posts(tmp_path)])
+    add_platform(
+        any_store,
+        {
+            "name": "Mirror Locker",
+            "kind": "file_sharing",
+            "domains": ["files.fm"],  # taken over from the packaged row
+            "abuse_email": "abuse@example.org",
+            "source": "test",
+        },
+    )
+    assert {o.url: o.platform for o in list_outlinks(any_store)}["https://files.fm/u/clf7"] == (
+        "Mirror Locker"
+    )
+    update_platform(any_store, "mirror locker", {"country": "LV"})
+    with any_store.session() as session:
+        registry = load_registry(session)
+        platform = registry.resolve("https://files.fm/x").platform
+        assert platform is not None and platform.country == "LV"
+        assert session.scalars(select(Outlink.platform).where(Outlink.host == "t.me")).one() == (
+            "Telegram"
+        )
+
+
+def test_database_at_0002_upgrades_with_its_sources(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrate(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO source (name, kind, locator, enabled, state, created_at) "
+                "VALUES ('old', 'feed', '/tmp/f.xml', true, '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+    migrate(engine, "0003")
+    assert current_revision(engine) == "0003"
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT name, options FROM source")).one()
+        assert row[0] == "old" and row[1] in ({}, "{}")
+        assert conn.execute(text("SELECT count(*) FROM outlink")).scalar_one() == 0
+    migrate(engine)
+    engine.dispose()

@@ -1,0 +1,263 @@
+"""PDQIndex against its brute-force oracle, plus unit tests of the pieces.
+
+The property test plants near-duplicates of each query at every distance 0..32 bits, mixes
+adds, removes and save/load round trips, and requires PDQIndex's answers to equal
+BruteForcePDQIndex's every time. Small banks use ``allow_scan=False`` so the multi-index path
+(not the planner's brute-force fallback) is what gets checked.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tvec.errors import InvalidSignalError, StoreError, UsageError
+from tvec.matching.mih import MultiIndex, plan_radii, substring_keys, table_layout
+from tvec.matching.pdq_index import (
+    BruteForcePDQIndex,
+    PDQIndex,
+    pdq_bytes_to_hex,
+    pdq_hex_to_bytes,
+)
+from tvec.matching.pdq_segment import hamming, hashes_to_words
+
+HEX_A = "f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339e4e9c9b22"
+
+
+def random_hashes(rng: np.random.Generator, n: int) -> npt.NDArray[np.uint8]:
+    return rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
+
+
+def flip_bits(
+    rng: np.random.Generator, pdq: npt.NDArray[np.uint8], distance: int
+) -> npt.NDArray[np.uint8]:
+    """A copy of ``pdq`` (shape (32,)) with exactly ``distance`` distinct bits flipped."""
+    bits = np.unpackbits(pdq)
+    bits[rng.choice(256, size=distance, replace=False)] ^= 1
+    return np.packbits(bits)
+
+
+def planted_bank(
+    rng: np.random.Generator, queries: npt.NDArray[np.uint8], clustered: bool
+) -> npt.NDArray[np.uint8]:
+    """For each query, one hash at every distance 0..32 (clustered: several per distance)."""
+    copies = 3 if clustered else 1
+    return np.array(
+        [flip_bits(rng, q, d) for q in queries for d in range(33) for _ in range(copies)]
+    )
+
+
+def assert_same(fast: PDQIndex, slow: BruteForcePDQIndex, queries: npt.NDArray[np.uint8]) -> None:
+    for threshold in (None, 0, 1, 15, 31, 32):
+        assert fast.query_batch(queries, threshold) == slow.query_batch(queries, threshold)
+    for q in queries[:3]:
+        assert fast.query(q.tobytes()) == slow.query(q.tobytes())
+        assert fast.query(q, 32) == slow.query(q, 32)
+    assert len(fast) == len(slow)
+
+
+@pytest.mark.parametrize("accelerate", [True, False])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    base_size=st.integers(0, 300),
+    n_queries=st.integers(1, 4),
+    clustered=st.booleans(),
+    min_indexed_rows=st.sampled_from([1, 40, 5000]),
+    steps=st.lists(st.sampled_from(["add", "remove", "readd", "save_load"]), max_size=5),
+)
+def test_pdq_index_equals_brute_force(
+    accelerate: bool,
+    seed: int,
+    base_size: int,
+    n_queries: int,
+    clustered: bool,
+    min_indexed_rows: int,
+    steps: list[str],
+) -> None:
+    rng = np.random.default_rng(seed)
+    queries = random_hashes(rng, n_queries)
+    bank = np.concatenate([random_hashes(rng, base_size), planted_bank(rng, queries, clustered)])
+    ids = rng.permutation(10 * bank.shape[0])[: bank.shape[0]].astype(np.int64)
+    fast = PDQIndex(
+        min_indexed_rows=min_indexed_rows, allow_scan=False, workers=2, accelerate=accelerate
+    )
+    slow = BruteForcePDQIndex()
+    half = bank.shape[0] // 2
+    fast.add(ids[:half], bank[:half])
+    slow.add(ids[:half], bank[:half])
+    assert_same(fast, slow, queries)
+    fast.add(ids[half:], bank[half:])
+    slow.add(ids[half:], bank[half:])
+    assert_same(fast, slow, queries)
+    for step in steps:
+        if step == "add":
+            extra = planted_bank(rng, queries[:1], clustered=False)
+            new_ids = rng.integers(-(2**40), 2**40, size=extra.shape[0])
+            fast.add(new_ids, extra)
+            slow.add(new_ids, extra)
+        elif step == "remove":
+            gone = rng.choice(ids, size=int(rng.integers(0, ids.size + 1)), replace=False)
+            assert fast.remove(gone) == slow.remove(gone)
+        elif step == "readd":  # same ids, new hashes: replaces
+            some = rng.choice(ids, size=min(20, ids.size), replace=False)
+            moved = np.array([flip_bits(rng, queries[0], int(d)) for d in rng.integers(0, 33, 20)])
+            fast.add(some, moved[: some.size])
+            slow.add(some, moved[: some.size])
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                fast.save(Path(folder))
+                fast = PDQIndex.load(
+                    Path(folder),
+                    mmap=bool(rng.integers(2)),
+                    allow_scan=False,
+                    accelerate=accelerate,
+                )
+        assert_same(fast, slow, queries)
+
+
+@pytest.mark.parametrize("n_tables", [12, 13, 16, 21, 32])
+def test_multi_index_finds_every_row_within_threshold(n_tables: int) -> None:
+    rng = np.random.default_rng(n_tables)
+    queries = random_hashes(rng, 3)
+    bank = np.concatenate([random_hashes(rng, 500), planted_bank(rng, queries, clustered=False)])
+    bank_words = hashes_to_words(bank)
+    query_words = hashes_to_words(queries)
+    index = MultiIndex.build(bank_words, n_tables)
+    keys = substring_keys(query_words, index.layout)
+    for threshold in (0, 5, 31, 32, 40):
+        plan = index.plan(threshold, allow_scan=False)
+        assert plan is not None
+        qi, rows = index.candidates(keys, plan)
+        for q in range(queries.shape[0]):
+            dist = hamming(bank_words, query_words[q])
+            expected = set(np.flatnonzero(dist <= threshold).tolist())
+            assert expected <= set(rows[qi == q].tolist())
+
+
+def test_substring_keys_single_and_batch_agree() -> None:
+    words = hashes_to_words(random_hashes(np.random.default_rng(3), 5))
+    for m in (8, 11, 13, 16):
+        layout = table_layout(m)
+        assert sum(w for _, w in layout) == 256
+        batch = substring_keys(words, layout)
+        for i in range(5):
+            assert np.array_equal(substring_keys(words[i : i + 1], layout)[0], batch[i])
+
+
+@pytest.mark.parametrize("widths", [table_layout(11), table_layout(13), table_layout(16)])
+def test_plans_cover_every_threshold(widths: tuple[tuple[int, int], ...]) -> None:
+    w = tuple(width for _, width in widths)
+    for threshold in range(0, 65):
+        radii = plan_radii(w, 10_000_000, threshold, allow_scan=False)
+        if radii is not None:
+            assert sum(r + 1 for r in radii) > threshold
+
+
+def test_ten_million_layout_probes_rather_than_scans_up_to_32() -> None:
+    widths = tuple(w for _, w in table_layout(11))
+    for threshold in range(33):
+        assert plan_radii(widths, 10_000_000, threshold) is not None
+
+
+def test_hamming_handles_distance_256() -> None:
+    a = hashes_to_words(np.zeros((1, 32), np.uint8))
+    b = hashes_to_words(np.full((1, 32), 255, np.uint8))
+    assert hamming(a, b).tolist() == [256]
+
+
+def test_hex_round_trip_and_bad_hex() -> None:
+    assert pdq_bytes_to_hex(pdq_hex_to_bytes(HEX_A)) == HEX_A
+    assert pdq_hex_to_bytes(HEX_A.upper()) == pdq_hex_to_bytes(HEX_A)
+    for bad in ["", HEX_A[:-1], HEX_A + "0", "g" * 64, " " + HEX_A[1:], HEX_A[:62] + " 0"]:
+        with pytest.raises(InvalidSignalError):
+            pdq_hex_to_bytes(bad)
+    with pytest.raises(InvalidSignalError):
+        pdq_bytes_to_hex(b"\x00" * 31)
+
+
+def test_empty_index() -> None:
+    index = PDQIndex()
+    assert len(index) == 0
+    assert index.query(pdq_hex_to_bytes(HEX_A)) == []
+    assert index.query_batch(np.zeros((3, 32), np.uint8)) == [[], [], []]
+    assert index.remove(np.array([1, 2], np.int64)) == 0
+
+
+def test_replace_on_re_add_and_remove() -> None:
+    a = np.frombuffer(pdq_hex_to_bytes(HEX_A), np.uint8)
+    b = 255 - a
+    index = PDQIndex()
+    index.add(np.array([7, 8]), np.stack([a, a]))
+    index.add(np.array([7]), b[None, :])
+    assert len(index) == 2
+    assert index.query(a) == [(8, 0)]
+    assert index.query(b, 0) == [(7, 0)]
+    assert index.remove(np.array([7, 7, 99])) == 1
+    assert index.query(b, 0) == []
+    index.add(np.array([5, 5]), np.stack([a, b]))  # last one wins within a call
+    assert index.query(b, 0) == [(5, 0)]
+
+
+def test_thresholds_0_and_32() -> None:
+    rng = np.random.default_rng(7)
+    a = random_hashes(rng, 1)[0]
+    index = PDQIndex(threshold=0)
+    index.add(np.arange(4), np.stack([a, flip_bits(rng, a, 1), flip_bits(rng, a, 32), 255 - a]))
+    assert index.query(a) == [(0, 0)]
+    assert index.query(a, 32) == [(0, 0), (1, 1), (2, 32)]
+    assert index.query(a, 256) == [(0, 0), (1, 1), (2, 32), (3, 256)]
+    with pytest.raises(UsageError):
+        index.query(a, 257)
+    with pytest.raises(UsageError):
+        PDQIndex(threshold=-1)
+
+
+def test_bad_inputs() -> None:
+    index = PDQIndex()
+    with pytest.raises(InvalidSignalError):
+        index.query(b"\x00" * 31)
+    with pytest.raises(InvalidSignalError):
+        index.add(np.arange(2), np.zeros((2, 31), np.uint8))
+    with pytest.raises(UsageError):
+        index.add(np.arange(3), np.zeros((2, 32), np.uint8))
+
+
+def test_large_segment_save_writes_only_changes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    bank = random_hashes(rng, 40_000)
+    index = PDQIndex()
+    index.add(np.arange(40_000), bank)
+    index.save(tmp_path)
+    big = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.perm.npy")}
+    index.add(np.array([10**6]), bank[:1])
+    index.remove(np.array([3]))
+    index.save(tmp_path)
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.perm.npy")} == big
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    referenced = {f"{s['name']}.{f}.npy" for s in meta["segments"] for f in ("ids", "words")}
+    assert referenced <= {p.name for p in tmp_path.iterdir()}
+    loaded = PDQIndex.load(tmp_path)
+    assert len(loaded) == 40_000
+    assert loaded.query(bank[0]) == [(0, 0), (10**6, 0)]
+    assert loaded.query(bank[3], 0) == []
+    assert not list(tmp_path.glob("*.tmp-*"))
+
+
+def test_load_rejects_a_folder_that_is_not_an_index(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        PDQIndex.load(tmp_path)
+    (tmp_path / "meta.json").write_text('{"format": "something-else"}')
+    with pytest.raises(StoreError):
+        PDQIndex.load(tmp_path)

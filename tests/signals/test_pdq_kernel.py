@@ -1,0 +1,95 @@
+"""The compiled PDQ (tvec.signals.pdq_kernel) is pdqhash's PDQ bit for bit, quality included."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+import pytest
+from PIL import Image
+from threatexchange.signal_type.pdq.pdq_hasher import _pdq_from_numpy_array
+
+from tvec.signals import pdq_kernel
+from tvec.signals.pdq import PDQSignal, pdq_array, pdq_hashes
+
+pytestmark = pytest.mark.skipif(not pdq_kernel.AVAILABLE, reason="numba is not installed")
+
+
+def _pytx(array: np.ndarray) -> tuple[str, int]:  # type: ignore[type-arg]
+    if array.ndim == 2:
+        array = np.repeat(array[..., np.newaxis], 3, axis=2)
+    hex_hash, quality = _pdq_from_numpy_array(array)
+    return hex_hash, int(quality)
+
+
+def _dihedral(array: np.ndarray) -> tuple[list[str], int]:  # type: ignore[type-arg]
+    if array.ndim == 2:
+        array = np.repeat(array[..., np.newaxis], 3, axis=2)
+    vectors, quality = pdqhash.compute_dihedral(array)
+    return [f"{int(''.join(str(b) for b in v), 2):064x}" for v in vectors], int(quality)
+
+
+def _vector_files(vectors: Path) -> list[Path]:
+    with (vectors / "pdq" / "expected.csv").open(encoding="utf-8") as handle:
+        names = sorted({row["file"] for row in csv.DictReader(handle)})
+    return [vectors / "pdq" / name for name in names]
+
+
+def test_every_vector_hashes_bit_for_bit_as_pdqhash(vectors: Path) -> None:
+    files = _vector_files(vectors)
+    assert len(files) >= 20
+    for path in files:
+        with Image.open(path) as image:
+            image.load()
+            array = pdq_array(image)
+        hashes, quality = pdq_kernel.pdq_hashes(array)
+        assert (hashes[0], quality) == _pytx(array), path
+        assert pdq_kernel.pdq_hashes(array, dihedral=True) == _dihedral(array), path
+
+
+def _generated(rng: np.random.Generator, rows: int, cols: int, smooth: bool) -> np.ndarray:  # type: ignore[type-arg]
+    if smooth:
+        small = rng.integers(0, 256, (max(1, rows // 40), max(1, cols // 40), 3), dtype=np.uint8)
+        image = Image.fromarray(small).resize((cols, rows), Image.Resampling.BICUBIC)
+        return np.asarray(image)
+    return rng.integers(0, 256, (rows, cols, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_generated_images_hash_bit_for_bit_as_pdqhash(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sizes = [(1, 1), (4, 9), (5, 5), (64, 64), (63, 65), (129, 7), (768, 1024), (1000, 333)]
+    sizes += [tuple(int(x) for x in rng.integers(5, 700, 2)) for _ in range(6)]
+    for n, (rows, cols) in enumerate(sizes):
+        array = _generated(rng, rows, cols, smooth=n % 2 == 0)
+        assert (lambda h: (h[0][0], h[1]))(pdq_kernel.pdq_hashes(array)) == _pytx(array)
+        grey = np.ascontiguousarray(array[..., 1])
+        assert (lambda h: (h[0][0], h[1]))(pdq_kernel.pdq_hashes(grey)) == _pytx(grey)
+        rgba = np.concatenate([array, array[..., :1]], axis=2)
+        assert pdq_kernel.pdq_hashes(rgba, dihedral=True) == _dihedral(rgba)
+
+
+def test_tiny_images_hash_to_zero_with_quality_zero() -> None:
+    assert pdq_kernel.pdq_hashes(np.zeros((4, 100, 3), np.uint8)) == (["0" * 64], 0)
+
+
+def test_signal_uses_the_same_hash_as_pytx_from_a_file(tmp_path: Path) -> None:
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    rng = np.random.default_rng(9)
+    path = tmp_path / "picture.jpg"
+    Image.fromarray(_generated(rng, 480, 640, smooth=True)).save(path, quality=90)
+    with Image.open(path) as image:
+        image.load()
+        value = PDQSignal().hash_image(image).value
+        assert pdq_hashes(image, dihedral=True)[0][0] == value
+    assert PdqSignal.hash_from_file(path) == value
+
+
+def test_bad_arrays_are_refused() -> None:
+    with pytest.raises(ValueError, match="uint8"):
+        pdq_kernel.pdq_hashes(np.zeros((8, 8, 3), np.float32))
+    with pytest.raises(ValueError, match="array"):
+        pdq_kernel.pdq_hashes(np.zeros((8, 8, 2), np.uint8))

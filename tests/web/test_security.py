@@ -1,0 +1,207 @@
+"""Security: CSRF on every state-changing route, viewers refused on every write route
+(both found by walking the app's routes), media never served inline, login limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import WebEnv, csrf_of, login
+from tvec.scan import run_scan
+from tvec.web.app import SESSION_COOKIE, iter_api_routes
+from tvec.web.security import WRITES
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _routes(web: WebEnv) -> list[tuple[str, str, APIRoute]]:
+    found = []
+    for route in iter_api_routes(web.app.routes):
+        for method in sorted(route.methods & STATE_CHANGING):
+            path = re.sub(r"\{[^}]+\}", "1", route.path)
+            found.append((method, path, route))
+    return found
+
+
+def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
+    paths = {p for _, p, _ in _routes(web)}
+    assert {"/login", "/api/cases/1/decision", "/api/media/1/reveal", "/m/lookup"} <= paths
+    assert len(paths) >= 14
+
+
+def test_every_state_changing_route_rejects_missing_or_wrong_csrf(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, token = client_for("admin")
+    for method, path, _ in _routes(web):
+        for headers in ({}, {"X-CSRF-Token": "wrong" + token}):
+            response = client.request(method, path, json={}, headers=headers)
+            assert response.status_code == 403, (method, path, headers, response.text)
+            assert "CSRF" in response.text
+        form = client.request(method, path, data={"csrf_token": "nope"})
+        assert form.status_code == 403, (method, path)
+    # the same token is accepted (sanity check that the test can pass at all)
+    ok = client.post("/api/media/1/reveal", headers={"X-CSRF-Token": token})
+    assert ok.status_code == 200
+
+
+def test_a_viewer_gets_403_on_every_write_route(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, token = client_for("viewer")
+    checked = 0
+    for method, path, route in _routes(web):
+        if (route.openapi_extra or {}).get(WRITES) is False:
+            continue
+        response = client.request(method, path, json={}, headers={"X-CSRF-Token": token})
+        assert response.status_code == 403, (method, path, response.text)
+        assert "may not" in response.text
+        checked += 1
+    assert checked >= 10
+    # and the viewer can still read
+    assert client.get("/queue").status_code == 200
+    assert client.get("/api/cases").json()["total"] == 2
+
+
+def test_session_cookie_is_httponly_samesite_and_signed(web: WebEnv) -> None:
+    with TestClient(web.app) as client:
+        response = client.get("/login")
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"{SESSION_COOKIE}=")
+        assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+        token = csrf_of(response.text)
+        value = client.cookies[SESSION_COOKIE]
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, "forged." + value)
+        response = client.post(
+            "/login", data={"username": "admin", "password": "x" * 12, "csrf_token": token}
+        )
+        assert response.status_code == 403  # a tampered cookie is a fresh, empty session
+
+
+def test_login_is_rate_limited(web: WebEnv) -> None:
+    with TestClient(web.app) as client:
+        token = csrf_of(client.get("/login").text)
+        codes = [
+            client.post(
+                "/login",
+                data={"username": "analyst", "password": f"guess {i} wrong!", "csrf_token": token},
+            ).status_code
+            for i in range(7)
+        ]
+        assert codes == [401, 401, 401, 401, 401, 429, 429]
+        right = client.post(
+            "/login",
+            data={
+                "username": "analyst",
+                "password": "correct horse battery staple",
+                "csrf_token": token,
+            },
+        )
+        assert right.status_code == 429
+
+
+def test_unauthenticated_requests_go_to_login_or_get_401(web: WebEnv) -> None:
+    with TestClient(web.app) as client:
+        page = client.get("/queue", follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (303, "/login")
+        assert client.get("/api/cases").status_code == 401
+        assert client.get("/m/raw_lookup?signal_type=md5&signal=x").json() == {
+            "message": "log in first"
+        }
+
+
+def test_uploaded_svg_and_html_are_never_served_inline(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    folder = web.home / "uploads"
+    folder.mkdir()
+    (folder / "evil.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', encoding="utf-8"
+    )
+    (folder / "page.html").write_text(
+        "<html><body><script>alert(2)</script></body></html>", encoding="utf-8"
+    )
+    run_scan(web.store, [folder])
+    from sqlalchemy import select
+
+    from tvec.store.models import Item
+
+    with web.store.session() as session:
+        items = {
+            i.locator.rsplit("/", 1)[1]: i.id
+            for i in session.scalars(select(Item).where(Item.locator.like("%uploads%")))
+        }
+    assert set(items) == {"evil.svg", "page.html"}
+    client, _ = client_for("admin")
+    get_routes = [
+        r.path
+        for r in iter_api_routes(web.app.routes)
+        if "GET" in r.methods and "{item_id}" in r.path
+    ]
+    assert sorted(get_routes) == ["/media/{item_id}/download", "/media/{item_id}/preview"]
+    for item_id in items.values():
+        for route in get_routes:
+            for query in ("", "?full=true"):
+                response = client.get(route.replace("{item_id}", str(item_id)) + query)
+                media_type = response.headers.get("content-type", "")
+                assert "svg" not in media_type and "html" not in media_type, (route, media_type)
+                assert response.headers["x-content-type-options"] == "nosniff"
+                if response.status_code == 200:
+                    assert response.headers["content-type"] == "application/octet-stream"
+                    assert response.headers["content-disposition"].startswith("attachment;")
+                    assert (
+                        response.headers["content-security-policy"] == "default-src 'none'; sandbox"
+                    )
+                else:
+                    assert response.status_code == 404
+                    assert "no image preview" in response.json()["detail"]
+
+
+def test_previews_are_reencoded_jpegs_blurred_until_revealed(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image, ImageChops, ImageStat
+
+    client, token = client_for("moderator")
+    item_id = web.app.state.ctx.store and _first_item(web)
+    blurred = client.get(f"/media/{item_id}/preview")
+    assert blurred.headers["content-type"] == "image/jpeg"
+    assert blurred.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert blurred.content[:3] == b"\xff\xd8\xff"
+    assert blurred.content != web.sample.known.read_bytes()
+    # full=true before a reveal still gives the blurred, grey preview
+    assert client.get(f"/media/{item_id}/preview?full=true").content == blurred.content
+    assert Image.open(io.BytesIO(blurred.content)).mode == "L"
+    revealed = client.post(f"/api/media/{item_id}/reveal", headers={"X-CSRF-Token": token})
+    assert revealed.json()["revealed_today"] == 1
+    full = client.get(revealed.json()["preview_url"])
+    image = Image.open(io.BytesIO(full.content))
+    assert image.mode == "RGB"
+    original = Image.open(web.sample.known).convert("RGB")
+    difference = ImageStat.Stat(ImageChops.difference(image, original)).mean
+    assert max(difference) < 12  # close to the original: a re-encoding, not a blur
+    # moderators may not download originals
+    assert client.get(f"/media/{item_id}/download").status_code == 403
+
+
+def _first_item(web: WebEnv) -> int:
+    from sqlalchemy import select
+
+    from tvec.store.models import Item
+
+    with web.store.session() as session:
+        return session.scalars(select(Item.id).where(Item.locator.like("%a-known.png"))).one()
+
+
+def test_pages_carry_a_strict_csp(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_for("moderator")
+    response = client.get("/queue")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert "<script>" not in response.text
+
+
+@pytest.mark.parametrize("role", ["admin", "analyst", "moderator", "viewer"])
+def test_login_works_for_each_role(web: WebEnv, role: str) -> None:
+    with TestClient(web.app) as client:
+        login(client, role)
+        assert client.get("/api/me").json()["role"] == role
