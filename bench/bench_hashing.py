@@ -243,12 +243,14 @@ ratios, which come from the same run, hashers interleaved, best of {args.rounds}
   work as `pdqhash.compute`, reading memory in order (docs/matching.md, "Hashing modes").
 - One-time cost: loading the compiled kernel from numba's cache took {kernel_load:.2f} s in this
   process (the first run after installing compiles it, tens of seconds).
-- Scans run the whole pipeline (evidence store, SQLite, language and indicator stages; OCR
-  off) in the main process, so they gain less than hashing alone. With two workers the files
-  are hashed in two processes, one per core, but starting them (`spawn`: each imports tvec and
-  loads the kernel) took {pool_start:.1f} s here, and a batch of 32 files is hashed while the
-  main process waits, then stored while the workers wait (`tvec.scan.run_scan`): on a few
-  seconds of work, as here, that costs more than the second core gains.
+- Scans run the whole pipeline (read, hash, evidence store, language and indicator stages;
+  OCR off) and store every item in SQLite in its own transaction. With `TVEC_WORKERS=1` all of
+  it runs in one process; with two workers, files are read, hashed and analysed in two worker
+  processes one batch ahead while the main process stores the previous batch
+  (`tvec.scan.hasher`). Starting the workers (`spawn`: each imports tvec and loads the kernel)
+  took {pool_start:.1f} s here, which a scan of a few seconds, as here, does not earn back; the
+  storing in the main process then bounds the rate. A scan starts workers only when a batch
+  has at least `tvec.scan.hasher.MIN_PARALLEL` files to prepare.
 """
     write_section(text)
     print(text)

@@ -150,24 +150,18 @@ def _print_summary(result: ScanResult) -> None:
         table.add_row(key.replace("_", " "), str(value))
     out.print(table)
     if result.matches:
-        matches = Table(
-            "item",
-            "signal type",
-            "distance",
-            "bank",
-            "entity",
-            "note",
-            title=f"{len(result.matches)} match(es)",
-        )
+        matches = Table(title=f"{len(result.matches)} match(es)")
+        matches.add_column("item", overflow="fold", ratio=3)
+        matches.add_column("signal")
+        matches.add_column("distance", justify="right")
+        matches.add_column("bank", overflow="fold")
+        matches.add_column("entity / note", overflow="fold", ratio=2)
         for m in result.matches:
-            matches.add_row(
-                m["item"],
-                m["signal_type"],
-                str(m["distance"]),
-                m["bank"],
-                str(m["labels"].get("entity", "")),
-                str(m["labels"].get("note", "")),
-            )
+            labels = m["labels"]
+            described = " / ".join(str(labels[k]) for k in ("entity", "note") if k in labels)
+            if "found_by" in labels:
+                described += f" (found by {labels['found_by']})"
+            matches.add_row(m["item"], m["signal_type"], str(m["distance"]), m["bank"], described)
         out.print(matches)
     else:
         out.print("no matches")

@@ -1,0 +1,129 @@
+"""What a scan reports: its counts and the ``--json`` result document (docs/scan-json.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from tvec.collection.platforms import load_registry
+from tvec.collection.sightings import describe
+from tvec.matching.matcher import VIDEO_FRAME
+from tvec.matching.variants import FOUND_BY
+from tvec.store.db import Store
+from tvec.store.models import Bank, BankEntry, Item, ItemError, Match, Scan, ScanItem
+
+
+@dataclass
+class ScanCounts:
+    """What a scan did. ``items`` counts top-level items and their media."""
+
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    signals: int = 0
+    outlinks: int = 0
+    matches: int = 0
+    new_matches: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict (the ``counts`` of the JSON result)."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class ScanResult:
+    """The outcome of :func:`run_scan`, shaped like the ``--json`` document."""
+
+    scan_id: int
+    status: str
+    counts: ScanCounts
+    matches: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    outlinks: list[dict[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON result (``docs/scan-json.md``)."""
+        return {
+            "scan_id": self.scan_id,
+            "status": self.status,
+            "counts": self.counts.as_dict(),
+            "matches": self.matches,
+            "errors": self.errors,
+            "outlinks": self.outlinks,
+        }
+
+
+def collect_result(store: Store, scan_id: int) -> ScanResult:
+    """The matches, errors and out-links of every item scan ``scan_id`` saw."""
+    with store.session() as session:
+        scan = session.get_one(Scan, scan_id)
+        item_ids = select(ScanItem.item_id).where(ScanItem.scan_id == scan_id)
+        rows = session.execute(
+            select(Match, Item.locator, BankEntry, Bank.name, Item.meta)
+            .join(Item, Match.item_id == Item.id)
+            .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+            .join(Bank, BankEntry.bank_id == Bank.id)
+            .where(Match.item_id.in_(item_ids))
+            .order_by(Item.locator, Match.distance, Match.id)
+        ).all()
+        matches = [
+            {
+                "item": locator,
+                "signal_type": match.signal_type,
+                "value": match.value,
+                "bank": bank,
+                "entry_id": entry.id,
+                "entry_value": entry.value,
+                "distance": match.distance,
+                "labels": _labels(match, entry.labels(), meta, entry.signal_type),
+            }
+            for match, locator, entry, bank, meta in rows
+        ]
+        errors = [
+            {"item": e.locator, "kind": e.kind, "error": e.message}
+            for e in session.scalars(
+                select(ItemError).where(ItemError.scan_id == scan_id).order_by(ItemError.id)
+            )
+        ]
+        outlinks = []
+        platforms = load_registry(session)
+        for item in session.scalars(
+            select(Item).where(Item.id.in_(item_ids)).order_by(Item.locator)
+        ):
+            for link in (item.meta or {}).get("outlinks", []):
+                outlinks.append(
+                    {
+                        "item": item.locator,
+                        "url": link["url"],
+                        "seen": link["seen"],
+                        **describe(platforms, link["url"]),
+                    }
+                )
+        return ScanResult(
+            scan_id=scan_id,
+            status=scan.status,
+            counts=ScanCounts(
+                **{k: v for k, v in scan.counts.items() if k in ScanCounts().__dict__}
+            ),
+            matches=matches,
+            errors=errors,
+            outlinks=outlinks,
+        )
+
+
+def _labels(
+    match: Match, labels: dict[str, Any], meta: dict[str, Any] | None, entry_type: str = ""
+) -> dict[str, Any]:
+    """The entry's labels, plus ``found_by`` when a PDQ variant or a video frame matched."""
+    if {match.signal_type, entry_type} == {"pdq", "vpdq"}:  # a picture and a video's frame
+        return {**labels, FOUND_BY: VIDEO_FRAME}
+    if match.signal_type != "pdq":
+        return labels
+    for name, value in ((meta or {}).get("pdq_variants") or {}).items():
+        if value == match.value:
+            return {**labels, FOUND_BY: name}
+    return labels

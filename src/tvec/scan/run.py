@@ -1,0 +1,143 @@
+"""Running a scan: read the inputs, prepare files in workers, store item by item."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.cases import open_cases_for_scan
+from tvec.evidence import EvidenceStore
+from tvec.matching.matcher import Matcher
+from tvec.matching.vpdq_index import VPDQRule
+from tvec.scan.hasher import Hasher, PreparedBatch
+from tvec.scan.result import ScanCounts, ScanResult, collect_result
+from tvec.scan.writer import ItemWriter
+from tvec.sources import RawItem, read_path
+from tvec.store.db import Store
+from tvec.store.models import Scan, utcnow
+
+#: Called after each top-level item with (items done so far, locator just finished).
+Progress = Callable[[int, str], None]
+
+
+def mark_interrupted_scans(session: Session) -> int:
+    """Mark scans still ``running`` whose process on this host is gone as ``interrupted``."""
+    host = socket.gethostname()
+    changed = 0
+    for scan in session.scalars(select(Scan).where(Scan.status == "running")):
+        if scan.host == host and scan.pid is not None and not _alive(scan.pid):
+            scan.status = "interrupted"
+            changed += 1
+    return changed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+#: Top-level items whose files are prepared together (in parallel) before being stored.
+BATCH = 32
+
+
+def _batches(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    batch: list[RawItem] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_scan(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    banks: list[str] | None = None,
+    progress: Progress | None = None,
+    items: Iterable[RawItem] = (),
+    source_id: int | None = None,
+) -> ScanResult:
+    """Scan ``paths`` into ``store`` and match against ``banks`` (all banks when None).
+
+    ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
+    with ``source_id``, new items and out-link sightings are attributed to that source.
+
+    Raises:
+        NotFoundError: a named bank does not exist (before anything is read).
+        StoreError: the database fails.
+    Input problems never raise: they are recorded per item and listed in the result.
+    """
+    settings = store.settings
+    path_list = [Path(p) for p in paths]
+    with store.session() as session:
+        matcher = Matcher.from_session(
+            session,
+            banks,
+            pdq_threshold=settings.pdq_threshold,
+            pdq_min_quality=settings.pdq_min_quality,
+            vpdq=VPDQRule.from_settings(settings),
+        )
+        mark_interrupted_scans(session)
+        scan = Scan(
+            paths={
+                "paths": [str(p) for p in path_list],
+                "banks": banks or [],
+                **({"source_id": source_id} if source_id is not None else {}),
+            },
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+        session.add(scan)
+        session.flush()
+        scan_id = scan.id
+    worker = ItemWriter(
+        settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
+    )
+    hasher = Hasher(settings)
+    counts = ScanCounts()
+    done = 0
+    try:
+        inputs = chain((raw for path in path_list for raw in read_path(path)), items)
+        pending: tuple[list[RawItem], PreparedBatch] | None = None
+        for batch in chain(_batches(inputs, BATCH), [None]):
+            ahead = None
+            if batch is not None:
+                with store.session() as session:
+                    ahead = (batch, hasher.submit(session, batch))
+            if pending is not None:
+                for raw in pending[0]:
+                    with store.session() as session:
+                        worker.write(session, raw, None, counts, pending[1])
+                    done += 1
+                    if progress is not None:
+                        progress(done, raw.name)
+            pending = ahead
+    finally:
+        hasher.close()
+    result = collect_result(store, scan_id)
+    status = "finished_with_errors" if result.errors else "finished"
+    with store.session() as session:
+        scan = session.get_one(Scan, scan_id)
+        counts.errors = len(result.errors)
+        counts.matches = len(result.matches)
+        scan.status = status
+        scan.finished_at = utcnow()
+        scan.counts = counts.as_dict()
+        open_cases_for_scan(session, scan_id, settings)
+    result.status = status
+    result.counts = counts
+    return result
