@@ -204,6 +204,8 @@ EXIT_OK = 0
 EXIT_ITEM_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
+#: Interrupted by the user (SIGINT / Ctrl-C), as shells report it (128 + 2).
+EXIT_INTERRUPTED = 130
 
 #: The one place where error types map to CLI exit codes (first match wins, most specific first).
 EXIT_CODES: tuple[tuple[type[TvecError], int], ...] = (

@@ -233,7 +233,10 @@ def add_files(
             continue
         hashed = hash_content(data, str(path), max_pixels=settings.max_image_pixels)
         if hashed.error is not None:
-            report.problems.append(RowProblem(position, str(hashed.error)))
+            # A file that cannot be read as what it claims to be adds nothing: its byte
+            # hashes alone (an empty file's MD5, say) would match unrelated content.
+            report.problems.append(RowProblem(position, f"{hashed.error}; not added"))
+            continue
         for signal in hashed.signals:
             if signal.quality is not None and signal.quality < settings.pdq_min_quality:
                 report.problems.append(

@@ -1,7 +1,8 @@
 """The ``tvec`` command: entry point, error handling and the top-level commands.
 
 Exit codes (documented in ``docs/cli.md``): 0 all fine; 1 finished, but some items had errors;
-2 usage or configuration error; 3 the database or evidence store failed.
+2 usage or configuration error; 3 the database or evidence store failed; 130 interrupted
+(Ctrl-C).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ from tvec.cli import serve as serve_cli
 from tvec.cli import source as source_cli
 from tvec.cli import user as user_cli
 from tvec.cli.context import err, out, settings, store
-from tvec.errors import EXIT_USAGE, NotFoundError, TvecError, exit_code_for
+from tvec.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    NotFoundError,
+    TvecError,
+    UsageError,
+    exit_code_for,
+)
 from tvec.hashing import hash_content
 from tvec.scan import ScanResult, run_scan
 
@@ -64,7 +72,8 @@ def show_settings(
     current = settings()
     rows = []
     for name, info in type(current).model_fields.items():
-        rows.append((f"TVEC_{name.upper()}", str(getattr(current, name)), info.description or ""))
+        value = _shown(name, getattr(current, name))
+        rows.append((f"TVEC_{name.upper()}", value, info.description or ""))
     if as_json:
         keys = ("env", "value", "help")
         out.print_json(json.dumps([dict(zip(keys, r, strict=True)) for r in rows]))
@@ -76,6 +85,26 @@ def show_settings(
     for row in rows:
         table.add_row(*row)
     out.print(table)
+
+
+#: Setting names whose values are never printed.
+SECRET_MARKERS = ("secret", "password", "token", "key")
+
+
+def _shown(name: str, value: object) -> str:
+    """A setting's value for display: secrets masked, passwords in URLs hidden."""
+    if value is None:
+        return ""
+    if any(marker in name for marker in SECRET_MARKERS):
+        return "***"
+    if name == "database_url":
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(str(value)).render_as_string(hide_password=True)
+        except Exception:
+            return "***"
+    return str(value)
 
 
 def settings_markdown() -> str:
@@ -103,7 +132,7 @@ def hash_files(
     files: Annotated[list[Path], typer.Argument(help="Files to hash.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print 'signal_type value [quality]' for every signal of every file.
+    """Print 'signal_type value \\[quality]' for every signal of every file.
 
     With several files, each file's lines follow a '==> path <==' header.
     """
@@ -201,6 +230,10 @@ def scan(
     Exit code 0 when every item was read, 1 when some items had errors (listed).
     """
     current = settings()
+    if json_out and json_out != "-":
+        parent = Path(json_out).resolve().parent
+        if not parent.is_dir():
+            raise UsageError(f"--json {json_out}: folder {parent} does not exist")
     for path in paths:
         if not path.exists():
             raise NotFoundError(f"{path}: no such file or folder")
@@ -245,6 +278,9 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err.print("aborted")
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print("interrupted: what was stored is kept; run the same command again to resume")
+        return EXIT_INTERRUPTED
     except typer.TyperException as exc:
         show = getattr(exc, "show", None)
         if callable(show):

@@ -12,7 +12,7 @@ from tvec.cli.context import err, settings, store
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port (1-65535).", min=1, max=65535)] = 8000,
 ) -> None:
     """Run the review web app (queue, cases, decisions, audit log, JSON and HMA APIs).
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.cases import open_cases_for_scan
+from tvec.cases.indicators import open_cases_for_indicator_hits
 from tvec.evidence import EvidenceStore
 from tvec.matching.matcher import Matcher
 from tvec.matching.vpdq_index import VPDQRule
@@ -126,6 +127,14 @@ def run_scan(
                     if progress is not None:
                         progress(done, raw.name)
             pending = ahead
+    except KeyboardInterrupt:
+        # Ctrl-C: what is stored is whole (one transaction per item); say so in the scan row.
+        with store.session() as session:
+            scan = session.get_one(Scan, scan_id)
+            scan.status = "interrupted"
+            scan.finished_at = utcnow()
+            scan.counts = counts.as_dict()
+        raise
     finally:
         hasher.close()
     result = collect_result(store, scan_id)
@@ -138,6 +147,8 @@ def run_scan(
         scan.finished_at = utcnow()
         scan.counts = counts.as_dict()
         open_cases_for_scan(session, scan_id, settings)
+        if settings.analysis_indicators:
+            open_cases_for_indicator_hits(session, scan_id, settings)
     result.status = status
     result.counts = counts
     return result

@@ -123,6 +123,9 @@ def parse_time(value: Any) -> datetime | None:
 def _media_child(value: str, index: int, parent: str, where: str, folder: Path) -> RawItem:
     name = f"{where} media {value!r}"
     child = RawItem(f"{parent}/media/{index}", name, meta={"path": value})
+    if "\x00" in value:
+        child.error = UnsafePathError(name, "path contains a NUL byte")
+        return child
     candidate = (folder / value).resolve()
     if not candidate.is_relative_to(folder):
         child.error = UnsafePathError(name, f"path leads outside the posts' folder {folder}")

@@ -118,9 +118,9 @@ def _read_chat(chat: dict[str, Any], folder: Path, name: str) -> list[RawItem]:
     items: list[RawItem] = []
     for index, message in enumerate(chat.get("messages") or []):
         where = f"{name}#chat {chat_id} message {index}"
-        if not isinstance(message, dict) or "id" not in message:
+        if not isinstance(message, dict) or not isinstance(message.get("id"), int | str):
             locator = f"tg:{chat_id}/index-{index}"
-            problem = "message is not an object with an 'id'"
+            problem = "message is not an object with an 'id' (a number or a string)"
             items.append(RawItem(locator, where, error=InvalidJsonError(where, problem)))
             continue
         items.append(_read_message(message, chat_id, chat_meta, folder, name))
@@ -226,6 +226,9 @@ def _media_child(value: str, field: str, parent: str, where: str, folder: Path) 
     child = RawItem(locator=locator, name=name, meta={"field": field, "export_path": value})
     if is_placeholder(value):
         child.error = MissingMediaError(name, f"media not in the export (placeholder: {value})")
+        return child
+    if "\x00" in value:
+        child.error = UnsafePathError(name, "path contains a NUL byte")
         return child
     candidate = (folder / value).resolve()
     if not candidate.is_relative_to(folder):

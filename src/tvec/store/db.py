@@ -87,6 +87,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _short(exc: SQLAlchemyError) -> str:
+    """The driver's message without SQL text or parameters (they may hold password hashes)."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig) if orig is not None else type(exc).__name__
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
 @dataclass
 class Store:
     """The database (engine + session factory) and where evidence is kept.
@@ -111,7 +118,7 @@ class Store:
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()
-            raise StoreError(f"database error: {exc}") from exc
+            raise StoreError(f"database error: {_short(exc)}") from exc
         except BaseException:
             session.rollback()
             raise
@@ -134,7 +141,10 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
         ConfigError: the database URL is invalid.
         StoreError: the database cannot be reached or migrated.
     """
-    settings.home.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"TVEC_HOME {settings.home}: cannot create: {exc.strerror}") from exc
     engine = make_engine(settings.resolved_database_url)
     try:
         with engine.connect():

@@ -205,10 +205,50 @@ def case_page(
             "banks": list(session.scalars(select(Bank.name).order_by(Bank.name))),
             "prefs": media_prefs(account, ctx.settings),
             "quality": quality,
+            "analyses": _analyses(session, item),
             "decisions": list(case.decisions),
             "revealed": set(request.session.get("revealed", [])),
         }
         return render(request, ctx, "case.html", principal, **values)
+
+
+def _analyses(session: Session, item: Item) -> list[dict[str, Any]]:
+    """Language, OCR text and indicator hits of the item and its media, for the case page."""
+    from tvec.analysis.models import ItemAnalysis
+
+    ids = [item.id, *session.scalars(select(Item.id).where(Item.parent_id == item.id))]
+    out = []
+    for row in session.scalars(
+        select(ItemAnalysis).where(ItemAnalysis.item_id.in_(ids)).order_by(ItemAnalysis.item_id)
+    ):
+        hits = [
+            {
+                "entity": h.entity_id,
+                "outlet": h.outlet_id,
+                "alias": h.alias,
+                "field": h.field,
+                "span": f"{h.span_start}-{h.span_end}",
+                "matched": h.matched_text,
+                "steps": ", ".join(h.steps or []),
+            }
+            for h in row.hits
+        ]
+        if not (row.languages or row.ocr_text or hits):
+            continue
+        languages = ", ".join(
+            f"{lang.get('code')} {round(100 * float(lang.get('share', 0)))}%"
+            for lang in row.languages or []
+        )
+        out.append(
+            {
+                "item_id": row.item_id,
+                "primary": row.primary_language,
+                "languages": languages,
+                "ocr_text": row.ocr_text,
+                "hits": hits,
+            }
+        )
+    return out
 
 
 def _form_decision(

@@ -1,0 +1,121 @@
+"""Bad input and misuse found by trying tvec as a new user: each gets a clear error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tvec.errors import StoreError
+from tvec.scan import run_scan
+from tvec.store import Store
+from tvec.store.models import Bank, Scan
+
+
+def test_nul_byte_in_media_paths_is_an_item_error(store: Store, tmp_path: Path) -> None:
+    posts = tmp_path / "p.jsonl"
+    posts.write_text(
+        json.dumps({"id": "a", "text": "t", "media": ["x\u0000y.jpg"]})
+        + "\n"
+        + json.dumps({"id": "b", "text": "second post"})
+        + "\n",
+        encoding="utf-8",
+    )
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "result.json").write_text(
+        json.dumps(
+            {
+                "name": "c",
+                "type": "public_channel",
+                "id": 5,
+                "messages": [
+                    {"id": 1, "type": "message", "text": "x", "photo": "photos/\u0000bad"},
+                    {"id": None, "type": "message", "text": "no id"},
+                    {"id": 3, "type": "message", "text": "fine"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run_scan(store, [posts, export])
+    kinds = sorted((e["item"].rsplit("#", 1)[-1], e["kind"]) for e in result.errors)
+    assert kinds == [
+        ("a/media/0", "unsafe_path"),
+        ("tg:5/1/photo", "unsafe_path"),
+        ("tg:5/index-1", "invalid_json"),
+    ]
+    assert all("NUL byte" in e["error"] for e in result.errors if e["kind"] == "unsafe_path")
+    assert result.counts.items == 7  # 2 posts + 1 medium, 3 messages + 1 medium
+
+
+def test_scan_json_into_missing_folder_fails_before_scanning(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "in").mkdir()
+    result = cli("scan", tmp_path / "in", "--json", tmp_path / "nowhere" / "x.json")
+    assert result.code == 2
+    assert "nowhere" in result.err and "does not exist" in result.err
+
+
+def test_home_that_cannot_be_created_is_a_config_error(
+    cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("TVEC_HOME", str(blocker / "home"))
+    from tvec.cli import context
+    from tvec.cli.app import run
+
+    context.settings.cache_clear()
+    assert run(["bank", "list"]) == 2
+
+
+def test_settings_never_print_secrets(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TVEC_SECRET_KEY", "topsecretkey123")
+    monkeypatch.setenv("TVEC_ADMIN_PASSWORD", "adminpass12345")
+    monkeypatch.setenv("TVEC_DATABASE_URL", "postgresql+psycopg://u:hunter2pass@h/db")
+    result = cli("settings", "--json")
+    assert result.code == 0
+    values = {row["env"]: row["value"] for row in json.loads(result.out)}
+    assert values["TVEC_SECRET_KEY"] == "***" and values["TVEC_ADMIN_PASSWORD"] == "***"
+    assert "hunter2pass" not in result.out and values["TVEC_DATABASE_URL"].startswith(
+        "postgresql+psycopg://u:***@h/db"
+    )
+
+
+def test_bank_add_skips_files_that_fail(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    assert cli("bank", "create", "b").code == 0
+    result = cli("bank", "add", "b", empty)
+    assert result.code == 1 and "not added" in result.err
+    assert "0 added" in result.out
+
+
+def test_store_errors_do_not_print_sql_parameters(store: Store) -> None:
+    with store.session() as session:
+        session.add(Bank(name="dup", description="first"))
+    with pytest.raises(StoreError) as caught, store.session() as session:
+        session.add(Bank(name="dup", description="secret-looking-parameter"))
+    message = str(caught.value)
+    assert "UNIQUE constraint failed: bank.name" in message
+    assert "secret-looking-parameter" not in message and "[SQL" not in message
+
+
+def test_interrupted_scan_is_marked_and_resumes(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"note-{n}.txt").write_text(f"note number {n} for the test", encoding="utf-8")
+
+    def stop(done: int, name: str) -> None:
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_scan(store, [folder], progress=stop)
+    with store.session() as session:
+        assert [s.status for s in session.scalars(select(Scan))] == ["interrupted"]
+    again = run_scan(store, [folder])
+    assert (again.counts.unchanged, again.counts.new) == (1, 2)
