@@ -320,3 +320,21 @@ def test_scan_json_outlinks_carry_the_platform(cli: Any, tmp_path: Path) -> None
     # tvec scan records sightings too (without a source)
     (link,) = json.loads(cli("outlinks", "--platform", "Telegram", "--json").out)
     assert link["sightings"][0]["source"] is None
+
+
+def test_poll_attributes_outlinks_of_items_a_scan_stored_first(cli: Any, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text(
+        json.dumps({"id": "p1", "text": "mirror at hxxps://gofile[.]io/d/Abc123"}) + "\n",
+        encoding="utf-8",
+    )
+    assert cli("scan", posts).code == 0
+    assert cli("source", "add", "posts", "jsonl", str(posts)).code == 0
+    assert cli("source", "poll", "posts").code == 0
+    (link,) = json.loads(cli("outlinks", "--source", "posts", "--json").out)
+    assert link["url"] == "https://gofile.io/d/Abc123"
+    assert len(link["sightings"]) == 1
+    # Polling again adds no second sighting.
+    assert cli("source", "poll", "posts").code == 0
+    (again,) = json.loads(cli("outlinks", "--source", "posts", "--json").out)
+    assert len(again["sightings"]) == 1

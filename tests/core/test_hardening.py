@@ -119,3 +119,8 @@ def test_interrupted_scan_is_marked_and_resumes(store: Store, tmp_path: Path) ->
         assert [s.status for s in session.scalars(select(Scan))] == ["interrupted"]
     again = run_scan(store, [folder])
     assert (again.counts.unchanged, again.counts.new) == (1, 2)
+
+
+def test_hash_of_a_missing_file_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("hash", tmp_path / "missing.jpg")
+    assert result.code == 2 and "missing.jpg: no such file" in result.err

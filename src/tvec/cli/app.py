@@ -137,6 +137,9 @@ def hash_files(
     With several files, each file's lines follow a '==> path <==' header.
     """
     current = settings()
+    for path in files:
+        if not path.is_file():
+            raise NotFoundError(f"{path}: no such file")
     failed = False
     documents = []
     for index, path in enumerate(files):

@@ -88,14 +88,20 @@ def record_sightings(
         return 0
     now = utcnow()
     outlinks = _outlinks(session, list(seen_as), registry, now)
-    already = set(
-        session.scalars(
-            select(OutlinkSighting.outlink_id).where(
+    existing = {
+        sighting.outlink_id: sighting
+        for sighting in session.scalars(
+            select(OutlinkSighting).where(
                 OutlinkSighting.item_id == item.id,
                 OutlinkSighting.outlink_id.in_([o.id for o in outlinks.values()]),
             )
         )
-    )
+    }
+    source = source_id if source_id is not None else item.source_id
+    for sighting in existing.values():
+        if sighting.source_id is None and source is not None:
+            sighting.source_id = source  # first stored by a plain scan, now seen via a source
+    already = set(existing)
     added = 0
     for url, seen in seen_as.items():
         outlink = outlinks[url]
@@ -105,7 +111,7 @@ def record_sightings(
             OutlinkSighting(
                 outlink_id=outlink.id,
                 item_id=item.id,
-                source_id=source_id if source_id is not None else item.source_id,
+                source_id=source,
                 seen=seen,
                 seen_at=now,
                 posted_at=item.posted_at,

@@ -68,8 +68,10 @@ class ItemWriter:
         setattr(counts, state, getattr(counts, state) + 1)
         if self.source_id is not None and item.source_id is None:
             item.source_id = self.source_id
-        if state != "unchanged":
+        if state != "unchanged" or self.source_id is not None:
+            # A source's poll attributes out-links even of items an earlier scan stored.
             self._record_outlinks(session, item)
+        if state != "unchanged":
             found = prepared_file.analysis if prepared_file is not None else None
             if found is not None:
                 self.analysis.store(session, item, found)
