@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tvec.errors import InputError
+from tvec.errors import InputError, MissingMediaError, UnsafePathError
 
 
 @dataclass
@@ -45,6 +45,34 @@ class RawItem:
     children: list[RawItem] = field(default_factory=list)
     error: InputError | None = None
     media_type: str | None = None
+
+
+def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> RawItem:
+    """Point ``child`` at the media file ``value`` names, relative to ``folder``, or record why not.
+
+    The one rule every reader uses for media paths that come from the input itself: a path
+    with a NUL byte, or one that leads outside ``folder`` (``../``, absolute paths, symlinks out
+    of it) is refused with :class:`~tvec.errors.UnsafePathError` and never read; a path to
+    nothing (or to a folder) is a :class:`~tvec.errors.MissingMediaError`.
+
+    Args:
+        child: the media item; its ``name`` is used in error messages.
+        value: the path as the input gives it.
+        folder: the folder it must stay inside (resolved).
+        folder_kind: how to call the folder in messages ("export folder", "posts' folder").
+    """
+    if "\x00" in value:
+        child.error = UnsafePathError(child.name, "path contains a NUL byte")
+        return child
+    candidate = (folder / value).resolve()
+    if not candidate.is_relative_to(folder):
+        child.error = UnsafePathError(child.name, f"path leads outside the {folder_kind} {folder}")
+    elif not candidate.is_file():
+        child.error = MissingMediaError(child.name, f"media file missing: {candidate}")
+    else:
+        child.path = candidate
+        child.name = str(candidate)
+    return child
 
 
 #: A reader: given a path, yields RawItems. ``count`` estimates how many (for progress).

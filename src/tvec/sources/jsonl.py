@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tvec.errors import EncodingError, InvalidJsonError, MissingMediaError, UnsafePathError
-from tvec.sources.base import RawItem
+from tvec.errors import EncodingError, InvalidJsonError, MissingMediaError
+from tvec.sources.base import RawItem, attach_media
 
 
 def read_jsonl(path: Path) -> Iterator[RawItem]:
@@ -123,15 +123,4 @@ def parse_time(value: Any) -> datetime | None:
 def _media_child(value: str, index: int, parent: str, where: str, folder: Path) -> RawItem:
     name = f"{where} media {value!r}"
     child = RawItem(f"{parent}/media/{index}", name, meta={"path": value})
-    if "\x00" in value:
-        child.error = UnsafePathError(name, "path contains a NUL byte")
-        return child
-    candidate = (folder / value).resolve()
-    if not candidate.is_relative_to(folder):
-        child.error = UnsafePathError(name, f"path leads outside the posts' folder {folder}")
-    elif not candidate.is_file():
-        child.error = MissingMediaError(name, f"media file missing: {candidate}")
-    else:
-        child.path = candidate
-        child.name = str(candidate)
-    return child
+    return attach_media(child, value, folder, "posts' folder")

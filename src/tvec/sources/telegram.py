@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tvec.errors import EncodingError, InvalidJsonError, MissingMediaError, UnsafePathError
-from tvec.sources.base import RawItem
+from tvec.errors import EncodingError, InvalidJsonError, MissingMediaError
+from tvec.sources.base import RawItem, attach_media
 
 MEDIA_FIELDS = ("photo", "file", "thumbnail")
 LINK_ENTITY = "link"
@@ -227,16 +227,4 @@ def _media_child(value: str, field: str, parent: str, where: str, folder: Path) 
     if is_placeholder(value):
         child.error = MissingMediaError(name, f"media not in the export (placeholder: {value})")
         return child
-    if "\x00" in value:
-        child.error = UnsafePathError(name, "path contains a NUL byte")
-        return child
-    candidate = (folder / value).resolve()
-    if not candidate.is_relative_to(folder):
-        child.error = UnsafePathError(name, f"path leads outside the export folder {folder}")
-        return child
-    if not candidate.is_file():
-        child.error = MissingMediaError(name, f"media file missing: {candidate}")
-        return child
-    child.path = candidate
-    child.name = str(candidate)
-    return child
+    return attach_media(child, value, folder, "export folder")
