@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from itertools import cycle
 from pathlib import Path
+
+from report import load_average, machine_line, replace_section, utc_now
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -94,26 +93,10 @@ OCR_KINDS: dict[str, tuple[str, list[str]]] = {
 
 
 def machine() -> str:
-    """Machine facts: CPU model, cores, RAM, Python, Tesseract, date and load."""
-    cpu = platform.processor() or platform.machine()
-    ram = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """Machine facts: CPU model, cores, RAM, Python, date and load."""
     return (
-        f"{cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}; "
-        f"run {now}; load average {load} at the end (the machine was shared with other jobs, "
-        "which slows every figure down)"
+        f"{machine_line()}; run {utc_now()}; load average {load_average()} at the end (the "
+        "machine was shared with other jobs, which slows every figure down)"
     )
 
 
@@ -250,19 +233,8 @@ def report(posts: dict[str, float], ocr: tuple[str, list[tuple[str, float, str]]
 
 
 def write_section(body: str) -> None:
-    """Add or replace the ``## Analysis`` section of docs/benchmarks.md (only that section)."""
-    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = "\n".join([*lines[:start], *body.rstrip("\n").splitlines(), "", *lines[end:]])
-        new = new.rstrip("\n") + "\n"
-    REPORT.write_text(new, encoding="utf-8")
+    """Add or replace this benchmark's section of docs/benchmarks.md (only that section)."""
+    replace_section(REPORT, SECTION, body)
 
 
 def main() -> None:

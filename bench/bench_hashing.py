@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from report import machine_line, replace_section
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Hashing and scanning"
@@ -60,29 +60,12 @@ def rate(count: int, seconds: float) -> float:
 
 def machine() -> str:
     """CPU model, cores and memory of this machine."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    except OSError:
-        mem_kb = 0
-    memory = f"{mem_kb / 1024**2:.0f} GiB"
-    return f"{model}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}"
+    return machine_line()
 
 
 def write_section(text: str) -> None:
     """Put ``text`` under SECTION in docs/benchmarks.md, replacing an older one."""
-    doc = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if SECTION in doc:
-        start = doc.index(SECTION)
-        nxt = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start] + text + (doc[nxt + 1 :] if nxt != -1 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    DOCS.write_text(doc, encoding="utf-8")
+    replace_section(DOCS, SECTION, text)
 
 
 def best_rate(paths: list[Path], hash_one: Callable[[Path], object], rounds: int) -> float:

@@ -34,11 +34,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
-import datetime
 import hashlib
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -50,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from report import load_average, machine_line, replace_section, utc_now
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -240,18 +238,10 @@ COUNTS = {  # (timed single lookups, queries timed in batches of up to 1,000) pe
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    """Machine facts, numpy version, time and load for the report."""
     return (
-        f"{cpu}, {os.cpu_count()} cores, {mem_kib / 2**20:.0f} GiB RAM, "
-        f"Python {platform.python_version()}, numpy {np.__version__}; run {now}; "
-        f"load average at the end {load} (the machine was shared with other jobs)"
+        f"{machine_line()}, numpy {np.__version__}; run {utc_now()}; "
+        f"load average at the end {load_average()} (the machine was shared with other jobs)"
     )
 
 
@@ -325,16 +315,8 @@ def render(results: list[dict[str, Any]], note: str, host: str) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Put ``section`` under SECTION in ``path``, replacing an older one."""
+    replace_section(path, SECTION, section)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ replacing only that section.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import statistics
 import sys
@@ -30,6 +29,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from report import load_average, machine_line, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -52,18 +53,9 @@ LANGUAGES = ["ar", "en", "so", "ru", "fr"]
 
 def machine() -> str:
     """One line of machine facts for the report."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}, SQLite; load average {load} at the start"
+        f"{machine_line()}, {platform.system()} {platform.release()}, SQLite; "
+        f"load average {load_average()} at the start"
     )
 
 
@@ -181,19 +173,8 @@ def bench(count: int, requests: int, decisions: int) -> dict[str, float]:
 
 
 def write_section(body: str) -> None:
-    """Add or replace the ``## Review`` section of docs/benchmarks.md."""
-    text = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        new = "\n".join([*lines[:start], *body.rstrip("\n").splitlines(), "", *lines[end:]])
-        new = new.rstrip("\n") + "\n"
-    REPORT.write_text(new, encoding="utf-8")
+    """Add or replace this benchmark's section of docs/benchmarks.md (only that section)."""
+    replace_section(REPORT, SECTION, body)
 
 
 def main(argv: list[str] | None = None) -> None:
