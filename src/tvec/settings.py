@@ -300,6 +300,114 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Most pages of one PDF read (text layer or OCR)."
     )
 
+    inclusion_policy: list[str] = Field(
+        default=["UN", "EU", "UK", "US", "CA", "AU"],
+        description="Inclusion policy, as JSON: jurisdictions (UN, EU, UK, US, CA, AU) and/or "
+        "list keys (US-FTO) whose designations put an entity in scope; URLs are alerted only "
+        "for entities in scope.",
+    )
+    alert_verified_banks: list[str] = Field(
+        default=[],
+        description="Rule for verification without a person, as JSON: bank names whose "
+        "matches attribute the out-links of the matched post to the bank entry's entity "
+        "(empty: only people and decisions attribute URLs).",
+    )
+    alert_from: str | None = Field(
+        default=None,
+        description="From address of alert e-mails (e.g. 'Trust & Safety <ts@example.org>'); "
+        "required for the e-mail channel.",
+    )
+    alert_reply_to: str | None = Field(
+        default=None, description="Reply-To address of alert e-mails (unset: the From address)."
+    )
+    alert_sender_name: str = Field(
+        default="tvec user",
+        description="Organisation named as the reporter in every alert.",
+    )
+    alert_batch_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Default batching window (seconds) per platform: a platform's queued alerts "
+        "are sent together once the oldest has waited this long (0: at every 'tvec alert send').",
+    )
+    alert_max_attempts: int = Field(
+        default=6, ge=1, le=50, description="Delivery attempts of an alert before it is 'failed'."
+    )
+    alert_backoff_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Wait (seconds) after a failed alert delivery; doubles with each failure.",
+    )
+    alert_dry_run: bool = Field(
+        default=False,
+        description="Never deliver alerts: 'tvec alert send' writes what it would send and "
+        "changes nothing.",
+    )
+    alert_csv_dir: Path | None = Field(
+        default=None,
+        description="Folder of CSV digest files for platforms that take bulk reports "
+        "(unset: HOME/alerts).",
+    )
+    alert_webhook_secret: str | None = Field(
+        default=None,
+        description="Default HMAC-SHA256 key of alert webhooks (a route may name its own "
+        "environment variable instead; environment only).",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert e-mails (unset: e-mail alerts wait)."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS before sending."
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login name (unset: no login)."
+    )
+    smtp_password: str | None = Field(
+        default=None, description="SMTP password (environment only)."
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Timeout (seconds) of each SMTP operation."
+    )
+    check_interval_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Status checks: wait (seconds) from an alert to the first check of its URL, "
+        "and the first interval between checks.",
+    )
+    check_backoff_factor: float = Field(
+        default=2.0,
+        ge=1.0,
+        description="Status checks: the interval is multiplied by this after each check that "
+        "does not find the content removed.",
+    )
+    check_max_interval_seconds: float = Field(
+        default=7 * 86400.0, gt=0, description="Status checks: longest interval (seconds)."
+    )
+    check_confirm_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Status checks: wait (seconds) after a first 'removed' result before the "
+        "confirming check (two consecutive results confirm a removal).",
+    )
+    check_stop_after_days: float = Field(
+        default=180.0,
+        gt=0,
+        description="Status checks: stop checking a URL still online this many days after "
+        "tracking began.",
+    )
+    removal_markers_file: Path | None = Field(
+        default=None,
+        description="YAML file of your own 'content removed' markers, login paths and home "
+        "redirects per platform, added to the packaged ones (format in docs/takedowns.md).",
+    )
+    legal_hold_days: int = Field(
+        default=183,
+        ge=1,
+        description="Days removed content and its data are preserved after a removal order "
+        "(Regulation 2021/784, Article 6: six months).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -313,6 +421,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'tvec.db').resolve()}"
+
+    @property
+    def alerts_dir(self) -> Path:
+        """Folder of CSV digests and dry-run output: ``alert_csv_dir`` or ``HOME/alerts``."""
+        return self.alert_csv_dir or self.home / "alerts"
+
+    @property
+    def holds_dir(self) -> Path:
+        """Folder of content preserved under legal hold (``HOME/holds``)."""
+        return self.home / "holds"
 
     @property
     def evidence_dir(self) -> Path:

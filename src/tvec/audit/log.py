@@ -47,6 +47,16 @@ class AuditKind(StrEnum):
     SETTING_CHANGE = "setting.change"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an event name
     AUDIT_EXPORT = "audit.export"
+    ATTRIBUTION = "url.attribute"
+    ALERT_DELIVERY = "alert.delivery"
+    ALERT_ROUTE = "alert.route"
+    CHECK_REMOVED = "check.removed"
+    ORDER_RECEIVE = "order.receive"
+    ORDER_OVERDUE = "order.overdue"
+    ORDER_ACTION = "order.action"
+    ORDER_REPLY = "order.reply"
+    HOLD_ACCESS = "hold.access"
+    HOLD_EXTEND = "hold.extend"
 
 
 def event_digest(

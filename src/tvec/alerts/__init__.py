@@ -1,0 +1,1 @@
+"""Alerts and takedown tracking: attribution, alert delivery, status checks, removal metrics."""
