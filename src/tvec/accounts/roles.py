@@ -16,6 +16,11 @@
 | audit.export     | yes   | no      | no        | no     |
 | user.manage      | yes   | no      | no        | no     |
 | token.create     | yes   | no      | no        | no     |
+| takedown.view    | yes   | yes     | yes       | yes    |
+| alert.verify     | yes   | yes     | no        | no     |
+| order.view       | yes   | yes     | yes       | no     |
+| order.write      | yes   | yes     | no        | no     |
+| hold.access      | yes   | no      | no        | no     |
 """
 
 from __future__ import annotations
@@ -55,6 +60,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.export": _ADMIN,
     "user.manage": _ADMIN,
     "token.create": _ADMIN,
+    "takedown.view": _ALL,
+    "alert.verify": _SENIOR,
+    "order.view": _REVIEWERS,
+    "order.write": _SENIOR,
+    "hold.access": _ADMIN,
 }
 
 
