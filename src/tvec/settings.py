@@ -300,6 +300,11 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Most pages of one PDF read (text layer or OCR)."
     )
 
+    entities_file: Path | None = Field(
+        default=None,
+        description="YAML file of your own entities and lists (shape of the packaged "
+        "entities.yaml), added to the packaged entity registry (tvec.entities.load_entities).",
+    )
     inclusion_policy: list[str] = Field(
         default=["UN", "EU", "UK", "US", "CA", "AU"],
         description="Inclusion policy, as JSON: jurisdictions (UN, EU, UK, US, CA, AU) and/or "

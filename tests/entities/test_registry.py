@@ -299,3 +299,59 @@ def test_registry_built_in_code_is_validated_too() -> None:
         EntityRegistry([_entity(source="")])
     with pytest.raises(ConfigError, match="designation 'UK'"):
         EntityRegistry([_entity(designation_source="ftp://x")])
+
+
+def test_entities_file_adds_entities_and_lists(tmp_path: Path) -> None:
+    from tvec.entities import load_entities
+
+    extra = tmp_path / "mine.yaml"
+    extra.write_text(
+        "lists:\n"
+        "  ORG-WATCH: {jurisdiction: ORG, name: Our watch list, source: https://example.org/w}\n"
+        "entities:\n"
+        "  - id: crimson-lantern-front\n"
+        "    name: Crimson Lantern Front\n"
+        "    ideology: other\n"
+        "    source: https://example.org/clf\n"
+        "    aliases: [{text: CLF, lang: en}]\n"
+        "    designations: [{list: ORG-WATCH, date: null}, {list: UK, date: 2026-01-02}]\n",
+        encoding="utf-8",
+    )
+    registry = load_entities(extra)
+    assert len(registry) == len(EntityRegistry.load_default()) + 1
+    assert registry.get("crimson-lantern-front").name == "Crimson Lantern Front"
+    assert registry.in_policy("crimson-lantern-front", {"ORG"})
+    assert registry.in_policy("crimson-lantern-front", {"UK"})
+    assert not registry.in_policy("crimson-lantern-front", {"US"})
+    assert registry.get("islamic-state").name == "Islamic State"
+    assert load_entities(None).__class__ is EntityRegistry
+    assert "crimson-lantern-front" not in load_entities(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "lists: {UK: {jurisdiction: UK, name: x, source: https://x.org}}\nentities: []\n",
+            "list 'UK' is already a packaged list",
+        ),
+        (
+            "entities:\n  - {id: islamic-state, name: Dup, ideology: other, "
+            "source: https://x.org}\n",
+            "duplicate id",
+        ),
+        ("entities: 3\n", "'entities' must be a list"),
+        ("[1, 2]\n", "top level must be a mapping"),
+    ],
+)
+def test_entities_file_errors_name_the_file(tmp_path: Path, text: str, problem: str) -> None:
+    from tvec.entities import load_entities
+
+    extra = tmp_path / "bad.yaml"
+    extra.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_entities(extra)
+    assert "bad.yaml" in str(caught.value)
+    assert problem in str(caught.value)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_entities(tmp_path / "missing.yaml")

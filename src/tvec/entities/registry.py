@@ -29,6 +29,7 @@ values are known.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -264,12 +265,15 @@ class EntityRegistry:
         Raises:
             ConfigError: naming ``origin`` and the row, if anything is invalid.
         """
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{origin}: not valid YAML: {error}") from error
-        if not isinstance(data, dict):
-            raise ConfigError(f"{origin}: top level must be a mapping with 'lists' and 'entities'")
+        return cls.from_data(_read_yaml(text, origin), origin)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], origin: str = "<data>") -> EntityRegistry:
+        """Validate parsed data of the shape in the module docstring.
+
+        Raises:
+            ConfigError: naming ``origin`` and the row, if anything is invalid.
+        """
         lists = _parse_lists(data.get("lists"), origin)
         rows = data.get("entities")
         if not isinstance(rows, list):
@@ -366,6 +370,64 @@ class EntityRegistry:
             d.jurisdiction in jurisdictions or d.list_key in jurisdictions
             for d in self.designations(entity_id)
         )
+
+
+def _read_yaml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{origin}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: top level must be a mapping with 'lists' and 'entities'")
+    return data
+
+
+def load_entities(extra_file: Path | None = None) -> EntityRegistry:
+    """The packaged entities plus those of ``extra_file`` (``TVEC_ENTITIES_FILE``), if given.
+
+    The extra file has the shape of ``entities.yaml``; its ``lists`` are added to the
+    packaged lists (so its designations may name ``UN-1267`` or a list of its own, such as
+    an organisation's internal list) and its entities to the packaged entities. Read once
+    per file and modification time.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, a row is invalid, or an id (entity,
+            outlet or list) repeats a packaged one.
+    """
+    if extra_file is None:
+        return _load_combined(None, 0.0)
+    try:
+        mtime = extra_file.stat().st_mtime
+    except OSError as error:
+        raise ConfigError(f"TVEC_ENTITIES_FILE {str(extra_file)!r}: cannot read: {error}") from None
+    return _load_combined(extra_file, mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_combined(extra_file: Path | None, mtime: float) -> EntityRegistry:
+    packaged = resources.files("tvec.entities").joinpath("entities.yaml").read_text("utf-8")
+    data = _read_yaml(packaged, "entities.yaml")
+    if extra_file is None:
+        return EntityRegistry.from_data(data, "entities.yaml")
+    origin = str(extra_file)
+    try:
+        text = extra_file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{origin}: cannot read entity file: {error}") from error
+    extra = _read_yaml(text, origin)
+    lists = dict(data.get("lists") or {})
+    extra_lists = extra.get("lists") or {}
+    if not isinstance(extra_lists, dict):
+        raise ConfigError(f"{origin}: 'lists' must be a mapping")
+    for key in extra_lists:
+        if key in lists:
+            raise ConfigError(f"{origin}: list {key!r} is already a packaged list")
+    lists.update(extra_lists)
+    rows = extra.get("entities")
+    if not isinstance(rows, list):
+        raise ConfigError(f"{origin}: 'entities' must be a list")
+    combined = {"lists": lists, "entities": [*data["entities"], *rows]}
+    return EntityRegistry.from_data(combined, f"entities.yaml + {origin}")
 
 
 def _check_rows(entity: Entity) -> None:

@@ -5,13 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import tvec.accounts.models
-import tvec.alerts.models
-import tvec.analysis.models
-import tvec.audit.models
-import tvec.cases.models
-import tvec.orders.models
-import tvec.store.vpdq  # noqa: F401  (register the review and vpdq tables on Base.metadata)
+import tvec.store.migrations.env_models  # noqa: F401  (register every table on Base.metadata)
 from tvec.store.models import Base
 
 config = context.config
