@@ -6,6 +6,7 @@ and a test fails when one lacks help. Secrets come only from the environment.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -443,16 +444,35 @@ class Settings(BaseSettings):
         return self.home / "evidence"
 
 
+#: Optional file of ``TVEC_*=value`` lines inside the home folder, read under the environment.
+SETTINGS_FILE = "settings.env"
+
+
+def settings_file(home: object = None) -> Path:
+    """The settings file of ``home`` (default: ``TVEC_HOME`` or ``.tvec``)."""
+    chosen = home if home is not None else os.environ.get("TVEC_HOME") or ".tvec"
+    return Path(str(chosen)) / SETTINGS_FILE
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, with keyword overrides on top.
+    """Read settings from keyword overrides, the environment and ``HOME/settings.env``.
+
+    Precedence, highest first: keyword overrides, ``TVEC_*`` environment variables, then the
+    home folder's ``settings.env`` (dotenv lines such as ``TVEC_INCLUSION_POLICY=["UN"]``),
+    then the defaults. The file lets a home folder (the demo's, a team's) carry its own
+    configuration; secrets belong in the environment, not in it.
 
     Raises:
-        ConfigError: a ``TVEC_*`` variable has an invalid value (the message names it).
+        ConfigError: a setting has an invalid value (the message names it).
     """
     from pydantic import ValidationError
 
+    env_file = settings_file(overrides.get("home"))
+    arguments = dict(overrides)
+    if env_file.is_file():
+        arguments["_env_file"] = env_file
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**arguments)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
             f"TVEC_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
