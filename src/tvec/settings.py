@@ -454,6 +454,21 @@ def settings_file(home: object = None) -> Path:
     return Path(str(chosen)) / SETTINGS_FILE
 
 
+#: Parts of setting names that mark secrets (never read from a file, never printed).
+SECRET_MARKERS = ("secret", "password", "token", "key")
+
+
+def _refuse_secrets_in(env_file: Path) -> None:
+    from dotenv import dotenv_values
+
+    for key in dotenv_values(env_file):
+        name = key.upper()
+        if name.startswith("TVEC_") and any(m in name.lower() for m in SECRET_MARKERS):
+            raise ConfigError(
+                f"{env_file}: {name} is a secret; set it in the environment, not in a file"
+            )
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings from keyword overrides, the environment and ``HOME/settings.env``.
 
@@ -470,6 +485,7 @@ def load_settings(**overrides: object) -> Settings:
     env_file = settings_file(overrides.get("home"))
     arguments = dict(overrides)
     if env_file.is_file():
+        _refuse_secrets_in(env_file)
         arguments["_env_file"] = env_file
     try:
         return Settings(**arguments)  # type: ignore[arg-type]

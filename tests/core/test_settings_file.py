@@ -36,3 +36,9 @@ def test_bad_value_in_settings_file_names_the_setting(tmp_path: Path) -> None:
     (tmp_path / "settings.env").write_text("TVEC_PDQ_THRESHOLD=lots\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="TVEC_PDQ_THRESHOLD"):
         load_settings(home=tmp_path)
+
+
+def test_secrets_are_refused_in_the_settings_file(tmp_path: Path) -> None:
+    (tmp_path / "settings.env").write_text("TVEC_SMTP_PASSWORD=hunter2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="TVEC_SMTP_PASSWORD is a secret"):
+        load_settings(home=tmp_path)
