@@ -142,6 +142,62 @@ def save(path: Path, img: Image.Image | bytes) -> str:
     return path.name
 
 
+#: Out-links of the mirror posts: (host, path), one post each.
+MIRRORS = [
+    ("files.fm", "u/clf-m01"),
+    ("archive.org", "details/clf-m02"),
+    ("www.mediafire.com", "file/m03/clf-m03.zip"),
+    ("justpaste.it", "clf-m04"),
+    ("gofile.io", "d/ClfM05"),
+    ("pixeldrain.com", "u/ClfM06"),
+    ("files.fm", "u/clf-m07"),
+    ("archive.org", "details/clf-m08"),
+    ("rumble.com", "v-clf-m09.html"),
+    ("www.mediafire.com", "file/m10/clf-m10.zip"),
+    ("justpaste.it", "clf-m11"),
+    ("gofile.io", "d/ClfM12"),
+    ("files.fm", "u/clf-m13"),
+    ("pixeldrain.com", "u/ClfM14"),
+    ("archive.org", "details/clf-m15"),
+    ("rumble.com", "v-clf-m16.html"),
+]
+
+DEMO_ENTITIES = f"""\
+# The demo's own entity list: one fictional group on a fictional list, added to tvec's
+# packaged registry through TVEC_ENTITIES_FILE (see settings.env in the demo's home).
+lists:
+  DEMO:
+    jurisdiction: DEMO
+    name: tvec demo list (fictional groups only)
+    source: https://example.org/tvec-demo-list
+entities:
+  - id: crimson-lantern-front
+    name: {GROUP}
+    ideology: other
+    source: https://example.org/tvec-demo-list
+    aliases:
+      - {{text: "{GROUP} (fictional)", lang: en}}
+      - {{text: Lantern Front, lang: en}}
+    designations:
+      - {{list: DEMO, date: 2026-01-01}}
+"""
+
+
+def write_demo_home(out: Path) -> None:
+    """The demo's entity file and its home folder's settings.env (inclusion policy DEMO)."""
+    (out / "entities.yaml").write_text(DEMO_ENTITIES, encoding="utf-8")
+    home = out / ".tvec"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.env").write_text(
+        "# Settings of the demo's home folder (read under the environment).\n"
+        f"TVEC_ENTITIES_FILE={(out / 'entities.yaml').resolve()}\n"
+        'TVEC_INCLUSION_POLICY=["DEMO"]\n'
+        'TVEC_ALERT_VERIFIED_BANKS=["demo-posters"]\n'
+        "TVEC_ALERT_SENDER_NAME=tvec demo desk\n",
+        encoding="utf-8",
+    )
+
+
 def main(out: Path) -> None:
     """Write the demo data set under ``out``."""
     from tvec.hashing import hash_content
@@ -262,6 +318,30 @@ def main(out: Path) -> None:
             }
         )
         n += 1
+    # Mirror posts: one new out-link every few days over two months, on the file hosts,
+    # video sites and paste sites such channels use (the demo's takedown replay alerts them).
+    mirror_start = datetime(2026, 9, 20, 9, 0, tzinfo=UTC)
+    for k, (host, path) in enumerate(MIRRORS):
+        moment = mirror_start + timedelta(days=4 * k, hours=(7 * k) % 11)
+        messages.append(
+            {
+                "id": n,
+                "type": "message",
+                "date": moment.strftime("%Y-%m-%dT%H:%M:%S"),
+                "date_unixtime": str(int(moment.timestamp())),
+                "from": GROUP,
+                "from_id": "channel777000",
+                "text": [
+                    f"New upload {k + 1}: ",
+                    {"type": "link", "text": f"https://{host}/{path}"},
+                ],
+                "text_entities": [
+                    {"type": "plain", "text": f"New upload {k + 1}: "},
+                    {"type": "link", "text": f"https://{host}/{path}"},
+                ],
+            }
+        )
+        n += 1
     export = {"name": GROUP, "type": "public_channel", "id": 777000, "messages": messages}
     channel.mkdir(parents=True, exist_ok=True)
     (channel / "result.json").write_text(
@@ -290,6 +370,7 @@ def main(out: Path) -> None:
 
     for i in range(3):
         save(out / "unrelated" / f"landscape-{i}.jpg", unrelated(i))
+    write_demo_home(out)
     print(
         f"demo data written to {out}: {len(originals)} originals, {len(messages)} channel "
         f"messages, {len(lines)} posts, bank.csv with {len(rows) + 1} entries"
