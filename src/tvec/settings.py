@@ -214,8 +214,7 @@ class Settings(BaseSettings):
     )
     webhook_secret: str | None = Field(
         default=None,
-        description="HMAC-SHA256 key of the webhook's X-Tvec-Signature header "
-        "(environment only).",
+        description="HMAC-SHA256 key of the webhook's X-Tvec-Signature header (environment only).",
     )
     webhook_retries: int = Field(
         default=3, ge=0, le=10, description="Retries of a failed webhook delivery."
@@ -369,9 +368,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(
         default=None, description="SMTP login name (unset: no login)."
     )
-    smtp_password: str | None = Field(
-        default=None, description="SMTP password (environment only)."
-    )
+    smtp_password: str | None = Field(default=None, description="SMTP password (environment only).")
     smtp_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Timeout (seconds) of each SMTP operation."
     )
@@ -405,7 +402,7 @@ class Settings(BaseSettings):
     removal_markers_file: Path | None = Field(
         default=None,
         description="YAML file of your own 'content removed' markers, login paths and home "
-        "redirects per platform, added to the packaged ones (format in docs/takedowns.md).",
+        "redirects per platform, added to the packaged ones (format in docs/status-checks.md).",
     )
     legal_hold_days: int = Field(
         default=183,

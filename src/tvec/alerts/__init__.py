@@ -1,1 +1,65 @@
 """Alerts and takedown tracking: attribution, alert delivery, status checks, removal metrics."""
+
+from tvec.alerts.attribution import (
+    alertable_reason,
+    attribute_url,
+    entity_for_label,
+    sync_attributions,
+)
+from tvec.alerts.channels import DeliveryResult, deliver
+from tvec.alerts.checks import CheckOutcome, CheckReport, classify, run_checks
+from tvec.alerts.compose import AlertView, Batch, alert_reference, idempotency_key
+from tvec.alerts.markers import RemovalMarkers, load_markers
+from tvec.alerts.metrics import (
+    DIMENSIONS,
+    RemovalFigures,
+    UrlTimeline,
+    group_figures,
+    metrics_document,
+    removal_figures,
+    url_timelines,
+)
+from tvec.alerts.routes import Route, RouteBook, list_routes, remove_route, set_route
+from tvec.alerts.service import (
+    SendReport,
+    list_alerts,
+    preview,
+    queue_alerts,
+    send_alerts,
+)
+
+__all__ = [
+    "DIMENSIONS",
+    "AlertView",
+    "Batch",
+    "CheckOutcome",
+    "CheckReport",
+    "DeliveryResult",
+    "RemovalFigures",
+    "RemovalMarkers",
+    "Route",
+    "RouteBook",
+    "SendReport",
+    "UrlTimeline",
+    "alert_reference",
+    "alertable_reason",
+    "attribute_url",
+    "classify",
+    "deliver",
+    "entity_for_label",
+    "group_figures",
+    "idempotency_key",
+    "list_alerts",
+    "list_routes",
+    "load_markers",
+    "metrics_document",
+    "preview",
+    "queue_alerts",
+    "removal_figures",
+    "remove_route",
+    "run_checks",
+    "send_alerts",
+    "set_route",
+    "sync_attributions",
+    "url_timelines",
+]

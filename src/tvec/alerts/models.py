@@ -60,9 +60,7 @@ class Attribution(Base):
     method: Mapped[str] = mapped_column(String(20))
     attributed_by: Mapped[str] = mapped_column(String(100))
     rule: Mapped[str | None] = mapped_column(String(200))
-    case_id: Mapped[int | None] = mapped_column(
-        ForeignKey("review_case.id", ondelete="SET NULL")
-    )
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("review_case.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

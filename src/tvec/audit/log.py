@@ -57,6 +57,7 @@ class AuditKind(StrEnum):
     ORDER_REPLY = "order.reply"
     HOLD_ACCESS = "hold.access"
     HOLD_EXTEND = "hold.extend"
+    HOLD_PURGE = "hold.purge"
 
 
 def event_digest(

@@ -26,6 +26,9 @@ Built on httpx. Every fetch (:meth:`HttpClient.fetch`) follows these rules:
 
 Errors: :class:`~tvec.errors.FetchError` (HTTP status >= 400 after retries, connection
 failure, too many redirects, bad URL) and :class:`~tvec.errors.BlockedAddressError`.
+:meth:`HttpClient.try_fetch` raises neither: it returns a :class:`FetchAttempt` holding the
+answer whatever its HTTP status, or the error and the URL it happened at (status checks
+record both).
 """
 
 from __future__ import annotations
@@ -172,6 +175,25 @@ class FetchResult:
         return self.headers.get("last-modified")
 
 
+@dataclass(frozen=True)
+class FetchAttempt:
+    """One visit to a URL, answered or not (:meth:`HttpClient.try_fetch`).
+
+    Attributes:
+        url: the last URL requested, or the one that failed (a redirect target refused by
+            the address rules, for instance).
+        redirects: the URLs redirected through, in order (also when the visit failed).
+        result: the answer, whatever its HTTP status (404, 503...); ``None`` on error.
+        error: why there is no answer (connection failure, timeout, refused address, too
+            many redirects, bad URL); ``None`` when there is one.
+    """
+
+    url: str
+    redirects: tuple[str, ...]
+    result: FetchResult | None
+    error: FetchError | None
+
+
 class HttpClient:
     """Fetches URLs under the rules of the module docstring. Use as a context manager.
 
@@ -235,8 +257,33 @@ class HttpClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        current = url
+        result = self._follow(url, headers, [])
+        if result.status >= 400:
+            raise FetchError(url, f"HTTP {result.status} from {result.url}")
+        return result
+
+    def try_fetch(self, url: str) -> FetchAttempt:
+        """GET ``url`` under the same rules as :meth:`fetch`, but never raise a FetchError.
+
+        An answer with any HTTP status (after retries of ``429``/``5xx``) is returned in
+        :attr:`FetchAttempt.result`; a connection failure, timeout, refused address, bad URL
+        or too many redirects in :attr:`FetchAttempt.error`, with the URL it happened at.
+        """
         redirects: list[str] = []
+        try:
+            result = self._follow(url, {}, redirects)
+        except FetchError as error:
+            at = redirects[-1] if redirects else url
+            return FetchAttempt(at, tuple(redirects), None, error)
+        return FetchAttempt(result.url, tuple(redirects), result, None)
+
+    def _follow(self, url: str, headers: dict[str, str], redirects: list[str]) -> FetchResult:
+        """GET ``url`` following redirects by hand (appended to ``redirects`` as they come).
+
+        Returns the final answer whatever its status. Raises FetchError or
+        BlockedAddressError (see :meth:`fetch`), never for an HTTP status.
+        """
+        current = url
         for _hop in range(self.settings.http_max_redirects + 1):
             status, response_headers, body, truncated = self._send(url, current, headers)
             location = response_headers.get("location")
@@ -244,9 +291,7 @@ class HttpClient:
                 current = urljoin(current, location.strip())
                 redirects.append(current)
                 continue
-            if status >= 400:
-                raise FetchError(url, f"HTTP {status} from {current}")
-            return FetchResult(current, status, body, response_headers, truncated, redirects)
+            return FetchResult(current, status, body, response_headers, truncated, list(redirects))
         raise FetchError(url, f"more than {self.settings.http_max_redirects} redirects")
 
     def _target(self, original: str, url: str) -> tuple[str, str, str | None]:

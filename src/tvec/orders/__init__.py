@@ -1,1 +1,54 @@
-"""Removal orders (EU Regulation 2021/784) received by a hosting platform, and legal holds."""
+"""Removal orders (EU Regulation 2021/784) received by a hosting platform, and legal holds.
+
+Modules: :mod:`~tvec.orders.models` (tables), :mod:`~tvec.orders.intake` (Member States,
+URLs, the order file, linking URLs to items), :mod:`~tvec.orders.clock` (the one-hour
+clock), :mod:`~tvec.orders.service` (record, sweep, act), :mod:`~tvec.orders.reply` (the
+provider's reply after Annex II) and :mod:`~tvec.orders.holds` (legal holds). See
+``docs/removal-orders.md``.
+"""
+
+from tvec.orders.clock import ORDER_DEADLINE, format_time_left, order_state, parse_time
+from tvec.orders.holds import (
+    export_hold,
+    extend_hold,
+    get_hold,
+    hold_document,
+    list_holds,
+    purge_expired_holds,
+    read_hold,
+)
+from tvec.orders.intake import MEMBER_STATES, member_state_code, read_order_file
+from tvec.orders.reply import reply_document, reply_text
+from tvec.orders.service import (
+    act_on_order,
+    get_order,
+    list_orders,
+    order_document,
+    record_order,
+    sweep_orders,
+)
+
+__all__ = [
+    "MEMBER_STATES",
+    "ORDER_DEADLINE",
+    "act_on_order",
+    "export_hold",
+    "extend_hold",
+    "format_time_left",
+    "get_hold",
+    "get_order",
+    "hold_document",
+    "list_holds",
+    "list_orders",
+    "member_state_code",
+    "order_document",
+    "order_state",
+    "parse_time",
+    "purge_expired_holds",
+    "read_hold",
+    "read_order_file",
+    "record_order",
+    "reply_document",
+    "reply_text",
+    "sweep_orders",
+]

@@ -26,7 +26,7 @@ from tvec.errors import AuthError, TvecError, http_status_for
 from tvec.settings import Settings
 from tvec.store import Store, open_store
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
-from tvec.web.routers import audit, auth, cases, hma, me, media, queue
+from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
 from tvec.web.security import LoginLimiter, csrf_protect
 
 #: Headers on every page (media responses add their own, stricter CSP).
@@ -145,6 +145,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, queue, cases, media, me, audit, hma):
+    for module in (auth, queue, cases, media, me, audit, takedowns, orders, hma):
         app.include_router(module.router)
     return app

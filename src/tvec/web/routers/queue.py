@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tvec.accounts import Principal
+from tvec.accounts import Principal, allowed
 from tvec.cases import DecisionRequest, QueueFilter, bulk_decide, queue_page
+from tvec.orders.service import unfinished_orders
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import BodyId
 from tvec.web.render import render
@@ -55,6 +56,7 @@ def queue(
     with ctx.read() as session:
         page = queue_page(session, filters, after=after, limit=ctx.settings.queue_page_size)
         values = ctx.filter_values(session, filters.status)
+        orders = unfinished_orders(session) if allowed(principal.role, "order.view") else None
     return render(
         request,
         ctx,
@@ -64,6 +66,7 @@ def queue(
         filters=filters,
         values=values,
         after=after,
+        orders=orders,
     )
 
 

@@ -1,0 +1,526 @@
+"""Verification before alerting: attributing a URL to an entity of the entity registry.
+
+A URL becomes alertable only through an :class:`~tvec.alerts.models.Attribution` whose entity
+is in the inclusion policy (:func:`alertable_reason`). Attributions come from three places:
+
+* a person: :func:`attribute_url` (``tvec alert verify``), method ``person``;
+* a reviewer's ``remove`` decision on a case whose entity is known: every out-link sighted
+  in the case's item tree (the item, its parent and its children), method ``decision``;
+* the rule the admin enables with ``TVEC_ALERT_VERIFIED_BANKS``: a match of an item against
+  an entry with an entity label in one of those banks attributes the out-links sighted in
+  that item's tree, method ``rule``, rule ``verified-bank:<bank>``.
+
+The last two are made by :func:`sync_attributions`. Precedence: a person's attribution is
+never overwritten by tvec, a decision's never by a rule; a decision replaces a rule's. Every
+new or changed attribution is recorded in the audit log (``url.attribute``) with the old and
+new values.
+
+Entity labels of bank entries and cases are names as imported (``Islamic State``, TCAP's
+group names) or registry ids; :func:`entity_for_label` maps them to registry ids (an id, or a
+name/alias/outlet name that matches exactly one entity in the normalised match form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tvec.alerts.models import ATTRIBUTION_METHODS, CONTENT_KINDS, Alert, Attribution
+from tvec.analysis.normalize import normalize
+from tvec.audit import AuditKind, record
+from tvec.cases.models import Decision, ReviewCase
+from tvec.collection.platforms import load_registry
+from tvec.entities import Entity, EntityRegistry, load_entities
+from tvec.errors import InvalidSignalError, UsageError
+from tvec.outlinks.canonical import canonicalize_url
+from tvec.settings import Settings, load_settings
+from tvec.store.models import Bank, BankEntry, Item, Match, Outlink, OutlinkSighting, utcnow
+
+#: Methods in order of precedence: a later one never replaces an earlier one's attribution.
+_PRECEDENCE = {"person": 0, "decision": 1, "rule": 2}
+
+#: Media types (MIME prefixes or exact) of documents and archives, for content kinds.
+_DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/msword",
+    "application/rtf",
+    "application/epub+zip",
+    "application/vnd.openxmlformats-officedocument",
+    "application/vnd.oasis.opendocument",
+    "application/vnd.ms-",
+)
+_ARCHIVE_TYPES = (
+    "application/zip",
+    "application/x-rar",
+    "application/vnd.rar",
+    "application/x-7z-compressed",
+    "application/gzip",
+    "application/x-tar",
+    "application/x-bzip2",
+    "application/x-xz",
+)
+#: Content kinds inferred from media, most telling first.
+_MEDIA_KINDS = ("video", "image", "audio", "document", "archive")
+
+
+def entity_registry(settings: Settings) -> EntityRegistry:
+    """The entity registry in force: the packaged one plus ``TVEC_ENTITIES_FILE``."""
+    return load_entities(settings.entities_file)
+
+
+def _match_form(text: str) -> str:
+    return normalize(text).text.replace(" ", "")
+
+
+def _exact_entities(registry: EntityRegistry, label: str) -> list[Entity]:
+    key = _match_form(label)
+    if not key:
+        return []
+    found: list[Entity] = []
+    for entity in registry.search(label):
+        aliases = (*entity.all_aliases(), *(a for o in entity.outlets for a in o.all_aliases()))
+        if any(_match_form(alias.text) == key for alias in aliases):
+            found.append(entity)
+    return found
+
+
+def entity_for_label(registry: EntityRegistry, label: str | None) -> Entity | None:
+    """The registry entity a label names: an entity id, or a name, alias or outlet name
+    matching exactly one entity (compared in the match form of
+    :func:`tvec.analysis.normalize.normalize`, spaces removed). ``None`` when the label
+    names no entity or several."""
+    if not label or not label.strip():
+        return None
+    label = label.strip()
+    if label in registry:
+        return registry.get(label)
+    found = _exact_entities(registry, label)
+    return found[0] if len(found) == 1 else None
+
+
+def resolve_entity(registry: EntityRegistry, label: str) -> Entity:
+    """Like :func:`entity_for_label`, but explain a failure.
+
+    Raises:
+        UsageError: no entity has that id, name or alias, or several do (the message names
+            them).
+    """
+    found = entity_for_label(registry, label)
+    if found is not None:
+        return found
+    several = _exact_entities(registry, label.strip())
+    if len(several) > 1:
+        ids = ", ".join(e.id for e in several)
+        raise UsageError(f"entity {label!r} is ambiguous: it names {ids}; give the id")
+    raise UsageError(
+        f"no entity {label!r} in the entity registry (give an entity id or exact name)"
+    )
+
+
+def canonical_url(url: str) -> str:
+    """The canonical form of ``url`` (:func:`tvec.outlinks.canonical.canonicalize_url`).
+
+    Raises:
+        UsageError: ``url`` is not an http(s) or ftp URL.
+    """
+    try:
+        return canonicalize_url(url)
+    except InvalidSignalError as exc:
+        raise UsageError(f"{url!r} is not a URL: {exc.problem}") from None
+
+
+def find_or_add_outlink(session: Session, url: str, now: datetime | None = None) -> Outlink:
+    """The ``outlink`` row of ``url`` (canonicalised), created with its platform if missing.
+
+    A URL first met here (typed by a person, never sighted) is first seen ``now``.
+
+    Raises:
+        UsageError: ``url`` is not a URL.
+    """
+    canonical = canonical_url(url)
+    outlink = session.scalars(select(Outlink).where(Outlink.url == canonical)).one_or_none()
+    if outlink is not None:
+        return outlink
+    now = now or utcnow()
+    resolution = load_registry(session).resolve(canonical)
+    outlink = Outlink(
+        url=canonical,
+        registrable_domain=resolution.registrable_domain,
+        host=resolution.host,
+        platform=resolution.platform.name if resolution.platform else None,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    session.add(outlink)
+    session.flush()
+    return outlink
+
+
+def _values(attribution: Attribution | None) -> dict[str, Any] | None:
+    if attribution is None:
+        return None
+    return {
+        "entity": attribution.entity,
+        "content_kind": attribution.content_kind,
+        "graphic": attribution.graphic,
+        "method": attribution.method,
+        "attributed_by": attribution.attributed_by,
+        "rule": attribution.rule,
+        "case_id": attribution.case_id,
+        "note": attribution.note,
+    }
+
+
+def _store(
+    session: Session,
+    outlink: Outlink,
+    current: Attribution | None,
+    actor: str,
+    values: dict[str, Any],
+    now: datetime,
+) -> Attribution:
+    """Create or update the outlink's attribution, carry it to a queued alert, audit it."""
+    old = _values(current)
+    if current is None:
+        current = Attribution(outlink_id=outlink.id, created_at=now)
+        session.add(current)
+    for key, value in values.items():
+        setattr(current, key, value)
+    current.updated_at = now
+    session.flush()
+    queued = session.scalars(
+        select(Alert).where(Alert.outlink_id == outlink.id, Alert.status == "queued")
+    ).one_or_none()
+    if queued is not None:  # not sent yet: it says what the attribution now says
+        queued.entity = current.entity
+        queued.content_kind = current.content_kind
+        queued.graphic = current.graphic
+    record(
+        session,
+        actor,
+        AuditKind.ATTRIBUTION,
+        f"outlink:{outlink.id}",
+        {"url": outlink.url, "old": old, "new": _values(current)},
+    )
+    return current
+
+
+def attribute_url(
+    session: Session,
+    url: str,
+    entity: str,
+    *,
+    actor: str,
+    content_kind: str = "other",
+    graphic: bool = False,
+    note: str | None = None,
+    method: str = "person",
+    rule: str | None = None,
+    case_id: int | None = None,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> Attribution:
+    """Attribute ``url`` to ``entity``: the verification an alert needs (audit-logged).
+
+    Stores or updates the one attribution of the URL's out-link (created, with its platform,
+    if the URL was never sighted); a queued alert of the URL takes the new values.
+
+    Args:
+        url: any URL :func:`~tvec.outlinks.canonical.canonicalize_url` accepts.
+        entity: an entity id, or a name/alias naming exactly one registry entity.
+        actor: who attributes (``cli``, a username); stored as ``attributed_by``.
+        content_kind: one of :data:`~tvec.alerts.models.CONTENT_KINDS`.
+        graphic: the content is graphic (alerts carry a warning).
+        method: one of :data:`~tvec.alerts.models.ATTRIBUTION_METHODS`.
+        rule: the rule's name (method ``rule``).
+        case_id: the review case the attribution comes from, if any.
+        settings: for the entity registry (``TVEC_ENTITIES_FILE``); default from the
+            environment.
+
+    Raises:
+        UsageError: not a URL; unknown or ambiguous entity; unknown content kind or method.
+    """
+    if content_kind not in CONTENT_KINDS:
+        raise UsageError(
+            f"unknown content kind {content_kind!r} (known: {', '.join(CONTENT_KINDS)})"
+        )
+    if method not in ATTRIBUTION_METHODS:
+        raise UsageError(f"unknown method {method!r} (known: {', '.join(ATTRIBUTION_METHODS)})")
+    now = now or utcnow()
+    found = resolve_entity(entity_registry(settings or load_settings()), entity)
+    outlink = find_or_add_outlink(session, url, now)
+    current = session.scalars(
+        select(Attribution).where(Attribution.outlink_id == outlink.id)
+    ).one_or_none()
+    values = {
+        "entity": found.id,
+        "content_kind": content_kind,
+        "graphic": graphic,
+        "method": method,
+        "attributed_by": actor,
+        "rule": rule,
+        "case_id": case_id,
+        "note": note,
+    }
+    return _store(session, outlink, current, actor, values, now)
+
+
+# --- content kinds ----------------------------------------------------------------------------
+
+
+def item_content_kind(item: Item) -> str:
+    """The content kind (:data:`~tvec.alerts.models.CONTENT_KINDS`) of one item's media."""
+    if item.content_type == "photo":
+        return "image"
+    if item.content_type == "video":
+        return "video"
+    if item.content_type == "text":
+        return "text"
+    media = (item.media_type or "").lower()
+    for prefix, kind in (("video/", "video"), ("image/", "image"), ("audio/", "audio")):
+        if media.startswith(prefix):
+            return kind
+    if media.startswith(_DOCUMENT_TYPES) or media.startswith("text/"):
+        return "document"
+    if media.startswith(_ARCHIVE_TYPES):
+        return "archive"
+    return "other"
+
+
+def infer_content_kind(anchor: Item, tree: Iterable[Item]) -> str:
+    """The content kind an alert names for URLs sighted in ``anchor``'s tree.
+
+    The anchor's (the case's or matched item's) own media kind when it is media; else the
+    most telling media kind in the tree (video, image, audio, document, archive); else
+    ``text`` when the anchor is text; else ``other``.
+    """
+    own = item_content_kind(anchor)
+    if own in _MEDIA_KINDS:
+        return own
+    kinds = {item_content_kind(item) for item in tree}
+    for kind in _MEDIA_KINDS:
+        if kind in kinds:
+            return kind
+    return own if own == "text" else "other"
+
+
+# --- derived attributions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Derived:
+    outlink_id: int
+    entity: str
+    content_kind: str
+    method: str
+    attributed_by: str
+    rule: str | None
+    case_id: int | None
+    note: str
+
+
+def _tree(session: Session, item_id: int) -> tuple[Item, list[Item]]:
+    """An item, and its tree: itself, its parent and its children."""
+    item = session.get_one(Item, item_id)
+    tree = [item]
+    if item.parent_id is not None:
+        tree.append(session.get_one(Item, item.parent_id))
+    tree.extend(session.scalars(select(Item).where(Item.parent_id == item.id).order_by(Item.id)))
+    return item, tree
+
+
+def _sighted(session: Session, items: Sequence[Item]) -> list[int]:
+    ids = [item.id for item in items]
+    return sorted(
+        set(
+            session.scalars(
+                select(OutlinkSighting.outlink_id).where(OutlinkSighting.item_id.in_(ids))
+            )
+        )
+    )
+
+
+def _decision_in_force(decision: Decision) -> bool:
+    """A removal that is still the case's last word: its latest decision, not overturned."""
+    case = decision.case
+    if not case.decisions or case.decisions[-1].id != decision.id:
+        return False
+    return not any(appeal.status == "overturned" for appeal in decision.appeals)
+
+
+def _removals_in_force(session: Session) -> list[Decision]:
+    """Every ``remove`` decision that is still its case's last word."""
+    decisions = session.scalars(
+        select(Decision)
+        .where(Decision.outcome == "remove")
+        .order_by(Decision.decided_at, Decision.id)
+        .options(
+            selectinload(Decision.case).selectinload(ReviewCase.decisions),
+            selectinload(Decision.appeals),
+        )
+    )
+    return [d for d in decisions if _decision_in_force(d)]
+
+
+def _from_decisions(
+    session: Session, registry: EntityRegistry, removals: Sequence[Decision]
+) -> Iterable[_Derived]:
+    for decision in removals:
+        case = decision.case
+        entity = entity_for_label(registry, case.entity)
+        if entity is None:
+            continue
+        anchor, tree = _tree(session, case.item_id)
+        kind = infer_content_kind(anchor, tree)
+        for outlink_id in _sighted(session, tree):
+            yield _Derived(
+                outlink_id,
+                entity.id,
+                kind,
+                "decision",
+                decision.reviewer,
+                None,
+                case.id,
+                f"remove decision {decision.id} on case {case.id}",
+            )
+
+
+def _from_verified_banks(
+    session: Session, registry: EntityRegistry, banks: Sequence[str]
+) -> Iterable[_Derived]:
+    if not banks:
+        return
+    rows = session.execute(
+        select(Match.id, Match.item_id, BankEntry.entity, Bank.name)
+        .join(BankEntry, Match.bank_entry_id == BankEntry.id)
+        .join(Bank, BankEntry.bank_id == Bank.id)
+        .where(Bank.name.in_(list(banks)), BankEntry.entity.is_not(None))
+        .order_by(Match.id)
+    )
+    trees: dict[int, tuple[str, list[int]]] = {}
+    for match_id, item_id, label, bank in rows:
+        entity = entity_for_label(registry, label)
+        if entity is None:
+            continue
+        if item_id not in trees:
+            anchor, tree = _tree(session, item_id)
+            trees[item_id] = (infer_content_kind(anchor, tree), _sighted(session, tree))
+        kind, outlink_ids = trees[item_id]
+        for outlink_id in outlink_ids:
+            yield _Derived(
+                outlink_id,
+                entity.id,
+                kind,
+                "rule",
+                "rule",
+                f"verified-bank:{bank}",
+                None,
+                f"match {match_id} in verified bank {bank}",
+            )
+
+
+def _withdraw(session: Session, attribution: Attribution, reason: str) -> None:
+    """Remove an attribution whose ground is gone; an unsent alert of its URL goes too."""
+    outlink = session.get_one(Outlink, attribution.outlink_id)
+    queued = session.scalars(
+        select(Alert).where(Alert.outlink_id == outlink.id, Alert.status == "queued")
+    ).one_or_none()
+    if queued is not None and queued.attempts == 0:
+        session.delete(queued)
+    elif queued is not None:  # attempts are on record: keep the alert, never send it
+        queued.status, queued.next_attempt_at = "failed", None
+        queued.last_error = f"attribution withdrawn: {reason}"
+    old = _values(attribution)
+    session.delete(attribution)
+    session.flush()
+    record(
+        session,
+        "tvec",
+        AuditKind.ATTRIBUTION,
+        f"outlink:{outlink.id}",
+        {"url": outlink.url, "old": old, "new": None, "reason": reason},
+    )
+
+
+def sync_attributions(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Derive attributions from reviewers' removals and the verified-bank rule.
+
+    See the module docstring for the sources and the precedence. An attribution made from a
+    decision that is no longer in force (overturned on appeal, or followed by another
+    decision) is withdrawn, with the URL's alert if it was not sent yet. Running it again
+    changes nothing. Returns how many attributions were created, replaced or withdrawn (each
+    recorded in the audit log, actor ``tvec``).
+    """
+    now = now or utcnow()
+    registry = entity_registry(settings)
+    removals = _removals_in_force(session)
+    in_force = {d.case_id for d in removals}
+    changed = 0
+    stale = session.scalars(
+        select(Attribution).where(
+            Attribution.method == "decision", Attribution.case_id.is_not(None)
+        )
+    )
+    for attribution in list(stale):
+        if attribution.case_id not in in_force:
+            reason = f"the removal decision on case {attribution.case_id} is no longer in force"
+            _withdraw(session, attribution, reason)
+            changed += 1
+    chosen: dict[int, _Derived] = {}
+    for derived in (
+        *_from_decisions(session, registry, removals),
+        *_from_verified_banks(session, registry, settings.alert_verified_banks),
+    ):
+        best = chosen.get(derived.outlink_id)
+        if best is None or _PRECEDENCE[derived.method] < _PRECEDENCE[best.method]:
+            chosen[derived.outlink_id] = derived
+    if not chosen:
+        return changed
+    existing = {
+        a.outlink_id: a
+        for a in session.scalars(
+            select(Attribution).where(Attribution.outlink_id.in_(list(chosen)))
+        )
+    }
+    for outlink_id, derived in sorted(chosen.items()):
+        current = existing.get(outlink_id)
+        if current is not None and _PRECEDENCE[current.method] <= _PRECEDENCE[derived.method]:
+            continue
+        values = {
+            "entity": derived.entity,
+            "content_kind": derived.content_kind,
+            "graphic": False,
+            "method": derived.method,
+            "attributed_by": derived.attributed_by,
+            "rule": derived.rule,
+            "case_id": derived.case_id,
+            "note": derived.note,
+        }
+        _store(session, session.get_one(Outlink, outlink_id), current, "tvec", values, now)
+        changed += 1
+    return changed
+
+
+def alertable_reason(
+    attribution: Attribution, registry: EntityRegistry, settings: Settings
+) -> str | None:
+    """Why an attribution does not make its URL alertable, or ``None`` when it does.
+
+    The entity must be in the registry and in the inclusion policy
+    (:meth:`EntityRegistry.in_policy` with ``TVEC_INCLUSION_POLICY``). The platform and its
+    route are checked by the alert service.
+    """
+    if attribution.entity not in registry:
+        return f"entity {attribution.entity!r} is not in the entity registry"
+    policy = set(settings.inclusion_policy)
+    if not registry.in_policy(attribution.entity, policy):
+        return (
+            f"entity {attribution.entity} is not in the inclusion policy "
+            f"({', '.join(settings.inclusion_policy) or 'empty'})"
+        )
+    return None

@@ -1,0 +1,700 @@
+"""Status checks: re-visit alerted URLs (and URLs users name), record what each visit found,
+and confirm removals (``tvec check run``; rules in ``docs/status-checks.md``).
+
+**Results** of one visit (:func:`classify`), in this order of precedence:
+
+* an error before any answer: a refused address (the URL or a redirect leads to a private,
+  loopback or link-local address such as ``169.254.169.254`` or ``10.0.0.1``), a connection
+  failure, a timeout or an unresolvable host -> ``unreachable``; a bad URL or more than
+  ``TVEC_HTTP_MAX_REDIRECTS`` redirects -> ``unknown``;
+* HTTP ``404`` -> ``removed`` (route ``http_404``); ``410`` -> ``removed`` (``http_410``);
+* ``429`` and ``5xx`` (after the HTTP client's retries) -> ``unreachable``;
+* a redirect whose final URL has a login path of the platform -> ``removed``
+  (``login_redirect``), unless the platform's row sets ``login_redirect: false``;
+* a redirect to the home page (path ``/`` or empty, same registrable domain, the alerted URL
+  not being the home page) -> ``removed`` (``home_redirect``), unless ``home_redirect: false``;
+* a ``2xx`` text page holding a removal marker of the platform or of ``"*"`` -> ``removed``
+  (``marker``); a ``2xx`` page cut at ``TVEC_HTTP_MAX_BYTES`` without a marker in what was
+  read -> ``unknown``; any other ``2xx`` -> ``online``;
+* anything else (``401``, ``403``, ``451``, other ``4xx``) -> ``unknown`` with the reason.
+
+**The two-result rule.** A URL counts as removed only after two consecutive ``removed``
+results: the first starts a run (``first_removed_at``) and schedules the confirming check
+``TVEC_CHECK_CONFIRM_SECONDS`` later; the second sets the takedown's state to ``removed``,
+``removed_at`` to the first check of the run and ``confirmed_at`` to the confirming one, and
+checks stop. Any other result ends the run: an ``unreachable`` or ``unknown`` result between
+two ``removed`` ones is a blip, not a takedown (and not proof of life either: only
+``online`` sets ``last_online_at``).
+
+**Schedule.** Alerts create the takedown with ``next_check_at = sent_at +
+TVEC_CHECK_INTERVAL_SECONDS`` and ``interval_seconds`` set. After every result that is not
+``removed``, the interval is multiplied by ``TVEC_CHECK_BACKOFF_FACTOR`` (at most
+``TVEC_CHECK_MAX_INTERVAL_SECONDS``) and the next check is that long after this one, but not
+after the stop time: ``created_at + TVEC_CHECK_STOP_AFTER_DAYS``. A check at or after the
+stop time that does not find the content removed sets the state to ``stopped``.
+
+Each visit goes through :class:`tvec.collection.http.HttpClient` (address rules, timeouts,
+size cap, per-host interval, the User-Agent of the settings). Each URL's status check and
+takedown update are one transaction, written after the visit, so a run killed half-way
+keeps what it recorded and the next run checks only what is still due.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tvec.alerts.markers import PlatformRules, RemovalMarkers, load_markers
+from tvec.alerts.models import TAKEDOWN_STATES, StatusCheck, Takedown
+from tvec.audit import AuditKind, record
+from tvec.collection.http import FetchAttempt, FetchResult, HttpClient
+from tvec.collection.platforms import load_registry
+from tvec.errors import (
+    BlockedAddressError,
+    FetchError,
+    InvalidSignalError,
+    NotFoundError,
+    UsageError,
+)
+from tvec.outlinks.canonical import canonicalize_url
+from tvec.outlinks.suffixes import split_host
+from tvec.platforms import PlatformRegistry
+from tvec.settings import Settings
+from tvec.store.db import Store
+from tvec.store.models import Outlink, utcnow
+
+#: Consecutive "removed" results that confirm a removal.
+CONFIRMING_RESULTS = 2
+#: ``requested_by`` of a takedown created because a user named its URL.
+REQUESTED_BY_USER = "user"
+#: Media types whose body is searched for removal markers (besides ``text/*``).
+TEXT_MEDIA_TYPES = frozenset(
+    {"application/json", "application/xhtml+xml", "application/xml", "application/javascript"}
+)
+
+_TAG = re.compile(r"<[^>]*>")
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one visit established.
+
+    Attributes:
+        result: ``online``, ``removed``, ``unreachable`` or ``unknown``
+            (:data:`tvec.alerts.models.CHECK_RESULTS`).
+        http_status: the final HTTP status, ``None`` when there was no answer.
+        final_url: the URL after redirects (or the one refused or failing).
+        route: how a removal was recognised (:data:`tvec.alerts.models.REMOVAL_ROUTES`),
+            ``None`` for other results.
+        reason: why, in words (the HTTP status, the marker found, the refused address...).
+    """
+
+    result: str
+    http_status: int | None
+    final_url: str | None
+    route: str | None
+    reason: str
+
+
+def page_text(result: FetchResult) -> str | None:
+    """The text searched for removal markers, ``None`` for a body that is not text.
+
+    Two views joined by a newline: the body as decoded (charset of ``Content-Type``, else
+    UTF-8, undecodable bytes replaced), for ``re:`` markers aimed at markup or embedded
+    JSON; and the same with tags replaced by spaces, HTML entities and ``\\uXXXX`` escapes
+    decoded and white space collapsed, for phrases.
+    """
+    content_type = result.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and not (
+        media_type.startswith("text/")
+        or media_type in TEXT_MEDIA_TYPES
+        or media_type.endswith(("+json", "+xml"))
+    ):
+        return None
+    charset = "utf-8"
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip("\"'")
+    try:
+        raw = result.content.decode(charset, errors="replace")
+    except LookupError:
+        raw = result.content.decode("utf-8", errors="replace")
+    text = html.unescape(_TAG.sub(" ", raw))
+    text = _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return raw + "\n" + _SPACE.sub(" ", text)
+
+
+def _site(host: str) -> str:
+    parts = split_host(host.lower().rstrip("."))
+    return parts.registrable_domain or parts.host
+
+
+def _is_home_redirect(url: str, final_url: str) -> bool:
+    before, after = urlsplit(url), urlsplit(final_url)
+    if after.path not in ("", "/"):
+        return False
+    if before.path in ("", "/") and not before.query:
+        return False  # the alerted URL is the home page itself
+    return _site(before.hostname or "") == _site(after.hostname or "")
+
+
+def _removed(result: FetchResult, route: str, reason: str) -> CheckOutcome:
+    return CheckOutcome("removed", result.status, result.url, route, reason)
+
+
+def _classify_error(attempt: FetchAttempt, error: FetchError) -> CheckOutcome:
+    if isinstance(error, BlockedAddressError):
+        where = "redirect to " if attempt.redirects else ""
+        reason = f"{where}{attempt.url} {error.problem}"
+        return CheckOutcome("unreachable", None, attempt.url, None, reason)
+    cause = error.__cause__
+    if isinstance(cause, httpx.TransportError | OSError):
+        return CheckOutcome("unreachable", None, attempt.url, None, error.problem)
+    return CheckOutcome("unknown", None, attempt.url, None, error.problem)
+
+
+def classify(url: str, outcome: FetchAttempt, markers: PlatformRules) -> CheckOutcome:
+    """Decide what one visit of ``url`` found (rules and precedence in the module docstring).
+
+    Args:
+        url: the URL visited (the alerted URL).
+        outcome: the visit, from :meth:`tvec.collection.http.HttpClient.try_fetch`.
+        markers: the rules of the URL's platform (:meth:`RemovalMarkers.rules_for`).
+
+    Pure: no I/O, no clock.
+    """
+    if outcome.error is not None or outcome.result is None:
+        error = outcome.error or FetchError(url, "no answer")
+        return _classify_error(outcome, error)
+    result = outcome.result
+    status = result.status
+    if status == 404:
+        return _removed(result, "http_404", "HTTP 404 Not Found")
+    if status == 410:
+        return _removed(result, "http_410", "HTTP 410 Gone")
+    if status == 429 or status >= 500:
+        return CheckOutcome("unreachable", status, result.url, None, f"HTTP {status}")
+    if outcome.redirects:
+        path = urlsplit(result.url).path
+        if markers.login_redirect and markers.is_login_path(path):
+            return _removed(result, "login_redirect", f"redirected to a login page ({path})")
+        if markers.home_redirect and _is_home_redirect(url, result.url):
+            return _removed(result, "home_redirect", "redirected to the home page")
+    if 200 <= status < 300:
+        text = page_text(result)
+        if text is not None:
+            marker = markers.marker_in(text)
+            if marker is not None:
+                return _removed(result, "marker", f"removal marker {marker.text!r} in the page")
+            if result.truncated:
+                return CheckOutcome(
+                    "unknown",
+                    status,
+                    result.url,
+                    None,
+                    f"page cut at {len(result.content)} bytes (TVEC_HTTP_MAX_BYTES) with no "
+                    "removal marker in what was read",
+                )
+        return CheckOutcome("online", status, result.url, None, f"HTTP {status}")
+    if status in (401, 403):
+        reason = f"HTTP {status}: access refused, cannot tell whether the content is online"
+    elif status == 451:
+        reason = (
+            "HTTP 451: withheld for legal reasons where tvec checks from (not counted as removed)"
+        )
+    elif 300 <= status < 400:
+        reason = f"HTTP {status} without a Location to follow"
+    else:
+        reason = f"HTTP {status}"
+    return CheckOutcome("unknown", status, result.url, None, reason)
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def apply_outcome(takedown: Takedown, result: str, at: datetime, settings: Settings) -> bool:
+    """Update ``takedown`` for one check's ``result`` at ``at`` (rules in the module doc).
+
+    Returns True when this check confirmed the removal (the second consecutive "removed").
+    Pure on the row: the caller records the status check and commits.
+    """
+    takedown.checks = (takedown.checks or 0) + 1
+    takedown.last_checked_at = at
+    takedown.last_result = result
+    if result == "removed":
+        if not takedown.consecutive_removed:
+            takedown.first_removed_at = at
+        takedown.consecutive_removed = (takedown.consecutive_removed or 0) + 1
+        if takedown.consecutive_removed >= CONFIRMING_RESULTS:
+            takedown.state = "removed"
+            takedown.removed_at = takedown.first_removed_at
+            takedown.confirmed_at = at
+            takedown.next_check_at = None
+            return True
+        takedown.state = "tracking"  # a stopped URL found removed gets its confirming check
+        takedown.next_check_at = at + _seconds(settings.check_confirm_seconds)
+        return False
+    if result == "online":
+        takedown.last_online_at = at
+    takedown.consecutive_removed = 0
+    takedown.first_removed_at = None
+    interval = takedown.interval_seconds or settings.check_interval_seconds
+    interval = min(interval * settings.check_backoff_factor, settings.check_max_interval_seconds)
+    takedown.interval_seconds = interval
+    if takedown.state != "tracking":
+        return False
+    stop_at = (takedown.created_at or at) + timedelta(days=settings.check_stop_after_days)
+    if at >= stop_at:
+        takedown.state = "stopped"
+        takedown.next_check_at = None
+    else:
+        takedown.next_check_at = min(at + _seconds(interval), stop_at)
+    return False
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """One URL of a run: the check made (or why none was) and the takedown afterwards.
+
+    ``outcome`` is ``None`` when the URL was skipped (``skipped`` says why: confirmed
+    removed, or checked by another run meanwhile).
+    """
+
+    url: str
+    platform: str | None
+    takedown_id: int
+    requested_by: str
+    checked_at: datetime | None
+    outcome: CheckOutcome | None
+    skipped: str | None
+    confirmed: bool
+    state: str
+    consecutive_removed: int
+    last_online_at: datetime | None
+    removed_at: datetime | None
+    confirmed_at: datetime | None
+    next_check_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (times ISO 8601; the outcome's fields inline)."""
+        outcome = self.outcome
+        return {
+            "url": self.url,
+            "platform": self.platform,
+            "takedown_id": self.takedown_id,
+            "requested_by": self.requested_by,
+            "checked_at": _iso(self.checked_at),
+            "result": outcome.result if outcome else None,
+            "http_status": outcome.http_status if outcome else None,
+            "final_url": outcome.final_url if outcome else None,
+            "route": outcome.route if outcome else None,
+            "reason": outcome.reason if outcome else self.skipped,
+            "skipped": self.skipped is not None,
+            "confirmed": self.confirmed,
+            "state": self.state,
+            "consecutive_removed": self.consecutive_removed,
+            "last_online_at": _iso(self.last_online_at),
+            "removed_at": _iso(self.removed_at),
+            "confirmed_at": _iso(self.confirmed_at),
+            "next_check_at": _iso(self.next_check_at),
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What one run did: one :class:`UrlCheck` per URL, in the order checked."""
+
+    checks: tuple[UrlCheck, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Checks per result, plus ``skipped`` and ``confirmed`` (removals confirmed now)."""
+        counted = Counter(c.outcome.result for c in self.checks if c.outcome)
+        counted["skipped"] = sum(1 for c in self.checks if c.outcome is None)
+        counted["confirmed"] = sum(1 for c in self.checks if c.confirmed)
+        return dict(counted)
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"counts": {...}, "checks": [...]}``."""
+        return {"counts": self.counts, "checks": [c.as_json() for c in self.checks]}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+@contextmanager
+def _transaction(target: Session | Store) -> Iterator[Session]:
+    """A Store gives one committed transaction per call; a Session is the caller's own."""
+    if isinstance(target, Session):
+        yield target
+        target.flush()
+    else:
+        with target.session() as session:
+            yield session
+
+
+def canonical_check_url(url: str) -> str:
+    """``url`` in canonical form, if it is an http(s) URL.
+
+    Raises:
+        UsageError: not a URL, or not http/https.
+    """
+    try:
+        canonical = canonicalize_url(url)
+    except InvalidSignalError as error:
+        raise UsageError(f"{url!r} is not a URL ({error})") from error
+    if urlsplit(canonical).scheme not in ("http", "https"):
+        raise UsageError(f"{url!r}: only http and https URLs can be checked")
+    return canonical
+
+
+def _outlink_for(session: Session, url: str, registry: PlatformRegistry, now: datetime) -> Outlink:
+    outlink = session.scalars(select(Outlink).where(Outlink.url == url)).one_or_none()
+    if outlink is not None:
+        return outlink
+    resolution = registry.resolve(url)
+    outlink = Outlink(
+        url=url,
+        registrable_domain=resolution.registrable_domain,
+        host=resolution.host,
+        platform=resolution.platform.name if resolution.platform else None,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    session.add(outlink)
+    session.flush()
+    return outlink
+
+
+def track_url(
+    session: Session, url: str, settings: Settings, *, now: datetime | None = None
+) -> Takedown:
+    """The takedown of ``url``, created (``requested_by`` "user", due ``now``) if missing,
+    with its out-link (canonical URL, resolved platform) created too if missing.
+
+    Raises:
+        UsageError: ``url`` is not an http(s) URL.
+    """
+    now = now or utcnow()
+    canonical = canonical_check_url(url)
+    outlink = _outlink_for(session, canonical, load_registry(session), now)
+    takedown = session.scalars(
+        select(Takedown).where(Takedown.outlink_id == outlink.id)
+    ).one_or_none()
+    if takedown is None:
+        takedown = Takedown(
+            outlink_id=outlink.id,
+            state="tracking",
+            requested_by=REQUESTED_BY_USER,
+            checks=0,
+            consecutive_removed=0,
+            interval_seconds=settings.check_interval_seconds,
+            next_check_at=now,
+            created_at=now,
+        )
+        session.add(takedown)
+        session.flush()
+    return takedown
+
+
+@dataclass(frozen=True)
+class _Job:
+    takedown_id: int
+    url: str
+    platform: str | None
+    checks_seen: int
+    named: bool
+
+
+def _job(takedown: Takedown, *, named: bool) -> _Job:
+    return _Job(
+        takedown.id, takedown.outlink.url, takedown.outlink.platform, takedown.checks, named
+    )
+
+
+def _view(takedown: Takedown, job: _Job, at: datetime | None, **extra: Any) -> UrlCheck:
+    return UrlCheck(
+        url=job.url,
+        platform=job.platform,
+        takedown_id=takedown.id,
+        requested_by=takedown.requested_by,
+        checked_at=at,
+        outcome=extra.get("outcome"),
+        skipped=extra.get("skipped"),
+        confirmed=bool(extra.get("confirmed")),
+        state=takedown.state,
+        consecutive_removed=takedown.consecutive_removed,
+        last_online_at=takedown.last_online_at,
+        removed_at=takedown.removed_at,
+        confirmed_at=takedown.confirmed_at,
+        next_check_at=takedown.next_check_at,
+    )
+
+
+def _plan(
+    target: Session | Store,
+    settings: Settings,
+    started: datetime,
+    urls: Sequence[str],
+    limit: int | None,
+) -> tuple[list[_Job], RemovalMarkers]:
+    canonical = [canonical_check_url(u) for u in urls]  # UsageError before any work
+    jobs: list[_Job] = []
+    with _transaction(target) as session:
+        markers = load_markers(settings, registry=load_registry(session))
+    for url in dict.fromkeys(canonical):
+        with _transaction(target) as session:
+            jobs.append(_job(track_url(session, url, settings, now=started), named=True))
+    named = {job.takedown_id for job in jobs}
+    with _transaction(target) as session:
+        query = (
+            select(Takedown)
+            .where(Takedown.state == "tracking", Takedown.next_check_at <= started)
+            .order_by(Takedown.next_check_at, Takedown.id)
+            .options(selectinload(Takedown.outlink))
+        )
+        due = [t for t in session.scalars(query) if t.id not in named]
+        jobs.extend(_job(t, named=False) for t in due[:limit])
+    return jobs, markers
+
+
+def _record(
+    target: Session | Store,
+    job: _Job,
+    outcome: CheckOutcome,
+    at: datetime,
+    settings: Settings,
+    started: datetime,
+    actor: str,
+) -> UrlCheck:
+    with _transaction(target) as session:
+        takedown = session.scalars(
+            select(Takedown).where(Takedown.id == job.takedown_id).with_for_update()
+        ).one()
+        still_due = takedown.state == "tracking" and (
+            takedown.next_check_at is not None and takedown.next_check_at <= started
+        )
+        if takedown.checks != job.checks_seen or not (job.named or still_due):
+            return _view(takedown, job, None, skipped="checked by another run meanwhile")
+        session.add(
+            StatusCheck(
+                outlink_id=takedown.outlink_id,
+                checked_at=at,
+                result=outcome.result,
+                http_status=outcome.http_status,
+                final_url=outcome.final_url,
+                route=outcome.route,
+                reason=outcome.reason,
+            )
+        )
+        confirmed = apply_outcome(takedown, outcome.result, at, settings)
+        if confirmed:
+            record(
+                session,
+                actor,
+                AuditKind.CHECK_REMOVED,
+                f"outlink:{takedown.outlink_id}",
+                {
+                    "url": job.url,
+                    "platform": job.platform,
+                    "route": outcome.route,
+                    "last_online_at": _iso(takedown.last_online_at),
+                    "removed_at": _iso(takedown.removed_at),
+                    "confirmed_at": _iso(takedown.confirmed_at),
+                },
+            )
+        session.flush()
+        return _view(takedown, job, at, outcome=outcome, confirmed=confirmed)
+
+
+def _skip_removed(target: Session | Store, job: _Job) -> UrlCheck | None:
+    with _transaction(target) as session:
+        takedown = session.get(Takedown, job.takedown_id)
+        if takedown is None or takedown.state != "removed":
+            return None
+        when = _iso(takedown.confirmed_at)
+        return _view(takedown, job, None, skipped=f"confirmed removed at {when}; not checked")
+
+
+def run_checks(
+    session_or_store: Session | Store,
+    settings: Settings,
+    *,
+    client: HttpClient | None = None,
+    now: datetime | None = None,
+    urls: Iterable[str] | None = None,
+    limit: int | None = None,
+    actor: str = "tvec",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> CheckReport:
+    """Check every takedown that is due, and the URLs named, once each.
+
+    Due: state ``tracking`` and ``next_check_at <= now``, earliest first, at most ``limit``
+    of them. Named URLs (``urls``) are canonicalised; their out-link and takedown
+    (``requested_by`` "user") are created when missing, and they are checked now whatever
+    their schedule, before the due ones and in addition to ``limit`` (a URL confirmed
+    removed is not checked again: it is reported as skipped).
+
+    Args:
+        session_or_store: a :class:`~tvec.store.db.Store` (one transaction per URL, so a
+            killed run resumes without duplicates) or a Session (everything in the caller's
+            transaction; the caller commits).
+        settings: check schedule, markers file and HTTP limits.
+        client: the HTTP client (default: a new :class:`HttpClient` of ``settings``, closed
+            at the end).
+        now: the time of the run (default: the clock, read again for each check).
+        urls: URLs to check now besides the due ones.
+        limit: at most this many due URLs.
+        actor: who is recorded in the audit log for confirmed removals.
+        progress: called with (done, total, url) after each URL.
+
+    Raises:
+        UsageError: a named URL is not an http(s) URL (nothing is checked).
+        ConfigError: the markers file is invalid.
+    """
+    if limit is not None and limit < 0:
+        raise UsageError(f"limit {limit} is negative")
+    started = now or utcnow()
+    jobs, markers = _plan(session_or_store, settings, started, list(urls or ()), limit)
+    http = client or HttpClient(settings)
+    done: list[UrlCheck] = []
+    try:
+        for index, job in enumerate(jobs, 1):
+            skipped = _skip_removed(session_or_store, job) if job.named else None
+            if skipped is not None:
+                done.append(skipped)
+            else:
+                at = now or utcnow()
+                outcome = classify(
+                    job.url, http.try_fetch(job.url), markers.rules_for(job.platform)
+                )
+                done.append(_record(session_or_store, job, outcome, at, settings, started, actor))
+            if progress is not None:
+                progress(index, len(jobs), job.url)
+    finally:
+        if client is None:
+            http.close()
+    return CheckReport(tuple(done))
+
+
+@dataclass(frozen=True)
+class TakedownView:
+    """A takedown with its URL, for listings (times UTC, ``None`` when not yet known)."""
+
+    url: str
+    platform: str | None
+    state: str
+    requested_by: str
+    checks: int
+    last_result: str | None
+    last_checked_at: datetime | None
+    last_online_at: datetime | None
+    removed_at: datetime | None
+    confirmed_at: datetime | None
+    next_check_at: datetime | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (times ISO 8601)."""
+        return {
+            key: _iso(value) if isinstance(value, datetime) else value
+            for key, value in self.__dict__.items()
+        }
+
+
+def _takedown_view(takedown: Takedown) -> TakedownView:
+    return TakedownView(
+        url=takedown.outlink.url,
+        platform=takedown.outlink.platform,
+        state=takedown.state,
+        requested_by=takedown.requested_by,
+        checks=takedown.checks,
+        last_result=takedown.last_result,
+        last_checked_at=takedown.last_checked_at,
+        last_online_at=takedown.last_online_at,
+        removed_at=takedown.removed_at,
+        confirmed_at=takedown.confirmed_at,
+        next_check_at=takedown.next_check_at,
+        created_at=takedown.created_at,
+    )
+
+
+def list_takedowns(session: Session, *, state: str | None = None) -> list[TakedownView]:
+    """Every takedown (or those in ``state``), by URL.
+
+    Raises:
+        UsageError: ``state`` is not one of tracking, removed, stopped.
+    """
+    query = select(Takedown).join(Outlink, Outlink.id == Takedown.outlink_id).order_by(Outlink.url)
+    if state is not None:
+        if state not in TAKEDOWN_STATES:
+            raise UsageError(f"state {state!r} is not one of {', '.join(TAKEDOWN_STATES)}")
+        query = query.where(Takedown.state == state)
+    return [_takedown_view(t) for t in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class CheckHistory:
+    """One URL's takedown (``None`` if it is not tracked) and every status check, oldest
+    first."""
+
+    url: str
+    takedown: TakedownView | None
+    checks: tuple[StatusCheck, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "url": self.url,
+            "takedown": self.takedown.as_json() if self.takedown else None,
+            "checks": [
+                {
+                    "checked_at": _iso(c.checked_at),
+                    "result": c.result,
+                    "http_status": c.http_status,
+                    "final_url": c.final_url,
+                    "route": c.route,
+                    "reason": c.reason,
+                }
+                for c in self.checks
+            ],
+        }
+
+
+def check_history(session: Session, url: str) -> CheckHistory:
+    """The status checks of ``url`` (any spelling; canonicalised).
+
+    Raises:
+        UsageError: not an http(s) URL.
+        NotFoundError: tvec has never stored that URL.
+    """
+    canonical = canonical_check_url(url)
+    outlink = session.scalars(select(Outlink).where(Outlink.url == canonical)).one_or_none()
+    if outlink is None:
+        raise NotFoundError(f"no stored URL {canonical!r} (name it to 'tvec check run' first)")
+    takedown = session.scalars(
+        select(Takedown).where(Takedown.outlink_id == outlink.id)
+    ).one_or_none()
+    checks = session.scalars(
+        select(StatusCheck)
+        .where(StatusCheck.outlink_id == outlink.id)
+        .order_by(StatusCheck.checked_at, StatusCheck.id)
+    )
+    return CheckHistory(canonical, _takedown_view(takedown) if takedown else None, tuple(checks))

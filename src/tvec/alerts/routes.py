@@ -1,0 +1,274 @@
+"""Reporting routes: how each platform takes alerts (format in ``docs/alerts.md``).
+
+A platform's route is, in this order:
+
+1. its ``alert_route`` row (set with ``tvec alert route set``), if the row is enabled; a
+   disabled row means "send nothing to this platform for now";
+2. else e-mail to the platform's ``abuse_email`` in the platform registry;
+3. else none: its verified URLs are listed by ``tvec alert preview`` as having no reporting
+   route (with the platform's report form, for a person to use), never dropped silently.
+
+Route changes are recorded in the audit log (``alert.route``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.alerts.models import CHANNELS, AlertRoute
+from tvec.audit import AuditKind, record
+from tvec.collection.platforms import find_platform, load_registry
+from tvec.errors import NotFoundError, UsageError
+from tvec.platforms import Platform, PlatformRegistry
+from tvec.settings import Settings
+from tvec.store.models import utcnow
+
+#: An e-mail address as the platform registry checks it (no display names).
+EMAIL_ADDRESS = re.compile(r"^[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+$")
+#: An environment variable name (POSIX portable characters).
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one platform's alerts go.
+
+    Attributes:
+        platform: the platform's name as in the registry (``Telegram``).
+        channel: ``email``, ``webhook`` or ``csv``.
+        target: comma-separated addresses (email), an http(s) URL (webhook) or a folder
+            (csv; ``""`` means ``TVEC_ALERT_CSV_DIR``, default ``HOME/alerts``).
+        secret_env: webhook only: the environment variable holding the HMAC key
+            (``None``: ``TVEC_ALERT_WEBHOOK_SECRET``).
+        batch_seconds: the platform's batching window in seconds (``None``: the default
+            ``TVEC_ALERT_BATCH_SECONDS``).
+        origin: ``route`` (an ``alert_route`` row) or ``registry`` (the abuse e-mail).
+    """
+
+    platform: str
+    channel: str
+    target: str
+    secret_env: str | None = None
+    batch_seconds: float | None = None
+    origin: str = "route"
+
+    @property
+    def recipients(self) -> list[str]:
+        """E-mail recipients (email routes), in the order given."""
+        return [a.strip() for a in self.target.split(",") if a.strip()]
+
+    def window_seconds(self, settings: Settings) -> float:
+        """The batching window in force (seconds)."""
+        return settings.alert_batch_seconds if self.batch_seconds is None else self.batch_seconds
+
+    def folder(self, settings: Settings) -> Path:
+        """Folder of CSV digests (csv routes): the target, or ``settings.alerts_dir``."""
+        return Path(self.target) if self.target else settings.alerts_dir
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "platform": self.platform,
+            "channel": self.channel,
+            "target": self.target,
+            "secret_env": self.secret_env,
+            "batch_seconds": self.batch_seconds,
+            "origin": self.origin,
+        }
+
+
+@dataclass(frozen=True)
+class RouteLookup:
+    """A platform's route, or why it has none (``reason``)."""
+
+    route: Route | None
+    reason: str | None = None
+
+
+class RouteBook:
+    """Every route in force, read once: the ``alert_route`` rows over the registry.
+
+    Build with :meth:`load`; :meth:`lookup` answers per platform name (any case).
+    """
+
+    def __init__(self, registry: PlatformRegistry, rows: list[AlertRoute]) -> None:
+        self.registry = registry
+        self._rows = {row.platform.casefold(): row for row in rows}
+
+    @classmethod
+    def load(cls, session: Session) -> RouteBook:
+        """The registry with the database's platform rows, and the route rows."""
+        return cls(load_registry(session), list(session.scalars(select(AlertRoute))))
+
+    def platform(self, name: str) -> Platform | None:
+        """The registry's platform called ``name`` (any case), if any."""
+        try:
+            return find_platform(self.registry, name)
+        except NotFoundError:
+            return None
+
+    def lookup(self, platform: str | None) -> RouteLookup:
+        """The route of ``platform`` (a platform name, ``None`` for an unknown domain)."""
+        if platform is None:
+            return RouteLookup(None, "no platform (the URL's domain is not in the registry)")
+        row = self._rows.get(platform.casefold())
+        if row is not None:
+            if not row.enabled:
+                return RouteLookup(None, f"the route of {row.platform} is disabled")
+            return RouteLookup(_route_of_row(row))
+        found = self.platform(platform)
+        if found is not None and found.abuse_email:
+            return RouteLookup(Route(found.name, "email", found.abuse_email, origin="registry"))
+        form = found.report_url if found is not None else None
+        reason = f"no reporting route for {platform}"
+        if form:
+            reason += f" (report by hand: {form}; or set one with 'tvec alert route set')"
+        else:
+            reason += " (set one with 'tvec alert route set')"
+        return RouteLookup(None, reason)
+
+
+def _route_of_row(row: AlertRoute) -> Route:
+    return Route(
+        platform=row.platform,
+        channel=row.channel,
+        target=row.target,
+        secret_env=row.secret_env,
+        batch_seconds=row.batch_seconds,
+        origin="route",
+    )
+
+
+def check_route(
+    channel: str, target: str, secret_env: str | None, batch_seconds: float | None
+) -> str:
+    """Check a route's fields and return the target in stored form.
+
+    Rules: ``channel`` is one of :data:`~tvec.alerts.models.CHANNELS`; an email target is
+    one or more comma-separated addresses; a webhook target an http(s) URL with a host (the
+    address rules of outbound HTTP apply when it is used); ``secret_env`` only for webhooks,
+    a valid variable name; ``batch_seconds`` >= 0.
+
+    Raises:
+        UsageError: naming the field and what is wrong.
+    """
+    if channel not in CHANNELS:
+        raise UsageError(f"unknown alert channel {channel!r} (known: {', '.join(CHANNELS)})")
+    target = target.strip()
+    if channel == "email":
+        addresses = [a.strip() for a in target.split(",") if a.strip()]
+        if not addresses:
+            raise UsageError("an e-mail route needs at least one address")
+        for address in addresses:
+            if not EMAIL_ADDRESS.match(address):
+                raise UsageError(f"{address!r} is not an e-mail address")
+        target = ",".join(addresses)
+    elif channel == "webhook":
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"webhook URL {target!r} must be http(s) with a host")
+    if secret_env is not None:
+        if channel != "webhook":
+            raise UsageError("--secret-env is only for webhook routes")
+        if not ENV_NAME.match(secret_env):
+            raise UsageError(f"{secret_env!r} is not an environment variable name")
+    if batch_seconds is not None and batch_seconds < 0:
+        raise UsageError(f"--batch-seconds must be 0 or more, got {batch_seconds}")
+    return target
+
+
+def _row_json(row: AlertRoute | None) -> dict[str, Any] | None:
+    return None if row is None else _route_of_row(row).as_json()
+
+
+def set_route(
+    session: Session,
+    platform: str,
+    *,
+    channel: str,
+    target: str,
+    actor: str,
+    secret_env: str | None = None,
+    batch_seconds: float | None = None,
+    now: datetime | None = None,
+) -> Route:
+    """Set (create or replace) the route of ``platform`` and record it in the audit log.
+
+    Args:
+        platform: a platform name of the registry (any case).
+        channel, target, secret_env, batch_seconds: see :class:`Route`.
+        actor: who sets it (``cli``, a username).
+
+    Raises:
+        NotFoundError: no such platform.
+        UsageError: a field is invalid (see :func:`check_route`).
+    """
+    now = now or utcnow()
+    name = find_platform(load_registry(session), platform).name
+    target = check_route(channel, target, secret_env, batch_seconds)
+    row = session.scalars(select(AlertRoute).where(AlertRoute.platform == name)).one_or_none()
+    old = _row_json(row)
+    if row is None:
+        row = AlertRoute(platform=name, created_at=now)
+        session.add(row)
+    row.channel, row.target, row.secret_env = channel, target, secret_env
+    row.batch_seconds, row.enabled, row.updated_at = batch_seconds, True, now
+    session.flush()
+    route = _route_of_row(row)
+    record(
+        session,
+        actor,
+        AuditKind.ALERT_ROUTE,
+        f"platform:{name}",
+        {"action": "set", "old": old, "new": route.as_json()},
+    )
+    return route
+
+
+def remove_route(session: Session, platform: str, *, actor: str) -> None:
+    """Remove the route row of ``platform`` (its default route, if any, applies again).
+
+    Raises:
+        NotFoundError: the platform has no route row.
+    """
+    wanted = platform.strip().casefold()
+    row = next(
+        (r for r in session.scalars(select(AlertRoute)) if r.platform.casefold() == wanted), None
+    )
+    if row is None:
+        raise NotFoundError(
+            f"platform {platform!r} has no alert route (see 'tvec alert route list')"
+        )
+    old = _row_json(row)
+    session.delete(row)
+    record(
+        session,
+        actor,
+        AuditKind.ALERT_ROUTE,
+        f"platform:{row.platform}",
+        {"action": "remove", "old": old, "new": None},
+    )
+
+
+def list_routes(session: Session, *, include_defaults: bool = False) -> list[Route]:
+    """The route rows (by platform name); with ``include_defaults`` also every platform
+    whose route is its registry abuse e-mail."""
+    rows = list(session.scalars(select(AlertRoute).order_by(AlertRoute.platform)))
+    routes = [_route_of_row(row) for row in rows]
+    if include_defaults:
+        set_names = {row.platform.casefold() for row in rows}
+        for platform in load_registry(session).platforms:
+            if platform.abuse_email and platform.name.casefold() not in set_names:
+                routes.append(
+                    Route(platform.name, "email", platform.abuse_email, origin="registry")
+                )
+        routes.sort(key=lambda r: r.platform.casefold())
+    return routes

@@ -1,0 +1,650 @@
+"""Queueing and sending alerts: batching per platform, idempotency, retries, dry runs.
+
+``tvec alert send`` (:func:`send_alerts`) does, in order:
+
+1. :func:`~tvec.alerts.attribution.sync_attributions` (decisions and the verified-bank rule);
+2. :func:`queue_alerts`: one alert per alertable attributed URL that has a route and no alert
+   yet (the ``alert`` table's unique idempotency key and out-link: at most one alert per URL,
+   ever);
+3. per platform, one batch of its queued alerts when the batch is due: the oldest has waited
+   the route's batching window (``--force`` ignores it) and no alert of the platform is
+   waiting for a retry (``next_attempt_at`` in the future). Each batch is claimed (its
+   alerts' ``next_attempt_at`` moved :data:`CLAIM_SECONDS` ahead, in a committed
+   transaction, so a concurrent run skips it), delivered, and its outcome committed on its
+   own: an ``alert_delivery`` row and an ``alert.delivery`` audit event per attempt. On
+   success the alerts are ``sent`` and each URL gets a ``takedown`` row (status checks begin
+   ``TVEC_CHECK_INTERVAL_SECONDS`` later); on failure ``attempts`` grows and the next attempt
+   waits ``TVEC_ALERT_BACKOFF_SECONDS * 2**(attempts-1)``; after ``TVEC_ALERT_MAX_ATTEMPTS``
+   the alerts are ``failed``.
+
+A queued alert is sent only while its URL's attribution still makes it alertable (entity in
+the registry and in the inclusion policy) and its platform has a route; it goes over the
+route in force at sending time. A dry run (``--dry-run`` or ``TVEC_ALERT_DRY_RUN``) does
+steps 1-3 in a transaction that is rolled back, writing what would be sent to a new folder;
+:func:`preview` does the same without writing anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from tvec.alerts.attribution import alertable_reason, entity_registry, sync_attributions
+from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
+from tvec.alerts.compose import Batch, alert_reference, alert_view, idempotency_key, make_batch
+from tvec.alerts.models import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
+from tvec.alerts.routes import RouteBook
+from tvec.audit import AuditKind, record
+from tvec.errors import ConfigError, UsageError
+from tvec.settings import Settings
+from tvec.store.db import Store
+from tvec.store.models import Outlink, utcnow
+
+#: How long (seconds) a batch being delivered stays claimed by one run.
+CLAIM_SECONDS = 600.0
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+@dataclass
+class AlertLine:
+    """One alert in a batch, as preview and send report it."""
+
+    reference: str
+    url: str
+    platform: str
+    entity: str
+    content_kind: str
+    graphic: bool
+    new: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class BatchReport:
+    """One platform's batch: where it goes and, once attempted, how it went.
+
+    ``ok`` is ``None`` for batches not attempted (preview, dry run).
+    """
+
+    platform: str
+    channel: str
+    recipient: str
+    batch_reference: str
+    alerts: list[AlertLine]
+    ok: bool | None = None
+    detail: str | None = None
+    error: str | None = None
+    files: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        out = dict(self.__dict__)
+        out["alerts"] = [a.as_json() for a in self.alerts]
+        return out
+
+
+@dataclass
+class Waiting:
+    """Queued alerts of a platform that are not sent now, and why.
+
+    ``kind``: ``window`` (batching window open), ``backoff`` (waiting to retry), ``config``
+    (channel not configured), ``route`` (no reporting route), ``policy`` (attribution no
+    longer alertable) or ``claimed`` (another run is sending them).
+    """
+
+    platform: str
+    alerts: int
+    kind: str
+    reason: str
+    until: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {**self.__dict__, "until": _iso(self.until)}
+
+
+@dataclass
+class NotAlertable:
+    """A verified (attributed) URL that gets no alert, and why."""
+
+    url: str
+    platform: str | None
+    entity: str
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class SendReport:
+    """What :func:`send_alerts` (or :func:`preview`) did or would do.
+
+    ``attributed``: attributions created, replaced or withdrawn by the sync; ``queued``: new
+    alerts; ``batches``: the batches due now (attempted unless a dry run or preview);
+    ``waiting``: platforms whose queued alerts wait; ``not_alertable``: verified URLs that
+    get no alert; ``out_dir``: the dry run's folder.
+    """
+
+    attributed: int = 0
+    queued: int = 0
+    batches: list[BatchReport] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    not_alertable: list[NotAlertable] = field(default_factory=list)
+    dry_run: bool = False
+    out_dir: Path | None = None
+
+    @property
+    def sent(self) -> int:
+        """Alerts delivered by this run."""
+        return sum(len(b.alerts) for b in self.batches if b.ok)
+
+    @property
+    def failed(self) -> list[BatchReport]:
+        """Batches whose delivery attempt failed."""
+        return [b for b in self.batches if b.ok is False]
+
+    @property
+    def held_by_config(self) -> list[Waiting]:
+        """Platforms waiting for a configuration fix."""
+        return [w for w in self.waiting if w.kind == "config"]
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "dry_run": self.dry_run,
+            "out_dir": str(self.out_dir) if self.out_dir else None,
+            "attributed": self.attributed,
+            "queued": self.queued,
+            "sent": self.sent,
+            "batches": [b.as_json() for b in self.batches],
+            "waiting": [w.as_json() for w in self.waiting],
+            "not_alertable": [n.as_json() for n in self.not_alertable],
+        }
+
+
+# --- queueing --------------------------------------------------------------------------------
+
+
+def queue_alerts(session: Session, settings: Settings, now: datetime | None = None) -> list[Alert]:
+    """Queue one alert per alertable attributed URL that has a route and no alert yet.
+
+    Alertable: the attribution's entity is in the inclusion policy
+    (:func:`~tvec.alerts.attribution.alertable_reason`) and the URL's platform has a route
+    (:class:`~tvec.alerts.routes.RouteBook`). Returns the new alerts (flushed).
+    """
+    now = now or utcnow()
+    registry = entity_registry(settings)
+    book = RouteBook.load(session)
+    rows = session.execute(
+        select(Attribution, Outlink)
+        .join(Outlink, Attribution.outlink_id == Outlink.id)
+        .where(~exists().where(Alert.outlink_id == Attribution.outlink_id))
+        .order_by(Attribution.id)
+    )
+    queued: list[Alert] = []
+    for attribution, outlink in rows:
+        if alertable_reason(attribution, registry, settings) is not None:
+            continue
+        route = book.lookup(outlink.platform).route
+        if route is None or outlink.platform is None:
+            continue
+        key = idempotency_key(outlink.url)
+        alert = Alert(
+            reference=alert_reference(key),
+            idempotency_key=key,
+            outlink_id=outlink.id,
+            url=outlink.url,
+            platform=route.platform,
+            channel=route.channel,
+            recipient=route.target,
+            entity=attribution.entity,
+            content_kind=attribution.content_kind,
+            graphic=attribution.graphic,
+            status="queued",
+            attempts=0,
+            created_at=now,
+        )
+        session.add(alert)
+        queued.append(alert)
+    session.flush()
+    return queued
+
+
+def not_alertable(session: Session, settings: Settings) -> list[NotAlertable]:
+    """Attributed URLs without an alert that none would be queued for, with the reason:
+    not in the inclusion policy, no platform, or no reporting route."""
+    registry = entity_registry(settings)
+    book = RouteBook.load(session)
+    rows = session.execute(
+        select(Attribution, Outlink)
+        .join(Outlink, Attribution.outlink_id == Outlink.id)
+        .where(~exists().where(Alert.outlink_id == Attribution.outlink_id))
+        .order_by(Attribution.id)
+    )
+    found: list[NotAlertable] = []
+    for attribution, outlink in rows:
+        reason = alertable_reason(attribution, registry, settings)
+        if reason is None and outlink.platform is None:
+            domain = outlink.registrable_domain or outlink.host or "unknown"
+            reason = f"no platform: the domain {domain} is not in the platform registry"
+        if reason is None:
+            reason = book.lookup(outlink.platform).reason
+        if reason is not None:
+            found.append(NotAlertable(outlink.url, outlink.platform, attribution.entity, reason))
+    return found
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    batches: list[Batch]
+    waiting: list[Waiting]
+
+
+def _platform_alerts(session: Session, platform: str | None) -> dict[str, list[Alert]]:
+    query = select(Alert).where(Alert.status == "queued").order_by(Alert.created_at, Alert.id)
+    by_platform: dict[str, list[Alert]] = defaultdict(list)
+    for alert in session.scalars(query):
+        if platform is None or alert.platform.casefold() == platform.casefold():
+            by_platform[alert.platform].append(alert)
+    return by_platform
+
+
+def _plan(
+    session: Session,
+    settings: Settings,
+    now: datetime,
+    *,
+    force: bool,
+    platform: str | None,
+    environ: Mapping[str, str] | None,
+) -> _Plan:
+    """Which platforms' batches are due now (composed), and which wait and why."""
+    registry = entity_registry(settings)
+    book = RouteBook.load(session)
+    plan = _Plan([], [])
+    for name, alerts in sorted(_platform_alerts(session, platform).items()):
+        lookup = book.lookup(name)
+        if lookup.route is None:
+            plan.waiting.append(Waiting(name, len(alerts), "route", lookup.reason or ""))
+            continue
+        retry_at = max((a.next_attempt_at for a in alerts if a.next_attempt_at), default=None)
+        if retry_at is not None and retry_at > now:
+            errors = [a.last_error for a in alerts if a.last_error]
+            reason = f"next attempt at {_iso(retry_at)}"
+            reason += f" (last error: {errors[-1]})" if errors else " (a run is sending them)"
+            plan.waiting.append(Waiting(name, len(alerts), "backoff", reason, retry_at))
+            continue
+        window = lookup.route.window_seconds(settings)
+        due_at = alerts[0].created_at + timedelta(seconds=window)
+        if due_at > now and not force:
+            reason = f"batching window of {window:g} s ends at {_iso(due_at)}"
+            plan.waiting.append(Waiting(name, len(alerts), "window", reason, due_at))
+            continue
+        views = []
+        held = 0
+        for alert in alerts:
+            attribution = session.scalars(
+                select(Attribution).where(Attribution.outlink_id == alert.outlink_id)
+            ).one_or_none()
+            if attribution is None or alertable_reason(attribution, registry, settings):
+                held += 1
+                continue
+            outlink = session.get_one(Outlink, alert.outlink_id)
+            view = alert_view(
+                url=alert.url,
+                platform=lookup.route.platform,
+                entity_id=attribution.entity,
+                content_kind=attribution.content_kind,
+                graphic=attribution.graphic,
+                first_seen_at=outlink.first_seen_at,
+                registry=registry,
+                settings=settings,
+            )
+            views.append((alert.id, view))
+        if held:
+            reason = "the URL's attribution no longer makes it alertable"
+            plan.waiting.append(Waiting(name, held, "policy", reason))
+        if not views:
+            continue
+        batch = make_batch(lookup.route.platform, lookup.route, views, now)
+        try:
+            check_channel(batch, settings, environ)
+        except ConfigError as exc:
+            plan.waiting.append(Waiting(name, len(views), "config", str(exc)))
+            continue
+        plan.batches.append(batch)
+    return plan
+
+
+def _lines(batch: Batch, alerts: Mapping[int, Alert], new: set[int]) -> list[AlertLine]:
+    return [
+        AlertLine(
+            view.reference,
+            view.url,
+            view.platform,
+            view.entity_id,
+            view.content_kind,
+            view.graphic,
+            alert_id in new,
+        )
+        for alert_id, view in zip(batch.alert_ids, batch.alerts, strict=True)
+        if alert_id in alerts
+    ]
+
+
+def _report(batch: Batch, lines: list[AlertLine]) -> BatchReport:
+    return BatchReport(
+        batch.platform, batch.route.channel, batch.route.target, batch.reference, lines
+    )
+
+
+def _dry_folder(settings: Settings, out_dir: Path | None, now: datetime) -> Path:
+    if out_dir is not None:
+        folder = out_dir
+    else:
+        base = settings.alerts_dir / f"dry-run-{now:%Y%m%dT%H%M%SZ}"
+        folder, n = base, 1
+        while folder.exists():
+            n += 1
+            folder = base.with_name(f"{base.name}-{n}")
+    if folder.exists() and any(folder.iterdir()):
+        raise UsageError(f"dry-run folder {folder} exists and is not empty")
+    return folder
+
+
+def _simulate(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    *,
+    force: bool,
+    platform: str | None,
+    environ: Mapping[str, str] | None,
+    folder: Path | None,
+) -> SendReport:
+    """Steps 1-3 in a transaction that is rolled back; write the batches to ``folder``."""
+    report = SendReport(dry_run=folder is not None, out_dir=folder)
+    session = store.sessions()
+    try:
+        report.attributed = sync_attributions(session, settings, now)
+        new = queue_alerts(session, settings, now)
+        report.queued = len(new)
+        new_ids = {a.id for a in new}
+        plan = _plan(session, settings, now, force=force, platform=platform, environ=environ)
+        report.waiting = plan.waiting
+        report.not_alertable = not_alertable(session, settings)
+        alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.status == "queued"))}
+        for batch in plan.batches:
+            line = _report(batch, _lines(batch, alerts, new_ids))
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, data in render(batch, settings, environ):
+                    (folder / name).write_bytes(data)
+                    line.files.append(str(folder / name))
+            report.batches.append(line)
+    finally:
+        session.rollback()
+        session.close()
+    return report
+
+
+def preview(
+    store: Store,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    platform: str | None = None,
+    force: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> SendReport:
+    """What ``tvec alert send`` would queue and send now, without writing anything.
+
+    ``batches`` are the batches that would go out (their alerts marked ``new`` when they
+    would be queued by this run), ``waiting`` the platforms that wait and why, and
+    ``not_alertable`` the verified URLs that get no alert, with the reason.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    return _simulate(
+        store,
+        settings,
+        now or utcnow(),
+        force=force,
+        platform=platform,
+        environ=environ,
+        folder=None,
+    )
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def _claim(store: Store, batch: Batch, now: datetime) -> bool:
+    """Claim the batch's alerts for this run (committed); False if another run has them."""
+    with store.session() as session:
+        result = session.execute(
+            update(Alert)
+            .where(
+                Alert.id.in_(batch.alert_ids),
+                Alert.status == "queued",
+                (Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= now),
+            )
+            .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(result, "rowcount", 0) or 0) != len(batch.alert_ids):
+            session.rollback()
+            return False
+    return True
+
+
+def _track(session: Session, outlink_id: int, settings: Settings, now: datetime) -> None:
+    """Start status checks of an alerted URL (unless it is tracked already)."""
+    if session.scalars(select(Takedown.id).where(Takedown.outlink_id == outlink_id)).first():
+        return
+    session.add(
+        Takedown(
+            outlink_id=outlink_id,
+            state="tracking",
+            requested_by="alert",
+            interval_seconds=settings.check_interval_seconds,
+            next_check_at=now + timedelta(seconds=settings.check_interval_seconds),
+            created_at=now,
+        )
+    )
+
+
+def _settle(
+    store: Store,
+    batch: Batch,
+    result: DeliveryResult,
+    settings: Settings,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Record one attempt and its outcome on the batch's alerts (one committed transaction)."""
+    with store.session() as session:
+        delivery = AlertDelivery(
+            platform=batch.platform,
+            channel=batch.route.channel,
+            recipient=batch.route.target,
+            batch_reference=batch.reference,
+            attempted_at=now,
+            ok=result.ok,
+            alert_ids=list(batch.alert_ids),
+            detail=result.detail,
+            error=result.error,
+        )
+        session.add(delivery)
+        session.flush()
+        failed: list[str] = []
+        for alert in session.scalars(select(Alert).where(Alert.id.in_(batch.alert_ids))):
+            alert.attempts += 1
+            alert.channel, alert.recipient = batch.route.channel, batch.route.target
+            if result.ok:
+                alert.status, alert.sent_at, alert.next_attempt_at = "sent", now, None
+                alert.last_error, alert.delivery_id = None, delivery.id
+                _track(session, alert.outlink_id, settings, now)
+                continue
+            alert.last_error = result.error
+            if alert.attempts >= settings.alert_max_attempts:
+                alert.status, alert.next_attempt_at = "failed", None
+                failed.append(alert.reference)
+            else:
+                wait = settings.alert_backoff_seconds * 2 ** (alert.attempts - 1)
+                alert.next_attempt_at = now + timedelta(seconds=wait)
+        record(
+            session,
+            actor,
+            AuditKind.ALERT_DELIVERY,
+            f"platform:{batch.platform}",
+            {
+                "delivery_id": delivery.id,
+                "batch_reference": batch.reference,
+                "channel": batch.route.channel,
+                "recipient": batch.route.target,
+                "alerts": [view.reference for view in batch.alerts],
+                "ok": result.ok,
+                "detail": result.detail,
+                "error": result.error,
+                "given_up": failed,
+            },
+        )
+
+
+def send_alerts(
+    store: Store,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    platform: str | None = None,
+    out_dir: Path | None = None,
+    actor: str = "tvec",
+    environ: Mapping[str, str] | None = None,
+    client: httpx.Client | None = None,
+) -> SendReport:
+    """Sync attributions, queue alerts and deliver every due batch (see the module docstring).
+
+    Args:
+        now: the time (default: now, UTC).
+        dry_run: write what would be sent and change nothing (also ``TVEC_ALERT_DRY_RUN``).
+        force: send batches whose window has not ended (retry waits still apply).
+        platform: only this platform's batch (any case).
+        out_dir: dry run: write here (must be empty or missing) instead of a new
+            ``dry-run-<time>`` folder under ``TVEC_ALERT_CSV_DIR`` (default ``HOME/alerts``).
+        actor: who sends, in the audit log (``cli`` from the command line).
+        environ: where webhook ``secret_env`` variables are read (default ``os.environ``).
+        client: HTTP client for webhooks (tests).
+
+    Returns:
+        The report; delivery failures are in it, not raised. Platforms held back by a
+        configuration problem (no SMTP host, no webhook key...) are in ``waiting`` with kind
+        ``config``.
+
+    Raises:
+        UsageError: the dry-run folder is not empty.
+        StoreError: the database failed.
+    """
+    now = now or utcnow()
+    if dry_run or settings.alert_dry_run:
+        folder = _dry_folder(settings, out_dir, now)
+        return _simulate(
+            store, settings, now, force=force, platform=platform, environ=environ, folder=folder
+        )
+    report = SendReport()
+    with store.session() as session:
+        report.attributed = sync_attributions(session, settings, now)
+        new_ids = {a.id for a in queue_alerts(session, settings, now)}
+        report.queued = len(new_ids)
+    with store.session() as session:
+        plan = _plan(session, settings, now, force=force, platform=platform, environ=environ)
+        report.not_alertable = not_alertable(session, settings)
+        alerts = {a.id: a for a in session.scalars(select(Alert).where(Alert.status == "queued"))}
+        lines = {b.reference: _lines(b, alerts, new_ids) for b in plan.batches}
+    report.waiting = plan.waiting
+    for batch in plan.batches:
+        if not _claim(store, batch, now):
+            report.waiting.append(
+                Waiting(batch.platform, len(batch.alerts), "claimed", "another run is sending")
+            )
+            continue
+        try:
+            result = deliver(batch, settings, environ=environ, client=client)
+        except ConfigError as exc:  # changed since planning: count it as a failed attempt
+            result = DeliveryResult(False, error=str(exc))
+        _settle(store, batch, result, settings, now, actor)
+        line = _report(batch, lines[batch.reference])
+        line.ok, line.detail, line.error = result.ok, result.detail, result.error
+        line.files = [str(p) for p in result.files]
+        report.batches.append(line)
+    return report
+
+
+def list_alerts(
+    session: Session,
+    *,
+    status: str | None = None,
+    platform: str | None = None,
+    limit: int | None = None,
+) -> list[Alert]:
+    """Alerts, newest first; optionally only one status and/or platform (any case).
+
+    Raises:
+        UsageError: unknown status.
+    """
+    query = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc())
+    if status is not None:
+        if status not in ALERT_STATUSES:
+            raise UsageError(
+                f"unknown alert status {status!r} (known: {', '.join(ALERT_STATUSES)})"
+            )
+        query = query.where(Alert.status == status)
+    rows = [
+        a
+        for a in session.scalars(query)
+        if platform is None or a.platform.casefold() == platform.casefold()
+    ]
+    return rows[:limit] if limit is not None else rows
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    """An alert row as ``tvec alert list --json`` prints it."""
+    return {
+        "id": alert.id,
+        "reference": alert.reference,
+        "url": alert.url,
+        "platform": alert.platform,
+        "channel": alert.channel,
+        "recipient": alert.recipient,
+        "entity": alert.entity,
+        "content_kind": alert.content_kind,
+        "graphic": alert.graphic,
+        "status": alert.status,
+        "attempts": alert.attempts,
+        "next_attempt_at": _iso(alert.next_attempt_at),
+        "last_error": alert.last_error,
+        "created_at": _iso(alert.created_at),
+        "sent_at": _iso(alert.sent_at),
+    }

@@ -1,0 +1,282 @@
+"""``tvec alert``: verify URLs, set reporting routes, preview, send and list alerts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tvec.alerts import attribution, routes, service
+from tvec.alerts.models import CONTENT_KINDS
+from tvec.cli.context import err, out, settings, store
+from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
+
+ACTOR = "cli"
+
+app = typer.Typer(
+    help="Alerts to platforms: verify URLs, reporting routes, preview, send, list.",
+    no_args_is_help=True,
+)
+route_app = typer.Typer(help="How each platform takes alerts.", no_args_is_help=True)
+app.add_typer(route_app, name="route")
+
+_Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+_Platform = Annotated[str | None, typer.Option("--platform", help="Only this platform.")]
+
+
+@app.command("verify")
+def verify(
+    url: Annotated[str, typer.Argument(help="The URL (any spelling; it is canonicalised).")],
+    entity: Annotated[
+        str, typer.Option("--entity", help="Entity id, or a name/alias naming one entity.")
+    ],
+    kind: Annotated[
+        str, typer.Option("--kind", help=f"Content kind: {', '.join(CONTENT_KINDS)}.")
+    ] = "other",
+    graphic: Annotated[
+        bool, typer.Option("--graphic", help="The content is graphic (alerts warn).")
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Why (kept with it).")] = None,
+) -> None:
+    """Attribute a URL to an entity: the verification an alert needs (audit-logged)."""
+    current = settings()
+    with store().session() as session:
+        made = attribution.attribute_url(
+            session,
+            url,
+            entity,
+            actor=ACTOR,
+            content_kind=kind,
+            graphic=graphic,
+            note=note,
+            settings=current,
+        )
+        registry = attribution.entity_registry(current)
+        reason = attribution.alertable_reason(made, registry, current)
+        platform = made.outlink.platform
+        url_text, entity_id = made.outlink.url, made.entity
+        if reason is None:
+            reason = routes.RouteBook.load(session).lookup(platform).reason
+    name = registry.get(entity_id).name
+    out.print(f"attributed {url_text} to {name} ({entity_id}), {kind}", markup=False)
+    if reason is None:
+        out.print(f"alertable: yes, on {platform} ('tvec alert send' sends it)", markup=False)
+    else:
+        out.print(f"alertable: no, {reason}", markup=False)
+
+
+@app.command("preview")
+def preview(
+    platform: _Platform = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="As 'send --force': ignore batching windows.")
+    ] = False,
+    as_json: _Json = False,
+) -> None:
+    """Show what 'tvec alert send' would queue and send now, and why the rest waits."""
+    report = service.preview(store(), settings(), platform=platform, force=force)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    _print_report(report, verb="would send")
+
+
+@app.command("send")
+def send(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write what would be sent; change nothing.")
+    ] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Dry run: write into this (empty) folder.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send batches whose batching window is open.")
+    ] = False,
+    platform: _Platform = None,
+    as_json: _Json = False,
+) -> None:
+    """Queue alerts for verified URLs and deliver every platform's due batch.
+
+    Exit code 1 when a delivery failed (it is retried later), 2 when a platform's channel
+    is not configured (its alerts stay queued).
+    """
+    if out_dir is not None and not dry_run and not settings().alert_dry_run:
+        raise UsageError("--out is only for --dry-run")
+    report = service.send_alerts(
+        store(),
+        settings(),
+        dry_run=dry_run,
+        force=force,
+        platform=platform,
+        out_dir=out_dir,
+        actor=ACTOR,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report, verb="would send" if report.dry_run else "sent")
+        if report.out_dir is not None:
+            err.print(f"dry run: wrote {report.out_dir}", markup=False)
+    if report.held_by_config:
+        raise typer.Exit(EXIT_USAGE)
+    if report.failed:
+        raise typer.Exit(EXIT_ITEM_ERRORS)
+
+
+def _print_report(report: service.SendReport, *, verb: str) -> None:
+    out.print(
+        f"attributions derived: {report.attributed}; alerts queued: {report.queued}",
+        markup=False,
+    )
+    for batch in report.batches:
+        if batch.ok is None:
+            state = verb
+        elif batch.ok:
+            state = f"sent ({batch.detail})"
+        else:
+            state = f"FAILED ({batch.error})"
+        out.print(
+            f"{batch.platform}: {batch.batch_reference} {state}, {len(batch.alerts)} alert(s) "
+            f"by {batch.channel} to {batch.recipient or 'the alerts folder'}",
+            markup=False,
+        )
+        for line in batch.alerts:
+            flag = " [graphic]" if line.graphic else ""
+            out.print(
+                f"  {line.reference} {line.url} {line.entity} {line.content_kind}{flag}",
+                markup=False,
+            )
+    if not report.batches:
+        out.print("no batch is due", markup=False)
+    for wait in report.waiting:
+        out.print(f"{wait.platform}: {wait.alerts} alert(s) wait: {wait.reason}", markup=False)
+    for item in report.not_alertable:
+        out.print(f"not alertable: {item.url}: {item.reason}", markup=False)
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="queued, sent or failed.")] = None,
+    platform: _Platform = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows shown.")] = 200,
+    as_json: _Json = False,
+) -> None:
+    """List alerts, newest first, with status, attempts and the last error."""
+    with store().session() as session:
+        rows = [
+            service.alert_json(a)
+            for a in service.list_alerts(session, status=status, platform=platform, limit=limit)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(
+        "reference",
+        "status",
+        "platform",
+        "url",
+        "entity",
+        "attempts",
+        "sent / next / error",
+        title=f"{len(rows)} alert(s)",
+    )
+    for row in rows:
+        when = row["sent_at"] or row["last_error"] or row["next_attempt_at"] or ""
+        table.add_row(
+            row["reference"],
+            row["status"],
+            row["platform"],
+            row["url"],
+            row["entity"],
+            str(row["attempts"]),
+            str(when),
+        )
+    out.print(table)
+
+
+@route_app.command("set")
+def route_set(
+    platform: Annotated[str, typer.Argument(help="Platform name (any case).")],
+    email: Annotated[
+        list[str] | None, typer.Option("--email", help="Send e-mail to this address (repeatable).")
+    ] = None,
+    webhook: Annotated[
+        str | None, typer.Option("--webhook", help="POST signed JSON to this http(s) URL.")
+    ] = None,
+    secret_env: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-env",
+            help="Webhook: environment variable with the HMAC key "
+            "(default TVEC_ALERT_WEBHOOK_SECRET).",
+        ),
+    ] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Write CSV digest files.")] = False,
+    folder: Annotated[
+        Path | None,
+        typer.Option("--folder", help="CSV: folder of the digests (default TVEC_ALERT_CSV_DIR)."),
+    ] = None,
+    batch_seconds: Annotated[
+        float | None,
+        typer.Option("--batch-seconds", help="Batching window (default TVEC_ALERT_BATCH_SECONDS)."),
+    ] = None,
+) -> None:
+    """Set a platform's route: --email ADDR..., --webhook URL or --csv [--folder DIR]."""
+    chosen = [
+        name for name, given in (("email", email), ("webhook", webhook), ("csv", csv)) if given
+    ]
+    if len(chosen) != 1:
+        raise UsageError("give exactly one of --email, --webhook or --csv")
+    if folder is not None and not csv:
+        raise UsageError("--folder is only for --csv")
+    channel = chosen[0]
+    target = {
+        "email": ",".join(email or []),
+        "webhook": webhook or "",
+        "csv": str(folder) if folder else "",
+    }[channel]
+    with store().session() as session:
+        route = routes.set_route(
+            session,
+            platform,
+            channel=channel,
+            target=target,
+            secret_env=secret_env,
+            batch_seconds=batch_seconds,
+            actor=ACTOR,
+        )
+    where = route.target or "the alerts folder"
+    out.print(f"route of {route.platform}: {route.channel} to {where}", markup=False)
+
+
+@route_app.command("list")
+def route_list(
+    include_defaults: Annotated[
+        bool, typer.Option("--all", help="Also platforms routed to their registry abuse e-mail.")
+    ] = False,
+    as_json: _Json = False,
+) -> None:
+    """List the routes set with 'tvec alert route set' (and with --all the default ones)."""
+    with store().session() as session:
+        found = routes.list_routes(session, include_defaults=include_defaults)
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in found], indent=2, ensure_ascii=False))
+        return
+    table = Table("platform", "channel", "target", "batch seconds", "origin", title=f"{len(found)}")
+    for r in found:
+        batch = "" if r.batch_seconds is None else f"{r.batch_seconds:g}"
+        table.add_row(r.platform, r.channel, r.target or "(alerts folder)", batch, r.origin)
+    out.print(table)
+
+
+@route_app.command("remove")
+def route_remove(
+    platform: Annotated[str, typer.Argument(help="Platform name (any case).")],
+) -> None:
+    """Remove a platform's route (its registry abuse e-mail, if any, applies again)."""
+    with store().session() as session:
+        routes.remove_route(session, platform, actor=ACTOR)
+    out.print(f"removed the route of {platform}", markup=False)

@@ -1,0 +1,153 @@
+"""``tvec check``: status checks of alerted URLs (``run``) and what they found (``list``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from tvec.alerts import checks as service
+from tvec.cli.context import err, out, settings, store
+
+app = typer.Typer(
+    help="Status checks: is alerted content still online? (docs/status-checks.md)",
+    no_args_is_help=True,
+)
+
+#: Actor recorded in the audit log for removals confirmed by a CLI run.
+ACTOR = "cli"
+
+
+def _time(moment: datetime | None, *, seconds: bool = False) -> str:
+    """A UTC time for tables (``YYYY-MM-DD HH:MM``, with ``:SS`` if asked), ``""`` if None."""
+    shape = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    return moment.strftime(shape) if moment is not None else ""
+
+
+@app.command("run")
+def run(
+    urls: Annotated[
+        list[str] | None,
+        typer.Argument(help="URLs to check now as well (tracked from now on if new)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=0, help="Check at most N due URLs (named ones besides).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check every URL that is due, and the URLs named; print what each check found."""
+    current = settings()
+    show_progress = current.progress and err.is_terminal and not as_json
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err,
+        disable=not show_progress,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("checking", total=None)
+
+        def on_check(done: int, total: int, url: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"checking {url[-60:]}")
+
+        report = service.run_checks(
+            store(), current, urls=urls or None, limit=limit, actor=ACTOR, progress=on_check
+        )
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    counts = ", ".join(f"{n} {key}" for key, n in sorted(report.counts.items()) if n)
+    table = Table(title=f"{counts} (times UTC)" if counts else None)
+    table.add_column("url", overflow="fold", ratio=3)
+    for name in ("result", "http"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("route / reason", overflow="fold", ratio=2)
+    for name in ("state", "next check"):
+        table.add_column(name)
+    if not report.checks:
+        out.print("no URL is due for a check")
+        return
+    for check in report.checks:
+        outcome = check.outcome
+        if outcome is None:
+            result, status, why = "skipped", "", check.skipped or ""
+        else:
+            result, status = outcome.result, str(outcome.http_status or "")
+            why = f"{outcome.route}: {outcome.reason}" if outcome.route else outcome.reason
+        table.add_row(
+            escape(check.url), result, status, escape(why), check.state, _time(check.next_check_at)
+        )
+    out.print(table)
+
+
+@app.command("list")
+def list_(
+    url: Annotated[str | None, typer.Option("--url", help="Show this URL's check history.")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Only takedowns in this state: tracking, removed, stopped.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List tracked URLs with their state and times, or one URL's status checks."""
+    with store().session() as session:
+        if url is not None:
+            history = service.check_history(session, url)
+            if as_json:
+                typer.echo(json.dumps(history.as_json(), indent=2, ensure_ascii=False))
+                return
+            _print_history(history)
+            return
+        rows = service.list_takedowns(session, state=state)
+    if as_json:
+        typer.echo(json.dumps([r.as_json() for r in rows], indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} takedown(s) (times UTC)")
+    table.add_column("url", overflow="fold", ratio=1)
+    table.add_column("platform", overflow="fold")
+    for name in ("state", "checks", "last result", "last online", "removed at", "next check"):
+        table.add_column(name, no_wrap=name in ("state", "last result"))
+    for r in rows:
+        table.add_row(
+            escape(r.url),
+            escape(r.platform or ""),
+            r.state,
+            str(r.checks),
+            r.last_result or "",
+            _time(r.last_online_at),
+            _time(r.removed_at),
+            _time(r.next_check_at),
+        )
+    out.print(table)
+
+
+def _print_history(history: service.CheckHistory) -> None:
+    takedown = history.takedown
+    if takedown is None:
+        out.print(f"{history.url}: not tracked", markup=False)
+    else:
+        out.print(
+            f"{history.url}: {takedown.state}, {takedown.checks} check(s), last online "
+            f"{_time(takedown.last_online_at) or '-'}, removed at "
+            f"{_time(takedown.removed_at) or '-'}, confirmed at "
+            f"{_time(takedown.confirmed_at) or '-'}",
+            markup=False,
+        )
+    table = Table("checked at", "result", "http", "route")
+    table.add_column("final url", overflow="fold", ratio=2)
+    table.add_column("reason", overflow="fold", ratio=2)
+    for c in history.checks:
+        table.add_row(
+            _time(c.checked_at, seconds=True),
+            c.result,
+            str(c.http_status or ""),
+            c.route or "",
+            escape(c.final_url or ""),
+            escape(c.reason),
+        )
+    out.print(table)

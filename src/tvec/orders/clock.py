@@ -1,0 +1,78 @@
+"""The one-hour clock of a removal order (Regulation (EU) 2021/784, Article 3(3)).
+
+The hosting service provider removes the content, or disables access to it in all Member
+States, "as soon as possible and in any event within one hour of receipt of the removal
+order". So the clock starts at ``received_at`` and the deadline is ``received_at`` plus
+:data:`ORDER_DEADLINE`. An order is ``open`` while ``now < deadline_at`` and ``overdue``
+from ``deadline_at`` itself (zero seconds left is too late), until every URL is acted on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tvec.errors import UsageError
+from tvec.orders.models import RemovalOrder
+
+#: Time allowed between receipt and removal (Article 3(3): one hour).
+ORDER_DEADLINE = timedelta(hours=1)
+#: How far in the future a time of receipt may lie (the clocks of the authority, the mail
+#: server and this machine may differ a little); later times are refused as mistakes.
+RECEIPT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def deadline_for(received_at: datetime) -> datetime:
+    """The deadline of an order received at ``received_at`` (plus one hour)."""
+    return received_at + ORDER_DEADLINE
+
+
+def order_state(order: RemovalOrder, now: datetime) -> tuple[str, float]:
+    """The order's status at ``now`` and its seconds left (negative once past the deadline).
+
+    Returns:
+        ``(status, seconds_left)``: ``status`` is ``open`` while ``now < deadline_at``,
+        ``overdue`` from ``deadline_at`` exactly (``seconds_left <= 0``), ``done`` once
+        every URL is acted on, or ``rejected``. For a ``done`` order ``seconds_left`` is the
+        margin it was completed with (``deadline_at - completed_at``; negative when late),
+        so it no longer changes with ``now``. Computed from the times, so an order past its
+        deadline is ``overdue`` here even before a sweep has stored that status.
+    """
+    if order.status == "rejected":
+        return "rejected", (order.deadline_at - now).total_seconds()
+    if order.status == "done" or (order.urls and all(u.acted_at for u in order.urls)):
+        completed = order.completed_at or max(u.acted_at for u in order.urls if u.acted_at)
+        return "done", (order.deadline_at - completed).total_seconds()
+    left = (order.deadline_at - now).total_seconds()
+    return ("open" if now < order.deadline_at else "overdue"), left
+
+
+def format_time_left(seconds: float) -> str:
+    """``seconds`` left as ``H:MM:SS``, or ``overdue by H:MM:SS`` at or past zero.
+
+    Whole seconds, rounded towards the deadline's side: 0.4 s left shows ``0:00:00``
+    (still open), 0.4 s past shows ``overdue by 0:00:00``.
+    """
+    whole = int(abs(seconds))
+    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    return text if seconds > 0 else f"overdue by {text}"
+
+
+def parse_time(value: str | datetime, what: str) -> datetime:
+    """An ISO 8601 time with a UTC offset (``2024-05-01T10:00:00Z``), as aware UTC.
+
+    Raises:
+        UsageError: not ISO 8601, or no time zone given (a time of receipt without one is
+            ambiguous by up to a day).
+    """
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise UsageError(
+                f"{what} {value!r} is not an ISO 8601 time (e.g. 2024-05-01T10:00:00Z)"
+            ) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise UsageError(f"{what} {str(value)!r} has no time zone; add Z or an offset (+02:00)")
+    return parsed.astimezone(UTC)

@@ -1,0 +1,208 @@
+"""Reading a removal order: Member State codes, URLs, the JSON file, and stored items.
+
+A removal order (Regulation (EU) 2021/784, Article 3(4) and Annex I) names the issuing
+competent authority and its Member State, a reference, the exact URLs of the content and
+the reasons. The JSON file read by :func:`read_order_file` has this shape
+(``docs/removal-orders.md``)::
+
+    {
+      "reference": "BKA-TCO-2024-0001",
+      "authority": "Bundeskriminalamt",
+      "member_state": "DE",
+      "received_at": "2024-05-01T10:00:00Z",
+      "urls": ["https://video.example/v/123"],
+      "reasons": "Incites the commission of terrorist offences (Article 2(7)(a))."
+    }
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.errors import InputError, InvalidJsonError, NotFoundError, UsageError
+from tvec.orders.clock import parse_time
+from tvec.outlinks.canonical import canonicalize_url
+from tvec.store.models import Item, Outlink, OutlinkSighting
+
+#: The 27 Member States, by the codes the EU itself uses (Interinstitutional Style Guide,
+#: section 7.1: ISO 3166-1 alpha-2 except EL for Greece), in protocol order.
+MEMBER_STATES: dict[str, str] = {
+    "BE": "Belgium",
+    "BG": "Bulgaria",
+    "CZ": "Czechia",
+    "DK": "Denmark",
+    "DE": "Germany",
+    "EE": "Estonia",
+    "IE": "Ireland",
+    "EL": "Greece",
+    "ES": "Spain",
+    "FR": "France",
+    "HR": "Croatia",
+    "IT": "Italy",
+    "CY": "Cyprus",
+    "LV": "Latvia",
+    "LT": "Lithuania",
+    "LU": "Luxembourg",
+    "HU": "Hungary",
+    "MT": "Malta",
+    "NL": "Netherlands",
+    "AT": "Austria",
+    "PL": "Poland",
+    "PT": "Portugal",
+    "RO": "Romania",
+    "SI": "Slovenia",
+    "SK": "Slovakia",
+    "FI": "Finland",
+    "SE": "Sweden",
+}
+#: ISO codes accepted for a Member State whose EU code differs.
+_ISO_ALIASES = {"GR": "EL"}
+#: The keys of an order file (all required).
+ORDER_FILE_KEYS = ("reference", "authority", "member_state", "received_at", "urls", "reasons")
+
+
+def member_state_code(value: str) -> str:
+    """The EU code of a Member State (``de`` -> ``DE``; ISO ``GR`` -> ``EL``).
+
+    Raises:
+        UsageError: not one of the 27 Member States (the message names the value).
+    """
+    code = value.strip().upper()
+    code = _ISO_ALIASES.get(code, code)
+    if code not in MEMBER_STATES:
+        raise UsageError(
+            f"member state {value!r} is not an EU Member State code "
+            f"(one of {', '.join(sorted(MEMBER_STATES))}; GR is read as EL)"
+        )
+    return code
+
+
+def order_urls(urls: list[str]) -> list[str]:
+    """The order's URLs, stripped and without repeats, in the order given.
+
+    Raises:
+        UsageError: no URL, or one that is not an http(s) URL with a host (named).
+    """
+    found: list[str] = []
+    for raw in urls:
+        url = raw.strip()
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"URL {raw!r} of the removal order is not an http(s) URL")
+        try:
+            canonicalize_url(url)
+        except InputError as exc:
+            raise UsageError(f"URL {raw!r} of the removal order: {exc.problem}") from None
+        if url not in found:
+            found.append(url)
+    if not found:
+        raise UsageError("a removal order names at least one URL")
+    return found
+
+
+@dataclass
+class OrderFile:
+    """The fields of an order file, as read (validated further by ``record_order``)."""
+
+    reference: str
+    authority: str
+    member_state: str
+    received_at: datetime
+    urls: list[str]
+    reasons: str
+
+
+def read_order_file(path: Path) -> OrderFile:
+    """Read one removal order from a JSON file (shape in the module docstring).
+
+    Raises:
+        NotFoundError: no such file.
+        InvalidJsonError: not JSON, not an object, a key missing or unknown, or a value of
+            the wrong type (the message names it).
+        UsageError: ``received_at`` is not an ISO 8601 time with a time zone.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidJsonError(str(path), f"cannot read: {exc}") from None
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidJsonError(str(path), f"not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidJsonError(str(path), "a removal order file holds one JSON object")
+    missing = [k for k in ORDER_FILE_KEYS if k not in document]
+    unknown = sorted(set(document) - set(ORDER_FILE_KEYS))
+    if missing or unknown:
+        problems = [f"missing {', '.join(missing)}"] if missing else []
+        problems += [f"unknown {', '.join(unknown)}"] if unknown else []
+        raise InvalidJsonError(
+            str(path), f"{'; '.join(problems)} (keys: {', '.join(ORDER_FILE_KEYS)})"
+        )
+    for key in ("reference", "authority", "member_state", "received_at", "reasons"):
+        if not isinstance(document[key], str):
+            raise InvalidJsonError(str(path), f"{key} must be a string")
+    urls = document["urls"]
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise InvalidJsonError(str(path), "urls must be a list of strings")
+    return OrderFile(
+        reference=document["reference"],
+        authority=document["authority"],
+        member_state=document["member_state"],
+        received_at=parse_time(document["received_at"], f"{path}: received_at"),
+        urls=urls,
+        reasons=document["reasons"],
+    )
+
+
+#: How a URL was linked to a stored item (kept in the legal hold's data).
+LINKED_BY_LOCATOR = "locator"
+LINKED_BY_META_URL = "metadata url"
+LINKED_BY_SIGHTING = "out-link sighting"
+
+
+def find_item(session: Session, url: str) -> tuple[Item, str] | None:
+    """The stored item a URL names, and how it was found; None when none matches.
+
+    Looked for in this order: an item whose ``locator`` is the URL (as given or
+    canonical), an item whose metadata ``url`` is, and the earliest item in which the
+    URL's canonical out-link was sighted. Only the first two are the content itself; a
+    sighting's item is the post that linked to it (its bytes are not preserved as the
+    removed content, see :mod:`tvec.orders.holds`).
+    """
+    try:
+        canonical = canonicalize_url(url)
+    except InputError:
+        canonical = url
+    spellings = list(dict.fromkeys([url, canonical]))
+    item = session.scalars(
+        select(Item).where(Item.locator.in_(spellings)).order_by(Item.id).limit(1)
+    ).first()
+    if item is not None:
+        return item, LINKED_BY_LOCATOR
+    item = session.scalars(
+        select(Item).where(Item.meta["url"].as_string().in_(spellings)).order_by(Item.id).limit(1)
+    ).first()
+    if item is not None:
+        return item, LINKED_BY_META_URL
+    item = session.scalars(
+        select(Item)
+        .join(OutlinkSighting, OutlinkSighting.item_id == Item.id)
+        .join(Outlink, Outlink.id == OutlinkSighting.outlink_id)
+        .where(Outlink.url == canonical)
+        .order_by(Item.id)
+        .limit(1)
+    ).first()
+    if item is not None:
+        return item, LINKED_BY_SIGHTING
+    return None

@@ -1,0 +1,127 @@
+"""The provider's reply to a removal order, after the fields of the Regulation's feedback form.
+
+Regulation (EU) 2021/784, Article 3(6): the hosting service provider informs the issuing
+competent authority, without undue delay, of the removal or disabling of access and of its
+time, using the template of Annex II ("feedback form following the removal of or disabling
+of access to terrorist content"). Its sections, and the keys of :func:`reply_document`:
+
+* Section A, addressee of the removal order: ``authority`` (competent authority that
+  issued it), ``member_state`` (its Member State), ``reference`` (the authority's file
+  reference), ``provider_reference`` (the provider's own file reference) and
+  ``received_at`` (time and date of receipt).
+* Section B, measures taken: ``action`` (``removed``: the content has been removed;
+  ``disabled``: access to it has been disabled in all Member States; ``removed and
+  disabled`` when the URLs differ), ``acted_at`` (time and date of the measure: the last
+  URL's), and per URL ``urls[*].url/action/acted_at``.
+* Section C, details of the addressee: ``provider`` (name of the hosting service
+  provider, ``TVEC_ALERT_SENDER_NAME``), ``contact_email`` (``TVEC_ALERT_REPLY_TO`` or
+  ``TVEC_ALERT_FROM``; None when neither is set) and ``date``.
+
+Beyond the form, for the provider's own record: ``deadline_at``, ``on_time`` (all URLs
+acted on before the deadline), ``late_by_seconds`` (0 when on time) and ``overdue_at``
+(when tvec raised the overdue alert, or None). Times are ISO 8601 in UTC with ``+00:00``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tvec.errors import ConflictError
+from tvec.orders.intake import MEMBER_STATES
+from tvec.orders.models import ACTIONS, RemovalOrder
+from tvec.settings import Settings
+
+#: The template the reply follows.
+FORM = (
+    "Regulation (EU) 2021/784, Annex II: feedback form following the removal of or "
+    "disabling of access to terrorist content (Article 3(6))"
+)
+#: What each action means in the words of the form (Section B).
+ACTION_WORDS = {
+    "removed": "The terrorist content has been removed",
+    "disabled": "Access to the terrorist content has been disabled in all Member States",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def provider_reference(order: RemovalOrder) -> str:
+    """The provider's own file reference of an order (``tvec-order-<id>``)."""
+    return f"tvec-order-{order.id}"
+
+
+def reply_document(order: RemovalOrder, settings: Settings) -> dict[str, Any]:
+    """The provider's reply to ``order`` (keys in the module docstring).
+
+    Raises:
+        ConflictError: a URL of the order has not been acted on yet (named).
+    """
+    pending = [u.url for u in order.urls if u.acted_at is None or u.action is None]
+    if pending or not order.urls:
+        raise ConflictError(
+            f"removal order {order.reference!r}: no reply before every URL is acted on "
+            f"(not yet: {', '.join(pending)})"
+        )
+    acted = [u.acted_at for u in order.urls if u.acted_at is not None]
+    last = max(acted)
+    actions = [a for a in ACTIONS if any(u.action == a for u in order.urls)]
+    late = max(0.0, (last - order.deadline_at).total_seconds())
+    completed = order.completed_at or last
+    return {
+        "form": FORM,
+        "reference": order.reference,
+        "provider_reference": provider_reference(order),
+        "authority": order.authority,
+        "member_state": order.member_state,
+        "member_state_name": MEMBER_STATES.get(order.member_state, order.member_state),
+        "received_at": _iso(order.received_at),
+        "action": " and ".join(actions),
+        "acted_at": _iso(last),
+        "urls": [
+            {"url": u.url, "action": u.action, "acted_at": _iso(u.acted_at)} for u in order.urls
+        ],
+        "provider": settings.alert_sender_name,
+        "contact_email": settings.alert_reply_to or settings.alert_from,
+        "date": completed.date().isoformat(),
+        "deadline_at": _iso(order.deadline_at),
+        "on_time": last < order.deadline_at,
+        "late_by_seconds": late,
+        "overdue_at": _iso(order.overdue_at),
+    }
+
+
+def reply_text(reply: dict[str, Any]) -> str:
+    """The reply as plain text, section by section as in Annex II (for e-mail or print)."""
+    lines = [
+        reply["form"],
+        "",
+        "SECTION A: addressee of the removal order",
+        f"Competent authority that issued the removal order: {reply['authority']} "
+        f"({reply['member_state_name']}, {reply['member_state']})",
+        f"Reference of the file of the competent authority: {reply['reference']}",
+        f"Reference of the file of the addressee: {reply['provider_reference']}",
+        f"Time and date of receipt of the removal order: {reply['received_at']}",
+        "",
+        "SECTION B: measures taken in compliance with the removal order",
+    ]
+    for action in reply["action"].split(" and "):
+        lines.append(f"[x] {ACTION_WORDS.get(action, action)}")
+    lines.append(f"Time and date of the measure taken: {reply['acted_at']}")
+    for entry in reply["urls"]:
+        lines.append(f"  {entry['url']}: {entry['action']} at {entry['acted_at']}")
+    if not reply["on_time"]:
+        lines.append(
+            f"Completed after the one-hour deadline ({reply['deadline_at']}) by "
+            f"{reply['late_by_seconds']:.0f} seconds."
+        )
+    lines += [
+        "",
+        "SECTION C: details of the addressee",
+        f"Name of the hosting service provider: {reply['provider']}",
+        f"E-mail address of the contact point: {reply['contact_email'] or ''}",
+        f"Date: {reply['date']}",
+    ]
+    return "\n".join(lines)

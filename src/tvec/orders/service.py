@@ -1,0 +1,420 @@
+"""Removal orders (Regulation (EU) 2021/784): record, watch the hour, act, reply.
+
+The life of an order (``docs/removal-orders.md``)::
+
+    record_order ──► open ──(deadline_at, sweep_orders)──► overdue
+                       │                                      │
+                       └──── act_on_order (every URL) ────────┴──► done (reply filled in)
+
+Every function takes the caller's session (and commits nothing) and ``now`` (aware UTC,
+default :func:`tvec.store.models.utcnow`) so tests can freeze the clock. Each state change
+is an audit event: ``order.receive``, ``order.overdue``, ``order.action``, ``order.reply``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.audit import AuditKind, record
+from tvec.cases.webhook import send_webhook
+from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
+from tvec.orders.clock import (
+    RECEIPT_CLOCK_SKEW,
+    deadline_for,
+    format_time_left,
+    order_state,
+    parse_time,
+)
+from tvec.orders.holds import preserve
+from tvec.orders.intake import find_item, member_state_code, order_urls
+from tvec.orders.models import ACTIONS, RemovalOrder, RemovalOrderUrl
+from tvec.orders.reply import reply_document
+from tvec.settings import Settings
+from tvec.store.models import utcnow
+
+#: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)
+#: and ``all``.
+LIST_FILTERS = ("unfinished", "open", "overdue", "done", "rejected", "all")
+#: The webhook event sent when an order becomes overdue.
+OVERDUE_EVENT = "removal_order.overdue"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _text(value: str, what: str, limit: int) -> str:
+    text = value.strip()
+    if not text:
+        raise UsageError(f"the removal order's {what} is empty")
+    if len(text) > limit:
+        raise UsageError(f"the removal order's {what} is longer than {limit} characters")
+    return text
+
+
+def record_order(
+    session: Session,
+    *,
+    reference: str,
+    authority: str,
+    member_state: str,
+    received_at: datetime,
+    urls: list[str],
+    reasons: str,
+    actor: str,
+    now: datetime | None = None,
+) -> RemovalOrder:
+    """Record a removal order received at ``received_at``; its hour runs from then.
+
+    ``deadline_at`` is ``received_at`` plus one hour (Article 3(3)). Each URL is linked to
+    the stored item it names, where one matches (:func:`tvec.orders.intake.find_item`).
+    Recorded as an ``order.receive`` audit event.
+
+    Args:
+        reference: the authority's reference of the order (unique; at most 200 characters).
+        authority: the issuing competent authority (at most 300 characters).
+        member_state: its Member State (EU code; ISO ``GR`` is read as ``EL``).
+        received_at: time of receipt, timezone-aware.
+        urls: the URLs to remove (http or https; repeats dropped).
+        reasons: the order's statement of reasons.
+        actor: who records it (username, ``cli``).
+
+    Raises:
+        UsageError: an empty field, an unknown Member State, no URL or a non-http(s) one,
+            a naive ``received_at`` or one more than five minutes after ``now``.
+        ConflictError: an order with this reference is recorded already.
+    """
+    at = now or utcnow()
+    reference = _text(reference, "reference", 200)
+    authority = _text(authority, "issuing authority", 300)
+    reasons = _text(reasons, "reasons", 100_000)
+    code = member_state_code(member_state)
+    received = parse_time(received_at, "time of receipt")
+    if received > at + RECEIPT_CLOCK_SKEW:
+        raise UsageError(
+            f"time of receipt {received.isoformat()} is in the future (now {at.isoformat()})"
+        )
+    wanted = order_urls(urls)
+    if session.scalar(select(RemovalOrder.id).where(RemovalOrder.reference == reference)):
+        raise ConflictError(f"a removal order with reference {reference!r} is recorded already")
+    order = RemovalOrder(
+        reference=reference,
+        authority=authority,
+        member_state=code,
+        received_at=received,
+        deadline_at=deadline_for(received),
+        reasons=reasons,
+        status="open",
+        reply={},
+        recorded_by=actor,
+        created_at=at,
+    )
+    linked: dict[str, str | None] = {}
+    for url in wanted:
+        found = find_item(session, url)
+        order.urls.append(RemovalOrderUrl(url=url, item_id=found[0].id if found else None))
+        linked[url] = f"item:{found[0].id} ({found[1]})" if found else None
+    session.add(order)
+    session.flush()
+    record(
+        session,
+        actor,
+        AuditKind.ORDER_RECEIVE,
+        f"order:{reference}",
+        {
+            "authority": authority,
+            "member_state": code,
+            "received_at": received.isoformat(),
+            "deadline_at": order.deadline_at.isoformat(),
+            "urls": linked,
+        },
+    )
+    return order
+
+
+def get_order(session: Session, reference: str) -> RemovalOrder:
+    """The order with this reference.
+
+    Raises:
+        NotFoundError: none has it.
+    """
+    order = session.scalars(select(RemovalOrder).where(RemovalOrder.reference == reference)).first()
+    if order is None:
+        raise NotFoundError(f"no removal order with reference {reference!r}")
+    return order
+
+
+def list_orders(
+    session: Session, *, status: str = "unfinished", now: datetime | None = None
+) -> list[tuple[RemovalOrder, str, float]]:
+    """Orders with their status and seconds left at ``now`` (:func:`order_state`).
+
+    Unfinished orders (open, overdue) come first, least time left first; then the rest,
+    newest receipt first. ``status`` filters on the status at ``now`` (see
+    :data:`LIST_FILTERS`), so an order past its hour counts as overdue before any sweep.
+
+    Raises:
+        UsageError: an unknown ``status``.
+    """
+    if status not in LIST_FILTERS:
+        raise UsageError(f"unknown order status {status!r} (one of {', '.join(LIST_FILTERS)})")
+    at = now or utcnow()
+    stored = {
+        "unfinished": ("open", "overdue"),
+        "open": ("open",),
+        "overdue": ("open", "overdue"),
+        "done": ("done",),
+        "rejected": ("rejected",),
+        "all": ("open", "overdue", "done", "rejected"),
+    }[status]
+    query = select(RemovalOrder).where(RemovalOrder.status.in_(stored))
+    rows = []
+    for order in session.scalars(query):
+        state, left = order_state(order, at)
+        if (
+            status == "all"
+            or state == status
+            or (status == "unfinished" and state in ("open", "overdue"))
+        ):
+            rows.append((order, state, left))
+
+    def key(row: tuple[RemovalOrder, str, float]) -> tuple[int, float]:
+        order, state, left = row
+        if state in ("open", "overdue"):
+            return 0, left
+        return 1, -order.received_at.timestamp()
+
+    return sorted(rows, key=key)
+
+
+def order_document(order: RemovalOrder, now: datetime | None = None) -> dict[str, Any]:
+    """An order as JSON, with its status and seconds left at ``now`` (CLI and web API).
+
+    Keys: ``reference, authority, member_state, received_at, deadline_at, status,
+    seconds_left, time_left, overdue_at, completed_at, reasons, recorded_by, urls``
+    (each ``{"url", "item_id", "action", "acted_at"}``) and ``reply`` (``{}`` until
+    filled in). Times are ISO 8601 UTC; ``seconds_left`` is a float (negative when late).
+    """
+    state, left = order_state(order, now or utcnow())
+    return {
+        "reference": order.reference,
+        "authority": order.authority,
+        "member_state": order.member_state,
+        "received_at": _iso(order.received_at),
+        "deadline_at": _iso(order.deadline_at),
+        "status": state,
+        "seconds_left": left,
+        "time_left": format_time_left(left) if state in ("open", "overdue") else None,
+        "overdue_at": _iso(order.overdue_at),
+        "completed_at": _iso(order.completed_at),
+        "reasons": order.reasons,
+        "recorded_by": order.recorded_by,
+        "urls": [
+            {"url": u.url, "item_id": u.item_id, "action": u.action, "acted_at": _iso(u.acted_at)}
+            for u in order.urls
+        ],
+        "reply": order.reply or {},
+    }
+
+
+def unfinished_orders(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open and overdue orders as :func:`order_document` dicts, least time left first
+    (what the review queue shows at its top)."""
+    at = now or utcnow()
+    return [order_document(order, at) for order, _, _ in list_orders(session, now=at)]
+
+
+def overdue_event(order: RemovalOrder) -> dict[str, Any]:
+    """The ``removal_order.overdue`` webhook event of an order."""
+    return {
+        "event": OVERDUE_EVENT,
+        "reference": order.reference,
+        "authority": order.authority,
+        "member_state": order.member_state,
+        "received_at": order.received_at.isoformat(),
+        "deadline_at": order.deadline_at.isoformat(),
+        "overdue_at": _iso(order.overdue_at),
+        "urls": [
+            {"url": u.url, "action": u.action, "acted_at": _iso(u.acted_at)} for u in order.urls
+        ],
+    }
+
+
+def _notify(session: Session, settings: Settings, order: RemovalOrder) -> None:
+    """Send the overdue event to the webhook, if one is configured; record the outcome."""
+    if not settings.webhook_url:
+        return
+    try:
+        result = send_webhook(settings, overdue_event(order))
+        data: dict[str, Any] = {"skipped": True}
+        if result is not None:
+            data = {
+                "delivered": result.delivered,
+                "attempts": result.attempts,
+                "status": result.status,
+                "error": result.error,
+            }
+    except TvecError as exc:
+        data = {"delivered": False, "error": str(exc)}
+    record(
+        session,
+        "tvec",
+        AuditKind.WEBHOOK,
+        f"order:{order.reference}",
+        {"event": OVERDUE_EVENT, **data},
+    )
+
+
+def sweep_orders(
+    session: Session, settings: Settings, now: datetime | None = None
+) -> list[RemovalOrder]:
+    """Turn every open order whose hour has passed (``deadline_at <= now``) into an
+    overdue alert: status ``overdue``, ``overdue_at = now``, an ``order.overdue`` audit
+    event, and a signed ``removal_order.overdue`` webhook event when ``TVEC_WEBHOOK_URL``
+    is set (its outcome is a ``webhook.delivery`` audit event; a failure never stops the
+    sweep). Run it often (``tvec order sweep`` from a timer); an order already overdue is
+    not alerted twice.
+
+    Returns:
+        The orders made overdue now, earliest deadline first.
+    """
+    at = now or utcnow()
+    due = session.scalars(
+        select(RemovalOrder)
+        .where(RemovalOrder.status == "open", RemovalOrder.deadline_at <= at)
+        .order_by(RemovalOrder.deadline_at, RemovalOrder.id)
+    ).all()
+    swept = []
+    for order in due:
+        if order_state(order, at)[0] != "overdue":
+            continue
+        order.status = "overdue"
+        order.overdue_at = at
+        session.flush()
+        pending = [u.url for u in order.urls if u.acted_at is None]
+        record(
+            session,
+            "tvec",
+            AuditKind.ORDER_OVERDUE,
+            f"order:{order.reference}",
+            {
+                "deadline_at": order.deadline_at.isoformat(),
+                "overdue_at": at.isoformat(),
+                "pending_urls": pending,
+            },
+        )
+        swept.append(order)
+    for order in swept:
+        _notify(session, settings, order)
+    return swept
+
+
+def act_on_order(
+    session: Session,
+    settings: Settings,
+    reference: str,
+    *,
+    urls: list[str] | None = None,
+    action: str = "removed",
+    actor: str,
+    now: datetime | None = None,
+    content: dict[str, Path] | None = None,
+) -> RemovalOrder:
+    """Record that URLs of an order were removed (or access to them disabled) at ``now``.
+
+    Each URL acted on gets ``action`` and ``acted_at``, and a legal hold of its content
+    and data from ``now`` for ``TVEC_LEGAL_HOLD_DAYS`` (:func:`tvec.orders.holds.preserve`).
+    Once every URL is acted on the order is ``done``, ``completed_at`` is set and the reply
+    is filled in (:func:`tvec.orders.reply.reply_document`); a late order keeps its
+    ``overdue_at`` and its reply says it was late. Audit events: one ``order.action`` per
+    call, and ``order.reply`` when the reply is filled in.
+
+    Args:
+        urls: the URLs acted on (default: every URL not acted on yet).
+        action: ``removed`` or ``disabled`` (disabled access in all Member States).
+        actor: who acted (username, ``cli``).
+        content: the removed content's bytes as files, by URL (default: the evidence
+            store's bytes of the item linked to the URL, where tvec has them).
+
+    Raises:
+        NotFoundError: no order has ``reference``.
+        UsageError: an unknown action; a URL (in ``urls`` or ``content``) the order does
+            not name; ``now`` before the time of receipt; a content file cannot be read.
+        ConflictError: the order is done or rejected, or a URL was acted on already.
+        StoreError: the content cannot be preserved.
+    """
+    if action not in ACTIONS:
+        raise UsageError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
+    at = now or utcnow()
+    order = get_order(session, reference)
+    if order.status in ("done", "rejected"):
+        raise ConflictError(f"removal order {reference!r} is {order.status}")
+    if at < order.received_at:
+        raise UsageError(
+            f"acting at {at.isoformat()} is before the order's receipt "
+            f"({order.received_at.isoformat()})"
+        )
+    by_url = {u.url: u for u in order.urls}
+    chosen = [u for u in order.urls if u.acted_at is None] if urls is None else []
+    for url in urls or []:
+        entry = by_url.get(url.strip())
+        if entry is None:
+            raise UsageError(f"removal order {reference!r} does not name the URL {url!r}")
+        if entry.acted_at is not None:
+            raise ConflictError(f"URL {url!r} of order {reference!r} was {entry.action} already")
+        if entry not in chosen:
+            chosen.append(entry)
+    files = content or {}
+    for url in files:
+        if url not in {u.url for u in chosen}:
+            raise UsageError(f"content given for {url!r}, which this call does not act on")
+    if not chosen:
+        raise ConflictError(f"every URL of removal order {reference!r} is acted on already")
+    holds = []
+    for entry in chosen:
+        entry.action = action
+        entry.acted_at = at
+        found = find_item(session, entry.url) if entry.item_id is not None else None
+        linked_by = found[1] if found and found[0].id == entry.item_id else None
+        hold = preserve(
+            session,
+            settings,
+            order,
+            entry,
+            linked_by=linked_by,
+            content=files.get(entry.url),
+            now=at,
+        )
+        holds.append(hold)
+    session.flush()
+    record(
+        session,
+        actor,
+        AuditKind.ORDER_ACTION,
+        f"order:{reference}",
+        {
+            "action": action,
+            "acted_at": at.isoformat(),
+            "urls": [u.url for u in chosen],
+            "holds": [h.id for h in holds],
+            "seconds_left": (order.deadline_at - at).total_seconds(),
+        },
+    )
+    if all(u.acted_at is not None for u in order.urls):
+        order.status = "done"
+        order.completed_at = at
+        order.reply = reply_document(order, settings)
+        session.flush()
+        record(
+            session,
+            actor,
+            AuditKind.ORDER_REPLY,
+            f"order:{reference}",
+            {"on_time": order.reply["on_time"], "acted_at": order.reply["acted_at"]},
+        )
+    return order

@@ -1,0 +1,118 @@
+"""The Takedowns page: removal metrics per platform, entity, ideology, language and month,
+the chart over time (``/takedowns/chart.svg``) and ``GET /api/takedowns/metrics``.
+
+All three read :func:`tvec.alerts.metrics.metrics_document`, so the page, the chart, the API
+and ``tvec stats removals --format json`` show the same numbers. Optional ``since``/``until``
+query parameters select alerts by the time they were sent (``YYYY-MM-DD`` or ISO 8601, as
+``tvec stats removals --since/--until``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from tvec.accounts import Principal
+from tvec.alerts.chart import removals_chart_svg
+from tvec.alerts.metrics import (
+    DIMENSIONS,
+    FIGURE_LABELS,
+    display_value,
+    metrics_document,
+    parse_period,
+)
+from tvec.entities import load_entities
+from tvec.web.context import WebContext, get_ctx
+from tvec.web.render import render
+from tvec.web.security import need
+
+router = APIRouter()
+
+#: Figures shown in the page's tables, in order: every figure of the document except the
+#: counts behind the "within" shares (the shares are shown; the counts are in the API).
+PAGE_FIELDS = tuple(f for f in FIGURE_LABELS if not f.startswith("removed_within_"))
+#: The chart's own policy: an SVG loaded as an image needs its inline styles, nothing else.
+CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+_Since = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO time")]
+_Until = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO time")]
+
+
+def _document(ctx: WebContext, since: str | None, until: str | None) -> dict[str, Any]:
+    start, end = parse_period(since, until)
+    registry = load_entities(ctx.settings.entities_file)
+    with ctx.read() as session:
+        return metrics_document(session, since=start, until=end, registry=registry)
+
+
+def _cells(row: dict[str, Any]) -> list[dict[str, Any]]:
+    # non-breaking spaces keep "12h 30m" on one line
+    return [
+        {"field": f, "value": row[f], "text": display_value(f, row[f]).replace(" ", "\u00a0")}
+        for f in PAGE_FIELDS
+    ]
+
+
+@router.get("/takedowns", response_class=HTMLResponse, include_in_schema=False)
+def takedowns_page(
+    *,
+    request: Request,
+    since: _Since = None,
+    until: _Until = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("takedown.view"))],
+) -> Response:
+    """Removal metrics: the overall figures, one table per dimension, and the chart."""
+    document = _document(ctx, since, until)
+    sections = [
+        {"dimension": dim, "rows": [{"key": r["key"], "cells": _cells(r)} for r in rows]}
+        for dim, rows in document["by"].items()
+    ]
+    query = urlencode([(k, v) for k, v in (("since", since), ("until", until)) if v])
+    return render(
+        request,
+        ctx,
+        "takedowns.html",
+        principal,
+        overall=_cells(document["overall"]),
+        sections=sections,
+        labels=FIGURE_LABELS,
+        fields=PAGE_FIELDS,
+        dimensions=DIMENSIONS,
+        since=since or "",
+        until=until or "",
+        chart_query=query,
+    )
+
+
+@router.get("/takedowns/chart.svg", include_in_schema=False)
+def takedowns_chart(
+    *,
+    since: _Since = None,
+    until: _Until = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("takedown.view"))],
+) -> Response:
+    """Per month: alerts sent, confirmed removals and median time to removal (SVG)."""
+    svg = removals_chart_svg(_document(ctx, since, until))
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Content-Security-Policy": CHART_CSP, "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/api/takedowns/metrics", tags=["takedowns"])
+def takedowns_metrics(
+    *,
+    since: _Since = None,
+    until: _Until = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("takedown.view"))],
+) -> JSONResponse:
+    """The removal metrics document, exactly as ``tvec stats removals --format json``
+    (shape and definitions in docs/removal-metrics.md)."""
+    return JSONResponse(_document(ctx, since, until))

@@ -1,0 +1,1 @@
+"""Tests of removal orders and legal holds."""

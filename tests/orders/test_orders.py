@@ -1,0 +1,688 @@
+"""Removal orders (Regulation 2021/784): the one-hour clock with a frozen clock, the reply,
+legal holds with logged access, bad input, the overdue webhook, and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.audit import AuditKind, verify_chain
+from tvec.audit.models import AuditEvent
+from tvec.cases.webhook import verify_signature
+from tvec.errors import ConflictError, InvalidJsonError, NotFoundError, UsageError
+from tvec.evidence import EvidenceStore
+from tvec.orders import (
+    act_on_order,
+    export_hold,
+    extend_hold,
+    format_time_left,
+    get_order,
+    list_holds,
+    list_orders,
+    order_state,
+    purge_expired_holds,
+    read_hold,
+    read_order_file,
+    record_order,
+    reply_document,
+    reply_text,
+    sweep_orders,
+)
+from tvec.orders.models import LegalHold, RemovalOrder
+from tvec.orders.reply import FORM
+from tvec.settings import Settings, load_settings
+from tvec.store import Store, open_store
+from tvec.store.models import Item, Outlink, OutlinkSighting, Signal, Source
+
+T = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+URL = "https://video.example/v/123"
+CONTENT = b"benign stand-in for the removed video bytes"
+SHA = hashlib.sha256(CONTENT).hexdigest()
+SECOND = timedelta(seconds=1)
+MICRO = timedelta(microseconds=1)
+
+
+def _settings(store: Store, **overrides: object) -> Settings:
+    """The store's settings with a provider name and contact address for the reply."""
+    update: dict[str, object] = {
+        "alert_sender_name": "Example Hosting Ltd",
+        "alert_reply_to": "tco@hosting.example",
+    }
+    update.update(overrides)
+    return store.settings.model_copy(update=update)
+
+
+def _item(session: Session, settings: Settings, **fields: Any) -> Item:
+    """A stored video item with its bytes in the evidence store, a signal and a source."""
+    EvidenceStore(settings.evidence_dir).put(CONTENT)
+    source = Source(name="uploads", kind="jsonl", locator="/data/uploads.jsonl", platform="vx")
+    session.add(source)
+    session.flush()
+    values: dict[str, Any] = {
+        "locator": URL,
+        "source_id": source.id,
+        "media_type": "video/mp4",
+        "content_type": "video",
+        "sha256": SHA,
+        "size": len(CONTENT),
+        "text": "caption of the upload",
+        "meta": {"uploader": "u-42"},
+    }
+    values.update(fields)
+    item = Item(**values)
+    session.add(item)
+    session.flush()
+    session.add(Signal(item_id=item.id, signal_type="sha256", value=SHA))
+    session.flush()
+    return item
+
+
+def _order(session: Session, reference: str = "BKA-TCO-2024-0001", **fields: Any) -> RemovalOrder:
+    values: dict[str, Any] = {
+        "reference": reference,
+        "authority": "Bundeskriminalamt",
+        "member_state": "DE",
+        "received_at": T,
+        "urls": [URL],
+        "reasons": "Incites the commission of terrorist offences (Article 2(7)(a)).",
+        "actor": "alice",
+        "now": T,
+    }
+    values.update(fields)
+    return record_order(session, **values)
+
+
+def _events(session: Session, kind: AuditKind) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.kind == str(kind)).order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_order_goes_overdue_at_exactly_one_hour_and_the_reply_is_filled_in(
+    any_store: Store,
+) -> None:
+    settings = _settings(any_store)
+    with any_store.session() as session:
+        item = _item(session, settings)
+        order = _order(session)
+        assert order.deadline_at == datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
+        assert order.urls[0].item_id == item.id
+        assert order_state(order, T) == ("open", 3600.0)
+        assert order_state(order, T + timedelta(minutes=59, seconds=59)) == ("open", 1.0)
+        # one microsecond before the hour: still open, and a sweep changes nothing
+        before = T + timedelta(hours=1) - MICRO
+        assert order_state(order, before) == ("open", 0.000001)
+        assert sweep_orders(session, settings, now=before) == []
+        assert order.status == "open" and order.overdue_at is None
+        # at the hour exactly: overdue
+        hour = T + timedelta(hours=1)
+        assert order_state(order, hour) == ("overdue", 0.0)
+        assert sweep_orders(session, settings, now=hour) == [order]
+    with any_store.session() as session:
+        order = get_order(session, "BKA-TCO-2024-0001")
+        assert order.status == "overdue"
+        assert order.overdue_at == datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
+        assert sweep_orders(session, settings, now=hour + timedelta(hours=1)) == []  # once
+        [overdue] = _events(session, AuditKind.ORDER_OVERDUE)
+        assert (overdue.actor, overdue.target) == ("tvec", "order:BKA-TCO-2024-0001")
+        assert overdue.data["pending_urls"] == [URL]
+        assert list_orders(session, now=hour)[0][1:] == ("overdue", 0.0)
+        # removed five minutes late
+        acted = datetime(2024, 5, 1, 11, 5, tzinfo=UTC)
+        act_on_order(session, settings, "BKA-TCO-2024-0001", actor="bob", now=acted)
+    with any_store.session() as session:
+        order = get_order(session, "BKA-TCO-2024-0001")
+        assert order.status == "done"
+        assert order.completed_at == acted
+        assert order.overdue_at == hour  # the overdue record stays
+        assert (order.urls[0].action, order.urls[0].acted_at) == ("removed", acted)
+        assert order.reply == {
+            "form": FORM,
+            "reference": "BKA-TCO-2024-0001",
+            "provider_reference": f"tvec-order-{order.id}",
+            "authority": "Bundeskriminalamt",
+            "member_state": "DE",
+            "member_state_name": "Germany",
+            "received_at": "2024-05-01T10:00:00+00:00",
+            "action": "removed",
+            "acted_at": "2024-05-01T11:05:00+00:00",
+            "urls": [{"url": URL, "action": "removed", "acted_at": "2024-05-01T11:05:00+00:00"}],
+            "provider": "Example Hosting Ltd",
+            "contact_email": "tco@hosting.example",
+            "date": "2024-05-01",
+            "deadline_at": "2024-05-01T11:00:00+00:00",
+            "on_time": False,
+            "late_by_seconds": 300.0,
+            "overdue_at": "2024-05-01T11:00:00+00:00",
+        }
+        assert order_state(order, acted + timedelta(days=1)) == ("done", -300.0)
+        text = reply_text(order.reply)
+        assert "[x] The terrorist content has been removed" in text
+        assert "Time and date of receipt of the removal order: 2024-05-01T10:00:00+00:00" in text
+        assert "by 300 seconds" in text
+        [reply_event] = _events(session, AuditKind.ORDER_REPLY)
+        assert (reply_event.actor, reply_event.data["on_time"]) == ("bob", False)
+        [action_event] = _events(session, AuditKind.ORDER_ACTION)
+        assert action_event.data["urls"] == [URL] and action_event.data["seconds_left"] == -300.0
+        # the removed content is under legal hold, six months from the removal
+        [hold] = list_holds(session, order_reference="BKA-TCO-2024-0001")
+        assert (hold.sha256, hold.size, hold.url, hold.item_id) == (SHA, len(CONTENT), URL, item.id)
+        assert hold.held_from == acted
+        assert hold.held_until == datetime(2024, 10, 31, 11, 5, tzinfo=UTC)  # + 183 days
+        held = EvidenceStore(settings.holds_dir).path_for(SHA)
+        assert hashlib.sha256(held.read_bytes()).hexdigest() == SHA
+        assert hold.data["item"]["linked_by"] == "locator"
+        assert hold.data["item"]["text"] == "caption of the upload"
+        assert hold.data["item"]["metadata"] == {"uploader": "u-42"}
+        assert hold.data["item"]["signals"] == [
+            {"signal_type": "sha256", "value": SHA, "quality": None}
+        ]
+        assert hold.data["item"]["source"]["name"] == "uploads"
+        assert hold.data["order"]["reference"] == "BKA-TCO-2024-0001"
+        assert hold.data["content"] == {
+            "from": "evidence store",
+            "item": item.id,
+            "sha256": SHA,
+            "size": len(CONTENT),
+        }
+        assert verify_chain(session).ok
+
+
+def test_an_order_acted_on_within_the_hour_replies_on_time(store: Store) -> None:
+    settings = _settings(store)
+    second = "https://video.example/v/456"
+    with store.session() as session:
+        _order(session, urls=[URL, second])
+        first_at = T + timedelta(minutes=20)
+        act_on_order(session, settings, "BKA-TCO-2024-0001", urls=[URL], actor="bob", now=first_at)
+        order = get_order(session, "BKA-TCO-2024-0001")
+        assert order.status == "open" and order.reply == {}
+        with pytest.raises(ConflictError, match=re.escape("not yet: https://video.example/v/456")):
+            reply_document(order, settings)
+        last = T + timedelta(hours=1) - MICRO
+        act_on_order(
+            session, settings, "BKA-TCO-2024-0001", action="disabled", actor="bob", now=last
+        )
+        reply = get_order(session, "BKA-TCO-2024-0001").reply
+    assert reply["action"] == "removed and disabled"
+    assert reply["urls"] == [
+        {"url": URL, "action": "removed", "acted_at": "2024-05-01T10:20:00+00:00"},
+        {"url": second, "action": "disabled", "acted_at": "2024-05-01T10:59:59.999999+00:00"},
+    ]
+    assert reply["acted_at"] == "2024-05-01T10:59:59.999999+00:00"
+    assert (reply["on_time"], reply["late_by_seconds"], reply["overdue_at"]) == (True, 0.0, None)
+    assert "has been disabled in all Member States" in reply_text(reply)
+
+
+def test_legal_hold_reads_are_logged_extended_and_purged(store: Store, tmp_path: Path) -> None:
+    settings = _settings(store)
+    acted = T + timedelta(minutes=30)
+    with store.session() as session:
+        _item(session, settings)
+        _order(session)
+        act_on_order(session, settings, "BKA-TCO-2024-0001", actor="bob", now=acted)
+        hold_id = list_holds(session)[0].id
+    with store.session() as session:
+        with pytest.raises(UsageError, match="needs a purpose"):
+            read_hold(session, settings, hold_id, actor="carol", purpose="  ")
+        assert _events(session, AuditKind.HOLD_ACCESS) == []
+        hold, path = read_hold(
+            session, settings, hold_id, actor="carol", purpose="request 17 of the prosecutor"
+        )
+        assert path is not None and hashlib.sha256(path.read_bytes()).hexdigest() == SHA
+        written = export_hold(
+            session, settings, hold_id, tmp_path, actor="dave", purpose="court case 4 O 12/24"
+        )
+        assert [p.name for p in written] == [f"hold-{hold_id}.json", f"hold-{hold_id}-{SHA}"]
+        assert written[1].read_bytes() == CONTENT
+        assert json.loads(written[0].read_text())["data"]["url"] == URL
+        with pytest.raises(ConflictError, match="exists"):
+            export_hold(session, settings, hold_id, tmp_path, actor="dave", purpose="again")
+        accesses = [
+            (e.actor, e.target, e.data["access"], e.data["purpose"])
+            for e in _events(session, AuditKind.HOLD_ACCESS)
+        ]
+        assert accesses == [
+            ("carol", f"hold:{hold_id}", "read", "request 17 of the prosecutor"),
+            ("dave", f"hold:{hold_id}", "export", "court case 4 O 12/24"),
+        ]
+        with pytest.raises(NotFoundError):
+            read_hold(session, settings, 999, actor="carol", purpose="x")
+    first_end = acted + timedelta(days=183)
+    with store.session() as session:
+        with pytest.raises(UsageError, match="not later"):
+            extend_hold(session, hold_id, until=first_end - SECOND, reason="r", actor="erin")
+        with pytest.raises(UsageError, match="either"):
+            extend_hold(session, hold_id, reason="r", actor="erin")
+        with pytest.raises(UsageError, match="needs a reason"):
+            extend_hold(session, hold_id, days=30, reason=" ", actor="erin")
+        at = T + timedelta(days=100)
+        hold = extend_hold(
+            session,
+            hold_id,
+            days=30,
+            reason="request of the Staatsanwaltschaft",
+            actor="erin",
+            now=at,
+        )
+        assert hold.held_until == first_end + timedelta(days=30)
+        assert hold.extensions == [
+            {
+                "at": at.isoformat(),
+                "by": "erin",
+                "from": first_end.isoformat(),
+                "until": (first_end + timedelta(days=30)).isoformat(),
+                "reason": "request of the Staatsanwaltschaft",
+            }
+        ]
+        [extended] = _events(session, AuditKind.HOLD_EXTEND)
+        assert (extended.actor, extended.data["until"]) == ("erin", hold.held_until.isoformat())
+    end = first_end + timedelta(days=30)
+    held = EvidenceStore(settings.holds_dir).path_for(SHA)
+    with store.session() as session:
+        assert purge_expired_holds(session, settings, now=end - MICRO) == []
+        assert held.exists()
+        [purged] = purge_expired_holds(session, settings, now=end)
+        assert purged.id == hold_id
+        assert purge_expired_holds(session, settings, now=end + timedelta(days=1)) == []
+    assert not held.exists()
+    with store.session() as session:
+        kept = session.get(LegalHold, hold_id)
+        assert kept is not None  # the record stays, with what was held
+        assert (kept.sha256, kept.size, kept.url) == (SHA, len(CONTENT), URL)
+        assert kept.data["item"]["text"] == "caption of the upload"
+        assert kept.data["purged"] == {"at": end.isoformat(), "by": "tvec", "deleted": True}
+        purge_event = _events(session, AuditKind.HOLD_PURGE)[-1]
+        assert purge_event.data["access"] == "purge" and purge_event.data["deleted"] is True
+        hold, path = read_hold(session, settings, hold_id, actor="carol", purpose="audit")
+        assert path is None
+        with pytest.raises(ConflictError, match="purged"):
+            extend_hold(session, hold_id, days=1, reason="late", actor="erin")
+
+
+def test_purge_keeps_bytes_another_hold_still_needs(store: Store) -> None:
+    settings = _settings(store)
+    with store.session() as session:
+        _item(session, settings)
+        _order(session, "A")
+        _order(session, "B", received_at=T + timedelta(days=10), now=T + timedelta(days=10))
+        act_on_order(session, settings, "A", actor="bob", now=T + SECOND)
+        act_on_order(session, settings, "B", actor="bob", now=T + timedelta(days=10))
+        a, b = sorted(list_holds(session), key=lambda h: h.id)
+        assert a.sha256 == b.sha256 == SHA
+        [purged] = purge_expired_holds(session, settings, now=a.held_until)
+        assert purged.data["purged"]["deleted"] is False
+        assert EvidenceStore(settings.holds_dir).path_for(SHA).exists()
+        [purged] = purge_expired_holds(session, settings, now=b.held_until)
+        assert purged.id == b.id and purged.data["purged"]["deleted"] is True
+    assert not EvidenceStore(settings.holds_dir).path_for(SHA).exists()
+
+
+def test_urls_link_to_items_by_metadata_and_by_outlink_sighting(
+    any_store: Store, tmp_path: Path
+) -> None:
+    settings = _settings(any_store)
+    by_meta = "https://files.example/f/9?dl=1"
+    sighted = "https://paste.example/abc"
+    with any_store.session() as session:
+        meta_item = _item(session, settings, locator="upload:9", meta={"url": by_meta})
+        post = Item(
+            locator="tg:chan/5",
+            media_type="text/plain",
+            content_type="text",
+            sha256=SHA,
+            size=len(CONTENT),
+            text=f"see {sighted}",
+        )
+        session.add(post)
+        session.flush()
+        outlink = Outlink(url=sighted, host="paste.example", registrable_domain="paste.example")
+        session.add(outlink)
+        session.flush()
+        session.add(OutlinkSighting(outlink_id=outlink.id, item_id=post.id, seen=sighted))
+        order = _order(session, urls=[by_meta, sighted, "https://nothing.example/x", by_meta])
+        assert [(u.url, u.item_id) for u in order.urls] == [
+            (by_meta, meta_item.id),
+            (sighted, post.id),
+            ("https://nothing.example/x", None),
+        ]
+        given = tmp_path / "removed.bin"
+        given.write_bytes(b"the paste as the provider kept it")
+        act_on_order(
+            session,
+            settings,
+            order.reference,
+            actor="bob",
+            now=T + SECOND,
+            content={"https://nothing.example/x": given},
+        )
+        holds = {h.url: h for h in list_holds(session)}
+    assert holds[by_meta].sha256 == SHA
+    assert holds[by_meta].data["item"]["linked_by"] == "metadata url"
+    # the sighting's item is the post that linked to the content: data kept, bytes not
+    assert holds[sighted].sha256 is None
+    assert holds[sighted].data["item"]["linked_by"] == "out-link sighting"
+    assert holds[sighted].data["content"] == {"from": None}
+    assert (
+        holds["https://nothing.example/x"].sha256
+        == hashlib.sha256(b"the paste as the provider kept it").hexdigest()
+    )
+    assert holds["https://nothing.example/x"].data["content"]["from"] == "file"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        ({"member_state": "UK"}, UsageError, "'UK' is not an EU Member State"),
+        ({"member_state": "XX"}, UsageError, "'XX' is not an EU Member State"),
+        ({"urls": []}, UsageError, "at least one URL"),
+        ({"urls": ["  "]}, UsageError, "not an http"),
+        ({"urls": [URL, "ftp://files.example/a"]}, UsageError, "'ftp://files.example/a'"),
+        ({"urls": ["javascript:alert(1)"]}, UsageError, "not an http"),
+        ({"reference": " "}, UsageError, "reference is empty"),
+        ({"reasons": ""}, UsageError, "reasons is empty"),
+        ({"received_at": T + timedelta(minutes=6)}, UsageError, "in the future"),
+        ({"received_at": datetime(2024, 5, 1, 10)}, UsageError, "no time zone"),
+    ],
+)
+def test_bad_orders_are_refused(
+    store: Store, fields: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    with store.session() as session, pytest.raises(error, match=re.escape(message)):
+        _order(session, **fields)
+
+
+def test_member_state_codes_and_clock_skew(store: Store) -> None:
+    with store.session() as session:
+        assert _order(session, "1", member_state="gr").member_state == "EL"
+        assert _order(session, "2", member_state=" de ").member_state == "DE"
+        assert _order(session, "3", member_state="EL").member_state == "EL"
+        late_clock = _order(session, "4", received_at=T + timedelta(minutes=5))
+        assert late_clock.deadline_at == T + timedelta(hours=1, minutes=5)
+        with pytest.raises(ConflictError, match="'1' is recorded already"):
+            _order(session, "1")
+
+
+def test_acting_on_orders_refuses_what_does_not_fit(store: Store) -> None:
+    settings = _settings(store)
+    with store.session() as session:
+        _order(session, urls=[URL, "https://video.example/v/2"])
+        ref = "BKA-TCO-2024-0001"
+        with pytest.raises(NotFoundError):
+            act_on_order(session, settings, "nope", actor="bob", now=T)
+        with pytest.raises(UsageError, match="unknown action 'deleted'"):
+            act_on_order(session, settings, ref, action="deleted", actor="bob", now=T)
+        with pytest.raises(UsageError, match="does not name the URL"):
+            act_on_order(session, settings, ref, urls=["https://x.example/"], actor="bob", now=T)
+        with pytest.raises(UsageError, match="before the order's receipt"):
+            act_on_order(session, settings, ref, actor="bob", now=T - SECOND)
+        with pytest.raises(UsageError, match="does not act on"):
+            act_on_order(
+                session,
+                settings,
+                ref,
+                urls=[URL],
+                actor="bob",
+                now=T,
+                content={"https://video.example/v/2": Path("x")},
+            )
+        act_on_order(session, settings, ref, urls=[URL], actor="bob", now=T)
+        with pytest.raises(ConflictError, match="removed already"):
+            act_on_order(session, settings, ref, urls=[URL], actor="bob", now=T)
+        act_on_order(session, settings, ref, actor="bob", now=T)
+        with pytest.raises(ConflictError, match="is done"):
+            act_on_order(session, settings, ref, actor="bob", now=T)
+
+
+def test_list_orders_sorts_by_time_left(store: Store) -> None:
+    with store.session() as session:
+        _order(session, "late", received_at=T - timedelta(minutes=70))
+        _order(session, "soon", received_at=T - timedelta(minutes=50))
+        _order(session, "fresh", received_at=T)
+        rows = list_orders(session, now=T)
+        assert [(o.reference, s, left) for o, s, left in rows] == [
+            ("late", "overdue", -600.0),
+            ("soon", "open", 600.0),
+            ("fresh", "open", 3600.0),
+        ]
+        assert [o.reference for o, _, _ in list_orders(session, status="open", now=T)] == [
+            "soon",
+            "fresh",
+        ]
+        with pytest.raises(UsageError, match="unknown order status"):
+            list_orders(session, status="pending", now=T)
+
+
+def test_time_left_text() -> None:
+    assert format_time_left(3600.0) == "1:00:00"
+    assert format_time_left(1.0) == "0:00:01"
+    assert format_time_left(0.5) == "0:00:00"
+    assert format_time_left(0.0) == "overdue by 0:00:00"
+    assert format_time_left(-3725.0) == "overdue by 1:02:05"
+
+
+def _write(path: Path, document: object) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+GOOD_FILE = {
+    "reference": "BKA-TCO-2024-0002",
+    "authority": "Bundeskriminalamt",
+    "member_state": "DE",
+    "received_at": "2024-05-01T12:00:00+02:00",
+    "urls": [URL],
+    "reasons": "Incites terrorist offences.",
+}
+
+
+def test_order_file(tmp_path: Path) -> None:
+    parsed = read_order_file(_write(tmp_path / "o.json", GOOD_FILE))
+    assert parsed.received_at == T  # 12:00 at +02:00 is 10:00 UTC
+    assert (parsed.reference, parsed.urls) == ("BKA-TCO-2024-0002", [URL])
+    bad = {
+        "missing": ({k: v for k, v in GOOD_FILE.items() if k != "urls"}, "missing urls"),
+        "unknown": (GOOD_FILE | {"url": URL}, "unknown url"),
+        "type": (GOOD_FILE | {"urls": URL}, "urls must be a list of strings"),
+        "list": ([GOOD_FILE], "one JSON object"),
+    }
+    for name, (document, message) in bad.items():
+        with pytest.raises(InvalidJsonError, match=message):
+            read_order_file(_write(tmp_path / f"{name}.json", document))
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    with pytest.raises(InvalidJsonError, match="not JSON"):
+        read_order_file(tmp_path / "broken.json")
+    with pytest.raises(UsageError, match="no time zone"):
+        read_order_file(
+            _write(tmp_path / "naive.json", GOOD_FILE | {"received_at": "2024-05-01T12:00"})
+        )
+    with pytest.raises(NotFoundError):
+        read_order_file(tmp_path / "absent.json")
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        _Hook.received.append((dict(self.headers), self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def hook_server() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    _Hook.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _hook_store(tmp_path: Path, url: str) -> Store:
+    return open_store(
+        load_settings(
+            home=tmp_path / "home",
+            progress=False,
+            webhook_url=url,
+            webhook_secret="hook-secret",
+            webhook_retries=0,
+            outbound_allow_hosts=["127.0.0.1"],
+        )
+    )
+
+
+def test_overdue_order_sends_a_signed_webhook_event(tmp_path: Path, hook_server: str) -> None:
+    store = _hook_store(tmp_path, hook_server)
+    try:
+        with store.session() as session:
+            _order(session)
+            sweep_orders(session, store.settings, now=T + timedelta(hours=1))
+            [delivery] = _events(session, AuditKind.WEBHOOK)
+            assert delivery.target == "order:BKA-TCO-2024-0001"
+            assert (delivery.data["delivered"], delivery.data["status"]) == (True, 204)
+    finally:
+        store.close()
+    [(headers, body)] = _Hook.received
+    assert headers["X-Tvec-Event"] == "removal_order.overdue"
+    assert verify_signature(body, "hook-secret", headers["X-Tvec-Signature"])
+    assert json.loads(body) == {
+        "event": "removal_order.overdue",
+        "reference": "BKA-TCO-2024-0001",
+        "authority": "Bundeskriminalamt",
+        "member_state": "DE",
+        "received_at": "2024-05-01T10:00:00+00:00",
+        "deadline_at": "2024-05-01T11:00:00+00:00",
+        "overdue_at": "2024-05-01T11:00:00+00:00",
+        "urls": [{"url": URL, "action": None, "acted_at": None}],
+    }
+
+
+def test_a_failing_webhook_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = _hook_store(tmp_path, f"http://127.0.0.1:{port}/hook")
+    try:
+        with store.session() as session:
+            _order(session, "A")
+            _order(session, "B")
+            swept = sweep_orders(session, store.settings, now=T + timedelta(hours=1))
+            assert [o.reference for o in swept] == ["A", "B"]
+            assert all(o.status == "overdue" for o in swept)
+            deliveries = _events(session, AuditKind.WEBHOOK)
+            assert [d.data["delivered"] for d in deliveries] == [False, False]
+            assert all(d.data["error"] for d in deliveries)
+    finally:
+        store.close()
+
+
+def test_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    document = GOOD_FILE | {"received_at": (now - timedelta(minutes=10)).isoformat()}
+    added = cli("order", "add", "--file", _write(tmp_path / "order.json", document))
+    assert added.code == 0, added.err
+    assert "recorded removal order BKA-TCO-2024-0002 (DE): 1 URL(s)" in added.out
+    old = cli(
+        "order",
+        "add",
+        "--reference",
+        "EL/2024/7",
+        "--authority",
+        "Hellenic Police",
+        "--member-state",
+        "GR",
+        "--url",
+        "https://x.example/a",
+        "--reasons",
+        "recruitment",
+        "--received-at",
+        (now - timedelta(hours=2)).isoformat(),
+        "--json",
+    )
+    assert old.code == 0, old.err
+    assert json.loads(old.out)["member_state"] == "EL"
+    assert json.loads(old.out)["status"] == "overdue"
+    listed = cli("order", "list")
+    assert listed.code == 0
+    assert re.search(r"│ open +│ 0:(49:5\d|50:00) ", listed.out), listed.out
+    assert re.search(r"│ overdue │ overdue by (0:59:5\d|1:00:0\d) ", listed.out), listed.out
+    rows = json.loads(cli("order", "list", "--json").out)
+    assert [r["reference"] for r in rows] == ["EL/2024/7", "BKA-TCO-2024-0002"]
+    swept = cli("order", "sweep")
+    assert swept.code == 0 and "overdue: EL/2024/7" in swept.out
+    assert "1 order(s) became overdue" in swept.out
+    assert "0 order(s)" in cli("order", "sweep").out
+    early = cli("order", "reply", "BKA-TCO-2024-0002")
+    assert early.code == 2 and "no reply until every URL is acted on" in early.err
+    content = tmp_path / "removed.mp4"
+    content.write_bytes(CONTENT)
+    acted = cli("order", "act", "BKA-TCO-2024-0002", "--content", f"{URL}={content}")
+    assert acted.code == 0, acted.err
+    assert "order BKA-TCO-2024-0002 done" in acted.out
+    reply = json.loads(cli("order", "reply", "BKA-TCO-2024-0002", "--json").out)
+    assert (reply["reference"], reply["action"], reply["on_time"]) == (
+        "BKA-TCO-2024-0002",
+        "removed",
+        True,
+    )
+    assert "SECTION B" in cli("order", "reply", "BKA-TCO-2024-0002").out
+    shown = json.loads(cli("order", "show", "BKA-TCO-2024-0002", "--json").out)
+    assert shown["status"] == "done" and shown["holds"] == [1]
+    holds = json.loads(cli("order", "hold", "list", "--json").out)
+    assert [(h["id"], h["sha256"], h["purged"]) for h in holds] == [(1, SHA, False)]
+    refused = cli("order", "hold", "show", "1")
+    assert refused.code == 2 and "--purpose" in refused.err
+    opened = cli("order", "hold", "show", "1", "--purpose", "check", "--json")
+    assert opened.code == 0 and json.loads(opened.out)["sha256"] == SHA
+    export_dir = tmp_path / "export"
+    export_dir.mkdir()
+    exported = cli("order", "hold", "export", "1", "--purpose", "court", "--to", export_dir)
+    assert exported.code == 0 and (export_dir / f"hold-1-{SHA}").read_bytes() == CONTENT
+    extended = cli("order", "hold", "extend", "1", "--days", "10", "--reason", "court order")
+    assert extended.code == 0 and "held until" in extended.out
+    assert cli("order", "hold", "extend", "1", "--reason", "x").code == 2
+    assert "0 legal hold(s) purged" in cli("order", "hold", "purge").out
+    bad = cli(
+        "order",
+        "add",
+        "--reference",
+        "Z",
+        "--authority",
+        "A",
+        "--member-state",
+        "CH",
+        "--url",
+        URL,
+        "--reasons",
+        "r",
+    )
+    assert bad.code == 2 and "'CH' is not an EU Member State" in bad.err
+    assert cli("order", "add", "--reference", "Z").code == 2
+    assert cli("order", "show", "nope").code == 2
+    audit = cli("audit", "export")
+    kinds = [json.loads(line)["kind"] for line in audit.out.splitlines()]
+    assert kinds.count("hold.access") == 2  # show and export
+    assert {"order.receive", "order.overdue", "order.action", "order.reply", "hold.extend"} <= set(
+        kinds
+    )

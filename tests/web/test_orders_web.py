@@ -1,0 +1,100 @@
+"""Removal orders in the web app: the queue's section with time left, the order pages,
+``/api/orders``, and who may see them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import WebEnv
+from tvec.orders import act_on_order, record_order, sweep_orders
+
+URL = "https://video.example/v/123"
+
+
+def _orders(web: WebEnv) -> None:
+    """An open order received ten minutes ago, one two hours ago (swept: overdue), and
+    a done one."""
+    now = datetime.now(UTC)
+    with web.store.session() as session:
+        for reference, minutes in (("DE/BKA/2024/1", 10), ("FR-OCLCTIC-9", 120), ("NL-3", 5)):
+            record_order(
+                session,
+                reference=reference,
+                authority="Authority of " + reference[:2],
+                member_state=reference[:2],
+                received_at=now - timedelta(minutes=minutes),
+                urls=[URL, f"https://video.example/v/{minutes}"],
+                reasons="Incites the commission of terrorist offences.",
+                actor="admin",
+            )
+        sweep_orders(session, web.store.settings)
+        act_on_order(session, web.store.settings, "DE/BKA/2024/1", urls=[URL], actor="admin")
+        act_on_order(session, web.store.settings, "NL-3", actor="admin")
+
+
+def test_queue_shows_open_orders_with_time_left(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    _orders(web)
+    client, _ = client_for("moderator")
+    page = client.get("/queue").text
+    section = page[page.index('id="removal-orders"') : page.index("</section>")]
+    assert "2 open or overdue" in section
+    # overdue first (least time left), in the warning style; the open one with H:MM:SS left
+    assert section.index("FR-OCLCTIC-9") < section.index("DE/BKA/2024/1")
+    assert re.search(r'class="order-overdue error">overdue by 1:00:\d\d<', section), section
+    assert re.search(r"<td>0:(49:\d\d|50:00)</td>", section), section
+    assert 'href="/orders/DE/BKA/2024/1"' in section
+    assert "1/2" in section  # one of two URLs acted on
+    assert "NL-3" not in section  # done
+    assert '<a href="/orders">Removal orders</a>' in page
+
+
+def test_order_pages_and_api(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    _orders(web)
+    client, _ = client_for("moderator")
+    listing = client.get("/orders").text
+    assert "2 unfinished" in listing and "DE/BKA/2024/1" in listing
+    done = client.get("/orders", params={"status": "done"}).text
+    assert "NL-3" in done and "DE/BKA/2024/1" not in done
+    assert client.get("/orders", params={"status": "bogus"}).status_code == 400
+    page = client.get("/orders/DE/BKA/2024/1").text
+    assert 'id="order-status">open<' in page
+    assert URL in page and "pending" in page and "removed" in page
+    assert "No reply yet" in page
+    assert re.search(r'<td class="mono">data only</td>', page)  # a hold of the acted URL
+    done_page = client.get("/orders/NL-3").text
+    assert 'id="reply"' in done_page and "Within the hour</dt><dd>yes" in done_page
+    assert "tvec user" in done_page  # provider name
+    assert client.get("/orders/nope").status_code == 404
+
+    rows = client.get("/api/orders").json()
+    assert [r["reference"] for r in rows] == ["FR-OCLCTIC-9", "DE/BKA/2024/1"]
+    assert [r["status"] for r in rows] == ["overdue", "open"]
+    assert -3620 < rows[0]["seconds_left"] <= -3600
+    assert 2960 < rows[1]["seconds_left"] <= 3000
+    assert rows[0]["overdue_at"] is not None
+    one = client.get("/api/orders/NL-3").json()
+    assert one["status"] == "done" and one["reply"]["on_time"] is True
+    assert one["reply"]["reference"] == "NL-3" and len(one["holds"]) == 2
+    assert [u["action"] for u in one["urls"]] == ["removed", "removed"]
+    missing = client.get("/api/orders/nope")
+    assert missing.status_code == 404 and "no removal order" in missing.json()["detail"]
+
+
+def test_viewers_do_not_see_orders(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    _orders(web)
+    client, _ = client_for("viewer")
+    page = client.get("/queue").text
+    assert "removal-orders" not in page and 'href="/orders"' not in page
+    assert client.get("/orders").status_code == 403
+    assert client.get("/orders/NL-3").status_code == 403
+    assert client.get("/api/orders").status_code == 403
+    with TestClient(web.app) as nobody:  # not logged in
+        assert nobody.get("/api/orders").status_code == 401
+
+
+def test_queue_without_orders_has_no_section(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_for("admin")
+    assert 'id="removal-orders"' not in client.get("/queue").text
