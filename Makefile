@@ -25,12 +25,15 @@ $(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh
 	else echo "FFmpeg development packages missing: vPDQ video tests will be skipped" >&2; fi
 	touch $@
 
-## demo: set up, generate the demo data, load the demo bank and scan the demo channel
+## demo: set up, generate the demo data, load the demo bank, scan the demo channel, then replay
+## two months of alerts and status checks against simulated platforms and print the removal metrics
 demo: $(VENV)/.installed
 	$(BIN)/python examples/make_demo.py $(DEMO)
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec bank import demo-posters $(DEMO)/bank.csv --create
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec scan $(DEMO)/channel $(DEMO)/posts/posts.jsonl $(DEMO)/unrelated \
 		--bank demo-posters --json $(DEMO)/scan.json
+	TVEC_HOME=$(DEMO)/.tvec $(BIN)/python examples/demo_takedowns.py $(DEMO)
+	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec stats removals
 
 ## test: set up (system packages as root), then lint, type-check and run the whole test suite
 test: $(VENV)/.installed-full

@@ -18,6 +18,7 @@ from tvec.alerts.attribution import (
     entity_for_label,
     entity_registry,
     infer_content_kind,
+    is_home_page,
     item_content_kind,
     sync_attributions,
 )
@@ -342,3 +343,29 @@ def test_the_verified_bank_rule_attributes_urls_of_matched_posts(
             assert last.data["new"]["method"] == "decision"
     finally:
         db.close()
+
+
+def test_rules_never_attribute_a_sites_home_page(tmp_path: Path, add_post: PostMaker) -> None:
+    """ "Mirror on rumble dot com" yields https://rumble.com/ as an out-link: the matched
+    post's real content link is attributed, the bare home page is not."""
+    ruled = _settings(tmp_path / "home", alert_verified_banks=["tcap-verified"])
+    db = open_store(ruled)
+    try:
+        with db.session() as session:
+            _, photo = add_post(
+                session,
+                "tg:chan/9",
+                ["https://rumble.com/", "https://rumble.com/v-clf.html", "https://t.me/"],
+            )
+            assert photo is not None
+            _bank_match(session, photo, "tcap-verified", "Islamic State")
+        with db.session() as session:
+            assert sync_attributions(session, ruled, T0) == 1
+            only = session.scalars(select(Attribution)).one()
+            assert only.outlink.url == "https://rumble.com/v-clf.html"
+    finally:
+        db.close()
+    assert is_home_page("https://rumble.com/")
+    assert is_home_page("https://rumble.com")
+    assert not is_home_page("https://rumble.com/?v=1")
+    assert not is_home_page("https://t.me/clf_backup")

@@ -338,3 +338,36 @@ def test_poll_attributes_outlinks_of_items_a_scan_stored_first(cli: Any, tmp_pat
     assert cli("source", "poll", "posts").code == 0
     (again,) = json.loads(cli("outlinks", "--source", "posts", "--json").out)
     assert len(again["sightings"]) == 1
+
+
+def test_telegram_link_entity_ends_the_url_even_with_no_space_after_it(
+    cli: Any, tmp_path: Path
+) -> None:
+    """Exports join entity texts with nothing between them: a ``link`` entity followed by a
+    ``text_link`` reads "...issue7archive" in the plain text; the entity says where it ends."""
+    export = tmp_path / "chan" / "result.json"
+    export.parent.mkdir()
+    entities = [
+        {"type": "plain", "text": "Mirrors: "},
+        {"type": "link", "text": "https://files.fm/u/clf-issue7"},
+        {"type": "text_link", "text": "archive", "href": "https://archive.org/details/clf-7"},
+        {"type": "plain", "text": " and https://justpaste.it/clf-note"},
+    ]
+    message = {
+        "id": 5,
+        "type": "message",
+        "date": "2026-11-02T08:00:00",
+        "text": entities,
+        "text_entities": entities,
+    }
+    export.write_text(
+        json.dumps({"name": "c", "type": "public_channel", "id": 9, "messages": [message]}),
+        encoding="utf-8",
+    )
+    assert cli("scan", export.parent).code == 0
+    urls = {link["url"] for link in json.loads(cli("outlinks", "--json").out)}
+    assert urls == {
+        "https://files.fm/u/clf-issue7",
+        "https://archive.org/details/clf-7",
+        "https://justpaste.it/clf-note",
+    }

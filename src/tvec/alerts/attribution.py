@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -334,15 +335,26 @@ def _tree(session: Session, item_id: int) -> tuple[Item, list[Item]]:
     return item, tree
 
 
+def is_home_page(url: str) -> bool:
+    """Whether ``url`` is a site's home page (no path beyond ``/``, no query, no fragment).
+
+    A post that names a site ("mirror on rumble dot com") yields its home page as an
+    out-link; a home page is never the content, so rules and decisions do not attribute it
+    (a person still may, with :func:`attribute_url`).
+    """
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query and not parts.fragment
+
+
 def _sighted(session: Session, items: Sequence[Item]) -> list[int]:
+    """Ids of the out-links sighted in ``items``, home pages left out (:func:`is_home_page`)."""
     ids = [item.id for item in items]
-    return sorted(
-        set(
-            session.scalars(
-                select(OutlinkSighting.outlink_id).where(OutlinkSighting.item_id.in_(ids))
-            )
-        )
+    rows = session.execute(
+        select(Outlink.id, Outlink.url)
+        .join(OutlinkSighting, OutlinkSighting.outlink_id == Outlink.id)
+        .where(OutlinkSighting.item_id.in_(ids))
     )
+    return sorted({outlink_id for outlink_id, url in rows if not is_home_page(url)})
 
 
 def _decision_in_force(decision: Decision) -> bool:

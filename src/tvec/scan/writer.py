@@ -196,6 +196,10 @@ class ItemWriter:
             except InvalidSignalError:
                 continue
         for found in extract_outlinks(text):
+            if any(found.seen != link and found.seen.startswith(link) for link in raw.links):
+                # An explicit link (a Telegram ``link`` entity) says where the URL ends; the
+                # entity after it ("...issue7" + "archive") is not part of it.
+                continue
             seen.setdefault(found.canonical, found.seen)
         meta = dict(item.meta or {})
         meta["outlinks"] = [{"url": url, "seen": text_seen} for url, text_seen in seen.items()]
