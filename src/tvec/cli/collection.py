@@ -11,9 +11,11 @@ from rich.table import Table
 
 from tvec.cli.context import err, out, settings, store
 from tvec.cli.source import print_outcomes
+from tvec.collection.http import HttpClient
 from tvec.collection.poll import PollOutcome
 from tvec.collection.sightings import list_outlinks
 from tvec.collection.watch import stop_on_signals, watch
+from tvec.rounds import seconds_to_next_due, takedown_round
 
 
 def outlinks(
@@ -49,17 +51,41 @@ def watch_command(
     rounds: Annotated[
         int | None, typer.Option(help="Stop after this many rounds (default: never).")
     ] = None,
+    alerts: Annotated[
+        bool, typer.Option("--alerts/--no-alerts", help="Deliver due alert batches.")
+    ] = True,
+    checks: Annotated[
+        bool, typer.Option("--checks/--no-checks", help="Run due status checks.")
+    ] = True,
+    orders: Annotated[
+        bool,
+        typer.Option("--orders/--no-orders", help="Make removal orders past their hour overdue."),
+    ] = True,
 ) -> None:
-    """Poll sources on an interval until stopped (SIGINT/SIGTERM stop cleanly)."""
+    """Poll sources on an interval until stopped (SIGINT/SIGTERM stop cleanly); between
+    polls, deliver due alerts, run due status checks and sweep removal orders."""
     stop = threading.Event()
     stop_on_signals(stop)
     every = interval if interval is not None else settings().watch_interval_seconds
+    opened = store()
 
     def report(number: int, outcomes: list[PollOutcome]) -> None:
         err.print(f"round {number}", markup=False)
         print_outcomes(outcomes)
 
+    def takedown_work(client: HttpClient) -> None:
+        work = takedown_round(opened, client, alerts=alerts, checks=checks, orders=orders)
+        err.print(f"takedowns: {work.summary()}", markup=False)
+
+    busy = alerts or checks or orders
     done = watch(
-        store(), interval=every, stop=stop, names=names or None, rounds=rounds, on_round=report
+        opened,
+        interval=every,
+        stop=stop,
+        names=names or None,
+        rounds=rounds,
+        on_round=report,
+        between=takedown_work if busy else None,
+        next_due=(lambda: seconds_to_next_due(opened)) if (checks or orders) else None,
     )
     err.print(f"stopped after {done} round(s)", markup=False)

@@ -1,7 +1,9 @@
 """``tvec watch``: poll sources on an interval until SIGINT or SIGTERM.
 
 :func:`watch` runs rounds of :func:`tvec.collection.poll.poll_sources` and waits
-``interval`` seconds between rounds. A stop request (:func:`stop_on_signals` turns SIGINT
+``interval`` seconds between rounds; other scheduled work (``between``: alerts, status
+checks and removal orders, :mod:`tvec.rounds`) runs after each round and whenever it falls
+due in between. A stop request (:func:`stop_on_signals` turns SIGINT
 and SIGTERM into one) ends the wait at once; during a poll it lets the items already read
 be stored (at most one batch) and then stops without saving the source's validators, so
 the next poll picks up where this one stopped. Killing the process outright (SIGKILL) is
@@ -12,12 +14,16 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from types import FrameType
 
 from tvec.collection.http import HttpClient
 from tvec.collection.poll import PollOutcome, poll_sources
 from tvec.store.db import Store
+
+#: Least time (seconds) between two wake-ups for scheduled work.
+MIN_WAKE_SECONDS = 1.0
 
 #: Called after each round with (round number from 1, the round's outcomes).
 RoundReport = Callable[[int, list[PollOutcome]], None]
@@ -42,21 +48,41 @@ def watch(
     rounds: int | None = None,
     banks: list[str] | None = None,
     on_round: RoundReport | None = None,
+    between: Callable[[HttpClient], None] | None = None,
+    next_due: Callable[[], float | None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     """Poll every ``interval`` seconds until ``stop`` is set (or ``rounds`` are done).
 
-    Returns the number of rounds run. Raises NotFoundError for an unknown source name and
-    StoreError when the database fails; a source that fails is reported in its round.
+    Args:
+        between: other work (the takedown work of :mod:`tvec.rounds`) run after each round
+            of polls and whenever ``next_due`` wakes the loop, with the watch's HTTP client.
+        next_due: seconds until ``between`` has work again (``None``: nothing scheduled);
+            the loop wakes then (at least 1 s apart) without polling sources early.
+        clock: monotonic seconds (tests may pass their own).
+
+    Returns the number of rounds of polls run. Raises NotFoundError for an unknown source
+    name and StoreError when the database fails; a source that fails is reported in its
+    round.
     """
     wanted = list(names) if names else None
     done = 0
+    next_poll = clock()
     with HttpClient(store.settings) as client:
         while not stop.is_set():
-            outcomes = poll_sources(store, wanted, client=client, banks=banks, stop=stop)
-            done += 1
-            if on_round is not None:
-                on_round(done, outcomes)
+            if clock() >= next_poll:
+                outcomes = poll_sources(store, wanted, client=client, banks=banks, stop=stop)
+                next_poll = clock() + interval
+                done += 1
+                if on_round is not None:
+                    on_round(done, outcomes)
+            if between is not None and not stop.is_set():
+                between(client)
             if rounds is not None and done >= rounds:
                 break
-            stop.wait(interval)
+            wait = next_poll - clock()
+            due = next_due() if next_due is not None else None
+            if due is not None:
+                wait = min(wait, max(due, MIN_WAKE_SECONDS))
+            stop.wait(max(wait, 0.0))
     return done

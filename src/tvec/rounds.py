@@ -1,0 +1,129 @@
+"""The takedown work of each ``tvec watch`` round: alerts, status checks, removal orders.
+
+After the polls of a round, :func:`takedown_round` delivers the alert batches that are due
+(:func:`tvec.alerts.send_alerts`), runs the status checks that are due
+(:func:`tvec.alerts.run_checks`, with the round's HTTP client, so the outbound rules and the
+per-host interval hold across polls and checks) and turns removal orders past their hour
+into overdue alerts (:func:`tvec.orders.sweep_orders`). A part that fails is reported in the
+round and the others still run; nothing is sent that a person did not configure (alerts
+need an attribution and a route).
+
+:func:`seconds_to_next_due` tells the watch loop how long it may sleep: never past the next
+status check or the deadline of an open removal order, so an order turns overdue within a
+second of its hour instead of at the next round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from tvec.alerts.checks import run_checks
+from tvec.alerts.models import Takedown
+from tvec.alerts.service import send_alerts
+from tvec.collection.http import HttpClient
+from tvec.errors import TvecError
+from tvec.orders.models import RemovalOrder
+from tvec.orders.service import sweep_orders
+from tvec.store.db import Store
+from tvec.store.models import utcnow
+
+
+@dataclass
+class TakedownRound:
+    """What one round's takedown work did.
+
+    Attributes:
+        alerts_sent: alerts delivered; ``alerts_failed``: batches whose delivery failed;
+        ``alerts_held``: platforms whose alerts wait for configuration (SMTP, webhook key).
+        checks: status checks made; ``confirmed``: removals confirmed by them.
+        overdue: references of removal orders that became overdue.
+        errors: ``"part: message"`` for each part that could not run.
+    """
+
+    alerts_sent: int = 0
+    alerts_failed: int = 0
+    alerts_held: int = 0
+    checks: int = 0
+    confirmed: int = 0
+    overdue: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the watch's log."""
+        parts = [
+            f"alerts sent {self.alerts_sent}",
+            f"failed batches {self.alerts_failed}",
+            f"held by configuration {self.alerts_held}",
+            f"status checks {self.checks}",
+            f"removals confirmed {self.confirmed}",
+            f"orders overdue {len(self.overdue)}",
+        ]
+        if self.overdue:
+            parts[-1] += f" ({', '.join(self.overdue)})"
+        return "; ".join(parts) + "".join(f"; {e}" for e in self.errors)
+
+
+def takedown_round(
+    store: Store,
+    client: HttpClient,
+    *,
+    alerts: bool = True,
+    checks: bool = True,
+    orders: bool = True,
+    now: datetime | None = None,
+    actor: str = "watch",
+) -> TakedownRound:
+    """Run the due takedown work once (see the module docstring).
+
+    Never raises a :class:`~tvec.errors.TvecError`: each part's error is in
+    :attr:`TakedownRound.errors`.
+    """
+    report = TakedownRound()
+    settings = store.settings
+    if alerts:
+        try:
+            sent = send_alerts(store, settings, now=now, actor=actor)
+        except TvecError as error:
+            report.errors.append(f"alerts: {error}")
+        else:
+            report.alerts_sent = sent.sent
+            report.alerts_failed = len(sent.failed)
+            report.alerts_held = len(sent.held_by_config)
+    if checks:
+        try:
+            checked = run_checks(store, settings, client=client, now=now, actor=actor)
+        except TvecError as error:
+            report.errors.append(f"status checks: {error}")
+        else:
+            counts = checked.counts
+            report.checks = len(checked.checks) - counts.get("skipped", 0)
+            report.confirmed = counts.get("confirmed", 0)
+    if orders:
+        try:
+            with store.session() as session:
+                report.overdue = [o.reference for o in sweep_orders(session, settings, now)]
+        except TvecError as error:
+            report.errors.append(f"removal orders: {error}")
+    return report
+
+
+def seconds_to_next_due(store: Store, now: datetime | None = None) -> float | None:
+    """Seconds until the next status check or open removal order's deadline (0 if past).
+
+    ``None`` when nothing is scheduled. Raises StoreError when the database fails.
+    """
+    at = now or utcnow()
+    with store.session() as session:
+        check = session.scalar(
+            select(func.min(Takedown.next_check_at)).where(Takedown.state == "tracking")
+        )
+        deadline = session.scalar(
+            select(func.min(RemovalOrder.deadline_at)).where(RemovalOrder.status == "open")
+        )
+    moments = [m for m in (check, deadline) if m is not None]
+    if not moments:
+        return None
+    return max(0.0, (min(moments) - at).total_seconds())
