@@ -26,14 +26,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tvec.alerts.checks import (
-    apply_outcome,
-    check_history,
-    classify,
-    list_takedowns,
-    page_text,
-    run_checks,
-)
+from tvec.alerts.checks import apply_outcome, check_history, list_takedowns, run_checks
+from tvec.alerts.classify import classify, page_text
 from tvec.alerts.markers import packaged_markers
 from tvec.alerts.metrics import group_figures, url_timelines
 from tvec.alerts.models import Alert, StatusCheck, Takedown

@@ -7,7 +7,8 @@ from tvec.alerts.attribution import (
     sync_attributions,
 )
 from tvec.alerts.channels import DeliveryResult, deliver
-from tvec.alerts.checks import CheckOutcome, CheckReport, classify, run_checks
+from tvec.alerts.checks import CheckReport, run_checks
+from tvec.alerts.classify import CheckOutcome, classify
 from tvec.alerts.compose import AlertView, Batch, alert_reference, idempotency_key
 from tvec.alerts.markers import RemovalMarkers, load_markers
 from tvec.alerts.metrics import (

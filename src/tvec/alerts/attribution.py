@@ -35,7 +35,7 @@ from tvec.alerts.models import ATTRIBUTION_METHODS, CONTENT_KINDS, Alert, Attrib
 from tvec.analysis.normalize import normalize
 from tvec.audit import AuditKind, record
 from tvec.cases.models import Decision, ReviewCase
-from tvec.collection.platforms import load_registry
+from tvec.collection.sightings import outlink_for
 from tvec.entities import Entity, EntityRegistry, load_entities
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.outlinks.canonical import canonicalize_url
@@ -143,23 +143,7 @@ def find_or_add_outlink(session: Session, url: str, now: datetime | None = None)
     Raises:
         UsageError: ``url`` is not a URL.
     """
-    canonical = canonical_url(url)
-    outlink = session.scalars(select(Outlink).where(Outlink.url == canonical)).one_or_none()
-    if outlink is not None:
-        return outlink
-    now = now or utcnow()
-    resolution = load_registry(session).resolve(canonical)
-    outlink = Outlink(
-        url=canonical,
-        registrable_domain=resolution.registrable_domain,
-        host=resolution.host,
-        platform=resolution.platform.name if resolution.platform else None,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
-    session.add(outlink)
-    session.flush()
-    return outlink
+    return outlink_for(session, canonical_url(url), now=now)
 
 
 def _values(attribution: Attribution | None) -> dict[str, Any] | None:

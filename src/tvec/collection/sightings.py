@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tvec.collection.platforms import load_registry
 from tvec.errors import InvalidSignalError
 from tvec.platforms import PlatformRegistry
 from tvec.store.db import Store
@@ -42,6 +43,28 @@ def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink
         first_seen_at=now,
         last_seen_at=now,
     )
+
+
+def outlink_for(
+    session: Session,
+    url: str,
+    *,
+    now: datetime | None = None,
+    registry: PlatformRegistry | None = None,
+) -> Outlink:
+    """The ``outlink`` row of the canonical ``url``, created with its platform if missing.
+
+    ``url`` must already be canonical (:func:`tvec.outlinks.canonicalize_url`). A URL first
+    met here (typed by a person, named for a status check) is first seen ``now``. The row is
+    flushed, so its id is set.
+    """
+    outlink = session.scalars(select(Outlink).where(Outlink.url == url)).one_or_none()
+    if outlink is not None:
+        return outlink
+    outlink = _new_outlink(url, registry or load_registry(session), now or utcnow())
+    session.add(outlink)
+    session.flush()
+    return outlink
 
 
 def _outlinks(
