@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 from tvec.alerts.models import Alert, StatusCheck, Takedown
 from tvec.analysis.language import _ISO639_1_TO_3
 from tvec.analysis.models import ItemAnalysis
-from tvec.entities import EntityRegistry
+from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
 
@@ -107,11 +107,15 @@ class UrlTimeline:
 
     def as_json(self) -> dict[str, Any]:
         """The timeline as a JSON-ready dict (times as ISO 8601 strings)."""
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, datetime):
-                out[key] = _iso(value)
+        out: dict[str, Any] = {}
+        for name in _TIMELINE_FIELDS:
+            value = getattr(self, name)
+            out[name] = _iso(value) if isinstance(value, datetime) else value
         return out
+
+
+#: Field names of :class:`UrlTimeline`, in order (its JSON keys).
+_TIMELINE_FIELDS = tuple(f.name for f in fields(UrlTimeline))
 
 
 @dataclass(frozen=True)
@@ -366,7 +370,7 @@ def url_timelines(
     none is known.
     """
     now = now or utcnow()
-    registry = registry or EntityRegistry.load_default()
+    registry = registry or load_entities(None)
     alerted = _alerts_query(now, since, until)
     rows = session.execute(
         select(Alert, Outlink.url, Outlink.first_seen_at, Takedown)

@@ -241,9 +241,8 @@ class EntityRegistry:
 
     @classmethod
     def load_default(cls) -> EntityRegistry:
-        """Load the ``entities.yaml`` that ships with tvec."""
-        text = resources.files("tvec.entities").joinpath("entities.yaml").read_text("utf-8")
-        return cls.from_yaml(text, "entities.yaml")
+        """The ``entities.yaml`` that ships with tvec (parsed once per process)."""
+        return _load_combined(None, 0.0)
 
     @classmethod
     def load(cls, path: Path) -> EntityRegistry:
