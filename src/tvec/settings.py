@@ -6,14 +6,34 @@ and a test fails when one lacks help. Secrets come only from the environment.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tvec.errors import ConfigError
+
+#: A list setting: JSON (``["a", "b"]``) or comma-separated text (``a, b``) in the environment.
+TextList = Annotated[list[str], NoDecode]
+
+
+def _text_list(value: object) -> object:
+    """``TextList`` values from the environment: JSON when it starts with ``[``, else split
+    on commas (blanks dropped); lists pass through."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not a JSON list ({exc.msg} at character {exc.pos})") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class Settings(BaseSettings):
@@ -199,11 +219,11 @@ class Settings(BaseSettings):
     preview_max_px: int = Field(
         default=1024, gt=0, description="Longest side (pixels) of re-encoded media previews."
     )
-    tos_grounds: list[str] = Field(
+    tos_grounds: TextList = Field(
         default=["ToS 4.1 terrorist content", "ToS 4.2 violent extremism"],
         description="Terms-of-service clauses offered as removal grounds, as JSON.",
     )
-    hash_url_hosts: list[str] = Field(
+    hash_url_hosts: TextList = Field(
         default=[],
         description="Hosts (exact names) from which the HMA API's hashing by URL may fetch media, "
         "as JSON; empty: hashing by URL is refused.",
@@ -224,7 +244,7 @@ class Settings(BaseSettings):
         ge=0,
         description="First retry delay of the webhook (seconds); doubles on each retry.",
     )
-    outbound_allow_hosts: list[str] = Field(
+    outbound_allow_hosts: TextList = Field(
         default=[],
         description="Hosts that outbound HTTP (webhook, collection) may reach even when they "
         "resolve to private, loopback or link-local addresses, as JSON (names, addresses or "
@@ -305,13 +325,13 @@ class Settings(BaseSettings):
         description="YAML file of your own entities and lists (shape of the packaged "
         "entities.yaml), added to the packaged entity registry (tvec.entities.load_entities).",
     )
-    inclusion_policy: list[str] = Field(
+    inclusion_policy: TextList = Field(
         default=["UN", "EU", "UK", "US", "CA", "AU"],
         description="Inclusion policy, as JSON: jurisdictions (UN, EU, UK, US, CA, AU) and/or "
         "list keys (US-FTO) whose designations put an entity in scope; URLs are alerted only "
         "for entities in scope.",
     )
-    alert_verified_banks: list[str] = Field(
+    alert_verified_banks: TextList = Field(
         default=[],
         description="Rule for verification without a person, as JSON: bank names whose "
         "matches attribute the out-links of the matched post to the bank entry's entity "
@@ -332,6 +352,7 @@ class Settings(BaseSettings):
     alert_batch_seconds: float = Field(
         default=0.0,
         ge=0,
+        le=30 * 86400,
         description="Default batching window (seconds) per platform: a platform's queued alerts "
         "are sent together once the oldest has waited this long (0: at every 'tvec alert send').",
     )
@@ -411,6 +432,18 @@ class Settings(BaseSettings):
         "(Regulation 2021/784, Article 6: six months).",
     )
 
+    @field_validator(
+        "tos_grounds",
+        "hash_url_hosts",
+        "outbound_allow_hosts",
+        "inclusion_policy",
+        "alert_verified_banks",
+        mode="before",
+    )
+    @classmethod
+    def _parse_text_list(cls, value: object) -> object:
+        return _text_list(value)
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
@@ -455,14 +488,28 @@ def settings_file(home: object = None) -> Path:
 SECRET_MARKERS = ("secret", "password", "token", "key")
 
 
-def _refuse_secrets_in(env_file: Path) -> None:
-    from dotenv import dotenv_values
+def _check_settings_file(env_file: Path) -> None:
+    """Refuse a settings file with lines that are not ``NAME=value`` or that hold secrets.
 
-    for key in dotenv_values(env_file):
-        name = key.upper()
+    Raises:
+        ConfigError: naming the file, the line and what is wrong with it.
+    """
+    from dotenv.parser import parse_stream
+
+    try:
+        text = env_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{env_file}: cannot read settings file: {exc}") from None
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            shown = binding.original.string.strip()[:60]
+            raise ConfigError(f"{env_file}, line {line}: not a NAME=value line: {shown!r}")
+        name = (binding.key or "").upper()
         if name.startswith("TVEC_") and any(m in name.lower() for m in SECRET_MARKERS):
             raise ConfigError(
-                f"{env_file}: {name} is a secret; set it in the environment, not in a file"
+                f"{env_file}, line {line}: {name} is a secret; set it in the environment, "
+                "not in a file"
             )
 
 
@@ -482,10 +529,17 @@ def load_settings(**overrides: object) -> Settings:
     env_file = settings_file(overrides.get("home"))
     arguments = dict(overrides)
     if env_file.is_file():
-        _refuse_secrets_in(env_file)
+        _check_settings_file(env_file)
         arguments["_env_file"] = env_file
+    from pydantic_settings import SettingsError
+
     try:
         return Settings(**arguments)  # type: ignore[arg-type]
+    except SettingsError as exc:
+        raise ConfigError(
+            f"invalid settings: {exc} (dict settings take JSON such as "
+            "'{\"exact_hash\": 1.0}'; list settings JSON or comma-separated values)"
+        ) from None
     except ValidationError as exc:
         problems = "; ".join(
             f"TVEC_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"

@@ -42,3 +42,46 @@ def test_secrets_are_refused_in_the_settings_file(tmp_path: Path) -> None:
     (tmp_path / "settings.env").write_text("TVEC_SMTP_PASSWORD=hunter2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="TVEC_SMTP_PASSWORD is a secret"):
         load_settings(home=tmp_path)
+
+
+def test_a_junk_line_in_the_settings_file_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "settings.env").write_text(
+        "# comment\nTVEC_PDQ_THRESHOLD=20\nthis is junk\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"settings.env, line 3: not a NAME=value line"):
+        load_settings(home=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1", ["127.0.0.1"]),
+        ("127.0.0.1, 10.0.0.0/8,", ["127.0.0.1", "10.0.0.0/8"]),
+        ('["files.example", "10.0.0.1"]', ["files.example", "10.0.0.1"]),
+        ("", []),
+    ],
+)
+def test_list_settings_take_json_or_comma_separated_values(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str, expected: list[str]
+) -> None:
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", value)
+    monkeypatch.setenv("TVEC_INCLUSION_POLICY", value)
+    settings = load_settings(home=tmp_path)
+    assert settings.outbound_allow_hosts == expected
+    assert settings.inclusion_policy == expected
+
+
+def test_bad_structured_settings_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", "[not json")
+    with pytest.raises(ConfigError, match=r"TVEC_OUTBOUND_ALLOW_HOSTS: .*not a JSON list"):
+        load_settings(home=tmp_path)
+    monkeypatch.delenv("TVEC_OUTBOUND_ALLOW_HOSTS")
+    monkeypatch.setenv("TVEC_CONFIDENCE_WEIGHTS", "heavy")
+    with pytest.raises(ConfigError, match="confidence_weights"):
+        load_settings(home=tmp_path)
+    monkeypatch.delenv("TVEC_CONFIDENCE_WEIGHTS")
+    monkeypatch.setenv("TVEC_ALERT_BATCH_SECONDS", "1e300")
+    with pytest.raises(ConfigError, match="TVEC_ALERT_BATCH_SECONDS"):
+        load_settings(home=tmp_path)
