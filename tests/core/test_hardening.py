@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -124,3 +125,21 @@ def test_interrupted_scan_is_marked_and_resumes(store: Store, tmp_path: Path) ->
 def test_hash_of_a_missing_file_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("hash", tmp_path / "missing.jpg")
     assert result.code == 2 and "missing.jpg: no such file" in result.err
+
+
+def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typer turns KeyboardInterrupt into exit code 130 without a word; tvec says what
+    happened (the scan has its own test with a real SIGINT)."""
+    import tvec.cli.app as app_module
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app_module, "hash_content", interrupted)
+    picture = tmp_path / "a.txt"
+    picture.write_text("hello", encoding="utf-8")
+    result = cli("hash", picture)
+    assert result.code == 130
+    assert "interrupted: what was stored is kept" in result.err

@@ -277,6 +277,10 @@ def scan(
     raise typer.Exit(1 if result.errors else 0)
 
 
+#: What an interrupted command says (Ctrl-C, SIGINT).
+INTERRUPTED = "interrupted: what was stored is kept; run the same command again to resume"
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     try:
@@ -290,7 +294,7 @@ def run(argv: list[str] | None = None) -> int:
         err.print("aborted")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        err.print("interrupted: what was stored is kept; run the same command again to resume")
+        err.print(INTERRUPTED)
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:
         show = getattr(exc, "show", None)
@@ -300,6 +304,8 @@ def run(argv: list[str] | None = None) -> int:
             err.print(f"error: {exc}", markup=False)
         code = getattr(exc, "exit_code", EXIT_USAGE)
         return code if isinstance(code, int) and code else EXIT_USAGE
+    if result == EXIT_INTERRUPTED:  # Typer returns Ctrl-C as exit code 130
+        err.print(INTERRUPTED)
     return result if isinstance(result, int) else 0
 
 
