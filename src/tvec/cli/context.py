@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 
 from rich.console import Console
@@ -9,8 +10,21 @@ from rich.console import Console
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+#: Width of tables written to a pipe or a file (a terminal gets its own width).
+PIPE_WIDTH = 200
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A Rich console; when it writes to a pipe or file (and ``COLUMNS`` is unset) tables get
+    :data:`PIPE_WIDTH` columns instead of Rich's 80, so URLs are not cut."""
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=PIPE_WIDTH)
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 @cache
