@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-full
 	$(BIN)/python bench/bench_language.py
 	$(BIN)/python bench/bench_analysis.py
 	$(BIN)/python bench/bench_review.py
+	$(BIN)/python bench/bench_takedowns.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .tvec .pytest_cache .mypy_cache .ruff_cache
