@@ -15,6 +15,9 @@ Writes::
     OUT_DIR/posts/posts.jsonl            JSON Lines posts with media
     OUT_DIR/posts/media/*.jpg
     OUT_DIR/unrelated/*.jpg              benign images that must not match
+    OUT_DIR/entities.yaml                the demo's own entity list (a fictional group)
+    OUT_DIR/removal-order.json           a removal order for two of the forum posts
+    OUT_DIR/.tvec/settings.env           the demo home's settings (inclusion policy DEMO)
 
 The output is deterministic (fixed seeds), so running it twice gives the same files.
 """
@@ -184,8 +187,18 @@ entities:
 
 
 def write_demo_home(out: Path) -> None:
-    """The demo's entity file and its home folder's settings.env (inclusion policy DEMO)."""
+    """The demo's entity file, its home folder's settings.env (inclusion policy DEMO) and a
+    removal order addressed to the forum that hosts two of the demo posts."""
     (out / "entities.yaml").write_text(DEMO_ENTITIES, encoding="utf-8")
+    order = {
+        "reference": "DEMO-TCO-2026-0001",
+        "authority": "Demo competent authority (fictional)",
+        "member_state": "NL",
+        "received_at": "2026-11-03T10:00:00Z",
+        "urls": ["https://forum.example.org/t/100", "https://forum.example.org/t/101"],
+        "reasons": "Disseminates material of a (fictional) terrorist group (Article 2(7)(a)).",
+    }
+    (out / "removal-order.json").write_text(json.dumps(order, indent=2) + "\n", encoding="utf-8")
     home = out / ".tvec"
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.env").write_text(
@@ -193,7 +206,8 @@ def write_demo_home(out: Path) -> None:
         f"TVEC_ENTITIES_FILE={(out / 'entities.yaml').resolve()}\n"
         'TVEC_INCLUSION_POLICY=["DEMO"]\n'
         'TVEC_ALERT_VERIFIED_BANKS=["demo-posters"]\n'
-        "TVEC_ALERT_SENDER_NAME=tvec demo desk\n",
+        "TVEC_ALERT_SENDER_NAME=tvec demo desk\n"
+        "TVEC_ALERT_FROM=tvec demo desk <takedowns@example.org>\n",
         encoding="utf-8",
     )
 
