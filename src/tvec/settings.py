@@ -412,7 +412,8 @@ class Settings(BaseSettings):
         default=900.0,
         gt=0,
         description="Status checks: wait (seconds) after a first 'removed' result before the "
-        "confirming check (two consecutive results confirm a removal).",
+        "confirming check (two consecutive 'removed' results at least this far apart confirm "
+        "a removal).",
     )
     check_stop_after_days: float = Field(
         default=180.0,

@@ -599,6 +599,39 @@ def test_two_consecutive_removed_results_are_needed(tmp_path: Path) -> None:
     assert takedown.next_check_at is None and takedown.consecutive_removed == 2
 
 
+def test_removed_results_confirm_only_when_far_enough_apart(tmp_path: Path) -> None:
+    settings = check_settings(tmp_path / "home")  # confirming check 10 min after the first
+    takedown = fresh_takedown(settings)
+    seconds = timedelta(seconds=1)
+    steps = [
+        (at("10:30"), False, 1, at("10:40")),  # run starts
+        (at("10:30") + 5 * seconds, False, 1, at("10:40")),  # named again: too soon
+        (at("10:40") - seconds, False, 1, at("10:40")),  # still too soon, by a second
+        (at("10:40"), True, 2, None),  # 600 s after the first: confirmed
+    ]
+    for when, confirmed, counted, next_check in steps:
+        assert apply_outcome(takedown, "removed", when, settings) is confirmed, when
+        assert takedown.consecutive_removed == counted, when
+        assert takedown.next_check_at == next_check, when
+    assert takedown.state == "removed" and takedown.checks == 4
+    assert (takedown.removed_at, takedown.confirmed_at) == (at("10:30"), at("10:40"))
+
+
+def test_an_early_repeat_then_another_result_ends_the_run(tmp_path: Path) -> None:
+    settings = check_settings(tmp_path / "home")
+    takedown = fresh_takedown(settings)
+    apply_outcome(takedown, "removed", at("10:30"), settings)
+    apply_outcome(takedown, "removed", at("10:31"), settings)  # too soon: not counted
+    assert (takedown.state, takedown.first_removed_at) == ("tracking", at("10:30"))
+    apply_outcome(takedown, "unreachable", at("10:40"), settings)  # a blip ends the run
+    assert (takedown.consecutive_removed, takedown.first_removed_at) == (0, None)
+    assert apply_outcome(takedown, "removed", at("11:40"), settings) is False  # a new run
+    assert takedown.first_removed_at == at("11:40")
+    assert takedown.next_check_at == at("11:50")
+    assert apply_outcome(takedown, "removed", at("11:50"), settings) is True
+    assert takedown.removed_at == at("11:40")
+
+
 def test_checks_stop_after_the_stop_time(tmp_path: Path) -> None:
     settings = check_settings(tmp_path / "home", check_stop_after_days=0.25)  # 6 h: 15:00
     takedown = fresh_takedown(settings)
@@ -767,6 +800,81 @@ def test_a_closed_port_is_unreachable(tmp_path: Path, store: Store) -> None:
     assert "ConnectError" in check.outcome.reason
 
 
+class HangingServer:
+    """Accepts connections on 127.0.0.1 and never answers (counts the connections)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(16)
+        self._socket.settimeout(0.1)
+        self.port = self._socket.getsockname()[1]
+        self.connections: list[Any] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                continue
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for connection in self.connections:
+            connection.close()
+        self._socket.close()
+
+
+def test_a_hanging_server_is_visited_once_whatever_the_retry_setting(
+    tmp_path: Path, store: Store
+) -> None:
+    settings = check_settings(
+        tmp_path / "home2", http_retries=3, http_timeout_seconds=0.3, http_backoff_seconds=0
+    )
+    server = HangingServer()
+    try:
+        url = f"http://127.0.0.1:{server.port}/slow"
+        with HttpClient(settings) as client:
+            report = run_checks(store, settings, client=client, now=at("09:00"), urls=[url])
+        (check,) = report.checks
+        assert check.outcome is not None and check.outcome.result == "unreachable"
+        assert "ReadTimeout" in check.outcome.reason
+        assert len(server.connections) == 1  # not 1 + TVEC_HTTP_RETRIES
+    finally:
+        server.close()
+
+
+def test_status_checks_do_not_retry_5xx_but_the_client_still_can(
+    platforms_server: PlatformsServer, tmp_path: Path, store: Store
+) -> None:
+    settings = check_settings(tmp_path / "home2", http_retries=2)
+    platforms_server.scripts[("127.0.0.1", "/busy")] = [status(503)]
+    url = platforms_server.url("127.0.0.1", "/busy")
+    with HttpClient(settings, sleep=lambda seconds: None) as client:
+        report = run_checks(store, settings, client=client, now=at("09:00"), urls=[url])
+        assert platforms_server.visits("127.0.0.1", "/busy") == 1
+        (check,) = report.checks
+        assert check.outcome is not None
+        assert (check.outcome.result, check.outcome.http_status) == ("unreachable", 503)
+        # try_fetch keeps TVEC_HTTP_RETRIES by default; an override can only lower it.
+        attempt = client.try_fetch(url)
+        assert attempt.result is not None and attempt.result.status == 503
+        assert platforms_server.visits("127.0.0.1", "/busy") == 1 + 3
+        client.try_fetch(url, retries=1)
+        assert platforms_server.visits("127.0.0.1", "/busy") == 4 + 2
+        client.try_fetch(url, retries=10)
+        assert platforms_server.visits("127.0.0.1", "/busy") == 6 + 3
+        client.try_fetch(url, retries=-1)
+        assert platforms_server.visits("127.0.0.1", "/busy") == 9 + 1
+
+
 # --- URLs the user names, resuming, listing ------------------------------------------------
 
 
@@ -788,21 +896,32 @@ def test_user_named_urls_are_tracked_and_checked_now(
             first = run_checks(store, settings, client=client, now=at("09:00"), urls=[written])
             # Named again at 09:05 (not due: the first check scheduled 10:00): checked anyway.
             second = run_checks(store, settings, client=client, now=at("09:05"), urls=[written])
+            # Named again a minute later: recorded, but too soon to confirm (10 min apart).
             third = run_checks(store, settings, client=client, now=at("09:06"), urls=[canonical])
-            after = run_checks(store, settings, client=client, now=at("09:07"), urls=[written])
+            # The confirming check stays due at 09:15 = 09:05 + 10 min.
+            early = run_checks(store, settings, client=client, now=at("09:14"))
+            fourth = run_checks(store, settings, client=client, now=at("09:15"))
+            after = run_checks(store, settings, client=client, now=at("09:16"), urls=[written])
             run_checks(store, settings, client=client, now=at("09:30"))
         assert [c.url for c in first.checks] == [canonical]
         assert first.checks[0].requested_by == "user" and first.checks[0].platform == "Platform A"
         assert first.checks[0].outcome is not None and first.checks[0].outcome.result == "online"
         assert first.checks[0].next_check_at == at("10:00")  # 30 min x 2
         assert [c.outcome.result for c in second.checks if c.outcome] == ["removed"]
+        assert second.checks[0].next_check_at == at("09:15")
         assert [c.outcome.result for c in third.checks if c.outcome] == ["removed"]
-        assert third.checks[0].confirmed and third.counts["confirmed"] == 1
+        assert not third.checks[0].confirmed and third.counts["confirmed"] == 0
+        assert (third.checks[0].state, third.checks[0].consecutive_removed) == ("tracking", 1)
+        assert third.checks[0].next_check_at == at("09:15")
+        assert third.checks[0].removed_at is None and third.checks[0].confirmed_at is None
+        assert early.checks == ()
+        assert [c.url for c in fourth.checks] == [canonical]
+        assert fourth.checks[0].confirmed and fourth.counts["confirmed"] == 1
         # Confirmed removed: named again, it is skipped without a visit.
         (skipped,) = after.checks
         assert skipped.outcome is None and skipped.skipped is not None
-        assert skipped.skipped.startswith("confirmed removed at 2026-03-02T09:06:00+00:00")
-        assert platforms_server.visits(host, "/video/x") == 3
+        assert skipped.skipped.startswith("confirmed removed at 2026-03-02T09:15:00+00:00")
+        assert platforms_server.visits(host, "/video/x") == 4
         with store.session() as session:
             outlinks = session.scalars(select(Outlink).where(Outlink.url == canonical)).all()
             assert len(outlinks) == 1 and outlinks[0].platform == "Platform A"
@@ -810,9 +929,14 @@ def test_user_named_urls_are_tracked_and_checked_now(
                 select(Takedown).where(Takedown.outlink_id == outlinks[0].id)
             ).one()
             assert takedown.requested_by == "user" and takedown.created_at == at("09:00")
-            assert (takedown.removed_at, takedown.confirmed_at) == (at("09:05"), at("09:06"))
+            assert (takedown.removed_at, takedown.confirmed_at) == (at("09:05"), at("09:15"))
             history = check_history(session, written)
-            assert [c.checked_at for c in history.checks] == [at("09:00"), at("09:05"), at("09:06")]
+            assert [c.checked_at for c in history.checks] == [
+                at("09:00"),
+                at("09:05"),
+                at("09:06"),
+                at("09:15"),
+            ]
             assert [t.url for t in list_takedowns(session, state="removed")] == [canonical]
             assert [t.url for t in list_takedowns(session, state="tracking")] == [due]
         # The due URL was checked once, by the 09:30 run.
@@ -839,11 +963,11 @@ class Interrupting(HttpClient):
         self.visits = 0
         self.stop_at = stop_at
 
-    def try_fetch(self, url: str) -> FetchAttempt:
+    def try_fetch(self, url: str, *, retries: int | None = None) -> FetchAttempt:
         self.visits += 1
         if self.visits == self.stop_at:
             raise KeyboardInterrupt
-        return super().try_fetch(url)
+        return super().try_fetch(url, retries=retries)
 
 
 def test_a_killed_run_resumes_without_duplicates(
@@ -879,11 +1003,15 @@ def test_cli_check_run_and_list(
     monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", json.dumps(["127.0.0.1"]))
     monkeypatch.setenv("TVEC_HTTP_HOST_INTERVAL_SECONDS", "0")
     monkeypatch.setenv("TVEC_HTTP_RETRIES", "0")
-    monkeypatch.setenv("COLUMNS", "240")  # tables as wide as a large terminal
-    platforms_server.scripts[("127.0.0.1", "/gone")] = [status(410)]
+    monkeypatch.setenv("COLUMNS", "80")  # a pipe: tables keep their natural width anyway
+    long_path = "/gone/" + "/".join(f"segment-{n:02d}" for n in range(16))  # 170 characters
+    platforms_server.scripts[("127.0.0.1", long_path)] = [status(410)]
     platforms_server.scripts[("127.0.0.1", "/up")] = [page("here")]
-    gone = f"http://127.0.0.1:{platforms_server.port}/gone"
+    gone = f"http://127.0.0.1:{platforms_server.port}{long_path}"
     up = f"http://127.0.0.1:{platforms_server.port}/up"
+
+    def one_line(text: str, url: str) -> bool:
+        return any(url in line for line in text.splitlines())
 
     result = cli("check", "run", gone, up, "--json")
     assert result.code == 0, result.err
@@ -893,26 +1021,41 @@ def test_cli_check_run_and_list(
         (up, "online", 200, None),
     ]
     assert document["counts"] == {"removed": 1, "online": 1, "skipped": 0, "confirmed": 0}
+    first_removed = datetime.fromisoformat(document["checks"][0]["checked_at"])
 
+    # Named again at once: recorded, but not a confirmation (TVEC_CHECK_CONFIRM_SECONDS,
+    # default 900 s, has not passed); the confirming check stays 900 s after the first.
     result = cli("check", "run", gone)
     assert result.code == 0, result.err
-    assert "http_410" in result.out and "removed" in result.out
+    assert "http_410" in result.out and "removed" in result.out and "tracking" in result.out
+    assert one_line(result.out, gone)
+    (again,) = json.loads(cli("check", "list", "--json").out)[:1]
+    assert (again["url"], again["state"], again["checks"]) == (gone, "tracking", 2)
+    assert again["removed_at"] is None and again["confirmed_at"] is None
+    assert datetime.fromisoformat(again["next_check_at"]) == first_removed + timedelta(seconds=900)
+
+    monkeypatch.setenv("TVEC_CHECK_CONFIRM_SECONDS", "0.001")  # the wait has passed
+    result = cli("check", "run", gone, "--json")
+    assert json.loads(result.out)["counts"]["confirmed"] == 1
 
     result = cli("check", "list", "--json")
     rows = {r["url"]: r for r in json.loads(result.out)}
-    assert rows[gone]["state"] == "removed" and rows[gone]["checks"] == 2
-    assert rows[gone]["removed_at"] is not None and rows[gone]["confirmed_at"] is not None
+    assert rows[gone]["state"] == "removed" and rows[gone]["checks"] == 3
+    assert rows[gone]["removed_at"] == first_removed.isoformat()
+    assert rows[gone]["confirmed_at"] is not None
     assert rows[up]["state"] == "tracking" and rows[up]["requested_by"] == "user"
 
     result = cli("check", "list", "--url", gone, "--json")
     history = json.loads(result.out)
-    assert [c["result"] for c in history["checks"]] == ["removed", "removed"]
+    assert [c["result"] for c in history["checks"]] == ["removed", "removed", "removed"]
     assert history["takedown"]["state"] == "removed"
 
     result = cli("check", "list", "--state", "removed")
-    assert result.code == 0 and "/gone" in result.out and "/up" not in result.out
+    assert result.code == 0 and one_line(result.out, gone) and "/up" not in result.out
+    assert max(len(line) for line in result.out.splitlines()) > 200
     result = cli("check", "list", "--url", gone)
     assert result.code == 0 and "HTTP 410 Gone" in result.out
+    assert one_line(result.out, gone)
 
     assert cli("check", "run").out.strip() == "no URL is due for a check"
     assert cli("check", "list", "--state", "gone").code == 2

@@ -145,7 +145,14 @@ def test_an_own_file_is_merged_over_the_packaged_rows(tmp_path: Path) -> None:
         ("- platform: YouTube\n  marker: [x]\n", "row 1 (platform 'YouTube'): unknown keys"),
         ("- platform: YouTube\n  markers: 'one'\n", "'markers' must be a list"),
         ("- platform: YouTube\n  markers: ['re:(unclosed']\n", "not a valid regular expression"),
-        ("- platform: YouTube\n  markers: ['re:']\n", "empty regular expression"),
+        ("- platform: YouTube\n  markers: ['re:']\n", "'markers' entry 1 ('re:') is empty"),
+        ("- platform: YouTube\n  markers: [ok, 're:  ']\n", "'markers' entry 2 ('re:') is empty"),
+        (
+            "- platform: YouTube\n  markers: ['']\n",
+            "row 1 (platform 'YouTube'): 'markers' entry 1 is empty",
+        ),
+        ("- platform: YouTube\n  markers: [ok, '  ']\n", "'markers' entry 2 is empty"),
+        ("- platform: YouTube\n  login_paths: ['']\n", "'login_paths' entry 1 is empty"),
         ("- platform: YouTube\n  markers: [3]\n", "entry 3 that is not text"),
         ("- platform: YouTube\n  login_paths: [login]\n", "login path 'login' must start with"),
         ("- platform: YouTube\n  login_paths: [/]\n", "login path '/' must start with"),
@@ -168,6 +175,52 @@ def test_a_bad_markers_file_is_a_config_error_naming_file_and_row(
     message = str(caught.value)
     assert str(own) in message
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("key", "entry"),
+    [
+        ("markers", "re:.*"),
+        ("markers", "re:x*"),
+        ("markers", "re:^"),
+        ("markers", "re:(removed)?"),
+        ("markers", "re:."),
+        ("markers", "re:\\S"),
+        ("markers", "re:[\\s\\S]"),
+        ("login_paths", "re:.*"),
+        ("login_paths", "re:/"),
+        ("login_paths", "re:^/(login)?"),
+    ],
+)
+def test_an_expression_matching_every_page_is_refused(tmp_path: Path, key: str, entry: str) -> None:
+    own = tmp_path / "markers.yaml"
+    own.write_text(f"- platform: Telegram\n  {key}: ['{entry}']\n", encoding="utf-8")
+    settings = load_settings(home=tmp_path / "home", removal_markers_file=own)
+    with pytest.raises(ConfigError) as caught:
+        load_markers(settings, registry=REGISTRY)
+    what = "path" if key == "login_paths" else "page"
+    assert str(caught.value).startswith(
+        f"{own}: row 1 (platform 'Telegram'): {key!r} entry {entry!r} is refused: "
+        f"it would match every {what} ("
+    )
+
+
+def test_narrow_expressions_are_kept(tmp_path: Path) -> None:
+    rows = parse_rows(
+        [
+            {
+                "platform": "Telegram",
+                "markers": ["re:channel (is|was) (blocked|removed)", "re:^\\s*gone\\s*$", "a"],
+                "login_paths": ["re:^/v\\d+/signin", "/auth"],
+            }
+        ],
+        "own.yaml",
+    )
+    assert [m.text for m in rows[0].markers][:2] == [
+        "re:channel (is|was) (blocked|removed)",
+        "re:^\\s*gone\\s*$",
+    ]
+    assert len(rows[0].login_paths) == 2
 
 
 def test_a_missing_markers_file_is_a_config_error(tmp_path: Path) -> None:

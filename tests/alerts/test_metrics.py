@@ -7,7 +7,7 @@ h = (n - 1) * q, value = x[floor h] + (h - floor h) * (x[floor h + 1] - x[floor 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -329,6 +329,29 @@ def test_parse_period() -> None:
         parse_period(None, "9999-12-31")
     with pytest.raises(UsageError, match="is not before until"):
         parse_period("2024-02-01", "2024-01-01")
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "named"),
+    [
+        ("0001-01-01T00:00:00+01:00", None, "since"),  # UTC: year 0
+        ("0001-01-01T00:59:59+01:00", None, "since"),
+        (None, "9999-12-31T23:30:00-01:00", "until"),  # UTC: year 10000
+        (None, "9999-12-31T23:59:59.999999-00:01", "until"),
+    ],
+)
+def test_parse_period_refuses_times_pushed_off_the_calendar_by_their_offset(
+    since: str | None, until: str | None, named: str
+) -> None:
+    with pytest.raises(UsageError, match=f"^{named} '.*' is out of range"):
+        parse_period(since, until)
+
+
+def test_parse_period_keeps_the_edges_of_the_calendar() -> None:
+    assert parse_period("0001-01-01T00:00:00-01:00", "9999-12-31T22:00:00-01:00") == (
+        datetime(1, 1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, tzinfo=UTC),
+    )
 
 
 def test_display_values() -> None:

@@ -206,3 +206,21 @@ def test_table_shows_the_figures(removals: WebEnv, cli) -> None:  # type: ignore
     assert months == ["2024-01"]
     bad = cli("stats", "removals", "--by", "colour")
     assert bad.code == 2
+
+
+@pytest.mark.parametrize("name", ["since", "until"])
+def test_times_off_the_calendar_are_usage_errors(
+    removals: WebEnv, client_for: Any, cli: Any, name: str
+) -> None:
+    value = "0001-01-01T00:00:00+01:00" if name == "since" else "9999-12-31T23:00:00-02:00"
+    result = cli("stats", "removals", f"--{name}", value)
+    assert result.code == 2
+    assert f"{name} {value!r} is out of range" in result.err
+    client, _ = client_for("viewer")
+    for path in ("/takedowns", "/takedowns/chart.svg"):
+        page = client.get(path, params={name: value})
+        assert page.status_code == 400, path
+        assert "out of range" in page.text
+    api = _viewer(removals).get("/api/takedowns/metrics", params={name: value})
+    assert api.status_code == 400
+    assert api.json()["detail"].startswith(f"{name} {value!r} is out of range")

@@ -4,8 +4,11 @@ and confirm removals (``tvec check run``; rules in ``docs/status-checks.md``).
 **Results** of one visit: :mod:`tvec.alerts.classify`.
 
 **The two-result rule.** A URL counts as removed only after two consecutive ``removed``
-results: the first starts a run (``first_removed_at``) and schedules the confirming check
-``TVEC_CHECK_CONFIRM_SECONDS`` later; the second sets the takedown's state to ``removed``,
+results at least ``TVEC_CHECK_CONFIRM_SECONDS`` apart: the first starts a run
+(``first_removed_at``) and schedules the confirming check that long later; a ``removed``
+result before then (the URL named again at once) is recorded but confirms nothing, and the
+confirming check stays where it was; the first ``removed`` result at or after
+``first_removed_at + TVEC_CHECK_CONFIRM_SECONDS`` sets the takedown's state to ``removed``,
 ``removed_at`` to the first check of the run and ``confirmed_at`` to the confirming one, and
 checks stop. Any other result ends the run: an ``unreachable`` or ``unknown`` result between
 two ``removed`` ones is a blip, not a takedown (and not proof of life either: only
@@ -19,9 +22,11 @@ after the stop time: ``created_at + TVEC_CHECK_STOP_AFTER_DAYS``. A check at or 
 stop time that does not find the content removed sets the state to ``stopped``.
 
 Each visit goes through :class:`tvec.collection.http.HttpClient` (address rules, timeouts,
-size cap, per-host interval, the User-Agent of the settings). Each URL's status check and
-takedown update are one transaction, written after the visit, so a run killed half-way
-keeps what it recorded and the next run checks only what is still due.
+size cap, per-host interval, the User-Agent of the settings), without its retries
+(:data:`CHECK_HTTP_RETRIES`): a timeout, connection error, ``429`` or ``5xx`` is recorded
+at once (``unreachable``) and the URL is checked again on its schedule. Each URL's status
+check and takedown update are one transaction, written after the visit, so a run killed
+half-way keeps what it recorded and the next run checks only what is still due.
 """
 
 from __future__ import annotations
@@ -58,6 +63,10 @@ from tvec.store.models import Outlink, utcnow
 CONFIRMING_RESULTS = 2
 #: ``requested_by`` of a takedown created because a user named its URL.
 REQUESTED_BY_USER = "user"
+#: Retries per request of a status check's visit, whatever ``TVEC_HTTP_RETRIES`` says: none.
+#: A check is repeated on its schedule anyway, and retrying a server that hangs multiplies
+#: the time it holds the run (``TVEC_HTTP_TIMEOUT_SECONDS`` per try).
+CHECK_HTTP_RETRIES = 0
 
 
 def _seconds(value: float) -> timedelta:
@@ -67,15 +76,27 @@ def _seconds(value: float) -> timedelta:
 def apply_outcome(takedown: Takedown, result: str, at: datetime, settings: Settings) -> bool:
     """Update ``takedown`` for one check's ``result`` at ``at`` (rules in the module doc).
 
-    Returns True when this check confirmed the removal (the second consecutive "removed").
+    Returns True when this check confirmed the removal: a "removed" result at least
+    ``TVEC_CHECK_CONFIRM_SECONDS`` after the first of an unbroken run of "removed" results.
+    A "removed" result sooner than that (a URL named twice in a row) is recorded but does
+    not count: ``consecutive_removed`` is unchanged, the run stays open and the confirming
+    check stays due at ``first_removed_at + TVEC_CHECK_CONFIRM_SECONDS``. Every path that
+    records a check goes through here, so none can confirm a removal faster.
     Pure on the row: the caller records the status check and commits.
     """
     takedown.checks = (takedown.checks or 0) + 1
     takedown.last_checked_at = at
     takedown.last_result = result
     if result == "removed":
-        if not takedown.consecutive_removed:
-            takedown.first_removed_at = at
+        wait = _seconds(settings.check_confirm_seconds)
+        first = takedown.first_removed_at
+        if not takedown.consecutive_removed or first is None:
+            takedown.first_removed_at = first = at
+            takedown.consecutive_removed = 0
+        elif at < first + wait:
+            takedown.state = "tracking"
+            takedown.next_check_at = first + wait  # too soon to confirm: the run stays open
+            return False
         takedown.consecutive_removed = (takedown.consecutive_removed or 0) + 1
         if takedown.consecutive_removed >= CONFIRMING_RESULTS:
             takedown.state = "removed"
@@ -84,7 +105,7 @@ def apply_outcome(takedown: Takedown, result: str, at: datetime, settings: Setti
             takedown.next_check_at = None
             return True
         takedown.state = "tracking"  # a stopped URL found removed gets its confirming check
-        takedown.next_check_at = at + _seconds(settings.check_confirm_seconds)
+        takedown.next_check_at = first + wait
         return False
     if result == "online":
         takedown.last_online_at = at
@@ -376,7 +397,8 @@ def run_checks(
             transaction; the caller commits).
         settings: check schedule, markers file and HTTP limits.
         client: the HTTP client (default: a new :class:`HttpClient` of ``settings``, closed
-            at the end).
+            at the end). Visits make no retry (:data:`CHECK_HTTP_RETRIES`), whatever
+            ``TVEC_HTTP_RETRIES`` says; the client's other rules apply.
         now: the time of the run (default: the clock, read again for each check).
         urls: URLs to check now besides the due ones.
         limit: at most this many due URLs.
@@ -400,9 +422,8 @@ def run_checks(
                 done.append(skipped)
             else:
                 at = now or utcnow()
-                outcome = classify(
-                    job.url, http.try_fetch(job.url), markers.rules_for(job.platform)
-                )
+                visit = http.try_fetch(job.url, retries=CHECK_HTTP_RETRIES)
+                outcome = classify(job.url, visit, markers.rules_for(job.platform))
                 done.append(_record(session_or_store, job, outcome, at, settings, started, actor))
             if progress is not None:
                 progress(index, len(jobs), job.url)

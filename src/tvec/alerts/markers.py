@@ -27,9 +27,12 @@ paths to the packaged ones and overrides the flags it sets; with ``replace: true
 the packaged row's place. Rows for other platforms are added.
 
 Errors: :class:`~tvec.errors.ConfigError` naming the file and the row (its position and
-platform) for every invalid row: not YAML, not a list, unknown keys, a bad regular expression,
-a login path not starting with ``/``, two rows for one platform, or (when a registry is given)
-a platform the registry does not know.
+platform) for every invalid row: not YAML, not a list, unknown keys, an entry that is not
+text or is empty (``''``, ``'re:'``), a bad regular expression, an expression that would
+match every page or path (it matches empty text, as ``re:.*`` and ``re:x*`` do, or each of
+:data:`EVERY_PAGE_PROBES` / :data:`EVERY_PATH_PROBES`, as ``re:.`` and ``re:/`` do), a login
+path not starting with ``/``, two rows for one platform, or (when a registry is given) a
+platform the registry does not know.
 """
 
 from __future__ import annotations
@@ -57,6 +60,11 @@ REGEX_PREFIX = "re:"
 ROW_KEYS = frozenset(
     {"platform", "markers", "login_paths", "login_redirect", "home_redirect", "notes", "replace"}
 )
+#: Pages that share nothing a removal notice could say: a marker found in each of them
+#: would be found in every page, and is refused (so is one that matches empty text).
+EVERY_PAGE_PROBES = ("ok", "{}", "404", "<html></html>", "你好")
+#: Paths, likewise, for login paths.
+EVERY_PATH_PROBES = ("/", "/x", "/watch/123", "/%7E")
 
 
 @dataclass(frozen=True)
@@ -190,20 +198,45 @@ def _login_path(text: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(prefix) + r"(?:/|$)", re.IGNORECASE)
 
 
+def _matches_everything(regex: re.Pattern[str], *, path: bool) -> str | None:
+    """Why ``regex`` would match every page (every path), or ``None`` when it would not.
+
+    Refused: an expression that matches the empty text (``re:.*``, ``re:x*``, ``re:^``), or
+    every one of :data:`EVERY_PAGE_PROBES` (:data:`EVERY_PATH_PROBES`), short texts that
+    share nothing a removal notice could say (``re:.``, ``re:\\S``, ``re:/``).
+    """
+    if regex.search("") is not None:
+        return "it matches empty text"
+    probes = EVERY_PATH_PROBES if path else EVERY_PAGE_PROBES
+    if all(regex.search(probe) is not None for probe in probes):
+        return "it matches each of " + ", ".join(repr(p) for p in probes)
+    return None
+
+
 def _patterns(origin: str, key: str, value: object, *, path: bool) -> tuple[Pattern, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise ConfigError(f"{origin}: {key!r} must be a list of text, not {type(value).__name__}")
+    what = "path" if path else "page"
+    example = "a path such as /login" if path else "a phrase"
     found: list[Pattern] = []
-    for entry in value:
-        if not isinstance(entry, str) or not entry.strip():
+    for number, entry in enumerate(value, 1):
+        if not isinstance(entry, str):
             raise ConfigError(f"{origin}: {key!r} has an entry {entry!r} that is not text")
         text = entry.strip()
+        if not text:
+            raise ConfigError(
+                f"{origin}: {key!r} entry {number} is empty (write {example}, or 're:' "
+                "and a regular expression)"
+            )
         if text.startswith(REGEX_PREFIX):
             expression = text[len(REGEX_PREFIX) :]
-            if not expression:
-                raise ConfigError(f"{origin}: {key!r} has an empty regular expression")
+            if not expression.strip():
+                raise ConfigError(
+                    f"{origin}: {key!r} entry {number} ({text!r}) is empty: the regular "
+                    "expression after 're:' is missing"
+                )
             try:
                 regex = re.compile(expression, re.IGNORECASE)
             except re.error as error:
@@ -219,6 +252,11 @@ def _patterns(origin: str, key: str, value: object, *, path: bool) -> tuple[Patt
             regex = _login_path(text)
         else:
             regex = _phrase(text)
+        why = _matches_everything(regex, path=path)
+        if why is not None:
+            raise ConfigError(
+                f"{origin}: {key!r} entry {text!r} is refused: it would match every {what} ({why})"
+            )
         found.append(Pattern(text, regex))
     return tuple(found)
 

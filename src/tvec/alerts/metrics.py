@@ -229,7 +229,10 @@ def parse_period(since: str | None, until: str | None) -> tuple[datetime | None,
     zone are UTC. The result is ``(since, until)``: ``since`` inclusive, ``until`` exclusive.
 
     Raises:
-        UsageError: a value is not a date or time, or ``since`` is not before ``until``.
+        UsageError: a value is not a date or time, is out of range (its UTC time, or the end
+            of its day, falls outside years 1 to 9999: ``0001-01-01T00:00:00+01:00``,
+            ``9999-12-31``), or ``since`` is not before ``until``; the message starts with
+            the parameter's name (``since``/``until``).
     """
     start = _parse_bound("since", since, end_of_day=False)
     end = _parse_bound("until", until, end_of_day=True)
@@ -248,11 +251,15 @@ def _parse_bound(name: str, value: str | None, *, end_of_day: bool) -> datetime 
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text)
+        # An offset can push a time at the edge of the calendar (0001-01-01T00:00+01:00)
+        # outside it once converted to UTC: OverflowError, reported as out of range.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise UsageError(f"{name} {value!r} is not a date (YYYY-MM-DD) or ISO 8601 time") from None
     except OverflowError:
-        raise UsageError(f"{name} {value!r} is out of range") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        raise UsageError(
+            f"{name} {value!r} is out of range (its UTC time falls outside years 1 to 9999)"
+        ) from None
 
 
 def _iso(moment: datetime) -> str:

@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
+from rich import box
+from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -21,6 +24,24 @@ app = typer.Typer(
 
 #: Actor recorded in the audit log for removals confirmed by a CLI run.
 ACTOR = "cli"
+#: Width of the console a table goes to in a pipe or file when it is narrower than this.
+PIPE_MIN_WIDTH = 200
+
+
+def _table(*headers: str, title: str | None = None) -> Table:
+    """A table in the style of ``tvec stats removals``: a rule under the header, no frame."""
+    return Table(*headers, title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+
+
+def _print_table(table: Table) -> None:
+    """Print ``table``: fitted to a terminal's width; to a pipe or file at its natural width
+    (every URL on one line, whatever ``COLUMNS`` says), as ``tvec stats removals`` does."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    probe = Console(highlight=False, width=PIPE_MIN_WIDTH)
+    natural = Measurement.get(probe, probe.options.update_width(10**6), table).maximum
+    Console(highlight=False, width=max(PIPE_MIN_WIDTH, natural)).print(table)
 
 
 def _time(moment: datetime | None, *, seconds: bool = False) -> str:
@@ -63,11 +84,11 @@ def run(
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return
     counts = ", ".join(f"{n} {key}" for key, n in sorted(report.counts.items()) if n)
-    table = Table(title=f"{counts} (times UTC)" if counts else None)
-    table.add_column("url", overflow="fold", ratio=3)
+    table = _table(title=f"{counts} (times UTC)" if counts else None)
+    table.add_column("url", overflow="fold")
     for name in ("result", "http"):
         table.add_column(name, no_wrap=True)
-    table.add_column("route / reason", overflow="fold", ratio=2)
+    table.add_column("route / reason", overflow="fold")
     for name in ("state", "next check"):
         table.add_column(name)
     if not report.checks:
@@ -83,7 +104,7 @@ def run(
         table.add_row(
             escape(check.url), result, status, escape(why), check.state, _time(check.next_check_at)
         )
-    out.print(table)
+    _print_table(table)
 
 
 @app.command("list")
@@ -107,8 +128,8 @@ def list_(
     if as_json:
         typer.echo(json.dumps([r.as_json() for r in rows], indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{len(rows)} takedown(s) (times UTC)")
-    table.add_column("url", overflow="fold", ratio=1)
+    table = _table(title=f"{len(rows)} takedown(s) (times UTC)")
+    table.add_column("url", overflow="fold")
     table.add_column("platform", overflow="fold")
     for name in ("state", "checks", "last result", "last online", "removed at", "next check"):
         table.add_column(name, no_wrap=name in ("state", "last result"))
@@ -123,7 +144,7 @@ def list_(
             _time(r.removed_at),
             _time(r.next_check_at),
         )
-    out.print(table)
+    _print_table(table)
 
 
 def _print_history(history: service.CheckHistory) -> None:
@@ -138,9 +159,9 @@ def _print_history(history: service.CheckHistory) -> None:
             f"{_time(takedown.confirmed_at) or '-'}",
             markup=False,
         )
-    table = Table("checked at", "result", "http", "route")
-    table.add_column("final url", overflow="fold", ratio=2)
-    table.add_column("reason", overflow="fold", ratio=2)
+    table = _table("checked at", "result", "http", "route")
+    table.add_column("final url", overflow="fold")
+    table.add_column("reason", overflow="fold")
     for c in history.checks:
         table.add_row(
             _time(c.checked_at, seconds=True),
@@ -150,4 +171,4 @@ def _print_history(history: service.CheckHistory) -> None:
             escape(c.final_url or ""),
             escape(c.reason),
         )
-    out.print(table)
+    _print_table(table)

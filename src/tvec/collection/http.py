@@ -19,7 +19,8 @@ Built on httpx. Every fetch (:meth:`HttpClient.fetch`) follows these rules:
   server claiming gigabytes costs at most that), and :attr:`FetchResult.truncated` says so.
 * **Retries.** Connection errors, timeouts, ``429`` and ``5xx`` answers are retried
   ``TVEC_HTTP_RETRIES`` times after ``TVEC_HTTP_BACKOFF_SECONDS``, doubling each time
-  (``Retry-After`` in seconds is honoured up to 60 s).
+  (``Retry-After`` in seconds is honoured up to 60 s). :meth:`HttpClient.try_fetch` takes
+  a lower count for one visit (status checks, which repeat on their own schedule).
 * **Politeness.** Requests to one host are at least ``TVEC_HTTP_HOST_INTERVAL_SECONDS``
   apart; every request carries ``TVEC_HTTP_USER_AGENT``. Proxies from the environment are
   not used (``trust_env=False``).
@@ -262,30 +263,43 @@ class HttpClient:
             raise FetchError(url, f"HTTP {result.status} from {result.url}")
         return result
 
-    def try_fetch(self, url: str) -> FetchAttempt:
+    def try_fetch(self, url: str, *, retries: int | None = None) -> FetchAttempt:
         """GET ``url`` under the same rules as :meth:`fetch`, but never raise a FetchError.
 
         An answer with any HTTP status (after retries of ``429``/``5xx``) is returned in
         :attr:`FetchAttempt.result`; a connection failure, timeout, refused address, bad URL
         or too many redirects in :attr:`FetchAttempt.error`, with the URL it happened at.
+
+        Args:
+            url: the URL to visit.
+            retries: retries of connection errors, timeouts, ``429`` and ``5xx`` per
+                request of this visit (default ``TVEC_HTTP_RETRIES``; at most that: a
+                larger or negative value is clamped to 0..``TVEC_HTTP_RETRIES``).
         """
+        allowed = self.settings.http_retries
+        if retries is not None:
+            allowed = max(0, min(retries, allowed))
         redirects: list[str] = []
         try:
-            result = self._follow(url, {}, redirects)
+            result = self._follow(url, {}, redirects, allowed)
         except FetchError as error:
             at = redirects[-1] if redirects else url
             return FetchAttempt(at, tuple(redirects), None, error)
         return FetchAttempt(result.url, tuple(redirects), result, None)
 
-    def _follow(self, url: str, headers: dict[str, str], redirects: list[str]) -> FetchResult:
+    def _follow(
+        self, url: str, headers: dict[str, str], redirects: list[str], retries: int | None = None
+    ) -> FetchResult:
         """GET ``url`` following redirects by hand (appended to ``redirects`` as they come).
+
+        ``retries`` per request (default ``TVEC_HTTP_RETRIES``).
 
         Returns the final answer whatever its status. Raises FetchError or
         BlockedAddressError (see :meth:`fetch`), never for an HTTP status.
         """
         current = url
         for _hop in range(self.settings.http_max_redirects + 1):
-            status, response_headers, body, truncated = self._send(url, current, headers)
+            status, response_headers, body, truncated = self._send(url, current, headers, retries)
             location = response_headers.get("location")
             if status in REDIRECT_STATUSES and location:
                 current = urljoin(current, location.strip())
@@ -321,8 +335,9 @@ class HttpClient:
         self._last_request[host] = self._clock()
 
     def _send(
-        self, original: str, url: str, headers: dict[str, str]
+        self, original: str, url: str, headers: dict[str, str], retries: int | None = None
     ) -> tuple[int, dict[str, str], bytes, bool]:
+        allowed = self.settings.http_retries if retries is None else retries
         host, target, sni = self._target(original, url)
         request_headers = dict(headers)
         if target != url:
@@ -337,13 +352,13 @@ class HttpClient:
                 ) as response:
                     status = response.status_code
                     response_headers = {k.lower(): v for k, v in response.headers.items()}
-                    if status in RETRY_STATUSES and attempt < self.settings.http_retries:
+                    if status in RETRY_STATUSES and attempt < allowed:
                         delay = self._retry_delay(attempt, response_headers.get("retry-after"))
                     else:
                         body, truncated = self._read_capped(response)
                         return status, response_headers, body, truncated
             except httpx.HTTPError as exc:
-                if attempt >= self.settings.http_retries:
+                if attempt >= allowed:
                     problem = f"{type(exc).__name__} fetching {url}: {exc or 'no detail'}"
                     raise FetchError(original, problem) from exc
                 delay = self._retry_delay(attempt, None)
