@@ -429,6 +429,7 @@ class Settings(BaseSettings):
     legal_hold_days: int = Field(
         default=183,
         ge=1,
+        le=36500,
         description="Days removed content and its data are preserved after a removal order "
         "(Regulation 2021/784, Article 6: six months).",
     )

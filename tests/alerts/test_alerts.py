@@ -11,6 +11,7 @@ import csv
 import hashlib
 import hmac
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -22,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import PostMaker, SmtpServer, WebhookServer
 from tvec.alerts.attribution import attribute_url
-from tvec.alerts.models import Alert, AlertDelivery, Attribution, Takedown
+from tvec.alerts.models import Alert, AlertDelivery, AlertRoute, Attribution, Takedown
 from tvec.alerts.routes import set_route
-from tvec.alerts.service import preview, send_alerts
+from tvec.alerts.service import preview, retry_alerts, send_alerts
 from tvec.audit.models import AuditEvent
 from tvec.cases.webhook import verify_signature
+from tvec.errors import ConfigError, NotFoundError, UsageError
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.settings import Settings, load_settings
 from tvec.store import Store
@@ -161,11 +163,14 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
     ):
         assert expected in body, expected
     assert body.count("Graphic:") == 1  # only the video is graphic
+    assert f"{SENDER} reports 2 URLs on Telegram that carry content of" in " ".join(body.split())
     assert telegraph.rcpt_tos == ["abuse@telegram.org"]
     assert telegraph.message["Subject"] == (
         f"[tvec] Terrorist content report {batch_ref('Telegraph', STATEMENT)}: 1 URL on Telegraph"
     )
     assert f"URL:           {STATEMENT}" in telegraph.body
+    one = " ".join(telegraph.body.split())
+    assert f"{SENDER} reports 1 URL on Telegraph that carries content of terrorist" in one
     assert "Content kind:  document" in telegraph.body
     for received in smtp_server.received:
         assert OUT_OF_POLICY not in received.body
@@ -279,6 +284,7 @@ def test_webhook_posts_a_signed_batch(store: Store, webhook_server: WebhookServe
             target=webhook_server.url("/tvec"),
             secret_env="TG_ALERT_KEY",
             actor="admin",
+            settings=settings,
         )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
     report = send_alerts(store, settings, now=T0, environ={"TG_ALERT_KEY": "k3y"})
@@ -355,12 +361,23 @@ def test_webhook_failures_and_refusals_are_recorded(
     settings = make_settings(
         store, alert_webhook_secret="s3cret", alert_backoff_seconds=60, alert_max_attempts=5
     )
+    allowed = make_settings(
+        store,
+        alert_webhook_secret="s3cret",
+        alert_backoff_seconds=60,
+        outbound_allow_hosts=["127.0.0.1"],
+    )
     with store.session() as session:
         set_route(
-            session, "Telegram", channel="webhook", target=webhook_server.url(), actor="admin"
+            session,
+            "Telegram",
+            channel="webhook",
+            target=webhook_server.url(),
+            actor="admin",
+            settings=allowed,
         )
         verify(session, settings, IS_POSTER, "ISIS", "image")
-    # 127.0.0.1 is not allow-listed: refused before any connection, nothing attempted.
+    # 127.0.0.1 is no longer allow-listed: refused before any connection, nothing attempted.
     refused = send_alerts(store, settings, now=T0)
     (held,) = refused.waiting
     assert held.kind == "config"
@@ -369,12 +386,6 @@ def test_webhook_failures_and_refusals_are_recorded(
     with store.session() as session:
         assert deliveries(session) == []
     # Allowed, but the receiver answers 500: a failed attempt, retried after the backoff.
-    allowed = make_settings(
-        store,
-        alert_webhook_secret="s3cret",
-        alert_backoff_seconds=60,
-        outbound_allow_hosts=["127.0.0.1"],
-    )
     webhook_server.status = 500
     failed = send_alerts(store, allowed, now=T0)
     (batch,) = failed.failed
@@ -584,12 +595,24 @@ def test_email_without_smtp_settings_waits_and_says_why(  # type: ignore[no-unty
         alert = alert_of(session, ISKP_VIDEO)
         assert (alert.status, alert.attempts) == ("queued", 0)
         assert deliveries(session) == []
+    # Both missing: one message names both (not one now and the other on the next run).
+    neither = send_alerts(store, make_settings(store, smtp_host=None, alert_from=None), now=T0)
+    assert [w.reason for w in neither.held_by_config] == [
+        "TVEC_SMTP_HOST and TVEC_ALERT_FROM are not set: e-mail alerts to Telegram wait "
+        "until they are"
+    ]
     result = cli("alert", "send")
     assert result.code == 2
-    assert "TVEC_SMTP_HOST is not set" in result.out
+    assert "TVEC_SMTP_HOST and TVEC_ALERT_FROM are not set" in result.out
     shown = cli("alert", "preview")
     assert shown.code == 0
-    assert "Telegram: 1 alert(s) wait: TVEC_SMTP_HOST is not set" in shown.out
+    assert "Telegram: 1 alert(s) wait: TVEC_SMTP_HOST and TVEC_ALERT_FROM are not set" in (
+        shown.out
+    )
+    # Nothing is kept by a preview: it says what it would do, not what it did.
+    assert shown.out.splitlines()[0] == (
+        "attributions that would be derived: 0; alerts that would be queued: 0"
+    )
 
 
 # --- dry run ---------------------------------------------------------------------------------
@@ -619,6 +642,7 @@ def test_dry_run_writes_every_format_and_changes_nothing(
             channel="webhook",
             target="http://127.0.0.1:9/hook",
             actor="admin",
+            settings=settings,
         )
         set_route(session, "Internet Archive", channel="csv", target=str(digests), actor="admin")
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
@@ -747,6 +771,10 @@ def test_route_and_verify_commands(cli, monkeypatch: pytest.MonkeyPatch) -> None
     unknown = cli("alert", "verify", "https://t.me/x/1", "--entity", "Nobody Group")
     assert unknown.code == 2 and "no entity 'Nobody Group'" in unknown.err
 
+    said = cli("alert", "preview").out.splitlines()
+    assert said[0] == "attributions that would be derived: 0; alerts that would be queued: 1"
+    assert json.loads(cli("alert", "list", "--json").out) == []  # it queued nothing
+
     shown = json.loads(cli("alert", "preview", "--json").out)
     assert shown["batches"] == []  # the route's 60 s window has just begun
     (wait,) = shown["waiting"]
@@ -778,3 +806,320 @@ def test_route_and_verify_commands(cli, monkeypatch: pytest.MonkeyPatch) -> None
         ("cli", "url.attribute", None),
         ("cli", "alert.route", "remove"),
     ]
+
+
+# --- limits and configuration problems found by a fresh-user trial ----------------------------
+
+DAYS_30 = 30 * 86400
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (-1.0, "-1.0"),
+        (DAYS_30 + 0.5, "2592000.5"),
+        (1e308, "1e+308"),
+    ],
+)
+def test_a_batching_window_must_be_finite_and_at_most_30_days(
+    store: Store, value: float, shown: str
+) -> None:
+    with store.session() as session, pytest.raises(UsageError) as refused:
+        set_route(
+            session,
+            "Telegram",
+            channel="csv",
+            target="",
+            batch_seconds=value,
+            actor="admin",
+        )
+    assert str(refused.value) == (
+        f"--batch-seconds must be a number of seconds from 0 to 2592000 (30 days), got {shown}"
+    )
+    with store.session() as session:
+        assert session.scalars(select(AlertRoute)).all() == []
+        route = set_route(
+            session, "Telegram", channel="csv", target="", batch_seconds=DAYS_30, actor="admin"
+        )
+    assert route.batch_seconds == DAYS_30
+
+
+def test_windows_and_backoffs_never_overflow(store: Store, smtp_server: SmtpServer) -> None:
+    """A window stored before the limits were checked is read as 30 days; the doubling
+    backoff stops growing at 30 days (300 s x 2^40 would not fit in a timedelta)."""
+    settings = make_settings(
+        store, smtp_port=smtp_server.port, alert_backoff_seconds=300, alert_max_attempts=50
+    )
+    with store.session() as session:
+        session.add(
+            AlertRoute(
+                platform="Telegram",
+                channel="email",
+                target="abuse@telegram.org",
+                batch_seconds=float("inf"),
+                enabled=True,
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+        verify(session, settings, ISKP_VIDEO, "ISKP", "video")
+    shown = preview(store, settings, now=T0)
+    (wait,) = shown.waiting
+    assert (wait.kind, wait.until) == ("window", T0 + timedelta(days=30))
+    assert wait.reason == "batching window of 2.592e+06 s ends at 2026-12-02T09:00:00+00:00"
+
+    send_alerts(store, settings, now=T0)  # queues it; the window is open
+    smtp_server.stop()
+    with store.session() as session:
+        alert_of(session, ISKP_VIDEO).attempts = 40
+    failed = send_alerts(store, settings, now=T0, force=True)
+    assert len(failed.failed) == 1
+    with store.session() as session:
+        alert = alert_of(session, ISKP_VIDEO)
+        assert (alert.status, alert.attempts) == ("queued", 41)
+        assert alert.next_attempt_at == T0 + timedelta(days=30)
+
+
+ZZ_MESSAGE = "TVEC_INCLUSION_POLICY has 'ZZ', neither a jurisdiction nor a list key"
+
+
+def test_the_inclusion_policy_must_name_known_jurisdictions_or_lists(
+    store: Store, tmp_path: Path
+) -> None:
+    with store.session() as session:
+        verify(session, make_settings(store), ISKP_VIDEO, "ISKP", "video")
+    empty = make_settings(store, inclusion_policy=[])
+    for run in (preview, send_alerts):
+        with pytest.raises(ConfigError) as refused:
+            run(store, empty, now=T0)
+        message = str(refused.value)
+        assert message.startswith(
+            "TVEC_INCLUSION_POLICY is empty: no entity is in scope, so no URL can be alerted; "
+            "list jurisdictions and/or list keys (known: AU, CA, EU, "
+        )
+    unknown = make_settings(store, inclusion_policy=["UK", "ZZ", "us-fto"])
+    with pytest.raises(ConfigError) as refused:
+        send_alerts(store, unknown, now=T0)
+    message = str(refused.value)
+    assert message.startswith(
+        "TVEC_INCLUSION_POLICY has 'ZZ', 'us-fto', neither a jurisdiction nor a list key of the "
+        "entity registry (known: AU, CA, EU, "
+    )
+    assert ", UN-1267, " in message and ", US-FTO" in message
+    with store.session() as session:
+        assert count(session, Alert) == 0  # nothing was done
+
+    # A list key is a valid policy: ISKP is on the US-FTO list.
+    by_list = preview(store, make_settings(store, inclusion_policy=["US-FTO"]), now=T0)
+    assert [b.platform for b in by_list.batches] == ["Telegram"]
+    # Keys of the user's entities file count too.
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "lists:\n"
+        "  ORG-WATCH: {jurisdiction: ORG, name: Our watch list, source: https://example.org/w}\n"
+        "entities:\n"
+        "  - id: crimson-lantern-front\n"
+        "    name: Crimson Lantern Front\n"
+        "    ideology: other\n"
+        "    source: https://example.org/clf\n"
+        "    designations: [{list: ORG-WATCH, date: null}]\n",
+        encoding="utf-8",
+    )
+    own = make_settings(store, inclusion_policy=["ORG-WATCH"], entities_file=mine)
+    with store.session() as session:
+        verify(session, own, IS_POSTER, "crimson-lantern-front", "image")
+    (batch,) = preview(store, own, now=T0).batches
+    assert [a.url for a in batch.alerts] == [IS_POSTER]
+    (outside,) = preview(store, own, now=T0).not_alertable
+    assert outside.url == ISKP_VIDEO
+    assert (
+        outside.reason == "entity islamic-state-khorasan is not in the inclusion policy (ORG-WATCH)"
+    )
+
+
+def test_alert_commands_exit_2_on_an_unusable_inclusion_policy(  # type: ignore[no-untyped-def]
+    store: Store, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TVEC_INCLUSION_POLICY", '["ZZ"]')
+    for args in (
+        ("alert", "verify", ISKP_VIDEO, "--entity", "ISKP"),
+        ("alert", "preview"),
+        ("alert", "send"),
+        ("alert", "send", "--dry-run"),
+    ):
+        result = cli(*args)
+        assert result.code == 2, args
+        assert ZZ_MESSAGE in result.err, (args, result.err)
+    with store.session() as session:
+        assert count(session, Attribution) == 0
+
+
+def test_a_dry_run_with_nothing_to_send_claims_no_folder(  # type: ignore[no-untyped-def]
+    store: Store, tmp_path: Path, cli
+) -> None:
+    folder = tmp_path / "would-send"
+    report = send_alerts(store, make_settings(store), now=T0, dry_run=True, out_dir=folder)
+    assert report.dry_run and report.out_dir is None and report.batches == []
+    assert not folder.exists()
+    result = cli("alert", "send", "--dry-run", "--out", folder)
+    assert result.code == 0, result.err
+    assert result.err.strip() == "dry run: nothing to send, no folder written"
+    assert "wrote" not in result.err
+    assert not folder.exists()
+
+
+def test_an_smtp_server_without_starttls_holds_the_alerts(  # type: ignore[no-untyped-def]
+    store: Store, smtp_server: SmtpServer, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default TVEC_SMTP_STARTTLS=true against a server that does not offer it: a
+    setting to change, not a failed attempt (no backoff, never 'failed')."""
+    settings = make_settings(store, smtp_port=smtp_server.port, smtp_starttls=True)
+    with store.session() as session:
+        verify(session, settings, ISKP_VIDEO, "ISKP", "video")
+    expected = (
+        f"the SMTP server 127.0.0.1:{smtp_server.port} does not offer STARTTLS, which "
+        "TVEC_SMTP_STARTTLS=true requires: e-mail alerts to Telegram wait; "
+    )
+    for minute in range(3):
+        report = send_alerts(store, settings, now=T0 + timedelta(minutes=minute))
+        assert (report.sent, report.failed) == (0, [])
+        (held,) = report.held_by_config
+        assert held.reason.startswith(expected)
+        assert "set TVEC_SMTP_STARTTLS=false" in held.reason
+    assert smtp_server.received == []
+    with store.session() as session:
+        alert = alert_of(session, ISKP_VIDEO)
+        assert (alert.status, alert.attempts, alert.next_attempt_at) == ("queued", 0, None)
+        assert alert.last_error is not None and alert.last_error.startswith(expected)
+        assert deliveries(session) == []
+    monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TVEC_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("TVEC_ALERT_FROM", FROM)
+    result = cli("alert", "send")
+    assert result.code == 2
+    assert "does not offer STARTTLS, which TVEC_SMTP_STARTTLS=true requires" in result.out
+    # With the setting changed it goes at once: no backoff was started.
+    assert send_alerts(store, make_settings(store, smtp_port=smtp_server.port), now=T0).sent == 1
+
+
+def test_retry_makes_waiting_alerts_due_and_requeues_failed_ones(  # type: ignore[no-untyped-def]
+    store: Store, smtp_server: SmtpServer, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(
+        store, smtp_port=smtp_server.port, alert_backoff_seconds=300, alert_max_attempts=2
+    )
+    with store.session() as session:
+        verify(session, settings, ISKP_VIDEO, "ISKP", "video")
+        verify(session, settings, STATEMENT, "ISIS", "document")
+    smtp_server.stop()
+    send_alerts(store, settings, now=T0, platform="Telegram")  # attempt 1 of 2
+    send_alerts(store, settings, now=T0 + timedelta(seconds=300), platform="Telegram")
+    send_alerts(store, settings, now=T0, platform="Telegraph")  # attempt 1: waits 300 s
+    with store.session() as session:
+        assert (alert_of(session, ISKP_VIDEO).status, alert_of(session, ISKP_VIDEO).attempts) == (
+            "failed",
+            2,
+        )
+        assert alert_of(session, STATEMENT).next_attempt_at == T0 + timedelta(seconds=300)
+
+    at = T0 + timedelta(seconds=60)
+    with store.session() as session:
+        only_waiting = retry_alerts(session, actor="alice", now=at)
+    assert (only_waiting.made_due, only_waiting.requeued) == ([ref(STATEMENT)], [])
+    with store.session() as session:
+        assert alert_of(session, STATEMENT).next_attempt_at is None
+        assert alert_of(session, ISKP_VIDEO).status == "failed"
+        with pytest.raises(NotFoundError, match="no platform named 'Nope'"):
+            retry_alerts(session, actor="alice", platform="Nope", now=at)
+
+    result = cli("alert", "retry", "--failed", "--platform", "telegram", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {"made_due": [], "requeued": [ref(ISKP_VIDEO)], "skipped": []}
+    with store.session() as session:
+        alert = alert_of(session, ISKP_VIDEO)
+        assert (alert.status, alert.attempts, alert.next_attempt_at) == ("queued", 0, None)
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.kind == "alert.delivery", AuditEvent.actor.in_(["alice", "cli"]))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [(e.actor, e.target, e.data) for e in events] == [
+            (
+                "alice",
+                "platform:Telegraph",
+                {
+                    "action": "retry",
+                    "made_due": [
+                        {"reference": ref(STATEMENT), "was_due_at": "2026-11-02T09:05:00+00:00"}
+                    ],
+                    "requeued": [],
+                },
+            ),
+            (
+                "cli",
+                "platform:Telegram",
+                {
+                    "action": "retry",
+                    "made_due": [],
+                    "requeued": [{"reference": ref(ISKP_VIDEO), "attempts": 2}],
+                },
+            ),
+        ]
+
+    smtp_server.start()
+    report = send_alerts(store, settings, now=at)
+    assert report.sent == 2 and report.queued == 0
+    assert len(smtp_server.received) == 2
+    with store.session() as session:
+        assert count(session, Alert) == 2  # still one alert per URL
+        assert [(a.status, a.attempts) for a in session.scalars(select(Alert))] == [
+            ("sent", 1),
+            ("sent", 2),
+        ]
+        assert len(deliveries(session)) == 5
+    nothing = cli("alert", "retry", "--failed")
+    assert nothing.out.splitlines() == ["made due now: 0; put back in the queue: 0"]
+
+
+def test_list_limit_and_unknown_platforms_are_refused(cli) -> None:  # type: ignore[no-untyped-def]
+    for args in (("list", "--limit", "0"), ("list", "--limit", "-5")):
+        bad = cli("alert", *args)
+        assert bad.code == 2, args
+        assert "--limit" in bad.err
+    for command in ("list", "preview", "send", "retry"):
+        unknown = cli("alert", command, "--platform", "Nope")
+        assert unknown.code == 2, command
+        assert "no platform named 'Nope'" in unknown.err, (command, unknown.err)
+    assert cli("alert", "list", "--platform", "telegram", "--limit", "1").code == 0
+
+
+def test_route_set_refuses_private_webhooks_and_stores_absolute_folders(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for url, address in (
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
+        ("http://127.0.0.1:8080/hook", "127.0.0.1"),
+        ("https://[::1]/hook", "::1"),
+    ):
+        bad = cli("alert", "route", "set", "Telegram", "--webhook", url)
+        assert bad.code == 2, url
+        assert f"webhook URL {url!r} is refused: " in bad.err, bad.err
+        assert address in bad.err
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", '["127.0.0.1"]')
+    allowed = cli("alert", "route", "set", "Telegram", "--webhook", "http://127.0.0.1:8080/hook")
+    assert allowed.code == 0, allowed.err
+
+    monkeypatch.chdir(tmp_path)
+    relative = cli("alert", "route", "set", "Telegraph", "--csv", "--folder", "digests/tg")
+    assert relative.code == 0, relative.err
+    absolute = os.path.realpath(tmp_path / "digests" / "tg")
+    assert relative.out.strip() == f"route of Telegraph: csv to {absolute}"
+    listed = json.loads(cli("alert", "route", "list", "--json").out)
+    assert [(r["platform"], r["target"]) for r in listed] == [
+        ("Telegram", "http://127.0.0.1:8080/hook"),
+        ("Telegraph", absolute),
+    ]
+    assert cli("alert", "list").code == 0

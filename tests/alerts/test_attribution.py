@@ -141,6 +141,59 @@ def test_bad_input_is_refused_with_a_message_naming_it(
         assert _events(session) == []
 
 
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://t.me/", "t.me"),
+        ("https://youtube.com", "youtube.com"),
+        ("HTTPS://YOUTUBE.COM/?utm_source=x", "youtube.com"),
+    ],
+)
+def test_a_persons_verification_refuses_a_sites_home_page(
+    db: Store, alert_settings: Settings, url: str, host: str
+) -> None:
+    """A home page names a whole site (all of Telegram), not a piece of content."""
+    with db.session() as session, pytest.raises(UsageError) as refused:
+        attribute_url(session, url, "ISKP", actor="alice", settings=alert_settings)
+    message = str(refused.value)
+    assert message.startswith(f"{url!r} is the home page of {host}: ")
+    assert "not a whole site" in message and "--whole-site" in message
+    with db.session() as session:
+        assert session.scalars(select(Attribution)).all() == []
+        assert session.scalars(select(Outlink)).all() == []
+        assert _events(session) == []
+
+
+def test_a_groups_own_website_is_attributed_as_a_whole_site(
+    db: Store, alert_settings: Settings
+) -> None:
+    with db.session() as session:
+        made = attribute_url(
+            session,
+            "https://crescent-front.example/",
+            "islamic-state",
+            actor="alice",
+            settings=alert_settings,
+            whole_site=True,
+            now=T0,
+        )
+        assert made.outlink.url == "https://crescent-front.example/"
+        # Not a home page: whole_site changes nothing and is not recorded.
+        attribute_url(
+            session,
+            "https://t.me/somechannel/42",
+            "islamic-state",
+            actor="alice",
+            settings=alert_settings,
+            whole_site=True,
+        )
+    with db.session() as session:
+        site, post = _events(session)
+    assert site.data["whole_site"] is True
+    assert site.data["url"] == "https://crescent-front.example/"
+    assert "whole_site" not in post.data
+
+
 def test_entity_labels_map_to_registry_ids(alert_settings: Settings) -> None:
     registry = entity_registry(alert_settings)
     assert entity_for_label(registry, "islamic-state") == registry.get("islamic-state")

@@ -9,7 +9,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,23 +21,29 @@ from sqlalchemy.orm import Session
 from tvec.audit import AuditKind, verify_chain
 from tvec.audit.models import AuditEvent
 from tvec.cases.webhook import verify_signature
-from tvec.errors import ConflictError, InvalidJsonError, NotFoundError, UsageError
+from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.evidence import EvidenceStore
 from tvec.orders import (
+    REGULATION_APPLIES_FROM,
     act_on_order,
     export_hold,
     extend_hold,
+    format_time,
     format_time_left,
     get_order,
+    hold_document,
+    hold_state,
     list_holds,
     list_orders,
     order_state,
+    parse_time,
     purge_expired_holds,
     read_hold,
     read_order_file,
     record_order,
     reply_document,
     reply_text,
+    reply_warnings,
     sweep_orders,
 )
 from tvec.orders.models import LegalHold, RemovalOrder
@@ -168,6 +174,7 @@ def test_order_goes_overdue_at_exactly_one_hour_and_the_reply_is_filled_in(
             "on_time": False,
             "late_by_seconds": 300.0,
             "overdue_at": "2024-05-01T11:00:00+00:00",
+            "warnings": [],
         }
         assert order_state(order, acted + timedelta(days=1)) == ("done", -300.0)
         text = reply_text(order.reply)
@@ -496,15 +503,15 @@ def test_order_file(tmp_path: Path) -> None:
     assert (parsed.reference, parsed.urls) == ("BKA-TCO-2024-0002", [URL])
     bad = {
         "missing": ({k: v for k, v in GOOD_FILE.items() if k != "urls"}, "missing urls"),
-        "unknown": (GOOD_FILE | {"url": URL}, "unknown url"),
+        "unknown": (GOOD_FILE | {"url": URL}, "unknown 'url'"),
         "type": (GOOD_FILE | {"urls": URL}, "urls must be a list of strings"),
-        "list": ([GOOD_FILE], "one JSON object"),
+        "list": ([GOOD_FILE], "holds an array; a removal order file holds one JSON object"),
     }
     for name, (document, message) in bad.items():
-        with pytest.raises(InvalidJsonError, match=message):
+        with pytest.raises(UsageError, match=message):
             read_order_file(_write(tmp_path / f"{name}.json", document))
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")
-    with pytest.raises(InvalidJsonError, match="not JSON"):
+    with pytest.raises(UsageError, match=r"broken\.json: not JSON"):
         read_order_file(tmp_path / "broken.json")
     with pytest.raises(UsageError, match="no time zone"):
         read_order_file(
@@ -686,3 +693,324 @@ def test_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert {"order.receive", "order.overdue", "order.action", "order.reply", "hold.extend"} <= set(
         kinds
     )
+
+
+# --- fixes from the fresh-user trial (B4, B5, B6, C11, C13, C14, C15, C16, D17, E25, E28, E30)
+
+
+def _add_args(reference: str = "Z-1", **options: str) -> list[str]:
+    """``tvec order add`` with options (a valid order unless ``options`` say otherwise)."""
+    values = {
+        "--reference": reference,
+        "--authority": "Bundeskriminalamt",
+        "--member-state": "DE",
+        "--url": URL,
+        "--reasons": "Incites terrorist offences.",
+    } | options
+    return ["order", "add", *[part for pair in values.items() for part in pair]]
+
+
+def test_times_out_of_utc_range_are_usage_errors(store: Store, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # B4: an offset pushing the time past year 1 or 9999 in UTC was an OverflowError
+    for value in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        with pytest.raises(UsageError, match=re.escape(f"--received-at {value!r} is out of range")):
+            parse_time(value, "--received-at")
+    extreme = datetime.fromisoformat("0001-01-01T00:00:00+01:00")
+    with store.session() as session, pytest.raises(UsageError, match="out of range"):
+        _order(session, received_at=extreme)
+    path = _write(tmp_path / "old.json", GOOD_FILE | {"received_at": "0001-01-01T00:00:00+01:00"})
+    with pytest.raises(UsageError, match=re.escape(f"{path}: received_at '0001-01-01")):
+        read_order_file(path)
+    added = cli(*_add_args(**{"--received-at": "0001-01-01T00:00:00+01:00"}))
+    assert added.code == 2 and "out of range" in added.err, added.err
+    extended = cli(
+        "order", "hold", "extend", "1", "--reason", "x", "--until", "9999-12-31T23:59:59-01:00"
+    )
+    assert (
+        extended.code == 2 and "--until '9999-12-31T23:59:59-01:00' is out of range" in extended.err
+    )
+
+
+def test_a_time_of_receipt_before_the_regulation_applied_is_refused(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    # C15: Article 24, the Regulation applies from 7 June 2022 (at +04:00, Réunion, the
+    # easternmost zone of a Member State, that day starts at 2022-06-06T20:00:00Z)
+    assert datetime(2022, 6, 6, 20, 0, tzinfo=UTC) == REGULATION_APPLIES_FROM
+    plus14 = timezone(timedelta(hours=14))
+    with store.session() as session:
+        for received in (
+            datetime(1900, 1, 1, tzinfo=plus14),
+            datetime(2022, 6, 6, 19, 59, 59, tzinfo=UTC),
+        ):
+            with pytest.raises(UsageError, match=r"before 7 June 2022, when Regulation \(EU\) "):
+                _order(session, received_at=received)
+        first = _order(session, "first day", received_at=datetime(2022, 6, 6, 20, 0, tzinfo=UTC))
+        assert first.deadline_at == datetime(2022, 6, 6, 21, 0, tzinfo=UTC)
+        cest = _order(session, "CEST", received_at=datetime.fromisoformat("2022-06-07T00:00+02:00"))
+        assert cest.received_at == datetime(2022, 6, 6, 22, 0, tzinfo=UTC)
+    refused = cli(*_add_args(**{"--received-at": "1900-01-01T00:00:00+14:00"}))
+    assert refused.code == 2, refused.err
+    assert "is before 7 June 2022" in refused.err and "(Article 24)" in refused.err
+
+
+def _held(session: Session, settings: Settings) -> LegalHold:
+    """A legal hold from T (an order acted on at once)."""
+    _order(session)
+    act_on_order(session, settings, "BKA-TCO-2024-0001", actor="bob", now=T)
+    [hold] = list_holds(session)
+    return hold
+
+
+def test_hold_extensions_are_bounded(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    # B5: --days 99999999999 was an OverflowError; --until had no upper bound
+    settings = _settings(store)
+    with store.session() as session:
+        hold = _held(session, settings)
+        end = hold.held_until
+        for days in (0, -1, 36_501, 99_999_999_999):
+            with pytest.raises(UsageError, match=f"by 1 to 36500 days, not {days}"):
+                extend_hold(session, hold.id, days=days, reason="court", actor="bob", now=T)
+        far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-1)))
+        for until in (far, T + timedelta(days=36_500, seconds=1)):
+            with pytest.raises(UsageError, match="more than 36500 days from now"):
+                extend_hold(session, hold.id, until=until, reason="court", actor="bob", now=T)
+        assert hold.held_until == end and hold.extensions == []
+        extend_hold(session, hold.id, days=36_500, reason="court", actor="bob", now=T)
+        assert hold.held_until == end + timedelta(days=36_500)
+        # an until in another zone is stored in UTC
+        later = datetime.fromisoformat("2125-01-01T12:00:00+02:00")
+        extend_hold(
+            session, hold.id, until=later, reason="court", actor="bob", now=T + timedelta(days=300)
+        )
+        assert hold.held_until == later and hold.held_until.utcoffset() == timedelta(0)
+    cli(*_add_args(**{"--received-at": datetime.now(UTC).isoformat()}))
+    assert cli("order", "act", "Z-1").code == 0
+    huge = cli("order", "hold", "extend", "1", "--days", "99999999999", "--reason", "x")
+    assert huge.code == 2 and "by 1 to 36500 days, not 99999999999" in huge.err, huge.err
+
+
+def test_order_file_problems_name_the_file(tmp_path: Path) -> None:
+    # B6: deep nesting was a RecursionError
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(
+        UsageError, match=re.escape(f"removal order file {deep}: ") + ".*nested too deeply"
+    ):
+        read_order_file(deep)
+    # C13: a key given twice was silently the last one
+    twice = tmp_path / "twice.json"
+    twice.write_text(json.dumps(GOOD_FILE)[:-1] + ', "reference": "OTHER"}', encoding="utf-8")
+    with pytest.raises(UsageError, match=re.escape(f"{twice}: the key 'reference' is given twice")):
+        read_order_file(twice)
+    # E30: a UTF-8 byte order mark at the start is accepted
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD_FILE).encode())
+    assert read_order_file(bom).reference == "BKA-TCO-2024-0002"
+
+
+def test_order_file_problems_are_usage_errors_in_the_cli(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # D17: every problem with the file is exit 2 (usage), naming the file and the problem
+    files = tmp_path / "files"
+    files.mkdir()
+    cases: dict[str, tuple[bytes, str]] = {
+        "text.json": (b"not json at all", "not JSON: Expecting value"),
+        "array.json": (json.dumps([GOOD_FILE]).encode(), "holds an array"),
+        "missing.json": (
+            json.dumps({k: v for k, v in GOOD_FILE.items() if k != "reasons"}).encode(),
+            "missing reasons",
+        ),
+        "extra.json": (json.dumps(GOOD_FILE | {"note": "x"}).encode(), "unknown 'note'"),
+        "type.json": (
+            json.dumps(GOOD_FILE | {"reference": 7}).encode(),
+            "reference must be a string",
+        ),
+        "binary.json": (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "is not UTF-8 text"),
+        "deep.json": (b"[" * 50_000, "nested too deeply"),
+        "twice.json": (b'{"urls": [], "urls": []}', "the key 'urls' is given twice"),
+    }
+    for name, (data, problem) in cases.items():
+        (files / name).write_bytes(data)
+        result = cli("order", "add", "--file", files / name)
+        assert result.code == 2, (name, result.err)
+        assert f"removal order file {files / name}: " in result.err, result.err
+        assert problem in result.err, (name, result.err)
+    folder = cli("order", "add", "--file", files)
+    assert folder.code == 2 and f"removal order file {files}: is a folder" in folder.err
+    absent = cli("order", "add", "--file", files / "absent.json")
+    assert absent.code == 2 and "no such file" in absent.err
+    document = GOOD_FILE | {"received_at": datetime.now(UTC).isoformat()}
+    (files / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(document).encode())
+    added = cli("order", "add", "--file", files / "bom.json")
+    assert added.code == 0, added.err
+
+
+def test_order_urls_are_deduplicated_by_canonical_form(store: Store) -> None:
+    # C11: only exact repeats were dropped; the first spelling is kept
+    urls = [
+        "HTTPS://X.EXAMPLE/a",
+        "https://x.example/a",
+        "https://x.example:443/a#top",
+        " https://x.example/a?utm_source=mail ",
+        "https://x.example/A",  # the path keeps its case: another URL
+    ]
+    with store.session() as session:
+        order = _order(session, urls=urls)
+        assert [u.url for u in order.urls] == ["HTTPS://X.EXAMPLE/a", "https://x.example/A"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"reference": "T\n14"}, "reference 'T\\n14' holds the control character U+000A"),
+        ({"reference": "T\t14"}, "holds the control character U+0009"),
+        ({"reference": "T\u202814"}, "holds the control character U+2028"),
+        ({"reference": " \t\n "}, "reference is empty"),
+        (
+            {"authority": "BKA\x00"},
+            "issuing authority 'BKA\\x00' holds the control character U+0000",
+        ),
+        ({"reasons": "a\x1bb"}, "reasons 'a\\x1bb' holds the control character U+001B"),
+    ],
+)
+def test_control_characters_are_refused(store: Store, fields: dict[str, Any], message: str) -> None:
+    # C16: references with a newline or tab broke 'order list' and 'order show'
+    with store.session() as session, pytest.raises(UsageError, match=re.escape(message)):
+        _order(session, **fields)
+
+
+def test_reasons_may_span_lines(store: Store) -> None:
+    with store.session() as session:
+        assert _order(session, reasons="First.\r\n\tSecond.").reasons == "First.\r\n\tSecond."
+
+
+def test_reply_warns_of_placeholder_provider_and_no_contact(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    # C14: the reply named "tvec user" and no e-mail without a word
+    assert reply_warnings(_settings(store)) == []
+    defaults = store.settings.model_copy(update={"alert_from": None, "alert_reply_to": None})
+    assert defaults.alert_sender_name == "tvec user"
+    warnings = reply_warnings(defaults)
+    assert len(warnings) == 2
+    assert "'tvec user'" in warnings[0] and "TVEC_ALERT_SENDER_NAME" in warnings[0]
+    assert "TVEC_ALERT_FROM" in warnings[1]
+    only_name = reply_warnings(defaults.model_copy(update={"alert_from": "tco@host.example"}))
+    assert len(only_name) == 1 and "TVEC_ALERT_SENDER_NAME" in only_name[0]
+    with store.session() as session:
+        order = _order(session)
+        act_on_order(session, defaults, order.reference, actor="bob", now=T)
+        assert order.reply["warnings"] == warnings
+        assert "Warning" not in reply_text(order.reply) and "TVEC_" not in reply_text(order.reply)
+    cli(*_add_args(**{"--received-at": datetime.now(UTC).isoformat()}))
+    acted = cli("order", "act", "Z-1")
+    assert acted.code == 0 and "warning: " in acted.err and "TVEC_ALERT_FROM" in acted.err
+    replied = cli("order", "reply", "Z-1")
+    assert replied.code == 0
+    assert "TVEC_ALERT_SENDER_NAME" in replied.err and "TVEC_ALERT_FROM" in replied.err
+    assert "TVEC_" not in replied.out  # the form itself stays clean
+    as_json = cli("order", "reply", "Z-1", "--json")
+    assert len(json.loads(as_json.out)["warnings"]) == 2 and "warning: " in as_json.err
+
+
+def test_hold_states(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
+    # E25: the state column was empty for live holds
+    settings = _settings(store)
+    with store.session() as session:
+        hold = _held(session, settings)
+        end = hold.held_until
+        assert hold_state(hold, T) == "held"
+        assert hold_state(hold, end - MICRO) == "held"
+        assert hold_state(hold, end) == "expired"
+        extend_hold(session, hold.id, days=1, reason="court", actor="bob", now=T)
+        assert hold_state(hold, T) == "extended"
+        purge_expired_holds(session, settings, now=end + timedelta(days=1))
+        assert hold_state(hold, T) == "purged"
+        assert hold_document(hold, T)["state"] == "purged"
+    # the same database: hold 1 above is purged, hold 2 is the CLI's
+    cli(*_add_args(**{"--received-at": datetime.now(UTC).isoformat()}))
+    cli("order", "act", "Z-1")
+    listed = cli("order", "hold", "list")
+    assert re.search(r"│ 2  │ Z-1 .*│ held +│", listed.out), listed.out
+    assert re.search(r"│ 1  │ BKA-TCO-2024-0001 .*│ purged +│", listed.out), listed.out
+    rows = json.loads(cli("order", "hold", "list", "--json").out)
+    assert [(r["id"], r["state"]) for r in rows] == [(2, "held"), (1, "purged")]
+    assert cli("order", "hold", "extend", "2", "--days", "3", "--reason", "court").code == 0
+    assert re.search(r"│ extended 1x +│", cli("order", "hold", "list", "--order", "Z-1").out)
+
+
+def test_times_are_printed_in_utc_whole_seconds(cli) -> None:  # type: ignore[no-untyped-def]
+    # E28: an order added with options printed its deadline with microseconds
+    assert format_time("2024-05-01T12:00:00.999999+02:00") == "2024-05-01 10:00:00 UTC"
+    assert format_time(datetime(2024, 5, 1, 10, tzinfo=UTC)) == "2024-05-01 10:00:00 UTC"
+    assert format_time(None) == ""
+    received = (datetime.now(UTC) - timedelta(minutes=10)).replace(microsecond=123456)
+    zoned = received.astimezone(timezone(timedelta(hours=2)))
+    whole = received.strftime("%Y-%m-%d %H:%M:%S UTC")
+    deadline = (received + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    added = cli(*_add_args(**{"--received-at": zoned.isoformat()}))
+    assert added.code == 0 and f"deadline {deadline}," in added.out, added.out
+    cli(
+        "order",
+        "add",
+        "--reference",
+        "Z-2",
+        "--authority",
+        "A",
+        "--member-state",
+        "FR",
+        "--url",
+        URL,
+        "--reasons",
+        "r",
+    )
+    listed = cli("order", "list")
+    assert f"│ {deadline} │" in listed.out, listed.out
+    shown = cli("order", "show", "Z-1")
+    assert f"received_at: {whole}\n" in shown.out and f"deadline_at: {deadline}\n" in shown.out
+    cli("order", "act", "Z-1")
+    acted = cli("order", "show", "Z-1").out
+    assert re.search(rf"{re.escape(URL)}: removed at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n", acted)
+    for result in (added, listed, shown, cli("order", "show", "Z-2"), cli("order", "hold", "list")):
+        assert not re.search(r"\d\d:\d\d:\d\d\.\d", result.out), result.out
+        assert "+02:00" not in result.out and "+00:00" not in result.out
+    # JSON keeps the precise time
+    assert (
+        json.loads(cli("order", "show", "Z-1", "--json").out)["received_at"] == received.isoformat()
+    )
+
+
+def test_the_media_of_a_removed_post_are_held_too(store: Store) -> None:
+    """A post found by its URL (a text item) with a photo inside: the post's data and the
+    photo's bytes are both held, the photo in its own hold naming the post."""
+    settings = _settings(store)
+    photo_bytes = b"benign stand-in for a photo inside the post"
+    photo_sha = EvidenceStore(settings.evidence_dir).put(photo_bytes)
+    with store.session() as session:
+        post = Item(
+            locator="jsonl:posts#p0",
+            media_type="text/plain",
+            content_type="text",
+            text="reposted from the channel",
+            meta={"url": "https://forum.example.org/t/100"},
+        )
+        session.add(post)
+        session.flush()
+        session.add(
+            Item(
+                locator="jsonl:posts#p0/media/0",
+                parent_id=post.id,
+                media_type="image/jpeg",
+                content_type="photo",
+                sha256=photo_sha,
+                size=len(photo_bytes),
+            )
+        )
+        session.flush()
+        _order(session, "NL-POST-1", urls=["https://forum.example.org/t/100"])
+        act_on_order(session, settings, "NL-POST-1", actor="test", now=T + SECOND)
+        holds = list_holds(session, order_reference="NL-POST-1")
+        assert sorted((h.item_id == post.id, h.sha256) for h in holds) == [
+            (False, photo_sha),
+            (True, None),
+        ]
+        (photo_hold,) = [h for h in holds if h.sha256 is not None]
+        assert photo_hold.data["part_of"] == post.id
+        assert photo_hold.held_until == T + SECOND + timedelta(days=settings.legal_hold_days)
+        assert EvidenceStore(settings.holds_dir).get(photo_sha) == photo_bytes

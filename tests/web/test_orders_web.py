@@ -45,7 +45,7 @@ def test_queue_shows_open_orders_with_time_left(web: WebEnv, client_for) -> None
     assert section.index("FR-OCLCTIC-9") < section.index("DE/BKA/2024/1")
     assert re.search(r'class="order-overdue error">overdue by 1:00:\d\d<', section), section
     assert re.search(r"<td>0:(49:\d\d|50:00)</td>", section), section
-    assert 'href="/orders/DE/BKA/2024/1"' in section
+    assert 'href="/orders/DE%2FBKA%2F2024%2F1"' in section  # "/" in a reference is encoded
     assert "1/2" in section  # one of two URLs acted on
     assert "NL-3" not in section  # done
     assert '<a href="/orders">Removal orders</a>' in page
@@ -98,3 +98,43 @@ def test_viewers_do_not_see_orders(web: WebEnv, client_for) -> None:  # type: ig
 def test_queue_without_orders_has_no_section(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
     client, _ = client_for("admin")
     assert 'id="removal-orders"' not in client.get("/queue").text
+
+
+def test_references_with_slash_query_and_hash_are_linked_encoded(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    # C16: the link left "/", "?" and "#" unencoded, so "?x#y" was cut off by the browser
+    with web.store.session() as session:
+        record_order(
+            session,
+            reference="T/14?x#y",
+            authority="Parquet de Paris",
+            member_state="FR",
+            received_at=datetime.now(UTC) - timedelta(minutes=1),
+            urls=[URL],
+            reasons="Incites the commission of terrorist offences.",
+            actor="admin",
+        )
+    client, _ = client_for("moderator")
+    for page in (client.get("/orders").text, client.get("/queue").text):
+        assert 'href="/orders/T%2F14%3Fx%23y"' in page
+    page = client.get("/orders/T%2F14%3Fx%23y")
+    assert page.status_code == 200 and 'Removal order <span dir="auto">T/14?x#y</span>' in page.text
+    api = client.get("/api/orders/T%2F14%3Fx%23y")
+    assert api.status_code == 200 and api.json()["reference"] == "T/14?x#y"
+
+
+def test_order_page_times_hold_states_and_reply_warnings(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    _orders(web)
+    client, _ = client_for("moderator")
+    page = client.get("/orders/NL-3").text
+    # E28: whole seconds in UTC, never microseconds or offsets
+    assert re.search(r"<dt>Received</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>", page), page
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", page) and "+00:00" not in page
+    listing = client.get("/orders", params={"status": "all"}).text
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>", listing)
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", listing)
+    # E25: live holds say "held"
+    assert page.count('<td class="hold-held">held</td>') == 2
+    # C14: the default provider name and no contact e-mail are pointed out
+    warnings = re.findall(r'<p class="error reply-warning">Warning: (.*?)</p>', page)
+    assert len(warnings) == 2
+    assert "TVEC_ALERT_SENDER_NAME" in warnings[0] and "TVEC_ALERT_FROM" in warnings[1]

@@ -3,6 +3,7 @@
 from tvec.alerts.attribution import (
     alertable_reason,
     attribute_url,
+    check_inclusion_policy,
     entity_for_label,
     sync_attributions,
 )
@@ -22,10 +23,12 @@ from tvec.alerts.metrics import (
 )
 from tvec.alerts.routes import Route, RouteBook, list_routes, remove_route, set_route
 from tvec.alerts.service import (
+    RetryReport,
     SendReport,
     list_alerts,
     preview,
     queue_alerts,
+    retry_alerts,
     send_alerts,
 )
 
@@ -40,11 +43,13 @@ __all__ = [
     "RemovalMarkers",
     "Route",
     "RouteBook",
+    "RetryReport",
     "SendReport",
     "UrlTimeline",
     "alert_reference",
     "alertable_reason",
     "attribute_url",
+    "check_inclusion_policy",
     "classify",
     "deliver",
     "entity_for_label",
@@ -57,6 +62,7 @@ __all__ = [
     "preview",
     "queue_alerts",
     "removal_figures",
+    "retry_alerts",
     "remove_route",
     "run_checks",
     "send_alerts",

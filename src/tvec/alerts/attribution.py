@@ -22,6 +22,7 @@ name/alias/outlet name that matches exactly one entity in the normalised match f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +38,7 @@ from tvec.audit import AuditKind, record
 from tvec.cases.models import Decision, ReviewCase
 from tvec.collection.sightings import outlink_for
 from tvec.entities import Entity, EntityRegistry, load_entities
-from tvec.errors import InvalidSignalError, UsageError
+from tvec.errors import ConfigError, InvalidSignalError, UsageError
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.settings import Settings, load_settings
 from tvec.store.models import Bank, BankEntry, Item, Match, Outlink, OutlinkSighting, utcnow
@@ -168,8 +169,10 @@ def _store(
     actor: str,
     values: dict[str, Any],
     now: datetime,
+    extra: dict[str, Any] | None = None,
 ) -> Attribution:
-    """Create or update the outlink's attribution, carry it to a queued alert, audit it."""
+    """Create or update the outlink's attribution, carry it to a queued alert, audit it
+    (``extra``: more keys of the audit event's data)."""
     old = _values(current)
     if current is None:
         current = Attribution(outlink_id=outlink.id, created_at=now)
@@ -190,7 +193,7 @@ def _store(
         actor,
         AuditKind.ATTRIBUTION,
         f"outlink:{outlink.id}",
-        {"url": outlink.url, "old": old, "new": _values(current)},
+        {"url": outlink.url, "old": old, "new": _values(current), **(extra or {})},
     )
     return current
 
@@ -209,11 +212,17 @@ def attribute_url(
     case_id: int | None = None,
     now: datetime | None = None,
     settings: Settings | None = None,
+    whole_site: bool = False,
 ) -> Attribution:
     """Attribute ``url`` to ``entity``: the verification an alert needs (audit-logged).
 
     Stores or updates the one attribution of the URL's out-link (created, with its platform,
     if the URL was never sighted); a queued alert of the URL takes the new values.
+
+    A site's home page (:func:`is_home_page`: ``https://t.me/``, ``https://youtube.com``)
+    names a whole site, not a piece of content, and is refused unless ``whole_site`` is
+    true: for a site that is itself the group's (its own website), where the alert asks to
+    take down the site.
 
     Args:
         url: any URL :func:`~tvec.outlinks.canonical.canonicalize_url` accepts.
@@ -226,9 +235,12 @@ def attribute_url(
         case_id: the review case the attribution comes from, if any.
         settings: for the entity registry (``TVEC_ENTITIES_FILE``); default from the
             environment.
+        whole_site: accept a site's home page (``tvec alert verify --whole-site``); the
+            audit event then says ``whole_site: true``.
 
     Raises:
-        UsageError: not a URL; unknown or ambiguous entity; unknown content kind or method.
+        UsageError: not a URL; a home page without ``whole_site``; unknown or ambiguous
+            entity; unknown content kind or method.
     """
     if content_kind not in CONTENT_KINDS:
         raise UsageError(
@@ -236,9 +248,16 @@ def attribute_url(
         )
     if method not in ATTRIBUTION_METHODS:
         raise UsageError(f"unknown method {method!r} (known: {', '.join(ATTRIBUTION_METHODS)})")
+    canonical = canonical_url(url)
+    if is_home_page(canonical) and not whole_site:
+        raise UsageError(
+            f"{url!r} is the home page of {urlsplit(canonical).hostname}: an alert names a "
+            "post, video or file, not a whole site; give the content's URL, or pass "
+            "--whole-site (whole_site=True) if the site itself is the group's own website"
+        )
     now = now or utcnow()
     found = resolve_entity(entity_registry(settings or load_settings()), entity)
-    outlink = find_or_add_outlink(session, url, now)
+    outlink = outlink_for(session, canonical, now=now)
     current = session.scalars(
         select(Attribution).where(Attribution.outlink_id == outlink.id)
     ).one_or_none()
@@ -252,7 +271,8 @@ def attribute_url(
         "case_id": case_id,
         "note": note,
     }
-    return _store(session, outlink, current, actor, values, now)
+    extra = {"whole_site": True} if whole_site and is_home_page(canonical) else None
+    return _store(session, outlink, current, actor, values, now, extra)
 
 
 # --- content kinds ----------------------------------------------------------------------------
@@ -324,7 +344,7 @@ def is_home_page(url: str) -> bool:
 
     A post that names a site ("mirror on rumble dot com") yields its home page as an
     out-link; a home page is never the content, so rules and decisions do not attribute it
-    (a person still may, with :func:`attribute_url`).
+    (a person still may, with :func:`attribute_url` and ``whole_site=True``).
     """
     parts = urlsplit(url)
     return parts.path in ("", "/") and not parts.query and not parts.fragment
@@ -502,6 +522,43 @@ def sync_attributions(session: Session, settings: Settings, now: datetime | None
     return changed
 
 
+@functools.lru_cache(maxsize=8)
+def policy_keys(registry: EntityRegistry) -> frozenset[str]:
+    """Every key an inclusion policy may name: the jurisdictions (``UK``) and list keys
+    (``US-FTO``) of the registry's designations (packaged ones and ``TVEC_ENTITIES_FILE``'s)."""
+    return frozenset(
+        key
+        for entity in registry
+        for d in entity.designations
+        for key in (d.jurisdiction, d.list_key)
+    )
+
+
+def check_inclusion_policy(registry: EntityRegistry, settings: Settings) -> frozenset[str]:
+    """The inclusion policy (``TVEC_INCLUSION_POLICY``) as a set, once it is known to be
+    usable: not empty, and every key a jurisdiction or list key of :func:`policy_keys`.
+
+    Raises:
+        ConfigError: the policy is empty, or names keys the registry does not know (the
+            message names them and the known keys).
+    """
+    known = policy_keys(registry)
+    listed = ", ".join(sorted(known))
+    if not settings.inclusion_policy:
+        raise ConfigError(
+            "TVEC_INCLUSION_POLICY is empty: no entity is in scope, so no URL can be alerted; "
+            f"list jurisdictions and/or list keys (known: {listed})"
+        )
+    unknown = [key for key in settings.inclusion_policy if key not in known]
+    if unknown:
+        names = ", ".join(repr(key) for key in unknown)
+        raise ConfigError(
+            f"TVEC_INCLUSION_POLICY has {names}, neither a jurisdiction nor a list key of the "
+            f"entity registry (known: {listed})"
+        )
+    return frozenset(settings.inclusion_policy)
+
+
 def alertable_reason(
     attribution: Attribution, registry: EntityRegistry, settings: Settings
 ) -> str | None:
@@ -510,13 +567,16 @@ def alertable_reason(
     The entity must be in the registry and in the inclusion policy
     (:meth:`EntityRegistry.in_policy` with ``TVEC_INCLUSION_POLICY``). The platform and its
     route are checked by the alert service.
+
+    Raises:
+        ConfigError: the inclusion policy is not usable (:func:`check_inclusion_policy`).
     """
+    policy = set(check_inclusion_policy(registry, settings))
     if attribution.entity not in registry:
         return f"entity {attribution.entity!r} is not in the entity registry"
-    policy = set(settings.inclusion_policy)
     if not registry.in_policy(attribution.entity, policy):
         return (
             f"entity {attribution.entity} is not in the inclusion policy "
-            f"({', '.join(settings.inclusion_policy) or 'empty'})"
+            f"({', '.join(settings.inclusion_policy)})"
         )
     return None

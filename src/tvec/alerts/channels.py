@@ -12,11 +12,15 @@ Each channel has three steps, used by :mod:`tvec.alerts.service`:
   for network or server failures; the service records them and backs off).
 
 E-mail uses stdlib :mod:`smtplib`: STARTTLS when ``TVEC_SMTP_STARTTLS`` (certificate checked
-with the system's trust store), login when ``TVEC_SMTP_USERNAME`` is set. The webhook is an
-HTTP POST of the canonical JSON body (:func:`tvec.cases.webhook.encode_body`) with
-``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>`` (:func:`tvec.cases.webhook.sign`),
-``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``; redirects are not followed and any 2xx
-answer is success. A CSV digest is written to a temporary file and renamed into place.
+with the system's trust store), login when ``TVEC_SMTP_USERNAME`` is set. A server that does
+not offer STARTTLS (or a login) that the settings ask for is a configuration problem:
+:func:`deliver` raises ConfigError naming the setting instead of failing the attempt.
+
+The webhook is an HTTP POST of the canonical JSON body
+(:func:`tvec.cases.webhook.encode_body`) with ``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>``
+(:func:`tvec.cases.webhook.sign`), ``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``;
+redirects are not followed and any 2xx answer is success. A CSV digest is written to a
+temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -58,13 +62,22 @@ class DeliveryResult:
 
 
 def _check_email(settings: Settings, batch: Batch) -> None:
-    if not settings.smtp_host:
-        raise ConfigError(
-            f"TVEC_SMTP_HOST is not set: e-mail alerts to {batch.platform} wait until it is"
+    missing = [
+        name
+        for name, value in (
+            ("TVEC_SMTP_HOST", settings.smtp_host),
+            ("TVEC_ALERT_FROM", settings.alert_from),
         )
-    if not settings.alert_from:
+        if not value
+    ]
+    if len(missing) == 1:
         raise ConfigError(
-            f"TVEC_ALERT_FROM is not set: e-mail alerts to {batch.platform} wait until it is"
+            f"{missing[0]} is not set: e-mail alerts to {batch.platform} wait until it is"
+        )
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} are not set: e-mail alerts to {batch.platform} wait "
+            "until they are"
         )
     if (
         settings.smtp_username
@@ -174,17 +187,32 @@ def render(
 def _send_email(batch: Batch, settings: Settings) -> DeliveryResult:
     message = compose_email(batch, settings)
     host = settings.smtp_host or ""
+    server = f"{host}:{settings.smtp_port}"
     try:
         with smtplib.SMTP(host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
             smtp.ehlo()
             if settings.smtp_starttls:
+                if not smtp.has_extn("starttls"):
+                    raise ConfigError(
+                        f"the SMTP server {server} does not offer STARTTLS, which "
+                        f"TVEC_SMTP_STARTTLS=true requires: e-mail alerts to {batch.platform} "
+                        "wait; set TVEC_SMTP_HOST/TVEC_SMTP_PORT to a server (or its "
+                        "submission port, 587) that offers it, or set TVEC_SMTP_STARTTLS=false "
+                        "for a server on this machine or a trusted network"
+                    )
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if settings.smtp_username:
+                if not smtp.has_extn("auth"):
+                    raise ConfigError(
+                        f"the SMTP server {server} does not offer a login (SMTP AUTH), which "
+                        f"TVEC_SMTP_USERNAME asks for: e-mail alerts to {batch.platform} wait; "
+                        "unset TVEC_SMTP_USERNAME or use a server that takes a login"
+                    )
                 smtp.login(settings.smtp_username, settings.smtp_password or "")
             refused = smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
-        return DeliveryResult(False, error=f"SMTP {host}:{settings.smtp_port}: {exc}")
+        return DeliveryResult(False, error=f"SMTP {server}: {exc}")
     detail = f"Message-ID {message['Message-ID']}"
     if refused:
         detail += f"; refused: {', '.join(sorted(refused))}"
@@ -255,7 +283,10 @@ def deliver(
         client: HTTP client for webhooks (default: a fresh one, no redirects, no proxies).
 
     Raises:
-        ConfigError: the channel is not configured (see :func:`check_channel`).
+        ConfigError: the channel is not configured (see :func:`check_channel`), or the SMTP
+            server turns out not to offer what the settings ask for (STARTTLS while
+            ``TVEC_SMTP_STARTTLS`` is true, a login while ``TVEC_SMTP_USERNAME`` is set):
+            nothing was sent, and the caller holds the alerts without counting an attempt.
     """
     check_channel(batch, settings, environ)
     if batch.route.channel == "email":

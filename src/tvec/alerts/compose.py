@@ -231,18 +231,20 @@ def email_subject(batch: Batch) -> str:
 
 
 def email_body(batch: Batch) -> str:
-    """The plain-text body: an introduction, then every alert's fields, one block each."""
+    """The plain-text body: an introduction ("reports 1 URL ... that carries", "reports
+    3 URLs ... that carry"), then every alert's fields, one block each."""
     count = len(batch.alerts)
     reporter = batch.alerts[0].reporter if batch.alerts else ""
+    urls = "1 URL" if count == 1 else f"{count} URLs"
+    carry = "carries" if count == 1 else "carry"
     lines = [
         f"To the {batch.platform} abuse team,",
         "",
         *textwrap.wrap(
-            f"{reporter} reports {count} URL{'s' if count != 1 else ''} on {batch.platform} "
-            "that carry content of terrorist or violent extremist entities designated by the "
-            "governments and bodies listed with each entity. Please review the content under "
-            "your terms of service and the law that applies to you, and quote the alert "
-            "reference in any reply.",
+            f"{reporter} reports {urls} on {batch.platform} that {carry} content of terrorist "
+            "or violent extremist entities designated by the governments and bodies listed "
+            "with each entity. Please review the content under your terms of service and the "
+            "law that applies to you, and quote the alert reference in any reply.",
             width=72,
         ),
         "",

@@ -13,7 +13,9 @@ Route changes are recorded in the audit log (``alert.route``).
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,16 +27,28 @@ from sqlalchemy.orm import Session
 
 from tvec.alerts.models import CHANNELS, AlertRoute
 from tvec.audit import AuditKind, record
+from tvec.cases.webhook import check_outbound_url
 from tvec.collection.platforms import find_platform, load_registry
-from tvec.errors import NotFoundError, UsageError
+from tvec.errors import BlockedAddressError, FetchError, NotFoundError, UsageError
 from tvec.platforms import Platform, PlatformRegistry
-from tvec.settings import Settings
+from tvec.settings import Settings, load_settings
 from tvec.store.models import utcnow
 
 #: An e-mail address as the platform registry checks it (no display names).
 EMAIL_ADDRESS = re.compile(r"^[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+$")
 #: An environment variable name (POSIX portable characters).
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Longest batching window (seconds): 30 days. Also the bound of ``TVEC_ALERT_BATCH_SECONDS``.
+MAX_BATCH_SECONDS = 30 * 86400.0
+
+
+def bounded_window(seconds: float) -> float:
+    """A batching window (seconds) clamped to ``0..MAX_BATCH_SECONDS``, so that turning it
+    into a ``timedelta`` never overflows: negative gives 0, larger or not finite (a value
+    stored before the limits were checked) gives :data:`MAX_BATCH_SECONDS`."""
+    if not math.isfinite(seconds) or seconds > MAX_BATCH_SECONDS:
+        return MAX_BATCH_SECONDS
+    return max(seconds, 0.0)
 
 
 @dataclass(frozen=True)
@@ -66,8 +80,10 @@ class Route:
         return [a.strip() for a in self.target.split(",") if a.strip()]
 
     def window_seconds(self, settings: Settings) -> float:
-        """The batching window in force (seconds)."""
-        return settings.alert_batch_seconds if self.batch_seconds is None else self.batch_seconds
+        """The batching window in force (seconds, within ``0..MAX_BATCH_SECONDS``, see
+        :func:`bounded_window`)."""
+        window = settings.alert_batch_seconds if self.batch_seconds is None else self.batch_seconds
+        return bounded_window(window)
 
     def folder(self, settings: Settings) -> Path:
         """Folder of CSV digests (csv routes): the target, or ``settings.alerts_dir``."""
@@ -148,17 +164,26 @@ def _route_of_row(row: AlertRoute) -> Route:
 
 
 def check_route(
-    channel: str, target: str, secret_env: str | None, batch_seconds: float | None
+    channel: str,
+    target: str,
+    secret_env: str | None,
+    batch_seconds: float | None,
+    allow_hosts: Sequence[str] = (),
 ) -> str:
     """Check a route's fields and return the target in stored form.
 
     Rules: ``channel`` is one of :data:`~tvec.alerts.models.CHANNELS`; an email target is
-    one or more comma-separated addresses; a webhook target an http(s) URL with a host (the
-    address rules of outbound HTTP apply when it is used); ``secret_env`` only for webhooks,
-    a valid variable name; ``batch_seconds`` >= 0.
+    one or more comma-separated addresses; a webhook target an http(s) URL with a host that
+    :func:`tvec.cases.webhook.check_outbound_url` accepts (no private, loopback, link-local
+    or reserved address unless ``allow_hosts``, ``TVEC_OUTBOUND_ALLOW_HOSTS``, lists it; a
+    host that does not resolve now is accepted and checked again at every delivery); a csv
+    target a folder, stored as an absolute path (``~`` expanded, resolved against the
+    current folder), or ``""`` for ``TVEC_ALERT_CSV_DIR``; ``secret_env`` only for
+    webhooks, a valid variable name; ``batch_seconds`` finite, from 0 to
+    :data:`MAX_BATCH_SECONDS` (30 days).
 
     Raises:
-        UsageError: naming the field and what is wrong.
+        UsageError: naming the field, the value and what is wrong.
     """
     if channel not in CHANNELS:
         raise UsageError(f"unknown alert channel {channel!r} (known: {', '.join(CHANNELS)})")
@@ -175,13 +200,26 @@ def check_route(
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"webhook URL {target!r} must be http(s) with a host")
+        try:
+            check_outbound_url(target, list(allow_hosts))
+        except BlockedAddressError as exc:
+            raise UsageError(f"webhook URL {target!r} is refused: {exc}") from None
+        except FetchError:
+            pass  # does not resolve now: checked again at every delivery
+    elif channel == "csv" and target:
+        target = str(Path(target).expanduser().resolve())
     if secret_env is not None:
         if channel != "webhook":
             raise UsageError("--secret-env is only for webhook routes")
         if not ENV_NAME.match(secret_env):
             raise UsageError(f"{secret_env!r} is not an environment variable name")
-    if batch_seconds is not None and batch_seconds < 0:
-        raise UsageError(f"--batch-seconds must be 0 or more, got {batch_seconds}")
+    if batch_seconds is not None and not (
+        math.isfinite(batch_seconds) and 0 <= batch_seconds <= MAX_BATCH_SECONDS
+    ):
+        raise UsageError(
+            f"--batch-seconds must be a number of seconds from 0 to {MAX_BATCH_SECONDS:.0f} "
+            f"(30 days), got {batch_seconds}"
+        )
     return target
 
 
@@ -199,13 +237,17 @@ def set_route(
     secret_env: str | None = None,
     batch_seconds: float | None = None,
     now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> Route:
     """Set (create or replace) the route of ``platform`` and record it in the audit log.
 
     Args:
         platform: a platform name of the registry (any case).
-        channel, target, secret_env, batch_seconds: see :class:`Route`.
+        channel, target, secret_env, batch_seconds: see :class:`Route` and
+            :func:`check_route` (a csv folder is stored as an absolute path).
         actor: who sets it (``cli``, a username).
+        settings: for ``TVEC_OUTBOUND_ALLOW_HOSTS`` (webhook routes); default from the
+            environment.
 
     Raises:
         NotFoundError: no such platform.
@@ -213,7 +255,8 @@ def set_route(
     """
     now = now or utcnow()
     name = find_platform(load_registry(session), platform).name
-    target = check_route(channel, target, secret_env, batch_seconds)
+    allow = (settings or load_settings()).outbound_allow_hosts if channel == "webhook" else []
+    target = check_route(channel, target, secret_env, batch_seconds, allow)
     row = session.scalars(select(AlertRoute).where(AlertRoute.platform == name)).one_or_none()
     old = _row_json(row)
     if row is None:

@@ -15,17 +15,26 @@
    success the alerts are ``sent`` and each URL gets a ``takedown`` row (status checks begin
    ``TVEC_CHECK_INTERVAL_SECONDS`` later); on failure ``attempts`` grows and the next attempt
    waits ``TVEC_ALERT_BACKOFF_SECONDS * 2**(attempts-1)``; after ``TVEC_ALERT_MAX_ATTEMPTS``
-   the alerts are ``failed``.
+   the alerts are ``failed``. A channel that turns out not to be configured as the server
+   needs (an SMTP server without STARTTLS while ``TVEC_SMTP_STARTTLS`` is true) holds the
+   alerts: the claim is released and no attempt is counted.
 
 A queued alert is sent only while its URL's attribution still makes it alertable (entity in
 the registry and in the inclusion policy) and its platform has a route; it goes over the
 route in force at sending time. A dry run (``--dry-run`` or ``TVEC_ALERT_DRY_RUN``) does
-steps 1-3 in a transaction that is rolled back, writing what would be sent to a new folder;
-:func:`preview` does the same without writing anything.
+steps 1-3 in a transaction that is rolled back, writing what would be sent to a new folder
+(none when nothing would be sent); :func:`preview` does the same without writing anything.
+:func:`retry_alerts` (``tvec alert retry``) makes waiting alerts due now and puts failed
+ones back in the queue.
+
+Every entry point first checks the inclusion policy
+(:func:`~tvec.alerts.attribution.check_inclusion_policy`): an empty one, or one naming a key
+the entity registry does not know, is a ConfigError before anything is done.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,19 +46,28 @@ import httpx
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from tvec.alerts.attribution import alertable_reason, entity_registry, sync_attributions
+from tvec.alerts.attribution import (
+    alertable_reason,
+    check_inclusion_policy,
+    entity_registry,
+    sync_attributions,
+)
 from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
 from tvec.alerts.compose import Batch, alert_reference, alert_view, idempotency_key, make_batch
 from tvec.alerts.models import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
-from tvec.alerts.routes import RouteBook
+from tvec.alerts.routes import MAX_BATCH_SECONDS, RouteBook
 from tvec.audit import AuditKind, record
-from tvec.errors import ConfigError, UsageError
+from tvec.collection.platforms import find_platform, load_registry
+from tvec.errors import ConfigError, NotFoundError, UsageError
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import Outlink, utcnow
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 CLAIM_SECONDS = 600.0
+#: Longest wait (seconds) before retrying a failed delivery: the doubling backoff stops
+#: growing at 30 days.
+MAX_BACKOFF_SECONDS = MAX_BATCH_SECONDS
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -138,7 +156,8 @@ class SendReport:
     ``attributed``: attributions created, replaced or withdrawn by the sync; ``queued``: new
     alerts; ``batches``: the batches due now (attempted unless a dry run or preview);
     ``waiting``: platforms whose queued alerts wait; ``not_alertable``: verified URLs that
-    get no alert; ``out_dir``: the dry run's folder.
+    get no alert; ``out_dir``: the dry run's folder (``None`` when it wrote nothing, as
+    nothing would be sent).
     """
 
     attributed: int = 0
@@ -176,6 +195,36 @@ class SendReport:
             "waiting": [w.as_json() for w in self.waiting],
             "not_alertable": [n.as_json() for n in self.not_alertable],
         }
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def platform_name(session: Session, platform: str) -> str:
+    """The name of ``platform`` (any case) as the platform registry spells it, or as an
+    alert row does (a platform removed from the registry since).
+
+    Raises:
+        NotFoundError: neither the registry nor any alert knows the name.
+    """
+    try:
+        return find_platform(load_registry(session), platform).name
+    except NotFoundError:
+        wanted = platform.strip().casefold()
+        for name in session.scalars(select(Alert.platform).distinct()):
+            if name.casefold() == wanted:
+                return name
+        raise
+
+
+def _check_policy(settings: Settings) -> None:
+    check_inclusion_policy(entity_registry(settings), settings)
+
+
+def _check_platform(store: Store, platform: str | None) -> None:
+    if platform is not None:
+        with store.session() as session:
+            platform_name(session, platform)
 
 
 # --- queueing --------------------------------------------------------------------------------
@@ -404,6 +453,8 @@ def _simulate(
     finally:
         session.rollback()
         session.close()
+    if not any(line.files for line in report.batches):
+        report.out_dir = None  # nothing would be sent: no folder was made
     return report
 
 
@@ -423,8 +474,12 @@ def preview(
     ``not_alertable`` the verified URLs that get no alert, with the reason.
 
     Raises:
+        ConfigError: the inclusion policy is not usable.
+        NotFoundError: ``platform`` names no platform.
         StoreError: the database failed.
     """
+    _check_policy(settings)
+    _check_platform(store, platform)
     return _simulate(
         store,
         settings,
@@ -474,6 +529,26 @@ def _track(session: Session, outlink_id: int, settings: Settings, now: datetime)
     )
 
 
+def backoff_seconds(settings: Settings, alert: Alert) -> float:
+    """The wait (seconds) after an alert's latest failed attempt:
+    ``TVEC_ALERT_BACKOFF_SECONDS * 2**(attempts-1)``, at most :data:`MAX_BACKOFF_SECONDS`."""
+    exponent = min(max(alert.attempts - 1, 0), 64)
+    wait = settings.alert_backoff_seconds * 2.0**exponent
+    return min(wait, MAX_BACKOFF_SECONDS) if math.isfinite(wait) else MAX_BACKOFF_SECONDS
+
+
+def _release(store: Store, batch: Batch, error: str) -> None:
+    """Give back a claimed batch without counting an attempt (a configuration problem
+    found while delivering): its alerts are due again and keep the reason."""
+    with store.session() as session:
+        session.execute(
+            update(Alert)
+            .where(Alert.id.in_(batch.alert_ids), Alert.status == "queued")
+            .values(next_attempt_at=None, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _settle(
     store: Store,
     batch: Batch,
@@ -511,8 +586,7 @@ def _settle(
                 alert.status, alert.next_attempt_at = "failed", None
                 failed.append(alert.reference)
             else:
-                wait = settings.alert_backoff_seconds * 2 ** (alert.attempts - 1)
-                alert.next_attempt_at = now + timedelta(seconds=wait)
+                alert.next_attempt_at = now + timedelta(seconds=backoff_seconds(settings, alert))
         record(
             session,
             actor,
@@ -564,10 +638,14 @@ def send_alerts(
         ``config``.
 
     Raises:
+        ConfigError: the inclusion policy is not usable (nothing is done).
+        NotFoundError: ``platform`` names no platform.
         UsageError: the dry-run folder is not empty.
         StoreError: the database failed.
     """
     now = now or utcnow()
+    _check_policy(settings)
+    _check_platform(store, platform)
     if dry_run or settings.alert_dry_run:
         folder = _dry_folder(settings, out_dir, now)
         return _simulate(
@@ -592,13 +670,102 @@ def send_alerts(
             continue
         try:
             result = deliver(batch, settings, environ=environ, client=client)
-        except ConfigError as exc:  # changed since planning: count it as a failed attempt
-            result = DeliveryResult(False, error=str(exc))
+        except ConfigError as exc:  # e.g. no STARTTLS: held, no attempt counted
+            _release(store, batch, str(exc))
+            report.waiting.append(Waiting(batch.platform, len(batch.alerts), "config", str(exc)))
+            continue
         _settle(store, batch, result, settings, now, actor)
         line = _report(batch, lines[batch.reference])
         line.ok, line.detail, line.error = result.ok, result.detail, result.error
         line.files = [str(p) for p in result.files]
         report.batches.append(line)
+    return report
+
+
+@dataclass
+class RetryReport:
+    """What :func:`retry_alerts` did: references of the queued alerts made due now, of the
+    failed alerts put back in the queue, and of the alerts left alone with the reason."""
+
+    made_due: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "made_due": self.made_due,
+            "requeued": self.requeued,
+            "skipped": [{"reference": r, "reason": why} for r, why in self.skipped],
+        }
+
+
+def retry_alerts(
+    session: Session,
+    *,
+    actor: str,
+    platform: str | None = None,
+    failed: bool = False,
+    now: datetime | None = None,
+) -> RetryReport:
+    """Make waiting alerts due now, and with ``failed`` give failed alerts a new start.
+
+    Queued alerts waiting for a retry (``next_attempt_at`` after ``now``) get
+    ``next_attempt_at`` cleared, so the next ``tvec alert send`` tries them (after the
+    batching window as usual). Queued alerts never attempted that wait all the same are
+    being sent by a running ``tvec alert send`` (claimed) and are left alone. With
+    ``failed``, ``failed`` alerts become ``queued`` again with ``attempts`` 0 (their
+    ``alert_delivery`` rows stay); an alert whose attribution was withdrawn stays failed.
+    No alert row is created: a URL still has at most one alert. One ``alert.delivery``
+    audit event per platform concerned (``action: retry``).
+
+    Args:
+        platform: only this platform's alerts (any case).
+        failed: also requeue failed alerts.
+        actor: who asks (``cli``, a username), in the audit log.
+
+    Raises:
+        NotFoundError: ``platform`` names no platform.
+    """
+    now = now or utcnow()
+    name = platform_name(session, platform) if platform is not None else None
+    statuses = ["queued", "failed"] if failed else ["queued"]
+    query = select(Alert).where(Alert.status.in_(statuses)).order_by(Alert.id)
+    if name is not None:
+        query = query.where(Alert.platform == name)
+    report = RetryReport()
+    changed: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for alert in session.scalars(query):
+        waits = alert.next_attempt_at is not None and alert.next_attempt_at > now
+        if alert.status == "queued" and waits and alert.attempts == 0:
+            report.skipped.append((alert.reference, "a running 'tvec alert send' is sending it"))
+        elif alert.status == "queued" and waits:
+            changed[alert.platform]["made_due"].append(
+                {"reference": alert.reference, "was_due_at": _iso(alert.next_attempt_at)}
+            )
+            alert.next_attempt_at = None
+            report.made_due.append(alert.reference)
+        elif alert.status == "failed":
+            attributed = session.scalars(
+                select(Attribution.id).where(Attribution.outlink_id == alert.outlink_id)
+            ).first()
+            if attributed is None:
+                report.skipped.append((alert.reference, "its attribution was withdrawn"))
+                continue
+            changed[alert.platform]["requeued"].append(
+                {"reference": alert.reference, "attempts": alert.attempts}
+            )
+            alert.status, alert.attempts, alert.next_attempt_at = "queued", 0, None
+            report.requeued.append(alert.reference)
+    session.flush()
+    for platform_of, data in sorted(changed.items()):
+        record(
+            session,
+            actor,
+            AuditKind.ALERT_DELIVERY,
+            f"platform:{platform_of}",
+            {"action": "retry", "made_due": data["made_due"], "requeued": data["requeued"]},
+        )
     return report
 
 
@@ -609,11 +776,17 @@ def list_alerts(
     platform: str | None = None,
     limit: int | None = None,
 ) -> list[Alert]:
-    """Alerts, newest first; optionally only one status and/or platform (any case).
+    """Alerts, newest first; optionally only one status and/or platform (any case), at most
+    ``limit`` of them.
 
     Raises:
-        UsageError: unknown status.
+        UsageError: unknown status; ``limit`` below 1.
+        NotFoundError: ``platform`` names no platform (:func:`platform_name`).
     """
+    if limit is not None and limit < 1:
+        raise UsageError(f"limit must be 1 or more, got {limit}")
+    if platform is not None:
+        platform = platform_name(session, platform)
     query = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc())
     if status is not None:
         if status not in ALERT_STATUSES:

@@ -1,4 +1,4 @@
-"""``tvec alert``: verify URLs, set reporting routes, preview, send and list alerts."""
+"""``tvec alert``: verify URLs, set reporting routes, preview, send, retry and list alerts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
 ACTOR = "cli"
 
 app = typer.Typer(
-    help="Alerts to platforms: verify URLs, reporting routes, preview, send, list.",
+    help="Alerts to platforms: verify URLs, reporting routes, preview, send, retry, list.",
     no_args_is_help=True,
 )
 route_app = typer.Typer(help="How each platform takes alerts.", no_args_is_help=True)
@@ -40,9 +40,19 @@ def verify(
         bool, typer.Option("--graphic", help="The content is graphic (alerts warn).")
     ] = False,
     note: Annotated[str | None, typer.Option("--note", help="Why (kept with it).")] = None,
+    whole_site: Annotated[
+        bool,
+        typer.Option(
+            "--whole-site",
+            help="The URL is a site's home page and the whole site is the group's own "
+            "website (home pages are refused without it).",
+        ),
+    ] = False,
 ) -> None:
     """Attribute a URL to an entity: the verification an alert needs (audit-logged)."""
     current = settings()
+    registry = attribution.entity_registry(current)
+    attribution.check_inclusion_policy(registry, current)
     with store().session() as session:
         made = attribution.attribute_url(
             session,
@@ -53,8 +63,8 @@ def verify(
             graphic=graphic,
             note=note,
             settings=current,
+            whole_site=whole_site,
         )
-        registry = attribution.entity_registry(current)
         reason = attribution.alertable_reason(made, registry, current)
         platform = made.outlink.platform
         url_text, entity_id = made.outlink.url, made.entity
@@ -81,7 +91,7 @@ def preview(
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return
-    _print_report(report, verb="would send")
+    _print_report(report, verb="would send", would=True)
 
 
 @app.command("send")
@@ -101,7 +111,7 @@ def send(
     """Queue alerts for verified URLs and deliver every platform's due batch.
 
     Exit code 1 when a delivery failed (it is retried later), 2 when a platform's channel
-    is not configured (its alerts stay queued).
+    is not configured (its alerts stay queued) or the inclusion policy is not usable.
     """
     if out_dir is not None and not dry_run and not settings().alert_dry_run:
         raise UsageError("--out is only for --dry-run")
@@ -117,20 +127,26 @@ def send(
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
-        _print_report(report, verb="would send" if report.dry_run else "sent")
+        _print_report(report, verb="would send" if report.dry_run else "sent", would=report.dry_run)
         if report.out_dir is not None:
             err.print(f"dry run: wrote {report.out_dir}", markup=False)
+        elif report.dry_run:
+            err.print("dry run: nothing to send, no folder written", markup=False)
     if report.held_by_config:
         raise typer.Exit(EXIT_USAGE)
     if report.failed:
         raise typer.Exit(EXIT_ITEM_ERRORS)
 
 
-def _print_report(report: service.SendReport, *, verb: str) -> None:
-    out.print(
-        f"attributions derived: {report.attributed}; alerts queued: {report.queued}",
-        markup=False,
-    )
+def _print_report(report: service.SendReport, *, verb: str, would: bool = False) -> None:
+    if would:  # preview and dry run: nothing is kept
+        counts = (
+            f"attributions that would be derived: {report.attributed}; "
+            f"alerts that would be queued: {report.queued}"
+        )
+    else:
+        counts = f"attributions derived: {report.attributed}; alerts queued: {report.queued}"
+    out.print(counts, markup=False)
     for batch in report.batches:
         if batch.ok is None:
             state = verb
@@ -161,7 +177,7 @@ def _print_report(report: service.SendReport, *, verb: str) -> None:
 def list_(
     status: Annotated[str | None, typer.Option("--status", help="queued, sent or failed.")] = None,
     platform: _Platform = None,
-    limit: Annotated[int, typer.Option("--limit", help="Most rows shown.")] = 200,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most rows shown.")] = 200,
     as_json: _Json = False,
 ) -> None:
     """List alerts, newest first, with status, attempts and the last error."""
@@ -197,6 +213,41 @@ def list_(
     out.print(table)
 
 
+@app.command("retry")
+def retry(
+    platform: _Platform = None,
+    failed: Annotated[
+        bool,
+        typer.Option(
+            "--failed", help="Also put failed alerts back in the queue, attempts reset to 0."
+        ),
+    ] = False,
+    as_json: _Json = False,
+) -> None:
+    """Make alerts waiting for a retry due now (and with --failed requeue failed ones).
+
+    The next 'tvec alert send' tries them; audit-logged. No alert is created: a URL still
+    gets at most one alert.
+    """
+    with store().session() as session:
+        report = service.retry_alerts(session, actor=ACTOR, platform=platform, failed=failed)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        return
+    out.print(
+        f"made due now: {len(report.made_due)}; put back in the queue: {len(report.requeued)}",
+        markup=False,
+    )
+    for reference in report.made_due:
+        out.print(f"  due now: {reference}", markup=False)
+    for reference in report.requeued:
+        out.print(f"  requeued: {reference}", markup=False)
+    for reference, reason in report.skipped:
+        out.print(f"  left alone: {reference}: {reason}", markup=False)
+    if report.made_due or report.requeued:
+        out.print("run 'tvec alert send' to send them", markup=False)
+
+
 @route_app.command("set")
 def route_set(
     platform: Annotated[str, typer.Argument(help="Platform name (any case).")],
@@ -204,7 +255,12 @@ def route_set(
         list[str] | None, typer.Option("--email", help="Send e-mail to this address (repeatable).")
     ] = None,
     webhook: Annotated[
-        str | None, typer.Option("--webhook", help="POST signed JSON to this http(s) URL.")
+        str | None,
+        typer.Option(
+            "--webhook",
+            help="POST signed JSON to this http(s) URL (a private or link-local address only "
+            "if TVEC_OUTBOUND_ALLOW_HOSTS lists it).",
+        ),
     ] = None,
     secret_env: Annotated[
         str | None,
@@ -217,11 +273,18 @@ def route_set(
     csv: Annotated[bool, typer.Option("--csv", help="Write CSV digest files.")] = False,
     folder: Annotated[
         Path | None,
-        typer.Option("--folder", help="CSV: folder of the digests (default TVEC_ALERT_CSV_DIR)."),
+        typer.Option(
+            "--folder",
+            help="CSV: folder of the digests, stored as an absolute path "
+            "(default TVEC_ALERT_CSV_DIR).",
+        ),
     ] = None,
     batch_seconds: Annotated[
         float | None,
-        typer.Option("--batch-seconds", help="Batching window (default TVEC_ALERT_BATCH_SECONDS)."),
+        typer.Option(
+            "--batch-seconds",
+            help="Batching window, 0 to 2592000 s (30 days) (default TVEC_ALERT_BATCH_SECONDS).",
+        ),
     ] = None,
 ) -> None:
     """Set a platform's route: --email ADDR..., --webhook URL or --csv [--folder DIR]."""
@@ -247,6 +310,7 @@ def route_set(
             secret_env=secret_env,
             batch_seconds=batch_seconds,
             actor=ACTOR,
+            settings=settings(),
         )
     where = route.target or "the alerts folder"
     out.print(f"route of {route.platform}: {route.channel} to {where}", markup=False)

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tvec.cli.context import out, settings, store
+from tvec.cli.context import err, out, settings, store
 from tvec.errors import UsageError
 from tvec.orders import holds as hold_service
 from tvec.orders import service
-from tvec.orders.clock import order_state, parse_time
+from tvec.orders.clock import format_time, order_state, parse_time
 from tvec.orders.intake import read_order_file
 from tvec.orders.models import LegalHold
 from tvec.orders.reply import reply_text
@@ -106,7 +106,7 @@ def add(
         return
     out.print(
         f"recorded removal order {document['reference']} ({document['member_state']}): "
-        f"{len(document['urls'])} URL(s), deadline {document['deadline_at']}, "
+        f"{len(document['urls'])} URL(s), deadline {format_time(document['deadline_at'])}, "
         f"{document['time_left'] or document['status']}",
         markup=False,
     )
@@ -135,17 +135,16 @@ def list_(
     table.add_column("reference", overflow="fold")
     table.add_column("state", no_wrap=True, min_width=7)
     table.add_column("time left", no_wrap=True)
-    table.add_column("deadline (UTC)", no_wrap=True)
+    table.add_column("deadline", no_wrap=True)
     table.add_column("authority", overflow="fold")
     table.add_column("acted on", justify="right")
     for document in documents:
         acted = sum(1 for u in document["urls"] if u["acted_at"])
-        deadline = datetime.fromisoformat(document["deadline_at"])
         table.add_row(
             document["reference"],
             document["status"],
             document["time_left"] or "",
-            deadline.strftime("%Y-%m-%d %H:%M:%S"),
+            format_time(document["deadline_at"]),
             f"{document['authority']} ({document['member_state']})",
             f"{acted}/{len(document['urls'])}",
         )
@@ -162,17 +161,28 @@ def show(reference: _Ref, as_json: _Json = False) -> None:
     if as_json:
         _print_json(document | {"holds": holds})
         return
-    for key in ("reference", "authority", "member_state", "received_at", "deadline_at"):
+    for key in ("reference", "authority", "member_state"):
         out.print(f"{key}: {document[key]}", markup=False)
+    for key in ("received_at", "deadline_at"):
+        out.print(f"{key}: {format_time(document[key])}", markup=False)
     out.print(f"status: {document['status']} {document['time_left'] or ''}".rstrip())
-    for key in ("overdue_at", "completed_at", "recorded_by", "reasons"):
+    for key in ("overdue_at", "completed_at"):
+        if document[key]:
+            out.print(f"{key}: {format_time(document[key])}", markup=False)
+    for key in ("recorded_by", "reasons"):
         if document[key]:
             out.print(f"{key}: {document[key]}", markup=False)
     for entry in document["urls"]:
-        done = f"{entry['action']} at {entry['acted_at']}" if entry["acted_at"] else "pending"
-        out.print(f"  {entry['url']}: {done}", markup=False)
+        out.print(f"  {entry['url']}: {_done(entry)}", markup=False)
     if holds:
         out.print(f"legal holds: {', '.join(str(h) for h in sorted(holds))}")
+
+
+def _done(entry: dict[str, Any]) -> str:
+    """What was done with one URL of an order, for people."""
+    if not entry["acted_at"]:
+        return "pending"
+    return f"{entry['action']} at {format_time(entry['acted_at'])}"
 
 
 def _content(values: list[str] | None) -> dict[str, Path]:
@@ -221,11 +231,11 @@ def act(
         _print_json(document)
         return
     for entry in document["urls"]:
-        done = f"{entry['action']} at {entry['acted_at']}" if entry["acted_at"] else "pending"
-        out.print(f"{entry['url']}: {done}", markup=False)
+        out.print(f"{entry['url']}: {_done(entry)}", markup=False)
     if document["status"] == "done":
         late = "" if document["reply"]["on_time"] else " (late)"
         out.print(f"order {reference} done{late}; see 'tvec order reply {reference}'", markup=False)
+        _warn(document["reply"])
 
 
 @app.command("sweep")
@@ -239,10 +249,16 @@ def sweep(as_json: _Json = False) -> None:
         return
     for document in documents:
         out.print(
-            f"overdue: {document['reference']} (deadline {document['deadline_at']})",
+            f"overdue: {document['reference']} (deadline {format_time(document['deadline_at'])})",
             markup=False,
         )
     out.print(f"{len(documents)} order(s) became overdue")
+
+
+def _warn(reply: dict[str, Any]) -> None:
+    """Print the reply's warnings (settings missing from Section C) on stderr."""
+    for warning in reply.get("warnings") or []:
+        err.print(f"warning: {warning}", markup=False)
 
 
 @app.command("reply")
@@ -256,13 +272,14 @@ def reply(reference: _Ref, as_json: _Json = False) -> None:
         raise UsageError(
             f"removal order {reference!r} is {state}: no reply until every URL is acted on"
         )
+    _warn(document)
     if as_json:
         _print_json(document)
         return
     typer.echo(reply_text(document))
 
 
-def _hold_row(hold: LegalHold) -> dict[str, Any]:
+def _hold_row(hold: LegalHold, now: datetime) -> dict[str, Any]:
     return {
         "id": hold.id,
         "url": hold.url,
@@ -273,6 +290,7 @@ def _hold_row(hold: LegalHold) -> dict[str, Any]:
         "held_until": hold.held_until.isoformat(),
         "extensions": len(hold.extensions or []),
         "purged": hold_service.is_purged(hold),
+        "state": hold_service.hold_state(hold, now),
     }
 
 
@@ -281,23 +299,27 @@ def hold_list(
     order: Annotated[str | None, typer.Option("--order", help="Only this order's holds.")] = None,
     as_json: _Json = False,
 ) -> None:
-    """List legal holds (records only: URL, digest, dates; content and data not shown)."""
+    """List legal holds (records only: URL, digest, dates; content and data not shown).
+
+    The state is held, extended (kept longer; how many times), expired (past its end, bytes
+    not purged yet) or purged."""
+    now = utcnow()
     with store().session() as session:
-        rows = [_hold_row(h) for h in hold_service.list_holds(session, order_reference=order)]
+        rows = [_hold_row(h, now) for h in hold_service.list_holds(session, order_reference=order)]
     if as_json:
         _print_json(rows)
         return
     table = Table("id", "order", "url", "sha256", "held until", "state")
     for row in rows:
-        state = "purged" if row["purged"] else ""
-        if row["extensions"] and not row["purged"]:
+        state = row["state"]
+        if state == "extended":
             state = f"extended {row['extensions']}x"
         table.add_row(
             str(row["id"]),
             row["order"] or "",
             row["url"],
             (row["sha256"] or "data only")[:16],
-            row["held_until"],
+            format_time(row["held_until"]),
             state,
         )
     out.print(table)
@@ -313,8 +335,9 @@ def hold_show(hold_id: _HoldId, purpose: _Purpose, as_json: _Json = False) -> No
     if as_json:
         _print_json(document)
         return
-    for key in ("id", "url", "sha256", "size", "held_from", "held_until", "path"):
-        out.print(f"{key}: {document[key]}", markup=False)
+    for key in ("id", "url", "sha256", "size", "held_from", "held_until", "state", "path"):
+        value = format_time(document[key]) if key.startswith("held_") else document[key]
+        out.print(f"{key}: {value}", markup=False)
     typer.echo(json.dumps(document["data"], indent=2, ensure_ascii=False))
 
 
@@ -341,9 +364,15 @@ def hold_extend(
         str, typer.Option(help="Why (e.g. the authority's or court's request); logged.")
     ],
     until: Annotated[
-        str | None, typer.Option(help="New end, ISO 8601 with a zone (later than now's).")
+        str | None,
+        typer.Option(
+            help="New end, ISO 8601 with a zone: later than the current end, at most 36500 "
+            "days from now.",
+        ),
     ] = None,
-    days: Annotated[int | None, typer.Option(help="Days to add to the current end.")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days to add to the current end (1 to 36500).")
+    ] = None,
 ) -> None:
     """Keep a legal hold longer (to a later date or by a number of days)."""
     end: datetime | None = parse_time(until, "--until") if until else None
@@ -351,7 +380,7 @@ def hold_extend(
         hold = hold_service.extend_hold(
             session, hold_id, until=end, days=days, reason=reason, actor=ACTOR
         )
-        held_until = hold.held_until.isoformat()
+        held_until = format_time(hold.held_until)
     out.print(f"legal hold {hold_id} held until {held_until}", markup=False)
 
 
@@ -359,8 +388,10 @@ def hold_extend(
 def hold_purge(as_json: _Json = False) -> None:
     """Delete the bytes of legal holds past their end; the records stay (logged)."""
     with store().session() as session:
+        now = utcnow()
         rows = [
-            _hold_row(h) for h in hold_service.purge_expired_holds(session, settings(), actor=ACTOR)
+            _hold_row(h, now)
+            for h in hold_service.purge_expired_holds(session, settings(), now, actor=ACTOR)
         ]
     if as_json:
         _print_json(rows)

@@ -7,18 +7,26 @@ provider's reply after Annex II) and :mod:`~tvec.orders.holds` (legal holds). Se
 ``docs/removal-orders.md``.
 """
 
-from tvec.orders.clock import ORDER_DEADLINE, format_time_left, order_state, parse_time
+from tvec.orders.clock import (
+    ORDER_DEADLINE,
+    REGULATION_APPLIES_FROM,
+    format_time,
+    format_time_left,
+    order_state,
+    parse_time,
+)
 from tvec.orders.holds import (
     export_hold,
     extend_hold,
     get_hold,
     hold_document,
+    hold_state,
     list_holds,
     purge_expired_holds,
     read_hold,
 )
 from tvec.orders.intake import MEMBER_STATES, member_state_code, read_order_file
-from tvec.orders.reply import reply_document, reply_text
+from tvec.orders.reply import reply_document, reply_text, reply_warnings
 from tvec.orders.service import (
     act_on_order,
     get_order,
@@ -31,13 +39,16 @@ from tvec.orders.service import (
 __all__ = [
     "MEMBER_STATES",
     "ORDER_DEADLINE",
+    "REGULATION_APPLIES_FROM",
     "act_on_order",
     "export_hold",
     "extend_hold",
+    "format_time",
     "format_time_left",
     "get_hold",
     "get_order",
     "hold_document",
+    "hold_state",
     "list_holds",
     "list_orders",
     "member_state_code",
@@ -50,5 +61,6 @@ __all__ = [
     "record_order",
     "reply_document",
     "reply_text",
+    "reply_warnings",
     "sweep_orders",
 ]

@@ -9,7 +9,7 @@ from ``deadline_at`` itself (zero seconds left is too late), until every URL is 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from tvec.errors import UsageError
 from tvec.orders.models import RemovalOrder
@@ -19,6 +19,11 @@ ORDER_DEADLINE = timedelta(hours=1)
 #: How far in the future a time of receipt may lie (the clocks of the authority, the mail
 #: server and this machine may differ a little); later times are refused as mistakes.
 RECEIPT_CLOCK_SKEW = timedelta(minutes=5)
+#: When the Regulation began to apply (Article 24: "It shall apply from 7 June 2022"):
+#: midnight at the start of that day in the easternmost time zone of a Member State
+#: (Réunion, UTC+4), so no order received on 7 June 2022 anywhere in the Union is refused.
+#: A time of receipt before it is refused as a mistake.
+REGULATION_APPLIES_FROM = datetime(2022, 6, 7, tzinfo=timezone(timedelta(hours=4)))
 
 
 def deadline_for(received_at: datetime) -> datetime:
@@ -60,9 +65,13 @@ def format_time_left(seconds: float) -> str:
 def parse_time(value: str | datetime, what: str) -> datetime:
     """An ISO 8601 time with a UTC offset (``2024-05-01T10:00:00Z``), as aware UTC.
 
+    ``what`` names the value in messages (``--received-at``, ``removal order file o.json:
+    received_at``).
+
     Raises:
-        UsageError: not ISO 8601, or no time zone given (a time of receipt without one is
-            ambiguous by up to a day).
+        UsageError: not ISO 8601, no time zone given (a time of receipt without one is
+            ambiguous by up to a day), or a time that cannot be expressed in UTC (an offset
+            pushing it before year 1 or after year 9999, e.g. ``0001-01-01T00:00:00+01:00``).
     """
     if isinstance(value, datetime):
         parsed = value
@@ -75,4 +84,46 @@ def parse_time(value: str | datetime, what: str) -> datetime:
             ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise UsageError(f"{what} {str(value)!r} has no time zone; add Z or an offset (+02:00)")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(
+            f"{what} {str(value)!r} is out of range (in UTC it falls before year 1 or after "
+            "year 9999)"
+        ) from None
+
+
+def check_receipt(received_at: datetime, now: datetime) -> None:
+    """Refuse a time of receipt the Regulation cannot have applied to, or one in the future.
+
+    Raises:
+        UsageError: ``received_at`` is before :data:`REGULATION_APPLIES_FROM` (7 June 2022,
+            Article 24), or more than :data:`RECEIPT_CLOCK_SKEW` (five minutes) after ``now``.
+    """
+    if received_at < REGULATION_APPLIES_FROM:
+        raise UsageError(
+            f"time of receipt {format_time(received_at)} is before 7 June 2022, when "
+            "Regulation (EU) 2021/784 began to apply (Article 24); check the date"
+        )
+    if received_at > now + RECEIPT_CLOCK_SKEW:
+        raise UsageError(
+            f"time of receipt {received_at.isoformat()} is in the future (now {now.isoformat()})"
+        )
+
+
+def format_time(value: datetime | str | None) -> str:
+    """A time for people, the same whatever its source: UTC, whole seconds
+    (``2024-05-01 10:00:00 UTC``; fractions of a second are cut, not rounded); ``""`` for
+    None. A string is read as ISO 8601 (as stored in documents); naive times are taken as
+    UTC.
+    """
+    if value is None:
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # only reachable for a time never stored (out of UTC's range)
+        return when.isoformat()
+    return when.strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,66 @@ def preserve(
     return hold
 
 
+def preserve_media(
+    session: Session,
+    settings: Settings,
+    order: RemovalOrder,
+    entry: RemovalOrderUrl,
+    *,
+    linked_by: str | None,
+    now: datetime,
+) -> list[LegalHold]:
+    """Put the media inside the URL's item (a post's photos and videos: its child items)
+    under legal hold too, one hold each, from ``now``.
+
+    Only when the item is the content itself (found by locator or ``metadata["url"]``, not
+    a post that merely linked to the URL) and only media whose bytes the evidence store
+    has. Each hold's data names the post it belongs to (``part_of``).
+
+    Raises:
+        StoreError: evidence bytes do not match their SHA-256, or the hold folder cannot
+            be written.
+    """
+    if entry.item_id is None or linked_by not in CONTENT_LINKS:
+        return []
+    children = session.scalars(
+        select(Item).where(Item.parent_id == entry.item_id).order_by(Item.id)
+    ).all()
+    evidence = EvidenceStore(settings.evidence_dir)
+    held = []
+    for child in children:
+        if child.sha256 is None or child.sha256 not in evidence:
+            continue
+        data = evidence.get(child.sha256)
+        if hashlib.sha256(data).hexdigest() != child.sha256:
+            raise StoreError(f"evidence of item {child.id} does not match its sha256")
+        sha256 = EvidenceStore(settings.holds_dir).put(data)
+        snapshot = {
+            "url": entry.url,
+            "part_of": entry.item_id,
+            "order": {"reference": order.reference, "member_state": order.member_state},
+            "action": entry.action,
+            "acted_at": _iso(entry.acted_at),
+            "item": _item_data(session, child, "child of the URL's item"),
+            "content": {"from": "evidence store", "item": child.id, "sha256": sha256},
+        }
+        hold = LegalHold(
+            order_id=order.id,
+            url=entry.url,
+            item_id=child.id,
+            sha256=sha256,
+            size=len(data),
+            data=json.loads(json.dumps(snapshot, default=str)),
+            held_from=now,
+            held_until=now + timedelta(days=settings.legal_hold_days),
+            extensions=[],
+        )
+        session.add(hold)
+        held.append(hold)
+    session.flush()
+    return held
+
+
 def list_holds(session: Session, *, order_reference: str | None = None) -> list[LegalHold]:
     """Legal holds, newest first (optionally of one order). Records only: not logged.
 
@@ -262,8 +322,9 @@ def read_hold(
     return hold, path
 
 
-def hold_document(hold: LegalHold) -> dict[str, Any]:
-    """The hold's record and data as JSON (what ``export_hold`` writes)."""
+def hold_document(hold: LegalHold, now: datetime | None = None) -> dict[str, Any]:
+    """The hold's record and data as JSON (what ``export_hold`` writes); ``state`` is
+    :func:`hold_state` at ``now``."""
     return {
         "id": hold.id,
         "url": hold.url,
@@ -275,6 +336,7 @@ def hold_document(hold: LegalHold) -> dict[str, Any]:
         "held_until": _iso(hold.held_until),
         "extensions": hold.extensions,
         "purged": (hold.data or {}).get("purged"),
+        "state": hold_state(hold, now or utcnow()),
         "data": hold.data,
     }
 
@@ -322,6 +384,22 @@ def export_hold(
     return targets
 
 
+#: The most an extension may reach: ``days`` at most this, and ``until`` at most this many
+#: days after now (100 years; anything longer is a typo, and far dates overflow).
+MAX_EXTENSION_DAYS = 36_500
+
+
+def hold_state(hold: LegalHold, now: datetime) -> str:
+    """The state of a legal hold at ``now``: ``purged`` (its bytes deleted at expiry),
+    ``expired`` (past ``held_until``, not purged yet: ``tvec order hold purge``),
+    ``extended`` (in force, kept longer at least once) or ``held`` (in force)."""
+    if is_purged(hold):
+        return "purged"
+    if hold.held_until <= now:
+        return "expired"
+    return "extended" if hold.extensions else "held"
+
+
 def extend_hold(
     session: Session,
     hold_id: int,
@@ -334,13 +412,15 @@ def extend_hold(
 ) -> LegalHold:
     """Keep a legal hold longer (Article 6(2): on request of an authority or a court).
 
-    Give ``until`` (a later aware time) or ``days`` (added to the current ``held_until``).
-    The extension is appended to ``extensions`` as ``{"at", "by", "from", "until",
-    "reason"}`` and recorded as a ``hold.extend`` audit event.
+    Give ``until`` (a later aware time, at most :data:`MAX_EXTENSION_DAYS` days after
+    ``now``) or ``days`` (1 to :data:`MAX_EXTENSION_DAYS`, added to the current
+    ``held_until``). The extension is appended to ``extensions`` as ``{"at", "by",
+    "from", "until", "reason"}`` and recorded as a ``hold.extend`` audit event.
 
     Raises:
-        UsageError: neither or both of ``until``/``days``; ``days`` < 1; ``until`` not
-            after the current ``held_until``; no reason.
+        UsageError: neither or both of ``until``/``days``; ``days`` outside 1 to 36500;
+            ``until`` naive, not after the current ``held_until`` or more than 36500 days
+            after ``now``; no reason.
         ConflictError: the hold's bytes were already purged.
         NotFoundError: no such hold.
     """
@@ -348,22 +428,37 @@ def extend_hold(
         raise UsageError("extend a legal hold with either an until time or a number of days")
     if not reason.strip():
         raise UsageError(f"extending legal hold {hold_id} needs a reason (it is logged)")
+    at = now or utcnow()
+    if days is not None and not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise UsageError(
+            f"extend legal hold {hold_id} by 1 to {MAX_EXTENSION_DAYS} days, not {days}"
+        )
+    if until is not None:
+        if until.tzinfo is None or until.utcoffset() is None:
+            raise UsageError(f"until {until.isoformat()} has no time zone")
+        if until > at + timedelta(days=MAX_EXTENSION_DAYS):
+            raise UsageError(
+                f"until {until.isoformat()} is more than {MAX_EXTENSION_DAYS} days from now; "
+                "check the date"
+            )
+        until = until.astimezone(UTC)  # cannot overflow: bounded by now + 100 years
     hold = get_hold(session, hold_id)
     if is_purged(hold):
         raise ConflictError(f"legal hold {hold_id} expired and its content was purged")
     if days is not None:
-        if days < 1:
-            raise UsageError(f"extend legal hold {hold_id} by at least one day, not {days}")
-        until = hold.held_until + timedelta(days=days)
+        try:
+            until = hold.held_until + timedelta(days=days)
+        except OverflowError:
+            raise UsageError(
+                f"legal hold {hold_id} held until {hold.held_until.isoformat()} cannot be "
+                f"extended by {days} days (past year 9999)"
+            ) from None
     assert until is not None
-    if until.tzinfo is None:
-        raise UsageError(f"until {until.isoformat()} has no time zone")
     if until <= hold.held_until:
         raise UsageError(
             f"legal hold {hold_id} is held until {hold.held_until.isoformat()}; "
             f"{until.isoformat()} is not later"
         )
-    at = now or utcnow()
     entry = {
         "at": at.isoformat(),
         "by": actor,

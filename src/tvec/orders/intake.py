@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.errors import InputError, InvalidJsonError, NotFoundError, UsageError
+from tvec.errors import InputError, NotFoundError, UsageError
 from tvec.orders.clock import parse_time
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.store.models import Item, Outlink, OutlinkSighting
@@ -88,24 +88,32 @@ def member_state_code(value: str) -> str:
 def order_urls(urls: list[str]) -> list[str]:
     """The order's URLs, stripped and without repeats, in the order given.
 
+    Two URLs are repeats when their canonical forms
+    (:func:`tvec.outlinks.canonical.canonicalize_url`) are equal, so
+    ``https://x.example/a`` and ``HTTPS://X.EXAMPLE/a`` are one URL; the first spelling
+    given is kept (it is what the authority wrote, and what the reply names).
+
     Raises:
         UsageError: no URL, or one that is not an http(s) URL with a host (named).
     """
-    found: list[str] = []
+    found: dict[str, str] = {}  # canonical form -> first spelling
     for raw in urls:
         url = raw.strip()
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unbalanced IPv6 bracket
+            web = False
+        if not web:
             raise UsageError(f"URL {raw!r} of the removal order is not an http(s) URL")
         try:
-            canonicalize_url(url)
+            canonical = canonicalize_url(url)
         except InputError as exc:
             raise UsageError(f"URL {raw!r} of the removal order: {exc.problem}") from None
-        if url not in found:
-            found.append(url)
+        found.setdefault(canonical, url)
     if not found:
         raise UsageError("a removal order names at least one URL")
-    return found
+    return list(found.values())
 
 
 @dataclass
@@ -120,46 +128,89 @@ class OrderFile:
     reasons: str
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object of the order file names a key twice (raised inside ``json.loads``)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` that refuses a key given twice (json keeps the last silently)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKeyError(key)
+        document[key] = value
+    return document
+
+
+def _file_error(path: Path, problem: str) -> UsageError:
+    return UsageError(f"removal order file {path}: {problem}")
+
+
 def read_order_file(path: Path) -> OrderFile:
     """Read one removal order from a JSON file (shape in the module docstring).
 
+    The file is UTF-8 JSON (a leading byte order mark is accepted); it holds exactly one
+    object with exactly the keys :data:`ORDER_FILE_KEYS`, none given twice. Every problem
+    with the file is a usage error (exit 2) whose message names the file and the problem:
+    a file that is an order "with item errors" does not exist.
+
     Raises:
         NotFoundError: no such file.
-        InvalidJsonError: not JSON, not an object, a key missing or unknown, or a value of
-            the wrong type (the message names it).
-        UsageError: ``received_at`` is not an ISO 8601 time with a time zone.
+        UsageError: the path is a folder or cannot be read; not UTF-8 text; not JSON
+            (including nesting too deep for the parser); not one object; a key missing,
+            unknown or given twice; a value of the wrong type; ``received_at`` not an ISO
+            8601 time with a time zone (each named).
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidJsonError(str(path), f"cannot read: {exc}") from None
+        raise NotFoundError(f"removal order file {path}: no such file") from None
+    except IsADirectoryError:
+        raise _file_error(path, "is a folder, not a JSON file") from None
+    except OSError as exc:
+        raise _file_error(path, f"cannot read it ({exc.strerror or exc})") from None
     try:
-        document: Any = json.loads(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_error(
+            path, f"is not UTF-8 text (byte {exc.start}); is it a binary file?"
+        ) from None
+    try:
+        document: Any = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise _file_error(
+            path, f"the key {exc.key!r} is given twice (each key at most once)"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InvalidJsonError(str(path), f"not JSON: {exc}") from None
+        raise _file_error(path, f"not JSON: {exc}") from None
+    except RecursionError:
+        raise _file_error(path, "not a removal order: JSON nested too deeply to read") from None
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise _file_error(path, f"not JSON that can be read: {exc}") from None
     if not isinstance(document, dict):
-        raise InvalidJsonError(str(path), "a removal order file holds one JSON object")
+        found = "an array" if isinstance(document, list) else f"a {type(document).__name__}"
+        raise _file_error(path, f"holds {found}; a removal order file holds one JSON object")
     missing = [k for k in ORDER_FILE_KEYS if k not in document]
     unknown = sorted(set(document) - set(ORDER_FILE_KEYS))
     if missing or unknown:
         problems = [f"missing {', '.join(missing)}"] if missing else []
-        problems += [f"unknown {', '.join(unknown)}"] if unknown else []
-        raise InvalidJsonError(
-            str(path), f"{'; '.join(problems)} (keys: {', '.join(ORDER_FILE_KEYS)})"
-        )
+        problems += [f"unknown {', '.join(repr(k) for k in unknown)}"] if unknown else []
+        raise _file_error(path, f"{'; '.join(problems)} (keys: {', '.join(ORDER_FILE_KEYS)})")
     for key in ("reference", "authority", "member_state", "received_at", "reasons"):
         if not isinstance(document[key], str):
-            raise InvalidJsonError(str(path), f"{key} must be a string")
+            raise _file_error(path, f"{key} must be a string")
     urls = document["urls"]
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise InvalidJsonError(str(path), "urls must be a list of strings")
+        raise _file_error(path, "urls must be a list of strings")
     return OrderFile(
         reference=document["reference"],
         authority=document["authority"],
         member_state=document["member_state"],
-        received_at=parse_time(document["received_at"], f"{path}: received_at"),
+        received_at=parse_time(document["received_at"], f"removal order file {path}: received_at"),
         urls=urls,
         reasons=document["reasons"],
     )

@@ -20,6 +20,12 @@ of access to terrorist content"). Its sections, and the keys of :func:`reply_doc
 Beyond the form, for the provider's own record: ``deadline_at``, ``on_time`` (all URLs
 acted on before the deadline), ``late_by_seconds`` (0 when on time) and ``overdue_at``
 (when tvec raised the overdue alert, or None). Times are ISO 8601 in UTC with ``+00:00``.
+
+``warnings`` lists what is missing from Section C when the reply was produced (empty when
+nothing is): the provider name still the default ``tvec user`` (set
+``TVEC_ALERT_SENDER_NAME``) and no contact e-mail (set ``TVEC_ALERT_FROM``, or
+``TVEC_ALERT_REPLY_TO``). They are for the provider, not part of the form:
+:func:`reply_text` leaves them out and ``tvec order reply`` prints them on stderr.
 """
 
 from __future__ import annotations
@@ -51,6 +57,26 @@ def _iso(value: datetime | None) -> str | None:
 def provider_reference(order: RemovalOrder) -> str:
     """The provider's own file reference of an order (``tvec-order-<id>``)."""
     return f"tvec-order-{order.id}"
+
+
+def reply_warnings(settings: Settings) -> list[str]:
+    """What Section C of a reply would lack under ``settings``, each naming the setting to
+    set: the provider name left at its default (or blank), and no contact e-mail."""
+    warnings = []
+    default_name = Settings.model_fields["alert_sender_name"].default
+    name = (settings.alert_sender_name or "").strip()
+    if not name or name == default_name:
+        shown = repr(name) if name else "empty"
+        warnings.append(
+            f"the name of the hosting service provider is {shown}, a placeholder: "
+            "set TVEC_ALERT_SENDER_NAME to your organisation's name"
+        )
+    if not (settings.alert_reply_to or settings.alert_from):
+        warnings.append(
+            "no contact e-mail address: set TVEC_ALERT_FROM (or TVEC_ALERT_REPLY_TO) to the "
+            "address of your contact point"
+        )
+    return warnings
 
 
 def reply_document(order: RemovalOrder, settings: Settings) -> dict[str, Any]:
@@ -90,6 +116,7 @@ def reply_document(order: RemovalOrder, settings: Settings) -> dict[str, Any]:
         "on_time": last < order.deadline_at,
         "late_by_seconds": late,
         "overdue_at": _iso(order.overdue_at),
+        "warnings": reply_warnings(settings),
     }
 
 

@@ -13,6 +13,7 @@ is an audit event: ``order.receive``, ``order.overdue``, ``order.action``, ``ord
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,13 @@ from tvec.audit import AuditKind, record
 from tvec.cases.webhook import send_webhook
 from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
 from tvec.orders.clock import (
-    RECEIPT_CLOCK_SKEW,
+    check_receipt,
     deadline_for,
     format_time_left,
     order_state,
     parse_time,
 )
-from tvec.orders.holds import preserve
+from tvec.orders.holds import preserve, preserve_media
 from tvec.orders.intake import find_item, member_state_code, order_urls
 from tvec.orders.models import ACTIONS, RemovalOrder, RemovalOrderUrl
 from tvec.orders.reply import reply_document
@@ -48,12 +49,30 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _text(value: str, what: str, limit: int) -> str:
+#: Line and paragraph breaks allowed in multi-line fields (the reasons).
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
+    """``value`` stripped, refused when empty (or only whitespace), too long, or holding a
+    control character (Unicode categories Cc, Zl, Zp; tab and line breaks are allowed in a
+    ``multiline`` field). A control character in a reference or name breaks listings and
+    copy-paste, and NUL cannot be stored in PostgreSQL text."""
     text = value.strip()
     if not text:
         raise UsageError(f"the removal order's {what} is empty")
     if len(text) > limit:
         raise UsageError(f"the removal order's {what} is longer than {limit} characters")
+    for char in text:
+        if multiline and char in _LINE_BREAKS:
+            continue
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            allowed = "tab and line breaks only" if multiline else "none: give it on one line"
+            shown = text if len(text) <= 80 else text[:80] + "..."
+            raise UsageError(
+                f"the removal order's {what} {shown!r} holds the control character "
+                f"U+{ord(char):04X} (control characters allowed: {allowed})"
+            )
     return text
 
 
@@ -80,25 +99,26 @@ def record_order(
         authority: the issuing competent authority (at most 300 characters).
         member_state: its Member State (EU code; ISO ``GR`` is read as ``EL``).
         received_at: time of receipt, timezone-aware.
-        urls: the URLs to remove (http or https; repeats dropped).
+        urls: the URLs to remove (http or https; repeats, by canonical form, dropped:
+            the first spelling is kept).
         reasons: the order's statement of reasons.
         actor: who records it (username, ``cli``).
 
     Raises:
-        UsageError: an empty field, an unknown Member State, no URL or a non-http(s) one,
-            a naive ``received_at`` or one more than five minutes after ``now``.
+        UsageError: an empty field (or only whitespace), a control character in the
+            reference or authority (or one other than tab and line breaks in the reasons),
+            an unknown Member State, no URL or a non-http(s) one, a naive ``received_at``,
+            one before 7 June 2022 (the Regulation applies from then, Article 24) or more
+            than five minutes after ``now``.
         ConflictError: an order with this reference is recorded already.
     """
     at = now or utcnow()
     reference = _text(reference, "reference", 200)
     authority = _text(authority, "issuing authority", 300)
-    reasons = _text(reasons, "reasons", 100_000)
+    reasons = _text(reasons, "reasons", 100_000, multiline=True)
     code = member_state_code(member_state)
     received = parse_time(received_at, "time of receipt")
-    if received > at + RECEIPT_CLOCK_SKEW:
-        raise UsageError(
-            f"time of receipt {received.isoformat()} is in the future (now {at.isoformat()})"
-        )
+    check_receipt(received, at)
     wanted = order_urls(urls)
     if session.scalar(select(RemovalOrder.id).where(RemovalOrder.reference == reference)):
         raise ConflictError(f"a removal order with reference {reference!r} is recorded already")
@@ -391,6 +411,10 @@ def act_on_order(
             now=at,
         )
         holds.append(hold)
+        if entry.url not in files:
+            holds.extend(
+                preserve_media(session, settings, order, entry, linked_by=linked_by, now=at)
+            )
     session.flush()
     record(
         session,

@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal
 from tvec.orders import get_order, list_holds, list_orders, order_document
-from tvec.orders.holds import is_purged
+from tvec.orders.clock import format_time
+from tvec.orders.holds import hold_state
 from tvec.orders.service import LIST_FILTERS
 from tvec.store.models import utcnow
 from tvec.web.context import WebContext, get_ctx
@@ -41,7 +42,14 @@ def orders_page(
             order_document(o, now) for o, _, _ in list_orders(session, status=status, now=now)
         ]
     return render(
-        request, ctx, "orders.html", principal, orders=orders, status=status, filters=LIST_FILTERS
+        request,
+        ctx,
+        "orders.html",
+        principal,
+        orders=orders,
+        status=status,
+        filters=LIST_FILTERS,
+        when=format_time,
     )
 
 
@@ -53,9 +61,13 @@ def order_page(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("order.view"))],
 ) -> Response:
-    """One order: its clock, URLs, actions, reply and legal holds (records only)."""
+    """One order: its clock, URLs, actions, reply and legal holds (records only).
+
+    The reference may hold ``/``, ``?`` or ``#``: links percent-encode it (``%2F``, ``%3F``,
+    ``%23``) and the path converter takes the decoded rest of the path."""
+    now = utcnow()
     with ctx.read() as session:
-        order = order_document(get_order(session, reference))
+        order = order_document(get_order(session, reference), now)
         holds = [
             {
                 "id": h.id,
@@ -65,11 +77,13 @@ def order_page(
                 "held_from": h.held_from,
                 "held_until": h.held_until,
                 "extensions": h.extensions or [],
-                "purged": is_purged(h),
+                "state": hold_state(h, now),
             }
             for h in list_holds(session, order_reference=reference)
         ]
-    return render(request, ctx, "orders.html", principal, order=order, holds=holds)
+    return render(
+        request, ctx, "orders.html", principal, order=order, holds=holds, when=format_time
+    )
 
 
 def _out(document: dict[str, object], holds: list[int]) -> OrderOut:
