@@ -5,20 +5,25 @@ takedown.view only."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from tests.alerts.removal_data import insert_removals
+from tests.alerts.removal_data import at, insert_removals, url_of
 from tests.alerts.test_metrics import BY, OVERALL
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
 from tvec.alerts.metrics import FIGURE_FIELDS, display_value
+from tvec.alerts.models import Takedown
+from tvec.store.models import Outlink
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: Every figure but the counts behind the "within" shares is on the page.
@@ -224,3 +229,52 @@ def test_times_off_the_calendar_are_usage_errors(
     api = _viewer(removals).get("/api/takedowns/metrics", params={name: value})
     assert api.status_code == 400
     assert api.json()["detail"].startswith(f"{name} {value!r} is out of range")
+
+
+def _not_removed(page: str) -> list[dict[str, str]]:
+    """The rows of the page's "URLs not yet removed" table: URL, then each cell by field."""
+    table = page[page.index('<table class="urls" id="not-removed">') :]
+    table = table[: table.index("</table>")]
+    rows = []
+    for row in re.finditer(r'<tr class="url" data-url="([^"]+)".*?</tr>', table, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+        texts = [html.unescape(re.sub(r"<[^>]+>", "", cell)) for cell in cells]
+        keys = ("url", "platform", "entity", "sent_at", "state", "last_result", "last_online_at")
+        rows.append(dict(zip((*keys, "next_check_at"), texts, strict=True)))
+        assert rows[-1]["url"] == html.unescape(row.group(1))
+    return rows
+
+
+def test_page_lists_exactly_the_urls_not_yet_removed(removals: WebEnv, client_for: Any) -> None:
+    with removals.store.session() as session:
+        u3 = session.scalars(
+            select(Takedown).join(Outlink).where(Outlink.url == url_of("u3"))
+        ).one()
+        u3.next_check_at = at("2024-01-22 13:00")
+    client, _ = client_for("viewer")
+    page = client.get("/takedowns").text
+    # u3 and u8 are still tracked, u6's checks stopped; the six removed URLs, the queued
+    # and failed alerts and the URL checked without an alert are not listed
+    assert _not_removed(page) == [
+        {"url": url_of("u3"), "platform": "Telegram", "entity": "islamic-state",
+         "sent_at": "2024-01-20 13:00", "state": "tracking", "last_result": "online",
+         "last_online_at": "2024-01-21 13:00", "next_check_at": "2024-01-22 13:00"},
+        {"url": url_of("u6"), "platform": "Archive.org", "entity": "al-shabaab",
+         "sent_at": "2024-02-03 00:00", "state": "stopped", "last_result": "unreachable",
+         "last_online_at": "2024-02-04 00:00", "next_check_at": "-"},
+        {"url": url_of("u8"), "platform": "JustPaste.it", "entity": "made-up-group",
+         "sent_at": "2024-03-05 00:00", "state": "tracking", "last_result": "online",
+         "last_online_at": "2024-03-06 00:00", "next_check_at": "-"},
+    ]  # fmt: skip
+    # the same URLs as the document's timelines without a confirmed removal
+    document = client.get("/api/takedowns/metrics").json()
+    assert [r["url"] for r in _not_removed(page)] == [
+        u["url"] for u in document["urls"] if u["removed_at"] is None
+    ]
+    assert "next_checks" not in document and "not_removed" not in document
+    # the period filter applies to the table too
+    february = client.get("/takedowns", params={"since": "2024-02-01", "until": "2024-02-29"})
+    assert [r["url"] for r in _not_removed(february.text)] == [url_of("u6")]
+    later = client.get("/takedowns", params={"since": "2030-01-01"}).text
+    assert _not_removed(later) == []
+    assert '<tr><td colspan="8">none in this period</td></tr>' in later

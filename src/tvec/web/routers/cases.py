@@ -1,9 +1,13 @@
 """Cases: the case page and its forms, and the JSON API for cases, decisions, flags and
-appeals. Decisions and resolved appeals are sent to the webhook after they commit."""
+appeals. Decisions and resolved appeals are sent to the webhook after they commit.
+
+The case page lists the out-links sighted in the case's item tree with their attribution,
+alert and takedown (:func:`tvec.alerts.attribution.outlinks_of_item_tree`); people with
+``alert.verify`` attribute one to an entity from there
+(``POST /cases/{case_id}/outlinks/{outlink_id}/attribute``)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
@@ -14,6 +18,8 @@ from sqlalchemy.orm import Session
 from tvec.accounts import Principal
 from tvec.accounts.models import Account
 from tvec.accounts.wellbeing import media_prefs
+from tvec.alerts.attribution import attribute_url, entity_for_label, outlinks_of_item_tree
+from tvec.alerts.models import CONTENT_KINDS
 from tvec.audit import AuditKind, record
 from tvec.cases import (
     DecisionRequest,
@@ -27,9 +33,9 @@ from tvec.cases import (
 from tvec.cases.models import Appeal, Decision, ReviewCase
 from tvec.cases.service import appeal_event, decision_event, earlier_decisions
 from tvec.cases.webhook import send_webhook
-from tvec.entities import EntityRegistry
-from tvec.errors import TvecError, UsageError
-from tvec.platforms import PlatformRegistry
+from tvec.entities import EntityRegistry, load_entities
+from tvec.errors import NotFoundError, TvecError, UsageError
+from tvec.settings import Settings
 from tvec.store.models import Bank, Item, Signal, Source
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import MAX_ID, PathId
@@ -49,16 +55,6 @@ from tvec.web.schemas.cases import (
 from tvec.web.security import need
 
 router = APIRouter()
-
-
-@cache
-def _entities() -> EntityRegistry:
-    return EntityRegistry.load_default()
-
-
-@cache
-def _platforms() -> PlatformRegistry:
-    return PlatformRegistry.load_default()
 
 
 def _deliver(ctx: WebContext, event: dict[str, Any]) -> None:
@@ -133,15 +129,18 @@ def _case_out(case: ReviewCase) -> CaseOut:
     )
 
 
-def grounds(case: ReviewCase, tos: list[str]) -> list[tuple[str, str]]:
+def grounds(
+    case: ReviewCase, tos: list[str], registry: EntityRegistry | None = None
+) -> list[tuple[str, str]]:
     """Removal grounds offered for a case: ``(value, label)`` with value ``kind|ground``.
 
-    The designations of the case's entities (from the entity registry), then the ToS
+    The designations of the case's entities (from ``registry``, default the packaged
+    entities; the web app passes those of ``TVEC_ENTITIES_FILE`` too), then the ToS
     clauses of ``TVEC_TOS_GROUNDS``.
     """
     out: list[tuple[str, str]] = []
     names = {case.entity} | {e.detail.get("entity") for e in case.evidence}
-    registry = _entities()
+    registry = registry or load_entities(None)
     for name in sorted(n for n in names if n):
         found = [registry.get(name)] if name in registry else registry.search(name)[:1]
         for entity in found:
@@ -160,20 +159,18 @@ def _media(session: Session, item: Item) -> list[Item]:
     return [i for i in [item, *children] if i.sha256 and i.content_type in ("photo", "video")]
 
 
-def _outlinks(item: Item) -> list[dict[str, str | None]]:
-    out: list[dict[str, str | None]] = []
-    for link in (item.meta or {}).get("outlinks", [])[:100]:
-        resolution = _platforms().resolve(link["url"])
-        platform = resolution.platform
-        out.append(
-            {
-                "url": link["url"],
-                "seen": link.get("seen"),
-                "platform": platform.name if platform else None,
-                "domain": resolution.registrable_domain,
-            }
-        )
-    return out
+def _outlink_values(session: Session, case: ReviewCase, settings: Settings) -> dict[str, Any]:
+    """The case page's "Out-links" section: the rows, and the attribution form's choices
+    (entities by name, content kinds, the case's own entity preselected)."""
+    registry = load_entities(settings.entities_file)
+    case_entity = entity_for_label(registry, case.entity)
+    return {
+        "outlinks": outlinks_of_item_tree(session, case.item_id, settings=settings),
+        "entities": sorted(registry, key=lambda e: (e.name.casefold(), e.id)),
+        "entity_names": {e.id: e.name for e in registry},
+        "case_entity": case_entity.id if case_entity is not None else None,
+        "content_kinds": CONTENT_KINDS,
+    }
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -199,15 +196,17 @@ def case_page(
             "item": item,
             "source": source,
             "media": _media(session, item),
-            "outlinks": _outlinks(item),
             "earlier": earlier_decisions(session, case),
-            "grounds": grounds(case, ctx.settings.tos_grounds),
+            "grounds": grounds(
+                case, ctx.settings.tos_grounds, load_entities(ctx.settings.entities_file)
+            ),
             "banks": list(session.scalars(select(Bank.name).order_by(Bank.name))),
             "prefs": media_prefs(account, ctx.settings),
             "quality": quality,
             "analyses": _analyses(session, item),
             "decisions": list(case.decisions),
             "revealed": set(request.session.get("revealed", [])),
+            **_outlink_values(session, case, ctx.settings),
         }
         return render(request, ctx, "case.html", principal, **values)
 
@@ -297,6 +296,46 @@ def case_decide_form(
         event = decision_event(decision)
     _notify(ctx, background, event)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/outlinks/{outlink_id}/attribute", include_in_schema=False)
+def case_attribute_outlink_form(
+    *,
+    case_id: PathId,
+    outlink_id: PathId,
+    entity: Annotated[str, Form(min_length=1, max_length=200)],
+    content_kind: Annotated[str, Form(max_length=20)] = "other",
+    graphic: Annotated[bool, Form()] = False,
+    note: Annotated[str | None, Form(max_length=5000)] = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("alert.verify"))],
+) -> Response:
+    """The case page's out-link form: attribute an out-link of the case's item tree to an
+    entity (:func:`tvec.alerts.attribution.attribute_url`, method ``person``, audit-logged).
+
+    Raises:
+        NotFoundError: no such case, or the out-link was not sighted in its item tree.
+        UsageError: refused by ``attribute_url`` (a home page, an unknown entity or
+            content kind); the message is shown as the page's error.
+    """
+    with ctx.write() as session:
+        case = get_case(session, case_id)
+        rows = outlinks_of_item_tree(session, case.item_id, settings=ctx.settings)
+        found = next((row for row in rows if row.outlink_id == outlink_id), None)
+        if found is None:
+            raise NotFoundError(f"out-link {outlink_id} was not sighted in case {case_id}'s items")
+        attribute_url(
+            session,
+            found.url,
+            entity,
+            actor=principal.username,
+            content_kind=content_kind,
+            graphic=graphic,
+            note=note or None,
+            case_id=case_id,
+            settings=ctx.settings,
+        )
+    return RedirectResponse(f"/cases/{case_id}#outlinks", status_code=303)
 
 
 @router.post("/cases/{case_id}/appeal", include_in_schema=False)

@@ -2,18 +2,22 @@
 the chart over time (``/takedowns/chart.svg``) and ``GET /api/takedowns/metrics``.
 
 All three read :func:`tvec.alerts.metrics.metrics_document`, so the page, the chart, the API
-and ``tvec stats removals --format json`` show the same numbers. Optional ``since``/``until``
+and ``tvec stats removals --format json`` show the same numbers. The page also lists the
+document's alerted URLs whose removal is not confirmed ("URLs not yet removed"), with each
+one's next status check from its ``takedown`` row. Optional ``since``/``until``
 query parameters select alerts by the time they were sent (``YYYY-MM-DD`` or ISO 8601, as
 ``tvec stats removals --since/--until``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import select
 
 from tvec.accounts import Principal
 from tvec.alerts.chart import removals_chart_svg
@@ -24,7 +28,9 @@ from tvec.alerts.metrics import (
     metrics_document,
     parse_period,
 )
+from tvec.alerts.models import Takedown
 from tvec.entities import load_entities
+from tvec.store.models import Outlink
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render
 from tvec.web.security import need
@@ -48,6 +54,52 @@ def _document(ctx: WebContext, since: str | None, until: str | None) -> dict[str
         return metrics_document(session, since=start, until=end, registry=registry)
 
 
+def _next_checks(ctx: WebContext, urls: list[str]) -> dict[str, datetime]:
+    """URL -> time of its next status check (``takedown.next_check_at``), for the URLs that
+    have one scheduled (none once removed or stopped)."""
+    if not urls:
+        return {}
+    with ctx.read() as session:
+        rows = session.execute(
+            select(Outlink.url, Takedown.next_check_at)
+            .join(Takedown, Takedown.outlink_id == Outlink.id)
+            .where(Outlink.url.in_(urls), Takedown.next_check_at.is_not(None))
+        )
+        return {url: at for url, at in rows if at is not None}
+
+
+def _when(moment: str | datetime | None) -> str:
+    """A time of the document (ISO 8601, UTC) or of the database as ``YYYY-MM-DD HH:MM``
+    in UTC; ``-`` for None."""
+    if moment is None:
+        return "-"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _not_removed(ctx: WebContext, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's alerted URLs whose removal is not confirmed (takedown state
+    ``tracking`` or ``stopped``, or no takedown row yet), in the document's order: by time
+    sent, then URL."""
+    urls = [u for u in document["urls"] if u["removed_at"] is None]
+    next_checks = _next_checks(ctx, [u["url"] for u in urls])
+    return [
+        {
+            "url": u["url"],
+            "reference": u["reference"],
+            "platform": u["platform"],
+            "entity": u["entity"],
+            "state": u["state"] or "not tracked",
+            "sent_at": _when(u["sent_at"]),
+            "last_result": u["last_result"] or "not checked",
+            "last_online_at": _when(u["last_online_at"]),
+            "next_check_at": _when(next_checks.get(u["url"])),
+        }
+        for u in urls
+    ]
+
+
 def _cells(row: dict[str, Any]) -> list[dict[str, Any]]:
     # non-breaking spaces keep "12h 30m" on one line
     return [
@@ -65,7 +117,8 @@ def takedowns_page(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("takedown.view"))],
 ) -> Response:
-    """Removal metrics: the overall figures, one table per dimension, and the chart."""
+    """Removal metrics: the overall figures, one table per dimension, the chart, and the
+    URLs not yet removed."""
     document = _document(ctx, since, until)
     sections = [
         {"dimension": dim, "rows": [{"key": r["key"], "cells": _cells(r)} for r in rows]}
@@ -85,6 +138,7 @@ def takedowns_page(
         since=since or "",
         until=until or "",
         chart_query=query,
+        not_removed=_not_removed(ctx, document),
     )
 
 
