@@ -103,8 +103,7 @@ def takedown_round(
             report.confirmed = counts.get("confirmed", 0)
     if orders:
         try:
-            with store.session() as session:
-                report.overdue = [o.reference for o in sweep_orders(session, settings, now)]
+            report.overdue = [o.reference for o in sweep_orders(store, settings, now)]
         except TvecError as error:
             report.errors.append(f"removal orders: {error}")
     return report

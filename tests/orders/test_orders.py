@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -132,17 +133,23 @@ def test_order_goes_overdue_at_exactly_one_hour_and_the_reply_is_filled_in(
         # one microsecond before the hour: still open, and a sweep changes nothing
         before = T + timedelta(hours=1) - MICRO
         assert order_state(order, before) == ("open", 0.000001)
-        assert sweep_orders(session, settings, now=before) == []
+    # the sweep commits in its own transactions, so it runs outside any open session
+    assert sweep_orders(any_store, settings, now=before) == []
+    with any_store.session() as session:
+        order = get_order(session, "BKA-TCO-2024-0001")
         assert order.status == "open" and order.overdue_at is None
         # at the hour exactly: overdue
         hour = T + timedelta(hours=1)
         assert order_state(order, hour) == ("overdue", 0.0)
-        assert sweep_orders(session, settings, now=hour) == [order]
+    swept = sweep_orders(any_store, settings, now=hour)
+    assert [(o.reference, o.status, o.overdue_at) for o in swept] == [
+        ("BKA-TCO-2024-0001", "overdue", hour)
+    ]
+    assert sweep_orders(any_store, settings, now=hour + timedelta(hours=1)) == []  # once
     with any_store.session() as session:
         order = get_order(session, "BKA-TCO-2024-0001")
         assert order.status == "overdue"
         assert order.overdue_at == datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
-        assert sweep_orders(session, settings, now=hour + timedelta(hours=1)) == []  # once
         [overdue] = _events(session, AuditKind.ORDER_OVERDUE)
         assert (overdue.actor, overdue.target) == ("tvec", "order:BKA-TCO-2024-0001")
         assert overdue.data["pending_urls"] == [URL]
@@ -546,17 +553,16 @@ def hook_server() -> Iterator[str]:
     thread.join()
 
 
-def _hook_store(tmp_path: Path, url: str) -> Store:
-    return open_store(
-        load_settings(
-            home=tmp_path / "home",
-            progress=False,
-            webhook_url=url,
-            webhook_secret="hook-secret",
-            webhook_retries=0,
-            outbound_allow_hosts=["127.0.0.1"],
-        )
-    )
+def _hook_store(tmp_path: Path, url: str, **overrides: Any) -> Store:
+    values: dict[str, Any] = {
+        "home": tmp_path / "home",
+        "progress": False,
+        "webhook_url": url,
+        "webhook_secret": "hook-secret",
+        "webhook_retries": 0,
+        "outbound_allow_hosts": ["127.0.0.1"],
+    }
+    return open_store(load_settings(**(values | overrides)))
 
 
 def test_overdue_order_sends_a_signed_webhook_event(tmp_path: Path, hook_server: str) -> None:
@@ -564,7 +570,8 @@ def test_overdue_order_sends_a_signed_webhook_event(tmp_path: Path, hook_server:
     try:
         with store.session() as session:
             _order(session)
-            sweep_orders(session, store.settings, now=T + timedelta(hours=1))
+        sweep_orders(store, store.settings, now=T + timedelta(hours=1))
+        with store.session() as session:
             [delivery] = _events(session, AuditKind.WEBHOOK)
             assert delivery.target == "order:BKA-TCO-2024-0001"
             assert (delivery.data["delivered"], delivery.data["status"]) == (True, 204)
@@ -594,12 +601,116 @@ def test_a_failing_webhook_is_recorded_and_the_sweep_goes_on(tmp_path: Path) -> 
         with store.session() as session:
             _order(session, "A")
             _order(session, "B")
-            swept = sweep_orders(session, store.settings, now=T + timedelta(hours=1))
-            assert [o.reference for o in swept] == ["A", "B"]
-            assert all(o.status == "overdue" for o in swept)
+        swept = sweep_orders(store, store.settings, now=T + timedelta(hours=1))
+        assert [o.reference for o in swept] == ["A", "B"]
+        assert all(o.status == "overdue" for o in swept)
+        with store.session() as session:
             deliveries = _events(session, AuditKind.WEBHOOK)
             assert [d.data["delivered"] for d in deliveries] == [False, False]
             assert all(d.data["error"] for d in deliveries)
+    finally:
+        store.close()
+
+
+class _Watcher(BaseHTTPRequestHandler):
+    """A webhook receiver that, on each request, reads the order's status from the
+    database with its own SQLite connection and tries to take the write lock at once
+    (``BEGIN IMMEDIATE`` with no busy timeout): ``free`` when no transaction holds it,
+    else SQLite's message. Answers ``answer`` (204, or 503 to play a dead endpoint)."""
+
+    database: ClassVar[Path]
+    answer: ClassVar[int] = 204
+    seen: ClassVar[list[tuple[str, str, str]]] = []
+
+    def do_POST(self) -> None:
+        reference = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["reference"]
+        db = sqlite3.connect(_Watcher.database, timeout=0, isolation_level=None)
+        try:
+            [status] = db.execute(
+                "SELECT status FROM removal_order WHERE reference = ?", (reference,)
+            ).fetchone()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("ROLLBACK")
+                lock = "free"
+            except sqlite3.OperationalError as exc:
+                lock = str(exc)
+        finally:
+            db.close()
+        _Watcher.seen.append((reference, status, lock))
+        self.send_response(_Watcher.answer)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def watcher() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Watcher)
+    _Watcher.seen, _Watcher.answer = [], 204
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_overdue_webhook_is_sent_after_the_status_is_committed(
+    tmp_path: Path, watcher: str
+) -> None:
+    store = _hook_store(tmp_path, watcher)
+    _Watcher.database = store.settings.home / "tvec.db"
+    try:
+        with store.session() as session:
+            _order(session, "A")
+            _order(session, "B", received_at=T + SECOND)
+        swept = sweep_orders(store, store.settings, now=T + timedelta(hours=2))
+        assert [o.reference for o in swept] == ["A", "B"]
+        # the receiver already read each order as overdue, and no transaction held the
+        # write lock while it was being called
+        assert _Watcher.seen == [("A", "overdue", "free"), ("B", "overdue", "free")]
+        with store.session() as session:
+            kinds = [
+                (e.kind, e.target)
+                for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+                if e.kind in (str(AuditKind.ORDER_OVERDUE), str(AuditKind.WEBHOOK))
+            ]
+            # both overdue events (one transaction), then each delivery in its own
+            assert kinds == [
+                ("order.overdue", "order:A"),
+                ("order.overdue", "order:B"),
+                ("webhook.delivery", "order:A"),
+                ("webhook.delivery", "order:B"),
+            ]
+            assert verify_chain(session).ok
+    finally:
+        store.close()
+
+
+def test_a_dead_webhook_does_not_hold_the_transaction(tmp_path: Path, watcher: str) -> None:
+    # the endpoint answers 503 to every attempt: three attempts (two retries, 0.05 s
+    # then 0.1 s apart), each made with the database free to write
+    store = _hook_store(tmp_path, watcher, webhook_retries=2, webhook_backoff_seconds=0.05)
+    _Watcher.database = store.settings.home / "tvec.db"
+    _Watcher.answer = 503
+    try:
+        with store.session() as session:
+            _order(session, "A")
+        swept = sweep_orders(store, store.settings, now=T + timedelta(hours=1))
+        assert [(o.reference, o.status) for o in swept] == [("A", "overdue")]
+        assert _Watcher.seen == [("A", "overdue", "free")] * 3
+        with store.session() as session:
+            [delivery] = _events(session, AuditKind.WEBHOOK)
+            assert delivery.data == {
+                "event": "removal_order.overdue",
+                "delivered": False,
+                "attempts": 3,
+                "status": 503,
+                "error": "HTTP 503",
+            }
+            assert get_order(session, "A").status == "overdue"
     finally:
         store.close()
 

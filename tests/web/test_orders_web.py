@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import WebEnv
-from tvec.orders import act_on_order, record_order, sweep_orders
+from tvec.orders import act_on_order, record_order, reject_order, resume_order, sweep_orders
 
 URL = "https://video.example/v/123"
 
@@ -30,7 +30,8 @@ def _orders(web: WebEnv) -> None:
                 reasons="Incites the commission of terrorist offences.",
                 actor="admin",
             )
-        sweep_orders(session, web.store.settings)
+    sweep_orders(web.store, web.store.settings)
+    with web.store.session() as session:
         act_on_order(session, web.store.settings, "DE/BKA/2024/1", urls=[URL], actor="admin")
         act_on_order(session, web.store.settings, "NL-3", actor="admin")
 
@@ -138,3 +139,46 @@ def test_order_page_times_hold_states_and_reply_warnings(web: WebEnv, client_for
     warnings = re.findall(r'<p class="error reply-warning">Warning: (.*?)</p>', page)
     assert len(warnings) == 2
     assert "TVEC_ALERT_SENDER_NAME" in warnings[0] and "TVEC_ALERT_FROM" in warnings[1]
+
+
+def test_order_page_shows_the_rejection_and_its_document(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    _orders(web)
+    with web.store.session() as session:
+        reject_order(
+            session,
+            web.store.settings,
+            "FR-OCLCTIC-9",
+            ground="insufficient_information",
+            explanation="The order names a channel, not a video.",
+            clarification="The URL of each video.",
+            actor="admin",
+        )
+    client, _ = client_for("moderator")
+    page = client.get("/orders/FR-OCLCTIC-9").text
+    assert 'id="order-status">rejected<' in page
+    assert 'id="rejection"' in page and "tvec order resume FR-OCLCTIC-9" in page
+    assert 'id="time-left"' not in page  # the clock is stopped
+    rows = re.findall(r'<table id="rejections">.*?</table>', page, re.S)[0]
+    assert "insufficient_information (Article 3(8))" in rows and "not yet" in rows
+    document = page[page.index('id="impossibility"') : page.index("</details>")]
+    assert (
+        '<dd class="ground">The removal order does not contain sufficient information for '
+        "its execution (Article 3(8))</dd>"
+    ) in document
+    assert "The order names a channel, not a video." in document
+    assert "<dt>Clarification requested</dt>" in document and "The URL of each video." in document
+    assert "Authority of FR" in document and "tvec user" in document
+    assert document.count('class="error impossibility-warning"') == 2  # provider not set
+    assert "The order is rejected" in page
+    rejected = client.get("/orders", params={"status": "rejected"}).text
+    assert "FR-OCLCTIC-9" in rejected and "DE/BKA/2024/1" not in rejected
+    assert "FR-OCLCTIC-9" not in client.get("/queue").text  # not open or overdue
+    api = client.get("/api/orders/FR-OCLCTIC-9").json()
+    assert api["status"] == "rejected" and api["time_left"] is None
+    assert api["reply"]["impossibility"][0]["document"]["article"] == "3(8)"
+    with web.store.session() as session:
+        resume_order(session, "FR-OCLCTIC-9", actor="admin")
+    page = client.get("/orders/FR-OCLCTIC-9").text
+    assert 'id="order-status">open<' in page and 'id="rejection"' not in page
+    assert 'id="time-left"' in page and "not yet" not in page  # resumed, kept in the table
+    assert "<details" in page and 'id="impossibility"' not in page  # folded: earlier one

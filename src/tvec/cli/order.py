@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,8 +14,9 @@ from rich.table import Table
 from tvec.cli.context import err, out, settings, store
 from tvec.errors import UsageError
 from tvec.orders import holds as hold_service
-from tvec.orders import service
+from tvec.orders import impossibility, service
 from tvec.orders.clock import format_time, order_state, parse_time
+from tvec.orders.impossibility import impossibility_text
 from tvec.orders.intake import read_order_file
 from tvec.orders.models import LegalHold
 from tvec.orders.reply import reply_text
@@ -24,7 +26,7 @@ ACTOR = "cli"
 
 app = typer.Typer(
     help="Removal orders (EU Regulation 2021/784): record, watch the one-hour clock, act, "
-    "reply, and the legal holds of removed content.",
+    "reply or reject (and resume), and the legal holds of removed content.",
     no_args_is_help=True,
 )
 hold_app = typer.Typer(
@@ -174,8 +176,24 @@ def show(reference: _Ref, as_json: _Json = False) -> None:
             out.print(f"{key}: {document[key]}", markup=False)
     for entry in document["urls"]:
         out.print(f"  {entry['url']}: {_done(entry)}", markup=False)
+    for rejection in (document["reply"] or {}).get("impossibility") or []:
+        out.print(_rejection_line(rejection), markup=False)
     if holds:
         out.print(f"legal holds: {', '.join(str(h) for h in sorted(holds))}")
+
+
+def _rejection_line(rejection: dict[str, Any]) -> str:
+    """One rejection of an order, for people (and whether its clock was restarted)."""
+    line = (
+        f"rejected at {format_time(rejection['rejected_at'])} by {rejection['rejected_by']}: "
+        f"{rejection['ground']} (Article {rejection['article']}): {rejection['explanation']}"
+    )
+    if rejection["resumed_at"]:
+        line += (
+            f"; resumed at {format_time(rejection['resumed_at'])} by "
+            f"{rejection['resumed_by']}, deadline {format_time(rejection['resumed_deadline_at'])}"
+        )
+    return line
 
 
 def _done(entry: dict[str, Any]) -> str:
@@ -240,10 +258,9 @@ def act(
 
 @app.command("sweep")
 def sweep(as_json: _Json = False) -> None:
-    """Make every open order past its hour overdue (audit, webhook); run it from a timer."""
-    with store().session() as session:
-        swept = service.sweep_orders(session, settings())
-        documents = [service.order_document(order) for order in swept]
+    """Make every open order past its hour overdue (audit, then webhook); run it often."""
+    swept = service.sweep_orders(store(), settings())
+    documents = [service.order_document(order) for order in swept]
     if as_json:
         _print_json(documents)
         return
@@ -255,6 +272,71 @@ def sweep(as_json: _Json = False) -> None:
     out.print(f"{len(documents)} order(s) became overdue")
 
 
+@app.command("reject")
+def reject(
+    reference: _Ref,
+    ground: Annotated[
+        str,
+        typer.Option(
+            help="force_majeure (Article 3(7)), manifest_error or insufficient_information "
+            "(Article 3(8))."
+        ),
+    ],
+    explanation: Annotated[
+        str, typer.Option(help="Why the order cannot be executed (for the authority).")
+    ],
+    clarification: Annotated[
+        str | None,
+        typer.Option(
+            help="Article 3(8) only: the errors to correct or the information needed "
+            "(default: a sentence pointing to the explanation)."
+        ),
+    ] = None,
+    as_json: _Json = False,
+) -> None:
+    """Record that an order cannot be executed (Article 3(7)/(8)) and print the
+    information for the authority (Annex III); its clock stops until 'tvec order resume'."""
+    with store().session() as session:
+        order = impossibility.reject_order(
+            session,
+            settings(),
+            reference,
+            ground=ground,
+            explanation=explanation,
+            clarification=clarification,
+            actor=ACTOR,
+        )
+        document = impossibility.rejections(order)[-1]["document"]
+    _warn(document)
+    if as_json:
+        _print_json(document)
+        return
+    out.print(
+        f"removal order {reference} rejected ({ground}, Article {document['article']}); "
+        "send the authority this information (Annex III):",
+        markup=False,
+    )
+    typer.echo(impossibility_text(document))
+
+
+@app.command("resume")
+def resume(reference: _Ref, as_json: _Json = False) -> None:
+    """Restart the one-hour clock of a rejected order now (the grounds ceased, or the
+    clarification arrived): deadline now + 1 hour, status open."""
+    now = utcnow()
+    with store().session() as session:
+        order = impossibility.resume_order(session, reference, actor=ACTOR, now=now)
+        document = service.order_document(order, now)
+    if as_json:
+        _print_json(document)
+        return
+    out.print(
+        f"removal order {reference} resumed: open, deadline "
+        f"{format_time(document['deadline_at'])} ({document['time_left']} left)",
+        markup=False,
+    )
+
+
 def _warn(reply: dict[str, Any]) -> None:
     """Print the reply's warnings (settings missing from Section C) on stderr."""
     for warning in reply.get("warnings") or []:
@@ -263,12 +345,19 @@ def _warn(reply: dict[str, Any]) -> None:
 
 @app.command("reply")
 def reply(reference: _Ref, as_json: _Json = False) -> None:
-    """Print the provider's reply to a done order (fields of Annex II of the Regulation)."""
+    """Print the provider's reply: to a done order, the fields of Annex II of the
+    Regulation; to a rejected one, the information on the impossibility (Annex III)."""
     with store().session() as session:
         order = service.get_order(session, reference)
-        document = dict(order.reply or {})
+        stored = dict(order.reply or {})
         state = order_state(order, utcnow())[0]
-    if not document:
+    rejections = stored.get("impossibility") or []
+    text: Callable[[dict[str, Any]], str]
+    if state == "rejected" and rejections:
+        document, text = rejections[-1]["document"], impossibility_text
+    elif "form" in stored:
+        document, text = stored, reply_text
+    else:
         raise UsageError(
             f"removal order {reference!r} is {state}: no reply until every URL is acted on"
         )
@@ -276,7 +365,7 @@ def reply(reference: _Ref, as_json: _Json = False) -> None:
     if as_json:
         _print_json(document)
         return
-    typer.echo(reply_text(document))
+    typer.echo(text(document))
 
 
 def _hold_row(hold: LegalHold, now: datetime) -> dict[str, Any]:

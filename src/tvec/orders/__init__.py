@@ -3,8 +3,9 @@
 Modules: :mod:`~tvec.orders.models` (tables), :mod:`~tvec.orders.intake` (Member States,
 URLs, the order file, linking URLs to items), :mod:`~tvec.orders.clock` (the one-hour
 clock), :mod:`~tvec.orders.service` (record, sweep, act), :mod:`~tvec.orders.reply` (the
-provider's reply after Annex II) and :mod:`~tvec.orders.holds` (legal holds). See
-``docs/removal-orders.md``.
+provider's reply after Annex II), :mod:`~tvec.orders.impossibility` (reject an order that
+cannot be executed, Annex III, and resume its clock) and :mod:`~tvec.orders.holds` (legal
+holds). See ``docs/removal-orders.md``.
 """
 
 from tvec.orders.clock import (
@@ -25,18 +26,27 @@ from tvec.orders.holds import (
     purge_expired_holds,
     read_hold,
 )
+from tvec.orders.impossibility import (
+    GROUNDS,
+    impossibility_document,
+    impossibility_text,
+    reject_order,
+    resume_order,
+)
 from tvec.orders.intake import MEMBER_STATES, member_state_code, read_order_file
 from tvec.orders.reply import reply_document, reply_text, reply_warnings
 from tvec.orders.service import (
     act_on_order,
     get_order,
     list_orders,
+    mark_overdue,
     order_document,
     record_order,
     sweep_orders,
 )
 
 __all__ = [
+    "GROUNDS",
     "MEMBER_STATES",
     "ORDER_DEADLINE",
     "REGULATION_APPLIES_FROM",
@@ -49,8 +59,11 @@ __all__ = [
     "get_order",
     "hold_document",
     "hold_state",
+    "impossibility_document",
+    "impossibility_text",
     "list_holds",
     "list_orders",
+    "mark_overdue",
     "member_state_code",
     "order_document",
     "order_state",
@@ -59,8 +72,10 @@ __all__ = [
     "read_hold",
     "read_order_file",
     "record_order",
+    "reject_order",
     "reply_document",
     "reply_text",
     "reply_warnings",
+    "resume_order",
     "sweep_orders",
 ]

@@ -5,6 +5,11 @@ States, "as soon as possible and in any event within one hour of receipt of the 
 order". So the clock starts at ``received_at`` and the deadline is ``received_at`` plus
 :data:`ORDER_DEADLINE`. An order is ``open`` while ``now < deadline_at`` and ``overdue``
 from ``deadline_at`` itself (zero seconds left is too late), until every URL is acted on.
+
+An order that cannot be executed is ``rejected`` (Article 3(7), 3(8)); its deadline then
+starts to run again when the grounds cease or the clarification arrives, so resuming it
+sets ``deadline_at`` to the time of resumption plus one hour
+(:func:`tvec.orders.impossibility.resume_order`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ REGULATION_APPLIES_FROM = datetime(2022, 6, 7, tzinfo=timezone(timedelta(hours=4
 
 
 def deadline_for(received_at: datetime) -> datetime:
-    """The deadline of an order received at ``received_at`` (plus one hour)."""
+    """The deadline of an order received (or resumed) at ``received_at`` (plus one hour)."""
     return received_at + ORDER_DEADLINE
 
 
@@ -37,7 +42,9 @@ def order_state(order: RemovalOrder, now: datetime) -> tuple[str, float]:
     Returns:
         ``(status, seconds_left)``: ``status`` is ``open`` while ``now < deadline_at``,
         ``overdue`` from ``deadline_at`` exactly (``seconds_left <= 0``), ``done`` once
-        every URL is acted on, or ``rejected``. For a ``done`` order ``seconds_left`` is the
+        every URL is acted on, or ``rejected`` (the clock stopped: the order cannot be
+        executed, Article 3(7), 3(8); ``seconds_left`` still counts to the deadline that
+        was running). For a ``done`` order ``seconds_left`` is the
         margin it was completed with (``deadline_at - completed_at``; negative when late),
         so it no longer changes with ``now``. Computed from the times, so an order past its
         deadline is ``overdue`` here even before a sweep has stored that status.

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tvec.store.models import Base, utcnow
 
-#: Order statuses: waiting within the hour, past the hour, all URLs acted on, rejected.
+#: Order statuses: waiting within the hour, past the hour, all URLs acted on, rejected
+#: (cannot be executed: Article 3(7), 3(8)).
 ORDER_STATUSES = ("open", "overdue", "done", "rejected")
 #: What the provider did with a URL (Article 3(3): remove, or disable access in all
 #: Member States).
@@ -30,9 +31,12 @@ class RemovalOrder(Base):
     """A removal order received from a competent authority of a Member State.
 
     ``status`` is ``open`` until every URL is acted on (then ``done``); a sweep past
-    ``deadline_at`` makes an unfinished order ``overdue`` and sets ``overdue_at``.
+    ``deadline_at`` makes an unfinished order ``overdue`` and sets ``overdue_at``. An order
+    that cannot be executed (Article 3(7), 3(8)) is ``rejected`` until its clock is
+    restarted (``open`` again, ``deadline_at`` one hour after the restart).
     ``reply`` holds the provider's reply once filled in (see
-    :func:`tvec.orders.service.reply_document`).
+    :func:`tvec.orders.reply.reply_document`) and, under ``impossibility``, each
+    rejection with its Annex III document (see :mod:`tvec.orders.impossibility`).
     """
 
     __tablename__ = "removal_order"

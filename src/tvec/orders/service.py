@@ -6,9 +6,15 @@ The life of an order (``docs/removal-orders.md``)::
                        │                                      │
                        └──── act_on_order (every URL) ────────┴──► done (reply filled in)
 
-Every function takes the caller's session (and commits nothing) and ``now`` (aware UTC,
-default :func:`tvec.store.models.utcnow`) so tests can freeze the clock. Each state change
-is an audit event: ``order.receive``, ``order.overdue``, ``order.action``, ``order.reply``.
+    open, overdue ──reject_order (Article 3(7), 3(8))──► rejected
+    rejected ──resume_order (deadline_at = resumed_at + 1 hour)──► open
+
+(:mod:`tvec.orders.impossibility` rejects and resumes.) Every
+function but :func:`sweep_orders` takes the caller's session (and commits nothing);
+:func:`sweep_orders` takes the store, commits the overdue status and then sends the
+webhook outside any transaction. All take ``now`` (aware UTC, default
+:func:`tvec.store.models.utcnow`) so tests can freeze the clock. Each state change is an
+audit event: ``order.receive``, ``order.overdue``, ``order.action``, ``order.reply``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from tvec.orders.intake import find_item, member_state_code, order_urls
 from tvec.orders.models import ACTIONS, RemovalOrder, RemovalOrderUrl
 from tvec.orders.reply import reply_document
 from tvec.settings import Settings
+from tvec.store.db import Store
 from tvec.store.models import utcnow
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)
@@ -53,16 +60,22 @@ def _iso(value: datetime | None) -> str | None:
 _LINE_BREAKS = frozenset("\t\n\r")
 
 
-def _text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
-    """``value`` stripped, refused when empty (or only whitespace), too long, or holding a
-    control character (Unicode categories Cc, Zl, Zp; tab and line breaks are allowed in a
-    ``multiline`` field). A control character in a reference or name breaks listings and
-    copy-paste, and NUL cannot be stored in PostgreSQL text."""
+def check_text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
+    """``value`` stripped, refused when empty (or only whitespace), longer than ``limit``
+    characters, or holding a control character (Unicode categories Cc, Zl, Zp; tab and
+    line breaks are allowed in a ``multiline`` field). A control character in a reference
+    or name breaks listings and copy-paste, and NUL cannot be stored in PostgreSQL text.
+
+    ``what`` names the field in messages (``the removal order's reference``).
+
+    Raises:
+        UsageError: empty, too long, or a control character (named by code point).
+    """
     text = value.strip()
     if not text:
-        raise UsageError(f"the removal order's {what} is empty")
+        raise UsageError(f"{what} is empty")
     if len(text) > limit:
-        raise UsageError(f"the removal order's {what} is longer than {limit} characters")
+        raise UsageError(f"{what} is longer than {limit} characters")
     for char in text:
         if multiline and char in _LINE_BREAKS:
             continue
@@ -70,7 +83,7 @@ def _text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
             allowed = "tab and line breaks only" if multiline else "none: give it on one line"
             shown = text if len(text) <= 80 else text[:80] + "..."
             raise UsageError(
-                f"the removal order's {what} {shown!r} holds the control character "
+                f"{what} {shown!r} holds the control character "
                 f"U+{ord(char):04X} (control characters allowed: {allowed})"
             )
     return text
@@ -113,9 +126,9 @@ def record_order(
         ConflictError: an order with this reference is recorded already.
     """
     at = now or utcnow()
-    reference = _text(reference, "reference", 200)
-    authority = _text(authority, "issuing authority", 300)
-    reasons = _text(reasons, "reasons", 100_000, multiline=True)
+    reference = check_text(reference, "the removal order's reference", 200)
+    authority = check_text(authority, "the removal order's issuing authority", 300)
+    reasons = check_text(reasons, "the removal order's reasons", 100_000, multiline=True)
     code = member_state_code(member_state)
     received = parse_time(received_at, "time of receipt")
     check_receipt(received, at)
@@ -218,7 +231,9 @@ def order_document(order: RemovalOrder, now: datetime | None = None) -> dict[str
     Keys: ``reference, authority, member_state, received_at, deadline_at, status,
     seconds_left, time_left, overdue_at, completed_at, reasons, recorded_by, urls``
     (each ``{"url", "item_id", "action", "acted_at"}``) and ``reply`` (``{}`` until
-    filled in). Times are ISO 8601 UTC; ``seconds_left`` is a float (negative when late).
+    filled in; the Annex II keys once done, and ``impossibility``, the list of rejections,
+    once the order was rejected: :mod:`tvec.orders.impossibility`). Times are ISO 8601
+    UTC; ``seconds_left`` is a float (negative when late).
     """
     state, left = order_state(order, now or utcnow())
     return {
@@ -265,49 +280,45 @@ def overdue_event(order: RemovalOrder) -> dict[str, Any]:
     }
 
 
-def _notify(session: Session, settings: Settings, order: RemovalOrder) -> None:
-    """Send the overdue event to the webhook, if one is configured; record the outcome."""
-    if not settings.webhook_url:
-        return
+def webhook_outcome(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
+    """Send ``event`` to ``TVEC_WEBHOOK_URL`` (retries and backoff as the settings say) and
+    return the outcome for the ``webhook.delivery`` audit event: ``{"delivered",
+    "attempts", "status", "error"}``, ``{"skipped": True}`` without a URL, or
+    ``{"delivered": False, "error"}`` when the URL or its secret is refused. Never raises
+    a :class:`~tvec.errors.TvecError`; touches no database.
+    """
     try:
-        result = send_webhook(settings, overdue_event(order))
-        data: dict[str, Any] = {"skipped": True}
-        if result is not None:
-            data = {
-                "delivered": result.delivered,
-                "attempts": result.attempts,
-                "status": result.status,
-                "error": result.error,
-            }
+        result = send_webhook(settings, event)
     except TvecError as exc:
-        data = {"delivered": False, "error": str(exc)}
-    record(
-        session,
-        "tvec",
-        AuditKind.WEBHOOK,
-        f"order:{order.reference}",
-        {"event": OVERDUE_EVENT, **data},
-    )
+        return {"delivered": False, "error": str(exc)}
+    if result is None:
+        return {"skipped": True}
+    return {
+        "delivered": result.delivered,
+        "attempts": result.attempts,
+        "status": result.status,
+        "error": result.error,
+    }
 
 
-def sweep_orders(
-    session: Session, settings: Settings, now: datetime | None = None
-) -> list[RemovalOrder]:
-    """Turn every open order whose hour has passed (``deadline_at <= now``) into an
-    overdue alert: status ``overdue``, ``overdue_at = now``, an ``order.overdue`` audit
-    event, and a signed ``removal_order.overdue`` webhook event when ``TVEC_WEBHOOK_URL``
-    is set (its outcome is a ``webhook.delivery`` audit event; a failure never stops the
-    sweep). Run it often (``tvec order sweep`` from a timer); an order already overdue is
-    not alerted twice.
+def mark_overdue(session: Session, now: datetime | None = None) -> list[RemovalOrder]:
+    """The database part of a sweep, in the caller's transaction: every open order whose
+    hour has passed (``deadline_at <= now``) becomes ``overdue`` with ``overdue_at = now``
+    and an ``order.overdue`` audit event. Rejected, done and already overdue orders are
+    left alone. Sends nothing (:func:`sweep_orders` sends the webhook after the commit).
+
+    The rows are locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write lock
+    serialises anyway), so two sweeps at once alert an order once.
 
     Returns:
-        The orders made overdue now, earliest deadline first.
+        The orders made overdue now, earliest deadline first (their URLs loaded).
     """
     at = now or utcnow()
     due = session.scalars(
         select(RemovalOrder)
         .where(RemovalOrder.status == "open", RemovalOrder.deadline_at <= at)
         .order_by(RemovalOrder.deadline_at, RemovalOrder.id)
+        .with_for_update()
     ).all()
     swept = []
     for order in due:
@@ -329,8 +340,56 @@ def sweep_orders(
             },
         )
         swept.append(order)
-    for order in swept:
-        _notify(session, settings, order)
+    return swept
+
+
+def sweep_orders(
+    store: Store, settings: Settings, now: datetime | None = None
+) -> list[RemovalOrder]:
+    """Turn every open order whose hour has passed (``deadline_at <= now``) into an
+    overdue alert, then tell the webhook.
+
+    1. In one transaction, committed before anything is sent: :func:`mark_overdue`
+       (status ``overdue``, ``overdue_at = now``, an ``order.overdue`` audit event).
+    2. After the commit, when ``TVEC_WEBHOOK_URL`` is set: a signed
+       ``removal_order.overdue`` event per order (:func:`overdue_event`), with the
+       webhook's retries and backoff, while no transaction is open; so the receiver
+       already reads the order as overdue, and a dead endpoint holds no database lock.
+    3. Each outcome as a ``webhook.delivery`` audit event in its own short transaction.
+       A failed delivery never stops the sweep.
+
+    An order already overdue is not alerted twice. Should the process die between 1 and
+    2, the order stays overdue (its ``order.overdue`` event is kept) without a webhook
+    event: the webhook is at most once. Run it often (``tvec order sweep`` from a timer).
+
+    Args:
+        store: the database; the sweep opens (and commits) its own sessions, so call it
+            outside any open session of ``store`` (SQLite allows one writer).
+        settings: webhook URL, secret, retries and backoff, outbound address rules.
+
+    Returns:
+        The orders made overdue now, earliest deadline first (detached from their session,
+        attributes and URLs loaded).
+
+    Raises:
+        StoreError: the database failed (the orders already committed stay overdue).
+    """
+    at = now or utcnow()
+    with store.session() as session:
+        swept = mark_overdue(session, at)
+        events = [overdue_event(order) for order in swept]
+    if not settings.webhook_url:
+        return swept
+    for order, event in zip(swept, events, strict=True):
+        outcome = webhook_outcome(settings, event)
+        with store.session() as session:
+            record(
+                session,
+                "tvec",
+                AuditKind.WEBHOOK,
+                f"order:{order.reference}",
+                {"event": OVERDUE_EVENT, **outcome},
+            )
     return swept
 
 
@@ -372,8 +431,13 @@ def act_on_order(
         raise UsageError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
     at = now or utcnow()
     order = get_order(session, reference)
-    if order.status in ("done", "rejected"):
-        raise ConflictError(f"removal order {reference!r} is {order.status}")
+    if order.status == "done":
+        raise ConflictError(f"removal order {reference!r} is done")
+    if order.status == "rejected":
+        raise ConflictError(
+            f"removal order {reference!r} is rejected; once it can be executed, restart "
+            f"its clock first ('tvec order resume {reference}')"
+        )
     if at < order.received_at:
         raise UsageError(
             f"acting at {at.isoformat()} is before the order's receipt "
@@ -432,7 +496,8 @@ def act_on_order(
     if all(u.acted_at is not None for u in order.urls):
         order.status = "done"
         order.completed_at = at
-        order.reply = reply_document(order, settings)
+        kept = {k: v for k, v in (order.reply or {}).items() if k == "impossibility"}
+        order.reply = reply_document(order, settings) | kept
         session.flush()
         record(
             session,

@@ -61,7 +61,8 @@ def order_page(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("order.view"))],
 ) -> Response:
-    """One order: its clock, URLs, actions, reply and legal holds (records only).
+    """One order: its clock, URLs, actions, rejections (each with its Annex III
+    document), reply and legal holds (records only).
 
     The reference may hold ``/``, ``?`` or ``#``: links percent-encode it (``%2F``, ``%3F``,
     ``%23``) and the path converter takes the decoded rest of the path."""

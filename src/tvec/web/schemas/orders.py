@@ -36,5 +36,8 @@ class OrderOut(BaseModel):
     reasons: str
     recorded_by: str
     urls: list[OrderUrlOut]
-    reply: dict[str, Any] = Field(description="The provider's reply once done ({} before).")
+    reply: dict[str, Any] = Field(
+        description="The provider's reply once done ({} before); a rejected order's holds "
+        "'impossibility', its rejections with their Annex III documents."
+    )
     holds: list[int] = Field(description="Ids of the legal holds of its removed content.")
