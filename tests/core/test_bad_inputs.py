@@ -216,3 +216,58 @@ def test_exit_codes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def
     assert cli("scan").code == 2
     bad_env = cli("--help")
     assert bad_env.code == 0
+
+
+def test_result_json_that_is_not_an_export_is_an_item_error(store: Store, tmp_path: Path) -> None:
+    """A folder holding ``result.json`` is read as a Telegram Desktop export; when that file
+    is not one, the scan records why, keeps the file's hashes, and walks the folder's other
+    files as plain files."""
+    folder = tmp_path / "in"
+    (folder / "notjson").mkdir(parents=True)
+    (folder / "alist").mkdir()
+    good = good_image(folder)
+    not_json = folder / "notjson" / "result.json"
+    not_json.write_text("garbage, not JSON\n", encoding="utf-8")
+    notes = folder / "notjson" / "notes.txt"
+    notes.write_text("a note next to the garbage", encoding="utf-8")
+    a_list = folder / "alist" / "result.json"
+    a_list.write_text(json.dumps([{"id": 1, "text": "x"}]), encoding="utf-8")
+    result = run_scan(store, [folder])
+    assert sorted((e["item"], e["kind"]) for e in result.errors) == sorted(
+        [(a_list.resolve().as_uri(), "invalid_json"), (not_json.resolve().as_uri(), "invalid_json")]
+    )
+    messages = {e["item"]: e["error"] for e in result.errors}
+    assert messages[not_json.resolve().as_uri()] == (
+        f"{not_json}: cannot be read as a Telegram Desktop export: "
+        "invalid JSON at line 1 column 1: Expecting value"
+    )
+    assert messages[a_list.resolve().as_uri()] == (
+        f"{a_list}: cannot be read as a Telegram Desktop export: expected an object, got a list"
+    )
+    with store.session() as session:
+        stored = {i.locator: i for i in session.scalars(select(Item))}
+        assert {"md5", "sha256"} <= {
+            s.signal_type for s in stored[not_json.resolve().as_uri()].signals
+        }
+        assert stored[notes.resolve().as_uri()].text == "a note next to the garbage"
+        assert stored[good.resolve().as_uri()].content_type == "photo"
+        assert [e.kind for e in stored[not_json.resolve().as_uri()].errors] == ["invalid_json"]
+
+
+def test_result_json_of_the_scanned_folder_or_given_directly(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good_image(folder)
+    bad = folder / "result.json"
+    bad.write_text(json.dumps({"results": [1, 2], "ok": True}), encoding="utf-8")
+    for target in (folder, bad):
+        scanned = cli("scan", target, "--json", "-")
+        assert scanned.code == 1, scanned.err
+        (error,) = json.loads(scanned.out)["errors"]
+        assert error["kind"] == "invalid_json"
+        assert error["error"] == (
+            f"{bad}: cannot be read as a Telegram Desktop export: expected a 'messages' list "
+            "(one chat) or a 'chats' section (a full-account export), got an object with the "
+            "keys: results, ok"
+        )
+    assert json.loads(cli("scan", folder, "--json", "-").out)["counts"]["items"] == 2

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from tvec.banks import export_bank, import_bank, list_banks, show_bank
-from tvec.banks.formats import detect_format, read_rows
+from tvec.banks.formats import TCAP_GROUP, detect_format, read_rows
 from tvec.store import Store
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -100,3 +100,112 @@ def test_bank_cli_verbs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     assert out.out == f"md5 {MD5}\n"
     assert cli("bank", "delete", "one", "--yes").code == 0
     assert json.loads(cli("bank", "list", "--json").out) == []
+
+
+def test_values_over_their_signal_types_limit_are_refused_and_never_echoed(
+    store: Store, tmp_path: Path
+) -> None:
+    """A megabyte "md5", a URL over 2 KiB, a raw_text over 64 KiB and an overlong label are
+    refused, each by line with its limit; messages quote at most 80 characters of them."""
+    huge = "a" * (1 << 20)
+    long_url = "https://example.com/" + "b" * 2100
+    fits_url = "https://example.com/" + "c" * (2048 - 20)
+    path = tmp_path / "bank.csv"
+    path.write_text(
+        "signal_type,value,entity\n"
+        f"md5,{'e' * 100_000}\n"
+        f"url,{long_url}\n"
+        f"url,{fits_url}\n"
+        f"md5,{MD5},{'G' * 201}\n"
+        f"sha256,{'f' * 65}\n",
+        encoding="utf-8",
+    )
+    hma = tmp_path / "bank.txt"
+    hma.write_text(f"md5 {huge}\nraw_text {'word ' * 14000}\n{'t' * 5000} x\n", encoding="utf-8")
+    report = import_bank(store, "b", path, "csv", create=True)
+    assert report.added == 1
+    cut = "..."
+    assert [(p.line, p.message) for p in report.problems] == [
+        (2, f"'{'e' * 76}{cut}: md5 value of 100000 bytes is over the limit of 32 bytes for md5"),
+        (
+            3,
+            f"'https://example.com/{'b' * 56}{cut}: url value of 2120 bytes is over the limit "
+            "of 2048 bytes for url",
+        ),
+        (5, f"entity label '{'G' * 76}{cut} of 201 characters is over the limit of 200 characters"),
+        (6, f"'{'f' * 65}': sha256 value of 65 bytes is over the limit of 64 bytes for sha256"),
+    ]
+    again = import_bank(store, "b", hma, "hma")
+    assert again.added == 0
+    assert [(p.line, p.message) for p in again.problems] == [
+        (1, f"'{'a' * 76}{cut}: md5 value of 1048576 bytes is over the limit of 32 bytes for md5"),
+        (
+            2,
+            f"'{'word ' * 15}w{cut}: raw_text value of 69999 bytes is over the limit of "
+            "65536 bytes for raw_text",
+        ),
+        (
+            3,
+            f"unknown signal type '{'t' * 76}{cut} (known: md5, pdq, raw_text, sha256, text, "
+            "text_tlsh, url, url_md5, video_md5, vpdq)",
+        ),
+    ]
+    _, entries = show_bank(store, "b")
+    assert [e["value"] for e in entries] == [fits_url]
+
+
+def test_value_limits_cover_every_signal_type_and_fixed_lengths_are_exact() -> None:
+    from tvec.banks.service import VALUE_LIMITS
+    from tvec.errors import InvalidSignalError
+    from tvec.signals import registry
+
+    assert set(VALUE_LIMITS) == set(registry())
+    fixed = {"md5", "sha256", "pdq", "text", "url_md5", "video_md5", "text_tlsh"}
+    for name in fixed:
+        limit = VALUE_LIMITS[name]
+        good = ("T1" + "A" * (limit - 2)) if name == "text_tlsh" else "0" * limit
+        assert registry()[name].validate(good) == good
+        try:
+            registry()[name].validate(good[:-1])
+        except InvalidSignalError:
+            pass
+        else:
+            raise AssertionError(f"{name} accepted {limit - 1} characters")
+
+
+def test_bank_import_cli_names_row_and_limit_without_echoing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "big.txt"
+    path.write_text(f"md5 {MD5}\nmd5 {'a' * (1 << 20)}\n", encoding="utf-8")
+    result = cli("bank", "import", "one", path, "--create")
+    assert result.code == 1
+    assert "1 added" in result.out
+    assert result.err.strip() == (
+        f"line 2: '{'a' * 76}...: md5 value of 1048576 bytes is over the limit of 32 bytes for md5"
+    )
+
+
+def test_unreadable_csv_rows_are_reported_by_line_and_reading_goes_on(tmp_path: Path) -> None:
+    """The one CSV loop (``csv_rows``) behind bank CSV, TCAP exports and CSV posts: a field
+    over the csv module's limit (131,072 characters) is a problem, and the next row is still
+    read. (Readers built on ``csv.DictReader`` name the line before the unreadable one: its
+    ``line_num`` only moves on after a row that parses.)"""
+    from tvec.banks.formats import RowProblem
+    from tvec.sources.mapping import PostMapping
+    from tvec.sources.posts_csv import read_posts_csv
+
+    huge = "x" * 200_000
+    too_long = "unreadable CSV: field larger than field limit (131072)"
+    rows = list(read_rows(f"signal_type,value\nmd5,{huge}\nmd5,{MD5}\n", "csv"))
+    assert rows[0] == RowProblem(2, too_long)
+    assert [(r.line, r.value) for r in rows[1:] if not isinstance(r, RowProblem)] == [(3, MD5)]
+    tcap = f"ID,URL,{TCAP_GROUP}\n1,{huge},G\n2,example.com/a,G\n"
+    tcap_rows = list(read_rows(tcap, "tcap"))
+    assert isinstance(tcap_rows[0], RowProblem) and tcap_rows[0].message == too_long
+    assert [(r.line, r.value) for r in tcap_rows[1:] if not isinstance(r, RowProblem)] == [
+        (3, "https://example.com/a")
+    ]
+    posts = tmp_path / "posts.csv"
+    posts.write_text(f"id,text\na,{huge}\nb,second post\n", encoding="utf-8")
+    items = list(read_posts_csv(posts, PostMapping(id="id", text="text")))
+    assert items[0].error is not None and str(items[0].error).endswith(f": {too_long}")
+    assert [(i.locator, i.text) for i in items[1:]] == [(f"csv:{posts.resolve()}#b", "second post")]

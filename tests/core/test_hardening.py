@@ -143,3 +143,17 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(
     result = cli("hash", picture)
     assert result.code == 130
     assert "interrupted: what was stored is kept" in result.err
+
+
+def test_serve_on_a_port_in_use_exits_2_and_says_so(cli) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.code == 2
+    assert f"error: port {port} on 127.0.0.1 is in use" in result.err
+    assert "one-time password" not in result.err  # refused before the first admin is made
+    assert "Address already in use" not in result.err and "ERROR" not in result.err

@@ -128,3 +128,58 @@ def test_full_account_layout_and_escaping_paths(tmp_path: Path) -> None:
         "2024-01-02T03:04:05+00:00"
     )
     assert items[1].children[0].path == (export / "photos" / "a.jpg").resolve()
+
+
+def test_message_text_of_the_wrong_type_is_an_item_error(store: Store, tmp_path: Path) -> None:
+    """A ``text`` that is neither a string nor a list is named in an item error on its
+    message; the message is still stored with its date and media."""
+    from PIL import Image
+
+    export = tmp_path / "export"
+    (export / "photos").mkdir(parents=True)
+    Image.new("RGB", (64, 64), (10, 200, 30)).save(export / "photos" / "p.jpg")
+    messages = [
+        {"id": 1, "type": "message", "date": "2024-05-01T10:00:00", "text": 5,
+         "photo": "photos/p.jpg"},
+        {"id": 2, "type": "message", "date": "2024-05-01T10:01:00", "text": {"a": "b"}},
+        {"id": 3, "type": "message", "date": "2024-05-01T10:02:00", "text": None},
+        {"id": 4, "type": "message", "date": "2024-05-01T10:03:00",
+         "text": ["kept ", 7, {"type": "bold", "text": "part"}]},
+        {"id": 5, "type": "message", "date": "2024-05-01T10:04:00", "text": "fine"},
+    ]  # fmt: skip
+    document = {"name": "c", "type": "public_channel", "id": 7, "messages": messages}
+    (export / "result.json").write_text(json.dumps(document), encoding="utf-8")
+    result = run_scan(store, [export])
+    where = f"{export / 'result.json'}#message"
+    kept = "; the message is kept with what could be read"
+    assert sorted((e["item"], e["kind"], e["error"]) for e in result.errors) == [
+        (
+            "tg:7/1",
+            "invalid_json",
+            f"{where} 1: 'text' must be a string or a list of text parts, got a number (5){kept}",
+        ),
+        (
+            "tg:7/2",
+            "invalid_json",
+            f"{where} 2: 'text' must be a string or a list of text parts, got an object{kept}",
+        ),
+        (
+            "tg:7/3",
+            "invalid_json",
+            f"{where} 3: 'text' must be a string or a list of text parts, got null{kept}",
+        ),
+        (
+            "tg:7/4",
+            "invalid_json",
+            f"{where} 4: 'text' part 1 must be a string or an entity object, got a number "
+            f"(7){kept}",
+        ),
+    ]
+    with store.session() as session:
+        items = {i.locator: i for i in session.scalars(select(Item))}
+        assert items["tg:7/1"].text is None
+        assert items["tg:7/1"].posted_at is not None
+        assert items["tg:7/1"].posted_at.isoformat().startswith("2024-05-01T10:00:00")
+        assert items["tg:7/1/photo"].content_type == "photo"
+        assert items["tg:7/4"].text == "kept part"
+        assert items["tg:7/5"].text == "fine"

@@ -18,7 +18,8 @@ Formats (``--format`` names):
     (split at the first run of whitespace; blank lines and ``#`` comments skipped).
 
 Readers never stop at a bad row: they yield :class:`EntryRow` for good rows and
-:class:`RowProblem` (1-based line number and message) for bad ones.
+:class:`RowProblem` (1-based line number and message) for bad ones. Messages quote at most
+:data:`PREVIEW_CHARS` characters of what they read (:func:`preview`, :func:`clip`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from tvec.errors import InvalidSignalError, UsageError
 
@@ -41,6 +42,18 @@ TCAP_ENTITY_TYPE = "Core Terrorist Group - Terrorist Group Fk → Entity Type"
 TCAP_IDEOLOGY = "Core Terrorist Group - Terrorist Group Fk → Ideology"
 TCAP_PLATFORM = "Core Tech Platform - Tech Platform → Name"
 TCAP_REQUIRED = ("ID", TCAP_URL, TCAP_GROUP)
+#: Most characters of a value read from a file that a message quotes.
+PREVIEW_CHARS = 80
+
+
+def clip(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters, ``...`` marking a cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def preview(value: str) -> str:
+    """``repr(value)`` cut to at most :data:`PREVIEW_CHARS` characters, for messages."""
+    return clip(repr(value[: PREVIEW_CHARS + 1]))
 
 
 @dataclass(frozen=True)
@@ -92,22 +105,51 @@ def read_rows(text: str, fmt: str) -> Iterator[EntryRow | RowProblem]:
     raise UsageError(f"unknown bank format {fmt!r} (known: auto, {', '.join(FORMATS)})")
 
 
-def _blank(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
+RowT_co = TypeVar("RowT_co", covariant=True)
 
 
-def _read_csv(text: str) -> Iterator[EntryRow | RowProblem]:
-    reader = csv.reader(io.StringIO(text))
+class CsvReader(Protocol[RowT_co]):
+    """What :func:`csv_rows` reads: a ``csv.reader`` or a ``csv.DictReader``."""
+
+    @property
+    def line_num(self) -> int:
+        """Lines read from the source so far (a row may span several)."""
+        ...
+
+    def __next__(self) -> RowT_co:
+        """The next row."""
+        ...
+
+
+def csv_rows(reader: CsvReader[RowT_co]) -> Iterator[tuple[int, RowT_co | csv.Error]]:
+    """Every row of ``reader`` with the 1-based line number it ends on.
+
+    A row the csv module cannot read (a field over ``csv.field_size_limit()``, 131,072
+    characters by default; a NUL byte...) comes as its :class:`csv.Error`, and reading goes
+    on with the next row: the one CSV loop of bank files and posts
+    (:mod:`tvec.sources.posts_csv`).
+    """
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield RowProblem(reader.line_num, f"unreadable CSV: {exc}")
+            yield reader.line_num, exc
             continue
-        line = reader.line_num
+        yield reader.line_num, row
+
+
+def _blank(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _read_csv(text: str) -> Iterator[EntryRow | RowProblem]:
+    for line, row in csv_rows(csv.reader(io.StringIO(text))):
+        if isinstance(row, csv.Error):
+            yield RowProblem(line, f"unreadable CSV: {row}")
+            continue
         if not row or all(not c.strip() for c in row):
             continue
         if row[0].strip().lower() == "signal_type":
@@ -161,15 +203,10 @@ def _read_tcap(text: str) -> Iterator[EntryRow | RowProblem]:
     missing = [c for c in TCAP_REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise UsageError(f"not a TCAP export: missing column(s) {', '.join(missing)}")
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield RowProblem(reader.line_num, f"unreadable CSV: {exc}")
+    for line, row in csv_rows(reader):
+        if isinstance(row, csv.Error):
+            yield RowProblem(line, f"unreadable CSV: {row}")
             continue
-        line = reader.line_num
         url = (row.get(TCAP_URL) or "").strip()
         if not url:
             yield RowProblem(line, "empty URL")

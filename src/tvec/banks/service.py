@@ -3,6 +3,12 @@
 Every function takes an open :class:`~tvec.store.Store`. Values are validated and
 canonicalised by their signal type before they are stored; an entry already in the bank
 (same signal type and value) is not added twice.
+
+Values longer than their signal type's limit (:data:`VALUE_LIMITS`, in UTF-8 bytes) are
+refused before they are validated, and labels longer than their column
+(:data:`LABEL_LIMITS`); problems quote at most
+:data:`~tvec.banks.formats.PREVIEW_CHARS` characters of a bad value, label or signal type
+name, so a megabyte "md5" is never echoed.
 """
 
 from __future__ import annotations
@@ -15,13 +21,102 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tvec.banks.formats import EntryRow, RowProblem, read_rows, write_csv, write_hma
+from tvec.banks.formats import (
+    PREVIEW_CHARS,
+    EntryRow,
+    RowProblem,
+    clip,
+    preview,
+    read_rows,
+    write_csv,
+    write_hma,
+)
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
 from tvec.hashing import hash_content
-from tvec.signals import get_signal_type
+from tvec.signals import SignalType, registry
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
+
+KIB = 1024
+
+#: Longest value a bank entry may have, by signal type, in UTF-8 bytes; checked on the value
+#: as read (surrounding whitespace removed) before the signal type validates it, and on the
+#: canonical value it gives. Exact and fixed-length hashes are capped at their one length (the
+#: signal type then checks it exactly: md5 32 hex digits, sha256 64, ``T1`` + 70 for
+#: text_tlsh...). ``raw_text`` (the text itself) is capped at 64 KiB as read; its own rule
+#: then allows at most 2,000 bytes once normalised (:data:`tvec.signals.raw_text.MAX_BYTES`).
+#: URLs are capped at 2 KiB: a bank entry's value is in a PostgreSQL B-tree index, whose
+#: entries hold at most 2,704 bytes, and longer URLs are not portable anyway (the sitemaps
+#: protocol's limit is 2,048 characters). ``vpdq`` frame lists are stored by reference, and
+#: capped at 16 MiB (about 190,000 frames: two days of video at one frame a second).
+VALUE_LIMITS: dict[str, int] = {
+    "md5": 32,
+    "sha256": 64,
+    "pdq": 64,
+    "text": 64,
+    "url_md5": 32,
+    "video_md5": 32,
+    "text_tlsh": 72,
+    "url": 2 * KIB,
+    "raw_text": 64 * KIB,
+    "vpdq": 16 * KIB * KIB,
+}
+#: Limit for a signal type :data:`VALUE_LIMITS` does not name (a plug-in), in UTF-8 bytes.
+DEFAULT_VALUE_LIMIT = 2 * KIB
+#: Longest label, in characters: the ``bank_entry`` columns' sizes (PostgreSQL enforces them).
+LABEL_LIMITS: dict[str, int] = {"entity": 200, "ideology": 100, "source": 200}
+#: Most characters of a validator's explanation quoted in a problem (it may quote the value).
+PROBLEM_CHARS = 2 * PREVIEW_CHARS
+
+
+def value_problem(signal_type: str, value: str, *, canonical: bool = False) -> str | None:
+    """Why ``value`` is too long for ``signal_type`` (see :data:`VALUE_LIMITS`), or None.
+
+    Args:
+        signal_type: the signal type's name.
+        value: the value as read, or (``canonical``) as the signal type canonicalised it.
+        canonical: say so in the message.
+
+    The message quotes at most :data:`~tvec.banks.formats.PREVIEW_CHARS` characters of
+    ``value`` and names the limit.
+    """
+    limit = VALUE_LIMITS.get(signal_type, DEFAULT_VALUE_LIMIT)
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size <= limit:
+        return None
+    form = " once canonical" if canonical else ""
+    return (
+        f"{preview(value)}: {signal_type} value of {size} bytes{form} is over the limit of "
+        f"{limit} bytes for {signal_type}"
+    )
+
+
+def _validate(row: EntryRow) -> tuple[SignalType, str] | str:
+    """The row's signal type and canonical value, or what is wrong (short, for messages)."""
+    types = registry()
+    signal_type = types.get(row.signal_type)
+    if signal_type is None:
+        known = ", ".join(sorted(types))
+        return f"unknown signal type {preview(row.signal_type)} (known: {known})"
+    for label, limit in LABEL_LIMITS.items():
+        text = getattr(row, label) or ""
+        if len(text) > limit:
+            return (
+                f"{label} label {preview(text)} of {len(text)} characters is over the limit "
+                f"of {limit} characters"
+            )
+    too_long = value_problem(signal_type.name, row.value)
+    if too_long is not None:
+        return too_long
+    try:
+        value = signal_type.validate(row.value)
+    except InputError as exc:
+        return f"{clip(exc.source)}: {clip(exc.problem, PROBLEM_CHARS)}"
+    except UsageError as exc:
+        return clip(str(exc), PROBLEM_CHARS)
+    too_long = value_problem(signal_type.name, value, canonical=True)
+    return (signal_type, value) if too_long is None else too_long
 
 
 @dataclass
@@ -135,12 +230,11 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
         )
     }
     for row in rows:
-        try:
-            signal_type = get_signal_type(row.signal_type)
-            value = signal_type.validate(row.value)
-        except (UsageError, InputError) as exc:
-            report.problems.append(RowProblem(row.line, str(exc)))
+        checked = _validate(row)
+        if isinstance(checked, str):
+            report.problems.append(RowProblem(row.line, checked))
             continue
+        signal_type, value = checked
         value = store_value(session, signal_type.name, value)  # vpdq frames by reference
         key = (signal_type.name, value)
         if key in existing:

@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Annotated
 
 import typer
 
 from tvec.accounts import ensure_first_admin
 from tvec.cli.context import err, settings, store
+from tvec.errors import UsageError
+
+
+def check_port(host: str, port: int) -> None:
+    """Check that a TCP server could listen on ``host`` port ``port``, before starting one.
+
+    Binds, and closes at once, a socket on every address ``host`` resolves to, as asyncio's
+    ``create_server`` (which uvicorn uses) binds them: ``SO_REUSEADDR`` set, IPv6 sockets
+    IPv6-only, addresses this machine does not have skipped.
+
+    Raises:
+        UsageError: ``port N on HOST is in use`` when another program listens there, or
+            ``cannot listen on HOST port N: <reason>`` when ``host`` does not resolve or the
+            port may not be used (a port below 1024 without the privilege).
+    """
+    try:
+        addresses = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror}") from exc
+    for family, kind, proto, _, address in dict.fromkeys(addresses):
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRNOTAVAIL:
+                    continue
+                if exc.errno == errno.EADDRINUSE:
+                    raise UsageError(
+                        f"port {port} on {host} is in use: stop the program listening there, "
+                        "or choose another port with --port"
+                    ) from exc
+                raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror}") from exc
 
 
 def serve(
@@ -17,12 +56,15 @@ def serve(
     """Run the review web app (queue, cases, decisions, audit log, JSON and HMA APIs).
 
     On first start with no users, creates user 'admin' with TVEC_ADMIN_PASSWORD, or prints
-    a one-time password.
+    a one-time password. A port already in use is refused (exit code 2) before anything
+    else happens.
     """
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from tvec.web import create_app
 
+    check_port(host, port)
     current = settings()
     the_store = store()
     with the_store.session() as session:
@@ -33,4 +75,9 @@ def serve(
         err.print("TVEC_SECRET_KEY is not set: sessions end when tvec serve stops")
     app = create_app(current, the_store)
     err.print(f"tvec review on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    except SystemExit as exc:
+        if exc.code == STARTUP_FAILURE:
+            check_port(host, port)  # another program took the port since the first check
+        raise

@@ -9,7 +9,7 @@ from tvec.errors import MissingMediaError
 from tvec.sources.base import RawItem
 from tvec.sources.folder import file_item, walk
 from tvec.sources.jsonl import read_jsonl
-from tvec.sources.telegram import is_export_file, is_export_folder, read_export
+from tvec.sources.telegram import EXPORT_FILE, is_export_file, read_export, read_export_folder
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -17,9 +17,11 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 def read_path(path: Path) -> Iterator[RawItem]:
     """Every RawItem under ``path``: a folder, a Telegram export, a JSON Lines file or a file.
 
-    Telegram exports are recognised by a ``result.json`` holding messages in a folder, or a
-    ``.json`` file given directly whose content is an export; ``.jsonl``/``.ndjson`` files
-    are read as posts; anything else is a file.
+    Telegram exports are recognised by a file named ``result.json`` in a folder (or given
+    directly), whatever its content, or a ``.json`` file given directly whose content is an
+    export; a ``result.json`` that cannot be read as an export yields its error item (see
+    :func:`tvec.sources.telegram.read_export_folder`). ``.jsonl``/``.ndjson`` files are read
+    as posts; anything else is a file.
     A path that does not exist yields one item carrying a MissingMediaError.
     """
     if not path.exists():
@@ -30,23 +32,23 @@ def read_path(path: Path) -> Iterator[RawItem]:
         )
         return
     if path.is_dir():
-        if is_export_folder(path):
-            yield from read_export(path)
-            return
-        for found in walk(path, is_export_folder):
-            if isinstance(found, Path):
-                yield from read_export(found)
-            elif found.path is not None and found.path.suffix.lower() in JSONL_SUFFIXES:
+        for found in walk(path, read_export_folder):
+            if found.error is None and _is_jsonl(found.path):
+                assert found.path is not None
                 yield from read_jsonl(found.path)
             else:
                 yield found
         return
-    if path.suffix.lower() == ".json" and is_export_file(path):
+    if path.name == EXPORT_FILE or (path.suffix.lower() == ".json" and is_export_file(path)):
         yield from read_export(path)
     elif path.suffix.lower() in JSONL_SUFFIXES:
         yield from read_jsonl(path)
     else:
         yield file_item(path)
+
+
+def _is_jsonl(path: Path | None) -> bool:
+    return path is not None and path.suffix.lower() in JSONL_SUFFIXES
 
 
 __all__ = ["RawItem", "read_path"]

@@ -3,8 +3,10 @@
 Symbolic links are followed, with each real folder visited once: a link back to a folder on
 the current path is a symlink loop, reported as :class:`~tvec.errors.UnsafePathError` on the
 link's path; a link to nothing is a :class:`~tvec.errors.MissingMediaError`. Folders that are
-Telegram Desktop exports (holding a ``result.json`` with messages) are read as exports
-instead of file by file. Hidden files and folders (names starting with ``.``) are skipped.
+Telegram Desktop exports (holding a ``result.json``) are read as exports instead of file by
+file; when the export file cannot be read as an export, its error item is yielded and the
+folder's other files are walked as plain files. Hidden files and folders (names starting
+with ``.``) are skipped.
 """
 
 from __future__ import annotations
@@ -23,17 +25,33 @@ def file_item(path: Path) -> RawItem:
     return RawItem(locator=resolved.as_uri(), name=str(path), path=resolved)
 
 
-#: Tells whether a folder is a Telegram export (read by its own reader, not file by file).
-ExportCheck = Callable[[Path], bool]
+#: Reads a folder as a Telegram export: None when the folder is not one; else the items read
+#: and, when the export file could not be read as an export, that file (the items are then
+#: its error item, and the walk goes on through the folder's other entries), else None.
+ExportReader = Callable[[Path], tuple[list[RawItem], Path | None] | None]
 
 
-def walk(root: Path, is_export: ExportCheck) -> Iterator[RawItem | Path]:
-    """Yield a RawItem per file under ``root`` and the Path of each export folder found.
+def walk(root: Path, read_export: ExportReader) -> Iterator[RawItem]:
+    """Yield a RawItem per file under ``root``, and the items of each export folder found.
 
-    Unreadable folders, dangling links and symlink loops are yielded as RawItems carrying
-    their error, so the scan records them and goes on.
+    ``root`` itself may be an export folder. Unreadable folders, dangling links and symlink
+    loops are yielded as RawItems carrying their error, so the scan records them and goes on.
     """
-    yield from _walk(root, frozenset({os.path.realpath(root)}), is_export)
+    yield from _folder(root, frozenset({os.path.realpath(root)}), read_export)
+
+
+def _folder(
+    folder: Path, ancestors: frozenset[str], read_export: ExportReader
+) -> Iterator[RawItem]:
+    """The items of ``folder``: as an export when it is one, else (or also) file by file."""
+    export = read_export(folder)
+    if export is None:
+        yield from _walk(folder, ancestors, read_export, None)
+        return
+    items, unread = export
+    yield from items
+    if unread is not None:
+        yield from _walk(folder, ancestors, read_export, unread.name)
 
 
 def _link_error(path: Path, ancestors: frozenset[str]) -> RawItem | None:
@@ -54,8 +72,9 @@ def _link_error(path: Path, ancestors: frozenset[str]) -> RawItem | None:
 
 
 def _walk(
-    folder: Path, ancestors: frozenset[str], is_export: ExportCheck
-) -> Iterator[RawItem | Path]:
+    folder: Path, ancestors: frozenset[str], read_export: ExportReader, skip: str | None
+) -> Iterator[RawItem]:
+    """Every entry of ``folder`` but ``skip`` (a name already read), sorted by name."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
@@ -66,7 +85,7 @@ def _walk(
         )
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.name == skip:
             continue
         path = Path(entry.path)
         if entry.is_symlink():
@@ -75,9 +94,6 @@ def _walk(
                 yield bad
                 continue
         if entry.is_dir():
-            if is_export(path):
-                yield path
-            else:
-                yield from _walk(path, ancestors | {os.path.realpath(path)}, is_export)
+            yield from _folder(path, ancestors | {os.path.realpath(path)}, read_export)
         elif entry.is_file():
             yield file_item(path)

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from tvec.banks.formats import csv_rows
 from tvec.errors import (
     EncodingError,
     InputError,
@@ -65,22 +66,18 @@ def read_posts_csv(
         problem = f"column(s) {', '.join(missing)} not in the header ({', '.join(header)})"
         yield RawItem(f"csv:{origin}", str(path), error=InvalidRowError(str(path), problem))
         return
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            where = f"{path}:{reader.line_num}"
+    for line, row in csv_rows(reader):
+        if isinstance(row, csv.Error):
+            where = f"{path}:{line}"
             yield RawItem(
-                f"csv:{origin}#line {reader.line_num}",
+                f"csv:{origin}#line {line}",
                 where,
-                error=InvalidRowError(where, f"unreadable CSV: {exc}"),
+                error=InvalidRowError(where, f"unreadable CSV: {row}"),
             )
             continue
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
-        yield post_item(row, mapping, "csv", origin, str(path), reader.line_num)
+        yield post_item(row, mapping, "csv", origin, str(path), line)
 
 
 def read_posts_jsonl(

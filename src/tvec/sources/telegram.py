@@ -18,26 +18,49 @@ Every message (service messages too) becomes an item ``tg:<chat id>/<message id>
 medium becomes a child item ``tg:<chat id>/<message id>/<field>``. A medium that is missing
 or a placeholder is a :class:`~tvec.errors.MissingMediaError` on its child item; a path that
 leads outside the export folder is refused with :class:`~tvec.errors.UnsafePathError`.
+
+A folder holding a file named ``result.json`` is an export whatever the file holds: one that
+is not UTF-8, not JSON, or not an export is a single item carrying the error (and hashed as a
+file), never scanned silently as a plain file. A message whose ``text`` is neither a string
+nor a list (a number, an object, null), or whose text parts cannot be read, carries an
+:class:`~tvec.errors.InvalidJsonError` naming its id and the problem, and keeps its date,
+media and readable text.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from tvec.errors import EncodingError, InvalidJsonError, MissingMediaError
+from tvec.errors import EncodingError, InputError, InvalidJsonError, MissingMediaError
 from tvec.sources.base import RawItem, attach_media
 
 MEDIA_FIELDS = ("photo", "file", "thumbnail")
 LINK_ENTITY = "link"
 TEXT_LINK_ENTITY = "text_link"
+#: The file name Telegram Desktop gives an export's JSON; a folder holding it is an export.
+EXPORT_FILE = "result.json"
+#: Most characters of a bad value quoted in an error message.
+PREVIEW_CHARS = 80
+#: Most problems of one message listed in its error (the rest are counted).
+MAX_PROBLEMS = 3
+#: How errors about an export file that is not one begin.
+NOT_AN_EXPORT = "cannot be read as a Telegram Desktop export"
+#: Top-level keys of a full-account export (Settings > Advanced > Export Telegram data).
+FULL_EXPORT_KEYS = ("chats", "left_chats", "personal_information")
 
 
 def is_export_folder(folder: Path) -> bool:
-    """True when ``folder`` holds a Telegram export ``result.json`` (checked cheaply)."""
-    return is_export_file(folder / "result.json")
+    """True when ``folder`` holds a file named ``result.json``, whatever its content.
+
+    Telegram Desktop names its export ``result.json``, and people expect a folder holding
+    one to be read as an export: a ``result.json`` that is not one is reported as an item
+    error (see :func:`read_export_folder`), never scanned silently as a plain file.
+    """
+    return (folder / EXPORT_FILE).is_file()
 
 
 def is_export_file(path: Path) -> bool:
@@ -65,51 +88,118 @@ def read_export(path: Path) -> list[RawItem]:
         path: the export folder or its ``result.json``.
 
     Returns:
-        One RawItem per message (media as children). If ``result.json`` cannot be read or
-        parsed, a single RawItem for the file carrying the error.
+        One RawItem per message (media as children). If ``result.json`` cannot be read, is
+        not JSON, or is JSON that is not a Telegram export, a single RawItem for the file
+        carrying the error (:class:`~tvec.errors.MissingMediaError`,
+        :class:`~tvec.errors.EncodingError` or :class:`~tvec.errors.InvalidJsonError`);
+        when the file could be read, the item keeps its path, so the scan still hashes it.
     """
-    result_file = path / "result.json" if path.is_dir() else path
+    return _read_document(path)[0]
+
+
+def read_export_folder(folder: Path) -> tuple[list[RawItem], Path | None] | None:
+    """``folder`` read as a Telegram export, as :data:`tvec.sources.folder.ExportReader` wants.
+
+    Returns:
+        None when ``folder`` holds no ``result.json``; else the export's items (see
+        :func:`read_export`) and, when ``result.json`` could not be read as an export, that
+        file (the items are then its one error item, and the folder's other files are to be
+        walked as plain files), or None when the export was read.
+    """
+    if not is_export_folder(folder):
+        return None
+    items, read = _read_document(folder)
+    return items, None if read else folder / EXPORT_FILE
+
+
+def _read_document(path: Path) -> tuple[list[RawItem], bool]:
+    """The items of the export at ``path`` and whether it was read as an export."""
+    result_file = path / EXPORT_FILE if path.is_dir() else path
     folder = result_file.parent.resolve()
     name = str(result_file)
     try:
         raw = result_file.read_bytes()
     except OSError as exc:
-        return [_file_error(result_file, MissingMediaError(name, f"cannot read: {exc.strerror}"))]
+        problem = f"cannot read: {exc.strerror}"
+        return [_file_error(result_file, MissingMediaError(name, problem), readable=False)], False
     try:
         document = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        return [_file_error(result_file, EncodingError(name, f"not UTF-8 (byte {exc.start})"))]
+        problem = f"{NOT_AN_EXPORT}: not UTF-8 (byte {exc.start})"
+        return [_file_error(result_file, EncodingError(name, problem))], False
     except json.JSONDecodeError as exc:
-        problem = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        return [_file_error(result_file, InvalidJsonError(name, problem))]
+        problem = (
+            f"{NOT_AN_EXPORT}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        )
+        return [_file_error(result_file, InvalidJsonError(name, problem))], False
     chats = _chats(document)
-    if chats is None:
-        problem = "not a Telegram export: no 'messages' or 'chats.list'"
-        return [_file_error(result_file, InvalidJsonError(name, problem))]
+    if isinstance(chats, str):
+        problem = f"{NOT_AN_EXPORT}: {chats}"
+        return [_file_error(result_file, InvalidJsonError(name, problem))], False
     items: list[RawItem] = []
     for chat in chats:
         items.extend(_read_chat(chat, folder, name))
-    return items
+    return items, True
 
 
-def _file_error(path: Path, error: Exception) -> RawItem:
-    from tvec.errors import InputError
+def _file_error(path: Path, error: InputError, *, readable: bool = True) -> RawItem:
+    """The item for export file ``path`` carrying ``error``; hashed by the scan if readable."""
+    return RawItem(
+        locator=path.resolve().as_uri(),
+        name=str(path),
+        path=path.resolve() if readable else None,
+        error=error,
+    )
 
-    assert isinstance(error, InputError)
-    return RawItem(locator=path.resolve().as_uri(), name=str(path), path=None, error=error)
+
+def _preview(text: str) -> str:
+    """``text`` cut to at most :data:`PREVIEW_CHARS` characters (``...`` marks a cut)."""
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
 
 
-def _chats(document: Any) -> list[dict[str, Any]] | None:
+def _describe(value: Any) -> str:
+    """``value``'s JSON type and, for a scalar, a short preview, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        kind = "a boolean"
+    elif isinstance(value, int | float):
+        kind = "a number"
+    elif isinstance(value, str):
+        kind, value = "a string", value[: PREVIEW_CHARS + 1]
+    else:
+        kind = "a value"
+    return f"{kind} ({_preview(json.dumps(value, ensure_ascii=False))})"
+
+
+def _chats(document: Any) -> list[dict[str, Any]] | str:
+    """The chats of an export document, or what makes it not an export (for messages)."""
     if not isinstance(document, dict):
-        return None
-    if isinstance(document.get("messages"), list):
+        return f"expected an object, got {_describe(document)}"
+    messages = document.get("messages")
+    if isinstance(messages, list):
         return [document]
+    if "messages" in document:
+        return f"'messages' must be a list of messages, got {_describe(messages)}"
+    if not any(key in document for key in FULL_EXPORT_KEYS):
+        keys = _preview(", ".join(str(key) for key in islice(document, 20))) or "none"
+        return (
+            "expected a 'messages' list (one chat) or a 'chats' section (a full-account "
+            f"export), got an object with the keys: {keys}"
+        )
     chats: list[dict[str, Any]] = []
     for key in ("chats", "left_chats"):
-        section = document.get(key)
-        if isinstance(section, dict) and isinstance(section.get("list"), list):
-            chats.extend(c for c in section["list"] if isinstance(c, dict))
-    return chats if "chats" in document else None
+        if key not in document:
+            continue
+        section = document[key]
+        if not isinstance(section, dict) or not isinstance(section.get("list"), list):
+            return f"'{key}' must be an object with a 'list' of chats, got {_describe(section)}"
+        chats.extend(c for c in section["list"] if isinstance(c, dict))
+    return chats
 
 
 def _read_chat(chat: dict[str, Any], folder: Path, name: str) -> list[RawItem]:
@@ -127,25 +217,80 @@ def _read_chat(chat: dict[str, Any], folder: Path, name: str) -> list[RawItem]:
     return items
 
 
-def message_text(text: Any) -> tuple[str, list[str]]:
-    """Plain text and explicit links of a message's ``text`` (string or entity list)."""
+def message_text(
+    text: Any, problems: list[str] | None = None, field: str = "text"
+) -> tuple[str, list[str]]:
+    """Plain text and explicit links of a message's ``text`` (string or entity list).
+
+    Args:
+        text: the ``text`` (or ``text_entities``) value: a string, or a list of strings and
+            entity objects (``{"type", "text", "href"?}``).
+        problems: when given, what cannot be read is appended to it, in words naming
+            ``field``: a value that is neither a string nor a list, a list part that is
+            neither a string nor an object, an entity whose ``text`` is not a string. What
+            can be read is still returned (an entity's number ``text`` as its digits).
+        field: the message field ``text`` came from, for the problems.
+    """
     if isinstance(text, str):
         return text, []
+    notes: list[str] = [] if problems is None else problems
     parts: list[str] = []
     links: list[str] = []
-    if isinstance(text, list):
-        for part in text:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict):
-                value = str(part.get("text", ""))
-                parts.append(value)
-                kind = part.get("type")
-                if kind == LINK_ENTITY and value:
-                    links.append(value)
-                elif kind == TEXT_LINK_ENTITY and part.get("href"):
-                    links.append(str(part["href"]))
+    if not isinstance(text, list):
+        notes.append(f"'{field}' must be a string or a list of text parts, got {_describe(text)}")
+        return "", []
+    for index, part in enumerate(text):
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        if not isinstance(part, dict):
+            notes.append(
+                f"'{field}' part {index} must be a string or an entity object, "
+                f"got {_describe(part)}"
+            )
+            continue
+        raw = part.get("text", "")
+        if isinstance(raw, str):
+            value = raw
+        else:
+            notes.append(f"'{field}' part {index} is an entity whose 'text' is {_describe(raw)}")
+            is_number = isinstance(raw, int | float) and not isinstance(raw, bool)
+            value = str(raw) if is_number else ""
+        parts.append(value)
+        kind = part.get("type")
+        if kind == LINK_ENTITY and value:
+            links.append(value)
+        elif kind == TEXT_LINK_ENTITY and part.get("href"):
+            links.append(str(part["href"]))
     return "".join(parts), links
+
+
+def _text_and_links(message: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """A message's text, explicit links, and what in its text fields cannot be read.
+
+    The text comes from ``text_entities`` when it is a list (newer exports), else from
+    ``text``. A ``text`` that is neither a string nor a list (a number, an object, null),
+    or a ``text_entities`` that is not a list, is a problem even when the other field
+    gives the text.
+    """
+    problems: list[str] = []
+    for field, kinds, shape in (
+        ("text", str | list, "a string or a list of text parts"),
+        ("text_entities", list, "a list of text parts"),
+    ):
+        if field in message and not isinstance(message[field], kinds):
+            problems.append(f"'{field}' must be {shape}, got {_describe(message[field])}")
+    raw_text = message.get("text", "")
+    entities = message.get("text_entities")
+    if isinstance(entities, list):
+        text, links = message_text(entities, problems, "text_entities")
+        if not text and isinstance(raw_text, str):
+            text = raw_text
+    elif isinstance(raw_text, str | list):
+        text, links = message_text(raw_text, problems)
+    else:
+        text, links = "", []
+    return text, links, problems
 
 
 def _posted_at(message: dict[str, Any]) -> datetime | None:
@@ -174,12 +319,7 @@ def _read_message(
     message_id = message["id"]
     locator = f"tg:{chat_id}/{message_id}"
     where = f"{name}#message {message_id}"
-    if "text_entities" in message and isinstance(message["text_entities"], list):
-        text, links = message_text(message["text_entities"])
-        if not text and isinstance(message.get("text"), str):
-            text = message["text"]
-    else:
-        text, links = message_text(message.get("text", ""))
+    text, links, problems = _text_and_links(message)
     meta = dict(chat_meta)
     for key in (
         "type",
@@ -206,6 +346,12 @@ def _read_message(
         links=links,
         media_type="application/x-telegram-message",
     )
+    if problems:
+        shown = problems[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more problem(s) like these")
+        problem = "; ".join(shown) + "; the message is kept with what could be read"
+        item.error = InvalidJsonError(where, problem)
     for media_field in MEDIA_FIELDS:
         value = message.get(media_field)
         if value is None or value == "":
