@@ -221,12 +221,13 @@ class Settings(BaseSettings):
     )
     tos_grounds: TextList = Field(
         default=["ToS 4.1 terrorist content", "ToS 4.2 violent extremism"],
-        description="Terms-of-service clauses offered as removal grounds, as JSON.",
+        description="Terms-of-service clauses offered as removal grounds (a list: JSON, or "
+        "comma-separated when no clause holds a comma).",
     )
     hash_url_hosts: TextList = Field(
         default=[],
         description="Hosts (exact names) from which the HMA API's hashing by URL may fetch media, "
-        "as JSON; empty: hashing by URL is refused.",
+        "as a list; empty: hashing by URL is refused.",
     )
     webhook_url: str | None = Field(
         default=None,
@@ -247,7 +248,7 @@ class Settings(BaseSettings):
     outbound_allow_hosts: TextList = Field(
         default=[],
         description="Hosts that outbound HTTP (webhook, collection) may reach even when they "
-        "resolve to private, loopback or link-local addresses, as JSON (names, addresses or "
+        "resolve to private, loopback or link-local addresses, as a list (names, addresses or "
         "networks such as 10.0.0.0/8).",
     )
     http_user_agent: str = Field(
@@ -327,13 +328,13 @@ class Settings(BaseSettings):
     )
     inclusion_policy: TextList = Field(
         default=["UN", "EU", "UK", "US", "CA", "AU"],
-        description="Inclusion policy, as JSON: jurisdictions (UN, EU, UK, US, CA, AU) and/or "
+        description="Inclusion policy, as a list: jurisdictions (UN, EU, UK, US, CA, AU) and/or "
         "list keys (US-FTO) whose designations put an entity in scope; URLs are alerted only "
         "for entities in scope.",
     )
     alert_verified_banks: TextList = Field(
         default=[],
-        description="Rule for verification without a person, as JSON: bank names whose "
+        description="Rule for verification without a person, as a list: bank names whose "
         "matches attribute the out-links of the matched post to the bank entry's entity "
         "(empty: only people and decisions attribute URLs).",
     )
@@ -490,6 +491,24 @@ def settings_file(home: object = None) -> Path:
 SECRET_MARKERS = ("secret", "password", "token", "key")
 
 
+def _unknown_setting(name: str) -> str | None:
+    """Why ``name`` cannot be set in a settings file, or None when it can."""
+    import difflib
+
+    if name == "TVEC_HOME":
+        return "TVEC_HOME cannot be set inside the home folder it names"
+    known = [f"TVEC_{field.upper()}" for field in Settings.model_fields]
+    if name in known:
+        return None
+    close = difflib.get_close_matches(
+        name if name.startswith("TVEC_") else f"TVEC_{name}", known, 1
+    )
+    hint = f" (did you mean {close[0]}?)" if close else " (see 'tvec settings')"
+    if not name.startswith("TVEC_"):
+        return f"{name} is not a setting: names start with TVEC_{hint}"
+    return f"{name} is not a setting{hint}"
+
+
 def _check_settings_file(env_file: Path) -> None:
     """Refuse a settings file with lines that are not ``NAME=value`` or that hold secrets.
 
@@ -507,8 +526,13 @@ def _check_settings_file(env_file: Path) -> None:
         if binding.error:
             shown = binding.original.string.strip()[:60]
             raise ConfigError(f"{env_file}, line {line}: not a NAME=value line: {shown!r}")
-        name = (binding.key or "").upper()
-        if name.startswith("TVEC_") and any(m in name.lower() for m in SECRET_MARKERS):
+        if binding.key is None:
+            continue  # a comment or a blank line
+        name = binding.key.upper()
+        problem = _unknown_setting(name)
+        if problem:
+            raise ConfigError(f"{env_file}, line {line}: {problem}")
+        if any(m in name.lower() for m in SECRET_MARKERS):
             raise ConfigError(
                 f"{env_file}, line {line}: {name} is a secret; set it in the environment, "
                 "not in a file"
@@ -543,8 +567,9 @@ def load_settings(**overrides: object) -> Settings:
             "'{\"exact_hash\": 1.0}'; list settings JSON or comma-separated values)"
         ) from None
     except ValidationError as exc:
+        where = f" (from the environment or {env_file})" if env_file.is_file() else ""
         problems = "; ".join(
             f"TVEC_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigError(f"invalid settings: {problems}") from exc
+        raise ConfigError(f"invalid settings{where}: {problems}") from exc

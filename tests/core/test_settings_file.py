@@ -85,3 +85,33 @@ def test_bad_structured_settings_are_config_errors(
     monkeypatch.setenv("TVEC_ALERT_BATCH_SECONDS", "1e300")
     with pytest.raises(ConfigError, match="TVEC_ALERT_BATCH_SECONDS"):
         load_settings(home=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            "TVEC_PDQ_THRESHOLDD=26",
+            "TVEC_PDQ_THRESHOLDD is not a setting (did you mean TVEC_PDQ_THRESHOLD?)",
+        ),
+        ("PDQ_THRESHOLD=27", "PDQ_THRESHOLD is not a setting: names start with TVEC_"),
+        ("TVEC_HOME=/elsewhere", "TVEC_HOME cannot be set inside the home folder it names"),
+    ],
+)
+def test_settings_file_names_must_be_settings(tmp_path: Path, line: str, problem: str) -> None:
+    (tmp_path / "settings.env").write_text(f"# mine\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(home=tmp_path)
+    assert f"settings.env, line 2: {problem}" in str(caught.value)
+
+
+def test_settings_file_syntax_and_where_a_bad_value_came_from(tmp_path: Path) -> None:
+    (tmp_path / "settings.env").write_text(
+        '\ufeffexport TVEC_PDQ_THRESHOLD = 12\r\nTVEC_ALERT_SENDER_NAME="Org #1"  # ours\r\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(home=tmp_path)
+    assert (settings.pdq_threshold, settings.alert_sender_name) == (12, "Org #1")
+    (tmp_path / "settings.env").write_text("TVEC_PDQ_THRESHOLD=abc\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"from the environment or .*settings.env"):
+        load_settings(home=tmp_path)
