@@ -146,3 +146,9 @@ def test_user_cli(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("user", "disable", "ghost").code == 2
     token = cli("user", "token", "mo", "ci")
     assert token.code == 0 and token.out.strip().startswith("tvec_")
+
+
+@pytest.mark.parametrize("name", ["a\nb", "two words", "tab\there", "bell\x07"])
+def test_usernames_are_one_printable_word(store: Store, name: str) -> None:
+    with store.session() as session, pytest.raises(UsageError, match="printable"):
+        add_user(session, name, "viewer", PASSWORD)

@@ -157,3 +157,10 @@ def test_serve_on_a_port_in_use_exits_2_and_says_so(cli) -> None:  # type: ignor
     assert f"error: port {port} on 127.0.0.1 is in use" in result.err
     assert "one-time password" not in result.err  # refused before the first admin is made
     assert "Address already in use" not in result.err and "ERROR" not in result.err
+
+
+def test_arguments_that_are_not_utf8_are_usage_errors(cli: Any) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; storing them would crash."""
+    result = cli("bank", "create", "posters\udcff")
+    assert result.code == 2
+    assert "argument 3 is not valid UTF-8: posters\\udcff" in result.err

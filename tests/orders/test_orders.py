@@ -1125,3 +1125,23 @@ def test_the_media_of_a_removed_post_are_held_too(store: Store) -> None:
         assert photo_hold.data["part_of"] == post.id
         assert photo_hold.held_until == T + SECOND + timedelta(days=settings.legal_hold_days)
         assert EvidenceStore(settings.holds_dir).get(photo_sha) == photo_bytes
+
+
+def test_lone_surrogates_and_invisible_characters_are_refused(store: Store, tmp_path: Path) -> None:
+    """A JSON escape of half a surrogate pair is not text (SQLite cannot store it); a
+    zero-width space or right-to-left override makes a look-alike reference."""
+    lone = tmp_path / "lone.json"
+    lone.write_text(
+        '{"reference": "U-22\\ud800", "authority": "A", "member_state": "DE", '
+        '"received_at": "2024-05-01T10:00:00Z", "urls": ["https://x.example/a"], '
+        '"reasons": "r"}',
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match="lone surrogate"):
+        read_order_file(lone)
+    for look_alike in ("R\u200bT", "RT\u202e1"):
+        with store.session() as session, pytest.raises(UsageError, match="invisible"):
+            _order(session, look_alike)
+    with store.session() as session:  # a zero-width non-joiner is normal in Persian reasons
+        order = _order(session, "FA-1", reasons="محتوای تروریستی می\u200cباشد")
+        assert "\u200c" in order.reasons

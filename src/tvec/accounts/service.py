@@ -64,11 +64,17 @@ def add_user(
     """Create an account.
 
     Raises:
-        UsageError: empty or taken username, unknown role, or a too-short password.
+        UsageError: empty, taken or unprintable username, unknown role, or a too-short
+            password.
     """
     name = username.strip()
     if not name or len(name) > 100:
         raise UsageError("a username needs 1 to 100 characters")
+    if not all(c.isprintable() and not c.isspace() for c in name):
+        raise UsageError(
+            f"username {name[:40]!r} holds a space, line break or control character "
+            "(usernames are one word of printable characters)"
+        )
     parsed = parse_role(role)
     if session.scalars(select(Account.id).where(Account.username == name)).first() is not None:
         raise UsageError(f"a user named {name!r} already exists")

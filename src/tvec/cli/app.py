@@ -290,6 +290,13 @@ INTERRUPTED = "interrupted: what was stored is kept; run the same command again 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
+    for number, argument in enumerate(sys.argv[1:] if argv is None else argv, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            err.print(f"error: argument {number} is not valid UTF-8: {shown[:80]}", markup=False)
+            return EXIT_USAGE
     try:
         result = app(args=argv, prog_name="tvec", standalone_mode=False)
     except TvecError as exc:

@@ -150,6 +150,25 @@ def _file_error(path: Path, problem: str) -> UsageError:
     return UsageError(f"removal order file {path}: {problem}")
 
 
+def _lone_surrogate(value: Any) -> str | None:
+    """The first string in ``value`` (nested lists and objects) that is not valid Unicode
+    text (a lone surrogate from a ``\\udXXX`` escape), shown safely; None if there is none."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            try:
+                current.encode("utf-8")
+            except UnicodeEncodeError:
+                return current.encode("utf-8", "backslashreplace").decode("ascii", "replace")[:80]
+        elif isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return None
+
+
 def read_order_file(path: Path) -> OrderFile:
     """Read one removal order from a JSON file (shape in the module docstring).
 
@@ -191,6 +210,11 @@ def read_order_file(path: Path) -> OrderFile:
         raise _file_error(path, "not a removal order: JSON nested too deeply to read") from None
     except ValueError as exc:  # e.g. an integer longer than Python's digit limit
         raise _file_error(path, f"not JSON that can be read: {exc}") from None
+    broken = _lone_surrogate(document)
+    if broken is not None:
+        raise _file_error(
+            path, f"the text {broken!r} holds a lone surrogate escape (\\ud800-\\udfff): not text"
+        )
     if not isinstance(document, dict):
         found = "an array" if isinstance(document, list) else f"a {type(document).__name__}"
         raise _file_error(path, f"holds {found}; a removal order file holds one JSON object")

@@ -63,8 +63,11 @@ _LINE_BREAKS = frozenset("\t\n\r")
 def check_text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
     """``value`` stripped, refused when empty (or only whitespace), longer than ``limit``
     characters, or holding a control character (Unicode categories Cc, Zl, Zp; tab and
-    line breaks are allowed in a ``multiline`` field). A control character in a reference
-    or name breaks listings and copy-paste, and NUL cannot be stored in PostgreSQL text.
+    line breaks are allowed in a ``multiline`` field), a lone surrogate (Cs), or, outside
+    ``multiline`` fields, an invisible formatting character (Cf: zero-width space,
+    right-to-left override), which would make look-alike references. A control character
+    in a reference or name breaks listings and copy-paste, and NUL cannot be stored in
+    PostgreSQL text.
 
     ``what`` names the field in messages (``the removal order's reference``).
 
@@ -79,7 +82,13 @@ def check_text(value: str, what: str, limit: int, *, multiline: bool = False) ->
     for char in text:
         if multiline and char in _LINE_BREAKS:
             continue
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+        category = unicodedata.category(char)
+        if category == "Cs" or (category == "Cf" and not multiline):
+            raise UsageError(
+                f"{what} holds U+{ord(char):04X}, an invisible formatting character or a lone "
+                "surrogate (refused: it makes look-alike references and cannot be stored)"
+            )
+        if category in ("Cc", "Zl", "Zp"):
             allowed = "tab and line breaks only" if multiline else "none: give it on one line"
             shown = text if len(text) <= 80 else text[:80] + "..."
             raise UsageError(
