@@ -422,3 +422,25 @@ def test_rules_never_attribute_a_sites_home_page(tmp_path: Path, add_post: PostM
     assert is_home_page("https://rumble.com")
     assert not is_home_page("https://rumble.com/?v=1")
     assert not is_home_page("https://t.me/clf_backup")
+
+
+def test_notes_refuse_control_characters_and_a_repeat_changes_nothing(
+    db: Store, alert_settings: Settings
+) -> None:
+    url = "https://t.me/somechannel/7"
+    with db.session() as session:
+        with pytest.raises(UsageError, match="control character U\\+001B"):
+            attribute_url(
+                session, url, "ISIS", actor="alice", note="a\x1b[31mRED", settings=alert_settings
+            )
+        first = attribute_url(
+            session, url, "ISIS", actor="alice", note="line one\nline two", now=T0,
+            settings=alert_settings,
+        )  # fmt: skip
+        again = attribute_url(
+            session, url, "ISIS", actor="alice", note="line one\nline two", now=T0,
+            settings=alert_settings,
+        )  # fmt: skip
+        assert again is first
+        assert first.note == "line one\nline two"
+        assert len(_events(session)) == 1

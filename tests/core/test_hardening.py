@@ -164,3 +164,23 @@ def test_arguments_that_are_not_utf8_are_usage_errors(cli: Any) -> None:
     result = cli("bank", "create", "posters\udcff")
     assert result.code == 2
     assert "argument 3 is not valid UTF-8: posters\\udcff" in result.err
+
+
+def test_serve_says_when_the_admin_password_is_not_used(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    started: list[int] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options["port"]))
+    monkeypatch.setenv("TVEC_ADMIN_PASSWORD", "first-admin-password-1")
+    assert cli("user", "add", "ana", "--role", "analyst").code == 0
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cli("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.code == 0, result.err
+    assert started == [port]
+    assert "TVEC_ADMIN_PASSWORD is not used: users exist already" in result.err

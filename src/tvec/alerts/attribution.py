@@ -26,6 +26,7 @@ attribution, alert and takedown (the case page's "Out-links" section).
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -244,7 +245,11 @@ def attribute_url(
 
     Raises:
         UsageError: not a URL; a home page without ``whole_site``; unknown or ambiguous
-            entity; unknown content kind or method.
+            entity; unknown content kind or method; a note with control characters or
+            over :data:`MAX_NOTE` characters.
+
+    Attributing a URL again with exactly the same values changes nothing and records no
+    audit event (a double submit of the web form).
     """
     if content_kind not in CONTENT_KINDS:
         raise UsageError(
@@ -259,6 +264,7 @@ def attribute_url(
             "post, video or file, not a whole site; give the content's URL, or pass "
             "--whole-site (whole_site=True) if the site itself is the group's own website"
         )
+    note = _checked_note(note)
     now = now or utcnow()
     found = resolve_entity(entity_registry(settings or load_settings()), entity)
     outlink = outlink_for(session, canonical, now=now)
@@ -275,8 +281,34 @@ def attribute_url(
         "case_id": case_id,
         "note": note,
     }
+    if current is not None and all(getattr(current, k) == v for k, v in values.items()):
+        return current  # the same attribution again (a double submit): nothing changes
     extra = {"whole_site": True} if whole_site and is_home_page(canonical) else None
     return _store(session, outlink, current, actor, values, now, extra)
+
+
+#: Longest note of an attribution (characters).
+MAX_NOTE = 2000
+
+
+def _checked_note(note: str | None) -> str | None:
+    """``note`` stripped (None when blank); refused when longer than :data:`MAX_NOTE` or
+    holding a control character other than tab and line breaks (they garble listings).
+
+    Raises:
+        UsageError: naming the problem.
+    """
+    text = (note or "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_NOTE:
+        raise UsageError(f"the note is longer than {MAX_NOTE} characters")
+    for char in text:
+        if char in "\t\n\r":
+            continue
+        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
+            raise UsageError(f"the note holds the control character U+{ord(char):04X}")
+    return text
 
 
 # --- content kinds ----------------------------------------------------------------------------

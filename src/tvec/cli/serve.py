@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tvec.accounts import ensure_first_admin
+from tvec.accounts import ensure_first_admin, list_users
 from tvec.cli.context import err, settings, store
 from tvec.errors import UsageError
 
@@ -68,7 +68,13 @@ def serve(
     current = settings()
     the_store = store()
     with the_store.session() as session:
+        had_users = bool(list_users(session))
         one_time = ensure_first_admin(session, current.admin_password)
+    if had_users and current.admin_password:
+        err.print(
+            "TVEC_ADMIN_PASSWORD is not used: users exist already (it only creates the first "
+            "admin); add one with 'tvec user add NAME --role admin'"
+        )
     if one_time is not None:
         err.print(f"created user 'admin'; one-time password (shown once): {one_time}", markup=False)
     if current.secret_key is None:
