@@ -325,8 +325,8 @@ def test_parse_period() -> None:
     )
     with pytest.raises(UsageError, match="since 'yesterday' is not a date"):
         parse_period("yesterday", None)
-    with pytest.raises(UsageError, match="until '9999-12-31' is out of range"):
-        parse_period(None, "9999-12-31")
+    # the last day of the calendar as an end date means no upper bound
+    assert parse_period("2024-01-01", "9999-12-31") == (at("2024-01-01 00:00"), None)
     with pytest.raises(UsageError, match="is not before until"):
         parse_period("2024-02-01", "2024-01-01")
 

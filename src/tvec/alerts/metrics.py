@@ -229,10 +229,10 @@ def parse_period(since: str | None, until: str | None) -> tuple[datetime | None,
     zone are UTC. The result is ``(since, until)``: ``since`` inclusive, ``until`` exclusive.
 
     Raises:
-        UsageError: a value is not a date or time, is out of range (its UTC time, or the end
-            of its day, falls outside years 1 to 9999: ``0001-01-01T00:00:00+01:00``,
-            ``9999-12-31``), or ``since`` is not before ``until``; the message starts with
-            the parameter's name (``since``/``until``).
+        UsageError: a value is not a date or time, is out of range (its UTC time falls
+            outside years 1 to 9999: ``0001-01-01T00:00:00+01:00``), or ``since`` is not
+            before ``until``; the message starts with the parameter's name
+            (``since``/``until``). ``until`` ``9999-12-31`` means no upper bound.
     """
     start = _parse_bound("since", since, end_of_day=False)
     end = _parse_bound("until", until, end_of_day=True)
@@ -248,6 +248,8 @@ def _parse_bound(name: str, value: str | None, *, end_of_day: bool) -> datetime 
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            if end_of_day and day == date.max:
+                return None  # the end of the calendar: no upper bound
             moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text)
