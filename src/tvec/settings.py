@@ -7,8 +7,10 @@ and a test fails when one lacks help. Secrets come only from the environment.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +19,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tvec.errors import ConfigError
+
+#: A host name: dot-separated labels of letters, digits and dashes (IDNA in ASCII form).
+_HOST_NAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.?)+")
 
 #: A list setting: JSON (``["a", "b"]``) or comma-separated text (``a, b``) in the environment.
 TextList = Annotated[list[str], NoDecode]
@@ -446,6 +451,24 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_text_list(cls, value: object) -> object:
         return _text_list(value)
+
+    @field_validator("outbound_allow_hosts", "hash_url_hosts")
+    @classmethod
+    def _check_hosts(cls, value: list[str]) -> list[str]:
+        """Each entry is a host name, an IP address or (allow-list only) a network."""
+        for entry in value:
+            text = entry.strip().strip("[]")
+            try:
+                ipaddress.ip_network(text, strict=False)
+                continue
+            except ValueError:
+                pass
+            if not _HOST_NAME.fullmatch(text) or text.replace(".", "").isdigit():
+                raise ValueError(
+                    f"{entry!r} is neither a host name nor an IP address or network "
+                    "(such as files.example.org, 127.0.0.1 or 10.0.0.0/8)"
+                )
+        return value
 
     @field_validator("database_url")
     @classmethod

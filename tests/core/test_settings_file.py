@@ -115,3 +115,16 @@ def test_settings_file_syntax_and_where_a_bad_value_came_from(tmp_path: Path) ->
     (tmp_path / "settings.env").write_text("TVEC_PDQ_THRESHOLD=abc\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"from the environment or .*settings.env"):
         load_settings(home=tmp_path)
+
+
+@pytest.mark.parametrize("entry", ["not a host!", "999.1.1.1/99", "999.1.1.1", "a/b"])
+def test_allow_lists_refuse_what_is_not_a_host_or_network(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, entry: str
+) -> None:
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", f"127.0.0.1, {entry}")
+    with pytest.raises(ConfigError, match="is neither a host name nor an IP address"):
+        load_settings(home=tmp_path)
+    monkeypatch.setenv(
+        "TVEC_OUTBOUND_ALLOW_HOSTS", "localhost, files.example.org, 10.0.0.0/8, ::1, [::1]"
+    )
+    assert len(load_settings(home=tmp_path).outbound_allow_hosts) == 5
