@@ -20,12 +20,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tvec.collection.platforms import load_registry
-from tvec.errors import InvalidSignalError
+from tvec.errors import InvalidSignalError, UsageError
 from tvec.platforms import PlatformRegistry
 from tvec.store.db import Store
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
 
 UNKNOWN = "unknown"
+
+
+#: Longest out-link, in UTF-8 bytes (as for bank values: PostgreSQL's btree indexes take at
+#: most about 2,700 bytes a row). Scans give longer URLs only a ``url_md5`` signal.
+MAX_OUTLINK_BYTES = 2048
 
 
 def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink:
@@ -57,7 +62,16 @@ def outlink_for(
     ``url`` must already be canonical (:func:`tvec.outlinks.canonicalize_url`). A URL first
     met here (typed by a person, named for a status check) is first seen ``now``. The row is
     flushed, so its id is set.
+
+    Raises:
+        UsageError: ``url`` is longer than :data:`MAX_OUTLINK_BYTES`.
     """
+    size = len(url.encode("utf-8"))
+    if size > MAX_OUTLINK_BYTES:
+        raise UsageError(
+            f"URL {url[:60]!r}... has {size:,} bytes: out-links are at most "
+            f"{MAX_OUTLINK_BYTES:,} bytes (the database cannot index longer ones)"
+        )
     outlink = session.scalars(select(Outlink).where(Outlink.url == url)).one_or_none()
     if outlink is not None:
         return outlink

@@ -85,6 +85,10 @@ def member_state_code(value: str) -> str:
     return code
 
 
+#: Longest URL of an order, in UTF-8 bytes (PostgreSQL's btree rows end near 2,700 bytes).
+MAX_URL_BYTES = 2048
+
+
 def order_urls(urls: list[str]) -> list[str]:
     """The order's URLs, stripped and without repeats, in the order given.
 
@@ -94,7 +98,8 @@ def order_urls(urls: list[str]) -> list[str]:
     given is kept (it is what the authority wrote, and what the reply names).
 
     Raises:
-        UsageError: no URL, or one that is not an http(s) URL with a host (named).
+        UsageError: no URL, or one that is not an http(s) URL with a host or is longer than
+            :data:`MAX_URL_BYTES` (named).
     """
     found: dict[str, str] = {}  # canonical form -> first spelling
     for raw in urls:
@@ -105,7 +110,12 @@ def order_urls(urls: list[str]) -> list[str]:
         except ValueError:  # e.g. an unbalanced IPv6 bracket
             web = False
         if not web:
-            raise UsageError(f"URL {raw!r} of the removal order is not an http(s) URL")
+            raise UsageError(f"URL {raw[:80]!r} of the removal order is not an http(s) URL")
+        if len(url.encode("utf-8")) > MAX_URL_BYTES:
+            raise UsageError(
+                f"URL {url[:60]!r}... of the removal order is longer than {MAX_URL_BYTES:,} "
+                "bytes (give the content's address; the database cannot index longer ones)"
+            )
         try:
             canonical = canonicalize_url(url)
         except InputError as exc:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tvec.analysis.pipeline import Analyzer
 from tvec.collection.platforms import load_registry
-from tvec.collection.sightings import record_sightings
+from tvec.collection.sightings import MAX_OUTLINK_BYTES, record_sightings
 from tvec.errors import InputError, InvalidSignalError
 from tvec.evidence import EvidenceStore
 from tvec.hashing import hash_text
@@ -64,7 +64,7 @@ class ItemWriter:
         if raw.path is not None:
             item, state = self._write_file(session, raw, item, parent_id, errors, prepared_file)
         else:
-            item, state = self._write_text(session, raw, item, parent_id)
+            item, state = self._write_text(session, raw, item, parent_id, errors)
         setattr(counts, state, getattr(counts, state) + 1)
         if self.source_id is not None and item.source_id is None:
             item.source_id = self.source_id
@@ -155,13 +155,18 @@ class ItemWriter:
         new_item.meta = meta
         if text:
             signals.extend(hash_text(text))
-            signals.extend(self._url_signals(raw, text, new_item))
+            signals.extend(self._url_signals(raw, text, new_item, errors))
         signals = [store_signal(session, s) for s in signals]  # vpdq frames by reference
         self._replace_signals(session, new_item, signals)
         return new_item, state
 
     def _write_text(
-        self, session: Session, raw: RawItem, item: Item | None, parent_id: int | None
+        self,
+        session: Session,
+        raw: RawItem,
+        item: Item | None,
+        parent_id: int | None,
+        errors: list[InputError],
     ) -> tuple[Item, str]:
         media_type = raw.media_type or ("text/plain" if raw.text else "application/x-unavailable")
         if item is not None and item.text == raw.text and item.meta.get("links") == raw.links:
@@ -174,7 +179,7 @@ class ItemWriter:
         signals: list[SignalValue] = []
         if raw.text:
             signals.extend(hash_text(raw.text))
-        signals.extend(self._url_signals(raw, raw.text or "", new_item))
+        signals.extend(self._url_signals(raw, raw.text or "", new_item, errors))
         self._replace_signals(session, new_item, signals)
         return new_item, state
 
@@ -188,7 +193,15 @@ class ItemWriter:
             self._platforms = load_registry(session)
         record_sightings(session, item, links, self._platforms, source_id=self.source_id)
 
-    def _url_signals(self, raw: RawItem, text: str, item: Item) -> list[SignalValue]:
+    def _url_signals(
+        self, raw: RawItem, text: str, item: Item, errors: list[InputError]
+    ) -> list[SignalValue]:
+        """The ``url`` and ``url_md5`` signals of the item's out-links (``meta['outlinks']``).
+
+        A URL longer than :data:`MAX_OUTLINK_BYTES` gets only its ``url_md5`` signal (it
+        still matches banks) and an ``invalid_signal`` error, and is not tracked as an
+        out-link: PostgreSQL cannot index such values, and one of them must not stop a scan.
+        """
         seen: dict[str, str] = {}
         for link in raw.links:
             try:
@@ -201,10 +214,27 @@ class ItemWriter:
                 # entity after it ("...issue7" + "archive") is not part of it.
                 continue
             seen.setdefault(found.canonical, found.seen)
+        signals: list[SignalValue] = []
+        tracked: dict[str, str] = {}
+        for url, text_seen in seen.items():
+            size = len(url.encode("utf-8"))
+            if size > MAX_OUTLINK_BYTES:
+                errors.append(
+                    InvalidSignalError(
+                        raw.locator,
+                        f"a URL of {size:,} bytes ({url[:60]}...) is longer than the "
+                        f"{MAX_OUTLINK_BYTES:,}-byte limit of out-links: matched by its "
+                        "url_md5 only, not tracked as an out-link",
+                    )
+                )
+                signals.append(url_md5_signal(url))
+                continue
+            tracked[url] = text_seen
+            signals.extend((SignalValue("url", url), url_md5_signal(url)))
         meta = dict(item.meta or {})
-        meta["outlinks"] = [{"url": url, "seen": text_seen} for url, text_seen in seen.items()]
+        meta["outlinks"] = [{"url": url, "seen": text_seen} for url, text_seen in tracked.items()]
         item.meta = meta
-        return [signal for url in seen for signal in (SignalValue("url", url), url_md5_signal(url))]
+        return signals
 
     def _upsert(
         self,
