@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,7 +55,7 @@ from tvec.alerts.attribution import (
 from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
 from tvec.alerts.compose import Batch, alert_reference, alert_view, idempotency_key, make_batch
 from tvec.alerts.models import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
-from tvec.alerts.routes import MAX_BATCH_SECONDS, RouteBook
+from tvec.alerts.routes import MAX_BATCH_SECONDS, Route, RouteBook
 from tvec.audit import AuditKind, record
 from tvec.collection.platforms import find_platform, load_registry
 from tvec.errors import ConfigError, NotFoundError, UsageError
@@ -230,14 +230,11 @@ def _check_platform(store: Store, platform: str | None) -> None:
 # --- queueing --------------------------------------------------------------------------------
 
 
-def queue_alerts(session: Session, settings: Settings, now: datetime | None = None) -> list[Alert]:
-    """Queue one alert per alertable attributed URL that has a route and no alert yet.
-
-    Alertable: the attribution's entity is in the inclusion policy
-    (:func:`~tvec.alerts.attribution.alertable_reason`) and the URL's platform has a route
-    (:class:`~tvec.alerts.routes.RouteBook`). Returns the new alerts (flushed).
-    """
-    now = now or utcnow()
+def _unalerted(
+    session: Session, settings: Settings
+) -> Iterator[tuple[Attribution, Outlink, Route | None, str | None]]:
+    """Each attributed URL without an alert, with its route and why it gets no alert
+    (``None``: it is alertable): not in the inclusion policy, no platform, or no route."""
     registry = entity_registry(settings)
     book = RouteBook.load(session)
     rows = session.execute(
@@ -246,12 +243,28 @@ def queue_alerts(session: Session, settings: Settings, now: datetime | None = No
         .where(~exists().where(Alert.outlink_id == Attribution.outlink_id))
         .order_by(Attribution.id)
     )
-    queued: list[Alert] = []
     for attribution, outlink in rows:
-        if alertable_reason(attribution, registry, settings) is not None:
-            continue
-        route = book.lookup(outlink.platform).route
-        if route is None or outlink.platform is None:
+        reason = alertable_reason(attribution, registry, settings)
+        if reason is None and outlink.platform is None:
+            domain = outlink.registrable_domain or outlink.host or "unknown"
+            reason = f"no platform: the domain {domain} is not in the platform registry"
+        found = book.lookup(outlink.platform) if reason is None else None
+        if found is not None and found.route is None:
+            reason = found.reason
+        yield attribution, outlink, found.route if found else None, reason
+
+
+def queue_alerts(session: Session, settings: Settings, now: datetime | None = None) -> list[Alert]:
+    """Queue one alert per alertable attributed URL that has a route and no alert yet.
+
+    Alertable: the attribution's entity is in the inclusion policy
+    (:func:`~tvec.alerts.attribution.alertable_reason`) and the URL's platform has a route
+    (:class:`~tvec.alerts.routes.RouteBook`). Returns the new alerts (flushed).
+    """
+    now = now or utcnow()
+    queued: list[Alert] = []
+    for attribution, outlink, route, reason in list(_unalerted(session, settings)):
+        if reason is not None or route is None:
             continue
         key = idempotency_key(outlink.url)
         alert = Alert(
@@ -278,25 +291,11 @@ def queue_alerts(session: Session, settings: Settings, now: datetime | None = No
 def not_alertable(session: Session, settings: Settings) -> list[NotAlertable]:
     """Attributed URLs without an alert that none would be queued for, with the reason:
     not in the inclusion policy, no platform, or no reporting route."""
-    registry = entity_registry(settings)
-    book = RouteBook.load(session)
-    rows = session.execute(
-        select(Attribution, Outlink)
-        .join(Outlink, Attribution.outlink_id == Outlink.id)
-        .where(~exists().where(Alert.outlink_id == Attribution.outlink_id))
-        .order_by(Attribution.id)
-    )
-    found: list[NotAlertable] = []
-    for attribution, outlink in rows:
-        reason = alertable_reason(attribution, registry, settings)
-        if reason is None and outlink.platform is None:
-            domain = outlink.registrable_domain or outlink.host or "unknown"
-            reason = f"no platform: the domain {domain} is not in the platform registry"
-        if reason is None:
-            reason = book.lookup(outlink.platform).reason
-        if reason is not None:
-            found.append(NotAlertable(outlink.url, outlink.platform, attribution.entity, reason))
-    return found
+    return [
+        NotAlertable(outlink.url, outlink.platform, attribution.entity, reason)
+        for attribution, outlink, _route, reason in _unalerted(session, settings)
+        if reason is not None
+    ]
 
 
 # --- planning --------------------------------------------------------------------------------
