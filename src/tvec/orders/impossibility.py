@@ -60,9 +60,8 @@ from sqlalchemy.orm import Session
 from tvec.audit import AuditKind, record
 from tvec.errors import ConflictError, UsageError
 from tvec.orders.clock import deadline_for, order_state
-from tvec.orders.intake import MEMBER_STATES
 from tvec.orders.models import RemovalOrder
-from tvec.orders.reply import provider_reference, reply_warnings
+from tvec.orders.reply import order_fields, provider_fields, reply_warnings
 from tvec.orders.service import check_text, get_order
 from tvec.settings import Settings
 from tvec.store.models import utcnow
@@ -121,20 +120,14 @@ def _document(order: RemovalOrder, settings: Settings, entry: dict[str, Any]) ->
     informed = datetime.fromisoformat(entry["rejected_at"])
     return {
         "form": FORM,
-        "reference": order.reference,
-        "provider_reference": provider_reference(order),
-        "authority": order.authority,
-        "member_state": order.member_state,
-        "member_state_name": MEMBER_STATES.get(order.member_state, order.member_state),
-        "received_at": _iso(order.received_at),
+        **order_fields(order),
         "ground": ground,
         "article": article,
         "ground_text": ground_text,
         "explanation": entry["explanation"],
         "clarification_requested": requested,
         "urls": [u.url for u in order.urls if u.acted_at is None],
-        "provider": settings.alert_sender_name,
-        "contact_email": settings.alert_reply_to or settings.alert_from,
+        **provider_fields(settings),
         "date": informed.date().isoformat(),
         "informed_at": entry["rejected_at"],
         "deadline_at": entry["deadline_at"],

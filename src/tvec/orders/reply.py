@@ -98,25 +98,40 @@ def reply_document(order: RemovalOrder, settings: Settings) -> dict[str, Any]:
     completed = order.completed_at or last
     return {
         "form": FORM,
-        "reference": order.reference,
-        "provider_reference": provider_reference(order),
-        "authority": order.authority,
-        "member_state": order.member_state,
-        "member_state_name": MEMBER_STATES.get(order.member_state, order.member_state),
-        "received_at": _iso(order.received_at),
+        **order_fields(order),
         "action": " and ".join(actions),
         "acted_at": _iso(last),
         "urls": [
             {"url": u.url, "action": u.action, "acted_at": _iso(u.acted_at)} for u in order.urls
         ],
-        "provider": settings.alert_sender_name,
-        "contact_email": settings.alert_reply_to or settings.alert_from,
+        **provider_fields(settings),
         "date": completed.date().isoformat(),
         "deadline_at": _iso(order.deadline_at),
         "on_time": last < order.deadline_at,
         "late_by_seconds": late,
         "overdue_at": _iso(order.overdue_at),
         "warnings": reply_warnings(settings),
+    }
+
+
+def order_fields(order: RemovalOrder) -> dict[str, Any]:
+    """The order's own fields that both Annex II and Annex III documents carry: references,
+    authority, Member State (code and name) and time of receipt."""
+    return {
+        "reference": order.reference,
+        "provider_reference": provider_reference(order),
+        "authority": order.authority,
+        "member_state": order.member_state,
+        "member_state_name": MEMBER_STATES.get(order.member_state, order.member_state),
+        "received_at": _iso(order.received_at),
+    }
+
+
+def provider_fields(settings: Settings) -> dict[str, Any]:
+    """Section C of both documents: the provider's name and contact address."""
+    return {
+        "provider": settings.alert_sender_name,
+        "contact_email": settings.alert_reply_to or settings.alert_from,
     }
 
 
