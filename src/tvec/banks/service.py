@@ -33,6 +33,7 @@ from tvec.banks.formats import (
 )
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
 from tvec.hashing import hash_content
+from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.signals import SignalType, registry
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
@@ -58,7 +59,7 @@ VALUE_LIMITS: dict[str, int] = {
     "url_md5": 32,
     "video_md5": 32,
     "text_tlsh": 72,
-    "url": 2 * KIB,
+    "url": MAX_URL_BYTES,
     "raw_text": 64 * KIB,
     "vpdq": 16 * KIB * KIB,
 }

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from tvec.collection.platforms import load_registry
 from tvec.errors import InvalidSignalError, UsageError
+from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.platforms import PlatformRegistry
 from tvec.store.db import Store
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
@@ -28,9 +29,9 @@ from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
 UNKNOWN = "unknown"
 
 
-#: Longest out-link, in UTF-8 bytes (as for bank values: PostgreSQL's btree indexes take at
-#: most about 2,700 bytes a row). Scans give longer URLs only a ``url_md5`` signal.
-MAX_OUTLINK_BYTES = 2048
+#: Longest out-link, in UTF-8 bytes (:data:`tvec.outlinks.canonical.MAX_URL_BYTES`). Scans
+#: give longer URLs only a ``url_md5`` signal.
+MAX_OUTLINK_BYTES = MAX_URL_BYTES
 
 
 def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from tvec.errors import InputError, NotFoundError, UsageError
 from tvec.orders.clock import parse_time
-from tvec.outlinks.canonical import canonicalize_url
+from tvec.outlinks.canonical import MAX_URL_BYTES, canonicalize_url
 from tvec.store.models import Item, Outlink, OutlinkSighting
 
 #: The 27 Member States, by the codes the EU itself uses (Interinstitutional Style Guide,
@@ -83,10 +83,6 @@ def member_state_code(value: str) -> str:
             f"(one of {', '.join(sorted(MEMBER_STATES))}; GR is read as EL)"
         )
     return code
-
-
-#: Longest URL of an order, in UTF-8 bytes (PostgreSQL's btree rows end near 2,700 bytes).
-MAX_URL_BYTES = 2048
 
 
 def order_urls(urls: list[str]) -> list[str]:

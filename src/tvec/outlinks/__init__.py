@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tvec.outlinks.canonical import (
     DEFAULT_PORTS,
+    MAX_URL_BYTES,
     TRACKING_PARAMETER_PREFIXES,
     TRACKING_PARAMETERS,
     canonicalize_url,
@@ -23,6 +24,7 @@ from tvec.outlinks.suffixes import DomainParts, public_suffix, registrable_domai
 
 __all__ = [
     "DEFAULT_PORTS",
+    "MAX_URL_BYTES",
     "TRACKING_PARAMETERS",
     "TRACKING_PARAMETER_PREFIXES",
     "DomainParts",

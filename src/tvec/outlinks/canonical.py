@@ -47,6 +47,11 @@ import idna
 
 from tvec.errors import InvalidSignalError
 
+#: Longest URL tvec stores as an out-link, a ``url`` signal, a bank value or an order's URL,
+#: in UTF-8 bytes: PostgreSQL's btree index rows hold at most about 2,700 bytes, and these
+#: values are indexed. Longer URLs still match banks through their ``url_md5``.
+MAX_URL_BYTES = 2048
+
 #: Query parameters that only track the click, never name the content (compared in lower case).
 TRACKING_PARAMETERS: frozenset[str] = frozenset(
     {
