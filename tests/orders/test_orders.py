@@ -1145,3 +1145,17 @@ def test_lone_surrogates_and_invisible_characters_are_refused(store: Store, tmp_
     with store.session() as session:  # a zero-width non-joiner is normal in Persian reasons
         order = _order(session, "FA-1", reasons="محتوای تروریستی می\u200cباشد")
         assert "\u200c" in order.reasons
+
+
+def test_purposes_of_access_are_one_line_of_bounded_text(store: Store) -> None:
+    settings = _settings(store)
+    with store.session() as session:
+        hold = _held(session, settings)
+        for purpose, problem in [
+            ("court\nrequest", r"control character U\+000A"),
+            ("x" * 2001, "longer than 2000 characters"),
+        ]:
+            with pytest.raises(UsageError, match=problem):
+                read_hold(session, settings, hold.id, actor="ana", purpose=purpose)
+        read_hold(session, settings, hold.id, actor="ana", purpose="  court request 12  ")
+        assert _events(session, AuditKind.HOLD_ACCESS)[-1].data["purpose"] == "court request 12"

@@ -26,7 +26,6 @@ attribution, alert and takedown (the case page's "Out-links" section).
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from tvec.errors import ConfigError, InvalidSignalError, NotFoundError, UsageErr
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.settings import Settings, load_settings
 from tvec.store.models import Bank, BankEntry, Item, Match, Outlink, OutlinkSighting, utcnow
+from tvec.textcheck import check_text
 
 #: Methods in order of precedence: a later one never replaces an earlier one's attribution.
 _PRECEDENCE = {"person": 0, "decision": 1, "rule": 2}
@@ -292,23 +292,16 @@ MAX_NOTE = 2000
 
 
 def _checked_note(note: str | None) -> str | None:
-    """``note`` stripped (None when blank); refused when longer than :data:`MAX_NOTE` or
-    holding a control character other than tab and line breaks (they garble listings).
+    """``note`` stripped, None when blank; otherwise checked by
+    :func:`tvec.textcheck.check_text` (at most :data:`MAX_NOTE` characters, no control
+    characters but tab and line breaks).
 
     Raises:
         UsageError: naming the problem.
     """
-    text = (note or "").strip()
-    if not text:
+    if note is None or not note.strip():
         return None
-    if len(text) > MAX_NOTE:
-        raise UsageError(f"the note is longer than {MAX_NOTE} characters")
-    for char in text:
-        if char in "\t\n\r":
-            continue
-        if unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp"):
-            raise UsageError(f"the note holds the control character U+{ord(char):04X}")
-    return text
+    return check_text(note, "the note", MAX_NOTE, multiline=True)
 
 
 # --- content kinds ----------------------------------------------------------------------------

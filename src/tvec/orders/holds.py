@@ -35,6 +35,7 @@ from tvec.orders.intake import LINKED_BY_LOCATOR, LINKED_BY_META_URL
 from tvec.orders.models import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.settings import Settings
 from tvec.store.models import Item, Source, utcnow
+from tvec.textcheck import check_text
 
 #: Links that make an item the removed content itself (its bytes are held); an item found
 #: by an out-link sighting is the post that linked to the content.
@@ -274,11 +275,14 @@ def _access(
     )
 
 
+#: Longest purpose of an access to a legal hold (characters).
+MAX_PURPOSE = 2000
+
+
 def _purpose(purpose: str | None, hold_id: int) -> str:
-    text = (purpose or "").strip()
-    if not text:
+    if not (purpose or "").strip():
         raise UsageError(f"access to legal hold {hold_id} needs a purpose (it is logged)")
-    return text
+    return check_text(purpose or "", f"the purpose of access to legal hold {hold_id}", MAX_PURPOSE)
 
 
 def _checked_path(settings: Settings, hold: LegalHold) -> Path | None:

@@ -62,9 +62,10 @@ from tvec.errors import ConflictError, UsageError
 from tvec.orders.clock import deadline_for, order_state
 from tvec.orders.models import RemovalOrder
 from tvec.orders.reply import order_fields, provider_fields, reply_warnings
-from tvec.orders.service import check_text, get_order
+from tvec.orders.service import get_order
 from tvec.settings import Settings
 from tvec.store.models import utcnow
+from tvec.textcheck import check_text
 
 #: The template the document follows.
 FORM = (

@@ -19,7 +19,6 @@ audit event: ``order.receive``, ``order.overdue``, ``order.action``, ``order.rep
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from tvec.orders.reply import reply_document
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import utcnow
+from tvec.textcheck import check_text
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)
 #: and ``all``.
@@ -54,48 +54,6 @@ OVERDUE_EVENT = "removal_order.overdue"
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-#: Line and paragraph breaks allowed in multi-line fields (the reasons).
-_LINE_BREAKS = frozenset("\t\n\r")
-
-
-def check_text(value: str, what: str, limit: int, *, multiline: bool = False) -> str:
-    """``value`` stripped, refused when empty (or only whitespace), longer than ``limit``
-    characters, or holding a control character (Unicode categories Cc, Zl, Zp; tab and
-    line breaks are allowed in a ``multiline`` field), a lone surrogate (Cs), or, outside
-    ``multiline`` fields, an invisible formatting character (Cf: zero-width space,
-    right-to-left override), which would make look-alike references. A control character
-    in a reference or name breaks listings and copy-paste, and NUL cannot be stored in
-    PostgreSQL text.
-
-    ``what`` names the field in messages (``the removal order's reference``).
-
-    Raises:
-        UsageError: empty, too long, or a control character (named by code point).
-    """
-    text = value.strip()
-    if not text:
-        raise UsageError(f"{what} is empty")
-    if len(text) > limit:
-        raise UsageError(f"{what} is longer than {limit} characters")
-    for char in text:
-        if multiline and char in _LINE_BREAKS:
-            continue
-        category = unicodedata.category(char)
-        if category == "Cs" or (category == "Cf" and not multiline):
-            raise UsageError(
-                f"{what} holds U+{ord(char):04X}, an invisible formatting character or a lone "
-                "surrogate (refused: it makes look-alike references and cannot be stored)"
-            )
-        if category in ("Cc", "Zl", "Zp"):
-            allowed = "tab and line breaks only" if multiline else "none: give it on one line"
-            shown = text if len(text) <= 80 else text[:80] + "..."
-            raise UsageError(
-                f"{what} {shown!r} holds the control character "
-                f"U+{ord(char):04X} (control characters allowed: {allowed})"
-            )
-    return text
 
 
 def record_order(
