@@ -129,7 +129,7 @@ def main() -> None:
     from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    from tvec.hashing import hash_content
+    from tvec.signals.hashing import hash_content
     from tvec.scan import run_scan
     from tvec.settings import load_settings
     from tvec.signals import pdq_kernel

@@ -3,7 +3,7 @@
 1. **Status checks** against a local HTTP server on 127.0.0.1 (half the pages answer 200,
    half 404): :func:`tvec.alerts.run_checks` (visit, classify, one transaction per URL with
    its status check and takedown update) against its peer in the same run, the bare visits
-   (:meth:`tvec.collection.http.HttpClient.try_fetch` over the same URLs, nothing stored).
+   (:meth:`tvec.net.http.HttpClient.try_fetch` over the same URLs, nothing stored).
    The ratio is what the bookkeeping costs per URL.
 2. **Removal metrics** over N alerted URLs (rows inserted directly: out-link, sighting, item,
    alert, takedown, two status checks each): :func:`tvec.alerts.metrics_document`, its time
@@ -29,9 +29,10 @@ from pathlib import Path
 from report import load_average, machine_line, replace_section, utc_now
 from sqlalchemy import insert
 
-from tvec.alerts import metrics_document, run_checks
-from tvec.alerts.models import Alert, StatusCheck, Takedown
-from tvec.collection.http import HttpClient
+from tvec.reports.metrics import metrics_document
+from tvec.takedowns.checks import run_checks
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.net.http import HttpClient
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Item, Outlink, OutlinkSighting

@@ -35,9 +35,12 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from tvec.alerts import attribute_url, run_checks, send_alerts, set_route
-from tvec.alerts.models import Alert, Takedown
-from tvec.collection.http import HttpClient
+from tvec.alerts.routes import set_route
+from tvec.alerts.service import send_alerts
+from tvec.takedowns.checks import run_checks
+from tvec.verification.attribution import attribute_url
+from tvec.store.models.alerts import Alert, Takedown
+from tvec.net.http import HttpClient
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Outlink, OutlinkSighting

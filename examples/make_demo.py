@@ -214,7 +214,7 @@ def write_demo_home(out: Path) -> None:
 
 def main(out: Path) -> None:
     """Write the demo data set under ``out``."""
-    from tvec.hashing import hash_content
+    from tvec.signals.hashing import hash_content
 
     originals = [poster(i) for i in range(4)]
     rows = []

@@ -19,8 +19,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
-from tvec.collection.platforms import load_registry
-from tvec.collection.sightings import record_sightings
+from tvec.platforms.overrides import load_registry
+from tvec.outlinks.sightings import record_sightings
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.store.models import Item
 
@@ -145,7 +145,7 @@ def add_post() -> PostMaker:
 
     Call as ``add_post(session, locator, urls, media=("photo", "image/jpeg") | None)``;
     returns ``(post item, media item or None)``. Sightings go through
-    :func:`tvec.collection.sightings.record_sightings`, as scans store them.
+    :func:`tvec.outlinks.sightings.record_sightings`, as scans store them.
     """
 
     def make(

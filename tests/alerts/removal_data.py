@@ -32,8 +32,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tvec.alerts.models import Alert, StatusCheck, Takedown
-from tvec.analysis.models import ItemAnalysis
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.store.models.analysis import ItemAnalysis
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source
 
 

@@ -22,12 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import PostMaker, SmtpServer, WebhookServer
-from tvec.alerts.attribution import attribute_url
-from tvec.alerts.models import Alert, AlertDelivery, AlertRoute, Attribution, Takedown
+from tvec.verification.attribution import attribute_url
+from tvec.store.models.alerts import Alert, AlertDelivery, AlertRoute, Attribution, Takedown
 from tvec.alerts.routes import set_route
 from tvec.alerts.service import preview, retry_alerts, send_alerts
-from tvec.audit.models import AuditEvent
-from tvec.cases.webhook import verify_signature
+from tvec.store.models.audit import AuditEvent
+from tvec.net.webhook import verify_signature
 from tvec.errors import ConfigError, NotFoundError, UsageError
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.settings import Settings, load_settings

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import PostMaker
 from tvec.accounts import Principal, add_user
-from tvec.alerts.attribution import (
+from tvec.verification.attribution import (
     attribute_url,
     entity_for_label,
     entity_registry,
@@ -22,8 +22,8 @@ from tvec.alerts.attribution import (
     item_content_kind,
     sync_attributions,
 )
-from tvec.alerts.models import Alert, Attribution
-from tvec.audit.models import AuditEvent
+from tvec.store.models.alerts import Alert, Attribution
+from tvec.store.models.audit import AuditEvent
 from tvec.cases import DecisionRequest, decide, file_appeal, flag_item, resolve_appeal
 from tvec.errors import UsageError
 from tvec.settings import Settings, load_settings

@@ -1,7 +1,7 @@
 """Status checks against a local HTTP server that plays several platforms (issue 6, point 3).
 
 The server listens on 127.0.0.1 and answers by ``Host`` header: made-up platforms
-(``platform-a.example`` ...) added with :func:`tvec.collection.platforms.add_platform`, which
+(``platform-a.example`` ...) added with :func:`tvec.platforms.overrides.add_platform`, which
 the HTTP client resolves to 127.0.0.1 (allow-listed). Each page follows a script (its answer
 to the 1st, 2nd... visit; the last repeats). The clock is frozen and moved by hand; every
 expected time below is computed by hand from the schedule settings of :func:`check_settings`:
@@ -26,15 +26,15 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tvec.alerts.checks import apply_outcome, check_history, list_takedowns, run_checks
-from tvec.alerts.classify import classify, page_text
-from tvec.alerts.markers import packaged_markers
-from tvec.alerts.metrics import group_figures, url_timelines
-from tvec.alerts.models import Alert, StatusCheck, Takedown
+from tvec.takedowns.checks import apply_outcome, check_history, list_takedowns, run_checks
+from tvec.takedowns.classify import classify, page_text
+from tvec.takedowns.markers import packaged_markers
+from tvec.reports.metrics import group_figures, url_timelines
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.audit import AuditKind
-from tvec.audit.models import AuditEvent
-from tvec.collection.http import FetchAttempt, FetchResult, HttpClient
-from tvec.collection.platforms import add_platform, load_registry
+from tvec.store.models.audit import AuditEvent
+from tvec.net.http import FetchAttempt, FetchResult, HttpClient
+from tvec.platforms.overrides import add_platform, load_registry
 from tvec.errors import FetchError, UsageError
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from tests.review_data import PASSWORD
 from tests.web.test_takedowns import SHOWN, _Tables
 from tvec.accounts import add_user
-from tvec.alerts.metrics import display_value
-from tvec.alerts.models import Alert, Attribution, StatusCheck, Takedown
+from tvec.reports.metrics import display_value
+from tvec.store.models.alerts import Alert, Attribution, StatusCheck, Takedown
 from tvec.cli import context
 from tvec.cli.app import run
 from tvec.settings import load_settings

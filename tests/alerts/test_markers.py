@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import tvec.platforms
-from tvec.alerts.markers import (
+import tvec.takedowns
+from tvec.takedowns.markers import (
     ALL_PLATFORMS,
     load_markers,
     packaged_markers,
@@ -50,7 +50,7 @@ def test_every_packaged_row_names_a_registry_platform() -> None:
     ):
         assert packaged_markers().row(name) is not None, name
     # Re-reading against the registry changes nothing: the names are spelled as there.
-    packaged_file = Path(tvec.platforms.__file__).with_name("removal_markers.yaml")
+    packaged_file = Path(tvec.takedowns.__file__).with_name("removal_markers.yaml")
     assert [r.platform for r in read_markers_file(packaged_file, REGISTRY)] == [
         r.platform for r in rows
     ]

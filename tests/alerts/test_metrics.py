@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.alerts.removal_data import at, insert_removals, url_of
-from tvec.alerts.metrics import (
+from tvec.reports.metrics import (
     FIGURE_FIELDS,
     UrlTimeline,
     display_value,
@@ -25,7 +25,7 @@ from tvec.alerts.metrics import (
     removal_figures,
     url_timelines,
 )
-from tvec.alerts.models import Alert
+from tvec.store.models.alerts import Alert
 from tvec.errors import UsageError
 from tvec.store import Store
 

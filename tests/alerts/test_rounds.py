@@ -1,4 +1,4 @@
-"""The takedown work of ``tvec watch`` rounds (tvec.rounds) and the watch loop waking for it."""
+"""The takedown work of ``tvec watch`` rounds (tvec.app.rounds) and the watch loop waking for it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from tvec.alerts import attribute_url, set_route
-from tvec.alerts.models import Alert, StatusCheck, Takedown
-from tvec.collection.http import HttpClient
+from tvec.alerts.routes import set_route
+from tvec.verification.attribution import attribute_url
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.net.http import HttpClient
 from tvec.collection.watch import watch
 from tvec.orders import record_order
-from tvec.orders.models import RemovalOrder
-from tvec.rounds import seconds_to_next_due, takedown_round
+from tvec.store.models.orders import RemovalOrder
+from tvec.app.rounds import seconds_to_next_due, takedown_round
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tvec.analysis.indicators import IndicatorHit, IndicatorMatcher, effective_mode
-from tvec.analysis.normalize import normalize
+from tvec.text.normalize import normalize
 from tvec.entities import Alias, EntityRegistry
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tvec.analysis.normalize import STEPS, normalize
+from tvec.text.normalize import STEPS, normalize
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "indicators.md"
 

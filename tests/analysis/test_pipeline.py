@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tvec.analysis.models import ItemAnalysis, ItemIndicatorHit
+from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.analysis.pipeline import Analyzer
 from tvec.scan import run_scan
 from tvec.settings import Settings, load_settings

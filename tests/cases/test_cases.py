@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.review_data import make_users, scan_sample
-from tvec.audit.models import AuditEvent
+from tvec.store.models.audit import AuditEvent
 from tvec.cases import (
     DecisionRequest,
     bulk_decide,
@@ -19,7 +19,7 @@ from tvec.cases import (
     open_cases_for_scan,
     resolve_appeal,
 )
-from tvec.cases.models import CaseEvidence, ReviewCase
+from tvec.store.models.cases import CaseEvidence, ReviewCase
 from tvec.cases.priority import EvidencePart, match_confidence, score
 from tvec.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from tvec.scan import run_scan

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tvec.cases import QueueFilter, queue_page
-from tvec.cases.models import ReviewCase
+from tvec.store.models.cases import ReviewCase
 from tvec.cases.queue import decode_cursor, encode_cursor
 from tvec.errors import UsageError
 from tvec.store import Store

@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from tvec.cases.webhook import check_outbound_url, send_webhook, verify_signature
+from tvec.net.webhook import check_outbound_url, send_webhook, verify_signature
 from tvec.errors import BlockedAddressError, ConfigError, UsageError
 from tvec.settings import load_settings
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tvec.collection.http import AddressPolicy, HttpClient, is_public_address
+from tvec.net.http import AddressPolicy, HttpClient, is_public_address
 from tvec.errors import BlockedAddressError, FetchError
 
 from .conftest import LocalServer, Route, collection_settings

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from tvec.collection.platforms import add_platform, load_registry, update_platform
+from tvec.platforms.overrides import add_platform, load_registry, update_platform
 from tvec.collection.registry import add_source, remove_source
-from tvec.collection.sightings import list_outlinks
+from tvec.outlinks.sightings import list_outlinks
 from tvec.scan import run_scan
 from tvec.sources.base import RawItem
 from tvec.store import Store

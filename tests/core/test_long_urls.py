@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tvec.alerts import attribute_url
-from tvec.collection.sightings import MAX_OUTLINK_BYTES
+from tvec.verification.attribution import attribute_url
+from tvec.outlinks.sightings import MAX_OUTLINK_BYTES
 from tvec.errors import UsageError
 from tvec.orders.intake import order_urls
 from tvec.scan import run_scan

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from tvec.errors import ConfigError, NotFoundError, StoreError
-from tvec.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore
 from tvec.settings import load_settings
 from tvec.store import Store, open_store
 from tvec.store.db import current_revision, make_engine, migrate
@@ -146,7 +146,6 @@ def test_migrations_create_exactly_the_tables_of_the_models(any_store: Store) ->
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import tvec.store.migrations.env_models  # noqa: F401  (every model module)
     from tvec.store.models import Base
 
     with any_store.engine.connect() as conn:

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, verify_chain
-from tvec.audit.models import AuditEvent
-from tvec.cases.webhook import verify_signature
+from tvec.store.models.audit import AuditEvent
+from tvec.net.webhook import verify_signature
 from tvec.errors import ConflictError, NotFoundError, UsageError
-from tvec.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore
 from tvec.orders import (
     REGULATION_APPLIES_FROM,
     act_on_order,
@@ -47,7 +47,7 @@ from tvec.orders import (
     reply_warnings,
     sweep_orders,
 )
-from tvec.orders.models import LegalHold, RemovalOrder
+from tvec.store.models.orders import LegalHold, RemovalOrder
 from tvec.orders.reply import FORM
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store

@@ -13,7 +13,7 @@ What the contract checks:
 * ``distance(x, x) == 0``, distance is symmetric, equal pairs are at 0, near pairs at their
   expected distance within ``default_threshold``, far pairs at their expected distance beyond;
 * hashing gives the expected values and they validate to themselves;
-* :func:`tvec.hashing.hash_content` gives the type for exactly the sample files of the content
+* :func:`tvec.signals.hashing.hash_content` gives the type for exactly the sample files of the content
   types it declares (byte and image hashers), and never otherwise.
 """
 
@@ -28,7 +28,7 @@ import pytest
 from PIL import Image
 
 from tvec.errors import InvalidSignalError
-from tvec.hashing import hash_content
+from tvec.signals.hashing import hash_content
 from tvec.media import CONTENT_TYPES, FILE, PHOTO, TEXT, VIDEO
 from tvec.signals import (
     BUILTIN_SIGNAL_TYPES,

@@ -10,7 +10,7 @@ import pytest
 
 from tvec.banks import import_bank
 from tvec.errors import NotFoundError
-from tvec.lookup import lookup, query_for_file, query_for_value
+from tvec.matching.lookup import lookup, query_for_file, query_for_value
 from tvec.matching.matcher import BankHit, Matcher
 from tvec.scan import run_scan
 from tvec.signals import SignalValue, registry

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.alerts.attribution import outlinks_of_item_tree
-from tvec.alerts.models import Alert, Attribution, Takedown
-from tvec.audit.models import AuditEvent
-from tvec.cases.models import ReviewCase
-from tvec.collection.sightings import outlink_for
+from tvec.verification.attribution import outlinks_of_item_tree
+from tvec.store.models.alerts import Alert, Attribution, Takedown
+from tvec.store.models.audit import AuditEvent
+from tvec.store.models.cases import ReviewCase
+from tvec.outlinks.sightings import outlink_for
 from tvec.errors import NotFoundError
 from tvec.store.models import Item, OutlinkSighting
 

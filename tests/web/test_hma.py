@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
-from tvec.hashing import hash_content
+from tvec.signals.hashing import hash_content
 from tvec.store.models import BankEntry
 
 FIXTURES = json.loads((Path(__file__).parent / "hma_fixtures.json").read_text(encoding="utf-8"))

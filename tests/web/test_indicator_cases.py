@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.cases.models import ReviewCase
+from tvec.store.models.cases import ReviewCase
 from tvec.scan import run_scan
 from tvec.store.models import Item
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.cases.models import ReviewCase
+from tvec.store.models.cases import ReviewCase
 from tvec.store.models import Item
 
 

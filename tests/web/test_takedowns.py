@@ -21,8 +21,8 @@ from tests.alerts.removal_data import at, insert_removals, url_of
 from tests.alerts.test_metrics import BY, OVERALL
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
-from tvec.alerts.metrics import FIGURE_FIELDS, display_value
-from tvec.alerts.models import Takedown
+from tvec.reports.metrics import FIGURE_FIELDS, display_value
+from tvec.store.models.alerts import Takedown
 from tvec.store.models import Outlink
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tvec.accounts.models import Account, ApiToken
+from tvec.store.models.accounts import Account, ApiToken
 from tvec.accounts.passwords import dummy_hash, generate_password, hash_password, verify_password
 from tvec.accounts.roles import Role, parse_role
 from tvec.audit import AuditKind, record

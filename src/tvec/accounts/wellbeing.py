@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tvec.accounts.models import Account, ReviewerDay
+from tvec.store.models.accounts import Account, ReviewerDay
 from tvec.audit import AuditKind, record
 from tvec.errors import NotFoundError, UsageError
 from tvec.settings import Settings

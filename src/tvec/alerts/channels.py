@@ -17,8 +17,8 @@ not offer STARTTLS (or a login) that the settings ask for is a configuration pro
 :func:`deliver` raises ConfigError naming the setting instead of failing the attempt.
 
 The webhook is an HTTP POST of the canonical JSON body
-(:func:`tvec.cases.webhook.encode_body`) with ``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>``
-(:func:`tvec.cases.webhook.sign`), ``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``;
+(:func:`tvec.net.webhook.encode_body`) with ``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>``
+(:func:`tvec.net.webhook.sign`), ``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``;
 redirects are not followed and any 2xx answer is success. A CSV digest is written to a
 temporary file and renamed into place.
 """
@@ -42,7 +42,7 @@ from tvec.alerts.compose import (
     csv_text,
     webhook_event,
 )
-from tvec.cases.webhook import check_outbound_url, encode_body, sign
+from tvec.net.webhook import check_outbound_url, encode_body, sign
 from tvec.errors import BlockedAddressError, ConfigError, FetchError, UsageError
 from tvec.settings import Settings
 

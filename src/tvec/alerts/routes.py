@@ -25,10 +25,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.alerts.models import CHANNELS, AlertRoute
+from tvec.store.models.alerts import CHANNELS, AlertRoute
 from tvec.audit import AuditKind, record
-from tvec.cases.webhook import check_outbound_url
-from tvec.collection.platforms import find_platform, load_registry
+from tvec.net.webhook import check_outbound_url
+from tvec.platforms.overrides import find_platform, load_registry
 from tvec.errors import BlockedAddressError, FetchError, NotFoundError, UsageError
 from tvec.platforms import Platform, PlatformRegistry
 from tvec.settings import Settings, load_settings
@@ -172,9 +172,9 @@ def check_route(
 ) -> str:
     """Check a route's fields and return the target in stored form.
 
-    Rules: ``channel`` is one of :data:`~tvec.alerts.models.CHANNELS`; an email target is
+    Rules: ``channel`` is one of :data:`~tvec.store.models.alerts.CHANNELS`; an email target is
     one or more comma-separated addresses; a webhook target an http(s) URL with a host that
-    :func:`tvec.cases.webhook.check_outbound_url` accepts (no private, loopback, link-local
+    :func:`tvec.net.webhook.check_outbound_url` accepts (no private, loopback, link-local
     or reserved address unless ``allow_hosts``, ``TVEC_OUTBOUND_ALLOW_HOSTS``, lists it; a
     host that does not resolve now is accepted and checked again at every delivery); a csv
     target a folder, stored as an absolute path (``~`` expanded, resolved against the

@@ -2,7 +2,7 @@
 
 ``tvec alert send`` (:func:`send_alerts`) does, in order:
 
-1. :func:`~tvec.alerts.attribution.sync_attributions` (decisions and the verified-bank rule);
+1. :func:`~tvec.verification.attribution.sync_attributions` (decisions and the verified-bank rule);
 2. :func:`queue_alerts`: one alert per alertable attributed URL that has a route and no alert
    yet (the ``alert`` table's unique idempotency key and out-link: at most one alert per URL,
    ever);
@@ -28,7 +28,7 @@ steps 1-3 in a transaction that is rolled back, writing what would be sent to a 
 ones back in the queue.
 
 Every entry point first checks the inclusion policy
-(:func:`~tvec.alerts.attribution.check_inclusion_policy`): an empty one, or one naming a key
+(:func:`~tvec.verification.attribution.check_inclusion_policy`): an empty one, or one naming a key
 the entity registry does not know, is a ConfigError before anything is done.
 """
 
@@ -46,7 +46,7 @@ import httpx
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from tvec.alerts.attribution import (
+from tvec.verification.attribution import (
     alertable_reason,
     check_inclusion_policy,
     entity_registry,
@@ -54,10 +54,10 @@ from tvec.alerts.attribution import (
 )
 from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
 from tvec.alerts.compose import Batch, alert_reference, alert_view, idempotency_key, make_batch
-from tvec.alerts.models import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
+from tvec.store.models.alerts import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
 from tvec.alerts.routes import MAX_BATCH_SECONDS, Route, RouteBook
 from tvec.audit import AuditKind, record
-from tvec.collection.platforms import find_platform, load_registry
+from tvec.platforms.overrides import find_platform, load_registry
 from tvec.errors import ConfigError, NotFoundError, UsageError
 from tvec.settings import Settings
 from tvec.store.db import Store
@@ -258,7 +258,7 @@ def queue_alerts(session: Session, settings: Settings, now: datetime | None = No
     """Queue one alert per alertable attributed URL that has a route and no alert yet.
 
     Alertable: the attribution's entity is in the inclusion policy
-    (:func:`~tvec.alerts.attribution.alertable_reason`) and the URL's platform has a route
+    (:func:`~tvec.verification.attribution.alertable_reason`) and the URL's platform has a route
     (:class:`~tvec.alerts.routes.RouteBook`). Returns the new alerts (flushed).
     """
     now = now or utcnow()

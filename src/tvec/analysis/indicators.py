@@ -1,6 +1,6 @@
 """Entity indicators: find entity and outlet names in text, disguised or not.
 
-Every alias of the registry is put in its match form (:func:`tvec.analysis.normalize.normalize`)
+Every alias of the registry is put in its match form (:func:`tvec.text.normalize.normalize`)
 and added to one Aho-Corasick automaton (pyahocorasick), so a search costs time linear in the
 text plus the hits, whatever the number of names. Rules:
 
@@ -34,7 +34,7 @@ from typing import Any
 
 import ahocorasick
 
-from tvec.analysis.normalize import NormalizedText, normalize
+from tvec.text.normalize import NormalizedText, normalize
 from tvec.entities.registry import Alias, EntityRegistry
 
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
@@ -62,7 +62,7 @@ class IndicatorHit:
         start: start of the hit in the ORIGINAL text.
         end: end (exclusive) of the hit in the ORIGINAL text.
         matched_text: ``original[start:end]``.
-        steps: normalisation steps (see :data:`tvec.analysis.normalize.STEPS`) that changed
+        steps: normalisation steps (see :data:`tvec.text.normalize.STEPS`) that changed
             the matched characters, or removed characters inside them, and that the alias
             itself did not need: the disguise. ``()`` for a plain spelling in any case
             (``ISIS``, ``isis``, ``ХАМАС`` against the alias ``ХАМАС``); ``("leet",)`` for

@@ -1,6 +1,6 @@
 """The audit log: every action a person, an API client or tvec takes, as a hash chain.
 
-Each :class:`~tvec.audit.models.AuditEvent` carries the SHA-256 of the event before it
+Each :class:`~tvec.store.models.audit.AuditEvent` carries the SHA-256 of the event before it
 (``prev_sha256``) and its own SHA-256 over its canonical JSON, so any edit or deletion
 breaks the chain; :func:`verify_chain` names the first broken event.
 """

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tvec.audit.models import AuditEvent
+from tvec.store.models.audit import AuditEvent
 from tvec.store.models import utcnow
 
 GENESIS = "0" * 64

@@ -32,7 +32,7 @@ from tvec.banks.formats import (
     write_hma,
 )
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
-from tvec.hashing import hash_content
+from tvec.signals.hashing import hash_content
 from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.signals import SignalType, registry
 from tvec.store.db import Store

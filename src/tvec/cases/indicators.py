@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.analysis.models import ItemIndicatorHit
+from tvec.store.models.analysis import ItemIndicatorHit
 from tvec.audit import AuditKind, record
-from tvec.cases.models import CaseEvidence
+from tvec.store.models.cases import CaseEvidence
 from tvec.cases.service import OpenReport, _open_case, rescore
 from tvec.entities import EntityRegistry
 from tvec.errors import NotFoundError

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from tvec.cases.models import CASE_STATUSES, ReviewCase
+from tvec.store.models.cases import CASE_STATUSES, ReviewCase
 from tvec.errors import UsageError
 from tvec.store.models import Item
 

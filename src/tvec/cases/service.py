@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal, require
 from tvec.audit import AuditKind, record
-from tvec.cases.models import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
+from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
 from tvec.cases.priority import (
     EvidencePart,
     check_severity,

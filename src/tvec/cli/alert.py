@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tvec.alerts import attribution, routes, service
-from tvec.alerts.models import CONTENT_KINDS
+from tvec.alerts import routes, service
+from tvec.verification import attribution
+from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.cli.context import err, out, settings, store
 from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
 

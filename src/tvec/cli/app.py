@@ -38,7 +38,7 @@ from tvec.errors import (
     UsageError,
     exit_code_for,
 )
-from tvec.hashing import hash_content
+from tvec.signals.hashing import hash_content
 from tvec.scan import ScanResult, run_scan
 from tvec.settings import SECRET_MARKERS
 

@@ -14,7 +14,7 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from tvec.alerts import checks as service
+from tvec.takedowns import checks as service
 from tvec.cli.context import err, out, settings, store
 
 app = typer.Typer(

@@ -11,11 +11,11 @@ from rich.table import Table
 
 from tvec.cli.context import err, out, settings, store
 from tvec.cli.source import print_outcomes
-from tvec.collection.http import HttpClient
+from tvec.net.http import HttpClient
 from tvec.collection.poll import PollOutcome
-from tvec.collection.sightings import list_outlinks
+from tvec.outlinks.sightings import list_outlinks
 from tvec.collection.watch import stop_on_signals, watch
-from tvec.rounds import seconds_to_next_due, takedown_round
+from tvec.app.rounds import seconds_to_next_due, takedown_round
 
 
 def outlinks(

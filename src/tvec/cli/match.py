@@ -1,4 +1,4 @@
-"""``tvec match``: look signal values or files up in the banks (calls :mod:`tvec.lookup`)."""
+"""``tvec match``: look signal values or files up in the banks (calls :mod:`tvec.matching.lookup`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tvec.cli.context import err, out, settings, store
 from tvec.errors import InvalidSignalError, NotFoundError, UsageError
-from tvec.lookup import LookupMatch, Query, lookup, query_for_file, query_for_value
+from tvec.matching.lookup import LookupMatch, Query, lookup, query_for_file, query_for_value
 from tvec.signals.pdq_variants import PDQOptions
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from tvec.cli.context import out, store
-from tvec.collection import platforms as service
+from tvec.platforms import overrides as service
 
 app = typer.Typer(
     help="The platform registry: which service hosts a domain and how to report abuse.",

@@ -13,7 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from tvec.alerts.metrics import (
+from tvec.reports.metrics import (
     FIGURE_FIELDS,
     display_value,
     metrics_document,

@@ -3,7 +3,7 @@
 :func:`poll_sources` polls the named sources (default: every enabled source), one after the
 other. For each source:
 
-1. **URL locator**: fetch it through :class:`~tvec.collection.http.HttpClient` with the
+1. **URL locator**: fetch it through :class:`~tvec.net.http.HttpClient` with the
    ``ETag``/``Last-Modified`` validators stored in the source's ``state``. ``304 Not
    Modified`` ends the poll (status ``not_modified``). Otherwise the body is written to a
    temporary file under ``TVEC_HOME/tmp`` and read by the kind's reader, with locators
@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tvec.collection.http import FetchResult, HttpClient
+from tvec.net.http import FetchResult, HttpClient
 from tvec.collection.kinds import is_url, read_source
 from tvec.collection.registry import get_source
 from tvec.errors import FetchError, TvecError

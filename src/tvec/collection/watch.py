@@ -2,7 +2,7 @@
 
 :func:`watch` runs rounds of :func:`tvec.collection.poll.poll_sources` and waits
 ``interval`` seconds between rounds; other scheduled work (``between``: alerts, status
-checks and removal orders, :mod:`tvec.rounds`) runs after each round and whenever it falls
+checks and removal orders, :mod:`tvec.app.rounds`) runs after each round and whenever it falls
 due in between. A stop request (:func:`stop_on_signals` turns SIGINT
 and SIGTERM into one) ends the wait at once; during a poll it lets the items already read
 be stored (at most one batch) and then stops without saving the source's validators, so
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from types import FrameType
 
-from tvec.collection.http import HttpClient
+from tvec.net.http import HttpClient
 from tvec.collection.poll import PollOutcome, poll_sources
 from tvec.store.db import Store
 
@@ -55,7 +55,7 @@ def watch(
     """Poll every ``interval`` seconds until ``stop`` is set (or ``rounds`` are done).
 
     Args:
-        between: other work (the takedown work of :mod:`tvec.rounds`) run after each round
+        between: other work (the takedown work of :mod:`tvec.app.rounds`) run after each round
             of polls and whenever ``next_due`` wakes the loop, with the watch's HTTP client.
         next_due: seconds until ``between`` has work again (``None``: nothing scheduled);
             the loop wakes then (at least 1 s apart) without polling sources early.

@@ -39,7 +39,7 @@ from typing import Any
 
 import yaml
 
-from tvec.analysis.normalize import normalize
+from tvec.text.normalize import normalize
 from tvec.errors import ConfigError, NotFoundError
 
 #: Ideology tags an entity may carry.
@@ -310,7 +310,7 @@ class EntityRegistry:
     def search(self, query: str) -> list[Entity]:
         """Return entities with a name, alias or outlet alias matching ``query``.
 
-        Both sides are compared in the match form of :func:`tvec.analysis.normalize.normalize`
+        Both sides are compared in the match form of :func:`tvec.text.normalize.normalize`
         with spaces removed, so ``al shabaab``, ``Al-Shabaab`` and ``ALSHABAAB`` are equal.
         Exact matches come first, then names that contain the query; each entity once.
         An empty query (after normalisation) returns ``[]``.

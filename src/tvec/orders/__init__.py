@@ -1,6 +1,6 @@
 """Removal orders (EU Regulation 2021/784) received by a hosting platform, and legal holds.
 
-Modules: :mod:`~tvec.orders.models` (tables), :mod:`~tvec.orders.intake` (Member States,
+Modules: :mod:`~tvec.store.models.orders` (tables), :mod:`~tvec.orders.intake` (Member States,
 URLs, the order file, linking URLs to items), :mod:`~tvec.orders.clock` (the one-hour
 clock), :mod:`~tvec.orders.service` (record, sweep, act), :mod:`~tvec.orders.reply` (the
 provider's reply after Annex II), :mod:`~tvec.orders.impossibility` (reject an order that

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 from tvec.errors import UsageError
-from tvec.orders.models import RemovalOrder
+from tvec.store.models.orders import RemovalOrder
 
 #: Time allowed between receipt and removal (Article 3(3): one hour).
 ORDER_DEADLINE = timedelta(hours=1)

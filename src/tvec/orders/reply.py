@@ -35,7 +35,7 @@ from typing import Any
 
 from tvec.errors import ConflictError
 from tvec.orders.intake import MEMBER_STATES
-from tvec.orders.models import ACTIONS, RemovalOrder
+from tvec.store.models.orders import ACTIONS, RemovalOrder
 from tvec.settings import Settings
 
 #: The template the reply follows.

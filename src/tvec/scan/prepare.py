@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.evidence import EvidenceStore
-from tvec.hashing import HashResult, hash_content
+from tvec.store.evidence import EvidenceStore
+from tvec.signals.hashing import HashResult, hash_content
 from tvec.media import TEXT
 from tvec.settings import Settings
 from tvec.signals.pdq_variants import PDQOptions

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tvec.collection.platforms import load_registry
-from tvec.collection.sightings import describe
+from tvec.platforms.overrides import load_registry
+from tvec.outlinks.sightings import describe
 from tvec.matching.matcher import VIDEO_FRAME
 from tvec.matching.variants import FOUND_BY
 from tvec.store.db import Store

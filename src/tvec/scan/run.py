@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tvec.cases import open_cases_for_scan
 from tvec.cases.indicators import open_cases_for_indicator_hits
-from tvec.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore
 from tvec.matching.matcher import Matcher
 from tvec.matching.vpdq_index import VPDQRule
 from tvec.scan.hasher import Hasher, PreparedBatch

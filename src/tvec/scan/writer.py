@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.analysis.pipeline import Analyzer
-from tvec.collection.platforms import load_registry
-from tvec.collection.sightings import MAX_OUTLINK_BYTES, record_sightings
+from tvec.platforms.overrides import load_registry
+from tvec.outlinks.sightings import MAX_OUTLINK_BYTES, record_sightings
 from tvec.errors import InputError, InvalidSignalError
-from tvec.evidence import EvidenceStore
-from tvec.hashing import hash_text
+from tvec.store.evidence import EvidenceStore
+from tvec.signals.hashing import hash_text
 from tvec.matching.matcher import Matcher
 from tvec.matching.variants import match_variants
 from tvec.media import TEXT

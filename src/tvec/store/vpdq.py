@@ -16,26 +16,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tvec.signals.base import SignalValue
-from tvec.store.models import Base
+from tvec.store.models.vpdq import VPDQFeatures
 
 #: The signal type stored by reference.
 VPDQ = "vpdq"
 #: Prefix of a stored reference.
 REF_PREFIX = "sha256:"
-
-
-class VPDQFeatures(Base):
-    """One distinct vPDQ value: its canonical JSON and frame count, keyed by SHA-256."""
-
-    __tablename__ = "vpdq_features"
-
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    frame_count: Mapped[int] = mapped_column(Integer)
-    features: Mapped[str] = mapped_column(Text)
 
 
 def vpdq_ref(canonical: str) -> str:

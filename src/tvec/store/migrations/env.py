@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import tvec.store.migrations.env_models  # noqa: F401  (register every table on Base.metadata)
+import tvec.store.models  # noqa: F401  (register every table on Base.metadata)
 from tvec.store.models import Base
 
 config = context.config

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from tvec.accounts import Principal
-from tvec.audit.models import AuditEvent
+from tvec.store.models.audit import AuditEvent
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import MAX_ID
 from tvec.web.render import render

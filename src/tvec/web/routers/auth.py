@@ -58,7 +58,7 @@ def logout(request: Request, ctx: Annotated[WebContext, Depends(get_ctx)]) -> Re
     """End the session."""
     uid = request.session.get("uid")
     if isinstance(uid, int):
-        from tvec.accounts.models import Account
+        from tvec.store.models.accounts import Account
 
         with ctx.write() as session:
             account = session.get(Account, uid)

@@ -2,7 +2,7 @@
 appeals. Decisions and resolved appeals are sent to the webhook after they commit.
 
 The case page lists the out-links sighted in the case's item tree with their attribution,
-alert and takedown (:func:`tvec.alerts.attribution.outlinks_of_item_tree`); people with
+alert and takedown (:func:`tvec.verification.attribution.outlinks_of_item_tree`); people with
 ``alert.verify`` attribute one to an entity from there
 (``POST /cases/{case_id}/outlinks/{outlink_id}/attribute``)."""
 
@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal
-from tvec.accounts.models import Account
+from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import media_prefs
-from tvec.alerts.attribution import attribute_url, entity_for_label, outlinks_of_item_tree
-from tvec.alerts.models import CONTENT_KINDS
+from tvec.verification.attribution import attribute_url, entity_for_label, outlinks_of_item_tree
+from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.audit import AuditKind, record
 from tvec.cases import (
     DecisionRequest,
@@ -30,9 +30,9 @@ from tvec.cases import (
     get_case,
     resolve_appeal,
 )
-from tvec.cases.models import Appeal, Decision, ReviewCase
+from tvec.store.models.cases import Appeal, Decision, ReviewCase
 from tvec.cases.service import appeal_event, decision_event, earlier_decisions
-from tvec.cases.webhook import send_webhook
+from tvec.net.webhook import send_webhook
 from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import NotFoundError, TvecError, UsageError
 from tvec.settings import Settings
@@ -213,7 +213,7 @@ def case_page(
 
 def _analyses(session: Session, item: Item) -> list[dict[str, Any]]:
     """Language, OCR text and indicator hits of the item and its media, for the case page."""
-    from tvec.analysis.models import ItemAnalysis
+    from tvec.store.models.analysis import ItemAnalysis
 
     ids = [item.id, *session.scalars(select(Item.id).where(Item.parent_id == item.id))]
     out = []
@@ -311,7 +311,7 @@ def case_attribute_outlink_form(
     principal: Annotated[Principal, Depends(need("alert.verify"))],
 ) -> Response:
     """The case page's out-link form: attribute an out-link of the case's item tree to an
-    entity (:func:`tvec.alerts.attribution.attribute_url`, method ``person``, audit-logged).
+    entity (:func:`tvec.verification.attribution.attribute_url`, method ``person``, audit-logged).
 
     Raises:
         NotFoundError: no such case, or the out-link was not sighted in its item tree.

@@ -13,7 +13,7 @@ Routes, parameters and response shapes follow HMA's
 * ``POST /h/hash`` (same upload) -> ``{signal_type: hash}``
 * ``GET /h/hash?url=[&content_type=photo|video][&types=]`` and ``GET /m/lookup?url=``: the
   same for media fetched from ``url``, only from hosts in ``TVEC_HASH_URL_HOSTS`` (and under
-  collection's outbound rules: :mod:`tvec.collection.http`); otherwise 403
+  collection's outbound rules: :mod:`tvec.net.http`); otherwise 403
 
 ``bank_content_id`` is tvec's bank entry id; ``distance`` is HMA's string (bits for PDQ,
 ``-`` for exact types). Errors are ``{"message": ...}`` with status 400 like HMA's. tvec has
@@ -31,7 +31,7 @@ from starlette.datastructures import UploadFile
 
 from tvec.accounts import Principal
 from tvec.errors import PermissionDeniedError, UsageError
-from tvec.hashing import hash_content
+from tvec.signals.hashing import hash_content
 from tvec.signals import SignalValue, get_signal_type
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.schemas.hma import (
@@ -179,7 +179,7 @@ def _fetch(ctx: WebContext, url: str, content_type: str | None) -> tuple[str, st
         UsageError: unknown content type, or the response is cut at ``TVEC_HTTP_MAX_BYTES``.
         FetchError, BlockedAddressError: the fetch failed or was refused.
     """
-    from tvec.collection.http import HttpClient
+    from tvec.net.http import HttpClient
 
     allowed = {h.lower().rstrip(".") for h in ctx.settings.hash_url_hosts}
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.accounts import Principal
-from tvec.accounts.models import Account
+from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import media_prefs, reveals_today, set_media_prefs
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render

@@ -1,7 +1,7 @@
 """The Takedowns page: removal metrics per platform, entity, ideology, language and month,
 the chart over time (``/takedowns/chart.svg``) and ``GET /api/takedowns/metrics``.
 
-All three read :func:`tvec.alerts.metrics.metrics_document`, so the page, the chart, the API
+All three read :func:`tvec.reports.metrics.metrics_document`, so the page, the chart, the API
 and ``tvec stats removals --format json`` show the same numbers. The page also lists the
 document's alerted URLs whose removal is not confirmed ("URLs not yet removed"), with each
 one's next status check from its ``takedown`` row. Optional ``since``/``until``
@@ -20,15 +20,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from tvec.accounts import Principal
-from tvec.alerts.chart import removals_chart_svg
-from tvec.alerts.metrics import (
+from tvec.reports.chart import removals_chart_svg
+from tvec.reports.metrics import (
     DIMENSIONS,
     FIGURE_LABELS,
     display_value,
     metrics_document,
     parse_period,
 )
-from tvec.alerts.models import Takedown
+from tvec.store.models.alerts import Takedown
 from tvec.entities import load_entities
 from tvec.store.models import Outlink
 from tvec.web.context import WebContext, get_ctx

@@ -1,4 +1,4 @@
-"""analysis: per-item languages, OCR text and indicator hits (tvec.analysis.models)
+"""analysis: per-item languages, OCR text and indicator hits (tvec.store.models.analysis)
 
 Revision ID: 0005
 Revises: 0004

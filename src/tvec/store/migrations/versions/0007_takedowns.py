@@ -1,5 +1,5 @@
 """takedowns: attributions, alerts and their deliveries and routes, status checks, removal
-orders and legal holds (tvec.alerts.models, tvec.orders.models)
+orders and legal holds (tvec.store.models.alerts, tvec.store.models.orders)
 
 Revision ID: 0007
 Revises: 0006

@@ -20,12 +20,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from tvec.alerts.checks import run_checks
-from tvec.alerts.models import Takedown
+from tvec.takedowns.checks import run_checks
+from tvec.store.models.alerts import Takedown
 from tvec.alerts.service import send_alerts
-from tvec.collection.http import HttpClient
+from tvec.net.http import HttpClient
 from tvec.errors import TvecError
-from tvec.orders.models import RemovalOrder
+from tvec.store.models.orders import RemovalOrder
 from tvec.orders.service import sweep_orders
 from tvec.store.db import Store
 from tvec.store.models import utcnow

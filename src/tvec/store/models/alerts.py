@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-import tvec.cases.models  # noqa: F401  (attribution.case_id refers to review_case)
-from tvec.store.models import Base, Outlink, utcnow
+from tvec.store.models.core import Base, Outlink, utcnow
 
 #: Kinds of content an attribution may name (what the alert says is at the URL).
 CONTENT_KINDS = ("video", "image", "audio", "document", "text", "archive", "channel", "other")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tvec.store.models import Base, Item, utcnow
+from tvec.store.models.core import Base, Item, utcnow
 
 
 class ItemAnalysis(Base):

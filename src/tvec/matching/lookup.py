@@ -4,7 +4,7 @@ A :class:`Query` is something to look up (a signal value given by hand, or a fil
 signals it stands for; :func:`lookup` matches a batch of queries against the banks with one
 :class:`~tvec.matching.matcher.Matcher` and returns every hit. Nothing is written to the
 store. The signals of a file are those a scan would store for it: the file's hashes
-(:func:`tvec.hashing.hash_content`) and, for a UTF-8 text file, its text signals and the
+(:func:`tvec.signals.hashing.hash_content`) and, for a UTF-8 text file, its text signals and the
 ``url`` and ``url_md5`` of each out-link found in it.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.hashing import hash_content, hash_text
+from tvec.signals.hashing import hash_content, hash_text
 from tvec.matching.matcher import BankHit, Matcher
 from tvec.matching.variants import match_variants
 from tvec.matching.vpdq_index import VPDQRule

@@ -1,7 +1,7 @@
 """Status checks: re-visit alerted URLs (and URLs users name), record what each visit found,
 and confirm removals (``tvec check run``; rules in ``docs/status-checks.md``).
 
-**Results** of one visit: :mod:`tvec.alerts.classify`.
+**Results** of one visit: :mod:`tvec.takedowns.classify`.
 
 **The two-result rule.** A URL counts as removed only after two consecutive ``removed``
 results at least ``TVEC_CHECK_CONFIRM_SECONDS`` apart: the first starts a run
@@ -21,7 +21,7 @@ TVEC_CHECK_INTERVAL_SECONDS`` and ``interval_seconds`` set. After every result t
 after the stop time: ``created_at + TVEC_CHECK_STOP_AFTER_DAYS``. A check at or after the
 stop time that does not find the content removed sets the state to ``stopped``.
 
-Each visit goes through :class:`tvec.collection.http.HttpClient` (address rules, timeouts,
+Each visit goes through :class:`tvec.net.http.HttpClient` (address rules, timeouts,
 size cap, per-host interval, the User-Agent of the settings), without its retries
 (:data:`CHECK_HTTP_RETRIES`): a timeout, connection error, ``429`` or ``5xx`` is recorded
 at once (``unreachable``) and the URL is checked again on its schedule. Each URL's status
@@ -42,13 +42,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tvec.alerts.classify import CheckOutcome, classify
-from tvec.alerts.markers import RemovalMarkers, load_markers
-from tvec.alerts.models import TAKEDOWN_STATES, StatusCheck, Takedown
+from tvec.takedowns.classify import CheckOutcome, classify
+from tvec.takedowns.markers import RemovalMarkers, load_markers
+from tvec.store.models.alerts import TAKEDOWN_STATES, StatusCheck, Takedown
 from tvec.audit import AuditKind, record
-from tvec.collection.http import HttpClient
-from tvec.collection.platforms import load_registry
-from tvec.collection.sightings import outlink_for
+from tvec.net.http import HttpClient
+from tvec.platforms.overrides import load_registry
+from tvec.outlinks.sightings import outlink_for
 from tvec.errors import (
     InvalidSignalError,
     NotFoundError,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tvec.collection.platforms import load_registry
+from tvec.platforms.overrides import load_registry
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.platforms import PlatformRegistry

@@ -1,6 +1,6 @@
 """Verification before alerting: attributing a URL to an entity of the entity registry.
 
-A URL becomes alertable only through an :class:`~tvec.alerts.models.Attribution` whose entity
+A URL becomes alertable only through an :class:`~tvec.store.models.alerts.Attribution` whose entity
 is in the inclusion policy (:func:`alertable_reason`). Attributions come from three places:
 
 * a person: :func:`attribute_url` (``tvec alert verify``), method ``person``;
@@ -36,17 +36,17 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tvec.alerts.models import ATTRIBUTION_METHODS, CONTENT_KINDS, Alert, Attribution, Takedown
-from tvec.analysis.normalize import normalize
+from tvec.store.models.alerts import ATTRIBUTION_METHODS, CONTENT_KINDS, Alert, Attribution, Takedown
+from tvec.text.normalize import normalize
 from tvec.audit import AuditKind, record
-from tvec.cases.models import Decision, ReviewCase
-from tvec.collection.sightings import outlink_for
+from tvec.store.models.cases import Decision, ReviewCase
+from tvec.outlinks.sightings import outlink_for
 from tvec.entities import Entity, EntityRegistry, load_entities
 from tvec.errors import ConfigError, InvalidSignalError, NotFoundError, UsageError
 from tvec.outlinks.canonical import canonicalize_url
 from tvec.settings import Settings, load_settings
 from tvec.store.models import Bank, BankEntry, Item, Match, Outlink, OutlinkSighting, utcnow
-from tvec.textcheck import check_text
+from tvec.text.check import check_text
 
 #: Methods in order of precedence: a later one never replaces an earlier one's attribution.
 _PRECEDENCE = {"person": 0, "decision": 1, "rule": 2}
@@ -99,7 +99,7 @@ def _exact_entities(registry: EntityRegistry, label: str) -> list[Entity]:
 def entity_for_label(registry: EntityRegistry, label: str | None) -> Entity | None:
     """The registry entity a label names: an entity id, or a name, alias or outlet name
     matching exactly one entity (compared in the match form of
-    :func:`tvec.analysis.normalize.normalize`, spaces removed). ``None`` when the label
+    :func:`tvec.text.normalize.normalize`, spaces removed). ``None`` when the label
     names no entity or several."""
     if not label or not label.strip():
         return None
@@ -233,9 +233,9 @@ def attribute_url(
         url: any URL :func:`~tvec.outlinks.canonical.canonicalize_url` accepts.
         entity: an entity id, or a name/alias naming exactly one registry entity.
         actor: who attributes (``cli``, a username); stored as ``attributed_by``.
-        content_kind: one of :data:`~tvec.alerts.models.CONTENT_KINDS`.
+        content_kind: one of :data:`~tvec.store.models.alerts.CONTENT_KINDS`.
         graphic: the content is graphic (alerts carry a warning).
-        method: one of :data:`~tvec.alerts.models.ATTRIBUTION_METHODS`.
+        method: one of :data:`~tvec.store.models.alerts.ATTRIBUTION_METHODS`.
         rule: the rule's name (method ``rule``).
         case_id: the review case the attribution comes from, if any.
         settings: for the entity registry (``TVEC_ENTITIES_FILE``); default from the
@@ -293,7 +293,7 @@ MAX_NOTE = 2000
 
 def _checked_note(note: str | None) -> str | None:
     """``note`` stripped, None when blank; otherwise checked by
-    :func:`tvec.textcheck.check_text` (at most :data:`MAX_NOTE` characters, no control
+    :func:`tvec.text.check.check_text` (at most :data:`MAX_NOTE` characters, no control
     characters but tab and line breaks).
 
     Raises:
@@ -308,7 +308,7 @@ def _checked_note(note: str | None) -> str | None:
 
 
 def item_content_kind(item: Item) -> str:
-    """The content kind (:data:`~tvec.alerts.models.CONTENT_KINDS`) of one item's media."""
+    """The content kind (:data:`~tvec.store.models.alerts.CONTENT_KINDS`) of one item's media."""
     if item.content_type == "photo":
         return "image"
     if item.content_type == "video":

@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-import tvec.accounts.models  # noqa: F401  (decision.reviewer_id refers to account)
-from tvec.store.models import Base, Item, utcnow
+from tvec.store.models.core import Base, Item, utcnow
 
 #: Statuses in which a case waits for a person (the item's one open case).
 OPEN_STATUSES = ("open", "escalated")

@@ -1,6 +1,6 @@
 """Removal markers: how each platform says "this content is gone", as data.
 
-The rows live in ``tvec/platforms/removal_markers.yaml`` (next to the platform registry) and,
+The rows live in ``tvec/takedowns/removal_markers.yaml`` (beside this module) and,
 for a deployment's own rows, in the YAML file named by ``TVEC_REMOVAL_MARKERS_FILE`` (same
 format), which is merged over the packaged rows. The format (also in
 ``docs/status-checks.md``) is a list of rows::
@@ -337,12 +337,12 @@ def _parse_text(text: str, source: str, registry: PlatformRegistry | None) -> li
 
 @cache
 def packaged_markers() -> RemovalMarkers:
-    """The rows shipped in ``tvec/platforms/removal_markers.yaml`` (parsed once).
+    """The rows shipped in ``tvec/takedowns/removal_markers.yaml`` (parsed once).
 
     Raises:
         ConfigError: the packaged file is invalid.
     """
-    text = resources.files("tvec.platforms").joinpath(PACKAGED_FILE).read_text("utf-8")
+    text = resources.files("tvec.takedowns").joinpath(PACKAGED_FILE).read_text("utf-8")
     return RemovalMarkers(_parse_text(text, PACKAGED_FILE, None))
 
 

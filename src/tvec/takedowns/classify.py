@@ -17,7 +17,7 @@ The result of one visit (:func:`classify`), in this order of precedence:
   read -> ``unknown``; any other ``2xx`` -> ``online``;
 * anything else (``401``, ``403``, ``451``, other ``4xx``) -> ``unknown`` with the reason.
 
-Removal markers and login paths are data (:mod:`tvec.alerts.markers`, next to the platform
+Removal markers and login paths are data (:mod:`tvec.takedowns.markers`, next to the platform
 registry); the rules are in ``docs/status-checks.md``.
 """
 
@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tvec.alerts.markers import PlatformRules
-from tvec.collection.http import FetchAttempt, FetchResult
+from tvec.takedowns.markers import PlatformRules
+from tvec.net.http import FetchAttempt, FetchResult
 from tvec.errors import BlockedAddressError, FetchError
 from tvec.outlinks.suffixes import split_host
 
@@ -51,10 +51,10 @@ class CheckOutcome:
 
     Attributes:
         result: ``online``, ``removed``, ``unreachable`` or ``unknown``
-            (:data:`tvec.alerts.models.CHECK_RESULTS`).
+            (:data:`tvec.store.models.alerts.CHECK_RESULTS`).
         http_status: the final HTTP status, ``None`` when there was no answer.
         final_url: the URL after redirects (or the one refused or failing).
-        route: how a removal was recognised (:data:`tvec.alerts.models.REMOVAL_ROUTES`),
+        route: how a removal was recognised (:data:`tvec.store.models.alerts.REMOVAL_ROUTES`),
             ``None`` for other results.
         reason: why, in words (the HTTP status, the marker found, the refused address...).
     """
@@ -130,7 +130,7 @@ def classify(url: str, outcome: FetchAttempt, markers: PlatformRules) -> CheckOu
 
     Args:
         url: the URL visited (the alerted URL).
-        outcome: the visit, from :meth:`tvec.collection.http.HttpClient.try_fetch`.
+        outcome: the visit, from :meth:`tvec.net.http.HttpClient.try_fetch`.
         markers: the rules of the URL's platform (:meth:`RemovalMarkers.rules_for`).
 
     Pure: no I/O, no clock.

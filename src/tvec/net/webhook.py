@@ -54,7 +54,7 @@ def encode_body(event: dict[str, Any]) -> bytes:
 def check_outbound_url(url: str, allow_hosts: list[str]) -> None:
     """Refuse URLs that are not http(s) or whose host resolves to a non-public address.
 
-    The address rules are collection's (:class:`tvec.collection.http.AddressPolicy`), so
+    The address rules are collection's (:class:`tvec.net.http.AddressPolicy`), so
     ``TVEC_OUTBOUND_ALLOW_HOSTS`` means the same thing for every outbound request.
 
     Raises:
@@ -63,7 +63,7 @@ def check_outbound_url(url: str, allow_hosts: list[str]) -> None:
         BlockedAddressError: it resolves to a private, loopback, link-local, reserved or
             multicast address that ``allow_hosts`` does not list.
     """
-    from tvec.collection.http import AddressPolicy
+    from tvec.net.http import AddressPolicy
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

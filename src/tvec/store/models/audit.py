@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tvec.store.models import Base, utcnow
+from tvec.store.models.core import Base, utcnow
 
 
 class AuditEvent(Base):

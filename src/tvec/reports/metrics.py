@@ -49,9 +49,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from tvec.alerts.models import Alert, StatusCheck, Takedown
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.analysis.language import _ISO639_1_TO_3
-from tvec.analysis.models import ItemAnalysis
+from tvec.store.models.analysis import ItemAnalysis
 from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow

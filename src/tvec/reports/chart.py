@@ -56,7 +56,7 @@ def chart_months(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def removals_chart_svg(document: Mapping[str, Any]) -> bytes:
-    """The chart of a :func:`tvec.alerts.metrics.metrics_document` as SVG bytes (UTF-8).
+    """The chart of a :func:`tvec.reports.metrics.metrics_document` as SVG bytes (UTF-8).
 
     Bars: alerts sent and confirmed removals (of the alerts sent that month), left axis.
     Line: median time to removal in hours (upper bound), right axis; months without removals

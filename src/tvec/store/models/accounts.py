@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tvec.store.models import Base, utcnow
+from tvec.store.models.core import Base, utcnow
 
 
 class Account(Base):

@@ -1,0 +1,79 @@
+"""tvec's tables: SQLAlchemy 2 models, one module per area, all on one ``Base.metadata``.
+
+Importing this package registers every table (Alembic's environment and the schema test rely
+on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks, matches,
+scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
+:mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
+:mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
+:mod:`~tvec.store.models.orders` and :mod:`~tvec.store.models.vpdq`.
+"""
+
+from tvec.store.models.accounts import Account, ApiToken, ReviewerDay
+from tvec.store.models.alerts import (
+    Alert,
+    AlertDelivery,
+    AlertRoute,
+    Attribution,
+    StatusCheck,
+    Takedown,
+)
+from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
+from tvec.store.models.audit import AuditEvent
+from tvec.store.models.cases import Appeal, CaseEvidence, Decision, ReviewCase
+from tvec.store.models.core import (
+    Bank,
+    BankEntry,
+    Base,
+    Item,
+    ItemError,
+    Match,
+    Outlink,
+    OutlinkSighting,
+    PlatformOverride,
+    Scan,
+    ScanItem,
+    Signal,
+    Source,
+    UTCDateTime,
+    utcnow,
+)
+from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
+from tvec.store.models.vpdq import VPDQFeatures
+
+__all__ = [
+    "Account",
+    "Alert",
+    "AlertDelivery",
+    "AlertRoute",
+    "ApiToken",
+    "Appeal",
+    "Attribution",
+    "AuditEvent",
+    "Bank",
+    "BankEntry",
+    "Base",
+    "CaseEvidence",
+    "Decision",
+    "Item",
+    "ItemAnalysis",
+    "ItemError",
+    "ItemIndicatorHit",
+    "LegalHold",
+    "Match",
+    "Outlink",
+    "OutlinkSighting",
+    "PlatformOverride",
+    "RemovalOrder",
+    "RemovalOrderUrl",
+    "ReviewCase",
+    "ReviewerDay",
+    "Scan",
+    "ScanItem",
+    "Signal",
+    "Source",
+    "StatusCheck",
+    "Takedown",
+    "UTCDateTime",
+    "VPDQFeatures",
+    "utcnow",
+]
