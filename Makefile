@@ -39,6 +39,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-full
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-full

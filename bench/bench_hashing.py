@@ -129,10 +129,10 @@ def main() -> None:
     from threatexchange.signal_type.pdq.pdq_hasher import pdq_from_file
     from threatexchange.signal_type.pdq.signal import PdqSignal
 
-    from tvec.signals.hashing import hash_content
     from tvec.scan import run_scan
     from tvec.settings import load_settings
     from tvec.signals import pdq_kernel
+    from tvec.signals.hashing import hash_content
     from tvec.signals.pdq import hamming_hex
     from tvec.signals.pdq_variants import PDQOptions
     from tvec.store import open_store

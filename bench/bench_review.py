@@ -39,10 +39,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from tvec.accounts import add_user, create_token  # noqa: E402
-from tvec.store.models.cases import ReviewCase  # noqa: E402
 from tvec.settings import load_settings  # noqa: E402
 from tvec.store import Store, open_store  # noqa: E402
 from tvec.store.models import Item  # noqa: E402
+from tvec.store.models.cases import ReviewCase  # noqa: E402
 from tvec.web import create_app  # noqa: E402
 
 REPORT = ROOT / "docs" / "benchmarks.md"

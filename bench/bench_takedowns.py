@@ -29,13 +29,13 @@ from pathlib import Path
 from report import load_average, machine_line, replace_section, utc_now
 from sqlalchemy import insert
 
-from tvec.reports.metrics import metrics_document
-from tvec.takedowns.checks import run_checks
-from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.net.http import HttpClient
+from tvec.reports.metrics import metrics_document
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Item, Outlink, OutlinkSighting
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.takedowns.checks import run_checks
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Takedowns"

@@ -36,14 +36,14 @@ import httpx
 from sqlalchemy import func, select
 
 from tvec.alerts.routes import set_route
-from tvec.alerts.service import send_alerts
-from tvec.takedowns.checks import run_checks
-from tvec.verification.attribution import attribute_url
-from tvec.store.models.alerts import Alert, Takedown
+from tvec.alerts.send import send_alerts
 from tvec.net.http import HttpClient
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Outlink, OutlinkSighting
+from tvec.store.models.alerts import Alert, Takedown
+from tvec.takedowns.checks import run_checks
+from tvec.verification.attribution import attribute_url
 
 ENTITY = "crimson-lantern-front"
 END = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)

@@ -19,10 +19,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy.orm import Session
 
-from tvec.platforms.overrides import load_registry
 from tvec.outlinks.sightings import record_sightings
-from tvec.outlinks.canonical import canonicalize_url
+from tvec.platforms.overrides import load_registry
 from tvec.store.models import Item
+from tvec.urls.canonical import canonicalize_url
 
 
 def free_port() -> int:

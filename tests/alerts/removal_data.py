@@ -32,9 +32,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tvec.store.models import Item, Outlink, OutlinkSighting, Source
 from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.store.models.analysis import ItemAnalysis
-from tvec.store.models import Item, Outlink, OutlinkSighting, Source
 
 
 def at(text: str) -> datetime:

@@ -22,17 +22,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import PostMaker, SmtpServer, WebhookServer
-from tvec.verification.attribution import attribute_url
-from tvec.store.models.alerts import Alert, AlertDelivery, AlertRoute, Attribution, Takedown
+from tvec.alerts.retry import retry_alerts
 from tvec.alerts.routes import set_route
-from tvec.alerts.service import preview, retry_alerts, send_alerts
-from tvec.store.models.audit import AuditEvent
-from tvec.net.webhook import verify_signature
+from tvec.alerts.send import preview, send_alerts
 from tvec.errors import ConfigError, NotFoundError, UsageError
-from tvec.outlinks.canonical import canonicalize_url
+from tvec.net.webhook import verify_signature
 from tvec.settings import Settings, load_settings
 from tvec.store import Store
 from tvec.store.models import Bank, BankEntry, Match, Outlink
+from tvec.store.models.alerts import Alert, AlertDelivery, AlertRoute, Attribution, Takedown
+from tvec.store.models.audit import AuditEvent
+from tvec.urls.canonical import canonicalize_url
+from tvec.verification.attribution import attribute_url
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 FROM = "Trust & Safety <ts@example.org>"

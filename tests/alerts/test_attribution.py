@@ -13,22 +13,18 @@ from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import PostMaker
 from tvec.accounts import Principal, add_user
-from tvec.verification.attribution import (
-    attribute_url,
-    entity_for_label,
-    entity_registry,
-    infer_content_kind,
-    is_home_page,
-    item_content_kind,
-    sync_attributions,
-)
-from tvec.store.models.alerts import Alert, Attribution
-from tvec.store.models.audit import AuditEvent
 from tvec.cases import DecisionRequest, decide, file_appeal, flag_item, resolve_appeal
+from tvec.entities.resolve import entity_for_label, entity_registry
 from tvec.errors import UsageError
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Bank, BankEntry, Item, Match, Outlink
+from tvec.store.models.alerts import Alert, Attribution
+from tvec.store.models.audit import AuditEvent
+from tvec.verification.attribution import attribute_url
+from tvec.verification.kinds import infer_content_kind, item_content_kind
+from tvec.verification.sync import sync_attributions
+from tvec.verification.trees import is_home_page
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 REMOVE = DecisionRequest(
@@ -291,7 +287,7 @@ def test_a_persons_attribution_is_never_overwritten(
 def test_an_overturned_removal_withdraws_its_attributions_and_unsent_alert(
     db: Store, alert_settings: Settings, add_post: PostMaker
 ) -> None:
-    from tvec.alerts.service import queue_alerts
+    from tvec.alerts.queue import queue_alerts
 
     with db.session() as session:
         moderator = _reviewer(session, "mo")

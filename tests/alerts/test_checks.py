@@ -26,19 +26,19 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tvec.takedowns.checks import apply_outcome, check_history, list_takedowns, run_checks
-from tvec.takedowns.classify import classify, page_text
-from tvec.takedowns.markers import packaged_markers
-from tvec.reports.metrics import group_figures, url_timelines
-from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.audit import AuditKind
-from tvec.store.models.audit import AuditEvent
+from tvec.errors import FetchError, UsageError
 from tvec.net.http import FetchAttempt, FetchResult, HttpClient
 from tvec.platforms.overrides import add_platform, load_registry
-from tvec.errors import FetchError, UsageError
+from tvec.reports.metrics import group_figures, url_timelines
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import Outlink
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.store.models.audit import AuditEvent
+from tvec.takedowns.checks import apply_outcome, check_history, list_takedowns, run_checks
+from tvec.takedowns.classify import classify, page_text
+from tvec.takedowns.markers import packaged_markers
 
 Answer = tuple[int, dict[str, str], bytes]
 

@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from tests.review_data import PASSWORD
 from tests.web.test_takedowns import SHOWN, _Tables
 from tvec.accounts import add_user
-from tvec.reports.metrics import display_value
-from tvec.store.models.alerts import Alert, Attribution, StatusCheck, Takedown
 from tvec.cli import context
 from tvec.cli.app import run
+from tvec.reports.metrics import display_value
 from tvec.settings import load_settings
 from tvec.store import open_store
+from tvec.store.models.alerts import Alert, Attribution, StatusCheck, Takedown
 from tvec.web import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

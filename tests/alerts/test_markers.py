@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 import tvec.takedowns
+from tvec.errors import ConfigError
+from tvec.platforms import PlatformRegistry
+from tvec.settings import load_settings
 from tvec.takedowns.markers import (
     ALL_PLATFORMS,
     load_markers,
@@ -14,9 +17,6 @@ from tvec.takedowns.markers import (
     parse_rows,
     read_markers_file,
 )
-from tvec.errors import ConfigError
-from tvec.platforms import PlatformRegistry
-from tvec.settings import load_settings
 
 REGISTRY = PlatformRegistry.load_default()
 

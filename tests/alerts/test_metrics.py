@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.alerts.removal_data import at, insert_removals, url_of
+from tvec.errors import UsageError
 from tvec.reports.metrics import (
     FIGURE_FIELDS,
     UrlTimeline,
@@ -25,9 +26,8 @@ from tvec.reports.metrics import (
     removal_figures,
     url_timelines,
 )
-from tvec.store.models.alerts import Alert
-from tvec.errors import UsageError
 from tvec.store import Store
+from tvec.store.models.alerts import Alert
 
 NOW = at("2024-06-01 00:00")
 

@@ -10,15 +10,15 @@ import httpx
 from sqlalchemy import select
 
 from tvec.alerts.routes import set_route
-from tvec.verification.attribution import attribute_url
-from tvec.store.models.alerts import Alert, StatusCheck, Takedown
-from tvec.net.http import HttpClient
-from tvec.collection.watch import watch
-from tvec.orders import record_order
-from tvec.store.models.orders import RemovalOrder
 from tvec.app.rounds import seconds_to_next_due, takedown_round
+from tvec.collection.watch import watch
+from tvec.net.http import HttpClient
+from tvec.orders import record_order
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.store.models.orders import RemovalOrder
+from tvec.verification.attribution import attribute_url
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 URL = "https://files.fm/u/round-1"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tvec.analysis.indicators import IndicatorHit, IndicatorMatcher, effective_mode
-from tvec.text.normalize import normalize
 from tvec.entities import Alias, EntityRegistry
+from tvec.text.normalize import normalize
 
 
 @pytest.fixture(scope="module")

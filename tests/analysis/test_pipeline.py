@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.analysis.pipeline import Analyzer
 from tvec.scan import run_scan
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
 from tvec.store.db import current_revision, make_engine, migrate
 from tvec.store.models import Item
+from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 
 from .ocr_support import LATIN_FONT, cer, render, require_ocr
 

@@ -20,10 +20,10 @@ from tvec.accounts import (
     principal_for_token,
     reset_password,
 )
-from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import count_reveal, media_prefs, set_media_prefs
 from tvec.errors import AuthError, UsageError
 from tvec.store import Store
+from tvec.store.models.accounts import Account
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

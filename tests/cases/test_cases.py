@@ -9,7 +9,6 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.review_data import make_users, scan_sample
-from tvec.store.models.audit import AuditEvent
 from tvec.cases import (
     DecisionRequest,
     bulk_decide,
@@ -19,13 +18,14 @@ from tvec.cases import (
     open_cases_for_scan,
     resolve_appeal,
 )
-from tvec.store.models.cases import CaseEvidence, ReviewCase
 from tvec.cases.priority import EvidencePart, match_confidence, score
 from tvec.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from tvec.scan import run_scan
 from tvec.settings import load_settings
 from tvec.store import Store
 from tvec.store.models import BankEntry, Item
+from tvec.store.models.audit import AuditEvent
+from tvec.store.models.cases import CaseEvidence, ReviewCase
 
 REMOVE = DecisionRequest("remove", "tos", "ToS 4.1 terrorist content", note="clear match")
 

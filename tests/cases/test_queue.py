@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tvec.cases import QueueFilter, queue_page
-from tvec.store.models.cases import ReviewCase
 from tvec.cases.queue import decode_cursor, encode_cursor
 from tvec.errors import UsageError
 from tvec.store import Store
 from tvec.store.models import Item
+from tvec.store.models.cases import ReviewCase
 
 
 def _load(store: Store, n: int) -> list[tuple[float, datetime, int]]:

@@ -10,8 +10,8 @@ import json
 import httpx
 import pytest
 
-from tvec.net.webhook import check_outbound_url, send_webhook, verify_signature
 from tvec.errors import BlockedAddressError, ConfigError, UsageError
+from tvec.net.webhook import check_outbound_url, send_webhook, verify_signature
 from tvec.settings import load_settings
 
 EVENT = {"event": "decision", "case_id": 7, "outcome": "remove", "ground": "ToS 4.1"}

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tvec.net.http import AddressPolicy, HttpClient, is_public_address
 from tvec.errors import BlockedAddressError, FetchError
+from tvec.net.http import AddressPolicy, HttpClient, is_public_address
 
 from .conftest import LocalServer, Route, collection_settings
 from .feeds import rss

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from tvec.platforms.overrides import add_platform, load_registry, update_platform
 from tvec.collection.registry import add_source, remove_source
 from tvec.outlinks.sightings import list_outlinks
+from tvec.platforms.overrides import add_platform, load_registry, update_platform
 from tvec.scan import run_scan
 from tvec.sources.base import RawItem
 from tvec.store import Store
@@ -58,7 +58,9 @@ def test_sightings_keep_their_source_and_survive_its_removal(
         "urls:test#1", "test", links=["https://t.me/s/beacon"], media_type="text/uri-list"
     )
     run_scan(any_store, [], items=[item], source_id=source_id)
-    (link,) = list_outlinks(any_store, source="list")
+    with any_store.session() as session:
+        list_id = get_source(session, "list").id
+    (link,) = list_outlinks(any_store, source_id=list_id)
     assert link.sightings[0]["source"] == "list"
     remove_source(any_store, "list")
     (link,) = list_outlinks(any_store)

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tvec.verification.attribution import attribute_url
-from tvec.outlinks.sightings import MAX_OUTLINK_BYTES
 from tvec.errors import UsageError
 from tvec.orders.intake import order_urls
+from tvec.outlinks.sightings import MAX_OUTLINK_BYTES
 from tvec.scan import run_scan
 from tvec.signals.url_md5 import url_md5_signal
 from tvec.store import Store
 from tvec.store.models import Item, ItemError, Outlink, Signal
+from tvec.verification.attribution import attribute_url
 
 LONG = "https://files.example.org/" + "a" * 3000
 

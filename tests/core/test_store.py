@@ -9,10 +9,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from tvec.errors import ConfigError, NotFoundError, StoreError
-from tvec.store.evidence import EvidenceStore
 from tvec.settings import load_settings
 from tvec.store import Store, open_store
 from tvec.store.db import current_revision, make_engine, migrate
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Bank, BankEntry, Item, Signal
 
 TABLES = [

@@ -20,10 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, verify_chain
-from tvec.store.models.audit import AuditEvent
-from tvec.net.webhook import verify_signature
 from tvec.errors import ConflictError, NotFoundError, UsageError
-from tvec.store.evidence import EvidenceStore
+from tvec.net.webhook import verify_signature
 from tvec.orders import (
     REGULATION_APPLIES_FROM,
     act_on_order,
@@ -47,11 +45,13 @@ from tvec.orders import (
     reply_warnings,
     sweep_orders,
 )
-from tvec.store.models.orders import LegalHold, RemovalOrder
 from tvec.orders.reply import FORM
 from tvec.settings import Settings, load_settings
 from tvec.store import Store, open_store
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, Outlink, OutlinkSighting, Signal, Source
+from tvec.store.models.audit import AuditEvent
+from tvec.store.models.orders import LegalHold, RemovalOrder
 
 T = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
 URL = "https://video.example/v/123"

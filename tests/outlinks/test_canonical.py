@@ -1,4 +1,4 @@
-"""canonicalize_url: one table row per rule (numbers as in tvec.outlinks.canonical)."""
+"""canonicalize_url: one table row per rule (numbers as in tvec.urls.canonical)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tvec.errors import InputError, InvalidSignalError
-from tvec.outlinks import TRACKING_PARAMETERS, canonicalize_url
+from tvec.urls import TRACKING_PARAMETERS, canonicalize_url
 
 CANONICAL_CASES: list[tuple[str, str, str]] = [
     # (rule, input, canonical)

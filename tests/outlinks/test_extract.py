@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tvec.outlinks import FoundLink, canonicalize_url, extract_from_html, extract_outlinks
-from tvec.outlinks import suffixes as suffixes_module
+from tvec.outlinks import FoundLink, extract_from_html, extract_outlinks
+from tvec.urls import canonicalize_url
+from tvec.urls import suffixes as suffixes_module
 
 # (case id, text, [(canonical, seen), ...] in order). ``seen`` must equal text[start:end].
 EXTRACT_CASES: list[tuple[str, str, list[tuple[str, str]]]] = [

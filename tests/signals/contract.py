@@ -13,8 +13,8 @@ What the contract checks:
 * ``distance(x, x) == 0``, distance is symmetric, equal pairs are at 0, near pairs at their
   expected distance within ``default_threshold``, far pairs at their expected distance beyond;
 * hashing gives the expected values and they validate to themselves;
-* :func:`tvec.signals.hashing.hash_content` gives the type for exactly the sample files of the content
-  types it declares (byte and image hashers), and never otherwise.
+* :func:`tvec.signals.hashing.hash_content` gives the type for exactly the sample files of
+  the content types it declares (byte and image hashers), and never otherwise.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import pytest
 from PIL import Image
 
 from tvec.errors import InvalidSignalError
-from tvec.signals.hashing import hash_content
 from tvec.media import CONTENT_TYPES, FILE, PHOTO, TEXT, VIDEO
 from tvec.signals import (
     BUILTIN_SIGNAL_TYPES,
@@ -39,6 +38,7 @@ from tvec.signals import (
     TextHasher,
     registry,
 )
+from tvec.signals.hashing import hash_content
 
 #: One value to hash: file bytes, a decoded image, or a text (message text or URL).
 HashInput = bytes | str | Image.Image

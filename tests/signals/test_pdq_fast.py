@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tvec.signals.hashing import hash_content
 from tvec.media import open_image
+from tvec.signals.hashing import hash_content
 from tvec.signals.pdq import _alignment, align_reduced, hamming_hex
 from tvec.signals.pdq_variants import FAST_MIN_SIDE, PDQOptions
 

@@ -6,8 +6,8 @@ import pytest
 from threatexchange.signal_type.raw_text import RawTextSignal as PytxRawText
 
 from tvec.errors import InvalidSignalError
-from tvec.signals.hashing import hash_text
 from tvec.media import TEXT
+from tvec.signals.hashing import hash_text
 from tvec.signals.raw_text import MAX_BYTES, RawTextSignal, canonical_text, pytx_reduce
 
 from .contract import SignalTypeContract

@@ -5,8 +5,8 @@ from __future__ import annotations
 import tlsh
 from threatexchange.extensions.tlsh.text_tlsh import TextTLSHSignal as PytxTextTLSH
 
-from tvec.signals.hashing import hash_text
 from tvec.media import TEXT
+from tvec.signals.hashing import hash_text
 from tvec.signals.text_tlsh import TLSH_MIN_BYTES, TextTLSHSignal
 
 from .contract import SignalTypeContract

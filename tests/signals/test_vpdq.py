@@ -19,11 +19,11 @@ from sqlalchemy import select
 from tests.conftest import require_module
 from tvec.banks.formats import write_csv
 from tvec.banks.service import create_bank, export_bank, import_bank
-from tvec.signals.hashing import hash_content
 from tvec.matching.matcher import Matcher, _Entry
 from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
 from tvec.media import VIDEO
 from tvec.signals import SignalValue
+from tvec.signals.hashing import hash_content
 from tvec.signals.vpdq import (
     VPDQFrame,
     VPDQSignal,

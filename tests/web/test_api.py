@@ -24,8 +24,8 @@ from tests.review_data import fast_settings, make_users, scan_sample
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
 from tvec.audit import verify_chain
-from tvec.store.models.audit import AuditEvent
 from tvec.store import open_store
+from tvec.store.models.audit import AuditEvent
 from tvec.web import create_app
 
 

@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.verification.attribution import outlinks_of_item_tree
+from tvec.errors import NotFoundError
+from tvec.outlinks.sightings import outlink_for
+from tvec.store.models import Item, OutlinkSighting
 from tvec.store.models.alerts import Alert, Attribution, Takedown
 from tvec.store.models.audit import AuditEvent
 from tvec.store.models.cases import ReviewCase
-from tvec.outlinks.sightings import outlink_for
-from tvec.errors import NotFoundError
-from tvec.store.models import Item, OutlinkSighting
+from tvec.verification.alertability import outlinks_of_item_tree
 
 CASE = 1
 SENT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.store.models.cases import ReviewCase
 from tvec.scan import run_scan
 from tvec.store.models import Item
+from tvec.store.models.cases import ReviewCase
 
 # A benign, news-style sentence that names a designated group with a disguised spelling.
 NEWS = "Analysts said a statement attributed to the I.S.K.P media wing could not be verified.\n"

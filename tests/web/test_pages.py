@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.web.conftest import WebEnv
-from tvec.store.models.cases import ReviewCase
 from tvec.store.models import Item
+from tvec.store.models.cases import ReviewCase
 
 
 def test_queue_lists_cases_by_priority_with_filters(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]

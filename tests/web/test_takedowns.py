@@ -22,8 +22,8 @@ from tests.alerts.test_metrics import BY, OVERALL
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
 from tvec.reports.metrics import FIGURE_FIELDS, display_value
-from tvec.store.models.alerts import Takedown
 from tvec.store.models import Outlink
+from tvec.store.models.alerts import Takedown
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: Every figure but the counts behind the "within" shares is on the page.

@@ -14,12 +14,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tvec.store.models.accounts import Account, ApiToken
 from tvec.accounts.passwords import dummy_hash, generate_password, hash_password, verify_password
 from tvec.accounts.roles import Role, parse_role
 from tvec.audit import AuditKind, record
 from tvec.errors import AuthError, NotFoundError, UsageError
 from tvec.store.models import utcnow
+from tvec.store.models.accounts import Account, ApiToken
 
 #: Prefix of every API token, so a leaked token is easy to recognise (and to scan for).
 TOKEN_PREFIX = "tvec_"  # noqa: S105 - a public prefix, not a secret

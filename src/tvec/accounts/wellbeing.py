@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tvec.store.models.accounts import Account, ReviewerDay
 from tvec.audit import AuditKind, record
 from tvec.errors import NotFoundError, UsageError
 from tvec.settings import Settings
+from tvec.store.models.accounts import Account, ReviewerDay
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Delivery channels: SMTP e-mail, a signed JSON webhook, and CSV digest files.
 
-Each channel has three steps, used by :mod:`tvec.alerts.service`:
+Each channel has three steps, used by :mod:`tvec.alerts.send`:
 
 * :func:`check_channel` raises :class:`~tvec.errors.ConfigError` when the channel cannot be
   used as configured (no ``TVEC_SMTP_HOST``/``TVEC_ALERT_FROM``, no webhook key, a webhook
@@ -42,8 +42,8 @@ from tvec.alerts.compose import (
     csv_text,
     webhook_event,
 )
-from tvec.net.webhook import check_outbound_url, encode_body, sign
 from tvec.errors import BlockedAddressError, ConfigError, FetchError, UsageError
+from tvec.net.webhook import check_outbound_url, encode_body, sign
 from tvec.settings import Settings
 
 #: SMTP hosts to which a login may go without STARTTLS (the password stays on the machine).

@@ -25,14 +25,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.store.models.alerts import CHANNELS, AlertRoute
 from tvec.audit import AuditKind, record
-from tvec.net.webhook import check_outbound_url
-from tvec.platforms.overrides import find_platform, load_registry
 from tvec.errors import BlockedAddressError, FetchError, NotFoundError, UsageError
+from tvec.net.webhook import check_outbound_url
 from tvec.platforms import Platform, PlatformRegistry
+from tvec.platforms.overrides import find_platform, load_registry
 from tvec.settings import Settings, load_settings
 from tvec.store.models import utcnow
+from tvec.store.models.alerts import CHANNELS, AlertRoute
 
 #: An e-mail address as the platform registry checks it (no display names).
 EMAIL_ADDRESS = re.compile(r"^[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+$")

@@ -34,8 +34,8 @@ from typing import Any
 
 import ahocorasick
 
-from tvec.text.normalize import NormalizedText, normalize
 from tvec.entities.registry import Alias, EntityRegistry
+from tvec.text.normalize import NormalizedText, normalize
 
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
 _ARABIC_ARTICLE = "ال"

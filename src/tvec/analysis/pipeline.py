@@ -15,7 +15,8 @@ needed, is marked ``unavailable`` in the results, and everything else goes on (P
 layers are still read, as they need no OCR).
 
 :meth:`Analyzer.analyze` and :meth:`Analyzer.analyze_file` touch no store: ``tvec analyze``
-uses them. :meth:`Analyzer.store` writes an :class:`~tvec.store.models.analysis.ItemAnalysis` row and its
+uses them. :meth:`Analyzer.store` writes an
+:class:`~tvec.store.models.analysis.ItemAnalysis` row and its
 :class:`~tvec.store.models.analysis.ItemIndicatorHit` rows; ``tvec scan`` calls
 :meth:`Analyzer.analyze_item` once for each item it stores as new or changed (unchanged items
 are skipped by the scan before it gets there). Cases read the stored hits.
@@ -36,12 +37,12 @@ from sqlalchemy.orm import Session
 from tvec.analysis.indicators import IndicatorHit, IndicatorMatcher
 from tvec.analysis.language import LanguageShare, identify
 from tvec.analysis.media_text import TextPart, media_text, wants_media_text
-from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.analysis.ocr import NotConfiguredError, Ocr
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.media import TEXT, sniff
 from tvec.settings import Settings
 from tvec.store.models import Item
+from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 
 __all__ = ["STAGES", "Analysis", "Analyzer", "FoundHit", "default_matcher"]
 

@@ -20,15 +20,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from tvec.takedowns.checks import run_checks
-from tvec.store.models.alerts import Takedown
-from tvec.alerts.service import send_alerts
-from tvec.net.http import HttpClient
+from tvec.alerts.send import send_alerts
 from tvec.errors import TvecError
-from tvec.store.models.orders import RemovalOrder
+from tvec.net.http import HttpClient
 from tvec.orders.service import sweep_orders
 from tvec.store.db import Store
 from tvec.store.models import utcnow
+from tvec.store.models.alerts import Takedown
+from tvec.store.models.orders import RemovalOrder
+from tvec.takedowns.checks import run_checks
 
 
 @dataclass

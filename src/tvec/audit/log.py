@@ -18,8 +18,8 @@ from typing import Any, TextIO
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tvec.store.models.audit import AuditEvent
 from tvec.store.models import utcnow
+from tvec.store.models.audit import AuditEvent
 
 GENESIS = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends (SQLite serialises writers).

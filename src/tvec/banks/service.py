@@ -32,12 +32,12 @@ from tvec.banks.formats import (
     write_hma,
 )
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
-from tvec.signals.hashing import hash_content
-from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.signals import SignalType, registry
+from tvec.signals.hashing import hash_content
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
+from tvec.urls.canonical import MAX_URL_BYTES
 
 KIB = 1024
 

@@ -16,14 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.store.models.analysis import ItemIndicatorHit
 from tvec.audit import AuditKind, record
-from tvec.store.models.cases import CaseEvidence
 from tvec.cases.service import OpenReport, _open_case, rescore
 from tvec.entities import EntityRegistry
 from tvec.errors import NotFoundError
 from tvec.settings import Settings
 from tvec.store.models import Item, ScanItem
+from tvec.store.models.analysis import ItemIndicatorHit
+from tvec.store.models.cases import CaseEvidence
 
 INDICATOR = "indicator"
 

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from tvec.store.models.cases import CASE_STATUSES, ReviewCase
 from tvec.errors import UsageError
 from tvec.store.models import Item
+from tvec.store.models.cases import CASE_STATUSES, ReviewCase
 
 #: Filters the queue understands (each an exact match on the case's column).
 FILTERS = ("entity", "signal_type", "source", "platform", "language")

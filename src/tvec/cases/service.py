@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal, require
 from tvec.audit import AuditKind, record
-from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
 from tvec.cases.priority import (
     EvidencePart,
     check_severity,
@@ -28,6 +27,7 @@ from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.settings import Settings, load_settings
 from tvec.signals import get_signal_type
 from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcnow
+from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
 
 #: Decision outcomes.
 OUTCOMES = ("remove", "no_violation", "escalate", "duplicate")

@@ -9,11 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tvec.alerts import routes, service
-from tvec.verification import attribution
-from tvec.store.models.alerts import CONTENT_KINDS
+from tvec.alerts import routes
+from tvec.alerts import send as sending
+from tvec.alerts.listing import alert_json, list_alerts
+from tvec.alerts.retry import retry_alerts
 from tvec.cli.context import err, out, settings, store
+from tvec.entities.policy import check_inclusion_policy
+from tvec.entities.resolve import entity_registry
 from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
+from tvec.store.models.alerts import CONTENT_KINDS
+from tvec.verification import attribution
+from tvec.verification.alertability import alertable_reason
 
 ACTOR = "cli"
 
@@ -52,8 +58,8 @@ def verify(
 ) -> None:
     """Attribute a URL to an entity: the verification an alert needs (audit-logged)."""
     current = settings()
-    registry = attribution.entity_registry(current)
-    attribution.check_inclusion_policy(registry, current)
+    registry = entity_registry(current)
+    check_inclusion_policy(registry, current)
     with store().session() as session:
         made = attribution.attribute_url(
             session,
@@ -66,7 +72,7 @@ def verify(
             settings=current,
             whole_site=whole_site,
         )
-        reason = attribution.alertable_reason(made, registry, current)
+        reason = alertable_reason(made, registry, current)
         platform = made.outlink.platform
         url_text, entity_id = made.outlink.url, made.entity
         if reason is None:
@@ -88,7 +94,7 @@ def preview(
     as_json: _Json = False,
 ) -> None:
     """Show what 'tvec alert send' would queue and send now, and why the rest waits."""
-    report = service.preview(store(), settings(), platform=platform, force=force)
+    report = sending.preview(store(), settings(), platform=platform, force=force)
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return
@@ -116,7 +122,7 @@ def send(
     """
     if out_dir is not None and not dry_run and not settings().alert_dry_run:
         raise UsageError("--out is only for --dry-run")
-    report = service.send_alerts(
+    report = sending.send_alerts(
         store(),
         settings(),
         dry_run=dry_run,
@@ -139,7 +145,7 @@ def send(
         raise typer.Exit(EXIT_ITEM_ERRORS)
 
 
-def _print_report(report: service.SendReport, *, verb: str, would: bool = False) -> None:
+def _print_report(report: sending.SendReport, *, verb: str, would: bool = False) -> None:
     if would:  # preview and dry run: nothing is kept
         counts = (
             f"attributions that would be derived: {report.attributed}; "
@@ -184,8 +190,8 @@ def list_(
     """List alerts, newest first, with status, attempts and the last error."""
     with store().session() as session:
         rows = [
-            service.alert_json(a)
-            for a in service.list_alerts(session, status=status, platform=platform, limit=limit)
+            alert_json(a)
+            for a in list_alerts(session, status=status, platform=platform, limit=limit)
         ]
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -231,7 +237,7 @@ def retry(
     gets at most one alert.
     """
     with store().session() as session:
-        report = service.retry_alerts(session, actor=ACTOR, platform=platform, failed=failed)
+        report = retry_alerts(session, actor=ACTOR, platform=platform, failed=failed)
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
         return

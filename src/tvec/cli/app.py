@@ -38,9 +38,9 @@ from tvec.errors import (
     UsageError,
     exit_code_for,
 )
-from tvec.signals.hashing import hash_content
 from tvec.scan import ScanResult, run_scan
 from tvec.settings import SECRET_MARKERS
+from tvec.signals.hashing import hash_content
 
 app = typer.Typer(
     help="tvec: find, review and take down terrorist and violent extremist content.",

@@ -14,8 +14,8 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from tvec.takedowns import checks as service
 from tvec.cli.context import err, out, settings, store
+from tvec.takedowns import checks as service
 
 app = typer.Typer(
     help="Status checks: is alerted content still online? (docs/status-checks.md)",

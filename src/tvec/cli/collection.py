@@ -9,13 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from tvec.app.rounds import seconds_to_next_due, takedown_round
 from tvec.cli.context import err, out, settings, store
 from tvec.cli.source import print_outcomes
-from tvec.net.http import HttpClient
 from tvec.collection.poll import PollOutcome
-from tvec.outlinks.sightings import list_outlinks
+from tvec.collection.registry import get_source
 from tvec.collection.watch import stop_on_signals, watch
-from tvec.app.rounds import seconds_to_next_due, takedown_round
+from tvec.net.http import HttpClient
+from tvec.outlinks.sightings import list_outlinks
 
 
 def outlinks(
@@ -29,7 +30,12 @@ def outlinks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List each canonical out-link with the text as seen, its platform and its sightings."""
-    views = list_outlinks(store(), source=source, platform=platform)
+    the_store = store()
+    source_id = None
+    if source is not None:
+        with the_store.session() as session:
+            source_id = get_source(session, source).id
+    views = list_outlinks(the_store, source_id=source_id, platform=platform)
     if as_json:
         typer.echo(json.dumps([v.as_json() for v in views], indent=2, ensure_ascii=False))
         return

@@ -1,4 +1,4 @@
-"""``tvec match``: look signal values or files up in the banks (calls :mod:`tvec.matching.lookup`)."""
+"""``tvec match``: look signal values or files up in the banks (:mod:`tvec.matching.lookup`)."""
 
 from __future__ import annotations
 

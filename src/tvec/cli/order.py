@@ -18,9 +18,9 @@ from tvec.orders import impossibility, service
 from tvec.orders.clock import format_time, order_state, parse_time
 from tvec.orders.impossibility import impossibility_text
 from tvec.orders.intake import read_order_file
-from tvec.store.models.orders import LegalHold
 from tvec.orders.reply import reply_text
 from tvec.store.models import utcnow
+from tvec.store.models.orders import LegalHold
 
 ACTOR = "cli"
 

@@ -13,14 +13,14 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from tvec.cli.context import out, settings, store
+from tvec.entities import load_entities
 from tvec.reports.metrics import (
     FIGURE_FIELDS,
     display_value,
     metrics_document,
     parse_period,
 )
-from tvec.cli.context import out, settings, store
-from tvec.entities import load_entities
 
 app = typer.Typer(help="Figures over what tvec recorded.", no_args_is_help=True)
 

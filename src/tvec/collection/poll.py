@@ -36,10 +36,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tvec.net.http import FetchResult, HttpClient
 from tvec.collection.kinds import is_url, read_source
 from tvec.collection.registry import get_source
 from tvec.errors import FetchError, TvecError
+from tvec.net.http import FetchResult, HttpClient
 from tvec.scan import run_scan
 from tvec.sources.base import RawItem
 from tvec.store.db import Store

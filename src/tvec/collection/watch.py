@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Iterable
 from types import FrameType
 
-from tvec.net.http import HttpClient
 from tvec.collection.poll import PollOutcome, poll_sources
+from tvec.net.http import HttpClient
 from tvec.store.db import Store
 
 #: Least time (seconds) between two wake-ups for scheduled work.

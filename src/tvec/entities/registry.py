@@ -39,8 +39,8 @@ from typing import Any
 
 import yaml
 
-from tvec.text.normalize import normalize
 from tvec.errors import ConfigError, NotFoundError
+from tvec.text.normalize import normalize
 
 #: Ideology tags an entity may carry.
 IDEOLOGIES = frozenset(

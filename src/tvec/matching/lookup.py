@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.signals.hashing import hash_content, hash_text
 from tvec.matching.matcher import BankHit, Matcher
 from tvec.matching.variants import match_variants
 from tvec.matching.vpdq_index import VPDQRule
 from tvec.media import TEXT
 from tvec.signals import SignalValue, get_signal_type
+from tvec.signals.hashing import hash_content, hash_text
 from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 from tvec.signals.url_md5 import url_md5_signal
 from tvec.store import Store

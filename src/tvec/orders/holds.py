@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, record
 from tvec.errors import ConflictError, NotFoundError, StoreError, UsageError
-from tvec.store.evidence import EvidenceStore
 from tvec.orders.intake import LINKED_BY_LOCATOR, LINKED_BY_META_URL
-from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.settings import Settings
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, Source, utcnow
+from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.text.check import check_text
 
 #: Links that make an item the removed content itself (its bytes are held); an item found

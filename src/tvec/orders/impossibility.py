@@ -60,11 +60,11 @@ from sqlalchemy.orm import Session
 from tvec.audit import AuditKind, record
 from tvec.errors import ConflictError, UsageError
 from tvec.orders.clock import deadline_for, order_state
-from tvec.store.models.orders import RemovalOrder
 from tvec.orders.reply import order_fields, provider_fields, reply_warnings
 from tvec.orders.service import get_order
 from tvec.settings import Settings
 from tvec.store.models import utcnow
+from tvec.store.models.orders import RemovalOrder
 from tvec.text.check import check_text
 
 #: The template the document follows.

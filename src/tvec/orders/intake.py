@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from tvec.errors import InputError, NotFoundError, UsageError
 from tvec.orders.clock import parse_time
-from tvec.outlinks.canonical import MAX_URL_BYTES, canonicalize_url
 from tvec.store.models import Item, Outlink, OutlinkSighting
+from tvec.urls.canonical import MAX_URL_BYTES, canonicalize_url
 
 #: The 27 Member States, by the codes the EU itself uses (Interinstitutional Style Guide,
 #: section 7.1: ISO 3166-1 alpha-2 except EL for Greece), in protocol order.
@@ -89,7 +89,7 @@ def order_urls(urls: list[str]) -> list[str]:
     """The order's URLs, stripped and without repeats, in the order given.
 
     Two URLs are repeats when their canonical forms
-    (:func:`tvec.outlinks.canonical.canonicalize_url`) are equal, so
+    (:func:`tvec.urls.canonical.canonicalize_url`) are equal, so
     ``https://x.example/a`` and ``HTTPS://X.EXAMPLE/a`` are one URL; the first spelling
     given is kept (it is what the authority wrote, and what the reply names).
 

@@ -35,8 +35,8 @@ from typing import Any
 
 from tvec.errors import ConflictError
 from tvec.orders.intake import MEMBER_STATES
-from tvec.store.models.orders import ACTIONS, RemovalOrder
 from tvec.settings import Settings
+from tvec.store.models.orders import ACTIONS, RemovalOrder
 
 #: The template the reply follows.
 FORM = (

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, record
-from tvec.net.webhook import send_webhook
 from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
+from tvec.net.webhook import send_webhook
 from tvec.orders.clock import (
     check_receipt,
     deadline_for,
@@ -38,11 +38,11 @@ from tvec.orders.clock import (
 )
 from tvec.orders.holds import preserve, preserve_media
 from tvec.orders.intake import find_item, member_state_code, order_urls
-from tvec.store.models.orders import ACTIONS, RemovalOrder, RemovalOrderUrl
 from tvec.orders.reply import reply_document
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import utcnow
+from tvec.store.models.orders import ACTIONS, RemovalOrder, RemovalOrderUrl
 from tvec.text.check import check_text
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)

@@ -31,7 +31,7 @@ A bare domain is kept only if all of these hold (to avoid false positives on pro
   common file extension (:data:`FILE_EXTENSION_SUFFIXES`: ``setup.py``, ``notes.md``,
   ``archive.zip`` are files; ``archive.zip/x`` is a link).
 
-Each link is canonicalised with :func:`tvec.outlinks.canonicalize_url`; links it refuses are
+Each link is canonicalised with :func:`tvec.urls.canonicalize_url`; links it refuses are
 skipped. Links are deduplicated by canonical URL within one text, keeping the first sighting.
 """
 
@@ -42,9 +42,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tvec.errors import InvalidSignalError
-from tvec.outlinks.canonical import canonicalize_url
 from tvec.outlinks.deobfuscate import MappedText, deobfuscate
-from tvec.outlinks.suffixes import split_host
+from tvec.urls.canonical import canonicalize_url
+from tvec.urls.suffixes import split_host
 
 #: Suffixes that are also common file extensions; a bare ``name.<suffix>`` without a path is
 #: taken for a file name. (Extensions that are not suffixes, such as pdf, need no entry.)
@@ -85,7 +85,7 @@ class FoundLink:
     """One out-link found in a text.
 
     Attributes:
-        canonical: the canonical URL (:func:`tvec.outlinks.canonicalize_url`).
+        canonical: the canonical URL (:func:`tvec.urls.canonicalize_url`).
         seen: the link exactly as it appears in the input, ``input[start:end]``.
         start: offset of its first character in the input.
         end: offset just past its last character in the input.

@@ -17,8 +17,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from tvec.errors import InvalidSignalError
-from tvec.outlinks.canonical import canonicalize_url
 from tvec.outlinks.extract import FoundLink
+from tvec.urls.canonical import canonicalize_url
 
 #: Tag name -> the attribute of that tag that holds an out-link.
 LINK_ATTRIBUTES: dict[str, str] = {

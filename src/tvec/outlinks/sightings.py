@@ -19,17 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tvec.platforms.overrides import load_registry
 from tvec.errors import InvalidSignalError, UsageError
-from tvec.outlinks.canonical import MAX_URL_BYTES
 from tvec.platforms import PlatformRegistry
+from tvec.platforms.overrides import load_registry
 from tvec.store.db import Store
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
+from tvec.urls.canonical import MAX_URL_BYTES
 
 UNKNOWN = "unknown"
 
 
-#: Longest out-link, in UTF-8 bytes (:data:`tvec.outlinks.canonical.MAX_URL_BYTES`). Scans
+#: Longest out-link, in UTF-8 bytes (:data:`tvec.urls.canonical.MAX_URL_BYTES`). Scans
 #: give longer URLs only a ``url_md5`` signal.
 MAX_OUTLINK_BYTES = MAX_URL_BYTES
 
@@ -60,7 +60,7 @@ def outlink_for(
 ) -> Outlink:
     """The ``outlink`` row of the canonical ``url``, created with its platform if missing.
 
-    ``url`` must already be canonical (:func:`tvec.outlinks.canonicalize_url`). A URL first
+    ``url`` must already be canonical (:func:`tvec.urls.canonicalize_url`). A URL first
     met here (typed by a person, named for a status check) is first seen ``now``. The row is
     flushed, so its id is set.
 
@@ -178,15 +178,14 @@ class OutlinkView:
 
 
 def list_outlinks(
-    store: Store, *, source: str | None = None, platform: str | None = None
+    store: Store, *, source_id: int | None = None, platform: str | None = None
 ) -> list[OutlinkView]:
-    """Every out-link (optionally only those seen in ``source`` / on ``platform``).
+    """Every out-link (optionally only those seen in the source ``source_id`` / on
+    ``platform``).
 
     ``platform`` matches the platform name case-insensitively; ``unknown`` selects out-links
-    on no known platform. Raises NotFoundError for an unknown source name.
+    on no known platform.
     """
-    from tvec.collection.registry import get_source
-
     with store.session() as session:
         query = (
             select(OutlinkSighting, Outlink, Item.locator, Source.name)
@@ -195,8 +194,8 @@ def list_outlinks(
             .outerjoin(Source, OutlinkSighting.source_id == Source.id)
             .order_by(Outlink.url, OutlinkSighting.seen_at, OutlinkSighting.id)
         )
-        if source is not None:
-            query = query.where(OutlinkSighting.source_id == get_source(session, source).id)
+        if source_id is not None:
+            query = query.where(OutlinkSighting.source_id == source_id)
         views: dict[int, OutlinkView] = {}
         for sighting, outlink, locator, source_name in session.execute(query):
             name = outlink.platform or UNKNOWN

@@ -12,7 +12,7 @@ domain, hosts under private suffixes still reach their platform (``x.blogspot.co
 ``blogspot.com`` -> Blogger; ``foo.github.io`` -> ``github.io`` -> GitHub Pages), while the
 ``registrable_domain`` reported is the one of the full list, private section included
 (``x.blogspot.com``): the unit that one account owns. The Public Suffix List is the snapshot
-bundled with tldextract (:mod:`tvec.outlinks.suffixes`); it is never fetched.
+bundled with tldextract (:mod:`tvec.urls.suffixes`); it is never fetched.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from tvec.errors import ConfigError, InvalidSignalError
-from tvec.outlinks.canonical import canonicalize_url
-from tvec.outlinks.suffixes import split_host
+from tvec.urls.canonical import canonicalize_url
+from tvec.urls.suffixes import split_host
 
 #: Package data file with the default rows.
 DEFAULT_DATA_FILE = "platforms.yaml"
@@ -183,7 +183,7 @@ class PlatformRegistry:
         """Return the platform hosting ``url`` (see the module docstring for the walk).
 
         Args:
-            url: any URL :func:`tvec.outlinks.canonicalize_url` accepts, scheme-less and
+            url: any URL :func:`tvec.urls.canonicalize_url` accepts, scheme-less and
                 Unicode (IDNA) hosts included.
 
         Raises:

@@ -49,12 +49,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.analysis.language import _ISO639_1_TO_3
-from tvec.store.models.analysis import ItemAnalysis
 from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
+from tvec.store.models.alerts import Alert, StatusCheck, Takedown
+from tvec.store.models.analysis import ItemAnalysis
 
 #: Dimensions a group of figures can be taken over, in the order the document lists them.
 DIMENSIONS = ("platform", "entity", "ideology", "language", "month")

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.store.evidence import EvidenceStore
-from tvec.signals.hashing import HashResult, hash_content
 from tvec.media import TEXT
 from tvec.settings import Settings
+from tvec.signals.hashing import HashResult, hash_content
 from tvec.signals.pdq_variants import PDQOptions
+from tvec.store.evidence import EvidenceStore
 
 if TYPE_CHECKING:
     from tvec.analysis.pipeline import Analysis, Analyzer

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tvec.platforms.overrides import load_registry
-from tvec.outlinks.sightings import describe
 from tvec.matching.matcher import VIDEO_FRAME
 from tvec.matching.variants import FOUND_BY
+from tvec.outlinks.sightings import describe
+from tvec.platforms.overrides import load_registry
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry, Item, ItemError, Match, Scan, ScanItem
 

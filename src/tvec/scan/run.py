@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from tvec.cases import open_cases_for_scan
 from tvec.cases.indicators import open_cases_for_indicator_hits
-from tvec.store.evidence import EvidenceStore
 from tvec.matching.matcher import Matcher
 from tvec.matching.vpdq_index import VPDQRule
 from tvec.scan.hasher import Hasher, PreparedBatch
@@ -21,6 +20,7 @@ from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
 from tvec.sources import RawItem, read_path
 from tvec.store.db import Store
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Scan, utcnow
 
 #: Called after each top-level item with (items done so far, locator just finished).

@@ -6,26 +6,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.analysis.pipeline import Analyzer
-from tvec.platforms.overrides import load_registry
-from tvec.outlinks.sightings import MAX_OUTLINK_BYTES, record_sightings
 from tvec.errors import InputError, InvalidSignalError
-from tvec.store.evidence import EvidenceStore
-from tvec.signals.hashing import hash_text
 from tvec.matching.matcher import Matcher
 from tvec.matching.variants import match_variants
 from tvec.media import TEXT
-from tvec.outlinks import canonicalize_url, extract_outlinks
+from tvec.outlinks import extract_outlinks
+from tvec.outlinks.sightings import MAX_OUTLINK_BYTES, record_sightings
 from tvec.platforms import PlatformRegistry
+from tvec.platforms.overrides import load_registry
 from tvec.scan.hasher import PreparedBatch
 from tvec.scan.prepare import PreparedFile, file_fingerprint, prepare_file
 from tvec.scan.result import ScanCounts
 from tvec.settings import Settings
 from tvec.signals import SignalValue
+from tvec.signals.hashing import hash_text
 from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 from tvec.signals.url_md5 import url_md5_signal
 from tvec.sources import RawItem
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, ItemError, Match, ScanItem, Signal
 from tvec.store.vpdq import load_signal, store_signal
+from tvec.urls import canonicalize_url
 
 
 class ItemWriter:

@@ -1,4 +1,4 @@
-"""``url``: the canonical form of an out-link (rules in :mod:`tvec.outlinks.canonical`)."""
+"""``url``: the canonical form of an out-link (rules in :mod:`tvec.urls.canonical`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,6 @@ class URLSignal(SignalType):
 
     def validate(self, value: str) -> str:
         """Canonicalise ``value``. Raises InvalidSignalError when it is not a URL."""
-        from tvec.outlinks import canonicalize_url
+        from tvec.urls import canonicalize_url
 
         return canonicalize_url(value)

@@ -4,7 +4,7 @@ Name and value format as python-threatexchange's ``UrlMD5Signal``
 (``threatexchange/signal_type/url_md5.py``, ThreatExchange indicator type ``HASH_URL_MD5``):
 32 lower-case hex digits. The hashed string is made as pytx's ``common.normalize_url`` makes
 it: the URL lower-cased (all of it, path included), its ``scheme://`` removed, encoded as
-UTF-8. tvec first puts the URL in canonical form (:func:`tvec.outlinks.canonicalize_url`), so
+UTF-8. tvec first puts the URL in canonical form (:func:`tvec.urls.canonicalize_url`), so
 that spellings of one link share one MD5; for a URL already in canonical form the value is
 exactly pytx's ``UrlMD5Signal.hash_from_str``. (pytx hashes what it is given: a bare
 ``https://example.com`` is ``example.com`` there, and ``example.com/`` here, because the
@@ -51,7 +51,7 @@ class UrlMD5Signal(SignalType):
         Raises:
             tvec.errors.InvalidSignalError: ``url`` is not an http, https or ftp URL.
         """
-        from tvec.outlinks import canonicalize_url
+        from tvec.urls import canonicalize_url
 
         canonical = canonicalize_url(url)
         digest = hashlib.md5(pytx_normalize_url(canonical), usedforsecurity=False).hexdigest()

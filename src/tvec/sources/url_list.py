@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tvec.errors import EncodingError, InvalidRowError, InvalidSignalError, MissingMediaError
-from tvec.outlinks import canonicalize_url, extract_outlinks
+from tvec.outlinks import extract_outlinks
 from tvec.sources.base import RawItem
+from tvec.urls import canonicalize_url
 
 URL_MEDIA_TYPE = "text/uri-list"
 _COMMENT = re.compile(r"(?:^|\s)#.*$")

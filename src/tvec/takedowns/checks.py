@@ -42,22 +42,22 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tvec.takedowns.classify import CheckOutcome, classify
-from tvec.takedowns.markers import RemovalMarkers, load_markers
-from tvec.store.models.alerts import TAKEDOWN_STATES, StatusCheck, Takedown
 from tvec.audit import AuditKind, record
-from tvec.net.http import HttpClient
-from tvec.platforms.overrides import load_registry
-from tvec.outlinks.sightings import outlink_for
 from tvec.errors import (
     InvalidSignalError,
     NotFoundError,
     UsageError,
 )
-from tvec.outlinks.canonical import canonicalize_url
+from tvec.net.http import HttpClient
+from tvec.outlinks.sightings import outlink_for
+from tvec.platforms.overrides import load_registry
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import Outlink, utcnow
+from tvec.store.models.alerts import TAKEDOWN_STATES, StatusCheck, Takedown
+from tvec.takedowns.classify import CheckOutcome, classify
+from tvec.takedowns.markers import RemovalMarkers, load_markers
+from tvec.urls.canonical import canonicalize_url
 
 #: Consecutive "removed" results that confirm a removal.
 CONFIRMING_RESULTS = 2

@@ -30,10 +30,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tvec.takedowns.markers import PlatformRules
-from tvec.net.http import FetchAttempt, FetchResult
 from tvec.errors import BlockedAddressError, FetchError
-from tvec.outlinks.suffixes import split_host
+from tvec.net.http import FetchAttempt, FetchResult
+from tvec.takedowns.markers import PlatformRules
+from tvec.urls.suffixes import split_host
 
 #: Media types whose body is searched for removal markers (besides ``text/*``).
 TEXT_MEDIA_TYPES = frozenset(

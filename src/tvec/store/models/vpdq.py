@@ -1,4 +1,4 @@
-"""The ``vpdq_features`` table: one row per distinct vPDQ frame list (see :mod:`tvec.store.vpdq`)."""
+"""The ``vpdq_features`` table: one row per distinct vPDQ frame list (:mod:`tvec.store.vpdq`)."""
 
 from __future__ import annotations
 

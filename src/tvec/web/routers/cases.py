@@ -2,7 +2,7 @@
 appeals. Decisions and resolved appeals are sent to the webhook after they commit.
 
 The case page lists the out-links sighted in the case's item tree with their attribution,
-alert and takedown (:func:`tvec.verification.attribution.outlinks_of_item_tree`); people with
+alert and takedown (:func:`tvec.verification.alertability.outlinks_of_item_tree`); people with
 ``alert.verify`` attribute one to an entity from there
 (``POST /cases/{case_id}/outlinks/{outlink_id}/attribute``)."""
 
@@ -16,10 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal
-from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import media_prefs
-from tvec.verification.attribution import attribute_url, entity_for_label, outlinks_of_item_tree
-from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.audit import AuditKind, record
 from tvec.cases import (
     DecisionRequest,
@@ -30,13 +27,18 @@ from tvec.cases import (
     get_case,
     resolve_appeal,
 )
-from tvec.store.models.cases import Appeal, Decision, ReviewCase
 from tvec.cases.service import appeal_event, decision_event, earlier_decisions
-from tvec.net.webhook import send_webhook
 from tvec.entities import EntityRegistry, load_entities
+from tvec.entities.resolve import entity_for_label
 from tvec.errors import NotFoundError, TvecError, UsageError
+from tvec.net.webhook import send_webhook
 from tvec.settings import Settings
 from tvec.store.models import Bank, Item, Signal, Source
+from tvec.store.models.accounts import Account
+from tvec.store.models.alerts import CONTENT_KINDS
+from tvec.store.models.cases import Appeal, Decision, ReviewCase
+from tvec.verification.alertability import outlinks_of_item_tree
+from tvec.verification.attribution import attribute_url
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import MAX_ID, PathId
 from tvec.web.render import render

@@ -31,8 +31,8 @@ from starlette.datastructures import UploadFile
 
 from tvec.accounts import Principal
 from tvec.errors import PermissionDeniedError, UsageError
-from tvec.signals.hashing import hash_content
 from tvec.signals import SignalValue, get_signal_type
+from tvec.signals.hashing import hash_content
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.schemas.hma import (
     BankMatches,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.accounts import Principal
-from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import media_prefs, reveals_today, set_media_prefs
+from tvec.store.models.accounts import Account
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render
 from tvec.web.schemas.me import MeOut, PrefsIn

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from tvec.accounts import Principal
-from tvec.store.models.accounts import Account
 from tvec.accounts.wellbeing import count_reveal, media_prefs
 from tvec.audit import AuditKind, record
 from tvec.cases.preview import PREVIEW_MEDIA_TYPE, can_preview, render_preview
 from tvec.errors import InputError, NotFoundError
 from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item
+from tvec.store.models.accounts import Account
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import PathId
 from tvec.web.schemas.media import RevealOut

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 
 from tvec.accounts import Principal
+from tvec.entities import load_entities
 from tvec.reports.chart import removals_chart_svg
 from tvec.reports.metrics import (
     DIMENSIONS,
@@ -28,9 +29,8 @@ from tvec.reports.metrics import (
     metrics_document,
     parse_period,
 )
-from tvec.store.models.alerts import Takedown
-from tvec.entities import load_entities
 from tvec.store.models import Outlink
+from tvec.store.models.alerts import Takedown
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render
 from tvec.web.security import need

@@ -2,7 +2,7 @@
 
 ``tvec alert send`` (:func:`send_alerts`) does, in order:
 
-1. :func:`~tvec.verification.attribution.sync_attributions` (decisions and the verified-bank rule);
+1. :func:`~tvec.verification.sync.sync_attributions` (decisions and the verified-bank rule);
 2. :func:`queue_alerts`: one alert per alertable attributed URL that has a route and no alert
    yet (the ``alert`` table's unique idempotency key and out-link: at most one alert per URL,
    ever);
@@ -28,46 +28,44 @@ steps 1-3 in a transaction that is rolled back, writing what would be sent to a 
 ones back in the queue.
 
 Every entry point first checks the inclusion policy
-(:func:`~tvec.verification.attribution.check_inclusion_policy`): an empty one, or one naming a key
+(:func:`~tvec.entities.policy.check_inclusion_policy`): an empty one, or one naming a key
 the entity registry does not know, is a ConfigError before anything is done.
 """
 
-from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tvec.verification.attribution import (
-    alertable_reason,
-    check_inclusion_policy,
-    entity_registry,
-    sync_attributions,
-)
 from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
-from tvec.alerts.compose import Batch, alert_reference, alert_view, idempotency_key, make_batch
-from tvec.store.models.alerts import ALERT_STATUSES, Alert, AlertDelivery, Attribution, Takedown
-from tvec.alerts.routes import MAX_BATCH_SECONDS, Route, RouteBook
+from tvec.alerts.compose import Batch, alert_view, make_batch
+from tvec.alerts.queue import (
+    NotAlertable,
+    check_platform,
+    check_policy,
+    not_alertable,
+    queue_alerts,
+)
+from tvec.alerts.routes import MAX_BATCH_SECONDS, RouteBook
 from tvec.audit import AuditKind, record
-from tvec.platforms.overrides import find_platform, load_registry
-from tvec.errors import ConfigError, NotFoundError, UsageError
+from tvec.entities.resolve import entity_registry
+from tvec.errors import ConfigError, UsageError
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import Outlink, utcnow
+from tvec.store.models.alerts import Alert, AlertDelivery, Attribution, Takedown
+from tvec.verification.alertability import alertable_reason
+from tvec.verification.sync import sync_attributions
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
-CLAIM_SECONDS = 600.0
-#: Longest wait (seconds) before retrying a failed delivery: the doubling backoff stops
-#: growing at 30 days.
-MAX_BACKOFF_SECONDS = MAX_BATCH_SECONDS
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -136,20 +134,6 @@ class Waiting:
 
 
 @dataclass
-class NotAlertable:
-    """A verified (attributed) URL that gets no alert, and why."""
-
-    url: str
-    platform: str | None
-    entity: str
-    reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
-
-
-@dataclass
 class SendReport:
     """What :func:`send_alerts` (or :func:`preview`) did or would do.
 
@@ -197,108 +181,10 @@ class SendReport:
         }
 
 
-# --- checks ----------------------------------------------------------------------------------
-
-
-def platform_name(session: Session, platform: str) -> str:
-    """The name of ``platform`` (any case) as the platform registry spells it, or as an
-    alert row does (a platform removed from the registry since).
-
-    Raises:
-        NotFoundError: neither the registry nor any alert knows the name.
-    """
-    try:
-        return find_platform(load_registry(session), platform).name
-    except NotFoundError:
-        wanted = platform.strip().casefold()
-        for name in session.scalars(select(Alert.platform).distinct()):
-            if name.casefold() == wanted:
-                return name
-        raise
-
-
-def _check_policy(settings: Settings) -> None:
-    check_inclusion_policy(entity_registry(settings), settings)
-
-
-def _check_platform(store: Store, platform: str | None) -> None:
-    if platform is not None:
-        with store.session() as session:
-            platform_name(session, platform)
-
-
-# --- queueing --------------------------------------------------------------------------------
-
-
-def _unalerted(
-    session: Session, settings: Settings
-) -> Iterator[tuple[Attribution, Outlink, Route | None, str | None]]:
-    """Each attributed URL without an alert, with its route and why it gets no alert
-    (``None``: it is alertable): not in the inclusion policy, no platform, or no route."""
-    registry = entity_registry(settings)
-    book = RouteBook.load(session)
-    rows = session.execute(
-        select(Attribution, Outlink)
-        .join(Outlink, Attribution.outlink_id == Outlink.id)
-        .where(~exists().where(Alert.outlink_id == Attribution.outlink_id))
-        .order_by(Attribution.id)
-    )
-    for attribution, outlink in rows:
-        reason = alertable_reason(attribution, registry, settings)
-        if reason is None and outlink.platform is None:
-            domain = outlink.registrable_domain or outlink.host or "unknown"
-            reason = f"no platform: the domain {domain} is not in the platform registry"
-        found = book.lookup(outlink.platform) if reason is None else None
-        if found is not None and found.route is None:
-            reason = found.reason
-        yield attribution, outlink, found.route if found else None, reason
-
-
-def queue_alerts(session: Session, settings: Settings, now: datetime | None = None) -> list[Alert]:
-    """Queue one alert per alertable attributed URL that has a route and no alert yet.
-
-    Alertable: the attribution's entity is in the inclusion policy
-    (:func:`~tvec.verification.attribution.alertable_reason`) and the URL's platform has a route
-    (:class:`~tvec.alerts.routes.RouteBook`). Returns the new alerts (flushed).
-    """
-    now = now or utcnow()
-    queued: list[Alert] = []
-    for attribution, outlink, route, reason in list(_unalerted(session, settings)):
-        if reason is not None or route is None:
-            continue
-        key = idempotency_key(outlink.url)
-        alert = Alert(
-            reference=alert_reference(key),
-            idempotency_key=key,
-            outlink_id=outlink.id,
-            url=outlink.url,
-            platform=route.platform,
-            channel=route.channel,
-            recipient=route.target,
-            entity=attribution.entity,
-            content_kind=attribution.content_kind,
-            graphic=attribution.graphic,
-            status="queued",
-            attempts=0,
-            created_at=now,
-        )
-        session.add(alert)
-        queued.append(alert)
-    session.flush()
-    return queued
-
-
-def not_alertable(session: Session, settings: Settings) -> list[NotAlertable]:
-    """Attributed URLs without an alert that none would be queued for, with the reason:
-    not in the inclusion policy, no platform, or no reporting route."""
-    return [
-        NotAlertable(outlink.url, outlink.platform, attribution.entity, reason)
-        for attribution, outlink, _route, reason in _unalerted(session, settings)
-        if reason is not None
-    ]
-
-
-# --- planning --------------------------------------------------------------------------------
+CLAIM_SECONDS = 600.0
+#: Longest wait (seconds) before retrying a failed delivery: the doubling backoff stops
+#: growing at 30 days.
+MAX_BACKOFF_SECONDS = MAX_BATCH_SECONDS
 
 
 @dataclass
@@ -477,8 +363,8 @@ def preview(
         NotFoundError: ``platform`` names no platform.
         StoreError: the database failed.
     """
-    _check_policy(settings)
-    _check_platform(store, platform)
+    check_policy(settings)
+    check_platform(store, platform)
     return _simulate(
         store,
         settings,
@@ -488,9 +374,6 @@ def preview(
         environ=environ,
         folder=None,
     )
-
-
-# --- sending ---------------------------------------------------------------------------------
 
 
 def _claim(store: Store, batch: Batch, now: datetime) -> bool:
@@ -643,8 +526,8 @@ def send_alerts(
         StoreError: the database failed.
     """
     now = now or utcnow()
-    _check_policy(settings)
-    _check_platform(store, platform)
+    check_policy(settings)
+    check_platform(store, platform)
     if dry_run or settings.alert_dry_run:
         folder = _dry_folder(settings, out_dir, now)
         return _simulate(
@@ -679,144 +562,3 @@ def send_alerts(
         line.files = [str(p) for p in result.files]
         report.batches.append(line)
     return report
-
-
-@dataclass
-class RetryReport:
-    """What :func:`retry_alerts` did: references of the queued alerts made due now, of the
-    failed alerts put back in the queue, and of the alerts left alone with the reason."""
-
-    made_due: list[str] = field(default_factory=list)
-    requeued: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {
-            "made_due": self.made_due,
-            "requeued": self.requeued,
-            "skipped": [{"reference": r, "reason": why} for r, why in self.skipped],
-        }
-
-
-def retry_alerts(
-    session: Session,
-    *,
-    actor: str,
-    platform: str | None = None,
-    failed: bool = False,
-    now: datetime | None = None,
-) -> RetryReport:
-    """Make waiting alerts due now, and with ``failed`` give failed alerts a new start.
-
-    Queued alerts waiting for a retry (``next_attempt_at`` after ``now``) get
-    ``next_attempt_at`` cleared, so the next ``tvec alert send`` tries them (after the
-    batching window as usual). Queued alerts never attempted that wait all the same are
-    being sent by a running ``tvec alert send`` (claimed) and are left alone. With
-    ``failed``, ``failed`` alerts become ``queued`` again with ``attempts`` 0 (their
-    ``alert_delivery`` rows stay); an alert whose attribution was withdrawn stays failed.
-    No alert row is created: a URL still has at most one alert. One ``alert.delivery``
-    audit event per platform concerned (``action: retry``).
-
-    Args:
-        platform: only this platform's alerts (any case).
-        failed: also requeue failed alerts.
-        actor: who asks (``cli``, a username), in the audit log.
-
-    Raises:
-        NotFoundError: ``platform`` names no platform.
-    """
-    now = now or utcnow()
-    name = platform_name(session, platform) if platform is not None else None
-    statuses = ["queued", "failed"] if failed else ["queued"]
-    query = select(Alert).where(Alert.status.in_(statuses)).order_by(Alert.id)
-    if name is not None:
-        query = query.where(Alert.platform == name)
-    report = RetryReport()
-    changed: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for alert in session.scalars(query):
-        waits = alert.next_attempt_at is not None and alert.next_attempt_at > now
-        if alert.status == "queued" and waits and alert.attempts == 0:
-            report.skipped.append((alert.reference, "a running 'tvec alert send' is sending it"))
-        elif alert.status == "queued" and waits:
-            changed[alert.platform]["made_due"].append(
-                {"reference": alert.reference, "was_due_at": _iso(alert.next_attempt_at)}
-            )
-            alert.next_attempt_at = None
-            report.made_due.append(alert.reference)
-        elif alert.status == "failed":
-            attributed = session.scalars(
-                select(Attribution.id).where(Attribution.outlink_id == alert.outlink_id)
-            ).first()
-            if attributed is None:
-                report.skipped.append((alert.reference, "its attribution was withdrawn"))
-                continue
-            changed[alert.platform]["requeued"].append(
-                {"reference": alert.reference, "attempts": alert.attempts}
-            )
-            alert.status, alert.attempts, alert.next_attempt_at = "queued", 0, None
-            report.requeued.append(alert.reference)
-    session.flush()
-    for platform_of, data in sorted(changed.items()):
-        record(
-            session,
-            actor,
-            AuditKind.ALERT_DELIVERY,
-            f"platform:{platform_of}",
-            {"action": "retry", "made_due": data["made_due"], "requeued": data["requeued"]},
-        )
-    return report
-
-
-def list_alerts(
-    session: Session,
-    *,
-    status: str | None = None,
-    platform: str | None = None,
-    limit: int | None = None,
-) -> list[Alert]:
-    """Alerts, newest first; optionally only one status and/or platform (any case), at most
-    ``limit`` of them.
-
-    Raises:
-        UsageError: unknown status; ``limit`` below 1.
-        NotFoundError: ``platform`` names no platform (:func:`platform_name`).
-    """
-    if limit is not None and limit < 1:
-        raise UsageError(f"limit must be 1 or more, got {limit}")
-    if platform is not None:
-        platform = platform_name(session, platform)
-    query = select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc())
-    if status is not None:
-        if status not in ALERT_STATUSES:
-            raise UsageError(
-                f"unknown alert status {status!r} (known: {', '.join(ALERT_STATUSES)})"
-            )
-        query = query.where(Alert.status == status)
-    rows = [
-        a
-        for a in session.scalars(query)
-        if platform is None or a.platform.casefold() == platform.casefold()
-    ]
-    return rows[:limit] if limit is not None else rows
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    """An alert row as ``tvec alert list --json`` prints it."""
-    return {
-        "id": alert.id,
-        "reference": alert.reference,
-        "url": alert.url,
-        "platform": alert.platform,
-        "channel": alert.channel,
-        "recipient": alert.recipient,
-        "entity": alert.entity,
-        "content_kind": alert.content_kind,
-        "graphic": alert.graphic,
-        "status": alert.status,
-        "attempts": alert.attempts,
-        "next_attempt_at": _iso(alert.next_attempt_at),
-        "last_error": alert.last_error,
-        "created_at": _iso(alert.created_at),
-        "sent_at": _iso(alert.sent_at),
-    }

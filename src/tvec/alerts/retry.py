@@ -1,0 +1,108 @@
+"""``tvec alert retry``: make waiting alerts due now and put failed ones back in the queue."""
+
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tvec.alerts.queue import platform_name
+from tvec.audit import AuditKind, record
+from tvec.store.models import utcnow
+from tvec.store.models.alerts import Alert, Attribution
+
+#: How long (seconds) a batch being delivered stays claimed by one run.
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+@dataclass
+class RetryReport:
+    """What :func:`retry_alerts` did: references of the queued alerts made due now, of the
+    failed alerts put back in the queue, and of the alerts left alone with the reason."""
+
+    made_due: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain dict for ``--json`` output."""
+        return {
+            "made_due": self.made_due,
+            "requeued": self.requeued,
+            "skipped": [{"reference": r, "reason": why} for r, why in self.skipped],
+        }
+
+
+def retry_alerts(
+    session: Session,
+    *,
+    actor: str,
+    platform: str | None = None,
+    failed: bool = False,
+    now: datetime | None = None,
+) -> RetryReport:
+    """Make waiting alerts due now, and with ``failed`` give failed alerts a new start.
+
+    Queued alerts waiting for a retry (``next_attempt_at`` after ``now``) get
+    ``next_attempt_at`` cleared, so the next ``tvec alert send`` tries them (after the
+    batching window as usual). Queued alerts never attempted that wait all the same are
+    being sent by a running ``tvec alert send`` (claimed) and are left alone. With
+    ``failed``, ``failed`` alerts become ``queued`` again with ``attempts`` 0 (their
+    ``alert_delivery`` rows stay); an alert whose attribution was withdrawn stays failed.
+    No alert row is created: a URL still has at most one alert. One ``alert.delivery``
+    audit event per platform concerned (``action: retry``).
+
+    Args:
+        platform: only this platform's alerts (any case).
+        failed: also requeue failed alerts.
+        actor: who asks (``cli``, a username), in the audit log.
+
+    Raises:
+        NotFoundError: ``platform`` names no platform.
+    """
+    now = now or utcnow()
+    name = platform_name(session, platform) if platform is not None else None
+    statuses = ["queued", "failed"] if failed else ["queued"]
+    query = select(Alert).where(Alert.status.in_(statuses)).order_by(Alert.id)
+    if name is not None:
+        query = query.where(Alert.platform == name)
+    report = RetryReport()
+    changed: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for alert in session.scalars(query):
+        waits = alert.next_attempt_at is not None and alert.next_attempt_at > now
+        if alert.status == "queued" and waits and alert.attempts == 0:
+            report.skipped.append((alert.reference, "a running 'tvec alert send' is sending it"))
+        elif alert.status == "queued" and waits:
+            changed[alert.platform]["made_due"].append(
+                {"reference": alert.reference, "was_due_at": _iso(alert.next_attempt_at)}
+            )
+            alert.next_attempt_at = None
+            report.made_due.append(alert.reference)
+        elif alert.status == "failed":
+            attributed = session.scalars(
+                select(Attribution.id).where(Attribution.outlink_id == alert.outlink_id)
+            ).first()
+            if attributed is None:
+                report.skipped.append((alert.reference, "its attribution was withdrawn"))
+                continue
+            changed[alert.platform]["requeued"].append(
+                {"reference": alert.reference, "attempts": alert.attempts}
+            )
+            alert.status, alert.attempts, alert.next_attempt_at = "queued", 0, None
+            report.requeued.append(alert.reference)
+    session.flush()
+    for platform_of, data in sorted(changed.items()):
+        record(
+            session,
+            actor,
+            AuditKind.ALERT_DELIVERY,
+            f"platform:{platform_of}",
+            {"action": "retry", "made_due": data["made_due"], "requeued": data["requeued"]},
+        )
+    return report
