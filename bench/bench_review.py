@@ -39,6 +39,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from tvec.accounts import add_user, create_token  # noqa: E402
+from tvec.app.context import open_context  # noqa: E402
 from tvec.settings import load_settings  # noqa: E402
 from tvec.store import Store, open_store  # noqa: E402
 from tvec.store.models import Item  # noqa: E402
@@ -120,7 +121,7 @@ def bench(count: int, requests: int, decisions: int) -> dict[str, float]:
         started = time.perf_counter()
         store, token = load_cases(Path(tmp) / "home", count)
         loaded = time.perf_counter() - started
-        app = create_app(store.settings, store)
+        app = create_app(open_context(store.settings, store=store))
         client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
         client.get("/queue")  # warm up templates and caches
         cursors: list[str | None] = [None]

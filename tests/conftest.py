@@ -137,11 +137,11 @@ def cli(
     monkeypatch.delenv("TVEC_DATABASE_URL", raising=False)
 
     def invoke(*args: str | Path) -> CliResult:
-        context.settings.cache_clear()
+        context.reset()
         capsys.readouterr()
         code = run([str(a) for a in args])
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 
     yield invoke
-    context.settings.cache_clear()
+    context.reset()

@@ -870,7 +870,7 @@ def test_windows_and_backoffs_never_overflow(store: Store, smtp_server: SmtpServ
     shown = preview(store, settings, now=T0)
     (wait,) = shown.waiting
     assert (wait.kind, wait.until) == ("window", T0 + timedelta(days=30))
-    assert wait.reason == "batching window of 2.592e+06 s ends at 2026-12-02T09:00:00+00:00"
+    assert wait.reason == "batching window of 2.592e+06 s ends at 2026-12-02T09:00:00Z"
 
     send_alerts(store, settings, now=T0)  # queues it; the window is open
     smtp_server.stop()
@@ -1054,7 +1054,7 @@ def test_retry_makes_waiting_alerts_due_and_requeues_failed_ones(  # type: ignor
                 {
                     "action": "retry",
                     "made_due": [
-                        {"reference": ref(STATEMENT), "was_due_at": "2026-11-02T09:05:00+00:00"}
+                        {"reference": ref(STATEMENT), "was_due_at": "2026-11-02T09:05:00Z"}
                     ],
                     "requeued": [],
                 },

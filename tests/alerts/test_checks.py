@@ -26,6 +26,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tvec.clock import rfc3339
 from tvec.audit import AuditKind
 from tvec.errors import FetchError, UsageError
 from tvec.net.http import FetchAttempt, FetchResult, HttpClient
@@ -446,9 +447,9 @@ def test_pages_go_from_online_to_removed_by_every_route(
                 "url": url["b"],
                 "platform": "Platform B",
                 "route": "http_410",
-                "last_online_at": at("12:30").isoformat(),
-                "removed_at": at("14:30").isoformat(),
-                "confirmed_at": at("14:40").isoformat(),
+                "last_online_at": rfc3339(at("12:30")),
+                "removed_at": rfc3339(at("14:30")),
+                "confirmed_at": rfc3339(at("14:40")),
             }
 
             # The removal metrics of these takedowns, per platform, as computed by hand.
@@ -920,7 +921,7 @@ def test_user_named_urls_are_tracked_and_checked_now(
         # Confirmed removed: named again, it is skipped without a visit.
         (skipped,) = after.checks
         assert skipped.outcome is None and skipped.skipped is not None
-        assert skipped.skipped.startswith("confirmed removed at 2026-03-02T09:15:00+00:00")
+        assert skipped.skipped.startswith("confirmed removed at 2026-03-02T09:15:00Z")
         assert platforms_server.visits(host, "/video/x") == 4
         with store.session() as session:
             outlinks = session.scalars(select(Outlink).where(Outlink.url == canonical)).all()
@@ -1041,7 +1042,7 @@ def test_cli_check_run_and_list(
     result = cli("check", "list", "--json")
     rows = {r["url"]: r for r in json.loads(result.out)}
     assert rows[gone]["state"] == "removed" and rows[gone]["checks"] == 3
-    assert rows[gone]["removed_at"] == first_removed.isoformat()
+    assert rows[gone]["removed_at"] == rfc3339(first_removed)
     assert rows[gone]["confirmed_at"] is not None
     assert rows[up]["state"] == "tracking" and rows[up]["requested_by"] == "user"
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from tests.review_data import PASSWORD
 from tests.web.test_takedowns import SHOWN, _Tables
 from tvec.accounts import add_user
+from tvec.app.context import open_context
 from tvec.cli import context
 from tvec.cli.app import run
 from tvec.reports.metrics import display_value
@@ -38,7 +39,7 @@ def _example(name: str) -> ModuleType:
 
 
 def _tvec(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
-    context.settings.cache_clear()
+    context.reset()
     capsys.readouterr()
     code = run([str(a) for a in args])
     captured = capsys.readouterr()
@@ -120,7 +121,7 @@ def test_demo_replay_figures_are_the_same_in_the_cli_the_api_and_the_page(
 
         with store.session() as session:
             add_user(session, "demo-viewer", "viewer", PASSWORD)
-        client = TestClient(create_app(settings, store))
+        client = TestClient(create_app(open_context(settings, store=store)))
         page_login = client.get("/login").text
         token = page_login.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
         client.post(

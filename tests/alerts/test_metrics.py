@@ -179,11 +179,11 @@ def test_per_url_timelines_keep_both_bounds(document: dict[str, Any]) -> None:
         "ideology": "jihadist",
         "language": "ara",
         "month": "2024-01",
-        "first_seen_at": "2024-01-10T10:00:00+00:00",
-        "sent_at": "2024-01-10T12:00:00+00:00",
-        "last_online_at": "2024-01-10T12:30:00+00:00",
-        "removed_at": "2024-01-10T13:00:00+00:00",
-        "confirmed_at": "2024-01-10T13:30:00+00:00",
+        "first_seen_at": "2024-01-10T10:00:00Z",
+        "sent_at": "2024-01-10T12:00:00Z",
+        "last_online_at": "2024-01-10T12:30:00Z",
+        "removed_at": "2024-01-10T13:00:00Z",
+        "confirmed_at": "2024-01-10T13:30:00Z",
         "state": "removed",
         "last_result": "removed",
         "seconds_to_alert": 7200.0,
@@ -235,7 +235,7 @@ def test_now_ignores_later_alerts_removals_and_checks(any_store: Store) -> None:
     u9 = document["urls"][-1]
     assert (u9["url"], u9["state"], u9["last_result"]) == (url_of("u9"), "tracking", "removed")
     assert (u9["removed_at"], u9["seconds_to_removal"]) == (None, None)
-    assert u9["last_online_at"] == "2024-03-10T01:00:00+00:00"
+    assert u9["last_online_at"] == "2024-03-10T01:00:00Z"
     assert document["overall"]["alerts_sent"] == 9
     assert document["overall"]["removed"] == 5
     assert document["overall"]["still_online"] == 2  # u3 and u8 (u9's latest check: removed)
@@ -253,8 +253,8 @@ def test_since_and_until_select_alerts_by_sent_time(any_store: Store) -> None:
     with any_store.session() as session:
         document = metrics_document(session, now=NOW, since=since, until=until)
     assert document["period"] == {
-        "since": "2024-02-01T00:00:00+00:00",
-        "until": "2024-03-01T00:00:00+00:00",
+        "since": "2024-02-01T00:00:00Z",
+        "until": "2024-03-01T00:00:00Z",
     }
     assert document["overall"] == {**BY["month"][1], "key": "all"}
     assert [row["key"] for row in document["by"]["month"]] == ["2024-02"]
@@ -306,7 +306,7 @@ def test_month_is_taken_in_utc(store: Store) -> None:
     with store.session() as session:
         document = metrics_document(session, now=NOW)
     months = {u["url"][-2:]: (u["month"], u["sent_at"]) for u in document["urls"]}
-    assert months["u5"] == ("2024-01", "2024-01-31T23:30:00+00:00")
+    assert months["u5"] == ("2024-01", "2024-01-31T23:30:00Z")
     assert [(m["key"], m["alerts_sent"]) for m in document["by"]["month"]] == [
         ("2024-01", 5),
         ("2024-02", 2),

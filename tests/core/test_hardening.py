@@ -68,7 +68,7 @@ def test_home_that_cannot_be_created_is_a_config_error(
     from tvec.cli import context
     from tvec.cli.app import run
 
-    context.settings.cache_clear()
+    context.reset()
     assert run(["bank", "list"]) == 2
 
 

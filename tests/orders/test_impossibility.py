@@ -20,7 +20,7 @@ from tvec.orders import (
     impossibility_document,
     impossibility_text,
     list_orders,
-    order_document,
+    order_view,
     order_state,
     reject_order,
     resume_order,
@@ -111,7 +111,7 @@ def test_each_ground_fills_in_annex_iii(
             "authority": "Bundeskriminalamt",
             "member_state": "DE",
             "member_state_name": "Germany",
-            "received_at": "2024-05-01T10:00:00+00:00",
+            "received_at": "2024-05-01T10:00:00Z",
             "ground": ground,
             "article": article,
             "ground_text": box,
@@ -121,8 +121,8 @@ def test_each_ground_fills_in_annex_iii(
             "provider": "Example Hosting Ltd",
             "contact_email": "tco@hosting.example",
             "date": "2024-05-01",
-            "informed_at": "2024-05-01T10:20:00+00:00",
-            "deadline_at": "2024-05-01T11:00:00+00:00",
+            "informed_at": "2024-05-01T10:20:00Z",
+            "deadline_at": "2024-05-01T11:00:00Z",
             "clock": clock,
             "warnings": [],
         }
@@ -136,9 +136,9 @@ def test_each_ground_fills_in_annex_iii(
             "article": article,
             "explanation": explanation,
             "clarification": clarification,
-            "rejected_at": "2024-05-01T10:20:00+00:00",
+            "rejected_at": "2024-05-01T10:20:00Z",
             "rejected_by": "bob",
-            "deadline_at": "2024-05-01T11:00:00+00:00",
+            "deadline_at": "2024-05-01T11:00:00Z",
             "overdue_at": None,
             "resumed_at": None,
             "resumed_by": None,
@@ -166,7 +166,7 @@ def test_each_ground_fills_in_annex_iii(
     assert f"[x] {box} (Article {article})" in text
     assert text.count("[x]") == 1 and text.count("[ ]") == 2
     assert "Reference of the file of the competent authority: BKA-TCO-2024-0001" in text
-    assert "Time and date of receipt of the removal order: 2024-05-01T10:00:00+00:00" in text
+    assert "Time and date of receipt of the removal order: 2024-05-01T10:00:00Z" in text
     assert "Name of the hosting service provider: Example Hosting Ltd" in text
     assert ("clarification required:" in text) == (requested is not None)
 
@@ -218,13 +218,13 @@ def test_resume_restarts_the_clock_at_exactly_one_hour_after_resumption(
             "article": "3(7)",
             "explanation": "Data centre outage.",
             "clarification": None,
-            "rejected_at": "2024-05-01T10:20:00+00:00",
+            "rejected_at": "2024-05-01T10:20:00Z",
             "rejected_by": "bob",
-            "deadline_at": "2024-05-01T11:00:00+00:00",
+            "deadline_at": "2024-05-01T11:00:00Z",
             "overdue_at": None,
-            "resumed_at": "2024-05-01T13:00:00+00:00",
+            "resumed_at": "2024-05-01T13:00:00Z",
             "resumed_by": "carol",
-            "resumed_deadline_at": "2024-05-01T14:00:00+00:00",
+            "resumed_deadline_at": "2024-05-01T14:00:00Z",
         }
         actions = [(e.actor, e.data) for e in _events(session, AuditKind.ORDER_ACTION)]
         assert [(actor, data["action"]) for actor, data in actions] == [
@@ -235,12 +235,12 @@ def test_resume_restarts_the_clock_at_exactly_one_hour_after_resumption(
             "action": "resume",
             "ground": "force_majeure",
             "article": "3(7)",
-            "resumed_at": "2024-05-01T13:00:00+00:00",
-            "previous_deadline_at": "2024-05-01T11:00:00+00:00",
-            "deadline_at": "2024-05-01T14:00:00+00:00",
+            "resumed_at": "2024-05-01T13:00:00Z",
+            "previous_deadline_at": "2024-05-01T11:00:00Z",
+            "deadline_at": "2024-05-01T14:00:00Z",
         }
         [overdue] = _events(session, AuditKind.ORDER_OVERDUE)
-        assert overdue.data["deadline_at"] == "2024-05-01T14:00:00+00:00"
+        assert overdue.data["deadline_at"] == "2024-05-01T14:00:00Z"
         # removed five minutes after the restarted hour: late by 300 s, and the Annex II
         # reply keeps the rejection beside it
         act_on_order(session, settings, REF, actor="bob", now=hour + timedelta(minutes=5))
@@ -248,12 +248,12 @@ def test_resume_restarts_the_clock_at_exactly_one_hour_after_resumption(
         order = get_order(session, REF)
         assert order.status == "done"
         assert (order.reply["deadline_at"], order.reply["late_by_seconds"]) == (
-            "2024-05-01T14:00:00+00:00",
+            "2024-05-01T14:00:00Z",
             300.0,
         )
-        assert order.reply["overdue_at"] == "2024-05-01T14:00:00+00:00"
+        assert order.reply["overdue_at"] == "2024-05-01T14:00:00Z"
         assert [e["resumed_at"] for e in order.reply["impossibility"]] == [
-            "2024-05-01T13:00:00+00:00"
+            "2024-05-01T13:00:00Z"
         ]
         with pytest.raises(ConflictError, match="is done"):
             reject_order(
@@ -281,11 +281,11 @@ def test_an_overdue_order_can_be_rejected_and_resumed_again(store: Store) -> Non
         order = resume_order(session, REF, actor="bob", now=hour + timedelta(minutes=40))
         assert (order.status, order.overdue_at) == ("open", None)
         assert order.deadline_at == datetime(2024, 5, 1, 12, 40, tzinfo=UTC)
-        assert order_document(order, hour + timedelta(minutes=40))["time_left"] == "1:00:00"
+        assert order_view(session, order, hour + timedelta(minutes=40)).time_left == "1:00:00"
         [first] = order.reply["impossibility"]
         assert (first["deadline_at"], first["overdue_at"]) == (
-            "2024-05-01T11:00:00+00:00",
-            "2024-05-01T11:00:00+00:00",
+            "2024-05-01T11:00:00Z",
+            "2024-05-01T11:00:00Z",
         )
         # a second impossibility after the first is resumed: both kept, oldest first
         reject_order(
@@ -299,12 +299,12 @@ def test_an_overdue_order_can_be_rejected_and_resumed_again(store: Store) -> Non
         )
         grounds = [(e["ground"], e["resumed_at"]) for e in order.reply["impossibility"]]
         assert grounds == [
-            ("manifest_error", "2024-05-01T11:40:00+00:00"),
+            ("manifest_error", "2024-05-01T11:40:00Z"),
             ("insufficient_information", None),
         ]
         latest = impossibility_document(order, settings)
-        assert latest["deadline_at"] == "2024-05-01T12:40:00+00:00"
-        assert latest["informed_at"] == "2024-05-01T11:50:00+00:00"
+        assert latest["deadline_at"] == "2024-05-01T12:40:00Z"
+        assert latest["informed_at"] == "2024-05-01T11:50:00Z"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tvec.audit import AuditKind, verify_chain
 from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.net.webhook import verify_signature
+from tvec.clock import rfc3339
 from tvec.orders import (
     REGULATION_APPLIES_FROM,
     act_on_order,
@@ -30,7 +31,7 @@ from tvec.orders import (
     format_time,
     format_time_left,
     get_order,
-    hold_document,
+    hold_record,
     hold_state,
     list_holds,
     list_orders,
@@ -170,23 +171,23 @@ def test_order_goes_overdue_at_exactly_one_hour_and_the_reply_is_filled_in(
             "authority": "Bundeskriminalamt",
             "member_state": "DE",
             "member_state_name": "Germany",
-            "received_at": "2024-05-01T10:00:00+00:00",
+            "received_at": "2024-05-01T10:00:00Z",
             "action": "removed",
-            "acted_at": "2024-05-01T11:05:00+00:00",
-            "urls": [{"url": URL, "action": "removed", "acted_at": "2024-05-01T11:05:00+00:00"}],
+            "acted_at": "2024-05-01T11:05:00Z",
+            "urls": [{"url": URL, "action": "removed", "acted_at": "2024-05-01T11:05:00Z"}],
             "provider": "Example Hosting Ltd",
             "contact_email": "tco@hosting.example",
             "date": "2024-05-01",
-            "deadline_at": "2024-05-01T11:00:00+00:00",
+            "deadline_at": "2024-05-01T11:00:00Z",
             "on_time": False,
             "late_by_seconds": 300.0,
-            "overdue_at": "2024-05-01T11:00:00+00:00",
+            "overdue_at": "2024-05-01T11:00:00Z",
             "warnings": [],
         }
         assert order_state(order, acted + timedelta(days=1)) == ("done", -300.0)
         text = reply_text(order.reply)
         assert "[x] The terrorist content has been removed" in text
-        assert "Time and date of receipt of the removal order: 2024-05-01T10:00:00+00:00" in text
+        assert "Time and date of receipt of the removal order: 2024-05-01T10:00:00Z" in text
         assert "by 300 seconds" in text
         [reply_event] = _events(session, AuditKind.ORDER_REPLY)
         assert (reply_event.actor, reply_event.data["on_time"]) == ("bob", False)
@@ -234,10 +235,10 @@ def test_an_order_acted_on_within_the_hour_replies_on_time(store: Store) -> None
         reply = get_order(session, "BKA-TCO-2024-0001").reply
     assert reply["action"] == "removed and disabled"
     assert reply["urls"] == [
-        {"url": URL, "action": "removed", "acted_at": "2024-05-01T10:20:00+00:00"},
-        {"url": second, "action": "disabled", "acted_at": "2024-05-01T10:59:59.999999+00:00"},
+        {"url": URL, "action": "removed", "acted_at": "2024-05-01T10:20:00Z"},
+        {"url": second, "action": "disabled", "acted_at": "2024-05-01T10:59:59.999999Z"},
     ]
-    assert reply["acted_at"] == "2024-05-01T10:59:59.999999+00:00"
+    assert reply["acted_at"] == "2024-05-01T10:59:59.999999Z"
     assert (reply["on_time"], reply["late_by_seconds"], reply["overdue_at"]) == (True, 0.0, None)
     assert "has been disabled in all Member States" in reply_text(reply)
 
@@ -296,15 +297,15 @@ def test_legal_hold_reads_are_logged_extended_and_purged(store: Store, tmp_path:
         assert hold.held_until == first_end + timedelta(days=30)
         assert hold.extensions == [
             {
-                "at": at.isoformat(),
+                "at": rfc3339(at),
                 "by": "erin",
-                "from": first_end.isoformat(),
-                "until": (first_end + timedelta(days=30)).isoformat(),
+                "from": rfc3339(first_end),
+                "until": rfc3339(first_end + timedelta(days=30)),
                 "reason": "request of the Staatsanwaltschaft",
             }
         ]
         [extended] = _events(session, AuditKind.HOLD_EXTEND)
-        assert (extended.actor, extended.data["until"]) == ("erin", hold.held_until.isoformat())
+        assert (extended.actor, extended.data["until"]) == ("erin", rfc3339(hold.held_until))
     end = first_end + timedelta(days=30)
     held = EvidenceStore(settings.holds_dir).path_for(SHA)
     with store.session() as session:
@@ -319,7 +320,7 @@ def test_legal_hold_reads_are_logged_extended_and_purged(store: Store, tmp_path:
         assert kept is not None  # the record stays, with what was held
         assert (kept.sha256, kept.size, kept.url) == (SHA, len(CONTENT), URL)
         assert kept.data["item"]["text"] == "caption of the upload"
-        assert kept.data["purged"] == {"at": end.isoformat(), "by": "tvec", "deleted": True}
+        assert kept.data["purged"] == {"at": rfc3339(end), "by": "tvec", "deleted": True}
         purge_event = _events(session, AuditKind.HOLD_PURGE)[-1]
         assert purge_event.data["access"] == "purge" and purge_event.data["deleted"] is True
         hold, path = read_hold(session, settings, hold_id, actor="carol", purpose="audit")
@@ -585,9 +586,9 @@ def test_overdue_order_sends_a_signed_webhook_event(tmp_path: Path, hook_server:
         "reference": "BKA-TCO-2024-0001",
         "authority": "Bundeskriminalamt",
         "member_state": "DE",
-        "received_at": "2024-05-01T10:00:00+00:00",
-        "deadline_at": "2024-05-01T11:00:00+00:00",
-        "overdue_at": "2024-05-01T11:00:00+00:00",
+        "received_at": "2024-05-01T10:00:00Z",
+        "deadline_at": "2024-05-01T11:00:00Z",
+        "overdue_at": "2024-05-01T11:00:00Z",
         "urls": [{"url": URL, "action": None, "acted_at": None}],
     }
 
@@ -1033,7 +1034,7 @@ def test_hold_states(store: Store, cli) -> None:  # type: ignore[no-untyped-def]
         assert hold_state(hold, T) == "extended"
         purge_expired_holds(session, settings, now=end + timedelta(days=1))
         assert hold_state(hold, T) == "purged"
-        assert hold_document(hold, T)["state"] == "purged"
+        assert hold_record(hold, T).state == "purged"
     # the same database: hold 1 above is purged, hold 2 is the CLI's
     cli(*_add_args(**{"--received-at": datetime.now(UTC).isoformat()}))
     cli("order", "act", "Z-1")
@@ -1083,7 +1084,7 @@ def test_times_are_printed_in_utc_whole_seconds(cli) -> None:  # type: ignore[no
         assert "+02:00" not in result.out and "+00:00" not in result.out
     # JSON keeps the precise time
     assert (
-        json.loads(cli("order", "show", "Z-1", "--json").out)["received_at"] == received.isoformat()
+        json.loads(cli("order", "show", "Z-1", "--json").out)["received_at"] == rfc3339(received)
     )
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.review_data import PASSWORD, Scanned, fast_settings, make_users, scan_sample
 from tvec.accounts import Principal
+from tvec.app.context import open_context
 from tvec.store import Store, open_store
 from tvec.web import create_app
 
@@ -37,7 +38,7 @@ def web(tmp_path: Path) -> Iterator[WebEnv]:
     store = open_store(settings)
     sample = scan_sample(store, tmp_path)
     users = make_users(store)
-    yield WebEnv(create_app(settings, store), store, sample, users, tmp_path)
+    yield WebEnv(create_app(open_context(settings, store=store)), store, sample, users, tmp_path)
     store.close()
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from tests.review_data import fast_settings, make_users, scan_sample
 from tests.web.conftest import WebEnv
 from tvec.accounts import create_token
+from tvec.app.context import open_context
 from tvec.audit import verify_chain
 from tvec.store import open_store
 from tvec.store.models.audit import AuditEvent
@@ -46,7 +47,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     make_users(store)
     with store.session() as session:
         token = create_token(session, "admin", "fuzz")
-    yield create_app(store.settings, store), token
+    yield create_app(open_context(store.settings, store=store)), token
     store.close()
 
 
@@ -113,7 +114,7 @@ def test_decision_flow_by_api_with_signed_webhook(tmp_path: Path, hook_server: s
     with store.session() as session:
         mod = create_token(session, "moderator", "mod-client")
         ana = create_token(session, "analyst", "ana-client")
-    app = create_app(settings_, store)
+    app = create_app(open_context(settings_, store=store))
     as_mod = TestClient(app, headers={"Authorization": f"Bearer {mod}"})
     as_ana = TestClient(app, headers={"Authorization": f"Bearer {ana}"})
     queue = as_mod.get("/api/cases").json()

@@ -176,7 +176,7 @@ def test_hashing_by_url_only_from_allow_listed_hosts(hma, web: WebEnv, media_ser
     assert refused.json() == {
         "message": "Hashing by URL is not allowed for host '127.0.0.1' (TVEC_HASH_URL_HOSTS)"
     }
-    ctx = web.app.state.ctx
+    ctx = web.app.state.ctx.app
     ctx.settings = ctx.settings.model_copy(
         update={
             "hash_url_hosts": ["127.0.0.1"],

@@ -111,7 +111,7 @@ def test_wellbeing_counter_break_and_own_defaults(web: WebEnv, client_for) -> No
         "/api/me/prefs", json={"blur_px": 2, "greyscale": True}, headers={"X-CSRF-Token": token}
     )
     assert too_low.status_code == 400 and "between 8 and 100" in too_low.json()["detail"]
-    web.app.state.ctx.settings = web.app.state.ctx.settings.model_copy(
+    web.app.state.ctx.app.settings = web.app.state.ctx.settings.model_copy(
         update={"reveal_break_after": 4}
     )
     last = client.post("/api/media/1/reveal", headers={"X-CSRF-Token": token}).json()

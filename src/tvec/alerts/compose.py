@@ -31,6 +31,7 @@ from email.utils import format_datetime, getaddresses
 from typing import Any
 
 from tvec.alerts.routes import Route
+from tvec.clock import rfc3339
 from tvec.entities import EntityRegistry
 from tvec.errors import ConfigError
 from tvec.settings import Settings
@@ -74,9 +75,6 @@ def batch_reference(platform: str, keys: Sequence[str]) -> str:
     text = "tvec-alert-batch\0" + platform + "\0" + "\n".join(sorted(keys))
     return "TVEC-B-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ class AlertView:
             "content_kind": self.content_kind,
             "graphic": self.graphic,
             "warning": GRAPHIC_WARNING if self.graphic else None,
-            "first_seen_at": _iso(self.first_seen_at),
+            "first_seen_at": rfc3339(self.first_seen_at),
             "reporter": self.reporter,
         }
 
@@ -250,7 +248,7 @@ def email_body(batch: Batch) -> str:
         "",
         f"Batch reference: {batch.reference}",
         f"Reporter:        {reporter}",
-        f"Sent:            {_iso(batch.composed_at)}",
+        f"Sent:            {rfc3339(batch.composed_at)}",
     ]
     if any(view.graphic for view in batch.alerts):
         lines += ["", "Some of this content is graphic: the alerts concerned say so."]
@@ -269,7 +267,7 @@ def email_body(batch: Batch) -> str:
         lines.append(f"Content kind:  {view.content_kind}")
         if view.graphic:
             lines.append(f"Graphic:       {GRAPHIC_WARNING}")
-        lines.append(f"First seen:    {_iso(view.first_seen_at)}")
+        lines.append(f"First seen:    {rfc3339(view.first_seen_at)}")
     lines += [
         "",
         "This report was composed by tvec; each URL is reported once.",
@@ -323,7 +321,7 @@ def webhook_event(batch: Batch) -> dict[str, Any]:
         "batch_reference": batch.reference,
         "platform": batch.platform,
         "reporter": reporter,
-        "sent_at": _iso(batch.composed_at),
+        "sent_at": rfc3339(batch.composed_at),
         "alerts": [view.as_json() for view in batch.alerts],
     }
 
@@ -346,7 +344,7 @@ def csv_rows(batch: Batch) -> list[list[str]]:
             ";".join(d.list_key for d in view.designations),
             view.content_kind,
             "yes" if view.graphic else "no",
-            _iso(view.first_seen_at),
+            rfc3339(view.first_seen_at),
             view.reporter,
             batch.reference,
             view.idempotency_key,

@@ -1,21 +1,18 @@
 """Listing alerts (``tvec alert list``, the web app's alert pages)."""
 
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.alerts.queue import platform_name
+from tvec.clock import rfc3339_or_none
 from tvec.errors import UsageError
 from tvec.store.models.alerts import ALERT_STATUSES, Alert
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 def list_alerts(
@@ -65,8 +62,8 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "graphic": alert.graphic,
         "status": alert.status,
         "attempts": alert.attempts,
-        "next_attempt_at": _iso(alert.next_attempt_at),
+        "next_attempt_at": rfc3339_or_none(alert.next_attempt_at),
         "last_error": alert.last_error,
-        "created_at": _iso(alert.created_at),
-        "sent_at": _iso(alert.sent_at),
+        "created_at": rfc3339_or_none(alert.created_at),
+        "sent_at": rfc3339_or_none(alert.sent_at),
     }

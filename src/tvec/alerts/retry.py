@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 
 from tvec.alerts.queue import platform_name
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339_or_none
 from tvec.store.models import utcnow
 from tvec.store.models.alerts import Alert, Attribution
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 @dataclass
@@ -80,7 +78,7 @@ def retry_alerts(
             report.skipped.append((alert.reference, "a running 'tvec alert send' is sending it"))
         elif alert.status == "queued" and waits:
             changed[alert.platform]["made_due"].append(
-                {"reference": alert.reference, "was_due_at": _iso(alert.next_attempt_at)}
+                {"reference": alert.reference, "was_due_at": rfc3339_or_none(alert.next_attempt_at)}
             )
             alert.next_attempt_at = None
             report.made_due.append(alert.reference)

@@ -56,6 +56,7 @@ from tvec.alerts.queue import (
 )
 from tvec.alerts.routes import MAX_BATCH_SECONDS, RouteBook
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339_or_none
 from tvec.entities.resolve import entity_registry
 from tvec.errors import ConfigError, UsageError
 from tvec.settings import Settings
@@ -67,9 +68,6 @@ from tvec.verification.sync import sync_attributions
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
 
 
 @dataclass
@@ -130,7 +128,7 @@ class Waiting:
 
     def as_json(self) -> dict[str, Any]:
         """Plain dict for ``--json`` output."""
-        return {**self.__dict__, "until": _iso(self.until)}
+        return {**self.__dict__, "until": rfc3339_or_none(self.until)}
 
 
 @dataclass
@@ -223,14 +221,14 @@ def _plan(
         retry_at = max((a.next_attempt_at for a in alerts if a.next_attempt_at), default=None)
         if retry_at is not None and retry_at > now:
             errors = [a.last_error for a in alerts if a.last_error]
-            reason = f"next attempt at {_iso(retry_at)}"
+            reason = f"next attempt at {rfc3339_or_none(retry_at)}"
             reason += f" (last error: {errors[-1]})" if errors else " (a run is sending them)"
             plan.waiting.append(Waiting(name, len(alerts), "backoff", reason, retry_at))
             continue
         window = lookup.route.window_seconds(settings)
         due_at = alerts[0].created_at + timedelta(seconds=window)
         if due_at > now and not force:
-            reason = f"batching window of {window:g} s ends at {_iso(due_at)}"
+            reason = f"batching window of {window:g} s ends at {rfc3339_or_none(due_at)}"
             plan.waiting.append(Waiting(name, len(alerts), "window", reason, due_at))
             continue
         views = []

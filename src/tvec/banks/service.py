@@ -31,6 +31,7 @@ from tvec.banks.formats import (
     write_csv,
     write_hma,
 )
+from tvec.clock import rfc3339
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
 from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
@@ -189,7 +190,7 @@ def list_banks(store: Store) -> list[BankSummary]:
         ):
             counts.setdefault(bank_id, Counter())[signal_type] = n
         return [
-            BankSummary(b.name, b.description, dict(counts.get(b.id, {})), b.created_at.isoformat())
+            BankSummary(b.name, b.description, dict(counts.get(b.id, {})), rfc3339(b.created_at))
             for b in session.scalars(select(Bank).order_by(Bank.name))
         ]
 
@@ -211,7 +212,7 @@ def show_bank(store: Store, name: str, limit: int = 50) -> tuple[BankSummary, li
                 "signal_type": e.signal_type,
                 "value": e.value,
                 "labels": e.labels(),
-                "created_at": e.created_at.isoformat(),
+                "created_at": rfc3339(e.created_at),
             }
             for e in session.scalars(
                 select(BankEntry)

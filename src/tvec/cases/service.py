@@ -23,6 +23,7 @@ from tvec.cases.priority import (
     score,
     severity_of,
 )
+from tvec.clock import rfc3339
 from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.settings import Settings, load_settings
 from tvec.signals import get_signal_type
@@ -496,7 +497,7 @@ def earlier_decisions(session: Session, case: ReviewCase) -> list[dict[str, Any]
             "outcome": d.outcome,
             "ground": d.ground,
             "reviewer": d.reviewer,
-            "decided_at": d.decided_at.isoformat(),
+            "decided_at": rfc3339(d.decided_at),
         }
         for d, case_id in rows
     ]
@@ -514,7 +515,7 @@ def decision_event(decision: Decision) -> dict[str, Any]:
         "ground": decision.ground,
         "duplicate_of": decision.duplicate_of,
         "reviewer": decision.reviewer,
-        "decided_at": decision.decided_at.isoformat(),
+        "decided_at": rfc3339(decision.decided_at),
         "item": {
             "id": case.item.id,
             "locator": case.item.locator,

@@ -1,14 +1,22 @@
-"""What every command needs: settings, the store, and Rich consoles (stdout, stderr)."""
+"""What every command needs: the application context (settings, store, clock, outbound
+client, matcher), built once per process, and Rich consoles for stdout and stderr.
+
+Commands import this module and :mod:`tvec.app` use cases; they never open sessions or read
+the environment themselves (settings are loaded here, once).
+"""
 
 from __future__ import annotations
 
 import os
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from tvec.settings import Settings, load_settings
-from tvec.store import Store, open_store
+if TYPE_CHECKING:
+    from tvec.app.context import AppContext
+    from tvec.settings import Settings
+    from tvec.store import Store
 
 #: Width of tables written to a pipe or a file (a terminal gets its own width).
 PIPE_WIDTH = 200
@@ -29,10 +37,62 @@ err = _console(stderr=True)
 
 @cache
 def settings() -> Settings:
-    """Settings from the environment (read once per process)."""
+    """Settings from the environment and ``HOME/settings.env`` (read once per process).
+
+    Raises:
+        ConfigError: a setting is invalid.
+    """
+    from tvec.settings import load_settings
+
     return load_settings()
 
 
+_context: AppContext | None = None
+
+
+def context() -> AppContext:
+    """The application context of this process, opened on first use (the store is migrated
+    then) from :func:`settings`, or the one given to :func:`install`.
+
+    Raises:
+        ConfigError, StoreError: the store cannot be opened.
+    """
+    global _context
+    if _context is None:
+        from tvec.app.context import open_context
+
+        _context = open_context(settings())
+    return _context
+
+
+def install(ctx: AppContext | None) -> None:
+    """Make ``ctx`` the context of the commands that run next in this process (tests, and
+    programs that run ``tvec`` in-process with their own clock or transport); ``None``
+    forgets it without closing it."""
+    global _context
+    _context = ctx
+
+
 def store() -> Store:
-    """The store named by the settings, migrated to head."""
-    return open_store(settings())
+    """The context's store."""
+    return context().store
+
+
+def reset() -> None:
+    """Forget the settings and context of this process (the in-process test runner calls it
+    between commands); a context opened here is closed."""
+    global _context
+    if _context is not None:
+        _context.close()
+    _context = None
+    settings.cache_clear()
+
+
+def print_json(value: Any) -> None:
+    """Print a result model (or a list of them) as the web API writes it
+    (:func:`tvec.views.base.dumps`)."""
+    import typer
+
+    from tvec.views.base import dumps
+
+    typer.echo(dumps(value))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -11,16 +10,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tvec.cli.context import err, out, settings, store
+from tvec.app import orders as use
+from tvec.cli.context import context, err, out, print_json
 from tvec.errors import UsageError
-from tvec.orders import holds as hold_service
-from tvec.orders import impossibility, service
-from tvec.orders.clock import format_time, order_state, parse_time
+from tvec.orders.clock import format_time, parse_time
 from tvec.orders.impossibility import impossibility_text
-from tvec.orders.intake import read_order_file
+from tvec.orders.intake import OrderFile, read_order_file
 from tvec.orders.reply import reply_text
-from tvec.store.models import utcnow
-from tvec.store.models.orders import LegalHold
+from tvec.views.orders import OrderUrlView
 
 ACTOR = "cli"
 
@@ -41,10 +38,6 @@ _HoldId = Annotated[int, typer.Argument(help="Legal hold id (see 'tvec order hol
 _Purpose = Annotated[
     str, typer.Option("--purpose", help="Why you access the hold (required; logged).")
 ]
-
-
-def _print_json(document: Any) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @app.command("add")
@@ -76,8 +69,7 @@ def add(
     if file is not None:
         if any(v for v in given):
             raise UsageError("give the order either with --file or with options, not both")
-        parsed = read_order_file(file)
-        fields: dict[str, Any] = dict(parsed.__dict__)
+        order = read_order_file(file)
     else:
         missing = [
             name
@@ -92,29 +84,29 @@ def add(
         ]
         if missing:
             raise UsageError(f"missing {', '.join(missing)} (or give the order with --file)")
-        fields = {
-            "reference": reference,
-            "authority": authority,
-            "member_state": member_state,
-            "received_at": parse_time(received_at, "--received-at") if received_at else utcnow(),
-            "urls": urls,
-            "reasons": reasons,
-        }
-    with store().session() as session:
-        order = service.record_order(session, actor=ACTOR, **fields)
-        document = service.order_document(order)
+        order = OrderFile(
+            reference=reference or "",
+            authority=authority or "",
+            member_state=member_state or "",
+            received_at=(
+                parse_time(received_at, "--received-at") if received_at else context().now()
+            ),
+            urls=urls or [],
+            reasons=reasons or "",
+        )
+    view = use.record_order(context(), order, actor=ACTOR)
     if as_json:
-        _print_json(document)
+        print_json(view)
         return
     out.print(
-        f"recorded removal order {document['reference']} ({document['member_state']}): "
-        f"{len(document['urls'])} URL(s), deadline {format_time(document['deadline_at'])}, "
-        f"{document['time_left'] or document['status']}",
+        f"recorded removal order {view.reference} ({view.member_state}): "
+        f"{len(view.urls)} URL(s), deadline {format_time(view.deadline_at)}, "
+        f"{view.time_left or view.status}",
         markup=False,
     )
-    for entry in document["urls"]:
-        linked = f"item {entry['item_id']}" if entry["item_id"] else "no stored item"
-        out.print(f"  {entry['url']} ({linked})", markup=False)
+    for entry in view.urls:
+        linked = f"item {entry.item_id}" if entry.item_id else "no stored item"
+        out.print(f"  {entry.url} ({linked})", markup=False)
 
 
 @app.command("list")
@@ -126,29 +118,26 @@ def list_(
     as_json: _Json = False,
 ) -> None:
     """List orders with their time left (least first); overdue ones say by how much."""
-    now = utcnow()
-    with store().session() as session:
-        rows = service.list_orders(session, status=status, now=now)
-        documents = [service.order_document(order, now) for order, _, _ in rows]
+    views = use.list_orders(context(), status=status)
     if as_json:
-        _print_json(documents)
+        print_json(views)
         return
-    table = Table(title=f"{len(documents)} {status} removal order(s)")
+    table = Table(title=f"{len(views)} {status} removal order(s)")
     table.add_column("reference", overflow="fold")
     table.add_column("state", no_wrap=True, min_width=7)
     table.add_column("time left", no_wrap=True)
     table.add_column("deadline", no_wrap=True)
     table.add_column("authority", overflow="fold")
     table.add_column("acted on", justify="right")
-    for document in documents:
-        acted = sum(1 for u in document["urls"] if u["acted_at"])
+    for view in views:
+        acted = sum(1 for u in view.urls if u.acted_at)
         table.add_row(
-            document["reference"],
-            document["status"],
-            document["time_left"] or "",
-            format_time(document["deadline_at"]),
-            f"{document['authority']} ({document['member_state']})",
-            f"{acted}/{len(document['urls'])}",
+            view.reference,
+            view.status,
+            view.time_left or "",
+            format_time(view.deadline_at),
+            f"{view.authority} ({view.member_state})",
+            f"{acted}/{len(view.urls)}",
         )
     out.print(table)
 
@@ -156,30 +145,29 @@ def list_(
 @app.command("show")
 def show(reference: _Ref, as_json: _Json = False) -> None:
     """Show one order: its clock, URLs and what was done with each, and the reply."""
-    now = utcnow()
-    with store().session() as session:
-        document = service.order_document(service.get_order(session, reference), now)
-        holds = [h.id for h in hold_service.list_holds(session, order_reference=reference)]
+    view = use.show_order(context(), reference)
     if as_json:
-        _print_json(document | {"holds": holds})
+        print_json(view)
         return
-    for key in ("reference", "authority", "member_state"):
-        out.print(f"{key}: {document[key]}", markup=False)
-    for key in ("received_at", "deadline_at"):
-        out.print(f"{key}: {format_time(document[key])}", markup=False)
-    out.print(f"status: {document['status']} {document['time_left'] or ''}".rstrip())
-    for key in ("overdue_at", "completed_at"):
-        if document[key]:
-            out.print(f"{key}: {format_time(document[key])}", markup=False)
-    for key in ("recorded_by", "reasons"):
-        if document[key]:
-            out.print(f"{key}: {document[key]}", markup=False)
-    for entry in document["urls"]:
-        out.print(f"  {entry['url']}: {_done(entry)}", markup=False)
-    for rejection in (document["reply"] or {}).get("impossibility") or []:
+    out.print(f"reference: {view.reference}", markup=False)
+    out.print(f"authority: {view.authority}", markup=False)
+    out.print(f"member_state: {view.member_state}", markup=False)
+    out.print(f"received_at: {format_time(view.received_at)}", markup=False)
+    out.print(f"deadline_at: {format_time(view.deadline_at)}", markup=False)
+    out.print(f"status: {view.status} {view.time_left or ''}".rstrip())
+    if view.overdue_at:
+        out.print(f"overdue_at: {format_time(view.overdue_at)}", markup=False)
+    if view.completed_at:
+        out.print(f"completed_at: {format_time(view.completed_at)}", markup=False)
+    for key, value in (("recorded_by", view.recorded_by), ("reasons", view.reasons)):
+        if value:
+            out.print(f"{key}: {value}", markup=False)
+    for entry in view.urls:
+        out.print(f"  {entry.url}: {_done(entry)}", markup=False)
+    for rejection in view.reply.get("impossibility") or []:
         out.print(_rejection_line(rejection), markup=False)
-    if holds:
-        out.print(f"legal holds: {', '.join(str(h) for h in sorted(holds))}")
+    if view.holds:
+        out.print(f"legal holds: {', '.join(str(h) for h in view.holds)}")
 
 
 def _rejection_line(rejection: dict[str, Any]) -> str:
@@ -196,11 +184,11 @@ def _rejection_line(rejection: dict[str, Any]) -> str:
     return line
 
 
-def _done(entry: dict[str, Any]) -> str:
+def _done(entry: OrderUrlView) -> str:
     """What was done with one URL of an order, for people."""
-    if not entry["acted_at"]:
+    if not entry.acted_at:
         return "pending"
-    return f"{entry['action']} at {format_time(entry['acted_at'])}"
+    return f"{entry.action} at {format_time(entry.acted_at)}"
 
 
 def _content(values: list[str] | None) -> dict[str, Path]:
@@ -234,42 +222,38 @@ def act(
     as_json: _Json = False,
 ) -> None:
     """Record that URLs of an order were removed now; hold their content; fill in the reply."""
-    with store().session() as session:
-        order = service.act_on_order(
-            session,
-            settings(),
-            reference,
-            urls=urls or None,
-            action=action,
-            actor=ACTOR,
-            content=_content(content),
-        )
-        document = service.order_document(order)
+    view = use.act_on_order(
+        context(),
+        reference,
+        urls=urls or None,
+        action=action,
+        actor=ACTOR,
+        content=_content(content),
+    )
     if as_json:
-        _print_json(document)
+        print_json(view)
         return
-    for entry in document["urls"]:
-        out.print(f"{entry['url']}: {_done(entry)}", markup=False)
-    if document["status"] == "done":
-        late = "" if document["reply"]["on_time"] else " (late)"
+    for entry in view.urls:
+        out.print(f"{entry.url}: {_done(entry)}", markup=False)
+    if view.status == "done":
+        late = "" if view.reply["on_time"] else " (late)"
         out.print(f"order {reference} done{late}; see 'tvec order reply {reference}'", markup=False)
-        _warn(document["reply"])
+        _warn(view.reply)
 
 
 @app.command("sweep")
 def sweep(as_json: _Json = False) -> None:
     """Make every open order past its hour overdue (audit, then webhook); run it often."""
-    swept = service.sweep_orders(store(), settings())
-    documents = [service.order_document(order) for order in swept]
+    views = use.sweep_orders(context())
     if as_json:
-        _print_json(documents)
+        print_json(views)
         return
-    for document in documents:
+    for view in views:
         out.print(
-            f"overdue: {document['reference']} (deadline {format_time(document['deadline_at'])})",
+            f"overdue: {view.reference} (deadline {format_time(view.deadline_at)})",
             markup=False,
         )
-    out.print(f"{len(documents)} order(s) became overdue")
+    out.print(f"{len(views)} order(s) became overdue")
 
 
 @app.command("reject")
@@ -296,20 +280,17 @@ def reject(
 ) -> None:
     """Record that an order cannot be executed (Article 3(7)/(8)) and print the
     information for the authority (Annex III); its clock stops until 'tvec order resume'."""
-    with store().session() as session:
-        order = impossibility.reject_order(
-            session,
-            settings(),
-            reference,
-            ground=ground,
-            explanation=explanation,
-            clarification=clarification,
-            actor=ACTOR,
-        )
-        document = impossibility.rejections(order)[-1]["document"]
+    document = use.reject_order(
+        context(),
+        reference,
+        ground=ground,
+        explanation=explanation,
+        clarification=clarification,
+        actor=ACTOR,
+    )
     _warn(document)
     if as_json:
-        _print_json(document)
+        print_json(document)
         return
     out.print(
         f"removal order {reference} rejected ({ground}, Article {document['article']}); "
@@ -323,16 +304,13 @@ def reject(
 def resume(reference: _Ref, as_json: _Json = False) -> None:
     """Restart the one-hour clock of a rejected order now (the grounds ceased, or the
     clarification arrived): deadline now + 1 hour, status open."""
-    now = utcnow()
-    with store().session() as session:
-        order = impossibility.resume_order(session, reference, actor=ACTOR, now=now)
-        document = service.order_document(order, now)
+    view = use.resume_order(context(), reference, actor=ACTOR)
     if as_json:
-        _print_json(document)
+        print_json(view)
         return
     out.print(
         f"removal order {reference} resumed: open, deadline "
-        f"{format_time(document['deadline_at'])} ({document['time_left']} left)",
+        f"{format_time(view.deadline_at)} ({view.time_left} left)",
         markup=False,
     )
 
@@ -347,40 +325,15 @@ def _warn(reply: dict[str, Any]) -> None:
 def reply(reference: _Ref, as_json: _Json = False) -> None:
     """Print the provider's reply: to a done order, the fields of Annex II of the
     Regulation; to a rejected one, the information on the impossibility (Annex III)."""
-    with store().session() as session:
-        order = service.get_order(session, reference)
-        stored = dict(order.reply or {})
-        state = order_state(order, utcnow())[0]
-    rejections = stored.get("impossibility") or []
-    text: Callable[[dict[str, Any]], str]
-    if state == "rejected" and rejections:
-        document, text = rejections[-1]["document"], impossibility_text
-    elif "form" in stored:
-        document, text = stored, reply_text
-    else:
-        raise UsageError(
-            f"removal order {reference!r} is {state}: no reply until every URL is acted on"
-        )
+    annex, document = use.order_reply(context(), reference)
+    text: Callable[[dict[str, Any]], str] = (
+        impossibility_text if annex == "annex-iii" else reply_text
+    )
     _warn(document)
     if as_json:
-        _print_json(document)
+        print_json(document)
         return
     typer.echo(text(document))
-
-
-def _hold_row(hold: LegalHold, now: datetime) -> dict[str, Any]:
-    return {
-        "id": hold.id,
-        "url": hold.url,
-        "order": (hold.data or {}).get("order", {}).get("reference"),
-        "sha256": hold.sha256,
-        "size": hold.size,
-        "held_from": hold.held_from.isoformat(),
-        "held_until": hold.held_until.isoformat(),
-        "extensions": len(hold.extensions or []),
-        "purged": hold_service.is_purged(hold),
-        "state": hold_service.hold_state(hold, now),
-    }
 
 
 @hold_app.command("list")
@@ -392,23 +345,19 @@ def hold_list(
 
     The state is held, extended (kept longer; how many times), expired (past its end, bytes
     not purged yet) or purged."""
-    now = utcnow()
-    with store().session() as session:
-        rows = [_hold_row(h, now) for h in hold_service.list_holds(session, order_reference=order)]
+    rows = use.list_holds(context(), order_reference=order)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("id", "order", "url", "sha256", "held until", "state")
     for row in rows:
-        state = row["state"]
-        if state == "extended":
-            state = f"extended {row['extensions']}x"
+        state = f"extended {row.extensions}x" if row.state == "extended" else row.state
         table.add_row(
-            str(row["id"]),
-            row["order"] or "",
-            row["url"],
-            (row["sha256"] or "data only")[:16],
-            format_time(row["held_until"]),
+            str(row.id),
+            row.order or "",
+            row.url,
+            (row.sha256 or "data only")[:16],
+            format_time(row.held_until),
             state,
         )
     out.print(table)
@@ -417,17 +366,19 @@ def hold_list(
 @hold_app.command("show")
 def hold_show(hold_id: _HoldId, purpose: _Purpose, as_json: _Json = False) -> None:
     """Open a legal hold: its data and the path of its bytes (the access is logged)."""
-    current = settings()
-    with store().session() as session:
-        hold, path = hold_service.read_hold(session, current, hold_id, actor=ACTOR, purpose=purpose)
-        document = hold_service.hold_document(hold) | {"path": str(path) if path else None}
+    record = use.read_hold(context(), hold_id, actor=ACTOR, purpose=purpose)
     if as_json:
-        _print_json(document)
+        print_json(record)
         return
-    for key in ("id", "url", "sha256", "size", "held_from", "held_until", "state", "path"):
-        value = format_time(document[key]) if key.startswith("held_") else document[key]
-        out.print(f"{key}: {value}", markup=False)
-    typer.echo(json.dumps(document["data"], indent=2, ensure_ascii=False))
+    out.print(f"id: {record.id}", markup=False)
+    out.print(f"url: {record.url}", markup=False)
+    out.print(f"sha256: {record.sha256}", markup=False)
+    out.print(f"size: {record.size}", markup=False)
+    out.print(f"held_from: {format_time(record.held_from)}", markup=False)
+    out.print(f"held_until: {format_time(record.held_until)}", markup=False)
+    out.print(f"state: {record.state}", markup=False)
+    out.print(f"path: {record.path}", markup=False)
+    print_json(record.data)
 
 
 @hold_app.command("export")
@@ -437,11 +388,7 @@ def hold_export(
     to: Annotated[Path, typer.Option("--to", help="Existing folder to write the files into.")],
 ) -> None:
     """Copy a legal hold (record, data, checked bytes) into a folder (the access is logged)."""
-    current = settings()
-    with store().session() as session:
-        written = hold_service.export_hold(
-            session, current, hold_id, to, actor=ACTOR, purpose=purpose
-        )
+    written = use.export_hold(context(), hold_id, to, actor=ACTOR, purpose=purpose)
     for path in written:
         out.print(f"wrote {path}", markup=False)
 
@@ -465,26 +412,18 @@ def hold_extend(
 ) -> None:
     """Keep a legal hold longer (to a later date or by a number of days)."""
     end: datetime | None = parse_time(until, "--until") if until else None
-    with store().session() as session:
-        hold = hold_service.extend_hold(
-            session, hold_id, until=end, days=days, reason=reason, actor=ACTOR
-        )
-        held_until = format_time(hold.held_until)
+    hold = use.extend_hold(context(), hold_id, until=end, days=days, reason=reason, actor=ACTOR)
+    held_until = format_time(hold.held_until)
     out.print(f"legal hold {hold_id} held until {held_until}", markup=False)
 
 
 @hold_app.command("purge")
 def hold_purge(as_json: _Json = False) -> None:
     """Delete the bytes of legal holds past their end; the records stay (logged)."""
-    with store().session() as session:
-        now = utcnow()
-        rows = [
-            _hold_row(h, now)
-            for h in hold_service.purge_expired_holds(session, settings(), now, actor=ACTOR)
-        ]
+    rows = use.purge_expired_holds(context(), actor=ACTOR)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for row in rows:
-        out.print(f"purged legal hold {row['id']} ({row['url']})", markup=False)
+        out.print(f"purged legal hold {row.id} ({row.url})", markup=False)
     out.print(f"{len(rows)} legal hold(s) purged")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tvec.accounts import ensure_first_admin, list_users
-from tvec.cli.context import err, settings, store
+from tvec.cli.context import context, err, settings, store
 from tvec.errors import UsageError
 
 
@@ -79,7 +79,7 @@ def serve(
         err.print(f"created user 'admin'; one-time password (shown once): {one_time}", markup=False)
     if current.secret_key is None:
         err.print("TVEC_SECRET_KEY is not set: sessions end when tvec serve stops")
-    app = create_app(current, the_store)
+    app = create_app(context())
     err.print(f"tvec review on http://{host}:{port}/")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -12,6 +12,7 @@ from rich.table import Table
 from tvec.accounts import service
 from tvec.accounts.roles import Role
 from tvec.cli.context import err, out, store
+from tvec.clock import rfc3339
 
 app = typer.Typer(help="Manage reviewer accounts and API tokens.", no_args_is_help=True)
 
@@ -63,7 +64,7 @@ def list_(
                 "username": a.username,
                 "role": a.role,
                 "disabled": a.disabled,
-                "last_login_at": a.last_login_at.isoformat() if a.last_login_at else None,
+                "last_login_at": rfc3339(a.last_login_at) if a.last_login_at else None,
             }
             for a in service.list_users(session)
         ]

@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tvec.clock import rfc3339
 from tvec.collection.kinds import is_url, read_source
 from tvec.collection.registry import get_source
 from tvec.errors import FetchError, TvecError
@@ -92,7 +93,7 @@ def _until_stopped(items: Iterable[RawItem], stop: threading.Event | None) -> It
 def _save_state(store: Store, name: str, changes: dict[str, Any]) -> None:
     with store.session() as session:
         source = get_source(session, name)
-        source.state = {**(source.state or {}), **changes, "last_polled_at": utcnow().isoformat()}
+        source.state = {**(source.state or {}), **changes, "last_polled_at": rfc3339(utcnow())}
 
 
 def poll_sources(

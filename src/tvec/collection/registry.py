@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tvec.clock import rfc3339
 from tvec.collection.kinds import KINDS, LOCAL_ONLY, MAPPED, check_kind, is_url
 from tvec.errors import NotFoundError, UsageError
 from tvec.sources.mapping import PostMapping
@@ -161,7 +162,7 @@ def _view(session: Session, source: Source) -> SourceView:
         state=dict(source.state or {}),
         items=items,
         sightings=sightings,
-        created_at=source.created_at.isoformat(),
+        created_at=rfc3339(source.created_at),
     )
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.matching.matcher import BankHit, Matcher
 from tvec.matching.variants import match_variants
-from tvec.matching.vpdq_index import VPDQRule
 from tvec.media import TEXT
 from tvec.signals import SignalValue, get_signal_type
 from tvec.signals.hashing import hash_content, hash_text
@@ -149,13 +148,7 @@ def lookup(
     """
     settings = store.settings
     with store.session() as session:
-        matcher = Matcher.from_session(
-            session,
-            banks,
-            pdq_threshold=settings.pdq_threshold,
-            pdq_min_quality=settings.pdq_min_quality,
-            vpdq=VPDQRule.from_settings(settings),
-        )
+        matcher = Matcher.for_settings(session, settings, banks)
     found: list[LookupMatch] = []
     for query in queries:
         own = [

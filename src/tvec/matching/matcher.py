@@ -28,7 +28,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import select
@@ -42,6 +42,9 @@ from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values
+
+if TYPE_CHECKING:
+    from tvec.settings import Settings
 
 #: ``found_by`` of a match between a picture and a video frame.
 VIDEO_FRAME = "video_frame"
@@ -213,6 +216,25 @@ class Matcher:
             entry_value=entry.value,
             distance=distance,
             labels=entry.labels,
+        )
+
+    @classmethod
+    def for_settings(
+        cls, session: Session, settings: Settings, bank_names: list[str] | None = None
+    ) -> Matcher:
+        """:meth:`from_session` with the matching settings: ``TVEC_PDQ_THRESHOLD``,
+        ``TVEC_PDQ_MIN_QUALITY`` and the vPDQ rule (``TVEC_VPDQ_*``). The one way tvec's
+        jobs (scan, match, poll, the web app) build their matcher.
+
+        Raises:
+            NotFoundError: a named bank does not exist.
+        """
+        return cls.from_session(
+            session,
+            bank_names,
+            pdq_threshold=settings.pdq_threshold,
+            pdq_min_quality=settings.pdq_min_quality,
+            vpdq=VPDQRule.from_settings(settings),
         )
 
     @classmethod

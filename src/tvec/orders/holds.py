@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, StoreError, UsageError
 from tvec.orders.intake import LINKED_BY_LOCATOR, LINKED_BY_META_URL
 from tvec.settings import Settings
@@ -36,14 +37,13 @@ from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, Source, utcnow
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.text.check import check_text
+from tvec.views.base import dumps
+from tvec.views.orders import HoldRecordView, HoldView
 
 #: Links that make an item the removed content itself (its bytes are held); an item found
 #: by an out-link sighting is the post that linked to the content.
 CONTENT_LINKS = (LINKED_BY_LOCATOR, LINKED_BY_META_URL)
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _item_data(session: Session, item: Item, linked_by: str) -> dict[str, Any]:
@@ -57,8 +57,8 @@ def _item_data(session: Session, item: Item, linked_by: str) -> dict[str, Any]:
         "sha256": item.sha256,
         "size": item.size,
         "text": item.text,
-        "posted_at": _iso(item.posted_at),
-        "collected_at": _iso(item.collected_at),
+        "posted_at": rfc3339_or_none(item.posted_at),
+        "collected_at": rfc3339_or_none(item.collected_at),
         "metadata": item.meta,
         "signals": [
             {"signal_type": s.signal_type, "value": s.value, "quality": s.quality}
@@ -138,11 +138,11 @@ def preserve(
             "reference": order.reference,
             "authority": order.authority,
             "member_state": order.member_state,
-            "received_at": _iso(order.received_at),
+            "received_at": rfc3339_or_none(order.received_at),
             "reasons": order.reasons,
         },
         "action": entry.action,
-        "acted_at": _iso(entry.acted_at),
+        "acted_at": rfc3339_or_none(entry.acted_at),
         "item": None if item is None else _item_data(session, item, linked_by or ""),
         "content": content_info,
     }
@@ -201,7 +201,7 @@ def preserve_media(
             "part_of": entry.item_id,
             "order": {"reference": order.reference, "member_state": order.member_state},
             "action": entry.action,
-            "acted_at": _iso(entry.acted_at),
+            "acted_at": rfc3339_or_none(entry.acted_at),
             "item": _item_data(session, child, "child of the URL's item"),
             "content": {"from": "evidence store", "item": child.id, "sha256": sha256},
         }
@@ -326,23 +326,40 @@ def read_hold(
     return hold, path
 
 
-def hold_document(hold: LegalHold, now: datetime | None = None) -> dict[str, Any]:
-    """The hold's record and data as JSON (what ``export_hold`` writes); ``state`` is
-    :func:`hold_state` at ``now``."""
-    return {
-        "id": hold.id,
-        "url": hold.url,
-        "order_id": hold.order_id,
-        "item_id": hold.item_id,
-        "sha256": hold.sha256,
-        "size": hold.size,
-        "held_from": _iso(hold.held_from),
-        "held_until": _iso(hold.held_until),
-        "extensions": hold.extensions,
-        "purged": (hold.data or {}).get("purged"),
-        "state": hold_state(hold, now or utcnow()),
-        "data": hold.data,
-    }
+def hold_record(hold: LegalHold, now: datetime, path: Path | None = None) -> HoldRecordView:
+    """The hold's record and data (what :func:`export_hold` writes as ``record.json``);
+    ``state`` is :func:`hold_state` at ``now``; ``path`` where its bytes are, if given."""
+    return HoldRecordView(
+        id=hold.id,
+        url=hold.url,
+        order_id=hold.order_id,
+        item_id=hold.item_id,
+        sha256=hold.sha256,
+        size=hold.size,
+        held_from=hold.held_from,
+        held_until=hold.held_until,
+        extensions=list(hold.extensions or []),
+        purged=(hold.data or {}).get("purged"),
+        state=hold_state(hold, now),
+        data=hold.data or {},
+        path=str(path) if path else None,
+    )
+
+
+def hold_view(hold: LegalHold, now: datetime) -> HoldView:
+    """The hold as listed (record only); ``state`` is :func:`hold_state` at ``now``."""
+    return HoldView(
+        id=hold.id,
+        url=hold.url,
+        order=(hold.data or {}).get("order", {}).get("reference"),
+        sha256=hold.sha256,
+        size=hold.size,
+        held_from=hold.held_from,
+        held_until=hold.held_until,
+        extensions=len(hold.extensions or []),
+        purged=is_purged(hold),
+        state=hold_state(hold, now),
+    )
 
 
 def export_hold(
@@ -381,7 +398,7 @@ def export_hold(
             raise ConflictError(f"{target} exists; export legal holds into an empty folder")
     _access(session, hold, actor=actor, purpose=why, access="export", to=str(destination))
     targets[0].write_text(
-        json.dumps(hold_document(hold), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        dumps(hold_record(hold, utcnow())) + "\n", encoding="utf-8"
     )
     if source is not None:
         targets[1].write_bytes(source.read_bytes())
@@ -439,10 +456,10 @@ def extend_hold(
         )
     if until is not None:
         if until.tzinfo is None or until.utcoffset() is None:
-            raise UsageError(f"until {until.isoformat()} has no time zone")
+            raise UsageError(f"until {rfc3339(until)} has no time zone")
         if until > at + timedelta(days=MAX_EXTENSION_DAYS):
             raise UsageError(
-                f"until {until.isoformat()} is more than {MAX_EXTENSION_DAYS} days from now; "
+                f"until {rfc3339(until)} is more than {MAX_EXTENSION_DAYS} days from now; "
                 "check the date"
             )
         until = until.astimezone(UTC)  # cannot overflow: bounded by now + 100 years
@@ -454,20 +471,20 @@ def extend_hold(
             until = hold.held_until + timedelta(days=days)
         except OverflowError:
             raise UsageError(
-                f"legal hold {hold_id} held until {hold.held_until.isoformat()} cannot be "
+                f"legal hold {hold_id} held until {rfc3339(hold.held_until)} cannot be "
                 f"extended by {days} days (past year 9999)"
             ) from None
     assert until is not None
     if until <= hold.held_until:
         raise UsageError(
-            f"legal hold {hold_id} is held until {hold.held_until.isoformat()}; "
-            f"{until.isoformat()} is not later"
+            f"legal hold {hold_id} is held until {rfc3339(hold.held_until)}; "
+            f"{rfc3339(until)} is not later"
         )
     entry = {
-        "at": at.isoformat(),
+        "at": rfc3339(at),
         "by": actor,
-        "from": hold.held_until.isoformat(),
-        "until": until.isoformat(),
+        "from": rfc3339(hold.held_until),
+        "until": rfc3339(until),
         "reason": reason.strip(),
     }
     hold.held_until = until
@@ -519,7 +536,7 @@ def purge_expired_holds(
                 except OSError as exc:
                     raise StoreError(f"cannot delete {path}: {exc.strerror}") from None
                 deleted = True
-        hold.data = {**hold.data, "purged": {"at": at.isoformat(), "by": actor, "deleted": deleted}}
+        hold.data = {**hold.data, "purged": {"at": rfc3339(at), "by": actor, "deleted": deleted}}
         _access(
             session,
             hold,
@@ -527,7 +544,7 @@ def purge_expired_holds(
             purpose="legal hold expired",
             access="purge",
             kind=AuditKind.HOLD_PURGE,
-            held_until=hold.held_until.isoformat(),
+            held_until=rfc3339(hold.held_until),
             deleted=deleted,
         )
         purged.append(hold)

@@ -58,6 +58,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, UsageError
 from tvec.orders.clock import deadline_for, order_state
 from tvec.orders.reply import order_fields, provider_fields, reply_warnings
@@ -102,9 +103,6 @@ DEFAULT_CLARIFICATION = {
 #: Longest explanation or clarification accepted (characters).
 TEXT_LIMIT = 20_000
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def rejections(order: RemovalOrder) -> list[dict[str, Any]]:
@@ -247,18 +245,18 @@ def reject_order(
         )
     if at < order.received_at:
         raise UsageError(
-            f"rejecting at {at.isoformat()} is before the order's receipt "
-            f"({order.received_at.isoformat()})"
+            f"rejecting at {rfc3339(at)} is before the order's receipt "
+            f"({rfc3339(order.received_at)})"
         )
     entry: dict[str, Any] = {
         "ground": ground,
         "article": article,
         "explanation": explanation,
         "clarification": clarification,
-        "rejected_at": at.isoformat(),
+        "rejected_at": rfc3339(at),
         "rejected_by": actor,
-        "deadline_at": order.deadline_at.isoformat(),
-        "overdue_at": _iso(order.overdue_at),
+        "deadline_at": rfc3339(order.deadline_at),
+        "overdue_at": rfc3339_or_none(order.overdue_at),
         "resumed_at": None,
         "resumed_by": None,
         "resumed_deadline_at": None,
@@ -279,7 +277,7 @@ def reject_order(
             "article": article,
             "explanation": explanation,
             "clarification": clarification,
-            "rejected_at": at.isoformat(),
+            "rejected_at": rfc3339(at),
             "deadline_at": entry["deadline_at"],
             "seconds_left": (order.deadline_at - at).total_seconds(),
         },
@@ -322,16 +320,16 @@ def resume_order(
     latest = dict(found[-1])
     if at < datetime.fromisoformat(latest["rejected_at"]):
         raise UsageError(
-            f"resuming at {at.isoformat()} is before the rejection ({latest['rejected_at']})"
+            f"resuming at {rfc3339(at)} is before the rejection ({latest['rejected_at']})"
         )
     previous = order.deadline_at
     order.deadline_at = deadline_for(at)
     order.status = "open"
     order.overdue_at = None
     latest |= {
-        "resumed_at": at.isoformat(),
+        "resumed_at": rfc3339(at),
         "resumed_by": actor,
-        "resumed_deadline_at": order.deadline_at.isoformat(),
+        "resumed_deadline_at": rfc3339(order.deadline_at),
     }
     order.reply = {**(order.reply or {}), "impossibility": [*found[:-1], latest]}
     session.flush()
@@ -344,9 +342,9 @@ def resume_order(
             "action": "resume",
             "ground": latest["ground"],
             "article": latest["article"],
-            "resumed_at": at.isoformat(),
-            "previous_deadline_at": previous.isoformat(),
-            "deadline_at": order.deadline_at.isoformat(),
+            "resumed_at": rfc3339(at),
+            "previous_deadline_at": rfc3339(previous),
+            "deadline_at": rfc3339(order.deadline_at),
         },
     )
     return order

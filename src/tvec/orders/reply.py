@@ -30,9 +30,9 @@ nothing is): the provider name still the default ``tvec user`` (set
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from tvec.clock import rfc3339_or_none
 from tvec.errors import ConflictError
 from tvec.orders.intake import MEMBER_STATES
 from tvec.settings import Settings
@@ -49,9 +49,6 @@ ACTION_WORDS = {
     "disabled": "Access to the terrorist content has been disabled in all Member States",
 }
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def provider_reference(order: RemovalOrder) -> str:
@@ -100,16 +97,17 @@ def reply_document(order: RemovalOrder, settings: Settings) -> dict[str, Any]:
         "form": FORM,
         **order_fields(order),
         "action": " and ".join(actions),
-        "acted_at": _iso(last),
+        "acted_at": rfc3339_or_none(last),
         "urls": [
-            {"url": u.url, "action": u.action, "acted_at": _iso(u.acted_at)} for u in order.urls
+            {"url": u.url, "action": u.action, "acted_at": rfc3339_or_none(u.acted_at)}
+            for u in order.urls
         ],
         **provider_fields(settings),
         "date": completed.date().isoformat(),
-        "deadline_at": _iso(order.deadline_at),
+        "deadline_at": rfc3339_or_none(order.deadline_at),
         "on_time": last < order.deadline_at,
         "late_by_seconds": late,
-        "overdue_at": _iso(order.overdue_at),
+        "overdue_at": rfc3339_or_none(order.overdue_at),
         "warnings": reply_warnings(settings),
     }
 
@@ -123,7 +121,7 @@ def order_fields(order: RemovalOrder) -> dict[str, Any]:
         "authority": order.authority,
         "member_state": order.member_state,
         "member_state_name": MEMBER_STATES.get(order.member_state, order.member_state),
-        "received_at": _iso(order.received_at),
+        "received_at": rfc3339_or_none(order.received_at),
     }
 
 

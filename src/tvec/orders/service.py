@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
 from tvec.orders.clock import (
@@ -42,8 +43,9 @@ from tvec.orders.reply import reply_document
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import utcnow
-from tvec.store.models.orders import ACTIONS, RemovalOrder, RemovalOrderUrl
+from tvec.store.models.orders import ACTIONS, LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.text.check import check_text
+from tvec.views.orders import OrderUrlView, OrderView
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)
 #: and ``all``.
@@ -51,9 +53,6 @@ LIST_FILTERS = ("unfinished", "open", "overdue", "done", "rejected", "all")
 #: The webhook event sent when an order becomes overdue.
 OVERDUE_EVENT = "removal_order.overdue"
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def record_order(
@@ -129,8 +128,8 @@ def record_order(
         {
             "authority": authority,
             "member_state": code,
-            "received_at": received.isoformat(),
-            "deadline_at": order.deadline_at.isoformat(),
+            "received_at": rfc3339(received),
+            "deadline_at": rfc3339(order.deadline_at),
             "urls": linked,
         },
     )
@@ -192,43 +191,43 @@ def list_orders(
     return sorted(rows, key=key)
 
 
-def order_document(order: RemovalOrder, now: datetime | None = None) -> dict[str, Any]:
-    """An order as JSON, with its status and seconds left at ``now`` (CLI and web API).
+def order_view(session: Session, order: RemovalOrder, now: datetime) -> OrderView:
+    """``order`` as a result model (CLI ``--json`` and ``/api/orders``), with its status and
+    seconds left at ``now`` and the ids of its legal holds (ascending).
 
-    Keys: ``reference, authority, member_state, received_at, deadline_at, status,
-    seconds_left, time_left, overdue_at, completed_at, reasons, recorded_by, urls``
-    (each ``{"url", "item_id", "action", "acted_at"}``) and ``reply`` (``{}`` until
-    filled in; the Annex II keys once done, and ``impossibility``, the list of rejections,
-    once the order was rejected: :mod:`tvec.orders.impossibility`). Times are ISO 8601
-    UTC; ``seconds_left`` is a float (negative when late).
+    ``reply`` is ``{}`` until filled in; the Annex II keys once done, and ``impossibility``,
+    the list of rejections, once the order was rejected (:mod:`tvec.orders.impossibility`).
     """
-    state, left = order_state(order, now or utcnow())
-    return {
-        "reference": order.reference,
-        "authority": order.authority,
-        "member_state": order.member_state,
-        "received_at": _iso(order.received_at),
-        "deadline_at": _iso(order.deadline_at),
-        "status": state,
-        "seconds_left": left,
-        "time_left": format_time_left(left) if state in ("open", "overdue") else None,
-        "overdue_at": _iso(order.overdue_at),
-        "completed_at": _iso(order.completed_at),
-        "reasons": order.reasons,
-        "recorded_by": order.recorded_by,
-        "urls": [
-            {"url": u.url, "item_id": u.item_id, "action": u.action, "acted_at": _iso(u.acted_at)}
+    state, left = order_state(order, now)
+    holds = session.scalars(
+        select(LegalHold.id).where(LegalHold.order_id == order.id).order_by(LegalHold.id)
+    )
+    return OrderView(
+        reference=order.reference,
+        authority=order.authority,
+        member_state=order.member_state,
+        received_at=order.received_at,
+        deadline_at=order.deadline_at,
+        status=state,
+        seconds_left=left,
+        time_left=format_time_left(left) if state in ("open", "overdue") else None,
+        overdue_at=order.overdue_at,
+        completed_at=order.completed_at,
+        reasons=order.reasons,
+        recorded_by=order.recorded_by,
+        urls=[
+            OrderUrlView(url=u.url, item_id=u.item_id, action=u.action, acted_at=u.acted_at)
             for u in order.urls
         ],
-        "reply": order.reply or {},
-    }
+        reply=order.reply or {},
+        holds=list(holds),
+    )
 
 
-def unfinished_orders(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Open and overdue orders as :func:`order_document` dicts, least time left first
-    (what the review queue shows at its top)."""
-    at = now or utcnow()
-    return [order_document(order, at) for order, _, _ in list_orders(session, now=at)]
+def unfinished_orders(session: Session, now: datetime) -> list[OrderView]:
+    """Open and overdue orders, least time left first (what the review queue shows at its
+    top)."""
+    return [order_view(session, order, now) for order, _, _ in list_orders(session, now=now)]
 
 
 def overdue_event(order: RemovalOrder) -> dict[str, Any]:
@@ -238,11 +237,12 @@ def overdue_event(order: RemovalOrder) -> dict[str, Any]:
         "reference": order.reference,
         "authority": order.authority,
         "member_state": order.member_state,
-        "received_at": order.received_at.isoformat(),
-        "deadline_at": order.deadline_at.isoformat(),
-        "overdue_at": _iso(order.overdue_at),
+        "received_at": rfc3339(order.received_at),
+        "deadline_at": rfc3339(order.deadline_at),
+        "overdue_at": rfc3339_or_none(order.overdue_at),
         "urls": [
-            {"url": u.url, "action": u.action, "acted_at": _iso(u.acted_at)} for u in order.urls
+            {"url": u.url, "action": u.action, "acted_at": rfc3339_or_none(u.acted_at)}
+            for u in order.urls
         ],
     }
 
@@ -301,8 +301,8 @@ def mark_overdue(session: Session, now: datetime | None = None) -> list[RemovalO
             AuditKind.ORDER_OVERDUE,
             f"order:{order.reference}",
             {
-                "deadline_at": order.deadline_at.isoformat(),
-                "overdue_at": at.isoformat(),
+                "deadline_at": rfc3339(order.deadline_at),
+                "overdue_at": rfc3339(at),
                 "pending_urls": pending,
             },
         )
@@ -407,8 +407,8 @@ def act_on_order(
         )
     if at < order.received_at:
         raise UsageError(
-            f"acting at {at.isoformat()} is before the order's receipt "
-            f"({order.received_at.isoformat()})"
+            f"acting at {rfc3339(at)} is before the order's receipt "
+            f"({rfc3339(order.received_at)})"
         )
     by_url = {u.url: u for u in order.urls}
     chosen = [u for u in order.urls if u.acted_at is None] if urls is None else []
@@ -454,7 +454,7 @@ def act_on_order(
         f"order:{reference}",
         {
             "action": action,
-            "acted_at": at.isoformat(),
+            "acted_at": rfc3339(at),
             "urls": [u.url for u in chosen],
             "holds": [h.id for h in holds],
             "seconds_left": (order.deadline_at - at).total_seconds(),

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tvec.clock import rfc3339
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.platforms import PlatformRegistry
 from tvec.platforms.overrides import load_registry
@@ -207,8 +208,8 @@ def list_outlinks(
                     url=outlink.url,
                     platform=name,
                     registrable_domain=outlink.registrable_domain,
-                    first_seen_at=outlink.first_seen_at.isoformat(),
-                    last_seen_at=outlink.last_seen_at.isoformat(),
+                    first_seen_at=rfc3339(outlink.first_seen_at),
+                    last_seen_at=rfc3339(outlink.last_seen_at),
                 )
             if sighting.seen not in view.seen_as:
                 view.seen_as.append(sighting.seen)
@@ -217,8 +218,8 @@ def list_outlinks(
                     "item": locator,
                     "source": source_name,
                     "seen": sighting.seen,
-                    "seen_at": sighting.seen_at.isoformat(),
-                    "posted_at": sighting.posted_at.isoformat() if sighting.posted_at else None,
+                    "seen_at": rfc3339(sighting.seen_at),
+                    "posted_at": rfc3339(sighting.posted_at) if sighting.posted_at else None,
                 }
             )
         return list(views.values())

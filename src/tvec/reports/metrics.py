@@ -50,6 +50,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tvec.analysis.language import _ISO639_1_TO_3
+from tvec.clock import rfc3339_or_none
 from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
@@ -110,7 +111,7 @@ class UrlTimeline:
         out: dict[str, Any] = {}
         for name in _TIMELINE_FIELDS:
             value = getattr(self, name)
-            out[name] = _iso(value) if isinstance(value, datetime) else value
+            out[name] = rfc3339_or_none(value) if isinstance(value, datetime) else value
         return out
 
 
@@ -263,9 +264,6 @@ def _parse_bound(name: str, value: str | None, *, end_of_day: bool) -> datetime 
             f"{name} {value!r} is out of range (its UTC time falls outside years 1 to 9999)"
         ) from None
 
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 def _language_code(code: object) -> str | None:
@@ -493,8 +491,8 @@ def metrics_document(
     return {
         "version": DOCUMENT_VERSION,
         "period": {
-            "since": _iso(since) if since is not None else None,
-            "until": _iso(until) if until is not None else None,
+            "since": rfc3339_or_none(since) if since is not None else None,
+            "until": rfc3339_or_none(until) if until is not None else None,
         },
         "overall": removal_figures(timelines).as_json(),
         "by": {dim: [g.as_json() for g in group_figures(timelines, dim)] for dim in DIMENSIONS},

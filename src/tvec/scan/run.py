@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from tvec.cases import open_cases_for_scan
 from tvec.cases.indicators import open_cases_for_indicator_hits
 from tvec.matching.matcher import Matcher
-from tvec.matching.vpdq_index import VPDQRule
 from tvec.scan.hasher import Hasher, PreparedBatch
 from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
@@ -85,13 +84,7 @@ def run_scan(
     settings = store.settings
     path_list = [Path(p) for p in paths]
     with store.session() as session:
-        matcher = Matcher.from_session(
-            session,
-            banks,
-            pdq_threshold=settings.pdq_threshold,
-            pdq_min_quality=settings.pdq_min_quality,
-            vpdq=VPDQRule.from_settings(settings),
-        )
+        matcher = Matcher.for_settings(session, settings, banks)
         mark_interrupted_scans(session)
         scan = Scan(
             paths={

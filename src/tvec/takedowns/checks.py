@@ -43,6 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tvec.audit import AuditKind, record
+from tvec.clock import rfc3339_or_none
 from tvec.errors import (
     InvalidSignalError,
     NotFoundError,
@@ -156,7 +157,7 @@ class UrlCheck:
             "platform": self.platform,
             "takedown_id": self.takedown_id,
             "requested_by": self.requested_by,
-            "checked_at": _iso(self.checked_at),
+            "checked_at": rfc3339_or_none(self.checked_at),
             "result": outcome.result if outcome else None,
             "http_status": outcome.http_status if outcome else None,
             "final_url": outcome.final_url if outcome else None,
@@ -166,10 +167,10 @@ class UrlCheck:
             "confirmed": self.confirmed,
             "state": self.state,
             "consecutive_removed": self.consecutive_removed,
-            "last_online_at": _iso(self.last_online_at),
-            "removed_at": _iso(self.removed_at),
-            "confirmed_at": _iso(self.confirmed_at),
-            "next_check_at": _iso(self.next_check_at),
+            "last_online_at": rfc3339_or_none(self.last_online_at),
+            "removed_at": rfc3339_or_none(self.removed_at),
+            "confirmed_at": rfc3339_or_none(self.confirmed_at),
+            "next_check_at": rfc3339_or_none(self.next_check_at),
         }
 
 
@@ -191,9 +192,6 @@ class CheckReport:
         """``{"counts": {...}, "checks": [...]}``."""
         return {"counts": self.counts, "checks": [c.as_json() for c in self.checks]}
 
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
 
 
 @contextmanager
@@ -354,9 +352,9 @@ def _record(
                     "url": job.url,
                     "platform": job.platform,
                     "route": outcome.route,
-                    "last_online_at": _iso(takedown.last_online_at),
-                    "removed_at": _iso(takedown.removed_at),
-                    "confirmed_at": _iso(takedown.confirmed_at),
+                    "last_online_at": rfc3339_or_none(takedown.last_online_at),
+                    "removed_at": rfc3339_or_none(takedown.removed_at),
+                    "confirmed_at": rfc3339_or_none(takedown.confirmed_at),
                 },
             )
         session.flush()
@@ -368,7 +366,7 @@ def _skip_removed(target: Session | Store, job: _Job) -> UrlCheck | None:
         takedown = session.get(Takedown, job.takedown_id)
         if takedown is None or takedown.state != "removed":
             return None
-        when = _iso(takedown.confirmed_at)
+        when = rfc3339_or_none(takedown.confirmed_at)
         return _view(takedown, job, None, skipped=f"confirmed removed at {when}; not checked")
 
 
@@ -453,7 +451,7 @@ class TakedownView:
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dict (times ISO 8601)."""
         return {
-            key: _iso(value) if isinstance(value, datetime) else value
+            key: rfc3339_or_none(value) if isinstance(value, datetime) else value
             for key, value in self.__dict__.items()
         }
 
@@ -505,7 +503,7 @@ class CheckHistory:
             "takedown": self.takedown.as_json() if self.takedown else None,
             "checks": [
                 {
-                    "checked_at": _iso(c.checked_at),
+                    "checked_at": rfc3339_or_none(c.checked_at),
                     "result": c.result,
                     "http_status": c.http_status,
                     "final_url": c.final_url,

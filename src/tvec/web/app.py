@@ -1,4 +1,4 @@
-"""The web app factory: ``create_app(settings)`` builds tvec's FastAPI application.
+"""The web app factory: ``create_app(context)`` builds tvec's FastAPI application.
 
 Pages are server-rendered (Jinja2, autoescaped) with one small script (``static/app.js``);
 the JSON API lives under ``/api/`` (OpenAPI at ``/api/openapi.json``) and the HMA-compatible
@@ -22,9 +22,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
 
 from tvec import __version__
+from tvec.app.context import AppContext
 from tvec.errors import AuthError, TvecError, http_status_for
-from tvec.settings import Settings
-from tvec.store import Store, open_store
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
 from tvec.web.security import LoginLimiter, csrf_protect
@@ -84,13 +83,10 @@ def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
             yield from iter_api_routes(inner.routes)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    """Build the web app over ``store`` (default: open the store named by ``settings``).
-
-    Raises:
-        ConfigError, StoreError: the store cannot be opened.
+def create_app(context: AppContext) -> FastAPI:
+    """Build the web app over the application context (:func:`tvec.app.context.open_context`).
     """
-    the_store = store or open_store(settings)
+    settings = context.settings
     app = FastAPI(
         title="tvec",
         version=__version__,
@@ -102,7 +98,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    app.state.ctx = WebContext(settings=settings, store=the_store, templates=templates)
+    app.state.ctx = WebContext(app=context, templates=templates)
     app.state.login_limiter = LoginLimiter(
         settings.login_max_attempts, settings.login_window_seconds
     )

@@ -1,14 +1,16 @@
-"""Rendering pages: every template gets the user, the CSRF token and wellbeing counters."""
+"""Rendering: pages (every template gets the user, the CSRF token and wellbeing counters) and
+result models (:class:`ViewResponse`: the same bytes as the CLI's ``--json``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal, allowed
 from tvec.accounts.wellbeing import reveals_today
+from tvec.views.base import dumps
 from tvec.web.context import WebContext
 from tvec.web.security import csrf_token
 
@@ -37,3 +39,14 @@ def render(
         | values,
         status_code=status_code,
     )
+
+
+class ViewResponse(Response):
+    """A JSON answer holding a result model (or a list of them), written by
+    :func:`tvec.views.base.dumps`: byte for byte what the CLI prints with ``--json``."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """The JSON bytes of ``content`` (UTF-8)."""
+        return dumps(content).encode("utf-8")

@@ -8,6 +8,7 @@ scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.
 :mod:`~tvec.store.models.orders` and :mod:`~tvec.store.models.vpdq`.
 """
 
+from tvec.clock import utcnow
 from tvec.store.models.accounts import Account, ApiToken, ReviewerDay
 from tvec.store.models.alerts import (
     Alert,
@@ -35,7 +36,6 @@ from tvec.store.models.core import (
     Signal,
     Source,
     UTCDateTime,
-    utcnow,
 )
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.store.models.vpdq import VPDQFeatures

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tvec.store.models.core import Base, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base
 
 
 class Account(Base):

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tvec.store.models.core import Base, Outlink, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base, Outlink
 
 #: Kinds of content an attribution may name (what the alert says is at the URL).
 CONTENT_KINDS = ("video", "image", "audio", "document", "text", "archive", "channel", "other")

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tvec.store.models.core import Base, Item, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base, Item
 
 
 class ItemAnalysis(Base):

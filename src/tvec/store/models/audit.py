@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tvec.store.models.core import Base, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base
 
 
 class AuditEvent(Base):

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tvec.store.models.core import Base, Item, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base, Item
 
 #: Statuses in which a case waits for a person (the item's one open case).
 OPEN_STATUSES = ("open", "escalated")

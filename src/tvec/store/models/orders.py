@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tvec.store.models.core import Base, utcnow
+from tvec.clock import utcnow
+from tvec.store.models.core import Base
 
 #: Order statuses: waiting within the hour, past the hour, all URLs acted on, rejected
 #: (cannot be executed: Article 3(7), 3(8)).

@@ -104,7 +104,7 @@ def _query(
     except Exception as exc:
         raise UsageError(f"invalid signal: {exc}") from exc
     with ctx.read() as session:
-        hits = ctx.matcher(session).match(SignalValue(kind.name, value))
+        hits = ctx.app.matcher(session).match(SignalValue(kind.name, value))
     return [
         (
             hit.bank,

@@ -1,7 +1,8 @@
 """Removal orders: the pages (``/orders``, ``/orders/{reference}``) and ``/api/orders``.
 
-Read-only and thin over :mod:`tvec.orders`; orders are recorded and acted on with
-``tvec order`` (see ``docs/removal-orders.md``).
+Read-only and thin over :mod:`tvec.app.orders`; orders are recorded and acted on with
+``tvec order`` (see ``docs/removal-orders.md``). The API answers with the same result models,
+in the same bytes, as ``tvec order list|show --json``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal
-from tvec.orders import get_order, list_holds, list_orders, order_document
+from tvec.app import orders as use
+from tvec.app.context import AppContext
 from tvec.orders.clock import format_time
-from tvec.orders.holds import hold_state
 from tvec.orders.service import LIST_FILTERS
-from tvec.store.models import utcnow
-from tvec.web.context import WebContext, get_ctx
-from tvec.web.render import render
-from tvec.web.schemas.orders import OrderOut
+from tvec.views.orders import OrderView
+from tvec.web.context import WebContext, get_app, get_ctx
+from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
 router = APIRouter()
@@ -36,11 +36,7 @@ def orders_page(
     principal: Annotated[Principal, Depends(need("order.view"))],
 ) -> Response:
     """Orders with their time left (least first), filtered by status."""
-    now = utcnow()
-    with ctx.read() as session:
-        orders = [
-            order_document(o, now) for o, _, _ in list_orders(session, status=status, now=now)
-        ]
+    orders = use.list_orders(ctx.app, status=status)
     return render(
         request,
         ctx,
@@ -66,60 +62,32 @@ def order_page(
 
     The reference may hold ``/``, ``?`` or ``#``: links percent-encode it (``%2F``, ``%3F``,
     ``%23``) and the path converter takes the decoded rest of the path."""
-    now = utcnow()
-    with ctx.read() as session:
-        order = order_document(get_order(session, reference), now)
-        holds = [
-            {
-                "id": h.id,
-                "url": h.url,
-                "sha256": h.sha256,
-                "size": h.size,
-                "held_from": h.held_from,
-                "held_until": h.held_until,
-                "extensions": h.extensions or [],
-                "state": hold_state(h, now),
-            }
-            for h in list_holds(session, order_reference=reference)
-        ]
+    order = use.show_order(ctx.app, reference)
+    holds = use.list_holds(ctx.app, order_reference=reference)
     return render(
         request, ctx, "orders.html", principal, order=order, holds=holds, when=format_time
     )
 
 
-def _out(document: dict[str, object], holds: list[int]) -> OrderOut:
-    return OrderOut.model_validate(document | {"holds": holds})
-
-
-@router.get("/api/orders", response_model=list[OrderOut], tags=["orders"])
+@router.get("/api/orders", response_model=list[OrderView], tags=["orders"])
 def orders_api(
     *,
     status: _Status = "unfinished",
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("order.view"))],
-) -> list[OrderOut]:
+) -> Response:
     """Removal orders with their status and seconds left now; unfinished ones first, least
-    time left first."""
-    now = utcnow()
-    with ctx.read() as session:
-        return [
-            _out(
-                order_document(o, now),
-                [h.id for h in list_holds(session, order_reference=o.reference)],
-            )
-            for o, _, _ in list_orders(session, status=status, now=now)
-        ]
+    time left first (``tvec order list --json``)."""
+    return ViewResponse(use.list_orders(app, status=status))
 
 
-@router.get("/api/orders/{reference:path}", response_model=OrderOut, tags=["orders"])
+@router.get("/api/orders/{reference:path}", response_model=OrderView, tags=["orders"])
 def order_api(
     *,
     reference: str,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("order.view"))],
-) -> OrderOut:
-    """One removal order with its URLs, the reply (once done) and its legal hold ids."""
-    with ctx.read() as session:
-        document = order_document(get_order(session, reference))
-        holds = [h.id for h in list_holds(session, order_reference=reference)]
-    return _out(document, holds)
+) -> Response:
+    """One removal order with its URLs, the reply (once done) and its legal hold ids
+    (``tvec order show --json``)."""
+    return ViewResponse(use.show_order(app, reference))

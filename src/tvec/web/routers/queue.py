@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.accounts import Principal, allowed
 from tvec.cases import DecisionRequest, QueueFilter, bulk_decide, queue_page
+from tvec.cases.queue import filter_values
 from tvec.orders.service import unfinished_orders
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.params import BodyId
@@ -55,8 +56,11 @@ def queue(
     """Cases by priority then age, with filters, paging and keyboard navigation."""
     with ctx.read() as session:
         page = queue_page(session, filters, after=after, limit=ctx.settings.queue_page_size)
-        values = ctx.filter_values(session, filters.status)
-        orders = unfinished_orders(session) if allowed(principal.role, "order.view") else None
+        values = ctx.cached(
+            f"filters:{filters.status}", lambda: filter_values(session, filters.status)
+        )
+        can_see_orders = allowed(principal.role, "order.view")
+        orders = unfinished_orders(session, ctx.app.now()) if can_see_orders else None
     return render(
         request,
         ctx,

@@ -1,0 +1,159 @@
+"""The application context: what every use case needs, built once and passed explicitly.
+
+:func:`open_context` reads nothing from the environment: the adapter (``cli/``, ``web/``)
+loads the settings once (:func:`tvec.settings.load_settings`) and hands them over. The
+context then holds:
+
+* ``settings``: the one typed settings object;
+* ``store``: the database (migrated to head) and the evidence store's folder;
+* ``clock``: the current time (:data:`tvec.clock.Clock`; tests and replays pass their own);
+* the outbound client (:meth:`AppContext.http`): every request that leaves the machine goes
+  through :mod:`tvec.net` with the settings' address rules, caps and retries; tests pass a
+  transport and a resolver to :func:`open_context` instead of patching;
+* the matcher (:meth:`AppContext.matcher`) over the banks, with the ``TVEC_PDQ_*`` and
+  ``TVEC_VPDQ_*`` settings, rebuilt only when bank entries change;
+* the entity registry in force (:meth:`AppContext.entities`): the packaged one plus
+  ``TVEC_ENTITIES_FILE``;
+* a write lock (:meth:`AppContext.write`): writers in this process append to the audit log's
+  hash chain one at a time (``prev_sha256`` is unique, so writers in other processes can
+  never fork it either).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tvec.clock import Clock, utcnow
+from tvec.settings import Settings
+from tvec.store import Store, open_store
+from tvec.store.models import BankEntry
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tvec.entities import EntityRegistry
+    from tvec.matching.matcher import Matcher
+    from tvec.net.http import HttpClient, Resolver
+
+
+@dataclass
+class AppContext:
+    """Settings, store, clock, outbound client and matcher of one process (see the module
+    docstring). Build with :func:`open_context`; close with :meth:`close`."""
+
+    settings: Settings
+    store: Store
+    clock: Clock = utcnow
+    transport: httpx.BaseTransport | None = None
+    resolver: Resolver | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _matcher: tuple[tuple[int, int], Matcher] | None = field(default=None, repr=False)
+    _matcher_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def now(self) -> datetime:
+        """The current time by the context's clock (timezone-aware UTC)."""
+        return self.clock()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading (committed at the end like any other).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        with self.store.session() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for writing, holding the write lock until it commits or rolls back.
+
+        Raises:
+            StoreError: the database failed.
+        """
+        with self.write_lock, self.store.session() as session:
+            yield session
+
+    def http(self) -> HttpClient:
+        """A new outbound client under the settings' rules; use it as a context manager."""
+        from tvec.net.http import HttpClient
+
+        return HttpClient(self.settings, transport=self.transport, resolver=self.resolver)
+
+    def entities(self) -> EntityRegistry:
+        """The entity registry in force: packaged plus ``TVEC_ENTITIES_FILE`` (cached by
+        :func:`tvec.entities.load_entities` until the file changes).
+
+        Raises:
+            ConfigError: the entities file is unreadable or invalid.
+        """
+        from tvec.entities.resolve import entity_registry
+
+        return entity_registry(self.settings)
+
+    def matcher(self, session: Session, banks: list[str] | None = None) -> Matcher:
+        """A matcher over ``banks`` (default: every bank) with the matching settings.
+
+        The all-banks matcher is kept and rebuilt only when bank entries change (their count
+        or newest id); a matcher of named banks is built for the call.
+
+        Raises:
+            NotFoundError: a named bank does not exist.
+        """
+        from tvec.matching.matcher import Matcher
+
+        if banks:
+            return Matcher.for_settings(session, self.settings, banks)
+        count, newest = session.execute(
+            select(func.count(BankEntry.id), func.max(BankEntry.id))
+        ).one()
+        key = (int(count or 0), int(newest or 0))
+        with self._matcher_lock:
+            cached = self._matcher
+            if cached is None or cached[0] != key:
+                cached = (key, Matcher.for_settings(session, self.settings))
+                self._matcher = cached
+            return cached[1]
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.close()
+
+
+def open_context(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock = utcnow,
+    transport: httpx.BaseTransport | None = None,
+    resolver: Resolver | None = None,
+) -> AppContext:
+    """The context of one process over ``settings`` (and ``store``, default: open the store
+    the settings name, migrated to head).
+
+    Args:
+        clock: the current time (default: the system clock, UTC).
+        transport: an httpx transport for every outbound request (tests; default: the
+            network).
+        resolver: host name resolution for the outbound address rules (tests; default: the
+            system resolver).
+
+    Raises:
+        ConfigError: the database URL is invalid.
+        StoreError: the database cannot be reached or migrated.
+    """
+    return AppContext(
+        settings=settings,
+        store=store or open_store(settings),
+        clock=clock,
+        transport=transport,
+        resolver=resolver,
+    )
