@@ -26,8 +26,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tvec.clock import rfc3339
 from tvec.audit import AuditKind
+from tvec.clock import rfc3339
 from tvec.errors import FetchError, UsageError
 from tvec.net.http import FetchAttempt, FetchResult, HttpClient
 from tvec.platforms.overrides import add_platform, load_registry

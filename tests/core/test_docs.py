@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from tvec.cli.app import app
+from tvec.cli.app import COMMANDS, app
 from tvec.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def _commands(typer_app: typer.Typer, prefix: str = "tvec") -> list[tuple[str, str | None]]:
+def _commands(command: Any = None, prefix: str = "tvec") -> list[tuple[str, str | None]]:
+    """Every leaf command below ``command`` (default: the root, every lazy command loaded)
+    with its help."""
+    if command is None or isinstance(command, typer.Typer):
+        command = typer.main.get_command(command or app)
+    context = typer.Context(command)
     found: list[tuple[str, str | None]] = []
-    for command in typer_app.registered_commands:
-        name = command.name or (command.callback.__name__ if command.callback else "")
-        doc = command.help or (command.callback.__doc__ if command.callback else None)
-        found.append((f"{prefix} {name}", doc))
-    for group in typer_app.registered_groups:
-        assert group.typer_instance is not None
-        found.extend(_commands(group.typer_instance, f"{prefix} {group.name}"))
+    for name in command.list_commands(context):
+        sub = command.get_command(context, name)
+        if hasattr(sub, "list_commands"):
+            found.extend(_commands(sub, f"{prefix} {name}"))
+        else:
+            found.append((f"{prefix} {name}", sub.help))
     return found
+
+
+def test_the_root_help_lines_are_the_commands_own() -> None:
+    """:data:`tvec.cli.app.COMMANDS` lists each command's help line without importing it;
+    it must say what the command itself says."""
+    root = typer.main.get_command(app)
+    context = typer.Context(root)
+    for name, (_, line) in COMMANDS.items():
+        own = root.get_command(context, name).help or ""
+        assert " ".join(own.split()).startswith(" ".join(line.split())), name
 
 
 def test_every_setting_has_help_and_is_documented() -> None:

@@ -132,7 +132,7 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(
 ) -> None:
     """Typer turns KeyboardInterrupt into exit code 130 without a word; tvec says what
     happened (the scan has its own test with a real SIGINT)."""
-    import tvec.cli.app as app_module
+    import tvec.cli.hashing as app_module
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.audit import AuditKind, verify_chain
+from tvec.clock import rfc3339
 from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.net.webhook import verify_signature
-from tvec.clock import rfc3339
 from tvec.orders import (
     REGULATION_APPLIES_FROM,
     act_on_order,

@@ -1,4 +1,9 @@
-"""The ``tvec`` command: entry point, error handling and the top-level commands.
+"""The ``tvec`` command: entry point, error handling and the lazily loaded command tree.
+
+Each top-level command lives in its own module and is imported only when it runs (or when its
+own ``--help`` is asked for): ``tvec --help`` and ``tvec version`` import none of them, and a
+command that hashes no images never imports numba. :data:`COMMANDS` names each command's
+module and its one-line help (a test checks the line against the command's own help).
 
 Exit codes (documented in ``docs/cli.md``): 0 all fine; 1 finished, but some items had errors;
 2 usage or configuration error; 3 the database or evidence store failed; 130 interrupted
@@ -7,285 +12,160 @@ Exit codes (documented in ``docs/cli.md``): 0 all fine; 1 finished, but some ite
 
 from __future__ import annotations
 
-import json
+import importlib
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from tvec import __version__
-from tvec.cli import alert as alert_cli
-from tvec.cli import analyze as analyze_cli
-from tvec.cli import audit as audit_cli
-from tvec.cli import bank, match
-from tvec.cli import check as check_cli
-from tvec.cli import collection as collection_cli
-from tvec.cli import order as order_cli
-from tvec.cli import platform as platform_cli
-from tvec.cli import serve as serve_cli
-from tvec.cli import source as source_cli
-from tvec.cli import stats as stats_cli
-from tvec.cli import user as user_cli
-from tvec.cli.context import err, out, settings, store
-from tvec.errors import (
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    NotFoundError,
-    TvecError,
-    UsageError,
-    exit_code_for,
-)
-from tvec.scan import ScanResult, run_scan
-from tvec.settings import SECRET_MARKERS
-from tvec.signals.hashing import hash_content
+from tvec.errors import EXIT_INTERRUPTED, EXIT_USAGE, TvecError, exit_code_for
+
+#: name -> (``module:attribute`` of a Typer app or command function, one-line help), in the
+#: order ``tvec --help`` lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "scan": (
+        "tvec.cli.scan:scan",
+        "Scan content: store items and signals, match them against banks, report matches.",
+    ),
+    "hash": (
+        "tvec.cli.hashing:hash_files",
+        "Print 'signal_type value \\[quality]' for every signal of every file.",
+    ),
+    "match": (
+        "tvec.cli.match:match",
+        "Print the bank entries that signal values or files match: distance, bank and labels.",
+    ),
+    "bank": (
+        "tvec.cli.bank:app",
+        "Manage banks of known signals (hash lists such as TCAP or GIFCT).",
+    ),
+    "analyze": (
+        "tvec.cli.analyze:analyze",
+        "Print languages with shares, OCR text and indicator hits with spans.",
+    ),
+    "source": (
+        "tvec.cli.source:app",
+        "Manage beacon sources (Telegram exports, feeds, web archives, post files, URL lists, "
+        "TCAP exports) and poll them.",
+    ),
+    "platform": (
+        "tvec.cli.platform:app",
+        "The platform registry: which service hosts a domain and how to report abuse.",
+    ),
+    "outlinks": (
+        "tvec.cli.collection:outlinks",
+        "List each canonical out-link with the text as seen, its platform and its sightings.",
+    ),
+    "watch": (
+        "tvec.cli.collection:watch_command",
+        "Poll sources on an interval until stopped (SIGINT/SIGTERM stop cleanly); between "
+        "polls, deliver due alerts, run due status checks and sweep removal orders.",
+    ),
+    "alert": (
+        "tvec.cli.alert:app",
+        "Alerts to platforms: verify URLs, reporting routes, preview, send, retry, list.",
+    ),
+    "check": (
+        "tvec.cli.check:app",
+        "Status checks: is alerted content still online? (docs/status-checks.md)",
+    ),
+    "stats": ("tvec.cli.stats:app", "Figures over what tvec recorded."),
+    "order": (
+        "tvec.cli.order:app",
+        "Removal orders (EU Regulation 2021/784): record, watch the one-hour clock, act, "
+        "reply or reject (and resume), and the legal holds of removed content.",
+    ),
+    "user": ("tvec.cli.user:app", "Manage reviewer accounts and API tokens."),
+    "audit": ("tvec.cli.audit:app", "Check and export the audit log."),
+    "serve": (
+        "tvec.cli.serve:serve",
+        "Run the review web app (queue, cases, decisions, audit log, JSON and HMA APIs).",
+    ),
+    "settings": (
+        "tvec.cli.settings_cmd:show_settings",
+        "Print every setting: its environment variable, current value and help.",
+    ),
+}
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """Import the command ``name`` of :data:`COMMANDS` and build its Click command.
+
+    Raises:
+        KeyError: no such command.
+    """
+    target, _ = COMMANDS[name]
+    module_name, attribute = target.split(":")
+    found: Any = getattr(importlib.import_module(module_name), attribute)
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(lambda: None)  # a group, even when it holds one command
+    if isinstance(found, typer.Typer):
+        holder.add_typer(found, name=name)  # a group, as it was when added eagerly
+    else:
+        holder.command(name)(found)
+    command: Any = typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    loaded: TyperCommand | TyperGroup = command
+    return loaded
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands of :data:`COMMANDS` are imported when first used; the root
+    ``--help`` lists them from their one-line help without importing any."""
+
+    _listing = False
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        """Every command name: the eager ones (``version``), then :data:`COMMANDS`."""
+        return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        """The command ``cmd_name``, imported on first use (a stand-in with its one-line help
+        while the root help is being written)."""
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            if self._listing:
+                return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
+        """The root help, listing the commands without importing them."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="tvec: find, review and take down terrorist and violent extremist content.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(bank.app, name="bank")
-app.command("match")(match.match)
-app.command("analyze")(analyze_cli.analyze)
-app.add_typer(source_cli.app, name="source")
-app.add_typer(platform_cli.app, name="platform")
-app.command("outlinks")(collection_cli.outlinks)
-app.command("watch")(collection_cli.watch_command)
-app.add_typer(user_cli.app, name="user")
-app.add_typer(audit_cli.app, name="audit")
-app.add_typer(order_cli.app, name="order")
-app.add_typer(stats_cli.app, name="stats")
-app.add_typer(check_cli.app, name="check")
-app.add_typer(alert_cli.app, name="alert")
-app.command("serve")(serve_cli.serve)
+
+
+@app.callback()
+def root() -> None:
+    """tvec: find, review and take down terrorist and violent extremist content."""
 
 
 @app.command("version")
 def version() -> None:
     """Print tvec's version."""
-    out.print(__version__)
-
-
-@app.command("settings")
-def show_settings(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print the table of docs/settings.md.")
-    ] = False,
-) -> None:
-    """Print every setting: its environment variable, current value and help."""
-    current = settings()
-    rows = []
-    for name, info in type(current).model_fields.items():
-        value = _shown(name, getattr(current, name))
-        rows.append((f"TVEC_{name.upper()}", value, info.description or ""))
-    if as_json:
-        keys = ("env", "value", "help")
-        out.print_json(json.dumps([dict(zip(keys, r, strict=True)) for r in rows]))
-        return
-    if markdown:
-        typer.echo(settings_markdown())
-        return
-    table = Table("variable", "value", "help")
-    for row in rows:
-        table.add_row(*row)
-    out.print(table)
-
-
-def _shown(name: str, value: object) -> str:
-    """A setting's value for display: secrets masked, passwords in URLs hidden."""
-    if value is None:
-        return ""
-    if any(marker in name for marker in SECRET_MARKERS):
-        return "***"
-    if name == "database_url":
-        from sqlalchemy.engine import make_url
-
-        try:
-            return make_url(str(value)).render_as_string(hide_password=True)
-        except Exception:
-            return "***"
-    return str(value)
-
-
-def settings_markdown() -> str:
-    """docs/settings.md: every setting with its default and help, as a Markdown table."""
-    from tvec.settings import Settings
-
-    lines = [
-        "# Settings",
-        "",
-        "Every setting is read from a `TVEC_*` environment variable by one typed object",
-        "(`tvec.settings.Settings`, pydantic-settings), or else from the home folder's",
-        "`settings.env` file (`TVEC_NAME=value` lines; the environment wins). `tvec settings`",
-        "prints them with their current values. Secrets (names with secret, password, token or",
-        "key) are read only from the environment and never printed. List settings take JSON",
-        '(`["UN", "EU"]`) or comma-separated values (`UN, EU`; an empty value is an empty',
-        "list). This page is generated by `tvec settings --markdown > docs/settings.md`.",
-        "",
-        "`HOME/settings.env` holds `TVEC_NAME=value` lines (python-dotenv syntax): `#` starts",
-        "a comment, also after a value, so quote a value that holds ` #`",
-        '(`TVEC_ALERT_SENDER_NAME="Org #1"`); `export` in front, quotes, spaces around `=`,',
-        "CRLF line ends and a UTF-8 BOM are accepted; a later line wins. A line that is not",
-        "`NAME=value`, a name that is not a setting (a typo), `TVEC_HOME`, and any secret are",
-        "refused with the file and line named.",
-        "",
-        "| variable | default | help |",
-        "|---|---|---|",
-    ]
-    for name, info in Settings.model_fields.items():
-        lines.append(f"| `TVEC_{name.upper()}` | `{info.default}` | {info.description} |")
-    return "\n".join(lines)
-
-
-@app.command("hash")
-def hash_files(
-    files: Annotated[list[Path], typer.Argument(help="Files to hash.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Print 'signal_type value \\[quality]' for every signal of every file.
-
-    With several files, each file's lines follow a '==> path <==' header.
-    """
-    current = settings()
-    for path in files:
-        if not path.is_file():
-            raise NotFoundError(f"{path}: no such file")
-    failed = False
-    documents = []
-    for index, path in enumerate(files):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            err.print(f"{path}: cannot read: {exc.strerror}", markup=False)
-            failed = True
-            continue
-        result = hash_content(data, str(path), max_pixels=current.max_image_pixels)
-        if result.error is not None:
-            err.print(str(result.error), markup=False)
-            failed = True
-        if as_json:
-            documents.append(
-                {
-                    "file": str(path),
-                    "media_type": result.kind.media_type,
-                    "signals": [s.__dict__ for s in result.signals],
-                    "error": str(result.error) if result.error else None,
-                }
-            )
-            continue
-        if len(files) > 1:
-            typer.echo(f"{'' if index == 0 else chr(10)}==> {path} <==")
-        for s in result.signals:
-            typer.echo(
-                f"{s.signal_type} {s.value}" + (f" {s.quality}" if s.quality is not None else "")
-            )
-    if as_json:
-        typer.echo(json.dumps(documents, indent=2))
-    raise typer.Exit(1 if failed else 0)
-
-
-def _print_summary(result: ScanResult) -> None:
-    table = Table(title=f"scan {result.scan_id}: {result.status}")
-    table.add_column("count")
-    table.add_column("value", justify="right")
-    for key, value in result.counts.as_dict().items():
-        table.add_row(key.replace("_", " "), str(value))
-    out.print(table)
-    if result.matches:
-        matches = Table(title=f"{len(result.matches)} match(es)")
-        matches.add_column("item", overflow="fold", ratio=3)
-        matches.add_column("signal")
-        matches.add_column("distance", justify="right")
-        matches.add_column("bank", overflow="fold")
-        matches.add_column("entity / note", overflow="fold", ratio=2)
-        for m in result.matches:
-            labels = m["labels"]
-            described = " / ".join(str(labels[k]) for k in ("entity", "note") if k in labels)
-            if "found_by" in labels:
-                described += f" (found by {labels['found_by']})"
-            matches.add_row(m["item"], m["signal_type"], str(m["distance"]), m["bank"], described)
-        out.print(matches)
-    else:
-        out.print("no matches")
-    if result.errors:
-        errors = Table(title=f"{len(result.errors)} item error(s)")
-        errors.add_column("item", overflow="fold")
-        errors.add_column("kind")
-        errors.add_column("error", overflow="fold", ratio=2)
-        for e in result.errors:
-            errors.add_row(e["item"], e["kind"], e["error"])
-        err.print(errors)
-
-
-@app.command("scan")
-def scan(
-    paths: Annotated[
-        list[Path],
-        typer.Argument(
-            help="Folders, files, Telegram exports (folder or result.json), JSON Lines files."
-        ),
-    ],
-    banks: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--bank", help="Match only against this bank (repeatable; default: all banks)."
-        ),
-    ] = None,
-    json_out: Annotated[
-        str | None,
-        typer.Option(
-            "--json", help="Write the JSON result (docs/scan-json.md) to FILE, or '-' for stdout."
-        ),
-    ] = None,
-) -> None:
-    """Scan content: store items and signals, match them against banks, report matches.
-
-    Exit code 0 when every item was read, 1 when some items had errors (listed).
-    """
-    current = settings()
-    if json_out and json_out != "-":
-        parent = Path(json_out).resolve().parent
-        if not parent.is_dir():
-            raise UsageError(f"--json {json_out}: folder {parent} does not exist")
-    for path in paths:
-        if not path.exists():
-            raise NotFoundError(f"{path}: no such file or folder")
-    the_store = store()
-    show_progress = current.progress and err.is_terminal and json_out != "-"
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed} items"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=not show_progress,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("scanning", total=None)
-
-        def on_item(done: int, name: str) -> None:
-            progress.update(task, completed=done, description=f"scanning {name[-60:]}")
-
-        result = run_scan(the_store, paths, banks=banks or None, progress=on_item)
-    document = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
-    if json_out == "-":
-        typer.echo(document)
-    else:
-        _print_summary(result)
-        if json_out:
-            Path(json_out).write_text(document + "\n", encoding="utf-8")
-            err.print(f"wrote {json_out}")
-    raise typer.Exit(1 if result.errors else 0)
+    typer.echo(__version__)
 
 
 #: What an interrupted command says (Ctrl-C, SIGINT).
 INTERRUPTED = "interrupted: what was stored is kept; run the same command again to resume"
+
+
+def _error(message: str) -> None:
+    from tvec.cli.context import err
+
+    err.print(message, markup=False)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -295,31 +175,31 @@ def run(argv: list[str] | None = None) -> int:
             argument.encode("utf-8")
         except UnicodeEncodeError:
             shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
-            err.print(f"error: argument {number} is not valid UTF-8: {shown[:80]}", markup=False)
+            _error(f"error: argument {number} is not valid UTF-8: {shown[:80]}")
             return EXIT_USAGE
     try:
         result = app(args=argv, prog_name="tvec", standalone_mode=False)
     except TvecError as exc:
-        err.print(f"error: {exc}", markup=False)
+        _error(f"error: {exc}")
         return exit_code_for(exc)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        err.print("aborted")
+        _error("aborted")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        err.print(INTERRUPTED)
+        _error(INTERRUPTED)
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:
         show = getattr(exc, "show", None)
         if callable(show):
             show()
         else:
-            err.print(f"error: {exc}", markup=False)
+            _error(f"error: {exc}")
         code = getattr(exc, "exit_code", EXIT_USAGE)
         return code if isinstance(code, int) and code else EXIT_USAGE
     if result == EXIT_INTERRUPTED:  # Typer returns Ctrl-C as exit code 130
-        err.print(INTERRUPTED)
+        _error(INTERRUPTED)
     return result if isinstance(result, int) else 0
 
 
