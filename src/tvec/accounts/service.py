@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from tvec.accounts.passwords import dummy_hash, generate_password, hash_password, verify_password
 from tvec.accounts.roles import Role, parse_role
-from tvec.audit import AuditKind, record
+from tvec.audit.events import (
+    Login,
+    LoginFailed,
+    PasswordReset,
+    TokenCreated,
+    UserAdded,
+    UserDisabled,
+    record_event,
+)
 from tvec.errors import AuthError, NotFoundError, UsageError
 from tvec.store.models import utcnow
 from tvec.store.models.accounts import Account, ApiToken
@@ -81,7 +89,7 @@ def add_user(
     account = Account(username=name, role=parsed.value, password_hash=hash_password(password))
     session.add(account)
     session.flush()
-    record(session, actor, AuditKind.USER_ADD, f"user:{name}", {"role": parsed.value})
+    record_event(session, actor, UserAdded(username=name, role=parsed.value))
     return account
 
 
@@ -98,7 +106,7 @@ def disable_user(session: Session, username: str, *, actor: str = "tvec") -> Non
     """
     account = get_account(session, username)
     account.disabled = True
-    record(session, actor, AuditKind.USER_DISABLE, f"user:{username}")
+    record_event(session, actor, UserDisabled(username=username))
 
 
 def reset_password(
@@ -113,7 +121,7 @@ def reset_password(
     account = get_account(session, username)
     new = password if password is not None else generate_password()
     account.password_hash = hash_password(new)
-    record(session, actor, AuditKind.USER_RESET_PASSWORD, f"user:{username}")
+    record_event(session, actor, PasswordReset(username=username))
     return new
 
 
@@ -142,10 +150,10 @@ def authenticate(session: Session, username: str, password: str) -> Principal | 
     account = session.scalars(select(Account).where(Account.username == username)).one_or_none()
     ok = verify_password(account.password_hash if account else dummy_hash(), password)
     if account is None or not ok or account.disabled:
-        record(session, username[:100] or "?", AuditKind.LOGIN_FAILED, f"user:{username[:100]}")
+        record_event(session, username[:100] or "?", LoginFailed(username=username[:100]))
         return None
     account.last_login_at = utcnow()
-    record(session, account.username, AuditKind.LOGIN, f"user:{account.username}")
+    record_event(session, account.username, Login(username=account.username))
     return _principal(account)
 
 
@@ -183,7 +191,7 @@ def create_token(session: Session, username: str, name: str, *, actor: str = "tv
             prefix=token[: len(TOKEN_PREFIX) + 4],
         )
     )
-    record(session, actor, AuditKind.TOKEN_CREATE, f"user:{username}", {"name": name})
+    record_event(session, actor, TokenCreated(username=username, name=name))
     return token
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import SettingChanged, record_event
 from tvec.errors import NotFoundError, UsageError
 from tvec.settings import Settings
 from tvec.store.models.accounts import Account, ReviewerDay
@@ -92,11 +92,9 @@ def set_media_prefs(
     if settings.greyscale_required and not greyscale:
         raise UsageError("greyscale is required by the organisation (TVEC_GREYSCALE_REQUIRED)")
     account.prefs = {**(account.prefs or {}), "blur_px": blur_px, "greyscale": greyscale}
-    record(
+    record_event(
         session,
         account.username,
-        AuditKind.SETTING_CHANGE,
-        f"user:{account.username}",
-        {"blur_px": blur_px, "greyscale": greyscale},
+        SettingChanged(username=account.username, blur_px=blur_px, greyscale=greyscale),
     )
     return MediaPrefs(blur_px, greyscale)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.alerts.queue import platform_name
-from tvec.audit import AuditKind, record
+from tvec.audit.events import AlertsRetried, record_event
 from tvec.clock import rfc3339_or_none
 from tvec.store.models import utcnow
 from tvec.store.models.alerts import Alert, Attribution
@@ -96,11 +96,11 @@ def retry_alerts(
             report.requeued.append(alert.reference)
     session.flush()
     for platform_of, data in sorted(changed.items()):
-        record(
+        record_event(
             session,
             actor,
-            AuditKind.ALERT_DELIVERY,
-            f"platform:{platform_of}",
-            {"action": "retry", "made_due": data["made_due"], "requeued": data["requeued"]},
+            AlertsRetried(
+                platform=platform_of, made_due=data["made_due"], requeued=data["requeued"]
+            ),
         )
     return report

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import AlertRouteChanged, record_event
 from tvec.errors import BlockedAddressError, FetchError, NotFoundError, UsageError
 from tvec.net.webhook import check_outbound_url
 from tvec.platforms import Platform, PlatformRegistry
@@ -266,12 +266,10 @@ def set_route(
     row.batch_seconds, row.enabled, row.updated_at = batch_seconds, True, now
     session.flush()
     route = _route_of_row(row)
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ALERT_ROUTE,
-        f"platform:{name}",
-        {"action": "set", "old": old, "new": route.as_json()},
+        AlertRouteChanged(platform=name, action="set", old=old, new=route.as_json()),
     )
     return route
 
@@ -292,12 +290,10 @@ def remove_route(session: Session, platform: str, *, actor: str) -> None:
         )
     old = _row_json(row)
     session.delete(row)
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ALERT_ROUTE,
-        f"platform:{row.platform}",
-        {"action": "remove", "old": old, "new": None},
+        AlertRouteChanged(platform=row.platform, action="remove", old=old, new=None),
     )
 
 

@@ -55,7 +55,7 @@ from tvec.alerts.queue import (
     queue_alerts,
 )
 from tvec.alerts.routes import MAX_BATCH_SECONDS, RouteBook
-from tvec.audit import AuditKind, record
+from tvec.audit.events import AlertsDelivered, record_event
 from tvec.clock import rfc3339_or_none
 from tvec.entities.resolve import entity_registry
 from tvec.errors import ConfigError, UsageError
@@ -467,22 +467,21 @@ def _settle(
                 failed.append(alert.reference)
             else:
                 alert.next_attempt_at = now + timedelta(seconds=backoff_seconds(settings, alert))
-        record(
+        record_event(
             session,
             actor,
-            AuditKind.ALERT_DELIVERY,
-            f"platform:{batch.platform}",
-            {
-                "delivery_id": delivery.id,
-                "batch_reference": batch.reference,
-                "channel": batch.route.channel,
-                "recipient": batch.route.target,
-                "alerts": [view.reference for view in batch.alerts],
-                "ok": result.ok,
-                "detail": result.detail,
-                "error": result.error,
-                "given_up": failed,
-            },
+            AlertsDelivered(
+                platform=batch.platform,
+                delivery_id=delivery.id,
+                batch_reference=batch.reference,
+                channel=batch.route.channel,
+                recipient=batch.route.target,
+                alerts=[view.reference for view in batch.alerts],
+                ok=result.ok,
+                detail=result.detail,
+                error=result.error,
+                given_up=failed,
+            ),
         )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import CaseOpened, record_event
 from tvec.cases.service import OpenReport, _open_case, rescore
 from tvec.entities import EntityRegistry
 from tvec.errors import NotFoundError
@@ -114,12 +114,10 @@ def open_cases_for_indicator_hits(
         rescore(case, settings)
         if new:
             report.opened += 1
-            record(
+            record_event(
                 session,
                 "tvec",
-                AuditKind.CASE_OPEN,
-                f"case:{case.id}",
-                {"item_id": item_id, "priority": case.priority, "by": INDICATOR},
+                CaseOpened(case_id=case.id, item_id=item_id, priority=case.priority, by=INDICATOR),
             )
         else:
             report.joined += 1

@@ -15,7 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal, require
-from tvec.audit import AuditKind, record
+from tvec.audit.events import (
+    AppealFiled,
+    AppealResolved,
+    BankAdded,
+    CaseFlagged,
+    CaseOpened,
+    DecisionRecorded,
+    record_event,
+)
 from tvec.cases.priority import (
     EvidencePart,
     check_severity,
@@ -156,13 +164,8 @@ def open_cases_for_matches(
         rescore(case, current)
         if new:
             report.opened += 1
-            record(
-                session,
-                "tvec",
-                AuditKind.CASE_OPEN,
-                f"case:{case.id}",
-                {"item_id": item_id, "priority": case.priority},
-            )
+            opened = CaseOpened(case_id=case.id, item_id=item_id, priority=case.priority)
+            record_event(session, "tvec", opened)
         else:
             report.joined += 1
     return report
@@ -207,12 +210,10 @@ def flag_item(
         )
     )
     rescore(case, settings)
-    record(
+    record_event(
         session,
         actor.actor,
-        AuditKind.CASE_FLAG,
-        f"case:{case.id}",
-        {"item_id": item_id, "kind": kind, "severity": severity, "note": note},
+        CaseFlagged(case_id=case.id, item_id=item_id, kind=kind, severity=severity, note=note),
     )
     return case
 
@@ -302,21 +303,20 @@ def decide(
     case.status = "escalated" if request.outcome == "escalate" else "decided"
     case.updated_at = utcnow()
     session.flush()
-    record(
+    record_event(
         session,
         actor.actor,
-        AuditKind.DECISION,
-        f"case:{case.id}",
-        {
-            "decision_id": decision.id,
-            "outcome": decision.outcome,
-            "ground_kind": decision.ground_kind,
-            "ground": decision.ground,
-            "duplicate_of": decision.duplicate_of,
-            "bank": decision.bank,
-            "signals_added": added,
-            "note": decision.note,
-        },
+        DecisionRecorded(
+            case_id=case.id,
+            decision_id=decision.id,
+            outcome=decision.outcome,
+            ground_kind=decision.ground_kind,
+            ground=decision.ground,
+            duplicate_of=decision.duplicate_of,
+            bank=decision.bank,
+            signals_added=added,
+            note=decision.note,
+        ),
     )
     return decision
 
@@ -385,13 +385,7 @@ def add_item_signals_to_bank(
             )
         )
         added += 1
-    record(
-        session,
-        actor.actor,
-        AuditKind.BANK_ADD,
-        f"bank:{bank_name}",
-        {"case_id": case.id, "added": added},
-    )
+    record_event(session, actor.actor, BankAdded(bank=bank_name, case_id=case.id, added=added))
     return added
 
 
@@ -431,12 +425,15 @@ def file_appeal(
     case.status = "appealed"
     case.updated_at = utcnow()
     session.flush()
-    record(
+    record_event(
         session,
         actor.actor,
-        AuditKind.APPEAL_FILE,
-        f"case:{case.id}",
-        {"appeal_id": appeal.id, "decision_id": decision.id, "on_behalf_of": on_behalf_of},
+        AppealFiled(
+            case_id=case.id,
+            appeal_id=appeal.id,
+            decision_id=decision.id,
+            on_behalf_of=on_behalf_of,
+        ),
     )
     return appeal
 
@@ -469,12 +466,10 @@ def resolve_appeal(
     case = appeal.decision.case
     case.status = "closed"
     case.updated_at = utcnow()
-    record(
+    record_event(
         session,
         actor.actor,
-        AuditKind.APPEAL_RESOLVE,
-        f"case:{case.id}",
-        {"appeal_id": appeal.id, "outcome": appeal.status, "note": note},
+        AppealResolved(case_id=case.id, appeal_id=appeal.id, outcome=appeal.status, note=note),
     )
     return appeal
 

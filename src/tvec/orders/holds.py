@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import HoldAccessed, HoldExtended, HoldPurged, record_event
 from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, StoreError, UsageError
 from tvec.orders.intake import LINKED_BY_LOCATOR, LINKED_BY_META_URL
@@ -263,16 +263,13 @@ def _access(
     actor: str,
     purpose: str,
     access: str,
-    kind: AuditKind = AuditKind.HOLD_ACCESS,
-    **extra: Any,
+    to: str | None = None,
 ) -> None:
-    record(
-        session,
-        actor,
-        kind,
-        f"hold:{hold.id}",
-        {"access": access, "purpose": purpose, "url": hold.url, **extra},
-    )
+    """Log one read or export of a hold (``hold.access``)."""
+    event = HoldAccessed(hold_id=hold.id, access=access, purpose=purpose, url=hold.url)
+    if to is not None:
+        event = event.model_copy(update={"to": to})
+    record_event(session, actor, event)
 
 
 #: Longest purpose of an access to a legal hold (characters).
@@ -489,7 +486,7 @@ def extend_hold(
     }
     hold.held_until = until
     hold.extensions = [*(hold.extensions or []), entry]
-    record(session, actor, AuditKind.HOLD_EXTEND, f"hold:{hold.id}", entry)
+    record_event(session, actor, HoldExtended(hold_id=hold.id, **entry))
     session.flush()
     return hold
 
@@ -537,15 +534,16 @@ def purge_expired_holds(
                     raise StoreError(f"cannot delete {path}: {exc.strerror}") from None
                 deleted = True
         hold.data = {**hold.data, "purged": {"at": rfc3339(at), "by": actor, "deleted": deleted}}
-        _access(
+        record_event(
             session,
-            hold,
-            actor=actor,
-            purpose="legal hold expired",
-            access="purge",
-            kind=AuditKind.HOLD_PURGE,
-            held_until=rfc3339(hold.held_until),
-            deleted=deleted,
+            actor,
+            HoldPurged(
+                hold_id=hold.id,
+                purpose="legal hold expired",
+                url=hold.url,
+                held_until=rfc3339(hold.held_until),
+                deleted=deleted,
+            ),
         )
         purged.append(hold)
     session.flush()

@@ -57,7 +57,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import OrderRejected, OrderReplied, OrderResumed, record_event
 from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, UsageError
 from tvec.orders.clock import deadline_for, order_state
@@ -265,29 +265,26 @@ def reject_order(
     order.reply = {**(order.reply or {}), "impossibility": [*rejections(order), entry]}
     order.status = "rejected"
     session.flush()
-    target = f"order:{reference}"
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ORDER_ACTION,
-        target,
-        {
-            "action": "reject",
-            "ground": ground,
-            "article": article,
-            "explanation": explanation,
-            "clarification": clarification,
-            "rejected_at": rfc3339(at),
-            "deadline_at": entry["deadline_at"],
-            "seconds_left": (order.deadline_at - at).total_seconds(),
-        },
+        OrderRejected(
+            reference=reference,
+            ground=ground,
+            article=article,
+            explanation=explanation,
+            clarification=clarification,
+            rejected_at=rfc3339(at),
+            deadline_at=entry["deadline_at"],
+            seconds_left=(order.deadline_at - at).total_seconds(),
+        ),
     )
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ORDER_REPLY,
-        target,
-        {"action": "reject", "form": "Annex III", "ground": ground, "article": article},
+        OrderReplied(
+            reference=reference, action="reject", form="Annex III", ground=ground, article=article
+        ),
     )
     return order
 
@@ -333,18 +330,16 @@ def resume_order(
     }
     order.reply = {**(order.reply or {}), "impossibility": [*found[:-1], latest]}
     session.flush()
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ORDER_ACTION,
-        f"order:{reference}",
-        {
-            "action": "resume",
-            "ground": latest["ground"],
-            "article": latest["article"],
-            "resumed_at": rfc3339(at),
-            "previous_deadline_at": rfc3339(previous),
-            "deadline_at": rfc3339(order.deadline_at),
-        },
+        OrderResumed(
+            reference=reference,
+            ground=latest["ground"],
+            article=latest["article"],
+            resumed_at=rfc3339(at),
+            previous_deadline_at=rfc3339(previous),
+            deadline_at=rfc3339(order.deadline_at),
+        ),
     )
     return order

@@ -26,7 +26,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import (
+    OrderActedOn,
+    OrderOverdue,
+    OrderReceived,
+    OrderReplied,
+    WebhookDelivered,
+    record_event,
+)
 from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
@@ -120,18 +127,17 @@ def record_order(
         linked[url] = f"item:{found[0].id} ({found[1]})" if found else None
     session.add(order)
     session.flush()
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ORDER_RECEIVE,
-        f"order:{reference}",
-        {
-            "authority": authority,
-            "member_state": code,
-            "received_at": rfc3339(received),
-            "deadline_at": rfc3339(order.deadline_at),
-            "urls": linked,
-        },
+        OrderReceived(
+            reference=reference,
+            authority=authority,
+            member_state=code,
+            received_at=rfc3339(received),
+            deadline_at=rfc3339(order.deadline_at),
+            urls=linked,
+        ),
     )
     return order
 
@@ -295,16 +301,15 @@ def mark_overdue(session: Session, now: datetime | None = None) -> list[RemovalO
         order.overdue_at = at
         session.flush()
         pending = [u.url for u in order.urls if u.acted_at is None]
-        record(
+        record_event(
             session,
             "tvec",
-            AuditKind.ORDER_OVERDUE,
-            f"order:{order.reference}",
-            {
-                "deadline_at": rfc3339(order.deadline_at),
-                "overdue_at": rfc3339(at),
-                "pending_urls": pending,
-            },
+            OrderOverdue(
+                reference=order.reference,
+                deadline_at=rfc3339(order.deadline_at),
+                overdue_at=rfc3339(at),
+                pending_urls=pending,
+            ),
         )
         swept.append(order)
     return swept
@@ -350,13 +355,9 @@ def sweep_orders(
     for order, event in zip(swept, events, strict=True):
         outcome = webhook_outcome(settings, event)
         with store.session() as session:
-            record(
-                session,
-                "tvec",
-                AuditKind.WEBHOOK,
-                f"order:{order.reference}",
-                {"event": OVERDUE_EVENT, **outcome},
-            )
+            subject = f"order:{order.reference}"
+            delivered = WebhookDelivered(subject=subject, event=OVERDUE_EVENT, **outcome)
+            record_event(session, "tvec", delivered)
     return swept
 
 
@@ -447,18 +448,17 @@ def act_on_order(
                 preserve_media(session, settings, order, entry, linked_by=linked_by, now=at)
             )
     session.flush()
-    record(
+    record_event(
         session,
         actor,
-        AuditKind.ORDER_ACTION,
-        f"order:{reference}",
-        {
-            "action": action,
-            "acted_at": rfc3339(at),
-            "urls": [u.url for u in chosen],
-            "holds": [h.id for h in holds],
-            "seconds_left": (order.deadline_at - at).total_seconds(),
-        },
+        OrderActedOn(
+            reference=reference,
+            action=action,
+            acted_at=rfc3339(at),
+            urls=[u.url for u in chosen],
+            holds=[h.id for h in holds],
+            seconds_left=(order.deadline_at - at).total_seconds(),
+        ),
     )
     if all(u.acted_at is not None for u in order.urls):
         order.status = "done"
@@ -466,11 +466,13 @@ def act_on_order(
         kept = {k: v for k, v in (order.reply or {}).items() if k == "impossibility"}
         order.reply = reply_document(order, settings) | kept
         session.flush()
-        record(
+        record_event(
             session,
             actor,
-            AuditKind.ORDER_REPLY,
-            f"order:{reference}",
-            {"on_time": order.reply["on_time"], "acted_at": order.reply["acted_at"]},
+            OrderReplied(
+                reference=reference,
+                on_time=order.reply["on_time"],
+                acted_at=order.reply["acted_at"],
+            ),
         )
     return order

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import RemovalConfirmed, record_event
 from tvec.clock import rfc3339_or_none
 from tvec.errors import (
     InvalidSignalError,
@@ -343,19 +343,18 @@ def _record(
         )
         confirmed = apply_outcome(takedown, outcome.result, at, settings)
         if confirmed:
-            record(
+            record_event(
                 session,
                 actor,
-                AuditKind.CHECK_REMOVED,
-                f"outlink:{takedown.outlink_id}",
-                {
-                    "url": job.url,
-                    "platform": job.platform,
-                    "route": outcome.route,
-                    "last_online_at": rfc3339_or_none(takedown.last_online_at),
-                    "removed_at": rfc3339_or_none(takedown.removed_at),
-                    "confirmed_at": rfc3339_or_none(takedown.confirmed_at),
-                },
+                RemovalConfirmed(
+                    outlink_id=takedown.outlink_id,
+                    url=job.url,
+                    platform=job.platform,
+                    route=outcome.route,
+                    last_online_at=rfc3339_or_none(takedown.last_online_at),
+                    removed_at=rfc3339_or_none(takedown.removed_at),
+                    confirmed_at=rfc3339_or_none(takedown.confirmed_at),
+                ),
             )
         session.flush()
         return _view(takedown, job, at, outcome=outcome, confirmed=confirmed)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import UrlAttributed, record_event
 from tvec.entities.resolve import entity_registry, resolve_entity
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.outlinks.sightings import outlink_for
@@ -86,10 +86,10 @@ def store_attribution(
     actor: str,
     values: dict[str, Any],
     now: datetime,
-    extra: dict[str, Any] | None = None,
+    whole_site: bool = False,
 ) -> Attribution:
     """Create or update the outlink's attribution, carry it to a queued alert, audit it
-    (``extra``: more keys of the audit event's data)."""
+    (``whole_site``: a person attributed a site's home page, said so in the event)."""
     old = attribution_values(current)
     if current is None:
         current = Attribution(outlink_id=outlink.id, created_at=now)
@@ -105,13 +105,12 @@ def store_attribution(
         queued.entity = current.entity
         queued.content_kind = current.content_kind
         queued.graphic = current.graphic
-    record(
-        session,
-        actor,
-        AuditKind.ATTRIBUTION,
-        f"outlink:{outlink.id}",
-        {"url": outlink.url, "old": old, "new": attribution_values(current), **(extra or {})},
+    event = UrlAttributed(
+        outlink_id=outlink.id, url=outlink.url, old=old, new=attribution_values(current)
     )
+    if whole_site:
+        event = event.model_copy(update={"whole_site": True})
+    record_event(session, actor, event)
     return current
 
 
@@ -195,8 +194,9 @@ def attribute_url(
     }
     if current is not None and all(getattr(current, k) == v for k, v in values.items()):
         return current  # the same attribution again (a double submit): nothing changes
-    extra = {"whole_site": True} if whole_site and is_home_page(canonical) else None
-    return store_attribution(session, outlink, current, actor, values, now, extra)
+    return store_attribution(
+        session, outlink, current, actor, values, now, whole_site and is_home_page(canonical)
+    )
 
 
 #: Longest note of an attribution (characters).

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tvec.audit import AuditKind, record
+from tvec.audit.events import UrlAttributed, record_event
 from tvec.entities import EntityRegistry
 from tvec.entities.resolve import entity_for_label, entity_registry
 from tvec.settings import Settings
@@ -141,12 +141,10 @@ def _withdraw(session: Session, attribution: Attribution, reason: str) -> None:
     old = attribution_values(attribution)
     session.delete(attribution)
     session.flush()
-    record(
+    record_event(
         session,
         "tvec",
-        AuditKind.ATTRIBUTION,
-        f"outlink:{outlink.id}",
-        {"url": outlink.url, "old": old, "new": None, "reason": reason},
+        UrlAttributed(outlink_id=outlink.id, url=outlink.url, old=old, new=None, reason=reason),
     )
 
 
