@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from pathlib import Path
 
@@ -151,8 +152,12 @@ def test_lookup_of_files(store: Store, tmp_path: Path) -> None:
         (str(note), "raw_text", 1),
         (str(link), "url_md5", 0),
     ]
-    # MP4_BYTES is only an MP4 header: byte hashes, but no frames for vpdq.
-    assert queries[0].error is not None and queries[0].error.kind == "corrupt_media"
+    # MP4_BYTES is only an MP4 header: byte hashes, but no frames for vpdq (without the video
+    # extra there is no vpdq stage, so no error either).
+    if importlib.util.find_spec("vpdq"):
+        assert queries[0].error is not None and queries[0].error.kind == "corrupt_media"
+    else:
+        assert queries[0].error is None
     assert all(q.error is None for q in queries[1:])
 
 

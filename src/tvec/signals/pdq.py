@@ -27,7 +27,6 @@ from threatexchange.signal_type.pdq.pdq_hasher import (
 )
 
 from tvec.media import PHOTO, REDUCED_FROM
-from tvec.signals import pdq_kernel
 from tvec.signals.base import ImageHasher, SignalType, SignalValue, require_hex
 
 #: Modes python-threatexchange hashes as the picture itself; others are converted to RGB.
@@ -76,13 +75,28 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     return np.asarray(image)
 
 
+#: The eight dihedral transforms in ``pdqhash.compute_dihedral`` order (original first).
+DIHEDRAL_NAMES = (
+    "original",
+    "rotate90",
+    "rotate180",
+    "rotate270",
+    "flipx",
+    "flipy",
+    "flipplus1",
+    "flipminus1",
+)
+
+
 def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], int]:
     """pytx's PDQ hash of ``image`` (hex) and its quality (0-100), bit for bit.
 
-    With ``dihedral``, the eight hashes in ``pdq_kernel.DIHEDRAL_NAMES`` order (original
+    With ``dihedral``, the eight hashes in :data:`DIHEDRAL_NAMES` order (original
     first), as ``pdqhash.compute_dihedral``. Runs the numba kernel when available, else
     ``pdqhash`` through pytx's own function.
     """
+    from tvec.signals import pdq_kernel  # numba: compiled on first use, imported only here
+
     array = pdq_array(image)
     full = image.info.get(REDUCED_FROM)
     # Set by open_image as a tuple; a file's own metadata (a PNG text chunk) is only ever str.

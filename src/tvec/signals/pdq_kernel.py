@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tvec.signals.pdq import DIHEDRAL_NAMES
+
 try:
     import numba  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -38,16 +40,6 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
     AVAILABLE = False
 
 #: pytx/PDQ reference names of the eight dihedral hashes, in ``pdqhash.compute_dihedral``'s order.
-DIHEDRAL_NAMES = (
-    "original",
-    "rotate90",
-    "rotate180",
-    "rotate270",
-    "flipx",
-    "flipy",
-    "flipplus1",
-    "flipminus1",
-)
 
 
 def _dct_matrix() -> npt.NDArray[np.float32]:
