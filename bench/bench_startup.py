@@ -110,9 +110,8 @@ def main() -> None:
             cpu = {n: statistics.median(c for c, _ in r) for n, r in runs.items()}
             wall = {n: statistics.median(w for _, w in r) for n, r in runs.items()}
             rows.append((label, cpu, wall))
-    print(
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-    )
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"Machine: {machine};")
     print(f"before = {options.before}, after = this tree; median of {options.repeat} runs each.\n")
     print("| command | CPU before (s) | CPU after (s) | after/before | wall after (s) |")
     print("|---|---:|---:|---:|---:|")
