@@ -19,7 +19,7 @@ from tvec.datafiles import FileModel
 def _required_platform(value: object) -> object:
     """The stripped platform name; ValueError when it is absent or blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError("'platform' is missing (a platform name or '*')")
+        raise ValueError("'platform' is missing")
     return value.strip() if isinstance(value, str) else value
 
 
