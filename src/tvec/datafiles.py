@@ -99,8 +99,9 @@ def problem_message(
     """The first problem of ``error`` as ``"<entry>: <problem>"`` (or just the problem).
 
     Args:
-        error: what pydantic found (its first error is reported; every unknown key and every
-            missing field of the same entry are reported together).
+        error: what pydantic found. Its first error is reported, with every other missing
+            field of the same entry and every unknown key of that entry (a misspelt key
+            shows as both: ``'name' is missing; unknown keys ['nmae']``).
         entry: the name of the entry validated (``"platform 'X'"``, ``""`` for a whole
             document), or a function that splits an error's location into the name of the
             entry it falls in and the location within that entry (for a model of a whole
@@ -127,4 +128,12 @@ def problem_message(
             problem = f"{', '.join(repr(n) for n in names)} are missing"
     else:
         problem = _one_problem(first | {"loc": inner})
+    if first["type"] != "extra_forbidden":  # a typo in a key is often why a field is missing
+        unknown = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "extra_forbidden" and tuple(e["loc"])[:-1] == parent
+        ]
+        if unknown:
+            problem += f"; unknown keys {sorted(unknown)}"
     return f"{label}: {problem}" if label else problem

@@ -37,6 +37,10 @@ KEYS = "(keys: reference, authority, member_state, received_at, urls, reasons)"
             f"'urls', 'reasons' are missing {KEYS}",
         ),
         (GOOD | {"url": "https://x.example/a"}, f"unknown keys ['url'] {KEYS}"),
+        (
+            {k: v for k, v in GOOD.items() if k != "urls"} | {"url": ["https://x.example/a"]},
+            f"'urls' is missing; unknown keys ['url'] {KEYS}",
+        ),
     ],
 )
 def test_problems_name_the_file_and_the_key(

@@ -27,6 +27,10 @@ def _row(**changes: object) -> dict[str, object]:
         (_row(country=49), "platform 'Locker': 'country' must be text, not 49"),
         (_row(domains=None), "platform 'Locker': 'domains' is missing"),
         (_row(abuse_mail="a@locker.example"), "platform 'Locker': unknown keys ['abuse_mail']"),
+        (
+            _row(domains=None, domain=["locker.example"]),
+            "platform 'Locker': 'domains' is missing; unknown keys ['domain']",
+        ),
         (_row(kind="torrent"), "platform 'Locker': kind 'torrent' is not one of 'messaging'"),
         (
             _row(domains=["a.example", "A.example"]),

@@ -167,6 +167,6 @@ def read_order_file(path: Path) -> OrderFile:
         return OrderFile.model_validate(document, context={"what": what})
     except ValidationError as error:
         problem = problem_message(error)
-        if problem.startswith("unknown keys") or problem.endswith("missing"):
+        if any(e["type"] in ("missing", "extra_forbidden") for e in error.errors()):
             problem += f" (keys: {', '.join(ORDER_FILE_KEYS)})"
         raise _file_error(path, problem) from None
