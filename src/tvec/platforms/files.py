@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from tvec.datafiles import FileModel
 from tvec.errors import InvalidSignalError
@@ -118,10 +118,9 @@ class PlatformRow(FileModel):
 
     @field_validator("report_url", "api")
     @classmethod
-    def _check_https(cls, value: str | None, info: object) -> str | None:
+    def _check_https(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not value.startswith("https://"):
-            key = getattr(info, "field_name", "URL")
-            raise ValueError(f"{key} {value!r} must be an https:// URL")
+            raise ValueError(f"{info.field_name} {value!r} must be an https:// URL")
         return value
 
     @model_validator(mode="after")

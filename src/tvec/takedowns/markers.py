@@ -26,6 +26,9 @@ Merging an own file: a row for a platform that has a packaged row adds its marke
 paths to the packaged ones and overrides the flags it sets; with ``replace: true`` it takes
 the packaged row's place. Rows for other platforms are added.
 
+A row's keys and value types are the pydantic model
+:class:`tvec.takedowns.marker_files.MarkerFileRow`; this module compiles its entries.
+
 Errors: :class:`~tvec.errors.ConfigError` naming the file and the row (its position and
 platform) for every invalid row: not YAML, not a list, unknown keys, an entry that is not
 text or is empty (``''``, ``'re:'``), a bad regular expression, an expression that would
