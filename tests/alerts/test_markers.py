@@ -153,7 +153,7 @@ def test_an_own_file_is_merged_over_the_packaged_rows(tmp_path: Path) -> None:
         ),
         ("- platform: YouTube\n  markers: [ok, '  ']\n", "'markers' entry 2 is empty"),
         ("- platform: YouTube\n  login_paths: ['']\n", "'login_paths' entry 1 is empty"),
-        ("- platform: YouTube\n  markers: [3]\n", "entry 3 that is not text"),
+        ("- platform: YouTube\n  markers: [3]\n", "'markers' entry 1 must be text, not 3"),
         ("- platform: YouTube\n  login_paths: [login]\n", "login path 'login' must start with"),
         ("- platform: YouTube\n  login_paths: [/]\n", "login path '/' must start with"),
         ("- platform: YouTube\n  home_redirect: sometimes\n", "'home_redirect' must be true"),

@@ -216,7 +216,7 @@ def test_valid_minimal_file(tmp_path: Path) -> None:
             " relation: province}\n",
             r"entity 'a': parent 'b' does not exist",
         ),
-        ("  - {id: a, name: A, ideology: other}\n", r"entity 'a': 'source' must be an https URL"),
+        ("  - {id: a, name: A, ideology: other}\n", r"entity 'a': 'source' is missing"),
         (
             "  - {id: a, name: A, ideology: other, source: 'https://x.org',"
             " designations: [{list: XX}]}\n",
@@ -225,7 +225,7 @@ def test_valid_minimal_file(tmp_path: Path) -> None:
         (
             "  - {id: a, name: A, ideology: other, source: 'https://x.org',"
             " designations: [{date: 2020-01-01}]}\n",
-            r"entity 'a': designation #0: 'list' None",
+            r"entity 'a': designation #0: 'list' is missing",
         ),
         (
             "  - {id: a, name: A, ideology: other, source: 'https://x.org',"
@@ -248,7 +248,7 @@ def test_valid_minimal_file(tmp_path: Path) -> None:
         (
             "  - {id: a, name: A, ideology: other, source: 'https://x.org',"
             " aliases: [{text: X}]}\n",
-            r"entity 'a': alias 0: 'lang' is required",
+            r"entity 'a': alias 0 \('X'\): 'lang' is missing",
         ),
         (
             "  - {id: a, name: A, ideology: other, source: 'https://x.org',"

@@ -510,9 +510,9 @@ def test_order_file(tmp_path: Path) -> None:
     assert parsed.received_at == T  # 12:00 at +02:00 is 10:00 UTC
     assert (parsed.reference, parsed.urls) == ("BKA-TCO-2024-0002", [URL])
     bad = {
-        "missing": ({k: v for k, v in GOOD_FILE.items() if k != "urls"}, "missing urls"),
-        "unknown": (GOOD_FILE | {"url": URL}, "unknown 'url'"),
-        "type": (GOOD_FILE | {"urls": URL}, "urls must be a list of strings"),
+        "missing": ({k: v for k, v in GOOD_FILE.items() if k != "urls"}, "'urls' is missing"),
+        "unknown": (GOOD_FILE | {"url": URL}, "unknown keys \\['url'\\]"),
+        "type": (GOOD_FILE | {"urls": URL}, "'urls' must be a list"),
         "list": ([GOOD_FILE], "holds an array; a removal order file holds one JSON object"),
     }
     for name, (document, message) in bad.items():
@@ -928,12 +928,12 @@ def test_order_file_problems_are_usage_errors_in_the_cli(tmp_path: Path, cli) ->
         "array.json": (json.dumps([GOOD_FILE]).encode(), "holds an array"),
         "missing.json": (
             json.dumps({k: v for k, v in GOOD_FILE.items() if k != "reasons"}).encode(),
-            "missing reasons",
+            "'reasons' is missing",
         ),
-        "extra.json": (json.dumps(GOOD_FILE | {"note": "x"}).encode(), "unknown 'note'"),
+        "extra.json": (json.dumps(GOOD_FILE | {"note": "x"}).encode(), "unknown keys ['note']"),
         "type.json": (
             json.dumps(GOOD_FILE | {"reference": 7}).encode(),
-            "reference must be a string",
+            "'reference' must be text, not 7",
         ),
         "binary.json": (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "is not UTF-8 text"),
         "deep.json": (b"[" * 50_000, "nested too deeply"),

@@ -19,18 +19,18 @@ The default data ships as ``entities.yaml`` beside this module. Its shape::
         designations:
           - {list: US-FTO, date: 2004-12-17}  # date null when not certain
 
-Validation happens on load and raises :class:`tvec.errors.ConfigError` naming the row: ids are
-unique slugs (entities and outlets share one namespace), parents exist and do not loop, every
-entity and outlet row has a source URL, every designation names a known list (hence a
-jurisdiction, a list name and a source), dates are ISO dates or null, and alias ``match``
-values are known.
+The file's shape is the pydantic model :class:`tvec.entities.files.EntitiesFile`.
+Validation happens on load and raises :class:`tvec.errors.ConfigError` naming the file, the
+row and the field: ids are unique slugs (entities and outlets share one namespace), parents
+exist and do not loop, every entity and outlet row has a source URL, every designation names
+a known list (hence a jurisdiction, a list name and a source), dates are ISO dates or null,
+alias ``match`` values are known, and no row has a key the format does not define.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -38,41 +38,45 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from tvec.datafiles import problem_message
+from tvec.entities.files import (
+    HTTPS_URL,
+    IDEOLOGIES,
+    MATCH_MODES,
+    OUTLET_KINDS,
+    AliasRow,
+    DesignationRow,
+    EntitiesFile,
+    EntityRow,
+    ListRow,
+    OutletRow,
+    entry_name,
+)
 from tvec.errors import ConfigError, NotFoundError
 from tvec.text.normalize import normalize
-
-#: Ideology tags an entity may carry.
-IDEOLOGIES = frozenset(
-    {
-        "jihadist",
-        "islamist",
-        "shia_islamist",
-        "far_right",
-        "ethno_nationalist",
-        "left_wing",
-        "nihilist",
-        "other",
-    }
-)
 
 #: How an entity relates to its ``parent``. Designations of the parent apply to the child
 #: (for :meth:`EntityRegistry.in_policy`) when the relation is in :data:`INHERITING_RELATIONS`.
 RELATIONS = frozenset({"province", "wing", "front", "affiliate", "successor"})
 INHERITING_RELATIONS = frozenset({"province", "wing", "front"})
 
-#: Alias ``match`` values: ``auto`` (decided by length, see :mod:`tvec.analysis.indicators`),
-#: ``word`` (whole words; Arabic-script aliases may carry a one-letter proclitic), ``token``
-#: (whole words, no proclitics), ``exact`` (whole word and the original text must equal the
-#: alias exactly, case included) and ``search`` (only for :meth:`EntityRegistry.search`).
-MATCH_MODES = frozenset({"auto", "word", "token", "exact", "search"})
+__all__ = [
+    "IDEOLOGIES",
+    "INHERITING_RELATIONS",
+    "MATCH_MODES",
+    "OUTLET_KINDS",
+    "RELATIONS",
+    "Alias",
+    "Designation",
+    "Entity",
+    "EntityRegistry",
+    "Outlet",
+    "infer_script",
+    "load_entities",
+]
 
-OUTLET_KINDS = frozenset(
-    {"media_foundation", "news_agency", "magazine", "newsletter", "tv", "radio", "website"}
-)
-
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https://\S+$")
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
     (0x0041, 0x024F, "Latn"),
     (0x0370, 0x03FF, "Grek"),
@@ -273,11 +277,12 @@ class EntityRegistry:
         Raises:
             ConfigError: naming ``origin`` and the row, if anything is invalid.
         """
-        lists = _parse_lists(data.get("lists"), origin)
-        rows = data.get("entities")
-        if not isinstance(rows, list):
-            raise ConfigError(f"{origin}: 'entities' must be a list")
-        entities = [_parse_entity(row, index, lists, origin) for index, row in enumerate(rows)]
+        try:
+            parsed = EntitiesFile.model_validate(data)
+        except ValidationError as error:
+            message = problem_message(error, functools.partial(entry_name, data))
+            raise ConfigError(f"{origin}: {message}") from None
+        entities = [_entity(row, parsed.lists, origin) for row in parsed.entities]
         try:
             return cls(entities)
         except ConfigError as error:
@@ -431,166 +436,72 @@ def _load_combined(extra_file: Path | None, mtime: float) -> EntityRegistry:
 
 def _check_rows(entity: Entity) -> None:
     """Check what the parser checks, for registries built in code."""
-    if not _URL.match(entity.source):
+    if not HTTPS_URL.match(entity.source):
         raise ConfigError(f"entity {entity.id!r}: 'source' must be an https URL")
     for outlet in entity.outlets:
-        if not _URL.match(outlet.source):
+        if not HTTPS_URL.match(outlet.source):
             raise ConfigError(
                 f"entity {entity.id!r}: outlet {outlet.id!r}: 'source' must be an https URL"
             )
     for designation in entity.designations:
         if not (designation.jurisdiction and designation.list_name and designation.list_key):
             raise ConfigError(f"entity {entity.id!r}: a designation lacks jurisdiction or list")
-        if not _URL.match(designation.source):
+        if not HTTPS_URL.match(designation.source):
             raise ConfigError(
                 f"entity {entity.id!r}: designation {designation.list_key!r}: 'source' must be "
                 "an https URL"
             )
 
 
-# --- parsing ---------------------------------------------------------------------------------
+# --- from the file's model ------------------------------------------------------------------
 
 
-def _need_str(row: Mapping[str, Any], key: str, where: str) -> str:
-    value = row.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: '{key}' is required and must be a non-empty string")
-    return value.strip()
-
-
-def _need_url(row: Mapping[str, Any], where: str) -> str:
-    value = row.get("source")
-    if not isinstance(value, str) or not _URL.match(value):
-        raise ConfigError(f"{where}: 'source' must be an https URL, got {value!r}")
-    return value
-
-
-def _parse_lists(raw: object, origin: str) -> dict[str, tuple[str, str, str]]:
-    if not isinstance(raw, dict) or not raw:
-        raise ConfigError(f"{origin}: 'lists' must be a non-empty mapping")
-    lists: dict[str, tuple[str, str, str]] = {}
-    for key, row in raw.items():
-        where = f"{origin}: list {key!r}"
-        if not isinstance(row, dict):
-            raise ConfigError(f"{where}: must be a mapping")
-        lists[str(key)] = (
-            _need_str(row, "jurisdiction", where),
-            _need_str(row, "name", where),
-            _need_url(row, where),
-        )
-    return lists
-
-
-def _parse_aliases(raw: object, where: str) -> tuple[Alias, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ConfigError(f"{where}: 'aliases' must be a list")
-    aliases: list[Alias] = []
-    for index, row in enumerate(raw):
-        here = f"{where}: alias {index}"
-        if not isinstance(row, dict):
-            raise ConfigError(f"{here}: must be a mapping with 'text' and 'lang'")
-        text = _need_str(row, "text", here)
-        lang = _need_str(row, "lang", here)
-        script = row.get("script") or infer_script(text)
-        match = _parse_match(row.get("match", "auto"), f"{here} ({text!r})")
-        aliases.append(Alias(text, lang, str(script), match))
-    return tuple(aliases)
-
-
-def _parse_match(raw: object, where: str) -> str:
-    if not isinstance(raw, str) or raw not in MATCH_MODES:
-        raise ConfigError(f"{where}: match mode {raw!r} not in {sorted(MATCH_MODES)}")
-    return raw
-
-
-def _parse_date(raw: object, where: str) -> dt.date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise ConfigError(f"{where}: 'date' must be an ISO date (YYYY-MM-DD) or null, got {raw!r}")
-
-
-def _parse_designation(
-    row: object, where: str, lists: Mapping[str, tuple[str, str, str]]
-) -> Designation:
-    if not isinstance(row, dict):
-        raise ConfigError(f"{where}: must be a mapping with 'list'")
-    key = row.get("list")
-    if not isinstance(key, str) or key not in lists:
-        raise ConfigError(f"{where}: 'list' {key!r} is not one of {sorted(lists)}")
-    jurisdiction, name, source = lists[key]
-    if "source" in row:
-        source = _need_url(row, where)
-    note = row.get("note", "")
-    return Designation(
-        jurisdiction=jurisdiction,
-        list_key=str(key),
-        list_name=name,
-        date=_parse_date(row.get("date"), where),
-        source=source,
-        note=str(note),
+def _aliases(rows: list[AliasRow] | None) -> tuple[Alias, ...]:
+    return tuple(
+        Alias(row.text, row.lang, row.script or infer_script(row.text), row.match)
+        for row in rows or ()
     )
 
 
-def _parse_outlet(row: object, where: str) -> Outlet:
-    if not isinstance(row, dict):
-        raise ConfigError(f"{where}: must be a mapping")
-    outlet_id = _need_str(row, "id", where)
-    where = f"{where} {outlet_id!r}"
-    if not _SLUG.match(outlet_id):
-        raise ConfigError(f"{where}: id must be a lower-case slug")
-    kind = _need_str(row, "kind", where)
-    if kind not in OUTLET_KINDS:
-        raise ConfigError(f"{where}: kind {kind!r} not in {sorted(OUTLET_KINDS)}")
+def _outlet(row: OutletRow) -> Outlet:
     return Outlet(
-        id=outlet_id,
-        name=_need_str(row, "name", where),
-        kind=kind,
-        aliases=_parse_aliases(row.get("aliases"), where),
-        source=_need_url(row, where),
-        name_match=_parse_match(row.get("name_match", "auto"), where),
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        aliases=_aliases(row.aliases),
+        source=row.source,
+        name_match=row.name_match,
     )
 
 
-def _parse_entity(
-    row: object, index: int, lists: Mapping[str, tuple[str, str, str]], origin: str
-) -> Entity:
-    where = f"{origin}: entity #{index}"
-    if not isinstance(row, dict):
-        raise ConfigError(f"{where}: must be a mapping")
-    entity_id = _need_str(row, "id", where)
-    where = f"{origin}: entity {entity_id!r}"
-    if not _SLUG.match(entity_id):
-        raise ConfigError(f"{where}: id must be a lower-case slug")
-    ideology = _need_str(row, "ideology", where)
-    if ideology not in IDEOLOGIES:
-        raise ConfigError(f"{where}: ideology {ideology!r} not in {sorted(IDEOLOGIES)}")
-    parent = row.get("parent")
-    relation = row.get("relation")
-    outlets_raw = row.get("outlets") or []
-    designations_raw = row.get("designations") or []
-    if not isinstance(outlets_raw, list) or not isinstance(designations_raw, list):
-        raise ConfigError(f"{where}: 'outlets' and 'designations' must be lists")
+def _designation(row: DesignationRow, lists: Mapping[str, ListRow], where: str) -> Designation:
+    listed = lists.get(row.list)
+    if listed is None:
+        raise ConfigError(f"{where}: 'list' {row.list!r} is not one of {sorted(lists)}")
+    return Designation(
+        jurisdiction=listed.jurisdiction,
+        list_key=row.list,
+        list_name=listed.name,
+        date=row.date,
+        source=row.source or listed.source,
+        note=row.note,
+    )
+
+
+def _entity(row: EntityRow, lists: Mapping[str, ListRow], origin: str) -> Entity:
+    where = f"{origin}: entity {row.id!r}"
     return Entity(
-        id=entity_id,
-        name=_need_str(row, "name", where),
-        ideology=ideology,
-        aliases=_parse_aliases(row.get("aliases"), where),
-        parent=None if parent is None else str(parent),
-        relation=None if relation is None else str(relation),
-        outlets=tuple(_parse_outlet(o, f"{where}: outlet #{i}") for i, o in enumerate(outlets_raw)),
+        id=row.id,
+        name=row.name,
+        ideology=row.ideology,
+        aliases=_aliases(row.aliases),
+        parent=row.parent,
+        relation=row.relation,
+        outlets=tuple(_outlet(outlet) for outlet in row.outlets or ()),
         designations=tuple(
-            _parse_designation(d, f"{where}: designation #{i}", lists)
-            for i, d in enumerate(designations_raw)
+            _designation(designation, lists, f"{where}: designation #{index}")
+            for index, designation in enumerate(row.designations or ())
         ),
-        source=_need_url(row, where),
-        name_match=_parse_match(row.get("name_match", "auto"), where),
+        source=row.source,
+        name_match=row.name_match,
     )

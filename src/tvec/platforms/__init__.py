@@ -8,9 +8,9 @@ Public API: :class:`PlatformRegistry` (``load_default()``, ``resolve(url)``,
 
 from __future__ import annotations
 
+from tvec.platforms.files import PlatformKind, PlatformRow
 from tvec.platforms.registry import (
     Platform,
-    PlatformKind,
     PlatformRegistry,
     PlatformResolution,
     platform_from_row,
@@ -21,5 +21,6 @@ __all__ = [
     "PlatformKind",
     "PlatformRegistry",
     "PlatformResolution",
+    "PlatformRow",
     "platform_from_row",
 ]

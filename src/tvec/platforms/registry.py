@@ -17,42 +17,23 @@ bundled with tldextract (:mod:`tvec.urls.suffixes`); it is never fetched.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from enum import StrEnum
 from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import ValidationError
 
-from tvec.errors import ConfigError, InvalidSignalError
+from tvec.datafiles import problem_message
+from tvec.errors import ConfigError
+from tvec.platforms.files import PlatformKind, PlatformRow
 from tvec.urls.canonical import canonicalize_url
 from tvec.urls.suffixes import split_host
 
 #: Package data file with the default rows.
 DEFAULT_DATA_FILE = "platforms.yaml"
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-class PlatformKind(StrEnum):
-    """What a platform mainly does (one value per row)."""
-
-    MESSAGING = "messaging"
-    FILE_SHARING = "file_sharing"
-    VIDEO = "video"
-    IMAGE_HOST = "image_host"
-    PASTE_SITE = "paste_site"
-    SOCIAL_NETWORK = "social_network"
-    BLOG = "blog"
-    ARCHIVE = "archive"
-    URL_SHORTENER = "url_shortener"
-    FORUM = "forum"
-    CLOUD_STORAGE = "cloud_storage"
-    DECENTRALISED = "decentralised"
 
 
 @dataclass(frozen=True)
@@ -223,7 +204,8 @@ def _replace_domains(platform: Platform, domains: tuple[str, ...]) -> Platform:
 
 
 def platform_from_row(row: Mapping[str, object], index: int = 0) -> Platform:
-    """Validate one row mapping and build its :class:`Platform`.
+    """Validate one row mapping (:class:`tvec.platforms.files.PlatformRow`) and build its
+    :class:`Platform`.
 
     Required: ``name``, ``kind`` (a :class:`PlatformKind` value), ``domains`` (non-empty
     list), ``source``, and at least one of ``abuse_email``, ``report_url``, ``api``.
@@ -232,75 +214,24 @@ def platform_from_row(row: Mapping[str, object], index: int = 0) -> Platform:
 
     Raises:
         ConfigError: the row is invalid; the message names the row (by name, or by position
-            when it has none) and the problem.
+            when it has none), the field and the problem.
     """
     label = f"platform row {index}" if index else "platform row"
     name = row.get("name")
     if isinstance(name, str) and name.strip():
         label = f"platform {name.strip()!r}"
-    else:
-        raise ConfigError(f"{label}: 'name' is missing")
-    unknown = set(row) - {field.name for field in fields(Platform)}
-    if unknown:
-        raise ConfigError(f"{label}: unknown keys {sorted(unknown)}")
-    kind = row.get("kind")
     try:
-        platform_kind = PlatformKind(str(kind))
-    except ValueError:
-        allowed = ", ".join(k.value for k in PlatformKind)
-        raise ConfigError(f"{label}: kind {kind!r} is not one of {allowed}") from None
-    domains = _domains(label, row.get("domains"))
-    country = _optional_text(label, row, "country")
-    if country is not None and not _COUNTRY.match(country):
-        raise ConfigError(f"{label}: country {country!r} is not an ISO 3166 alpha-2 code")
-    abuse_email = _optional_text(label, row, "abuse_email")
-    if abuse_email is not None and not _EMAIL.match(abuse_email):
-        raise ConfigError(f"{label}: abuse_email {abuse_email!r} is not an e-mail address")
-    report_url = _optional_text(label, row, "report_url")
-    api = _optional_text(label, row, "api")
-    for key, value in (("report_url", report_url), ("api", api)):
-        if value is not None and not value.startswith("https://"):
-            raise ConfigError(f"{label}: {key} {value!r} must be an https:// URL")
-    if not (abuse_email or report_url or api):
-        raise ConfigError(f"{label}: needs at least one of abuse_email, report_url, api")
-    source = _optional_text(label, row, "source")
-    if source is None:
-        raise ConfigError(f"{label}: 'source' is missing")
-    notes = _optional_text(label, row, "notes") or ""
+        parsed = PlatformRow.model_validate(dict(row))
+    except ValidationError as error:
+        raise ConfigError(problem_message(error, label)) from None
     return Platform(
-        name=name.strip(),
-        kind=platform_kind,
-        domains=domains,
-        country=country,
-        abuse_email=abuse_email,
-        report_url=report_url,
-        api=api,
-        source=source,
-        notes=notes,
+        name=parsed.name,
+        kind=parsed.kind,
+        domains=parsed.domains,
+        country=parsed.country,
+        abuse_email=parsed.abuse_email,
+        report_url=parsed.report_url,
+        api=parsed.api,
+        source=parsed.source or "",
+        notes=parsed.notes or "",
     )
-
-
-def _optional_text(label: str, row: Mapping[str, object], key: str) -> str | None:
-    value = row.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(f"{label}: {key!r} must be text, not {type(value).__name__}")
-    return value.strip() or None
-
-
-def _domains(label: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-        raise ConfigError(f"{label}: 'domains' must be a non-empty list")
-    domains: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or "/" in item or not item.strip():
-            raise ConfigError(f"{label}: domain {item!r} is not a host name")
-        try:
-            host = urlsplit(canonicalize_url(item.strip())).hostname or ""
-        except InvalidSignalError as error:
-            raise ConfigError(f"{label}: domain {item!r} is not a host name") from error
-        if host in domains:
-            raise ConfigError(f"{label}: domain {host!r} is listed twice")
-        domains.append(host)
-    return tuple(domains)

@@ -26,6 +26,9 @@ Merging an own file: a row for a platform that has a packaged row adds its marke
 paths to the packaged ones and overrides the flags it sets; with ``replace: true`` it takes
 the packaged row's place. Rows for other platforms are added.
 
+A row's keys and value types are the pydantic model
+:class:`tvec.takedowns.marker_files.MarkerFileRow`; this module compiles its entries.
+
 Errors: :class:`~tvec.errors.ConfigError` naming the file and the row (its position and
 platform) for every invalid row: not YAML, not a list, unknown keys, an entry that is not
 text or is empty (``''``, ``'re:'``), a bad regular expression, an expression that would
@@ -38,17 +41,20 @@ platform the registry does not know.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError
 
+from tvec.datafiles import problem_message
 from tvec.errors import ConfigError
 from tvec.platforms import PlatformRegistry
 from tvec.settings import Settings
+from tvec.takedowns.marker_files import MarkerFileRow
 
 #: Package data file with the packaged rows (in ``tvec.platforms``).
 PACKAGED_FILE = "removal_markers.yaml"
@@ -56,10 +62,8 @@ PACKAGED_FILE = "removal_markers.yaml"
 ALL_PLATFORMS = "*"
 #: Prefix of a regular expression (in ``markers`` and ``login_paths``).
 REGEX_PREFIX = "re:"
-#: Keys a row may have.
-ROW_KEYS = frozenset(
-    {"platform", "markers", "login_paths", "login_redirect", "home_redirect", "notes", "replace"}
-)
+#: Keys a row may have (the fields of :class:`tvec.takedowns.marker_files.MarkerFileRow`).
+ROW_KEYS = frozenset(MarkerFileRow.model_fields)
 #: Pages that share nothing a removal notice could say: a marker found in each of them
 #: would be found in every page, and is refused (so is one that matches empty text).
 EVERY_PAGE_PROBES = ("ok", "{}", "404", "<html></html>", "你好")
@@ -213,17 +217,17 @@ def _matches_everything(regex: re.Pattern[str], *, path: bool) -> str | None:
     return None
 
 
-def _patterns(origin: str, key: str, value: object, *, path: bool) -> tuple[Pattern, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError(f"{origin}: {key!r} must be a list of text, not {type(value).__name__}")
+def _patterns(origin: str, key: str, value: list[str] | None, *, path: bool) -> tuple[Pattern, ...]:
+    """Compile a row's ``markers`` (``path=False``) or ``login_paths`` (``path=True``).
+
+    Raises:
+        ConfigError: naming ``origin``, ``key`` and the entry: empty, a bad regular
+            expression, a login path not starting with ``/``, or one matching everything.
+    """
     what = "path" if path else "page"
     example = "a path such as /login" if path else "a phrase"
     found: list[Pattern] = []
-    for number, entry in enumerate(value, 1):
-        if not isinstance(entry, str):
-            raise ConfigError(f"{origin}: {key!r} has an entry {entry!r} that is not text")
+    for number, entry in enumerate(value or (), 1):
         text = entry.strip()
         if not text:
             raise ConfigError(
@@ -261,13 +265,6 @@ def _patterns(origin: str, key: str, value: object, *, path: bool) -> tuple[Patt
     return tuple(found)
 
 
-def _flag(origin: str, row: Mapping[str, object], key: str) -> bool | None:
-    value = row.get(key)
-    if value is None or isinstance(value, bool):
-        return value
-    raise ConfigError(f"{origin}: {key!r} must be true or false, not {value!r}")
-
-
 def parse_rows(
     rows: object, source: str, registry: PlatformRegistry | None = None
 ) -> list[MarkerRow]:
@@ -287,18 +284,18 @@ def parse_rows(
     names = {p.name.casefold(): p.name for p in registry.platforms} if registry else None
     parsed: list[MarkerRow] = []
     seen: set[str] = set()
-    for index, row in enumerate(rows, 1):
-        origin = f"{source}: row {index}"
-        if not isinstance(row, dict):
-            raise ConfigError(f"{origin}: expected a mapping with 'platform', not {row!r}")
-        name = row.get("platform")
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{origin}: 'platform' is missing (a platform name or '*')")
-        name = name.strip()
-        origin = f"{origin} (platform {name!r})"
-        unknown = set(row) - ROW_KEYS
-        if unknown:
-            raise ConfigError(f"{origin}: unknown keys {sorted(unknown)}")
+    for index, raw in enumerate(rows, 1):
+        label = f"row {index}"
+        name = raw.get("platform") if isinstance(raw, dict) else None
+        if isinstance(name, str) and name.strip():
+            label = f"{label} (platform {name.strip()!r})"
+        origin = f"{source}: {label}"
+        try:
+            row = MarkerFileRow.model_validate(raw)
+        except ValidationError as error:
+            message = problem_message(error, label)
+            raise ConfigError(f"{source}: {message}") from None
+        name = row.platform
         if names is not None and name != ALL_PLATFORMS:
             if name.casefold() not in names:
                 raise ConfigError(
@@ -308,18 +305,15 @@ def parse_rows(
         if name.casefold() in seen:
             raise ConfigError(f"{origin}: a second row for that platform")
         seen.add(name.casefold())
-        notes = row.get("notes") or ""
-        if not isinstance(notes, str):
-            raise ConfigError(f"{origin}: 'notes' must be text")
         parsed.append(
             MarkerRow(
                 platform=name,
-                markers=_patterns(origin, "markers", row.get("markers"), path=False),
-                login_paths=_patterns(origin, "login_paths", row.get("login_paths"), path=True),
-                login_redirect=_flag(origin, row, "login_redirect"),
-                home_redirect=_flag(origin, row, "home_redirect"),
-                notes=notes.strip(),
-                replace=bool(_flag(origin, row, "replace")),
+                markers=_patterns(origin, "markers", row.markers, path=False),
+                login_paths=_patterns(origin, "login_paths", row.login_paths, path=True),
+                login_redirect=row.login_redirect,
+                home_redirect=row.home_redirect,
+                notes=(row.notes or "").strip(),
+                replace=bool(row.replace),
                 origin=origin,
             )
         )
