@@ -140,7 +140,7 @@ def test_layer_contracts_are_kept() -> None:
 @pytest.mark.parametrize(
     ("module", "line", "broken"),
     [
-        ("net/__init__.py", "import tvec.store\n", "net, text, urls, errors and settings"),
+        ("net/__init__.py", "import tvec.store\n", "net, text, urls, clock, datafiles, errors"),
         ("cases/__init__.py", "import tvec.web\n", "The core never imports"),
         ("web/__init__.py", "import sqlalchemy\n", "cli and web import no SQLAlchemy"),
         ("text/__init__.py", "import tvec.cases\n", "No package cycles"),

@@ -75,19 +75,6 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     return np.asarray(image)
 
 
-#: The eight dihedral transforms in ``pdqhash.compute_dihedral`` order (original first).
-DIHEDRAL_NAMES = (
-    "original",
-    "rotate90",
-    "rotate180",
-    "rotate270",
-    "flipx",
-    "flipy",
-    "flipplus1",
-    "flipminus1",
-)
-
-
 def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], int]:
     """pytx's PDQ hash of ``image`` (hex) and its quality (0-100), bit for bit.
 

@@ -29,8 +29,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tvec.signals.pdq import DIHEDRAL_NAMES
-
 try:
     import numba  # type: ignore[import-untyped,import-not-found,unused-ignore]
 

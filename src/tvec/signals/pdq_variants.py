@@ -30,7 +30,8 @@ import numpy.typing as npt
 from PIL import Image
 
 from tvec.signals.base import SignalValue
-from tvec.signals.pdq import DIHEDRAL_NAMES, PDQSignal, pdq_hashes
+from tvec.signals.dihedral import DIHEDRAL_NAMES
+from tvec.signals.pdq import PDQSignal, pdq_hashes
 
 #: found_by of a letterboxed copy.
 UNLETTERBOXED = "unletterboxed"
