@@ -36,7 +36,7 @@ def test_text_gets_languages_and_hits_with_spans_and_steps() -> None:
     )
     assert POST[hit.hit.start : hit.hit.end] == "I.S.K.P" == hit.hit.matched_text
     assert "split_letters" in hit.hit.steps
-    doc = found.as_json()
+    doc = found.view().model_dump(mode="json")
     assert doc["hits"][0]["start"] == POST.index("I.S.K.P")
     assert doc["ocr_text"] is None
 

@@ -161,7 +161,7 @@ def test_removal_can_add_the_items_signals_to_a_bank(store: Store, tmp_path: Pat
     users = make_users(store)
     from tvec import banks
 
-    banks.create_bank(store, "reviewed")
+    banks.create_bank(store, "reviewed", actor="cli")
     _, near = _cases(store)
     request = DecisionRequest("remove", "tos", "ToS 4.2 violent extremism", bank="reviewed")
     with store.session() as session, pytest.raises(PermissionDeniedError):

@@ -95,8 +95,8 @@ def test_url_bank_match_on_a_polled_out_link(web_store: Store, http_server: Loca
 
     bank_file = Path(web_store.settings.home) / "urls.csv"
     bank_file.write_text("url,https://files.fm/u/release-2,Group X,,known release\n")
-    create_bank(web_store, "known-urls")
-    import_bank(web_store, "known-urls", bank_file, "csv")
+    create_bank(web_store, "known-urls", actor="cli")
+    import_bank(web_store, "known-urls", bank_file, "csv", actor="cli")
     http_server.routes["/f"] = Route(rss(3))
     add_source(web_store, "beacon", "feed", http_server.url("/f"))
     (outcome,) = poll_sources(web_store)

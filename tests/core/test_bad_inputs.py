@@ -115,8 +115,8 @@ def test_bad_file_is_recorded_and_good_one_stored(
     good = good_image(folder)
     bad = make(folder)
     result = run_scan(store, [folder])
-    assert [(e["item"], e["kind"]) for e in result.errors] == [(bad.resolve().as_uri(), kind)]
-    message = result.errors[0]["error"]
+    assert [(e.item, e.kind) for e in result.errors] == [(bad.resolve().as_uri(), kind)]
+    message = result.errors[0].error
     assert str(bad) in message and phrase in message, message
     with store.session() as session:
         stored = session.scalars(select(Item).where(Item.locator == good.resolve().as_uri())).one()
@@ -132,8 +132,8 @@ def test_pixel_limit_is_a_setting(tmp_path: Path) -> None:
     good_image(folder)
     small = open_store(load_settings(home=tmp_path / "h", max_image_pixels=1000, progress=False))
     result = run_scan(small, [folder])
-    assert [e["kind"] for e in result.errors] == ["decompression_bomb"]
-    assert "256x256 = 65536 pixels, over the limit of 1000" in result.errors[0]["error"]
+    assert [e.kind for e in result.errors] == ["decompression_bomb"]
+    assert "256x256 = 65536 pixels, over the limit of 1000" in result.errors[0].error
 
 
 def test_bad_json_lines_and_media(store: Store, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_bad_json_lines_and_media(store: Store, tmp_path: Path) -> None:
         + b"\n"
     )
     result = run_scan(store, [path])
-    got = sorted((e["item"].split("#", 1)[1], e["kind"]) for e in result.errors)
+    got = sorted((e.item.split("#", 1)[1], e.kind) for e in result.errors)
     assert got == [
         ("b/media/0", "unsafe_path"),
         ("c/media/0", "missing_media"),
@@ -166,7 +166,7 @@ def test_bad_json_lines_and_media(store: Store, tmp_path: Path) -> None:
         ("line 6", "invalid_json"),
         ("line 7", "encoding"),
     ]
-    messages = {e["item"].split("#", 1)[1]: e["error"] for e in result.errors}
+    messages = {e.item.split("#", 1)[1]: e.error for e in result.errors}
     assert messages["line 2"].startswith(f"{path}:2: invalid JSON at column 2")
     assert "expected a JSON object, got list" in messages["line 3"]
     assert "'text' must be a string" in messages["line 6"]
@@ -188,13 +188,13 @@ def test_symlink_loop_and_dangling_link(store: Store, tmp_path: Path) -> None:
     (folder / "self").symlink_to(folder / "self")
     (folder / "dangling.jpg").symlink_to(folder / "nothing.jpg")
     result = run_scan(store, [folder])
-    got = sorted((Path(e["item"]).name, e["kind"]) for e in result.errors)
+    got = sorted((Path(e.item).name, e.kind) for e in result.errors)
     assert got == [
         ("back", "unsafe_path"),
         ("dangling.jpg", "missing_media"),
         ("self", "unsafe_path"),
     ]
-    assert any("symbolic link loop" in e["error"] for e in result.errors)
+    assert any("symbolic link loop" in e.error for e in result.errors)
     with store.session() as session:
         assert (
             session.scalars(select(Item).where(Item.locator == good.resolve().as_uri()))
@@ -233,10 +233,10 @@ def test_result_json_that_is_not_an_export_is_an_item_error(store: Store, tmp_pa
     a_list = folder / "alist" / "result.json"
     a_list.write_text(json.dumps([{"id": 1, "text": "x"}]), encoding="utf-8")
     result = run_scan(store, [folder])
-    assert sorted((e["item"], e["kind"]) for e in result.errors) == sorted(
+    assert sorted((e.item, e.kind) for e in result.errors) == sorted(
         [(a_list.resolve().as_uri(), "invalid_json"), (not_json.resolve().as_uri(), "invalid_json")]
     )
-    messages = {e["item"]: e["error"] for e in result.errors}
+    messages = {e.item: e.error for e in result.errors}
     assert messages[not_json.resolve().as_uri()] == (
         f"{not_json}: cannot be read as a Telegram Desktop export: "
         "invalid JSON at line 1 column 1: Expecting value"

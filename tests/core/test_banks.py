@@ -18,19 +18,19 @@ def test_tcap_export_loads_completely(vectors: Path, store: Store) -> None:
     path = vectors / "tcap" / "fake_tcap_data.csv"
     with path.open(encoding="utf-8") as handle:
         source_rows = list(csv.DictReader(handle))
-    report = import_bank(store, "tcap", path, "auto", create=True)
+    report = import_bank(store, "tcap", path, "auto", create=True, actor="cli")
     assert report.problems == []
     assert report.added + report.already_present == len(source_rows)
-    summary, entries = show_bank(store, "tcap", limit=100)
-    assert summary.counts == {"url": report.added}
-    first = next(e for e in entries if e["labels"].get("tcap_id") == "38965")
-    assert first["value"] == "https://en.wikipedia.org/wiki/File:Grumpy_Cat_with_glasses.png"
-    assert first["labels"]["entity"] == "Islamic State (IS)"
-    assert first["labels"]["entity_type"] == "GRP"
-    assert first["labels"]["ideology"] == "ISM"
-    assert first["labels"]["source"] == "TCAP"
-    assert first["labels"]["created_on"] == "2022-12-21T16:41:59+00:00"
-    assert first["labels"]["pii"] == "NTS"
+    shown = show_bank(store, "tcap", limit=100)
+    assert shown.bank.counts == {"url": report.added}
+    first = next(e for e in shown.entries if e.labels.get("tcap_id") == "38965")
+    assert first.value == "https://en.wikipedia.org/wiki/File:Grumpy_Cat_with_glasses.png"
+    assert first.labels["entity"] == "Islamic State (IS)"
+    assert first.labels["entity_type"] == "GRP"
+    assert first.labels["ideology"] == "ISM"
+    assert first.labels["source"] == "TCAP"
+    assert first.labels["created_on"] == "2022-12-21T16:41:59+00:00"
+    assert first.labels["pii"] == "NTS"
 
 
 def test_plain_csv_with_bad_rows_reports_lines_and_loads_the_rest(
@@ -47,7 +47,7 @@ def test_plain_csv_with_bad_rows_reports_lines_and_loads_the_rest(
         f"md5,{MD5}\n",
         encoding="utf-8",
     )
-    report = import_bank(store, "b", path, "csv", create=True)
+    report = import_bank(store, "b", path, "csv", create=True, actor="cli")
     assert report.added == 2
     assert report.already_present == 1
     assert [(p.line, p.message.split(":")[0]) for p in report.problems] == [
@@ -55,9 +55,9 @@ def test_plain_csv_with_bad_rows_reports_lines_and_loads_the_rest(
         (5, "unknown signal type 'nosuchtype' (known"),
         (6, "expected signal_type,value[,entity,ideology,note]"),
     ]
-    _, entries = show_bank(store, "b")
-    assert entries[0]["labels"] == {"entity": "Group A", "ideology": "jihadist", "note": "first"}
-    assert entries[1]["value"] == PDQ  # lower-cased
+    entries = show_bank(store, "b").entries
+    assert entries[0].labels == {"entity": "Group A", "ideology": "jihadist", "note": "first"}
+    assert entries[1].value == PDQ  # lower-cased
 
 
 def test_hma_lines_and_round_trip(store: Store, tmp_path: Path) -> None:
@@ -66,7 +66,7 @@ def test_hma_lines_and_round_trip(store: Store, tmp_path: Path) -> None:
         f"# comment\npdq {PDQ}\n\nmd5 {MD5}\nurl HTTPS://Example.COM:443/a?utm_source=x\nbroken\n",
         encoding="utf-8",
     )
-    report = import_bank(store, "h", path, "hma", create=True)
+    report = import_bank(store, "h", path, "hma", create=True, actor="cli")
     assert (report.added, [p.line for p in report.problems]) == (3, [6])
     exported = export_bank(store, "h", "hma")
     assert exported.splitlines() == [f"pdq {PDQ}", f"md5 {MD5}", "url https://example.com/a"]
@@ -74,7 +74,7 @@ def test_hma_lines_and_round_trip(store: Store, tmp_path: Path) -> None:
     assert csv_text.splitlines()[0] == "signal_type,value,entity,ideology,note"
     again = tmp_path / "again.csv"
     again.write_text(csv_text, encoding="utf-8")
-    report2 = import_bank(store, "copy", again, "auto", create=True)
+    report2 = import_bank(store, "copy", again, "auto", create=True, actor="cli")
     assert (report2.added, report2.problems) == (3, [])
     assert [b.total for b in list_banks(store)] == [3, 3]
 
@@ -122,7 +122,7 @@ def test_values_over_their_signal_types_limit_are_refused_and_never_echoed(
     )
     hma = tmp_path / "bank.txt"
     hma.write_text(f"md5 {huge}\nraw_text {'word ' * 14000}\n{'t' * 5000} x\n", encoding="utf-8")
-    report = import_bank(store, "b", path, "csv", create=True)
+    report = import_bank(store, "b", path, "csv", create=True, actor="cli")
     assert report.added == 1
     cut = "..."
     assert [(p.line, p.message) for p in report.problems] == [
@@ -135,7 +135,7 @@ def test_values_over_their_signal_types_limit_are_refused_and_never_echoed(
         (5, f"entity label '{'G' * 76}{cut} of 201 characters is over the limit of 200 characters"),
         (6, f"'{'f' * 65}': sha256 value of 65 bytes is over the limit of 64 bytes for sha256"),
     ]
-    again = import_bank(store, "b", hma, "hma")
+    again = import_bank(store, "b", hma, "hma", actor="cli")
     assert again.added == 0
     assert [(p.line, p.message) for p in again.problems] == [
         (1, f"'{'a' * 76}{cut}: md5 value of 1048576 bytes is over the limit of 32 bytes for md5"),
@@ -150,8 +150,7 @@ def test_values_over_their_signal_types_limit_are_refused_and_never_echoed(
             "text_tlsh, url, url_md5, video_md5, vpdq)",
         ),
     ]
-    _, entries = show_bank(store, "b")
-    assert [e["value"] for e in entries] == [fits_url]
+    assert [e.value for e in show_bank(store, "b").entries] == [fits_url]
 
 
 def test_value_limits_cover_every_signal_type_and_fixed_lengths_are_exact() -> None:

@@ -42,13 +42,13 @@ def test_nul_byte_in_media_paths_is_an_item_error(store: Store, tmp_path: Path) 
         encoding="utf-8",
     )
     result = run_scan(store, [posts, export])
-    kinds = sorted((e["item"].rsplit("#", 1)[-1], e["kind"]) for e in result.errors)
+    kinds = sorted((e.item.rsplit("#", 1)[-1], e.kind) for e in result.errors)
     assert kinds == [
         ("a/media/0", "unsafe_path"),
         ("tg:5/1/photo", "unsafe_path"),
         ("tg:5/index-1", "invalid_json"),
     ]
-    assert all("NUL byte" in e["error"] for e in result.errors if e["kind"] == "unsafe_path")
+    assert all("NUL byte" in e.error for e in result.errors if e.kind == "unsafe_path")
     assert result.counts.items == 7  # 2 posts + 1 medium, 3 messages + 1 medium
 
 
@@ -137,7 +137,7 @@ def test_ctrl_c_in_any_command_says_interrupted_and_exits_130(
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(app_module, "hash_content", interrupted)
+    monkeypatch.setattr(app_module, "hash_file", interrupted)
     picture = tmp_path / "a.txt"
     picture.write_text("hello", encoding="utf-8")
     result = cli("hash", picture)

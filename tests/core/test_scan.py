@@ -48,9 +48,11 @@ def counts(store: Store) -> tuple[int, int, int]:
 
 def test_json_result_shape_and_idempotency(store: Store, tmp_path: Path) -> None:
     images = make_images(tmp_path / "in", 4)
-    create_bank(store, "known")
-    add_files(store, "known", images[:2], entity="Example Group", ideology="test")
-    first = run_scan(store, [tmp_path / "in"], banks=["known"]).as_json()
+    create_bank(store, "known", actor="cli")
+    add_files(
+        store, "known", images[:2], entity="Example Group", ideology="test", actor="cli"
+    )
+    first = run_scan(store, [tmp_path / "in"], banks=["known"]).model_dump(mode="json")
     assert set(first) == {"scan_id", "status", "counts", "matches", "errors", "outlinks"}
     assert first["status"] == "finished" and first["errors"] == []
     matched = {(Path(m["item"]).name, m["signal_type"]) for m in first["matches"]}
@@ -69,7 +71,7 @@ def test_json_result_shape_and_idempotency(store: Store, tmp_path: Path) -> None
     assert match["bank"] == "known" and match["labels"]["entity"] == "Example Group"
     assert first["counts"]["new"] == 4 and first["counts"]["new_matches"] == 6
     before = counts(store)
-    second = run_scan(store, [tmp_path / "in"]).as_json()
+    second = run_scan(store, [tmp_path / "in"]).model_dump(mode="json")
     assert counts(store) == before
     assert second["counts"]["unchanged"] == 4 and second["counts"]["new_matches"] == 0
     assert len(second["matches"]) == 6
@@ -107,8 +109,8 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
     env = {**os.environ, "TVEC_HOME": str(home), "TVEC_PROGRESS": "false"}
     env.pop("TVEC_DATABASE_URL", None)
     store = open_store(load_settings(home=home, progress=False))
-    create_bank(store, "known")
-    add_files(store, "known", sorted(folder.iterdir())[::10])
+    create_bank(store, "known", actor="cli")
+    add_files(store, "known", sorted(folder.iterdir())[::10], actor="cli")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tvec", "scan", str(folder)],
         env=env,

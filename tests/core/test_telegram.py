@@ -45,8 +45,8 @@ def test_old_format_channel_export(vectors: Path, store: Store) -> None:
     }
     assert errors == {(loc, "missing_media") for loc in missing}
     assert result.status == "finished_with_errors"
-    assert {e["item"] for e in result.errors} == missing
-    assert all("media file missing" in e["error"] for e in result.errors)
+    assert {e.item for e in result.errors} == missing
+    assert all("media file missing" in e.error for e in result.errors)
 
 
 def test_new_format_personal_chat_with_placeholders(vectors: Path, store: Store) -> None:
@@ -63,11 +63,11 @@ def test_new_format_personal_chat_with_placeholders(vectors: Path, store: Store)
         assert [s.value for s in link_item.signals if s.signal_type == "url"] == [
             "https://google.com/"
         ]
-    assert sorted((e["item"], e["kind"]) for e in result.errors) == [
+    assert sorted((e.item, e.kind) for e in result.errors) == [
         ("tg:700000000/3672/photo", "missing_media"),
         ("tg:700000000/3673/photo", "missing_media"),
     ]
-    assert all("placeholder" in e["error"] for e in result.errors)
+    assert all("placeholder" in e.error for e in result.errors)
 
 
 def test_full_account_layout_and_escaping_paths(tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_message_text_of_the_wrong_type_is_an_item_error(store: Store, tmp_path:
     result = run_scan(store, [export])
     where = f"{export / 'result.json'}#message"
     kept = "; the message is kept with what could be read"
-    assert sorted((e["item"], e["kind"], e["error"]) for e in result.errors) == [
+    assert sorted((e.item, e.kind, e.error) for e in result.errors) == [
         (
             "tg:7/1",
             "invalid_json",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tvec.app.context import open_context
+from tvec.app.matching import lookup_values
 from tvec.banks import import_bank
 from tvec.errors import NotFoundError
 from tvec.matching.lookup import lookup, query_for_file, query_for_value
@@ -32,7 +34,7 @@ def _bank(store: Store, tmp_path: Path, name: str, rows: list[tuple[str, ...]]) 
     writer.writerows(rows)
     path = tmp_path / f"{name}.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
-    report = import_bank(store, name, path, "csv", create=True)
+    report = import_bank(store, name, path, "csv", create=True, actor="cli")
     assert not report.problems, report.problems
 
 
@@ -116,11 +118,11 @@ def test_lookup_of_a_url_value_also_looks_up_its_url_md5(store: Store, tmp_path:
     _bank(store, tmp_path, "links", [("url_md5", PYTX_URL_MD5, "group", "", "hashed link")])
     query = query_for_value("url", PYTX_URL.upper().replace("HTTPS", "hxxps") + "?utm_source=x")
     assert [s.signal_type for s in query.signals] == ["url", "url_md5"]
-    found = lookup(store, [query])
+    found = lookup(_matcher(store), [query])
     assert [(m.signal.signal_type, m.hit.entry_value, m.hit.distance) for m in found] == [
         ("url_md5", PYTX_URL_MD5, 0)
     ]
-    assert found[0].as_json()["labels"] == {"entity": "group", "note": "hashed link"}
+    assert found[0].view().labels == {"entity": "group", "note": "hashed link"}
 
 
 def test_lookup_of_files(store: Store, tmp_path: Path) -> None:
@@ -146,7 +148,7 @@ def test_lookup_of_files(store: Store, tmp_path: Path) -> None:
     text_types = {"md5", "sha256", "text", "text_tlsh", "raw_text"}
     assert {s.signal_type for s in queries[1].signals} == text_types
     assert {s.signal_type for s in queries[2].signals} == text_types | {"url", "url_md5"}
-    found = lookup(store, queries)
+    found = lookup(_matcher(store), queries)
     assert [(m.source, m.signal.signal_type, m.hit.distance) for m in found] == [
         (str(clip), "video_md5", 0),
         (str(note), "raw_text", 1),
@@ -173,7 +175,7 @@ def test_lookup_of_an_unreadable_or_large_file_gives_an_error(tmp_path: Path) ->
 
 def test_lookup_in_a_missing_bank_raises(store: Store) -> None:
     with pytest.raises(NotFoundError):
-        lookup(store, [query_for_value("md5", MP4_MD5)], banks=["nope"])
+        lookup_values(open_context(store.settings, store=store), "md5", [MP4_MD5], banks=["nope"])
 
 
 def test_scan_stores_url_md5_beside_url_and_matches_it(store: Store, tmp_path: Path) -> None:
@@ -182,5 +184,5 @@ def test_scan_stores_url_md5_beside_url_and_matches_it(store: Store, tmp_path: P
     folder.mkdir()
     (folder / "post.txt").write_text(f"join us: {PYTX_URL}\n", encoding="utf-8")
     result = run_scan(store, [folder])
-    assert [(m["signal_type"], m["value"]) for m in result.matches] == [("url_md5", PYTX_URL_MD5)]
+    assert [(m.signal_type, m.value) for m in result.matches] == [("url_md5", PYTX_URL_MD5)]
     assert result.counts.outlinks == 1

@@ -286,10 +286,10 @@ def test_long_videos_are_stored_by_reference_on_both_backends(
     assert len(value) > 70_000
     csv = tmp_path / "bank.csv"
     csv.write_text(write_csv([("vpdq", value, "G", None, "long")]), encoding="utf-8")
-    create_bank(any_store, "long")
-    report = import_bank(any_store, "long", csv, "csv")
+    create_bank(any_store, "long", actor="cli")
+    report = import_bank(any_store, "long", csv, "csv", actor="cli")
     assert report.added == 1, report.problems
-    again = import_bank(any_store, "long", csv, "csv")
+    again = import_bank(any_store, "long", csv, "csv", actor="cli")
     assert again.added == 0 and again.already_present == 1
     with any_store.session() as session:
         [stored] = session.scalars(select(BankEntry.value)).all()

@@ -194,3 +194,65 @@ def test_hashing_by_url_only_from_allow_listed_hosts(hma, web: WebEnv, media_ser
     assert html.status_code == 400 and html.json()["message"].startswith(
         "unsupported url ContentType"
     )
+
+
+def test_a_vpdq_setting_reaches_the_hma_lookups_matcher(hma, web: WebEnv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The HMA look-ups match with the context's matcher, built with the settings' vPDQ rule
+    (as ``tvec scan`` and ``tvec match``): a picture matches a bank video's frame of quality
+    80 by default, and no longer once ``TVEC_VPDQ_MIN_QUALITY`` is 90."""
+    from tvec.app.banks import import_bank
+    from tvec.matching.vpdq_index import VPDQRule
+
+    client, _, _ = hma
+    frame, other = "f" * 64, "0f" * 32
+    video = json.dumps([f"{frame},80,0.0", f"{other},80,1.0"])
+    bank_file = tmp_path / "videos.csv"
+    bank_file.write_text(
+        'signal_type,value\nvpdq,"' + video.replace('"', '""') + '"\n', encoding="utf-8"
+    )
+    ctx = web.app.state.ctx.app
+    loaded = import_bank(ctx, "videos", bank_file, "csv", create=True, actor="cli")
+    assert (loaded.added, loaded.problems) == (1, [])
+    params = {"signal_type": "pdq", "signal": frame, "include_distance": "true"}
+    (found,) = client.get("/m/raw_lookup", params=params).json()["matches"]
+    assert found["distance"] == "0"
+    ctx.settings = ctx.settings.model_copy(update={"vpdq_min_quality": 90})
+    assert client.get("/m/raw_lookup", params=params).json() == {"matches": []}
+    with ctx.read() as session:
+        assert ctx.matcher(session).vpdq == VPDQRule.from_settings(ctx.settings)
+        assert ctx.matcher(session).vpdq.min_quality == 90
+
+
+def test_hashing_by_url_fetches_through_the_contexts_outbound_client(
+    hma,  # type: ignore[no-untyped-def]
+    web: WebEnv,
+) -> None:
+    """``GET /h/hash?url=`` fetches with the context's client: its transport and resolver
+    (here a stub: nothing leaves the machine) and the settings' address rules."""
+    import httpx
+
+    from tvec.app.context import open_context
+    from tvec.web import create_app
+
+    _, auth, entries = hma
+    seen: list[tuple[str | None, str]] = []
+    picture = web.sample.known.read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.headers.get("host"), request.url.path))
+        return httpx.Response(200, headers={"content-type": "image/png"}, content=picture)
+
+    settings = web.app.state.ctx.app.settings.model_copy(
+        update={"hash_url_hosts": ["media.example"], "http_host_interval_seconds": 0.0}
+    )
+    ctx = open_context(
+        settings,
+        store=web.store,
+        transport=httpx.MockTransport(answer),
+        resolver=lambda host, port: ["93.184.216.34"],
+    )
+    client = TestClient(create_app(ctx), headers={"Authorization": f"Bearer {auth['token']}"})
+    hashed = client.get("/h/hash", params={"url": "https://media.example/poster.png"})
+    assert hashed.status_code == 200, hashed.text
+    assert hashed.json() == {"pdq": entries["pdq"]["value"]}
+    assert seen == [("media.example", "/poster.png")]  # by the stub, as the resolver said

@@ -20,13 +20,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
 from tvec.analysis.ocr import Ocr, OcrReading
 from tvec.errors import CorruptMediaError, DecompressionBombError
 from tvec.media import PHOTO, VIDEO, open_image
+from tvec.views.analysis import MediaTextView
 
 __all__ = [
     "KEYFRAME_GAP_SECONDS",
@@ -69,14 +69,23 @@ class TextPart:
     text: str
     reading: OcrReading | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        """The part as a JSON-ready dict (OCR details flattened in)."""
-        out: dict[str, Any] = {"where": self.where, "method": self.method, "text": self.text}
-        if self.reading is not None:
-            details = self.reading.as_json()
-            details.pop("text")
-            out.update(details)
-        return out
+    def view(self) -> MediaTextView:
+        """The part as a result model (OCR details flattened in; none for ``pdf_text``)."""
+        reading = self.reading
+        if reading is None:
+            return MediaTextView(where=self.where, method=self.method, text=self.text)
+        return MediaTextView(
+            where=self.where,
+            method=self.method,
+            text=self.text,
+            script=reading.script,
+            language=reading.language,
+            packs=list(reading.packs),
+            script_by=reading.script_by,
+            confidence=round(reading.confidence, 1),
+            rotated=reading.rotated,
+            seconds=round(reading.seconds, 3),
+        )
 
 
 def wants_media_text(content_type: str, media_type: str) -> bool:

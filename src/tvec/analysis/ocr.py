@@ -203,19 +203,6 @@ class OcrReading:
     rotated: int = 0
     seconds: float = 0.0
 
-    def as_json(self) -> dict[str, Any]:
-        """The reading as a JSON-ready dict."""
-        return {
-            "text": self.text,
-            "script": self.script,
-            "language": self.language,
-            "packs": list(self.packs),
-            "script_by": self.script_by,
-            "confidence": round(self.confidence, 1),
-            "rotated": self.rotated,
-            "seconds": round(self.seconds, 3),
-        }
-
 
 @dataclass
 class _Pass:

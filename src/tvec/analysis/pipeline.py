@@ -28,7 +28,6 @@ import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pytesseract
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from tvec.media import TEXT, sniff
 from tvec.settings import Settings
 from tvec.store.models import Item
 from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
+from tvec.views.analysis import AnalysisView, IndicatorHitView, LanguageShareView
 
 __all__ = ["STAGES", "Analysis", "Analyzer", "FoundHit", "default_matcher"]
 
@@ -73,18 +73,18 @@ class FoundHit:
     field: str
     hit: IndicatorHit
 
-    def as_json(self) -> dict[str, Any]:
-        """The hit as a JSON-ready dict; ``start``/``end`` index into ``field``'s text."""
-        return {
-            "entity_id": self.hit.entity_id,
-            "outlet_id": self.hit.outlet_id,
-            "alias": self.hit.alias,
-            "field": self.field,
-            "start": self.hit.start,
-            "end": self.hit.end,
-            "matched_text": self.hit.matched_text,
-            "steps": list(self.hit.steps),
-        }
+    def view(self) -> IndicatorHitView:
+        """The hit as a result model; ``start``/``end`` index into ``field``'s text."""
+        return IndicatorHitView(
+            entity_id=self.hit.entity_id,
+            outlet_id=self.hit.outlet_id,
+            alias=self.hit.alias,
+            field=self.field,
+            start=self.hit.start,
+            end=self.hit.end,
+            matched_text=self.hit.matched_text,
+            steps=list(self.hit.steps),
+        )
 
 
 @dataclass
@@ -110,20 +110,20 @@ class Analysis:
         """The text read inside the media, parts separated by a blank line (None if none)."""
         return "\n\n".join(part.text for part in self.parts) or None
 
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON shape of ``tvec analyze --json`` (see ``docs/analysis.md``)."""
-        return {
-            "primary_language": self.primary_language,
-            "languages": [
-                {"code": s.code, "share": round(s.share, 3), "script": s.script}
+    def view(self) -> AnalysisView:
+        """The result model of ``tvec analyze --json`` (see ``docs/analysis.md``)."""
+        return AnalysisView(
+            primary_language=self.primary_language,
+            languages=[
+                LanguageShareView(code=s.code, share=round(s.share, 3), script=s.script)
                 for s in self.languages
             ],
-            "ocr_text": self.ocr_text,
-            "media_text": [part.as_json() for part in self.parts],
-            "hits": [hit.as_json() for hit in self.hits],
-            "stages": dict(self.stages),
-            "errors": list(self.errors),
-        }
+            ocr_text=self.ocr_text,
+            media_text=[part.view() for part in self.parts],
+            hits=[hit.view() for hit in self.hits],
+            stages=dict(self.stages),
+            errors=list(self.errors),
+        )
 
 
 class Analyzer:
@@ -342,7 +342,7 @@ class Analyzer:
             for s in found.languages
         ]
         row.ocr_text = found.ocr_text
-        row.media_text = [part.as_json() for part in found.parts]
+        row.media_text = [part.view().model_dump(mode="json") for part in found.parts]
         row.stages = dict(found.stages)
         row.errors = list(found.errors)
         for hit in found.hits:

@@ -55,7 +55,7 @@ class AppContext:
     transport: httpx.BaseTransport | None = None
     resolver: Resolver | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
-    _matcher: tuple[tuple[int, int], Matcher] | None = field(default=None, repr=False)
+    _matcher: tuple[tuple[object, ...], Matcher] | None = field(default=None, repr=False)
     _matcher_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def now(self) -> datetime:
@@ -103,7 +103,8 @@ class AppContext:
         """A matcher over ``banks`` (default: every bank) with the matching settings.
 
         The all-banks matcher is kept and rebuilt only when bank entries change (their count
-        or newest id); a matcher of named banks is built for the call.
+        or newest id) or the matching settings do; a matcher of named banks is built for the
+        call.
 
         Raises:
             NotFoundError: a named bank does not exist.
@@ -115,7 +116,17 @@ class AppContext:
         count, newest = session.execute(
             select(func.count(BankEntry.id), func.max(BankEntry.id))
         ).one()
-        key = (int(count or 0), int(newest or 0))
+        current = self.settings
+        key = (
+            int(count or 0),
+            int(newest or 0),
+            current.pdq_threshold,
+            current.pdq_min_quality,
+            current.vpdq_distance,
+            current.vpdq_min_quality,
+            current.vpdq_query_match_percent,
+            current.vpdq_bank_match_percent,
+        )
         with self._matcher_lock:
             cached = self._matcher
             if cached is None or cached[0] != key:

@@ -2,7 +2,6 @@
 
 from tvec.banks.formats import FORMATS, EntryRow, RowProblem, read_rows
 from tvec.banks.service import (
-    BankSummary,
     LoadReport,
     add_files,
     create_bank,
@@ -15,7 +14,6 @@ from tvec.banks.service import (
 
 __all__ = [
     "FORMATS",
-    "BankSummary",
     "EntryRow",
     "LoadReport",
     "RowProblem",

@@ -1,8 +1,11 @@
 """Bank operations: the verbs behind ``tvec bank create|list|show|add|import|export|delete``.
 
-Every function takes an open :class:`~tvec.store.Store`. Values are validated and
+Every function takes an open :class:`~tvec.store.Store` (the application layer,
+:mod:`tvec.app.banks`, calls them under its write lock). Values are validated and
 canonicalised by their signal type before they are stored; an entry already in the bank
-(same signal type and value) is not added twice.
+(same signal type and value) is not added twice. Every change is recorded in the audit log,
+in the same transaction, as a typed event naming its ``actor`` (:class:`BankCreated`,
+:class:`BankDeleted`, :class:`BankImported`, :class:`BankAdded`).
 
 Values longer than their signal type's limit (:data:`VALUE_LIMITS`, in UTF-8 bytes) are
 refused before they are validated, and labels longer than their column
@@ -16,22 +19,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
 from tvec.banks.formats import (
     PREVIEW_CHARS,
     EntryRow,
     RowProblem,
     clip,
+    detect_format,
     preview,
     read_rows,
     write_csv,
     write_hma,
 )
-from tvec.clock import rfc3339
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
 from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
@@ -39,6 +42,7 @@ from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
 from tvec.urls.canonical import MAX_URL_BYTES
+from tvec.views.banks import BankEntryView, BankLoadView, BankShowView, BankView, RowProblemView
 
 KIB = 1024
 
@@ -122,27 +126,21 @@ def _validate(row: EntryRow) -> tuple[SignalType, str] | str:
 
 
 @dataclass
-class BankSummary:
-    """A bank's name, description and entry count per signal type."""
-
-    name: str
-    description: str | None
-    counts: dict[str, int]
-    created_at: str
-
-    @property
-    def total(self) -> int:
-        """Number of entries in the bank."""
-        return sum(self.counts.values())
-
-
-@dataclass
 class LoadReport:
     """What an import or add did: entries added, already present, and problems by line."""
 
     added: int = 0
     already_present: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+
+    def view(self, bank: str) -> BankLoadView:
+        """The report as a result model, for bank ``bank``."""
+        return BankLoadView(
+            bank=bank,
+            added=self.added,
+            already_present=self.already_present,
+            problems=[RowProblemView(line=p.line, message=p.message) for p in self.problems],
+        )
 
 
 def _bank(session: Session, name: str) -> Bank:
@@ -152,8 +150,8 @@ def _bank(session: Session, name: str) -> Bank:
     return bank
 
 
-def create_bank(store: Store, name: str, description: str | None = None) -> None:
-    """Create an empty bank.
+def create_bank(store: Store, name: str, description: str | None = None, *, actor: str) -> BankView:
+    """Create an empty bank (audited as :class:`BankCreated` by ``actor``).
 
     Raises:
         UsageError: the name is empty or a bank with that name exists.
@@ -163,57 +161,76 @@ def create_bank(store: Store, name: str, description: str | None = None) -> None
     with store.session() as session:
         if session.scalars(select(Bank.id).where(Bank.name == name)).first() is not None:
             raise UsageError(f"a bank named {name!r} already exists")
-        session.add(Bank(name=name, description=description))
+        bank = Bank(name=name, description=description)
+        session.add(bank)
+        session.flush()
+        record_event(session, actor, BankCreated(bank=name, description=description))
+        return _bank_view(bank, Counter())
 
 
-def delete_bank(store: Store, name: str) -> int:
-    """Delete a bank with its entries (and their matches); return how many entries went.
+def delete_bank(store: Store, name: str, *, actor: str) -> int:
+    """Delete a bank with its entries (and their matches); return how many entries went
+    (audited as :class:`BankDeleted` by ``actor``).
 
     Raises:
         NotFoundError: no such bank.
     """
     with store.session() as session:
         bank = _bank(session, name)
-        count = session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0
+        count = int(session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0)
         session.delete(bank)
-        return int(count)
+        record_event(session, actor, BankDeleted(bank=name, entries=count))
+        return count
 
 
-def list_banks(store: Store) -> list[BankSummary]:
+def _bank_view(bank: Bank, counts: Counter[str]) -> BankView:
+    return BankView(
+        name=bank.name,
+        description=bank.description,
+        counts=dict(counts),
+        created_at=bank.created_at,
+    )
+
+
+def _counts(session: Session, bank_id: int | None = None) -> dict[int, Counter[str]]:
+    """Entry counts per signal type of every bank (or of ``bank_id``), by bank id."""
+    query = select(BankEntry.bank_id, BankEntry.signal_type, func.count()).group_by(
+        BankEntry.bank_id, BankEntry.signal_type
+    )
+    if bank_id is not None:
+        query = query.where(BankEntry.bank_id == bank_id)
+    counts: dict[int, Counter[str]] = {}
+    for found_id, signal_type, n in session.execute(query):
+        counts.setdefault(found_id, Counter())[signal_type] = n
+    return counts
+
+
+def list_banks(store: Store) -> list[BankView]:
     """Every bank with its entry counts per signal type, by name."""
     with store.session() as session:
-        counts: dict[int, Counter[str]] = {}
-        for bank_id, signal_type, n in session.execute(
-            select(BankEntry.bank_id, BankEntry.signal_type, func.count()).group_by(
-                BankEntry.bank_id, BankEntry.signal_type
-            )
-        ):
-            counts.setdefault(bank_id, Counter())[signal_type] = n
+        counts = _counts(session)
         return [
-            BankSummary(b.name, b.description, dict(counts.get(b.id, {})), rfc3339(b.created_at))
+            _bank_view(b, counts.get(b.id, Counter()))
             for b in session.scalars(select(Bank).order_by(Bank.name))
         ]
 
 
-def show_bank(store: Store, name: str, limit: int = 50) -> tuple[BankSummary, list[dict[str, Any]]]:
-    """A bank's summary and its first ``limit`` entries (as dicts with labels).
+def show_bank(store: Store, name: str, limit: int = 50) -> BankShowView:
+    """A bank with its counts and its first ``limit`` entries by id, with their labels.
 
     Raises:
         NotFoundError: no such bank.
     """
-    summary = next((b for b in list_banks(store) if b.name == name), None)
-    if summary is None:
-        raise NotFoundError(f"no bank named {name!r} (see 'tvec bank list')")
     with store.session() as session:
         bank = _bank(session, name)
         entries = [
-            {
-                "id": e.id,
-                "signal_type": e.signal_type,
-                "value": e.value,
-                "labels": e.labels(),
-                "created_at": rfc3339(e.created_at),
-            }
+            BankEntryView(
+                id=e.id,
+                signal_type=e.signal_type,
+                value=e.value,
+                labels=e.labels(),
+                created_at=e.created_at,
+            )
             for e in session.scalars(
                 select(BankEntry)
                 .where(BankEntry.bank_id == bank.id)
@@ -221,7 +238,8 @@ def show_bank(store: Store, name: str, limit: int = 50) -> tuple[BankSummary, li
                 .limit(limit)
             )
         ]
-    return summary, entries
+        summary = _bank_view(bank, _counts(session, bank.id).get(bank.id, Counter()))
+    return BankShowView(bank=summary, entries=entries)
 
 
 def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadReport) -> None:
@@ -259,12 +277,20 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
 
 
 def import_bank(
-    store: Store, name: str, path: Path, fmt: str = "auto", *, create: bool = False
+    store: Store,
+    name: str,
+    path: Path,
+    fmt: str = "auto",
+    *,
+    create: bool = False,
+    actor: str,
 ) -> LoadReport:
     """Load a bank file (``csv``, ``tcap``, ``hma`` or ``auto``) into bank ``name``.
 
     Invalid rows are reported with their line numbers in the returned report; valid rows
-    still load.
+    still load. Audited as :class:`BankImported` by ``actor`` (the file, its format, how
+    many rows were added, already present or refused), and a bank made by ``create`` as
+    :class:`BankCreated`.
 
     Raises:
         NotFoundError: no such bank (unless ``create``) or no such file.
@@ -294,8 +320,21 @@ def import_bank(
             bank = Bank(name=name)
             session.add(bank)
             session.flush()
+            record_event(session, actor, BankCreated(bank=name, description=None))
         _add_rows(session, bank, good, report)
-    report.problems.sort(key=lambda p: p.line)
+        report.problems.sort(key=lambda p: p.line)
+        record_event(
+            session,
+            actor,
+            BankImported(
+                bank=name,
+                file=str(path),
+                format=detect_format(text) if fmt == "auto" else fmt,
+                added=report.added,
+                existing=report.already_present,
+                errors=len(report.problems),
+            ),
+        )
     return report
 
 
@@ -308,12 +347,14 @@ def add_files(
     ideology: str | None = None,
     source: str | None = None,
     note: str | None = None,
+    actor: str,
 ) -> LoadReport:
     """Hash local files and add every signal they give (md5, sha256, pdq...) to a bank.
 
     PDQ hashes below ``TVEC_PDQ_MIN_QUALITY`` are not added (they would never match well).
     A file that cannot be read or decoded is reported (line = its position, from 1) and the
-    others still load.
+    others still load. Audited as :class:`BankAdded` by ``actor``, with the labels given and
+    the number of files.
 
     Raises:
         NotFoundError: no such bank.
@@ -355,8 +396,23 @@ def add_files(
                     {"file": path.name},
                 )
             )
+    labels = {
+        key: value
+        for key, value in (
+            ("entity", entity),
+            ("ideology", ideology),
+            ("source", source),
+            ("note", note),
+        )
+        if value is not None
+    }
     with store.session() as session:
         _add_rows(session, _bank(session, name), rows, report)
+        record_event(
+            session,
+            actor,
+            BankAdded(bank=name, added=report.added, files=len(paths), labels=labels),
+        )
     return report
 
 

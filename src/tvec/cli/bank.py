@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec import banks
-from tvec.banks.service import LoadReport
-from tvec.cli.context import err, out, store
-from tvec.errors import InputError
+from tvec.app import banks as use
+from tvec.cli.context import context, err, out, print_json
+from tvec.views.banks import BankLoadView
+
+ACTOR = "cli"
 
 app = typer.Typer(
     help="Manage banks of known signals (hash lists such as TCAP or GIFCT).", no_args_is_help=True
 )
 
 
-def _report(report: LoadReport, what: str) -> int:
+def _report(report: BankLoadView) -> int:
     out.print(
-        f"{what}: {report.added} added, {report.already_present} already present, "
-        f"{len(report.problems)} problem(s)"
+        f"bank {report.bank}: {report.added} added, {report.already_present} already present, "
+        f"{len(report.problems)} problem(s)",
+        markup=False,
     )
     for problem in report.problems:
         err.print(f"  line {problem.line}: {problem.message}", markup=False)
@@ -35,8 +36,8 @@ def create(
     description: Annotated[str | None, typer.Option(help="What the bank holds.")] = None,
 ) -> None:
     """Create an empty bank."""
-    banks.create_bank(store(), name, description)
-    out.print(f"created bank {name}")
+    use.create_bank(context(), name, description, actor=ACTOR)
+    out.print(f"created bank {name}", markup=False)
 
 
 @app.command("list")
@@ -44,12 +45,12 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List banks with their entry counts per signal type."""
-    summaries = banks.list_banks(store())
+    views = use.list_banks(context())
     if as_json:
-        out.print_json(json.dumps([s.__dict__ for s in summaries]))
+        print_json(views)
         return
     table = Table("bank", "entries", "by signal type", "description")
-    for s in summaries:
+    for s in views:
         by_type = ", ".join(f"{k}: {v}" for k, v in sorted(s.counts.items()))
         table.add_row(s.name, str(s.total), by_type, s.description or "")
     out.print(table)
@@ -62,15 +63,16 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show a bank and its first entries with their labels."""
-    summary, entries = banks.show_bank(store(), name, limit)
+    view = use.show_bank(context(), name, limit=limit)
     if as_json:
-        out.print_json(json.dumps({"bank": summary.__dict__, "entries": entries}))
+        print_json(view)
         return
+    summary = view.bank
     out.print(f"[bold]{summary.name}[/]: {summary.total} entries {summary.counts}")
     table = Table("id", "signal type", "value", "labels")
-    for e in entries:
-        labels = ", ".join(f"{k}={v}" for k, v in e["labels"].items() if k != "file")
-        table.add_row(str(e["id"]), e["signal_type"], e["value"], labels)
+    for e in view.entries:
+        labels = ", ".join(f"{k}={v}" for k, v in e.labels.items() if k != "file")
+        table.add_row(str(e.id), e.signal_type, e.value, labels)
     out.print(table)
 
 
@@ -84,10 +86,17 @@ def add(
     note: Annotated[str | None, typer.Option(help="Note (default: the file name).")] = None,
 ) -> None:
     """Hash local files (md5, sha256, pdq...) into a bank."""
-    report = banks.add_files(
-        store(), name, files, entity=entity, ideology=ideology, source=source, note=note
+    report = use.add_files(
+        context(),
+        name,
+        files,
+        entity=entity,
+        ideology=ideology,
+        source=source,
+        note=note,
+        actor=ACTOR,
     )
-    raise typer.Exit(_report(report, f"bank {name}"))
+    raise typer.Exit(_report(report))
 
 
 @app.command("import")
@@ -101,8 +110,8 @@ def import_(
 
     Invalid rows are reported with their line numbers (exit code 1); valid rows still load.
     """
-    report = banks.import_bank(store(), name, file, fmt, create=create)
-    raise typer.Exit(_report(report, f"bank {name}"))
+    report = use.import_bank(context(), name, file, fmt, create=create, actor=ACTOR)
+    raise typer.Exit(_report(report))
 
 
 @app.command("export")
@@ -114,12 +123,12 @@ def export(
     ] = None,
 ) -> None:
     """Write a bank as plain CSV or HMA lines."""
-    text = banks.export_bank(store(), name, fmt)
+    text = use.export_bank(context(), name, fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {output}", markup=False)
 
 
 @app.command("delete")
@@ -130,8 +139,5 @@ def delete(
     """Delete a bank with all its entries and their matches."""
     if not yes and not typer.confirm(f"Delete bank {name} and all its entries?"):
         raise typer.Exit(2)
-    count = banks.delete_bank(store(), name)
-    out.print(f"deleted bank {name} ({count} entries)")
-
-
-__all__ = ["InputError", "app"]
+    count = use.delete_bank(context(), name, actor=ACTOR)
+    out.print(f"deleted bank {name} ({count} entries)", markup=False)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tvec.cli.context import err, settings
+from tvec.app.matching import hash_file
+from tvec.cli.context import err, print_json, settings
 from tvec.errors import NotFoundError
-from tvec.signals.hashing import hash_content
 
 
 def hash_files(
@@ -26,34 +25,23 @@ def hash_files(
         if not path.is_file():
             raise NotFoundError(f"{path}: no such file")
     failed = False
-    documents = []
+    views = []
     for index, path in enumerate(files):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            err.print(f"{path}: cannot read: {exc.strerror}", markup=False)
+        view = hash_file(current, path)
+        if view.error is not None:
+            err.print(view.error, markup=False)
             failed = True
-            continue
-        result = hash_content(data, str(path), max_pixels=current.max_image_pixels)
-        if result.error is not None:
-            err.print(str(result.error), markup=False)
-            failed = True
+            if view.media_type is None:  # unreadable: not listed
+                continue
         if as_json:
-            documents.append(
-                {
-                    "file": str(path),
-                    "media_type": result.kind.media_type,
-                    "signals": [s.__dict__ for s in result.signals],
-                    "error": str(result.error) if result.error else None,
-                }
-            )
+            views.append(view)
             continue
         if len(files) > 1:
             typer.echo(f"{'' if index == 0 else chr(10)}==> {path} <==")
-        for s in result.signals:
+        for s in view.signals:
             typer.echo(
                 f"{s.signal_type} {s.value}" + (f" {s.quality}" if s.quality is not None else "")
             )
     if as_json:
-        typer.echo(json.dumps(documents, indent=2))
+        print_json(views)
     raise typer.Exit(1 if failed else 0)

@@ -1,18 +1,16 @@
-"""``tvec match``: look signal values or files up in the banks (:mod:`tvec.matching.lookup`)."""
+"""``tvec match``: look signal values or files up in the banks (:mod:`tvec.app.matching`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.cli.context import err, out, settings, store
-from tvec.errors import InvalidSignalError, NotFoundError, UsageError
-from tvec.matching.lookup import LookupMatch, Query, lookup, query_for_file, query_for_value
-from tvec.signals.pdq_variants import PDQOptions
+from tvec.app import matching as use
+from tvec.cli.context import context, err, out, print_json
+from tvec.views.matching import LookupMatchView
 
 
 def match(
@@ -47,45 +45,20 @@ def match(
     file could not be read or hashed in full, 2 for an unknown signal type, an invalid value
     or a missing file or bank.
     """
-    current = settings()
-    queries: list[Query] = []
     if signal_type is not None:
-        for value in items:
-            try:
-                queries.append(query_for_value(signal_type, value))
-            except InvalidSignalError as exc:
-                raise UsageError(str(exc)) from exc
+        found = use.lookup_values(context(), signal_type, items, banks=banks)
     else:
-        for item in items:
-            if not Path(item).is_file():
-                raise NotFoundError(
-                    f"{item}: no such file (to look up a value, give --signal-type)"
-                )
-        queries = [
-            query_for_file(
-                Path(item),
-                max_pixels=current.max_image_pixels,
-                max_file_bytes=current.max_file_bytes,
-                pdq=PDQOptions.from_settings(current),
-            )
-            for item in items
-        ]
-    found = lookup(store(), queries, banks=banks or None)
-    errors = [q.error for q in queries if q.error is not None]
-    for error in errors:
-        err.print(f"error: {error}", markup=False)
+        found = use.lookup_files(context(), [Path(item) for item in items], banks=banks)
+    for error in found.errors:
+        err.print(f"error: {error.error}", markup=False)
     if as_json:
-        document = {
-            "matches": [m.as_json() for m in found],
-            "errors": [{"query": e.source, "kind": e.kind, "error": str(e)} for e in errors],
-        }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        print_json(found)
     else:
-        _print_matches(found)
-    raise typer.Exit(1 if errors else 0)
+        _print_matches(found.matches)
+    raise typer.Exit(1 if found.errors else 0)
 
 
-def _print_matches(found: list[LookupMatch]) -> None:
+def _print_matches(found: list[LookupMatchView]) -> None:
     if not found:
         out.print("no matches")
         return
@@ -97,13 +70,6 @@ def _print_matches(found: list[LookupMatch]) -> None:
     table.add_column("entry", justify="right")
     table.add_column("labels", overflow="fold", ratio=2)
     for m in found:
-        labels = ", ".join(f"{k}={v}" for k, v in m.hit.labels.items())
-        table.add_row(
-            m.source,
-            m.signal.signal_type,
-            str(m.hit.distance),
-            m.hit.bank,
-            str(m.hit.entry_id),
-            labels,
-        )
+        labels = ", ".join(f"{k}={v}" for k, v in m.labels.items())
+        table.add_row(m.query, m.signal_type, str(m.distance), m.bank, str(m.entry_id), labels)
     out.print(table)

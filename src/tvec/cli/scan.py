@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,16 +9,18 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tvec.cli.context import err, out, settings, store
-from tvec.errors import NotFoundError, UsageError
-from tvec.scan import ScanResult, run_scan
+from tvec.app import scan as use
+from tvec.cli.context import context, err, out, settings
+from tvec.errors import UsageError
+from tvec.views.base import dumps
+from tvec.views.scan import ScanView
 
 
-def _print_summary(result: ScanResult) -> None:
+def _print_summary(result: ScanView) -> None:
     table = Table(title=f"scan {result.scan_id}: {result.status}")
     table.add_column("count")
     table.add_column("value", justify="right")
-    for key, value in result.counts.as_dict().items():
+    for key, value in result.counts.model_dump().items():
         table.add_row(key.replace("_", " "), str(value))
     out.print(table)
     if result.matches:
@@ -30,11 +31,11 @@ def _print_summary(result: ScanResult) -> None:
         matches.add_column("bank", overflow="fold")
         matches.add_column("entity / note", overflow="fold", ratio=2)
         for m in result.matches:
-            labels = m["labels"]
+            labels = m.labels
             described = " / ".join(str(labels[k]) for k in ("entity", "note") if k in labels)
             if "found_by" in labels:
                 described += f" (found by {labels['found_by']})"
-            matches.add_row(m["item"], m["signal_type"], str(m["distance"]), m["bank"], described)
+            matches.add_row(m.item, m.signal_type, str(m.distance), m.bank, described)
         out.print(matches)
     else:
         out.print("no matches")
@@ -44,7 +45,7 @@ def _print_summary(result: ScanResult) -> None:
         errors.add_column("kind")
         errors.add_column("error", overflow="fold", ratio=2)
         for e in result.errors:
-            errors.add_row(e["item"], e["kind"], e["error"])
+            errors.add_row(e.item, e.kind, e.error)
         err.print(errors)
 
 
@@ -77,10 +78,7 @@ def scan(
         parent = Path(json_out).resolve().parent
         if not parent.is_dir():
             raise UsageError(f"--json {json_out}: folder {parent} does not exist")
-    for path in paths:
-        if not path.exists():
-            raise NotFoundError(f"{path}: no such file or folder")
-    the_store = store()
+    ctx = context()
     show_progress = current.progress and err.is_terminal and json_out != "-"
     with Progress(
         SpinnerColumn(),
@@ -97,8 +95,8 @@ def scan(
         def on_item(done: int, name: str) -> None:
             progress.update(task, completed=done, description=f"scanning {name[-60:]}")
 
-        result = run_scan(the_store, paths, banks=banks or None, progress=on_item)
-    document = json.dumps(result.as_json(), indent=2, ensure_ascii=False)
+        result = use.scan(ctx, paths, banks=banks, progress=on_item)
+    document = dumps(result)
     if json_out == "-":
         typer.echo(document)
     else:

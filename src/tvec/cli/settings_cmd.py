@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.cli.context import out, settings
-from tvec.settings import SECRET_MARKERS
+from tvec.app.settings import list_settings
+from tvec.cli.context import out, print_json, settings
 
 
 def show_settings(
@@ -19,38 +18,17 @@ def show_settings(
     ] = False,
 ) -> None:
     """Print every setting: its environment variable, current value and help."""
-    current = settings()
-    rows = []
-    for name, info in type(current).model_fields.items():
-        value = _shown(name, getattr(current, name))
-        rows.append((f"TVEC_{name.upper()}", value, info.description or ""))
+    rows = list_settings(settings())
     if as_json:
-        keys = ("env", "value", "help")
-        out.print_json(json.dumps([dict(zip(keys, r, strict=True)) for r in rows]))
+        print_json(rows)
         return
     if markdown:
         typer.echo(settings_markdown())
         return
     table = Table("variable", "value", "help")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(row.env, row.value, row.help)
     out.print(table)
-
-
-def _shown(name: str, value: object) -> str:
-    """A setting's value for display: secrets masked, passwords in URLs hidden."""
-    if value is None:
-        return ""
-    if any(marker in name for marker in SECRET_MARKERS):
-        return "***"
-    if name == "database_url":
-        from sqlalchemy.engine import make_url
-
-        try:
-            return make_url(str(value)).render_as_string(hide_password=True)
-        except Exception:
-            return "***"
-    return str(value)
 
 
 def settings_markdown() -> str:

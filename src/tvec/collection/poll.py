@@ -230,10 +230,11 @@ def _run(
     result = run_scan(
         store, [], banks=banks, items=_until_stopped(items, stop), source_id=source_id
     )
-    counts = result.counts.as_dict()
+    counts = result.counts.model_dump()
+    errors = [e.model_dump() for e in result.errors]
     if stop is not None and stop.is_set():
         _save_state(store, name, {"last_status": "stopped", "last_scan_id": result.scan_id})
-        return PollOutcome(name, "stopped", result.scan_id, counts, result.errors)
+        return PollOutcome(name, "stopped", result.scan_id, counts, errors)
     _save_state(
         store,
         name,
@@ -245,4 +246,4 @@ def _run(
             "last_counts": counts,
         },
     )
-    return PollOutcome(name, "fetched", result.scan_id, counts, result.errors)
+    return PollOutcome(name, "fetched", result.scan_id, counts, errors)

@@ -1,11 +1,12 @@
 """Looking content up in banks without storing it: the core of ``tvec match``.
 
 A :class:`Query` is something to look up (a signal value given by hand, or a file) with the
-signals it stands for; :func:`lookup` matches a batch of queries against the banks with one
-:class:`~tvec.matching.matcher.Matcher` and returns every hit. Nothing is written to the
-store. The signals of a file are those a scan would store for it: the file's hashes
-(:func:`tvec.signals.hashing.hash_content`) and, for a UTF-8 text file, its text signals and the
-``url`` and ``url_md5`` of each out-link found in it.
+signals it stands for; :func:`lookup` matches a batch of queries with one
+:class:`~tvec.matching.matcher.Matcher` (the application context's, :mod:`tvec.app.matching`)
+and returns every hit. Nothing is written to the store. The signals of a file are those a
+scan would store for it: the file's hashes (:func:`tvec.signals.hashing.hash_content`) and,
+for a UTF-8 text file, its text signals and the ``url`` and ``url_md5`` of each out-link
+found in it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.matching.matcher import BankHit, Matcher
@@ -23,7 +23,7 @@ from tvec.signals import SignalValue, get_signal_type
 from tvec.signals.hashing import hash_content, hash_text
 from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 from tvec.signals.url_md5 import url_md5_signal
-from tvec.store import Store
+from tvec.views.matching import LookupErrorView, LookupMatchView, LookupView
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,18 @@ class LookupMatch:
     signal: SignalValue
     hit: BankHit = field(compare=False)
 
-    def as_json(self) -> dict[str, Any]:
-        """The match as a JSON object (the ``matches`` of ``tvec match --json``)."""
-        return {
-            "query": self.source,
-            "signal_type": self.signal.signal_type,
-            "value": self.signal.value,
-            "bank": self.hit.bank,
-            "entry_id": self.hit.entry_id,
-            "entry_value": self.hit.entry_value,
-            "distance": self.hit.distance,
-            "labels": self.hit.labels,
-        }
+    def view(self) -> LookupMatchView:
+        """The match as a result model (the ``matches`` of ``tvec match --json``)."""
+        return LookupMatchView(
+            query=self.source,
+            signal_type=self.signal.signal_type,
+            value=self.signal.value,
+            bank=self.hit.bank,
+            entry_id=self.hit.entry_id,
+            entry_value=self.hit.entry_value,
+            distance=self.hit.distance,
+            labels=self.hit.labels,
+        )
 
 
 def query_for_value(signal_type: str, value: str) -> Query:
@@ -130,25 +130,14 @@ def _outlink_signals(text: str) -> list[SignalValue]:
     return out
 
 
-def lookup(
-    store: Store, queries: Sequence[Query], *, banks: list[str] | None = None
-) -> list[LookupMatch]:
-    """Match every signal of ``queries`` against ``banks`` (all banks when None).
-
-    PDQ uses the store's settings (``TVEC_PDQ_THRESHOLD``, ``TVEC_PDQ_MIN_QUALITY``), vPDQ
-    its rule (``TVEC_VPDQ_*``); other types their own default thresholds
-    (:mod:`tvec.matching.matcher`).
+def lookup(matcher: Matcher, queries: Sequence[Query]) -> list[LookupMatch]:
+    """Match every signal of ``queries`` with ``matcher`` (its banks and settings: PDQ's
+    ``TVEC_PDQ_THRESHOLD`` and ``TVEC_PDQ_MIN_QUALITY``, the vPDQ rule ``TVEC_VPDQ_*``;
+    other types their own default thresholds, :mod:`tvec.matching.matcher`).
 
     Returns:
         The matches in query order, and for each signal nearest first.
-
-    Raises:
-        NotFoundError: a named bank does not exist.
-        StoreError: the database fails.
     """
-    settings = store.settings
-    with store.session() as session:
-        matcher = Matcher.for_settings(session, settings, banks)
     found: list[LookupMatch] = []
     for query in queries:
         own = [
@@ -163,3 +152,16 @@ def lookup(
             for v in match_variants(matcher, query.pdq_variants, matched)
         )
     return found
+
+
+def lookup_view(queries: Sequence[Query], found: Sequence[LookupMatch]) -> LookupView:
+    """The result of a look-up (``tvec match --json``): the matches, and the queries whose
+    signals could not all be computed."""
+    return LookupView(
+        matches=[m.view() for m in found],
+        errors=[
+            LookupErrorView(query=q.error.source, kind=q.error.kind, error=str(q.error))
+            for q in queries
+            if q.error is not None
+        ],
+    )

@@ -1,8 +1,9 @@
-"""What a scan reports: its counts and the ``--json`` result document (docs/scan-json.md)."""
+"""What a scan reports: its counts and the ``--json`` result document (docs/scan-json.md),
+the result model :class:`tvec.views.scan.ScanView`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,13 @@ from tvec.outlinks.sightings import describe
 from tvec.platforms.overrides import load_registry
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry, Item, ItemError, Match, Scan, ScanItem
+from tvec.views.scan import (
+    ScanCountsView,
+    ScanErrorView,
+    ScanMatchView,
+    ScanOutlinkView,
+    ScanView,
+)
 
 
 @dataclass
@@ -33,31 +41,16 @@ class ScanCounts:
         """The counts as a plain dict (the ``counts`` of the JSON result)."""
         return dict(self.__dict__)
 
-
-@dataclass
-class ScanResult:
-    """The outcome of :func:`run_scan`, shaped like the ``--json`` document."""
-
-    scan_id: int
-    status: str
-    counts: ScanCounts
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    outlinks: list[dict[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """The documented JSON result (``docs/scan-json.md``)."""
-        return {
-            "scan_id": self.scan_id,
-            "status": self.status,
-            "counts": self.counts.as_dict(),
-            "matches": self.matches,
-            "errors": self.errors,
-            "outlinks": self.outlinks,
-        }
+    def view(self) -> ScanCountsView:
+        """The counts as a result model (the ``counts`` of the JSON result)."""
+        return ScanCountsView(**self.as_dict())
 
 
-def collect_result(store: Store, scan_id: int) -> ScanResult:
+#: The outcome of :func:`tvec.scan.run_scan`: the ``--json`` document.
+ScanResult = ScanView
+
+
+def collect_result(store: Store, scan_id: int) -> ScanView:
     """The matches, errors and out-links of every item scan ``scan_id`` saw."""
     with store.session() as session:
         scan = session.get_one(Scan, scan_id)
@@ -71,20 +64,20 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
             .order_by(Item.locator, Match.distance, Match.id)
         ).all()
         matches = [
-            {
-                "item": locator,
-                "signal_type": match.signal_type,
-                "value": match.value,
-                "bank": bank,
-                "entry_id": entry.id,
-                "entry_value": entry.value,
-                "distance": match.distance,
-                "labels": _labels(match, entry.labels(), meta, entry.signal_type),
-            }
+            ScanMatchView(
+                item=locator,
+                signal_type=match.signal_type,
+                value=match.value,
+                bank=bank,
+                entry_id=entry.id,
+                entry_value=entry.value,
+                distance=match.distance,
+                labels=_labels(match, entry.labels(), meta, entry.signal_type),
+            )
             for match, locator, entry, bank, meta in rows
         ]
         errors = [
-            {"item": e.locator, "kind": e.kind, "error": e.message}
+            ScanErrorView(item=e.locator, kind=e.kind, error=e.message)
             for e in session.scalars(
                 select(ItemError).where(ItemError.scan_id == scan_id).order_by(ItemError.id)
             )
@@ -96,19 +89,19 @@ def collect_result(store: Store, scan_id: int) -> ScanResult:
         ):
             for link in (item.meta or {}).get("outlinks", []):
                 outlinks.append(
-                    {
-                        "item": item.locator,
-                        "url": link["url"],
-                        "seen": link["seen"],
+                    ScanOutlinkView(
+                        item=item.locator,
+                        url=link["url"],
+                        seen=link["seen"],
                         **describe(platforms, link["url"]),
-                    }
+                    )
                 )
-        return ScanResult(
+        return ScanView(
             scan_id=scan_id,
             status=scan.status,
             counts=ScanCounts(
                 **{k: v for k, v in scan.counts.items() if k in ScanCounts().__dict__}
-            ),
+            ).view(),
             matches=matches,
             errors=errors,
             outlinks=outlinks,

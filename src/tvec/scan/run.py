@@ -70,8 +70,12 @@ def run_scan(
     progress: Progress | None = None,
     items: Iterable[RawItem] = (),
     source_id: int | None = None,
+    matcher: Matcher | None = None,
 ) -> ScanResult:
     """Scan ``paths`` into ``store`` and match against ``banks`` (all banks when None).
+
+    ``matcher`` is the matcher over ``banks`` (the application context's,
+    :meth:`tvec.app.context.AppContext.matcher`); default: built from the store's settings.
 
     ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
     with ``source_id``, new items and out-link sightings are attributed to that source.
@@ -84,7 +88,8 @@ def run_scan(
     settings = store.settings
     path_list = [Path(p) for p in paths]
     with store.session() as session:
-        matcher = Matcher.for_settings(session, settings, banks)
+        if matcher is None:
+            matcher = Matcher.for_settings(session, settings, banks)
         mark_interrupted_scans(session)
         scan = Scan(
             paths={
@@ -143,5 +148,5 @@ def run_scan(
         if settings.analysis_indicators:
             open_cases_for_indicator_hits(session, scan_id, settings)
     result.status = status
-    result.counts = counts
+    result.counts = counts.view()
     return result

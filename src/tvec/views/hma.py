@@ -1,5 +1,9 @@
 """Response models of the HMA-compatible matching API (shapes of Meta's OpenMediaMatch:
-``hasher-matcher-actioner/src/OpenMediaMatch/blueprints/matching.py`` and ``hashing.py``)."""
+``hasher-matcher-actioner/src/OpenMediaMatch/blueprints/matching.py`` and ``hashing.py``).
+
+These keep HMA's wire format, not tvec's (:mod:`tvec.views.base`): plain pydantic models
+rendered by FastAPI, so a platform wired to HMA can point at tvec unchanged.
+"""
 
 from __future__ import annotations
 
