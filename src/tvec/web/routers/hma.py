@@ -179,8 +179,6 @@ def _fetch(ctx: WebContext, url: str, content_type: str | None) -> tuple[str, st
         UsageError: unknown content type, or the response is cut at ``TVEC_HTTP_MAX_BYTES``.
         FetchError, BlockedAddressError: the fetch failed or was refused.
     """
-    from tvec.net.http import HttpClient
-
     allowed = {h.lower().rstrip(".") for h in ctx.settings.hash_url_hosts}
 
     def check(target: str) -> None:
@@ -191,7 +189,7 @@ def _fetch(ctx: WebContext, url: str, content_type: str | None) -> tuple[str, st
             )
 
     check(url)
-    with HttpClient(ctx.settings) as client:
+    with ctx.app.http() as client:
         result = client.fetch(url)
     check(result.url)
     if result.truncated:
