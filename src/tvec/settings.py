@@ -243,7 +243,11 @@ class Settings(BaseSettings):
         description="HMAC-SHA256 key of the webhook's X-Tvec-Signature header (environment only).",
     )
     webhook_retries: int = Field(
-        default=3, ge=0, le=10, description="Retries of a failed webhook delivery."
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of a webhook delivery after a network error, 429 or 5xx "
+        "(never after another 4xx).",
     )
     webhook_backoff_seconds: float = Field(
         default=1.0,
@@ -252,9 +256,9 @@ class Settings(BaseSettings):
     )
     outbound_allow_hosts: TextList = Field(
         default=[],
-        description="Hosts that outbound HTTP (webhook, collection) may reach even when they "
-        "resolve to private, loopback or link-local addresses, as a list (names, addresses or "
-        "networks such as 10.0.0.0/8).",
+        description="Hosts that outbound connections (collection, status checks, webhooks, "
+        "SMTP) may reach even when they resolve to private, loopback or link-local addresses, "
+        "as a list (names, addresses or networks such as 10.0.0.0/8).",
     )
     http_user_agent: str = Field(
         default="tvec/0.1 (trust-and-safety collection; counter-terrorism research)",
@@ -281,7 +285,7 @@ class Settings(BaseSettings):
         default=1.0,
         ge=0,
         description="First HTTP retry delay (seconds); doubles on each retry "
-        "(a Retry-After header up to 60 s is honoured).",
+        "(a Retry-After header, in seconds or as an HTTP date, is honoured up to 60 s).",
     )
     http_host_interval_seconds: float = Field(
         default=1.0,

@@ -63,7 +63,8 @@ def batch_ref(platform: str, *urls: str) -> str:
 
 
 def make_settings(store: Store, **overrides: Any) -> Settings:
-    """Settings on ``store``'s database with SMTP on 127.0.0.1 (no STARTTLS)."""
+    """Settings on ``store``'s database with SMTP on 127.0.0.1 (no STARTTLS), which the
+    outbound address rules allow."""
     base: dict[str, Any] = {
         "home": store.settings.home,
         "database_url": store.settings.database_url,
@@ -75,6 +76,7 @@ def make_settings(store: Store, **overrides: Any) -> Settings:
         "smtp_host": "127.0.0.1",
         "smtp_starttls": False,
         "smtp_timeout_seconds": 5,
+        "outbound_allow_hosts": ["127.0.0.1"],
     }
     base.update(overrides)
     return load_settings(**base)
@@ -211,6 +213,7 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
     monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TVEC_SMTP_PORT", str(smtp_server.port))
     monkeypatch.setenv("TVEC_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
     monkeypatch.setenv("TVEC_ALERT_FROM", FROM)
     monkeypatch.setenv("TVEC_INCLUSION_POLICY", json.dumps(POLICY))
     again = cli("alert", "send", "--json")
@@ -360,7 +363,11 @@ def test_webhook_failures_and_refusals_are_recorded(
     store: Store, webhook_server: WebhookServer
 ) -> None:
     settings = make_settings(
-        store, alert_webhook_secret="s3cret", alert_backoff_seconds=60, alert_max_attempts=5
+        store,
+        alert_webhook_secret="s3cret",
+        alert_backoff_seconds=60,
+        alert_max_attempts=5,
+        outbound_allow_hosts=[],
     )
     allowed = make_settings(
         store,
@@ -723,6 +730,7 @@ def test_dry_run_writes_every_format_and_changes_nothing(
 def test_route_and_verify_commands(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("TVEC_INCLUSION_POLICY", json.dumps(POLICY))
     monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
     monkeypatch.setenv("TVEC_ALERT_FROM", FROM)
     ok = cli(
         "alert", "route", "set", "telegram", "--email", "a@x.org", "--email", "b@x.org",
@@ -997,6 +1005,7 @@ def test_an_smtp_server_without_starttls_holds_the_alerts(  # type: ignore[no-un
         assert alert.last_error is not None and alert.last_error.startswith(expected)
         assert deliveries(session) == []
     monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("TVEC_OUTBOUND_ALLOW_HOSTS", "127.0.0.1")
     monkeypatch.setenv("TVEC_SMTP_PORT", str(smtp_server.port))
     monkeypatch.setenv("TVEC_ALERT_FROM", FROM)
     result = cli("alert", "send")

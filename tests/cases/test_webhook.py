@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tvec.errors import BlockedAddressError, ConfigError, UsageError
+from tvec.net.client import OutboundClient
 from tvec.net.webhook import check_outbound_url, send_webhook, verify_signature
 from tvec.settings import load_settings
 
@@ -35,8 +36,9 @@ def test_body_is_signed_with_hmac_sha256() -> None:
         seen.append(request)
         return httpx.Response(204)
 
-    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
-        result = send_webhook(_settings(), EVENT, client=client, sleep=lambda s: None)
+    settings = _settings()
+    with OutboundClient(settings, transport=httpx.MockTransport(handler)) as client:
+        result = send_webhook(settings, EVENT, client=client, sleep=lambda s: None)
     assert result is not None and (result.delivered, result.attempts, result.status) == (
         True,
         1,
@@ -62,18 +64,17 @@ def test_retries_with_doubling_backoff_then_gives_up() -> None:
             raise httpx.ConnectError("refused", request=request)
         return httpx.Response(status)
 
-    with httpx.Client(transport=httpx.MockTransport(flaky)) as client:
-        result = send_webhook(
-            _settings(webhook_retries=3), EVENT, client=client, sleep=sleeps.append
-        )
+    settings = _settings(webhook_retries=3)
+    with OutboundClient(settings, transport=httpx.MockTransport(flaky)) as client:
+        result = send_webhook(settings, EVENT, client=client, sleep=sleeps.append)
     assert result is not None
     assert (result.delivered, result.attempts) == (False, 4)
     assert sleeps == [0.5, 1.0, 2.0]
     assert result.error is not None and result.error.startswith("ConnectError")
 
     recovering = iter([503, 200])
-    with httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(next(recovering)))
+    with OutboundClient(
+        _settings(), transport=httpx.MockTransport(lambda r: httpx.Response(next(recovering)))
     ) as client:
         ok = send_webhook(_settings(), EVENT, client=client, sleep=lambda s: None)
     assert ok is not None and (ok.delivered, ok.attempts, ok.status) == (True, 2, 200)

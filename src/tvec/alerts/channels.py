@@ -11,28 +11,29 @@ Each channel has three steps, used by :mod:`tvec.alerts.send`:
 * :func:`deliver` makes one attempt and returns a :class:`DeliveryResult` (it does not raise
   for network or server failures; the service records them and backs off).
 
-E-mail uses stdlib :mod:`smtplib`: STARTTLS when ``TVEC_SMTP_STARTTLS`` (certificate checked
-with the system's trust store), login when ``TVEC_SMTP_USERNAME`` is set. A server that does
-not offer STARTTLS (or a login) that the settings ask for is a configuration problem:
-:func:`deliver` raises ConfigError naming the setting instead of failing the attempt.
+Nothing here opens a connection: e-mail and webhooks go through the outbound client
+(:mod:`tvec.net`), which checks the SMTP host and the webhook's host under the same address
+rules and connects to the address it checked. E-mail (:mod:`tvec.net.smtp`): STARTTLS when
+``TVEC_SMTP_STARTTLS`` (certificate checked against the host name with the system's trust
+store), login when ``TVEC_SMTP_USERNAME`` is set. A server that does not offer STARTTLS (or
+a login) that the settings ask for, or an SMTP host on a refused address, is a
+configuration problem: :func:`deliver` raises ConfigError naming the setting instead of
+failing the attempt.
 
 The webhook is an HTTP POST of the canonical JSON body
-(:func:`tvec.net.webhook.encode_body`) with ``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>``
-(:func:`tvec.net.webhook.sign`), ``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``;
-redirects are not followed and any 2xx answer is success. A CSV digest is written to a
-temporary file and renamed into place.
+(:func:`tvec.net.signing.encode_body`) with ``X-Tvec-Signature: sha256=<HMAC-SHA256 hex>``
+(:func:`tvec.net.signing.sign`), ``X-Tvec-Event: alert.batch`` and ``X-Tvec-Batch``;
+redirects are not followed and any 2xx answer is success. One request per attempt: the
+alert queue retries later on its own schedule. A CSV digest is written to a temporary file
+and renamed into place.
 """
 
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
 
 from tvec.alerts.compose import (
     WEBHOOK_EVENT,
@@ -43,7 +44,11 @@ from tvec.alerts.compose import (
     webhook_event,
 )
 from tvec.errors import BlockedAddressError, ConfigError, FetchError, UsageError
-from tvec.net.webhook import check_outbound_url, encode_body, sign
+from tvec.net.addresses import AddressPolicy
+from tvec.net.client import OutboundClient
+from tvec.net.signing import encode_body, sign
+from tvec.net.smtp import smtp_address
+from tvec.net.webhook import check_outbound_url, post_signed
 from tvec.settings import Settings
 
 #: SMTP hosts to which a login may go without STARTTLS (the password stays on the machine).
@@ -88,6 +93,12 @@ def _check_email(settings: Settings, batch: Batch) -> None:
             "TVEC_SMTP_USERNAME is set but TVEC_SMTP_STARTTLS is false: the password would "
             f"cross the network to {settings.smtp_host} in clear"
         )
+    try:
+        smtp_address(settings, AddressPolicy(settings.outbound_allow_hosts))
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}: e-mail alerts to {batch.platform} wait") from None
+    except FetchError:
+        pass  # the host does not resolve now: an attempt that fails, retried later
 
 
 def webhook_secret(batch: Batch, settings: Settings, environ: Mapping[str, str]) -> str:
@@ -184,38 +195,14 @@ def render(
     return [(csv_file_name(batch), csv_text(batch).encode("utf-8"))]
 
 
-def _send_email(batch: Batch, settings: Settings) -> DeliveryResult:
+def _send_email(batch: Batch, settings: Settings, client: OutboundClient) -> DeliveryResult:
     message = compose_email(batch, settings)
-    host = settings.smtp_host or ""
-    server = f"{host}:{settings.smtp_port}"
-    try:
-        with smtplib.SMTP(host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
-            smtp.ehlo()
-            if settings.smtp_starttls:
-                if not smtp.has_extn("starttls"):
-                    raise ConfigError(
-                        f"the SMTP server {server} does not offer STARTTLS, which "
-                        f"TVEC_SMTP_STARTTLS=true requires: e-mail alerts to {batch.platform} "
-                        "wait; set TVEC_SMTP_HOST/TVEC_SMTP_PORT to a server (or its "
-                        "submission port, 587) that offers it, or set TVEC_SMTP_STARTTLS=false "
-                        "for a server on this machine or a trusted network"
-                    )
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if settings.smtp_username:
-                if not smtp.has_extn("auth"):
-                    raise ConfigError(
-                        f"the SMTP server {server} does not offer a login (SMTP AUTH), which "
-                        f"TVEC_SMTP_USERNAME asks for: e-mail alerts to {batch.platform} wait; "
-                        "unset TVEC_SMTP_USERNAME or use a server that takes a login"
-                    )
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
-            refused = smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        return DeliveryResult(False, error=f"SMTP {server}: {exc}")
+    outcome = client.send_mail(message, waiting=f"e-mail alerts to {batch.platform}")
+    if not outcome.ok:
+        return DeliveryResult(False, error=outcome.error)
     detail = f"Message-ID {message['Message-ID']}"
-    if refused:
-        detail += f"; refused: {', '.join(sorted(refused))}"
+    if outcome.refused:
+        detail += f"; refused: {', '.join(sorted(outcome.refused))}"
     return DeliveryResult(True, detail=detail)
 
 
@@ -223,28 +210,19 @@ def _post_webhook(
     batch: Batch,
     settings: Settings,
     environ: Mapping[str, str] | None,
-    client: httpx.Client | None,
+    client: OutboundClient,
 ) -> DeliveryResult:
     body, headers = webhook_request(batch, settings, environ)
     url = batch.route.target
     try:
-        check_outbound_url(url, settings.outbound_allow_hosts)
+        result = post_signed(client, url, body, headers)
     except FetchError as exc:
         return DeliveryResult(False, error=str(exc))
-    own = client is None
-    http = client or httpx.Client(
-        timeout=settings.http_timeout_seconds, follow_redirects=False, trust_env=False
-    )
-    try:
-        response = http.post(url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return DeliveryResult(False, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        if own:
-            http.close()
-    if 200 <= response.status_code < 300:
-        return DeliveryResult(True, detail=f"HTTP {response.status_code}")
-    return DeliveryResult(False, error=f"HTTP {response.status_code} from {url}")
+    if result.ok:
+        return DeliveryResult(True, detail=f"HTTP {result.status}")
+    if result.status is None:
+        return DeliveryResult(False, error=result.error)
+    return DeliveryResult(False, error=f"HTTP {result.status} from {url}")
 
 
 def write_digest(batch: Batch, folder: Path) -> Path:
@@ -274,13 +252,14 @@ def deliver(
     settings: Settings,
     *,
     environ: Mapping[str, str] | None = None,
-    client: httpx.Client | None = None,
+    client: OutboundClient | None = None,
 ) -> DeliveryResult:
     """Make one delivery attempt of ``batch`` over its route's channel.
 
     Args:
         environ: where webhook ``secret_env`` variables are read (default ``os.environ``).
-        client: HTTP client for webhooks (default: a fresh one, no redirects, no proxies).
+        client: the outbound client for e-mail and webhooks (default: a new one of
+            ``settings``, closed after).
 
     Raises:
         ConfigError: the channel is not configured (see :func:`check_channel`), or the SMTP
@@ -289,8 +268,14 @@ def deliver(
             nothing was sent, and the caller holds the alerts without counting an attempt.
     """
     check_channel(batch, settings, environ)
-    if batch.route.channel == "email":
-        return _send_email(batch, settings)
-    if batch.route.channel == "webhook":
-        return _post_webhook(batch, settings, environ, client)
-    return _write_csv(batch, settings)
+    if batch.route.channel == "csv":
+        return _write_csv(batch, settings)
+    own = client is None
+    http = client or OutboundClient(settings)
+    try:
+        if batch.route.channel == "email":
+            return _send_email(batch, settings, http)
+        return _post_webhook(batch, settings, environ, http)
+    finally:
+        if own:
+            http.close()

@@ -41,7 +41,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -59,6 +58,7 @@ from tvec.audit.events import AlertsDelivered, record_event
 from tvec.clock import rfc3339_or_none
 from tvec.entities.resolve import entity_registry
 from tvec.errors import ConfigError, UsageError
+from tvec.net.client import OutboundClient
 from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import Outlink, utcnow
@@ -496,7 +496,7 @@ def send_alerts(
     out_dir: Path | None = None,
     actor: str = "tvec",
     environ: Mapping[str, str] | None = None,
-    client: httpx.Client | None = None,
+    client: OutboundClient | None = None,
 ) -> SendReport:
     """Sync attributions, queue alerts and deliver every due batch (see the module docstring).
 
@@ -509,7 +509,8 @@ def send_alerts(
             ``dry-run-<time>`` folder under ``TVEC_ALERT_CSV_DIR`` (default ``HOME/alerts``).
         actor: who sends, in the audit log (``cli`` from the command line).
         environ: where webhook ``secret_env`` variables are read (default ``os.environ``).
-        client: HTTP client for webhooks (tests).
+        client: the outbound client for e-mail and webhooks (default: one per delivery;
+            the application passes ``ctx.http()``).
 
     Returns:
         The report; delivery failures are in it, not raised. Platforms held back by a

@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
     from tvec.entities import EntityRegistry
     from tvec.matching.matcher import Matcher
-    from tvec.net.http import HttpClient, Resolver
+    from tvec.net.addresses import Resolver
+    from tvec.net.client import OutboundClient
 
 
 @dataclass
@@ -82,11 +83,13 @@ class AppContext:
         with self.write_lock, self.store.session() as session:
             yield session
 
-    def http(self) -> HttpClient:
-        """A new outbound client under the settings' rules; use it as a context manager."""
-        from tvec.net.http import HttpClient
+    def http(self) -> OutboundClient:
+        """A new outbound client (:class:`tvec.net.client.OutboundClient`: GET, POST and
+        SMTP under the settings' address rules, caps and retries, with the context's
+        transport and resolver); use it as a context manager."""
+        from tvec.net.client import OutboundClient
 
-        return HttpClient(self.settings, transport=self.transport, resolver=self.resolver)
+        return OutboundClient(self.settings, transport=self.transport, resolver=self.resolver)
 
     def entities(self) -> EntityRegistry:
         """The entity registry in force: packaged plus ``TVEC_ENTITIES_FILE`` (cached by

@@ -97,8 +97,8 @@ def sweep_orders(ctx: AppContext) -> list[OrderView]:
     """Make every open order past its hour overdue, then tell the webhook
     (:func:`tvec.orders.service.sweep_orders`)."""
     now = ctx.now()
-    with ctx.write_lock:
-        swept = service.sweep_orders(ctx.store, ctx.settings, now)
+    with ctx.write_lock, ctx.http() as http:
+        swept = service.sweep_orders(ctx.store, ctx.settings, now, client=http)
     with ctx.read() as session:
         return [service.order_view(session, order, now) for order in swept]
 

@@ -85,7 +85,7 @@ def takedown_round(
     settings = store.settings
     if alerts:
         try:
-            sent = send_alerts(store, settings, now=now, actor=actor)
+            sent = send_alerts(store, settings, now=now, actor=actor, client=client)
         except TvecError as error:
             report.errors.append(f"alerts: {error}")
         else:
@@ -103,7 +103,8 @@ def takedown_round(
             report.confirmed = counts.get("confirmed", 0)
     if orders:
         try:
-            report.overdue = [o.reference for o in sweep_orders(store, settings, now)]
+            swept = sweep_orders(store, settings, now, client=client)
+            report.overdue = [o.reference for o in swept]
         except TvecError as error:
             report.errors.append(f"removal orders: {error}")
     return report

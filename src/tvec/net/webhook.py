@@ -1,29 +1,37 @@
-"""The decision webhook: a signed JSON POST to ``TVEC_WEBHOOK_URL``, retried with backoff.
+"""Signed webhooks: the decision and order webhook (``TVEC_WEBHOOK_URL``) and the POST that
+alert webhooks use, both over the one outbound client.
 
-The body is the UTF-8 JSON of the event (keys sorted, no spaces). The header
-``X-Tvec-Signature: sha256=<hex>`` is HMAC-SHA256 of the exact body bytes under
-``TVEC_WEBHOOK_SECRET``; ``X-Tvec-Event`` names the event. A platform checks the signature with
-a constant-time comparison before acting. Failed deliveries (network error or any non-2xx
-status) are retried ``TVEC_WEBHOOK_RETRIES`` times after ``TVEC_WEBHOOK_BACKOFF_SECONDS``,
-doubling each time. Outbound HTTP refuses hosts that resolve to private, loopback or
-link-local addresses unless they are in ``TVEC_OUTBOUND_ALLOW_HOSTS``.
+A webhook is a POST of the canonical JSON body (:func:`tvec.net.signing.encode_body`) with
+``X-Tvec-Signature: sha256=<hex>`` (HMAC-SHA256 of the exact body bytes,
+:func:`tvec.net.signing.sign`) and ``X-Tvec-Event`` naming the event. The address is checked
+and pinned like every outbound request; redirects are not followed; any ``2xx`` answer is
+success. :func:`send_webhook` retries network errors, ``429`` and ``5xx``
+``TVEC_WEBHOOK_RETRIES`` times after ``TVEC_WEBHOOK_BACKOFF_SECONDS``, doubling
+(:mod:`tvec.net.retry`); another ``4xx`` is not retried.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from tvec.errors import ConfigError, UsageError
+from tvec.net.addresses import AddressPolicy, Resolver
+from tvec.net.client import OutboundClient, PostResult
+from tvec.net.signing import SIGNATURE_HEADER, encode_body, sign, verify_signature
 from tvec.settings import Settings
+
+__all__ = [
+    "Delivery",
+    "check_outbound_url",
+    "encode_body",
+    "post_signed",
+    "send_webhook",
+    "sign",
+    "verify_signature",
+]
 
 
 @dataclass
@@ -36,26 +44,13 @@ class Delivery:
     error: str | None = None
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The ``X-Tvec-Signature`` value for ``body``: ``sha256=`` + HMAC-SHA256 hex."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(body: bytes, secret: str, header: str) -> bool:
-    """Whether ``header`` is the signature of ``body`` (constant-time comparison)."""
-    return hmac.compare_digest(sign(body, secret), header)
-
-
-def encode_body(event: dict[str, Any]) -> bytes:
-    """The exact bytes sent (and signed) for ``event``."""
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def check_outbound_url(url: str, allow_hosts: list[str]) -> None:
+def check_outbound_url(url: str, allow_hosts: list[str], resolver: Resolver | None = None) -> None:
     """Refuse URLs that are not http(s) or whose host resolves to a non-public address.
 
-    The address rules are collection's (:class:`tvec.net.http.AddressPolicy`), so
-    ``TVEC_OUTBOUND_ALLOW_HOSTS`` means the same thing for every outbound request.
+    The rules are :class:`tvec.net.addresses.AddressPolicy`'s, so
+    ``TVEC_OUTBOUND_ALLOW_HOSTS`` means the same thing for every outbound request. This is a
+    check for configuration time (routes, settings); the client checks again, and pins, at
+    every request.
 
     Raises:
         UsageError: not an http(s) URL with a host.
@@ -63,66 +58,86 @@ def check_outbound_url(url: str, allow_hosts: list[str]) -> None:
         BlockedAddressError: it resolves to a private, loopback, link-local, reserved or
             multicast address that ``allow_hosts`` does not list.
     """
-    from tvec.net.http import AddressPolicy
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise UsageError(f"outbound URL {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise UsageError(f"outbound URL {url!r} must be http(s) with a host")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    AddressPolicy(allow_hosts).check(url, parts.hostname, port)
+    port = port or (443 if parts.scheme == "https" else 80)
+    AddressPolicy(allow_hosts, resolver).check(url, host, port)
+
+
+def post_signed(
+    client: OutboundClient,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    retries: int = 0,
+    backoff_seconds: float = 0.0,
+    sleep: Callable[[float], None] | None = None,
+) -> PostResult:
+    """POST an already signed ``body`` with ``headers`` to ``url`` through ``client``.
+
+    Raises:
+        FetchError: not an http(s) URL, or the host does not resolve.
+        BlockedAddressError: the host resolves to a refused address.
+    """
+    return client.post(
+        url, body, headers=headers, retries=retries, backoff_seconds=backoff_seconds, sleep=sleep
+    )
 
 
 def send_webhook(
     settings: Settings,
     event: dict[str, Any],
     *,
-    client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    client: OutboundClient | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Delivery | None:
-    """POST ``event`` to ``TVEC_WEBHOOK_URL``; None when no URL is configured.
+    """POST ``event`` to ``TVEC_WEBHOOK_URL``, signed; None when no URL is configured.
 
     Args:
-        client: the HTTP client (tests pass one with a mock transport); default a fresh one
-            with a 10-second timeout that does not follow redirects.
-        sleep: waits between attempts (seconds).
+        client: the outbound client (default: a new one of ``settings``, closed after).
+        sleep: waits between attempts (seconds; default: the client's).
 
     Raises:
         ConfigError: a URL is configured without ``TVEC_WEBHOOK_SECRET``.
-        UsageError, FetchError, BlockedAddressError: the URL is refused (see
-            :func:`check_outbound_url`).
+        UsageError: the URL is not http(s) with a host.
+        FetchError, BlockedAddressError: the host does not resolve or is refused.
     """
-    if not settings.webhook_url:
+    url = settings.webhook_url
+    if not url:
         return None
     if not settings.webhook_secret:
         raise ConfigError("TVEC_WEBHOOK_URL is set but TVEC_WEBHOOK_SECRET is not")
-    check_outbound_url(settings.webhook_url, settings.outbound_allow_hosts)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"outbound URL {url!r} must be http(s) with a host")
     body = encode_body(event)
     headers = {
         "Content-Type": "application/json",
-        "X-Tvec-Signature": sign(body, settings.webhook_secret),
+        SIGNATURE_HEADER: sign(body, settings.webhook_secret),
         "X-Tvec-Event": str(event.get("event", "decision")),
     }
     own = client is None
-    http = client or httpx.Client(timeout=10.0, follow_redirects=False)
-    delay = settings.webhook_backoff_seconds
-    result = Delivery(False, 0)
+    http = client or OutboundClient(settings)
     try:
-        for attempt in range(settings.webhook_retries + 1):
-            if attempt:
-                sleep(delay)
-                delay *= 2
-            result.attempts = attempt + 1
-            try:
-                response = http.post(settings.webhook_url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                result.status, result.error = None, f"{type(exc).__name__}: {exc}"
-                continue
-            result.status = response.status_code
-            if 200 <= response.status_code < 300:
-                result.delivered, result.error = True, None
-                return result
-            result.error = f"HTTP {response.status_code}"
+        result = post_signed(
+            http,
+            url,
+            body,
+            headers,
+            retries=settings.webhook_retries,
+            backoff_seconds=settings.webhook_backoff_seconds,
+            sleep=sleep,
+        )
     finally:
         if own:
             http.close()
-    return result
+    error = result.error
+    if error is None and not result.ok:
+        error = f"HTTP {result.status}"
+    return Delivery(result.ok, result.attempts, result.status, error)

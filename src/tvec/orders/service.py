@@ -36,6 +36,7 @@ from tvec.audit.events import (
 )
 from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, TvecError, UsageError
+from tvec.net.client import OutboundClient
 from tvec.net.webhook import send_webhook
 from tvec.orders.clock import (
     check_receipt,
@@ -253,15 +254,18 @@ def overdue_event(order: RemovalOrder) -> dict[str, Any]:
     }
 
 
-def webhook_outcome(settings: Settings, event: dict[str, Any]) -> dict[str, Any]:
+def webhook_outcome(
+    settings: Settings, event: dict[str, Any], client: OutboundClient | None = None
+) -> dict[str, Any]:
     """Send ``event`` to ``TVEC_WEBHOOK_URL`` (retries and backoff as the settings say) and
     return the outcome for the ``webhook.delivery`` audit event: ``{"delivered",
     "attempts", "status", "error"}``, ``{"skipped": True}`` without a URL, or
     ``{"delivered": False, "error"}`` when the URL or its secret is refused. Never raises
-    a :class:`~tvec.errors.TvecError`; touches no database.
+    a :class:`~tvec.errors.TvecError`; touches no database. ``client``: the outbound client
+    (default: a new one of ``settings``).
     """
     try:
-        result = send_webhook(settings, event)
+        result = send_webhook(settings, event, client=client)
     except TvecError as exc:
         return {"delivered": False, "error": str(exc)}
     if result is None:
@@ -316,7 +320,11 @@ def mark_overdue(session: Session, now: datetime | None = None) -> list[RemovalO
 
 
 def sweep_orders(
-    store: Store, settings: Settings, now: datetime | None = None
+    store: Store,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    client: OutboundClient | None = None,
 ) -> list[RemovalOrder]:
     """Turn every open order whose hour has passed (``deadline_at <= now``) into an
     overdue alert, then tell the webhook.
@@ -338,6 +346,7 @@ def sweep_orders(
         store: the database; the sweep opens (and commits) its own sessions, so call it
             outside any open session of ``store`` (SQLite allows one writer).
         settings: webhook URL, secret, retries and backoff, outbound address rules.
+        client: the outbound client of the webhook (default: a new one per event).
 
     Returns:
         The orders made overdue now, earliest deadline first (detached from their session,
@@ -353,7 +362,7 @@ def sweep_orders(
     if not settings.webhook_url:
         return swept
     for order, event in zip(swept, events, strict=True):
-        outcome = webhook_outcome(settings, event)
+        outcome = webhook_outcome(settings, event, client)
         with store.session() as session:
             subject = f"order:{order.reference}"
             delivered = WebhookDelivered(subject=subject, event=OVERDUE_EVENT, **outcome)

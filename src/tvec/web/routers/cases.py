@@ -62,7 +62,8 @@ router = APIRouter()
 def _deliver(ctx: WebContext, event: dict[str, Any]) -> None:
     """Send ``event`` to the webhook and log the outcome (runs after the response)."""
     try:
-        result = send_webhook(ctx.settings, event)
+        with ctx.app.http() as http:
+            result = send_webhook(ctx.settings, event, client=http)
         data: dict[str, Any] = (
             {"skipped": True}
             if result is None
