@@ -35,7 +35,9 @@ from typing import Any
 import ahocorasick
 
 from tvec.entities.registry import Alias, EntityRegistry
-from tvec.text.normalize import NormalizedText, normalize
+from tvec.text.characters import is_invisible
+from tvec.text.normalize import NormalizedText
+from tvec.text.profiles import matching as normalize
 
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
 _ARABIC_ARTICLE = "ال"
@@ -229,7 +231,7 @@ def _hit(
 
 def _visible(text: str) -> str:
     nfkc = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in nfkc if unicodedata.category(c) != "Cf")
+    return "".join(c for c in nfkc if not is_invisible(c))
 
 
 def _drop_nested(hits: list[IndicatorHit]) -> list[IndicatorHit]:

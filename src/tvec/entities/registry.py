@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from tvec.errors import ConfigError, NotFoundError
-from tvec.text.normalize import normalize
+from tvec.text.profiles import matching as normalize
 
 #: Ideology tags an entity may carry.
 IDEOLOGIES = frozenset(

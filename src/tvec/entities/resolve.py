@@ -12,7 +12,7 @@ from __future__ import annotations
 from tvec.entities.registry import Entity, EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.settings import Settings
-from tvec.text.normalize import normalize
+from tvec.text.profiles import matching as normalize
 
 
 def entity_registry(settings: Settings) -> EntityRegistry:

@@ -36,7 +36,7 @@ from tvec.settings import Settings
 from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, Source, utcnow
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
-from tvec.text.check import check_text
+from tvec.text.profiles import display as check_text
 from tvec.views.base import dumps
 from tvec.views.orders import HoldRecordView, HoldView
 

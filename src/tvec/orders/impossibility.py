@@ -66,7 +66,7 @@ from tvec.orders.service import get_order
 from tvec.settings import Settings
 from tvec.store.models import utcnow
 from tvec.store.models.orders import RemovalOrder
-from tvec.text.check import check_text
+from tvec.text.profiles import display as check_text
 
 #: The template the document follows.
 FORM = (

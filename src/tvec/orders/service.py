@@ -51,7 +51,7 @@ from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import utcnow
 from tvec.store.models.orders import ACTIONS, LegalHold, RemovalOrder, RemovalOrderUrl
-from tvec.text.check import check_text
+from tvec.text.profiles import display as check_text
 from tvec.views.orders import OrderUrlView, OrderView
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)

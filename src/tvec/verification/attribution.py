@@ -33,7 +33,7 @@ from tvec.outlinks.sightings import outlink_for
 from tvec.settings import Settings, load_settings
 from tvec.store.models import Alert, Attribution, Outlink, utcnow
 from tvec.store.models.alerts import ATTRIBUTION_METHODS, CONTENT_KINDS
-from tvec.text.check import check_text
+from tvec.text.profiles import display as check_text
 from tvec.urls.canonical import canonicalize_url
 from tvec.verification.trees import is_home_page
 
