@@ -35,9 +35,9 @@ from typing import Any
 import ahocorasick
 
 from tvec.entities.registry import Alias, EntityRegistry
+from tvec.text import profiles
 from tvec.text.characters import is_invisible
 from tvec.text.normalize import NormalizedText
-from tvec.text.profiles import matching as normalize
 
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
 _ARABIC_ARTICLE = "ال"
@@ -131,7 +131,7 @@ class IndicatorMatcher:
     def __init__(self, entries: Iterable[tuple[str, str | None, Alias]]) -> None:
         table: dict[str, list[_Pattern]] = {}
         for entity_id, outlet_id, alias in entries:
-            alias_form = normalize(alias.text)
+            alias_form = profiles.matching(alias.text)
             key = alias_form.text
             if not key:
                 continue
@@ -178,7 +178,7 @@ class IndicatorMatcher:
         """
         if not self._size:
             return []
-        normalized = normalize(text)
+        normalized = profiles.matching(text)
         form = normalized.text
         candidates: list[IndicatorHit] = []
         seen: set[tuple[str, str | None, int, int]] = set()

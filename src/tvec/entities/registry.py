@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from tvec.errors import ConfigError, NotFoundError
-from tvec.text.profiles import matching as normalize
+from tvec.text import profiles
 
 #: Ideology tags an entity may carry.
 IDEOLOGIES = frozenset(
@@ -315,13 +315,13 @@ class EntityRegistry:
         Exact matches come first, then names that contain the query; each entity once.
         An empty query (after normalisation) returns ``[]``.
         """
-        key = normalize(query).text.replace(" ", "")
+        key = profiles.matching(query).text.replace(" ", "")
         if not key:
             return []
         if self._search_forms is None:
             self._search_forms = {
                 entity.id: frozenset(
-                    normalize(alias.text).text.replace(" ", "")
+                    profiles.matching(alias.text).text.replace(" ", "")
                     for alias in (
                         *entity.all_aliases(),
                         *(a for outlet in entity.outlets for a in outlet.all_aliases()),
