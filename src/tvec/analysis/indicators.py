@@ -35,7 +35,9 @@ from typing import Any
 import ahocorasick
 
 from tvec.entities.registry import Alias, EntityRegistry
-from tvec.text.normalize import NormalizedText, normalize
+from tvec.text import profiles
+from tvec.text.characters import is_invisible
+from tvec.text.normalize import NormalizedText
 
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
 _ARABIC_ARTICLE = "ال"
@@ -129,7 +131,7 @@ class IndicatorMatcher:
     def __init__(self, entries: Iterable[tuple[str, str | None, Alias]]) -> None:
         table: dict[str, list[_Pattern]] = {}
         for entity_id, outlet_id, alias in entries:
-            alias_form = normalize(alias.text)
+            alias_form = profiles.matching(alias.text)
             key = alias_form.text
             if not key:
                 continue
@@ -176,7 +178,7 @@ class IndicatorMatcher:
         """
         if not self._size:
             return []
-        normalized = normalize(text)
+        normalized = profiles.matching(text)
         form = normalized.text
         candidates: list[IndicatorHit] = []
         seen: set[tuple[str, str | None, int, int]] = set()
@@ -229,7 +231,7 @@ def _hit(
 
 def _visible(text: str) -> str:
     nfkc = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in nfkc if unicodedata.category(c) != "Cf")
+    return "".join(c for c in nfkc if not is_invisible(c))
 
 
 def _drop_nested(hits: list[IndicatorHit]) -> list[IndicatorHit]:

@@ -56,6 +56,7 @@ from PIL import Image, ImageOps
 
 from tvec.analysis.language import identify
 from tvec.errors import ConfigError
+from tvec.text.characters import BIDI_CONTROLS
 
 __all__ = [
     "MIN_CONFIDENCE",
@@ -162,9 +163,7 @@ SCRIPT_PACKS: dict[str, ScriptPacks] = {
     "Ethi": ScriptPacks(probes=("amh",), languages={"amh": "amh"}, fallback=("amh",)),
 }
 
-_BIDI_CONTROLS = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
-)
+_BIDI_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS))
 _LOCK = threading.Lock()
 
 

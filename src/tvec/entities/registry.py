@@ -55,7 +55,7 @@ from tvec.entities.files import (
     entry_name,
 )
 from tvec.errors import ConfigError, NotFoundError
-from tvec.text.normalize import normalize
+from tvec.text import profiles
 
 #: How an entity relates to its ``parent``. Designations of the parent apply to the child
 #: (for :meth:`EntityRegistry.in_policy`) when the relation is in :data:`INHERITING_RELATIONS`.
@@ -320,13 +320,13 @@ class EntityRegistry:
         Exact matches come first, then names that contain the query; each entity once.
         An empty query (after normalisation) returns ``[]``.
         """
-        key = normalize(query).text.replace(" ", "")
+        key = profiles.matching(query).text.replace(" ", "")
         if not key:
             return []
         if self._search_forms is None:
             self._search_forms = {
                 entity.id: frozenset(
-                    normalize(alias.text).text.replace(" ", "")
+                    profiles.matching(alias.text).text.replace(" ", "")
                     for alias in (
                         *entity.all_aliases(),
                         *(a for outlet in entity.outlets for a in outlet.all_aliases()),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from tvec.entities.registry import Entity, EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.settings import Settings
-from tvec.text.normalize import normalize
+from tvec.text import profiles
 
 
 def entity_registry(settings: Settings) -> EntityRegistry:
@@ -21,7 +21,7 @@ def entity_registry(settings: Settings) -> EntityRegistry:
 
 
 def _match_form(text: str) -> str:
-    return normalize(text).text.replace(" ", "")
+    return profiles.matching(text).text.replace(" ", "")
 
 
 def _exact_entities(registry: EntityRegistry, label: str) -> list[Entity]:

@@ -36,7 +36,7 @@ from tvec.settings import Settings
 from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, Source, utcnow
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
-from tvec.text.check import check_text
+from tvec.text import profiles
 from tvec.views.base import dumps
 from tvec.views.orders import HoldRecordView, HoldView
 
@@ -279,7 +279,9 @@ MAX_PURPOSE = 2000
 def _purpose(purpose: str | None, hold_id: int) -> str:
     if not (purpose or "").strip():
         raise UsageError(f"access to legal hold {hold_id} needs a purpose (it is logged)")
-    return check_text(purpose or "", f"the purpose of access to legal hold {hold_id}", MAX_PURPOSE)
+    return profiles.display(
+        purpose or "", f"the purpose of access to legal hold {hold_id}", MAX_PURPOSE
+    )
 
 
 def _checked_path(settings: Settings, hold: LegalHold) -> Path | None:

@@ -66,7 +66,7 @@ from tvec.orders.service import get_order
 from tvec.settings import Settings
 from tvec.store.models import utcnow
 from tvec.store.models.orders import RemovalOrder
-from tvec.text.check import check_text
+from tvec.text import profiles
 
 #: The template the document follows.
 FORM = (
@@ -225,14 +225,16 @@ def reject_order(
     if ground not in GROUNDS:
         raise UsageError(f"unknown ground {ground!r} (one of {', '.join(GROUNDS)})")
     article = GROUNDS[ground][0]
-    explanation = check_text(explanation, "the explanation", TEXT_LIMIT, multiline=True)
+    explanation = profiles.display(explanation, "the explanation", TEXT_LIMIT, multiline=True)
     if clarification is not None:
         if article != "3(8)":
             raise UsageError(
                 f"a clarification is requested only under Article 3(8) (manifest_error, "
                 f"insufficient_information), not for {ground}"
             )
-        clarification = check_text(clarification, "the clarification", TEXT_LIMIT, multiline=True)
+        clarification = profiles.display(
+            clarification, "the clarification", TEXT_LIMIT, multiline=True
+        )
     at = now or utcnow()
     order = get_order(session, reference)
     state = order_state(order, at)[0]

@@ -52,7 +52,7 @@ from tvec.settings import Settings
 from tvec.store.db import Store
 from tvec.store.models import utcnow
 from tvec.store.models.orders import ACTIONS, LegalHold, RemovalOrder, RemovalOrderUrl
-from tvec.text.check import check_text
+from tvec.text import profiles
 from tvec.views.orders import OrderUrlView, OrderView
 
 #: Status filters of :func:`list_orders`: the statuses, ``unfinished`` (open or overdue)
@@ -100,9 +100,9 @@ def record_order(
         ConflictError: an order with this reference is recorded already.
     """
     at = now or utcnow()
-    reference = check_text(reference, "the removal order's reference", 200)
-    authority = check_text(authority, "the removal order's issuing authority", 300)
-    reasons = check_text(reasons, "the removal order's reasons", 100_000, multiline=True)
+    reference = profiles.display(reference, "the removal order's reference", 200)
+    authority = profiles.display(authority, "the removal order's issuing authority", 300)
+    reasons = profiles.display(reasons, "the removal order's reasons", 100_000, multiline=True)
     code = member_state_code(member_state)
     received = parse_time(received_at, "time of receipt")
     check_receipt(received, at)

@@ -1,6 +1,7 @@
 """Find the out-links in a piece of text, including links written to dodge filters.
 
-:func:`extract_outlinks` first undoes obfuscation (:mod:`tvec.outlinks.deobfuscate`: zero-width
+:func:`extract_outlinks` first undoes obfuscation (the ``outlinks`` profile of
+:mod:`tvec.text.profiles`, rules in :mod:`tvec.text.links`: zero-width
 characters, full-width letters, ``hxxp``, ``[.]``, ``(dot)``, `` dot ``, ``example . com``), then
 looks for two shapes of link in the cleaned text:
 
@@ -42,7 +43,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tvec.errors import InvalidSignalError
-from tvec.outlinks.deobfuscate import MappedText, deobfuscate
+from tvec.text import profiles
+from tvec.text.rewrite import MappedText
 from tvec.urls.canonical import canonicalize_url
 from tvec.urls.suffixes import split_host
 
@@ -103,7 +105,7 @@ def extract_outlinks(text: str) -> list[FoundLink]:
     Rules are in the module docstring. Never raises on odd input: what cannot be read as a
     link is skipped.
     """
-    mapped = deobfuscate(text)
+    mapped = profiles.outlinks(text)
     found: list[FoundLink] = []
     seen_canonical: set[str] = set()
     memo: dict[str, str | None] = {}

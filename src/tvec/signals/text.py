@@ -1,35 +1,30 @@
 """``text``: SHA-256 of message text after normalisation, for exact re-posts of a message.
 
-Normalisation (so that trivial edits do not change the hash): Unicode NFKC, case folding and
-NFKC again (so that normalising twice gives the same as once),
-removal of zero-width and bidirectional control characters (U+200B-U+200F, U+202A-U+202E,
-U+2060-U+2069, U+FEFF, U+00AD), and every run of whitespace collapsed to one space, with
-leading and trailing whitespace removed. Texts that normalise to fewer than
+Normalisation (so that trivial edits do not change the hash) is the ``hashing`` profile of
+:mod:`tvec.text.profiles`: Unicode NFKC, case folding and NFKC again (so that normalising
+twice gives the same as once), removal of zero-width and bidirectional control characters
+(U+200B-U+200F, U+202A-U+202E, U+2060-U+2069, U+FEFF, U+00AD: the frozen
+:data:`tvec.text.characters.TEXT_SIGNAL_INVISIBLE`), and every run of whitespace collapsed to
+one space, with leading and trailing whitespace removed. It must never change: banks hold
+hashes computed with it. Texts that normalise to fewer than
 :data:`MIN_CHARS` characters are not hashed (too short to identify a message).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from typing import ClassVar
 
 from tvec.media import TEXT
 from tvec.signals.base import SignalType, SignalValue, TextHasher, require_hex
+from tvec.text import profiles
 
 MIN_CHARS = 8
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
-_SPACE = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """The normalised form of ``text`` described in the module docstring."""
-    # NFKC, case folding, NFKC again: case folding can undo NFKC for a few characters (Greek,
-    # dotted I), and the second pass makes the result stable (normalising twice = once).
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    text = _INVISIBLE.sub("", text)
-    return _SPACE.sub(" ", text).strip()
+    return profiles.hashing(text)
 
 
 class TextSignal(SignalType, TextHasher):

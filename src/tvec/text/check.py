@@ -1,7 +1,8 @@
 """Checking free text that people type (references, names, reasons, notes, purposes).
 
-One rule for every such field, so a listing, a log line or a copy-paste is never garbled
-and nothing reaches the database that it cannot store (NUL, lone surrogates).
+This is the ``display`` profile of :mod:`tvec.text.profiles`. One rule for every such
+field, so a listing, a log line or a copy-paste is never garbled and nothing reaches the
+database that it cannot store (NUL, lone surrogates).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from tvec.errors import UsageError
+from tvec.text.characters import is_invisible
 
 #: Line and paragraph breaks allowed in multi-line fields (reasons, notes).
 _LINE_BREAKS = frozenset("\t\n\r")
@@ -18,10 +20,12 @@ def check_text(value: str, what: str, limit: int, *, multiline: bool = False) ->
     """``value`` stripped, refused when empty (or only whitespace), longer than ``limit``
     characters, or holding a control character (Unicode categories Cc, Zl, Zp; tab and
     line breaks are allowed in a ``multiline`` field), a lone surrogate (Cs), or, outside
-    ``multiline`` fields, an invisible formatting character (Cf: zero-width space,
-    right-to-left override), which would make look-alike references. A control character
-    in a reference or name breaks listings and copy-paste, and NUL cannot be stored in
-    PostgreSQL text.
+    ``multiline`` fields, an invisible character (:func:`tvec.text.characters.is_invisible`:
+    formatting characters such as zero-width space and right-to-left override, variation
+    selectors, Hangul fillers), which would make look-alike references. Multi-line fields
+    (reasons, notes) keep them: Arabic and Persian text needs direction marks and joiners.
+    A control character in a reference or name breaks listings and copy-paste, and NUL
+    cannot be stored in PostgreSQL text.
 
     ``what`` names the field in messages (``the removal order's reference``). Used for
     what people type: order references and reasons, attribution notes, purposes of access.
@@ -38,7 +42,7 @@ def check_text(value: str, what: str, limit: int, *, multiline: bool = False) ->
         if multiline and char in _LINE_BREAKS:
             continue
         category = unicodedata.category(char)
-        if category == "Cs" or (category == "Cf" and not multiline):
+        if category == "Cs" or (not multiline and is_invisible(char)):
             raise UsageError(
                 f"{what} holds U+{ord(char):04X}, an invisible formatting character or a lone "
                 "surrogate (refused: it makes look-alike references and cannot be stored)"

@@ -8,19 +8,20 @@ hit can be reported on the text a person actually sees.
 Steps, in order (the name in brackets is what :attr:`NormalizedText.steps` reports when the
 step changed something):
 
-1. ``invisible``: remove format characters (Unicode general category ``Cf``: zero-width
-   space/joiners U+200B-U+200D, word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD, Arabic
-   letter mark U+061C and the bidi controls U+200E/F, U+202A-U+202E, U+2066-U+2069) and the
-   Hangul fillers U+115F, U+1160, U+3164, U+FFA0 that render as blanks. Source: Unicode
-   UAX #9 (bidi controls), UTS #39 section 3.1 (default-ignorable code points).
+1. ``invisible``: remove the invisible characters of :func:`tvec.text.characters.is_invisible`
+   (format characters, category ``Cf``: zero-width space/joiners U+200B-U+200D, word joiner
+   U+2060, BOM U+FEFF, soft hyphen U+00AD, the bidi controls U+061C, U+200E/F, U+202A-U+202E,
+   U+2066-U+2069, tags; the variation selectors; the combining grapheme joiner; the Hangul
+   fillers U+115F, U+1160, U+3164, U+FFA0 that render as blanks). Source: Unicode UAX #9
+   (bidi controls), UTS #39 section 3.1 (default-ignorable code points).
 2. ``nfkc``: Unicode normalisation form KC per character (UAX #15): full-width letters,
    mathematical alphanumerics, circled and squared letters, ligatures, Arabic presentation
    forms (``ﷲ`` -> ``الله``). Applied per character so that every output character keeps its
    own origin; composition across characters is unnecessary because step 3 drops marks.
 3. ``diacritics``: canonical decomposition (NFD) and removal of non-spacing and enclosing
    marks (categories ``Mn``, ``Me``): Latin accents, Arabic harakat, shadda, sukun, superscript
-   alef, hamza above/below (so ``أ إ آ ؤ ئ`` lose their hamza/madda), Hebrew points, variation
-   selectors. Source: UAX #15 decompositions; UTS #39 skeleton uses the same NFD step.
+   alef, hamza above/below (so ``أ إ آ ؤ ئ`` lose their hamza/madda), Hebrew points.
+   Source: UAX #15 decompositions; UTS #39 skeleton uses the same NFD step.
 4. ``confusables``: case-aware fold of letters that look like Latin letters to those letters:
    Cyrillic (``а е о р с у х ѕ і ј һ ӏ``, and capitals such as ``В Н К М Т`` whose capital
    form is the look-alike), Greek (``α ο ι ε κ ν ρ τ υ χ η``), Armenian, IPA and small-capital
@@ -54,18 +55,21 @@ goes through them: Latin ``l`` is written as ``i`` (UTS #39 treats ``l``, ``I`` 
 confusable; leet ``1`` may stand for either), and every run of characters that are not
 letters or digits becomes one space, with no space at either end.
 
+The steps are rules of a :class:`tvec.text.rewrite.Rewriter`, which keeps the offset map.
 The match form therefore consists of tokens of letters and digits separated by single spaces;
 :mod:`tvec.analysis.indicators` relies on that for its word-boundary rules.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from tvec.text.characters import is_invisible
+from tvec.text.rewrite import MappedText, Rewriter
 
 #: Names of the steps that :attr:`NormalizedText.steps` can report, in pipeline order.
 STEPS: tuple[str, ...] = (
@@ -79,9 +83,6 @@ STEPS: tuple[str, ...] = (
     "split_letters",
     "leet",
 )
-_BIT = {name: 1 << index for index, name in enumerate(STEPS)}
-
-_HANGUL_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 # UTS #39 confusables.txt, subset: look-alike letter -> Latin prototype. Case-aware: applied
 # before case folding, because capital Greek eta looks like H and small eta like n.
@@ -135,40 +136,29 @@ _MAY_LEET = re.compile(r"[0-9@$!|]")
 _MAY_SPLIT = re.compile(r"(?<![^\W_])[^\W_][\W_]{1,3}[^\W_][\W_]{1,3}[^\W_](?![^\W_])")
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """The match form of a text and its map back to the original.
+@dataclass(frozen=True)
+class NormalizedText(MappedText):
+    """The match form of a text (:attr:`text`) and its map back to the original.
 
-    Attributes:
-        original: the text as given.
-        text: the match form (tokens of letters and digits joined by single spaces).
-        offsets: for each character of ``text``, the index in ``original`` where the
-            character(s) it came from start (``len(offsets) == len(text)``).
-        ends: for each character of ``text``, the index in ``original`` just after them.
-        steps: names from :data:`STEPS` of the steps that changed something, in order.
-        step_masks: for each character of ``text``, a bit mask over :data:`STEPS` of the
-            steps that changed it (bit ``i`` is ``STEPS[i]``).
-        removed: ``(original offset, step mask)`` of each original character a step removed
-            (invisible characters, marks, tatweel, separators inside split letters), sorted.
+    A :class:`~tvec.text.rewrite.MappedText` whose rules are :data:`STEPS`; the properties
+    below name its fields in the words of normalisation.
     """
 
-    original: str
-    text: str
-    offsets: tuple[int, ...]
-    ends: tuple[int, ...]
-    steps: tuple[str, ...]
-    step_masks: tuple[int, ...]
-    removed: tuple[tuple[int, int], ...]
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """For each character of ``text``, where its origin starts in ``original``."""
+        return self.starts
 
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Return the ``(start, end)`` span of ``original`` that ``text[start:end]`` came from.
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """Names from :data:`STEPS` of the steps that changed something, in order applied."""
+        return self.applied
 
-        Raises:
-            ValueError: if the span is empty or outside ``text``.
-        """
-        if not 0 <= start < end <= len(self.text):
-            raise ValueError(f"bad span {start}:{end} of a {len(self.text)}-character text")
-        return min(self.offsets[start:end]), max(self.ends[start:end])
+    @property
+    def step_masks(self) -> tuple[int, ...]:
+        """For each character of ``text``, a bit mask over :data:`STEPS` (bit ``i`` is
+        ``STEPS[i]``) of the steps that changed it."""
+        return self.masks
 
     def steps_between(self, start: int, end: int) -> tuple[str, ...]:
         """Return the steps that changed ``text[start:end]`` or removed characters inside it.
@@ -176,89 +166,12 @@ class NormalizedText:
         Removed characters count when they lie inside the original span of the range, so a
         zero-width space inside a name is reported as ``invisible`` for that name.
         """
-        mask = 0
-        for value in self.step_masks[start:end]:
-            mask |= value
-        low, high = self.original_span(start, end)
-        index = bisect.bisect_left(self.removed, (low, -1))
-        while index < len(self.removed) and self.removed[index][0] < high:
-            mask |= self.removed[index][1]
-            index += 1
-        return tuple(name for name in STEPS if mask & _BIT[name])
-
-
-class _Units:
-    """Parallel lists: one entry per current character, with its origin and step mask."""
-
-    __slots__ = ("chars", "ends", "masks", "removed", "starts", "steps")
-
-    def __init__(self, text: str) -> None:
-        self.chars: list[str] = list(text)
-        self.starts: list[int] = list(range(len(text)))
-        self.ends: list[int] = list(range(1, len(text) + 1))
-        self.masks: list[int] = [0] * len(text)
-        self.removed: list[tuple[int, int]] = []
-        self.steps: list[str] = []
-
-    def map_chars(self, step: str, fold: Callable[[str], str], attach: bool = False) -> None:
-        """Replace each character by ``fold(character)`` (zero or more characters).
-
-        With ``attach``, a removed character extends the span of the character before it
-        (a combining mark belongs to its base letter, so a name's span covers its last mark).
-        """
-        outs = list(map(fold, self.chars))
-        if outs == self.chars:
-            return
-        bit = _BIT[step]
-        self.steps.append(step)
-        if all(len(out) == 1 for out in outs):  # fast path: one character for one
-            masks = self.masks
-            for index, (out, char) in enumerate(zip(outs, self.chars, strict=True)):
-                if out != char:
-                    masks[index] |= bit
-            self.chars = outs
-            return
-        chars: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        masks = []
-        for out, char, start, end, mask in zip(
-            outs, self.chars, self.starts, self.ends, self.masks, strict=True
-        ):
-            if out == char:
-                chars.append(char)
-                starts.append(start)
-                ends.append(end)
-                masks.append(mask)
-                continue
-            if not out:
-                self.removed.append((start, mask | bit))
-                if attach and ends and ends[-1] == start:
-                    ends[-1] = end
-            for new in out:
-                chars.append(new)
-                starts.append(start)
-                ends.append(end)
-                masks.append(mask | bit)
-        self.chars, self.starts, self.ends, self.masks = chars, starts, ends, masks
-
-    def keep(self, keep: list[bool], step: str | None) -> None:
-        """Drop the characters whose ``keep`` flag is false, recording them under ``step``."""
-        bit = _BIT[step] if step else 0
-        for index, flag in enumerate(keep):
-            if not flag:
-                self.removed.append((self.starts[index], self.masks[index] | bit))
-        self.chars = [c for c, k in zip(self.chars, keep, strict=True) if k]
-        self.starts = [s for s, k in zip(self.starts, keep, strict=True) if k]
-        self.ends = [e for e, k in zip(self.ends, keep, strict=True) if k]
-        self.masks = [m for m, k in zip(self.masks, keep, strict=True) if k]
+        return self.rules_between(start, end)
 
 
 @lru_cache(maxsize=8192)
 def _invisible(char: str) -> str:
-    if char in _HANGUL_FILLERS or unicodedata.category(char) == "Cf":
-        return ""
-    return char
+    return "" if is_invisible(char) else char
 
 
 @lru_cache(maxsize=8192)
@@ -302,7 +215,7 @@ def _digit(char: str) -> str:
 _is_word: Callable[[str], bool] = str.isalnum
 
 
-def _split_letters(units: _Units) -> None:
+def _split_letters(units: Rewriter) -> None:
     """Join runs of 3+ single letters/digits separated by short separators."""
     if not _MAY_SPLIT.search("".join(units.chars)):
         return
@@ -343,20 +256,18 @@ def _split_letters(units: _Units) -> None:
             joined.extend(tokens[t][0] for t in singles)
         position = run[-1] + 1
     if joined:
-        bit = _BIT["split_letters"]
         for char_index in joined:
-            units.masks[char_index] |= bit
-        units.keep(keep, "split_letters")
-        units.steps.append("split_letters")
+            units.mark("split_letters", char_index)
+        units.keep("split_letters", keep)
+        units.note("split_letters")
 
 
-def _leet(units: _Units) -> None:
+def _leet(units: Rewriter) -> None:
     """Fold leetspeak digits and symbols inside Latin tokens (see module docstring)."""
     if not _MAY_LEET.search("".join(units.chars)):
         return
     chars = units.chars
     count = len(chars)
-    bit = _BIT["leet"]
     changed = False
     index = 0
     while index < count:
@@ -384,8 +295,7 @@ def _leet(units: _Units) -> None:
         while position < end:
             char = chars[position]
             if char in _LEET_SYMBOLS:
-                chars[position] = _LEET_SYMBOLS[char]
-                units.masks[position] |= bit
+                units.replace("leet", position, _LEET_SYMBOLS[char])
                 changed = True
                 position += 1
             elif char.isdigit():
@@ -397,41 +307,13 @@ def _leet(units: _Units) -> None:
                     for digit_index in range(position, run_end):
                         folded = _LEET_DIGITS.get(chars[digit_index])
                         if folded is not None:
-                            chars[digit_index] = folded
-                            units.masks[digit_index] |= bit
+                            units.replace("leet", digit_index, folded)
                             changed = True
                 position = run_end
             else:
                 position += 1
     if changed:
-        units.steps.append("leet")
-
-
-def _match_alphabet(units: _Units) -> None:
-    """Write ``l`` as ``i`` and collapse non-word runs to one space (not reported)."""
-    chars: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    masks: list[int] = []
-    pending: tuple[int, int] | None = None
-    for char, start, end, mask in zip(
-        units.chars, units.starts, units.ends, units.masks, strict=True
-    ):
-        if not _is_word(char):
-            if chars:
-                pending = (pending[0], end) if pending else (start, end)
-            continue
-        if pending is not None:
-            chars.append(" ")
-            starts.append(pending[0])
-            ends.append(pending[1])
-            masks.append(0)
-            pending = None
-        chars.append("i" if char == "l" else char)
-        starts.append(start)
-        ends.append(end)
-        masks.append(mask)
-    units.chars, units.starts, units.ends, units.masks = chars, starts, ends, masks
+        units.note("leet")
 
 
 def normalize(text: str) -> NormalizedText:
@@ -439,7 +321,7 @@ def normalize(text: str) -> NormalizedText:
 
     Total: it never raises for any ``str``. Cost is linear in ``len(text)``.
     """
-    units = _Units(text)
+    units = Rewriter(text, STEPS)
     units.map_chars("invisible", _invisible)
     units.map_chars("nfkc", _nfkc)
     units.map_chars("diacritics", _strip_marks, attach=True)
@@ -450,13 +332,21 @@ def normalize(text: str) -> NormalizedText:
     units.map_chars("digits", _digit)
     _split_letters(units)
     _leet(units)
-    _match_alphabet(units)
+    # The match alphabet (not reported): ``l`` written as ``i``, non-word runs one space.
+    units.map_chars(None, _match_letter)
+    units.collapse(_is_word)
+    mapped = units.result()
     return NormalizedText(
-        original=text,
-        text="".join(units.chars),
-        offsets=tuple(units.starts),
-        ends=tuple(units.ends),
-        steps=tuple(dict.fromkeys(units.steps)),
-        step_masks=tuple(units.masks),
-        removed=tuple(sorted(units.removed)),
+        original=mapped.original,
+        text=mapped.text,
+        starts=mapped.starts,
+        ends=mapped.ends,
+        rules=mapped.rules,
+        masks=mapped.masks,
+        removed=mapped.removed,
+        applied=mapped.applied,
     )
+
+
+def _match_letter(char: str) -> str:
+    return "i" if char == "l" else char

@@ -33,7 +33,7 @@ from tvec.outlinks.sightings import outlink_for
 from tvec.settings import Settings, load_settings
 from tvec.store.models import Alert, Attribution, Outlink, utcnow
 from tvec.store.models.alerts import ATTRIBUTION_METHODS, CONTENT_KINDS
-from tvec.text.check import check_text
+from tvec.text import profiles
 from tvec.urls.canonical import canonicalize_url
 from tvec.verification.trees import is_home_page
 
@@ -204,8 +204,8 @@ MAX_NOTE = 2000
 
 
 def _checked_note(note: str | None) -> str | None:
-    """``note`` stripped, None when blank; otherwise checked by
-    :func:`tvec.text.check.check_text` (at most :data:`MAX_NOTE` characters, no control
+    """``note`` stripped, None when blank; otherwise checked by the ``display`` profile
+    (:func:`tvec.text.profiles.display`: at most :data:`MAX_NOTE` characters, no control
     characters but tab and line breaks).
 
     Raises:
@@ -213,4 +213,4 @@ def _checked_note(note: str | None) -> str | None:
     """
     if note is None or not note.strip():
         return None
-    return check_text(note, "the note", MAX_NOTE, multiline=True)
+    return profiles.display(note, "the note", MAX_NOTE, multiline=True)
