@@ -14,7 +14,10 @@ from tvec.app import audit as use
 from tvec.cli.context import context, err, out, print_json
 from tvec.clock import rfc3339
 
-app = typer.Typer(help="List, check and export the audit log.", no_args_is_help=True)
+app = typer.Typer(
+    help="Check and export the audit log. List its events (as GET /api/audit).",
+    no_args_is_help=True,
+)
 
 #: Largest event id (the database column's range), as ``GET /api/audit`` accepts.
 MAX_ID = 2**31 - 1
