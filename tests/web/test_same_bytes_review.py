@@ -74,3 +74,10 @@ def test_audit_list_pages_by_id_oldest_first(audit: Both) -> None:
 
 def test_api_and_cli_unicode_is_kept_unescaped(audit: Both) -> None:
     assert "rëviewer-ü".encode() in audit.api("/api/audit?limit=1")
+
+
+def test_audit_list_table_names_each_event(audit: Both) -> None:
+    table = audit.cli("audit", "list", "--limit", "2").decode()
+    assert "media.reveal" in table and "item:7" in table
+    assert "setting.change" in table and "user:rëviewer-ü" in table
+    assert "user.add" not in table  # --limit 2: the first two events only

@@ -26,6 +26,7 @@ from tvec.cases.preview import can_preview, render_preview
 from tvec.cases.queue import QueueFilter
 from tvec.cases.service import DecisionRequest
 from tvec.entities import EntityRegistry
+from tvec.entities.registry import Entity
 from tvec.entities.resolve import entity_for_label
 from tvec.errors import InputError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
@@ -117,7 +118,7 @@ class CasePage:
     grounds: list[tuple[str, str]]
     prefs: MediaPrefs
     outlinks: list[TreeOutlink]
-    entities: list[Any]
+    entities: list[Entity]
     entity_names: dict[str, str]
     case_entity: str | None
     content_kinds: tuple[str, ...]
