@@ -19,6 +19,7 @@ from tvec.accounts.roles import Role, parse_role
 from tvec.audit.events import (
     Login,
     LoginFailed,
+    Logout,
     PasswordReset,
     TokenCreated,
     UserAdded,
@@ -28,6 +29,7 @@ from tvec.audit.events import (
 from tvec.errors import AuthError, NotFoundError, UsageError
 from tvec.store.models import utcnow
 from tvec.store.models.accounts import Account, ApiToken
+from tvec.views.accounts import UserView
 
 #: Prefix of every API token, so a leaked token is easy to recognise (and to scan for).
 TOKEN_PREFIX = "tvec_"  # noqa: S105 - a public prefix, not a secret
@@ -96,6 +98,23 @@ def add_user(
 def list_users(session: Session) -> list[Account]:
     """Every account, by username."""
     return list(session.scalars(select(Account).order_by(Account.username)))
+
+
+def user_view(account: Account) -> UserView:
+    """The result model of an account as ``tvec user list`` shows it."""
+    return UserView(
+        username=account.username,
+        role=account.role,
+        disabled=account.disabled,
+        last_login_at=account.last_login_at,
+    )
+
+
+def logout(session: Session, account_id: int) -> None:
+    """Record the logout of the account ``account_id`` (nothing if it is gone)."""
+    account = session.get(Account, account_id)
+    if account is not None:
+        record_event(session, account.username, Logout(username=account.username))
 
 
 def disable_user(session: Session, username: str, *, actor: str = "tvec") -> None:

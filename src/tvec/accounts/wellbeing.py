@@ -74,6 +74,18 @@ def media_prefs(account: Account, settings: Settings) -> MediaPrefs:
     )
 
 
+def account_media_prefs(session: Session, account_id: int, settings: Settings) -> MediaPrefs:
+    """:func:`media_prefs` of the account ``account_id``.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFoundError(f"no account {account_id}")
+    return media_prefs(account, settings)
+
+
 def set_media_prefs(
     session: Session, account_id: int, settings: Settings, blur_px: int, greyscale: bool
 ) -> MediaPrefs:

@@ -219,3 +219,17 @@ def export_jsonl(session: Session, out: TextIO) -> int:
         )
         count += 1
     return count
+
+
+def events_after(session: Session, after_id: int = 0, limit: int = 100) -> list[AuditEvent]:
+    """Events with an id above ``after_id``, oldest first, at most ``limit`` (paging)."""
+    query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def newest_events(session: Session, kind: str | None = None, limit: int = 200) -> list[AuditEvent]:
+    """The newest ``limit`` events (of ``kind`` when given), newest first."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    return list(session.scalars(query))

@@ -33,10 +33,11 @@ from tvec.cases.priority import (
 )
 from tvec.clock import rfc3339
 from tvec.errors import ConflictError, NotFoundError, UsageError
-from tvec.settings import Settings, load_settings
+from tvec.settings import Settings
 from tvec.signals import get_signal_type
 from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcnow
 from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
+from tvec.views.cases import AppealView, CaseView, DecisionView, EvidenceView
 
 #: Decision outcomes.
 OUTCOMES = ("remove", "no_violation", "escalate", "duplicate")
@@ -100,12 +101,10 @@ def rescore(case: ReviewCase, settings: Settings) -> None:
     case.updated_at = utcnow()
 
 
-def open_cases_for_scan(
-    session: Session, scan_id: int, settings: Settings | None = None
-) -> OpenReport:
+def open_cases_for_scan(session: Session, scan_id: int, settings: Settings) -> OpenReport:
     """Open a case for every item with a match found by scan ``scan_id`` (new evidence joins
     the item's open case). Matches already on a case are skipped, so running it twice adds
-    nothing. ``settings`` gives the scoring weights (default: from the environment)."""
+    nothing. ``settings`` gives the scoring weights and the PDQ threshold."""
     query = (
         select(Match, BankEntry, Bank.name)
         .join(BankEntry, Match.bank_entry_id == BankEntry.id)
@@ -121,11 +120,11 @@ def open_cases_for_scan(
 def open_cases_for_matches(
     session: Session,
     rows: Sequence[tuple[Match, BankEntry, str]],
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> OpenReport:
     """Open or join cases for ``(match, bank entry, bank name)`` rows (see
     :func:`open_cases_for_scan`)."""
-    current = settings or load_settings()
+    current = settings
     report = OpenReport()
     by_item: dict[int, list[tuple[Match, BankEntry, str]]] = defaultdict(list)
     for row in rows:
@@ -216,6 +215,74 @@ def flag_item(
         CaseFlagged(case_id=case.id, item_id=item_id, kind=kind, severity=severity, note=note),
     )
     return case
+
+
+def get_decision(session: Session, decision_id: int) -> Decision:
+    """The decision with id ``decision_id``.
+
+    Raises:
+        NotFoundError: no such decision.
+    """
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise NotFoundError(f"no decision {decision_id}")
+    return decision
+
+
+def get_appeal(session: Session, appeal_id: int) -> Appeal:
+    """The appeal with id ``appeal_id``.
+
+    Raises:
+        NotFoundError: no such appeal.
+    """
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFoundError(f"no appeal {appeal_id}")
+    return appeal
+
+
+def appeal_view(appeal: Appeal) -> AppealView:
+    """The result model of an appeal."""
+    return AppealView.model_validate(appeal)
+
+
+def decision_view(decision: Decision) -> DecisionView:
+    """The result model of a decision, with its appeals."""
+    return DecisionView(
+        id=decision.id,
+        case_id=decision.case_id,
+        reviewer=decision.reviewer,
+        outcome=decision.outcome,
+        ground_kind=decision.ground_kind,
+        ground=decision.ground,
+        duplicate_of=decision.duplicate_of,
+        bank=decision.bank,
+        note=decision.note,
+        decided_at=decision.decided_at,
+        appeals=[appeal_view(a) for a in decision.appeals],
+    )
+
+
+def case_view(case: ReviewCase) -> CaseView:
+    """The result model of a case: its item, evidence, priority parts, decisions, appeals."""
+    return CaseView(
+        id=case.id,
+        status=case.status,
+        priority=case.priority,
+        priority_parts=case.priority_parts,
+        item_id=case.item_id,
+        locator=case.item.locator,
+        media_type=case.item.media_type,
+        text=case.item.text,
+        entity=case.entity,
+        signal_type=case.signal_type,
+        source=case.source,
+        platform=case.platform,
+        language=case.language,
+        opened_at=case.opened_at,
+        evidence=[EvidenceView.model_validate(e) for e in case.evidence],
+        decisions=[decision_view(d) for d in case.decisions],
+    )
 
 
 def get_case(session: Session, case_id: int) -> ReviewCase:

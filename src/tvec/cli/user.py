@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.accounts import service
 from tvec.accounts.roles import Role
-from tvec.cli.context import err, out, store
+from tvec.app import accounts as use
+from tvec.cli.context import context, err, out, print_json
 from tvec.clock import rfc3339
 
 app = typer.Typer(help="Manage reviewer accounts and API tokens.", no_args_is_help=True)
@@ -43,11 +42,7 @@ def add(
 ) -> None:
     """Add a user; prints a generated one-time password unless one comes from the env."""
     given = _password(password_from_env)
-    from tvec.accounts.passwords import generate_password
-
-    password = given or generate_password()
-    with store().session() as session:
-        service.add_user(session, username, role, password, actor="cli")
+    password = use.add_user(context(), username, role, given, actor="cli")
     out.print(f"added {role} {username}")
     if given is None:
         out.print(f"one-time password (shown once): {password}", markup=False)
@@ -58,26 +53,17 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List users with their role, state and last login."""
-    with store().session() as session:
-        rows = [
-            {
-                "username": a.username,
-                "role": a.role,
-                "disabled": a.disabled,
-                "last_login_at": rfc3339(a.last_login_at) if a.last_login_at else None,
-            }
-            for a in service.list_users(session)
-        ]
+    users = use.list_users(context())
     if as_json:
-        out.print_json(json.dumps(rows))
+        print_json(users)
         return
     table = Table("user", "role", "state", "last login")
-    for r in rows:
+    for user in users:
         table.add_row(
-            str(r["username"]),
-            str(r["role"]),
-            "disabled" if r["disabled"] else "active",
-            str(r["last_login_at"] or "never"),
+            user.username,
+            user.role,
+            "disabled" if user.disabled else "active",
+            rfc3339(user.last_login_at) if user.last_login_at else "never",
         )
     out.print(table)
 
@@ -85,8 +71,7 @@ def list_(
 @app.command("disable")
 def disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
     """Disable a user: no more logins, and their API tokens stop working."""
-    with store().session() as session:
-        service.disable_user(session, username, actor="cli")
+    use.disable_user(context(), username, actor="cli")
     out.print(f"disabled {username}")
 
 
@@ -103,8 +88,7 @@ def reset_password(
 ) -> None:
     """Set a new password; prints a generated one-time password unless one comes from env."""
     given = _password(password_from_env)
-    with store().session() as session:
-        new = service.reset_password(session, username, given, actor="cli")
+    new = use.reset_password(context(), username, given, actor="cli")
     out.print(f"reset the password of {username}")
     if given is None:
         out.print(f"one-time password (shown once): {new}", markup=False)
@@ -116,7 +100,6 @@ def token(
     name: Annotated[str, typer.Argument(help="What the token is for (e.g. the platform).")],
 ) -> None:
     """Create an API token for a machine client; it is printed once and stored hashed."""
-    with store().session() as session:
-        value = service.create_token(session, username, name, actor="cli")
+    value = use.create_token(context(), username, name, actor="cli")
     err.print("API token (shown once; send as 'Authorization: Bearer <token>'):")
     typer.echo(value)

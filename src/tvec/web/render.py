@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal, allowed
-from tvec.accounts.wellbeing import reveals_today
+from tvec.app.accounts import wellbeing as wellbeing_of
 from tvec.views.base import dumps
 from tvec.web.context import WebContext
 from tvec.web.security import csrf_token
@@ -26,8 +26,7 @@ def render(
     """Render ``template`` with ``values`` plus ``user``, ``csrf``, ``can`` and ``wellbeing``."""
     wellbeing = None
     if principal is not None:
-        with ctx.read() as session:
-            wellbeing = reveals_today(session, principal.account_id, ctx.settings)
+        wellbeing = wellbeing_of(ctx.app, principal)
 
     def can(permission: str) -> bool:
         return principal is not None and allowed(principal.role, permission)

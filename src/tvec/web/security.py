@@ -22,7 +22,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tvec.accounts import Principal, allowed, principal_for, principal_for_token
+from tvec.accounts import Principal, allowed
+from tvec.app import accounts as use
 from tvec.errors import AuthError, CsrfError, PermissionDeniedError, RateLimitedError
 from tvec.web.context import WebContext, get_ctx
 
@@ -79,17 +80,15 @@ def current_principal(request: Request, ctx: Annotated[WebContext, Depends(get_c
     """
     token = _bearer(request)
     if token is not None:
-        with ctx.write() as session:
-            return principal_for_token(session, token)
+        return use.token_principal(ctx.app, token)
     account_id = request.session.get("uid")
     if not isinstance(account_id, int):
         raise AuthError("log in first")
-    with ctx.read() as session:
-        try:
-            return principal_for(session, account_id)
-        except AuthError:
-            request.session.clear()
-            raise
+    try:
+        return use.session_principal(ctx.app, account_id)
+    except AuthError:
+        request.session.clear()
+        raise
 
 
 def need(permission: str) -> Callable[..., Principal]:

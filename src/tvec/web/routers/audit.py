@@ -1,4 +1,4 @@
-"""The audit log: a page of recent events and ``GET /api/audit``."""
+"""The audit log: a page of recent events and ``GET /api/audit`` (``tvec audit list``)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from tvec.accounts import Principal
-from tvec.store.models.audit import AuditEvent
-from tvec.web.context import WebContext, get_ctx
+from tvec.app import audit as use
+from tvec.app.context import AppContext
+from tvec.views.audit import AuditEventView
+from tvec.web.context import WebContext, get_app, get_ctx
 from tvec.web.params import MAX_ID
-from tvec.web.render import render
-from tvec.web.schemas.audit import AuditEventOut
+from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
 router = APIRouter()
@@ -28,25 +28,17 @@ def audit_page(
     principal: Annotated[Principal, Depends(need("audit.view"))],
 ) -> Response:
     """The newest 200 events (optionally of one kind)."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(200)
-    if kind:
-        query = query.where(AuditEvent.kind == kind)
-    with ctx.read() as session:
-        events = list(session.scalars(query))
+    events = use.newest(ctx.app, kind=kind or None, limit=200)
     return render(request, ctx, "audit.html", principal, events=events, kind=kind)
 
 
-@router.get("/api/audit", response_model=list[AuditEventOut], tags=["audit"])
+@router.get("/api/audit", response_model=list[AuditEventView], tags=["audit"])
 def audit_api(
     *,
     after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("audit.view"))],
-) -> list[AuditEventOut]:
-    """Events after ``after_id``, oldest first."""
-    with ctx.read() as session:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id).limit(limit)
-        )
-        return [AuditEventOut.model_validate(e, from_attributes=True) for e in rows]
+) -> Response:
+    """Events after ``after_id``, oldest first (``tvec audit list --json``)."""
+    return ViewResponse(use.list_events(app, after_id=after_id, limit=limit))

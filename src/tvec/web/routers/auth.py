@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tvec.accounts import authenticate
-from tvec.audit import AuditKind, record
+from tvec.app import accounts as use
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render
 from tvec.web.security import WRITES, LoginLimiter
@@ -40,8 +39,7 @@ def login(
     client = request.client.host if request.client else "unknown"
     keys = (f"user:{username.lower()}", f"ip:{client}")
     limiter.check(*keys)
-    with ctx.write() as session:
-        principal = authenticate(session, username, password)
+    principal = use.login(ctx.app, username, password)
     if principal is None:
         limiter.fail(*keys)
         return render(
@@ -58,11 +56,6 @@ def logout(request: Request, ctx: Annotated[WebContext, Depends(get_ctx)]) -> Re
     """End the session."""
     uid = request.session.get("uid")
     if isinstance(uid, int):
-        from tvec.store.models.accounts import Account
-
-        with ctx.write() as session:
-            account = session.get(Account, uid)
-            if account is not None:
-                record(session, account.username, AuditKind.LOGOUT, f"user:{account.username}")
+        use.logout(ctx.app, uid)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

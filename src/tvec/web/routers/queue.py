@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.accounts import Principal, allowed
-from tvec.cases import DecisionRequest, QueueFilter, bulk_decide, queue_page
-from tvec.cases.queue import filter_values
-from tvec.orders.service import unfinished_orders
-from tvec.web.context import WebContext, get_ctx
+from tvec.app import orders as orders_use
+from tvec.app import review as use
+from tvec.app.context import AppContext
+from tvec.cases import DecisionRequest, QueueFilter
+from tvec.views.cases import QueuePageView
+from tvec.web.context import WebContext, get_app, get_ctx
 from tvec.web.params import BodyId
-from tvec.web.render import render
-from tvec.web.schemas.cases import QueuePageOut, QueueRowOut
+from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
 router = APIRouter()
@@ -54,13 +55,12 @@ def queue(
     principal: Annotated[Principal, Depends(need("case.view"))],
 ) -> Response:
     """Cases by priority then age, with filters, paging and keyboard navigation."""
-    with ctx.read() as session:
-        page = queue_page(session, filters, after=after, limit=ctx.settings.queue_page_size)
-        values = ctx.cached(
-            f"filters:{filters.status}", lambda: filter_values(session, filters.status)
-        )
-        can_see_orders = allowed(principal.role, "order.view")
-        orders = unfinished_orders(session, ctx.app.now()) if can_see_orders else None
+    page = use.queue_page(ctx.app, filters, after=after, limit=ctx.settings.queue_page_size)
+    values = ctx.cached(
+        f"filters:{filters.status}", lambda: use.filter_values(ctx.app, filters.status)
+    )
+    can_see_orders = allowed(principal.role, "order.view")
+    orders = orders_use.unfinished_orders(ctx.app) if can_see_orders else None
     return render(
         request,
         ctx,
@@ -80,30 +80,23 @@ def queue_bulk_decide(
     case_ids: Annotated[list[BodyId], Form(max_length=500)],
     outcome: Annotated[str, Form(max_length=20)],
     note: Annotated[str | None, Form(max_length=5000)] = None,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("case.decide"))],
 ) -> Response:
     """The bulk form of the queue: one decision (no violation or escalate) on the selection."""
     request_ = DecisionRequest(outcome=outcome, note=note or None)
-    with ctx.write() as session:
-        bulk_decide(session, case_ids, principal, request_, ctx.settings)
+    use.bulk_decide(app, case_ids, principal, request_)
     return RedirectResponse("/queue", status_code=303)
 
 
-@router.get("/api/cases", response_model=QueuePageOut, tags=["cases"])
+@router.get("/api/cases", response_model=QueuePageView, tags=["cases"])
 def list_cases(
     *,
     filters: Annotated[QueueFilter, Depends(_filters)],
     after: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("case.view"))],
-) -> QueuePageOut:
+) -> Response:
     """The queue: cases by priority (highest first) then age; keyset paging via ``after``."""
-    with ctx.read() as session:
-        page = queue_page(session, filters, after=after, limit=limit)
-    return QueuePageOut(
-        cases=[QueueRowOut(**row.__dict__) for row in page.rows],
-        next_cursor=page.next_cursor,
-        total=page.total,
-    )
+    return ViewResponse(use.queue_page(app, filters, after=after, limit=limit))

@@ -1,22 +1,31 @@
-"""Request and response models of the cases API (``/api/cases``, decisions, appeals)."""
+"""Result and request models of review: the queue, cases, decisions, flags and appeals.
+
+``GET /api/cases`` answers with :class:`QueuePageView`, ``GET /api/cases/{id}`` with
+:class:`CaseView`; decisions, flags and appeals with :class:`DecisionView`,
+:class:`FlagView` and :class:`AppealView`. The ``*In`` models are the API's request bodies.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tvec.web.params import BodyId
+from tvec.views.base import Timestamp, View
+
+#: Largest id a database integer column holds on both backends (PostgreSQL INTEGER).
+MAX_ID = 2**31 - 1
+#: A database id in a request body.
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class QueueRowOut(BaseModel):
+class QueueRowView(View):
     """One case in the queue."""
 
     id: int
     priority: float = Field(description="0-10; see priority_parts on the case.")
     status: str
-    opened_at: datetime
+    opened_at: Timestamp
     entity: str | None
     signal_type: str | None
     source: str | None
@@ -27,15 +36,15 @@ class QueueRowOut(BaseModel):
     media_type: str
 
 
-class QueuePageOut(BaseModel):
+class QueuePageView(View):
     """A page of the queue; pass ``next_cursor`` as ``after`` for the next page."""
 
-    cases: list[QueueRowOut]
+    cases: list[QueueRowView]
     next_cursor: str | None
     total: int
 
 
-class EvidenceOut(BaseModel):
+class EvidenceView(View):
     """One piece of evidence on a case."""
 
     id: int
@@ -45,7 +54,7 @@ class EvidenceOut(BaseModel):
     detail: dict[str, Any]
 
 
-class AppealOut(BaseModel):
+class AppealView(View):
     """An appeal and, once resolved, its outcome."""
 
     id: int
@@ -56,11 +65,11 @@ class AppealOut(BaseModel):
     status: str
     reviewer: str | None
     resolution_note: str | None
-    filed_at: datetime
-    resolved_at: datetime | None
+    filed_at: Timestamp
+    resolved_at: Timestamp | None
 
 
-class DecisionOut(BaseModel):
+class DecisionView(View):
     """A decision on a case."""
 
     id: int
@@ -72,11 +81,11 @@ class DecisionOut(BaseModel):
     duplicate_of: int | None
     bank: str | None
     note: str | None
-    decided_at: datetime
-    appeals: list[AppealOut] = []
+    decided_at: Timestamp
+    appeals: list[AppealView] = Field(default_factory=list)
 
 
-class CaseOut(BaseModel):
+class CaseView(View):
     """A case with its item, evidence, priority parts, decisions and appeals."""
 
     id: int
@@ -92,9 +101,27 @@ class CaseOut(BaseModel):
     source: str | None
     platform: str | None
     language: str | None
-    opened_at: datetime
-    evidence: list[EvidenceOut]
-    decisions: list[DecisionOut]
+    opened_at: Timestamp
+    evidence: list[EvidenceView]
+    decisions: list[DecisionView]
+
+
+class FlagView(View):
+    """The case a flag opened or joined."""
+
+    case_id: int
+    priority: float
+    status: str
+
+
+class EarlierDecisionView(View):
+    """A decision on another case about the same content (same item, or same SHA-256)."""
+
+    case_id: int
+    outcome: str
+    ground: str | None
+    reviewer: str
+    decided_at: Timestamp
 
 
 class DecisionIn(BaseModel):
@@ -122,14 +149,6 @@ class FlagIn(BaseModel):
     severity: Literal["threat_to_life", "crisis", "designated_propaganda", "other"] = "other"
     note: str | None = Field(default=None, max_length=5000)
     entity: str | None = Field(default=None, max_length=200)
-
-
-class FlagOut(BaseModel):
-    """The case the flag opened or joined."""
-
-    case_id: int
-    priority: float
-    status: str
 
 
 class AppealIn(BaseModel):

@@ -1,11 +1,13 @@
-"""Response models of the media routes (reveal)."""
+"""Result model of the media routes (``POST /api/media/{item}/reveal``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tvec.views.base import View
 
 
-class RevealOut(BaseModel):
+class RevealView(View):
     """A reveal was logged; the full preview may now be loaded for this session."""
 
     item_id: int
