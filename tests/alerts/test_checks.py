@@ -455,7 +455,7 @@ def test_pages_go_from_online_to_removed_by_every_route(
             # The removal metrics of these takedowns, per platform, as computed by hand.
             figures = group_figures(url_timelines(session, now=FAR), "platform")
             got_metrics = {
-                f.key: {k: v for k, v in f.as_json().items() if k != "key"} for f in figures
+                f.key: {k: v for k, v in f.model_dump().items() if k != "key"} for f in figures
             }
             assert got_metrics == hand_metrics()
 

@@ -59,6 +59,7 @@ from tvec.store.models.alerts import TAKEDOWN_STATES, StatusCheck, Takedown
 from tvec.takedowns.classify import CheckOutcome, classify
 from tvec.takedowns.markers import RemovalMarkers, load_markers
 from tvec.urls.canonical import canonicalize_url
+from tvec.views.takedowns import CheckHistoryView, StatusCheckView, TakedownView
 
 #: Consecutive "removed" results that confirm a removal.
 CONFIRMING_RESULTS = 2
@@ -191,7 +192,6 @@ class CheckReport:
     def as_json(self) -> dict[str, Any]:
         """``{"counts": {...}, "checks": [...]}``."""
         return {"counts": self.counts, "checks": [c.as_json() for c in self.checks]}
-
 
 
 @contextmanager
@@ -430,31 +430,6 @@ def run_checks(
     return CheckReport(tuple(done))
 
 
-@dataclass(frozen=True)
-class TakedownView:
-    """A takedown with its URL, for listings (times UTC, ``None`` when not yet known)."""
-
-    url: str
-    platform: str | None
-    state: str
-    requested_by: str
-    checks: int
-    last_result: str | None
-    last_checked_at: datetime | None
-    last_online_at: datetime | None
-    removed_at: datetime | None
-    confirmed_at: datetime | None
-    next_check_at: datetime | None
-    created_at: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (times ISO 8601)."""
-        return {
-            key: rfc3339_or_none(value) if isinstance(value, datetime) else value
-            for key, value in self.__dict__.items()
-        }
-
-
 def _takedown_view(takedown: Takedown) -> TakedownView:
     return TakedownView(
         url=takedown.outlink.url,
@@ -486,35 +461,7 @@ def list_takedowns(session: Session, *, state: str | None = None) -> list[Takedo
     return [_takedown_view(t) for t in session.scalars(query)]
 
 
-@dataclass(frozen=True)
-class CheckHistory:
-    """One URL's takedown (``None`` if it is not tracked) and every status check, oldest
-    first."""
-
-    url: str
-    takedown: TakedownView | None
-    checks: tuple[StatusCheck, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "url": self.url,
-            "takedown": self.takedown.as_json() if self.takedown else None,
-            "checks": [
-                {
-                    "checked_at": rfc3339_or_none(c.checked_at),
-                    "result": c.result,
-                    "http_status": c.http_status,
-                    "final_url": c.final_url,
-                    "route": c.route,
-                    "reason": c.reason,
-                }
-                for c in self.checks
-            ],
-        }
-
-
-def check_history(session: Session, url: str) -> CheckHistory:
+def check_history(session: Session, url: str) -> CheckHistoryView:
     """The status checks of ``url`` (any spelling; canonicalised).
 
     Raises:
@@ -533,4 +480,21 @@ def check_history(session: Session, url: str) -> CheckHistory:
         .where(StatusCheck.outlink_id == outlink.id)
         .order_by(StatusCheck.checked_at, StatusCheck.id)
     )
-    return CheckHistory(canonical, _takedown_view(takedown) if takedown else None, tuple(checks))
+    return CheckHistoryView(
+        url=canonical,
+        takedown=_takedown_view(takedown) if takedown else None,
+        checks=[StatusCheckView.model_validate(check) for check in checks],
+    )
+
+
+def next_checks(session: Session, urls: Sequence[str]) -> dict[str, datetime]:
+    """URL -> time of its next status check (``takedown.next_check_at``), for those of
+    ``urls`` (canonical) that have one scheduled (none once removed or stopped)."""
+    if not urls:
+        return {}
+    rows = session.execute(
+        select(Outlink.url, Takedown.next_check_at)
+        .join(Takedown, Takedown.outlink_id == Outlink.id)
+        .where(Outlink.url.in_(urls), Takedown.next_check_at.is_not(None))
+    )
+    return {url: at for url, at in rows if at is not None}
