@@ -167,16 +167,18 @@ def check_settings(home: Path, **overrides: Any) -> Settings:
 
 def add_platforms(store: Store, *letters: str) -> None:
     for letter in letters:
-        add_platform(
-            store,
-            {
-                "name": f"Platform {letter.upper()}",
-                "kind": "video",
-                "domains": [f"platform-{letter}.example"],
-                "abuse_email": f"abuse@platform-{letter}.example",
-                "source": "tests/alerts/test_checks.py",
-            },
-        )
+        with store.session() as session:
+            add_platform(
+                session,
+                {
+                    "name": f"Platform {letter.upper()}",
+                    "kind": "video",
+                    "domains": [f"platform-{letter}.example"],
+                    "abuse_email": f"abuse@platform-{letter}.example",
+                    "source": "tests/alerts/test_checks.py",
+                },
+                actor="test",
+            )
 
 
 def alert_url(store: Store, url: str, settings: Settings, sent_at: datetime = SENT) -> int:

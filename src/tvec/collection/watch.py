@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from types import FrameType
 
 from tvec.collection.poll import PollOutcome, poll_sources
@@ -51,6 +52,7 @@ def watch(
     between: Callable[[HttpClient], None] | None = None,
     next_due: Callable[[], float | None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    client: HttpClient | None = None,
 ) -> int:
     """Poll every ``interval`` seconds until ``stop`` is set (or ``rounds`` are done).
 
@@ -60,6 +62,8 @@ def watch(
         next_due: seconds until ``between`` has work again (``None``: nothing scheduled);
             the loop wakes then (at least 1 s apart) without polling sources early.
         clock: monotonic seconds (tests may pass their own).
+        client: the outbound client of every poll and of ``between`` (default: a new
+            :class:`HttpClient` of the store's settings, closed at the end).
 
     Returns the number of rounds of polls run. Raises NotFoundError for an unknown source
     name and StoreError when the database fails; a source that fails is reported in its
@@ -68,16 +72,16 @@ def watch(
     wanted = list(names) if names else None
     done = 0
     next_poll = clock()
-    with HttpClient(store.settings) as client:
+    with nullcontext(client) if client is not None else HttpClient(store.settings) as http:
         while not stop.is_set():
             if clock() >= next_poll:
-                outcomes = poll_sources(store, wanted, client=client, banks=banks, stop=stop)
+                outcomes = poll_sources(store, wanted, client=http, banks=banks, stop=stop)
                 next_poll = clock() + interval
                 done += 1
                 if on_round is not None:
                     on_round(done, outcomes)
             if between is not None and not stop.is_set():
-                between(client)
+                between(http)
             if rounds is not None and done >= rounds:
                 break
             wait = next_poll - clock()
