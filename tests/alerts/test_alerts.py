@@ -410,7 +410,14 @@ def test_csv_digest_file(store: Store, tmp_path: Path) -> None:
     settings = make_settings(store)
     folder = tmp_path / "digests"
     with store.session() as session:
-        set_route(session, "Telegram", channel="csv", target=str(folder), actor="admin")
+        set_route(
+            session,
+            "Telegram",
+            channel="csv",
+            target=str(folder),
+            actor="admin",
+            settings=store.settings,
+        )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
         verify(session, settings, IS_POSTER, "ISIS", "image")
     report = send_alerts(store, settings, now=T0)
@@ -549,6 +556,7 @@ def test_batching_window_per_platform(store: Store, smtp_server: SmtpServer) -> 
             target="abuse@telegram.org",
             batch_seconds=3600,
             actor="admin",
+            settings=store.settings,
         )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video")
         verify(session, settings, STATEMENT, "ISIS", "document")
@@ -645,7 +653,14 @@ def test_dry_run_writes_every_format_and_changes_nothing(
             actor="admin",
             settings=settings,
         )
-        set_route(session, "Internet Archive", channel="csv", target=str(digests), actor="admin")
+        set_route(
+            session,
+            "Internet Archive",
+            channel="csv",
+            target=str(digests),
+            actor="admin",
+            settings=store.settings,
+        )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
         verify(session, settings, STATEMENT, "ISIS", "document")
         # The verified-bank rule would attribute this post's link during the run.
@@ -836,6 +851,7 @@ def test_a_batching_window_must_be_finite_and_at_most_30_days(
             target="",
             batch_seconds=value,
             actor="admin",
+            settings=store.settings,
         )
     assert str(refused.value) == (
         f"--batch-seconds must be a number of seconds from 0 to 2592000 (30 days), got {shown}"
@@ -843,7 +859,13 @@ def test_a_batching_window_must_be_finite_and_at_most_30_days(
     with store.session() as session:
         assert session.scalars(select(AlertRoute)).all() == []
         route = set_route(
-            session, "Telegram", channel="csv", target="", batch_seconds=DAYS_30, actor="admin"
+            session,
+            "Telegram",
+            channel="csv",
+            target="",
+            batch_seconds=DAYS_30,
+            actor="admin",
+            settings=store.settings,
         )
     assert route.batch_seconds == DAYS_30
 

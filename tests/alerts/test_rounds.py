@@ -47,7 +47,15 @@ def _client(settings: Settings, status: int) -> HttpClient:
 
 def _seed(store: Store) -> None:
     with store.session() as session:
-        set_route(session, "Files.fm", channel="csv", target="", actor="test", now=T0)
+        set_route(
+            session,
+            "Files.fm",
+            channel="csv",
+            target="",
+            actor="test",
+            now=T0,
+            settings=store.settings,
+        )
         attribute_url(
             session, URL, "islamic-state", actor="analyst", now=T0, settings=store.settings
         )
