@@ -274,7 +274,7 @@ def check_until(
             return done
         clock["now"] = due
         report = run_checks(store, settings, client=client, now=due, actor="demo")
-        done += sum(1 for check in report.checks if check.outcome is not None)
+        done += sum(1 for check in report.checks if check.result is not None)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from tvec.alerts import send as sending
 from tvec.alerts.retry import retry_alerts
 from tvec.app.context import AppContext
 from tvec.entities.policy import check_inclusion_policy
+from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.verification import attribution
 from tvec.verification.alertability import alertable_reason
 from tvec.views.alerts import (
@@ -24,6 +25,18 @@ from tvec.views.alerts import (
     SendReportView,
     VerificationView,
 )
+
+__all__ = [
+    "CONTENT_KINDS",
+    "list_alerts",
+    "list_routes",
+    "preview",
+    "remove_route",
+    "retry",
+    "send",
+    "set_route",
+    "verify_url",
+]
 
 
 def verify_url(

@@ -11,8 +11,7 @@ from datetime import datetime
 
 from tvec.app.context import AppContext
 from tvec.takedowns import checks
-from tvec.takedowns.checks import CheckReport
-from tvec.views.takedowns import CheckHistoryView, TakedownView
+from tvec.views.takedowns import CheckHistoryView, CheckReportView, TakedownView
 
 
 def run_checks(
@@ -22,7 +21,7 @@ def run_checks(
     urls: Sequence[str] | None = None,
     limit: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-) -> CheckReport:
+) -> CheckReportView:
     """Check every URL that is due, and ``urls`` (:func:`tvec.takedowns.checks.run_checks`;
     one transaction per URL).
 

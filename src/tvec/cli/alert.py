@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from tvec.app import alerts as use
+from tvec.app.alerts import CONTENT_KINDS
 from tvec.cli.context import context, err, out, print_json
 from tvec.clock import rfc3339
 from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
-from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.views.alerts import SendReportView
 
 ACTOR = "cli"

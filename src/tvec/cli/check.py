@@ -79,7 +79,7 @@ def run(
 
         report = use.run_checks(ctx, urls=urls or None, limit=limit, actor=ACTOR, progress=on_check)
     if as_json:
-        print_json(report.as_json())
+        print_json(report)
         return
     counts = ", ".join(f"{n} {key}" for key, n in sorted(report.counts.items()) if n)
     table = _table(title=f"{counts} (times UTC)" if counts else None)
@@ -93,12 +93,12 @@ def run(
         out.print("no URL is due for a check")
         return
     for check in report.checks:
-        outcome = check.outcome
-        if outcome is None:
-            result, status, why = "skipped", "", check.skipped or ""
+        if check.result is None:
+            result, status, why = "skipped", "", check.reason or ""
         else:
-            result, status = outcome.result, str(outcome.http_status or "")
-            why = f"{outcome.route}: {outcome.reason}" if outcome.route else outcome.reason
+            result, status = check.result, str(check.http_status or "")
+            reason = check.reason or ""
+            why = f"{check.route}: {reason}" if check.route else reason
         table.add_row(
             escape(check.url), result, status, escape(why), check.state, _time(check.next_check_at)
         )

@@ -45,3 +45,36 @@ class CheckHistoryView(View):
     url: str = Field(description="The canonical URL.")
     takedown: TakedownView | None
     checks: list[StatusCheckView]
+
+
+class UrlCheckView(View):
+    """One URL of a status-check run: the check made (or why none was) and the takedown
+    afterwards. A skipped URL (confirmed removed, or checked by another run meanwhile) has
+    ``skipped`` true, no result, and the reason in ``reason``."""
+
+    url: str
+    platform: str | None
+    takedown_id: int
+    requested_by: str
+    checked_at: Timestamp | None
+    result: str | None = Field(description="online, removed, unreachable or unknown.")
+    http_status: int | None
+    final_url: str | None
+    route: str | None = Field(description="How a removal was recognised.")
+    reason: str | None
+    skipped: bool
+    confirmed: bool = Field(description="This check confirmed the removal.")
+    state: str
+    consecutive_removed: int
+    last_online_at: Timestamp | None
+    removed_at: Timestamp | None
+    confirmed_at: Timestamp | None
+    next_check_at: Timestamp | None
+
+
+class CheckReportView(View):
+    """What one run did: checks per result (plus ``skipped`` and ``confirmed``), and one
+    :class:`UrlCheckView` per URL in the order checked."""
+
+    counts: dict[str, int]
+    checks: list[UrlCheckView]
