@@ -206,7 +206,6 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
 
     # A second 'tvec alert send' (the command line, same database) sends nothing new.
     assert any_store.settings.database_url is not None
-    opened = _track_cli_stores(monkeypatch)
     monkeypatch.setenv("TVEC_DATABASE_URL", any_store.settings.database_url)
     monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TVEC_SMTP_PORT", str(smtp_server.port))
@@ -226,24 +225,6 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
     ]
     with any_store.session() as session:
         assert count(session, AlertDelivery) == 2
-    for cli_store in opened:
-        cli_store.close()
-
-
-def _track_cli_stores(monkeypatch: pytest.MonkeyPatch) -> list[Store]:
-    """Make ``tvec alert`` remember the stores it opens, so the test can close them (the
-    command line opens one per command and leaves closing to the process's exit)."""
-    from tvec.cli import alert as alert_cli
-
-    opened: list[Store] = []
-    real = alert_cli.store
-
-    def tracked() -> Store:
-        opened.append(real())
-        return opened[-1]
-
-    monkeypatch.setattr(alert_cli, "store", tracked)
-    return opened
 
 
 def test_nothing_is_sent_without_an_alertable_attribution(
