@@ -191,7 +191,14 @@ def replay(demo: Path) -> int:
             print("the takedown replay has run on this demo database already; nothing to do")
             return 0
         for platform in BEHAVIOUR:
-            set_route(session, platform, channel="csv", target=str(demo / "alerts"), actor="demo")
+            set_route(
+                session,
+                platform,
+                channel="csv",
+                target=str(demo / "alerts"),
+                actor="demo",
+                settings=settings,
+            )
     first_seen_as_posted(store)
     analyst = [(seen + ANALYST_DELAY, url) for seen, url in mirror_links(store)]
     start = min(when for when, _ in analyst).replace(hour=0, minute=0, second=0)
@@ -267,7 +274,7 @@ def check_until(
             return done
         clock["now"] = due
         report = run_checks(store, settings, client=client, now=due, actor="demo")
-        done += sum(1 for check in report.checks if check.outcome is not None)
+        done += sum(1 for check in report.checks if check.result is not None)
 
 
 if __name__ == "__main__":

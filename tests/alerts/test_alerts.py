@@ -208,7 +208,6 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
 
     # A second 'tvec alert send' (the command line, same database) sends nothing new.
     assert any_store.settings.database_url is not None
-    opened = _track_cli_stores(monkeypatch)
     monkeypatch.setenv("TVEC_DATABASE_URL", any_store.settings.database_url)
     monkeypatch.setenv("TVEC_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("TVEC_SMTP_PORT", str(smtp_server.port))
@@ -229,24 +228,6 @@ def test_alert_emails_reach_a_real_smtp_server_once(  # type: ignore[no-untyped-
     ]
     with any_store.session() as session:
         assert count(session, AlertDelivery) == 2
-    for cli_store in opened:
-        cli_store.close()
-
-
-def _track_cli_stores(monkeypatch: pytest.MonkeyPatch) -> list[Store]:
-    """Make ``tvec alert`` remember the stores it opens, so the test can close them (the
-    command line opens one per command and leaves closing to the process's exit)."""
-    from tvec.cli import alert as alert_cli
-
-    opened: list[Store] = []
-    real = alert_cli.store
-
-    def tracked() -> Store:
-        opened.append(real())
-        return opened[-1]
-
-    monkeypatch.setattr(alert_cli, "store", tracked)
-    return opened
 
 
 def test_nothing_is_sent_without_an_alertable_attribution(
@@ -417,7 +398,14 @@ def test_csv_digest_file(store: Store, tmp_path: Path) -> None:
     settings = make_settings(store)
     folder = tmp_path / "digests"
     with store.session() as session:
-        set_route(session, "Telegram", channel="csv", target=str(folder), actor="admin")
+        set_route(
+            session,
+            "Telegram",
+            channel="csv",
+            target=str(folder),
+            actor="admin",
+            settings=store.settings,
+        )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
         verify(session, settings, IS_POSTER, "ISIS", "image")
     report = send_alerts(store, settings, now=T0)
@@ -556,6 +544,7 @@ def test_batching_window_per_platform(store: Store, smtp_server: SmtpServer) -> 
             target="abuse@telegram.org",
             batch_seconds=3600,
             actor="admin",
+            settings=store.settings,
         )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video")
         verify(session, settings, STATEMENT, "ISIS", "document")
@@ -652,7 +641,14 @@ def test_dry_run_writes_every_format_and_changes_nothing(
             actor="admin",
             settings=settings,
         )
-        set_route(session, "Internet Archive", channel="csv", target=str(digests), actor="admin")
+        set_route(
+            session,
+            "Internet Archive",
+            channel="csv",
+            target=str(digests),
+            actor="admin",
+            settings=store.settings,
+        )
         verify(session, settings, ISKP_VIDEO, "ISKP", "video", graphic=True)
         verify(session, settings, STATEMENT, "ISIS", "document")
         # The verified-bank rule would attribute this post's link during the run.
@@ -844,6 +840,7 @@ def test_a_batching_window_must_be_finite_and_at_most_30_days(
             target="",
             batch_seconds=value,
             actor="admin",
+            settings=store.settings,
         )
     assert str(refused.value) == (
         f"--batch-seconds must be a number of seconds from 0 to 2592000 (30 days), got {shown}"
@@ -851,7 +848,13 @@ def test_a_batching_window_must_be_finite_and_at_most_30_days(
     with store.session() as session:
         assert session.scalars(select(AlertRoute)).all() == []
         route = set_route(
-            session, "Telegram", channel="csv", target="", batch_seconds=DAYS_30, actor="admin"
+            session,
+            "Telegram",
+            channel="csv",
+            target="",
+            batch_seconds=DAYS_30,
+            actor="admin",
+            settings=store.settings,
         )
     assert route.batch_seconds == DAYS_30
 

@@ -167,16 +167,18 @@ def check_settings(home: Path, **overrides: Any) -> Settings:
 
 def add_platforms(store: Store, *letters: str) -> None:
     for letter in letters:
-        add_platform(
-            store,
-            {
-                "name": f"Platform {letter.upper()}",
-                "kind": "video",
-                "domains": [f"platform-{letter}.example"],
-                "abuse_email": f"abuse@platform-{letter}.example",
-                "source": "tests/alerts/test_checks.py",
-            },
-        )
+        with store.session() as session:
+            add_platform(
+                session,
+                {
+                    "name": f"Platform {letter.upper()}",
+                    "kind": "video",
+                    "domains": [f"platform-{letter}.example"],
+                    "abuse_email": f"abuse@platform-{letter}.example",
+                    "source": "tests/alerts/test_checks.py",
+                },
+                actor="test",
+            )
 
 
 def alert_url(store: Store, url: str, settings: Settings, sent_at: datetime = SENT) -> int:
@@ -381,7 +383,7 @@ def test_pages_go_from_online_to_removed_by_every_route(
             for run in RUNS:
                 report = run_checks(store, settings, client=client, now=at(run))
                 checked_at_run[run] = {c.url for c in report.checks}
-                assert all(c.outcome is not None for c in report.checks)
+                assert all(c.result is not None for c in report.checks)
 
         # Each run checked exactly the URLs due then (a 10:00 run finds nothing due).
         for run in RUNS:
@@ -455,7 +457,7 @@ def test_pages_go_from_online_to_removed_by_every_route(
             # The removal metrics of these takedowns, per platform, as computed by hand.
             figures = group_figures(url_timelines(session, now=FAR), "platform")
             got_metrics = {
-                f.key: {k: v for k, v in f.as_json().items() if k != "key"} for f in figures
+                f.key: {k: v for k, v in f.model_dump().items() if k != "key"} for f in figures
             }
             assert got_metrics == hand_metrics()
 
@@ -497,10 +499,10 @@ def test_a_redirect_to_a_private_address_is_refused_and_recorded(
         with HttpClient(settings, resolver=resolver, transport=transport) as client:
             report = run_checks(store, settings, client=client, now=at("09:30"))
         (check,) = report.checks
-        assert check.outcome is not None
-        assert check.outcome.result == "unreachable"
-        assert check.outcome.http_status is None and check.outcome.route is None
-        assert check.outcome.final_url == location
+        assert check.result is not None
+        assert check.result == "unreachable"
+        assert check.http_status is None and check.route is None
+        assert check.final_url == location
         with store.session() as session:
             (row,) = session.scalars(
                 select(StatusCheck).where(StatusCheck.outlink_id == outlink_id)
@@ -532,8 +534,8 @@ def test_a_named_private_address_is_refused_without_a_connection(
             store, settings, client=client, now=at("09:00"), urls=["http://10.0.0.1/x"]
         )
     (check,) = report.checks
-    assert check.outcome is not None and check.outcome.result == "unreachable"
-    assert check.outcome.reason.startswith("http://10.0.0.1/x refused: host '10.0.0.1'")
+    assert check.result == "unreachable"
+    assert check.reason.startswith("http://10.0.0.1/x refused: host '10.0.0.1'")
     assert transport.seen == []
 
 
@@ -796,9 +798,9 @@ def test_a_closed_port_is_unreachable(tmp_path: Path, store: Store) -> None:
     with HttpClient(settings) as client:
         report = run_checks(store, settings, client=client, now=at("09:00"), urls=[url])
     (check,) = report.checks
-    assert check.outcome is not None
-    assert check.outcome.result == "unreachable" and check.outcome.http_status is None
-    assert "ConnectError" in check.outcome.reason
+    assert check.result is not None
+    assert check.result == "unreachable" and check.http_status is None
+    assert "ConnectError" in check.reason
 
 
 class HangingServer:
@@ -845,8 +847,8 @@ def test_a_hanging_server_is_visited_once_whatever_the_retry_setting(
         with HttpClient(settings) as client:
             report = run_checks(store, settings, client=client, now=at("09:00"), urls=[url])
         (check,) = report.checks
-        assert check.outcome is not None and check.outcome.result == "unreachable"
-        assert "ReadTimeout" in check.outcome.reason
+        assert check.result == "unreachable"
+        assert "ReadTimeout" in check.reason
         assert len(server.connections) == 1  # not 1 + TVEC_HTTP_RETRIES
     finally:
         server.close()
@@ -862,8 +864,8 @@ def test_status_checks_do_not_retry_5xx_but_the_client_still_can(
         report = run_checks(store, settings, client=client, now=at("09:00"), urls=[url])
         assert platforms_server.visits("127.0.0.1", "/busy") == 1
         (check,) = report.checks
-        assert check.outcome is not None
-        assert (check.outcome.result, check.outcome.http_status) == ("unreachable", 503)
+        assert check.result is not None
+        assert (check.result, check.http_status) == ("unreachable", 503)
         # try_fetch keeps TVEC_HTTP_RETRIES by default; an override can only lower it.
         attempt = client.try_fetch(url)
         assert attempt.result is not None and attempt.result.status == 503
@@ -906,22 +908,22 @@ def test_user_named_urls_are_tracked_and_checked_now(
             run_checks(store, settings, client=client, now=at("09:30"))
         assert [c.url for c in first.checks] == [canonical]
         assert first.checks[0].requested_by == "user" and first.checks[0].platform == "Platform A"
-        assert first.checks[0].outcome is not None and first.checks[0].outcome.result == "online"
+        assert first.checks[0].result == "online"
         assert first.checks[0].next_check_at == at("10:00")  # 30 min x 2
-        assert [c.outcome.result for c in second.checks if c.outcome] == ["removed"]
+        assert [c.result for c in second.checks if c.result] == ["removed"]
         assert second.checks[0].next_check_at == at("09:15")
-        assert [c.outcome.result for c in third.checks if c.outcome] == ["removed"]
+        assert [c.result for c in third.checks if c.result] == ["removed"]
         assert not third.checks[0].confirmed and third.counts["confirmed"] == 0
         assert (third.checks[0].state, third.checks[0].consecutive_removed) == ("tracking", 1)
         assert third.checks[0].next_check_at == at("09:15")
         assert third.checks[0].removed_at is None and third.checks[0].confirmed_at is None
-        assert early.checks == ()
+        assert early.checks == []
         assert [c.url for c in fourth.checks] == [canonical]
         assert fourth.checks[0].confirmed and fourth.counts["confirmed"] == 1
         # Confirmed removed: named again, it is skipped without a visit.
         (skipped,) = after.checks
-        assert skipped.outcome is None and skipped.skipped is not None
-        assert skipped.skipped.startswith("confirmed removed at 2026-03-02T09:15:00Z")
+        assert skipped.result is None and skipped.skipped and skipped.reason is not None
+        assert skipped.reason.startswith("confirmed removed at 2026-03-02T09:15:00Z")
         assert platforms_server.visits(host, "/video/x") == 4
         with store.session() as session:
             outlinks = session.scalars(select(Outlink).where(Outlink.url == canonical)).all()

@@ -152,7 +152,7 @@ def document(any_store: Store) -> dict[str, Any]:
     with any_store.session() as session:
         insert_removals(session)
     with any_store.session() as session:
-        return metrics_document(session, now=NOW)
+        return metrics_document(session, now=NOW).model_dump(mode="json")
 
 
 def test_overall_figures(document: dict[str, Any]) -> None:
@@ -230,8 +230,8 @@ def test_now_ignores_later_alerts_removals_and_checks(any_store: Store) -> None:
     with any_store.session() as session:
         # 02:30 on 2024-03-10: u9 sent (00:00), its first "removed" check done (02:00),
         # its confirming check (03:00) not yet.
-        document = metrics_document(session, now=at("2024-03-10 02:30"))
-        before_u9 = metrics_document(session, now=at("2024-03-09 23:59"))
+        document = metrics_document(session, now=at("2024-03-10 02:30")).model_dump(mode="json")
+        before_u9 = metrics_document(session, now=at("2024-03-09 23:59")).model_dump(mode="json")
     u9 = document["urls"][-1]
     assert (u9["url"], u9["state"], u9["last_result"]) == (url_of("u9"), "tracking", "removed")
     assert (u9["removed_at"], u9["seconds_to_removal"]) == (None, None)
@@ -251,7 +251,9 @@ def test_since_and_until_select_alerts_by_sent_time(any_store: Store) -> None:
         insert_removals(session)
     since, until = parse_period("2024-02-01", "2024-02-29")
     with any_store.session() as session:
-        document = metrics_document(session, now=NOW, since=since, until=until)
+        document = metrics_document(session, now=NOW, since=since, until=until).model_dump(
+            mode="json"
+        )
     assert document["period"] == {
         "since": "2024-02-01T00:00:00Z",
         "until": "2024-03-01T00:00:00Z",
@@ -262,7 +264,7 @@ def test_since_and_until_select_alerts_by_sent_time(any_store: Store) -> None:
 
 def test_empty_database_gives_empty_groups(any_store: Store) -> None:
     with any_store.session() as session:
-        document = metrics_document(session, now=NOW)
+        document = metrics_document(session, now=NOW).model_dump(mode="json")
     assert document["overall"] == fig(
         "all", 0, 0, None, None, None, None, None, (0, 0, 0), (None, None, None), 0, None
     )
@@ -277,9 +279,9 @@ def test_url_timelines_match_the_document(any_store: Store) -> None:
         insert_removals(session)
     with any_store.session() as session:
         timelines = url_timelines(session, now=NOW)
-        document = metrics_document(session, now=NOW)
-    assert [t.as_json() for t in timelines] == document["urls"]
-    assert removal_figures(timelines).as_json() == OVERALL
+        document = metrics_document(session, now=NOW).model_dump(mode="json")
+    assert [t.model_dump(mode="json") for t in timelines] == document["urls"]
+    assert removal_figures(timelines).model_dump(mode="json") == OVERALL
     assert all(isinstance(t, UrlTimeline) for t in timelines)
     assert [t.still_online for t in timelines] == [
         False, False, False, True, False, False, False, True, False,
@@ -304,7 +306,7 @@ def test_month_is_taken_in_utc(store: Store) -> None:
         # 23:30 UTC on 31 January, written as 00:30 on 1 February in UTC+1: January
         alert.sent_at = datetime(2024, 2, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))
     with store.session() as session:
-        document = metrics_document(session, now=NOW)
+        document = metrics_document(session, now=NOW).model_dump(mode="json")
     months = {u["url"][-2:]: (u["month"], u["sent_at"]) for u in document["urls"]}
     assert months["u5"] == ("2024-01", "2024-01-31T23:30:00Z")
     assert [(m["key"], m["alerts_sent"]) for m in document["by"]["month"]] == [

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from tvec.alerts.routes import set_route
+from tvec.app.context import AppContext, open_context
 from tvec.app.rounds import seconds_to_next_due, takedown_round
 from tvec.collection.watch import watch
 from tvec.net.http import HttpClient
@@ -46,7 +47,15 @@ def _client(settings: Settings, status: int) -> HttpClient:
 
 def _seed(store: Store) -> None:
     with store.session() as session:
-        set_route(session, "Files.fm", channel="csv", target="", actor="test", now=T0)
+        set_route(
+            session,
+            "Files.fm",
+            channel="csv",
+            target="",
+            actor="test",
+            now=T0,
+            settings=store.settings,
+        )
         attribute_url(
             session, URL, "islamic-state", actor="analyst", now=T0, settings=store.settings
         )
@@ -66,28 +75,29 @@ def _seed(store: Store) -> None:
 def test_a_round_sends_due_alerts_runs_due_checks_and_sweeps_orders(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "home")
     store = open_store(settings)
+    ctx: AppContext = open_context(settings, store=store, clock=lambda: T0)
     try:
         _seed(store)
-        assert seconds_to_next_due(store, T0) == 3600.0  # the order's deadline
+        assert seconds_to_next_due(ctx) == 3600.0  # the order's deadline
         with _client(settings, 200) as client:
-            first = takedown_round(store, client, now=T0)
+            first = takedown_round(ctx, client, now=T0)
         assert (first.alerts_sent, first.checks, first.overdue, first.errors) == (1, 0, [], [])
         with store.session() as session:
             alert = session.scalars(select(Alert)).one()
             assert (alert.status, alert.sent_at) == ("sent", T0)
         # One hour later: the first status check and the order's deadline are both due.
         later = T0 + timedelta(hours=1)
-        assert seconds_to_next_due(store, later) == 0.0
+        assert seconds_to_next_due(ctx, later) == 0.0
         with _client(settings, 404) as client:
-            second = takedown_round(store, client, now=later)
+            second = takedown_round(ctx, client, now=later)
         assert (second.alerts_sent, second.checks, second.confirmed) == (0, 1, 0)
         assert second.overdue == ["NL-9"]
         assert "orders overdue 1 (NL-9)" in second.summary()
         # The confirming check comes check_confirm_seconds (900 s) after the first 404.
-        assert seconds_to_next_due(store, later) == 900.0
+        assert seconds_to_next_due(ctx, later) == 900.0
         confirm = later + timedelta(seconds=900)
         with _client(settings, 404) as client:
-            third = takedown_round(store, client, now=confirm, alerts=False, orders=False)
+            third = takedown_round(ctx, client, now=confirm, alerts=False, orders=False)
         assert (third.checks, third.confirmed) == (1, 1)
         with store.session() as session:
             takedown = session.scalars(select(Takedown)).one()
@@ -99,7 +109,7 @@ def test_a_round_sends_due_alerts_runs_due_checks_and_sweeps_orders(tmp_path: Pa
             assert len(session.scalars(select(StatusCheck)).all()) == 2
             order = session.scalars(select(RemovalOrder)).one()
             assert (order.status, order.overdue_at) == ("overdue", later)
-        assert seconds_to_next_due(store, confirm) is None
+        assert seconds_to_next_due(ctx, confirm) is None
     finally:
         store.close()
 

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
+from tvec.collection import registry
 from tvec.collection.poll import poll_sources
-from tvec.collection.registry import add_source, show_source
 from tvec.store import Store
 from tvec.store.models import Item, Outlink, OutlinkSighting
+from tvec.views.collection import SourceView
 
 from .conftest import LocalServer, Route
 from .feeds import rss
+
+
+def add_source(store: Store, name: str, kind: str, locator: str, **given: Any) -> SourceView:
+    """Add a source in its own transaction (as ``tvec source add`` does)."""
+    with store.session() as session:
+        return registry.add_source(session, name, kind, locator, actor="cli", **given)
+
+
+def show_source(store: Store, name: str) -> SourceView:
+    """One source, read in its own transaction."""
+    with store.session() as session:
+        return registry.show_source(session, name)
 
 
 def _count(store: Store, column: object) -> int:

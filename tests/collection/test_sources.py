@@ -60,9 +60,11 @@ def test_source_lifecycle(cli: Any, tmp_path: Path) -> None:
     assert polled == []  # disabled sources are not polled
     assert json.loads(cli("source", "poll", "beacon", "--json").out)[0]["status"] == "skipped"
     assert cli("source", "enable", "beacon").code == 0
-    assert cli("source", "remove", "beacon", "--yes").code == 0
+    removed = cli("source", "remove", "beacon", "--yes")
+    assert removed.code == 0, removed.err
     assert json.loads(cli("source", "list", "--json").out) == []
     # the items stay, without a source
+    assert "removed source beacon (2 items kept)" in removed.out
     from tvec.cli import context
     from tvec.store.models import Item
 

@@ -15,6 +15,12 @@ from tvec.sources.base import RawItem
 from tvec.store import Store
 from tvec.store.db import current_revision, make_engine, migrate
 from tvec.store.models import Outlink, OutlinkSighting
+from tvec.views.outlinks import OutlinkView
+
+
+def _outlinks(store: Store, source_id: int | None = None) -> list[OutlinkView]:
+    with store.session() as session:
+        return list_outlinks(session, source_id=source_id)
 
 
 def _posts(tmp_path: Path) -> Path:
@@ -36,11 +42,11 @@ def test_each_canonical_url_is_stored_once_with_each_sighting(
     with any_store.session() as session:
         assert session.scalar(select(func.count(Outlink.id))) == 2
         assert session.scalar(select(func.count(OutlinkSighting.id))) == 3
-    (files, telegram) = list_outlinks(any_store)
+    (files, telegram) = _outlinks(any_store)
     assert files.url == "https://files.fm/u/clf7"
     assert files.platform == "Files.fm"
     assert files.seen_as == ["https://files.fm/u/clf7?utm_source=tg", "hxxps://files[.]fm/u/clf7"]
-    assert [s["item"].rsplit("#", 1)[1] for s in files.sightings] == ["1", "2"]
+    assert [s.item.rsplit("#", 1)[1] for s in files.sightings] == ["1", "2"]
     assert telegram.platform == "Telegram" and len(telegram.sightings) == 1
 
 
@@ -49,7 +55,8 @@ def test_sightings_keep_their_source_and_survive_its_removal(
 ) -> None:
     urls = tmp_path / "urls.txt"
     urls.write_text("https://t.me/s/beacon\n")
-    view = add_source(any_store, "list", "url-list", str(urls))
+    with any_store.session() as session:
+        view = add_source(session, "list", "url-list", str(urls), actor="cli")
     with any_store.session() as session:
         from tvec.collection.registry import get_source
 
@@ -60,29 +67,33 @@ def test_sightings_keep_their_source_and_survive_its_removal(
     run_scan(any_store, [], items=[item], source_id=source_id)
     with any_store.session() as session:
         list_id = get_source(session, "list").id
-    (link,) = list_outlinks(any_store, source_id=list_id)
-    assert link.sightings[0]["source"] == "list"
-    remove_source(any_store, "list")
-    (link,) = list_outlinks(any_store)
-    assert link.sightings[0]["source"] is None
+    (link,) = _outlinks(any_store, source_id=list_id)
+    assert link.sightings[0].source == "list"
+    with any_store.session() as session:
+        remove_source(session, "list", actor="cli")
+    (link,) = _outlinks(any_store)
+    assert link.sightings[0].source is None
 
 
 def test_platform_overrides_on_both_backends(any_store: Store, tmp_path: Path) -> None:
     run_scan(any_store, [_posts(tmp_path)])
-    add_platform(
-        any_store,
-        {
-            "name": "Mirror Locker",
-            "kind": "file_sharing",
-            "domains": ["files.fm"],  # taken over from the packaged row
-            "abuse_email": "abuse@example.org",
-            "source": "test",
-        },
-    )
-    assert {o.url: o.platform for o in list_outlinks(any_store)}["https://files.fm/u/clf7"] == (
+    with any_store.session() as session:
+        add_platform(
+            session,
+            {
+                "name": "Mirror Locker",
+                "kind": "file_sharing",
+                "domains": ["files.fm"],  # taken over from the packaged row
+                "abuse_email": "abuse@example.org",
+                "source": "test",
+            },
+            actor="cli",
+        )
+    assert {o.url: o.platform for o in _outlinks(any_store)}["https://files.fm/u/clf7"] == (
         "Mirror Locker"
     )
-    update_platform(any_store, "mirror locker", {"country": "LV"})
+    with any_store.session() as session:
+        update_platform(session, "mirror locker", {"country": "LV"}, actor="cli")
     with any_store.session() as session:
         registry = load_registry(session)
         platform = registry.resolve("https://files.fm/x").platform

@@ -12,17 +12,27 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from tvec.collection import registry
 from tvec.collection.poll import poll_sources
-from tvec.collection.registry import add_source
-from tvec.store import open_store
+from tvec.store import Store, open_store
 from tvec.store.models import Item, Outlink, OutlinkSighting, Scan
+from tvec.views.collection import SourceView
 
 from .conftest import LocalServer, Route, collection_settings
 from .feeds import rss
+
+
+def add_source(store: Store, name: str, kind: str, locator: str, **given: Any) -> SourceView:
+    """Add a source in its own transaction (as ``tvec source add`` does)."""
+    with store.session() as session:
+        return registry.add_source(session, name, kind, locator, actor="cli", **given)
+
+
 
 ENTRIES = 400
 

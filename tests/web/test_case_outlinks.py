@@ -154,9 +154,10 @@ def test_core_lists_the_tree_by_url(web: WebEnv, tree: Tree) -> None:
             for r in rows
         ]
         # the same rows from the child's tree: the child and its parent (the case's item)
-        from_child = {r.url for r in outlinks_of_item_tree(session, tree.child)}
+        settings = web.app.state.ctx.settings
+        from_child = {r.url for r in outlinks_of_item_tree(session, tree.child, settings=settings)}
         with pytest.raises(NotFoundError, match="no item 999999"):
-            outlinks_of_item_tree(session, 999999)
+            outlinks_of_item_tree(session, 999999, settings=settings)
     none = "not attributed to an entity"
     assert got == [
         ("https://archive.org/details/x-file", "Internet Archive", (tree.parent,), False,

@@ -76,7 +76,6 @@ def batch_reference(platform: str, keys: Sequence[str]) -> str:
     return "TVEC-B-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-
 @dataclass(frozen=True)
 class DesignationView:
     """One designation of an alert's entity: jurisdiction, list key and name, date."""

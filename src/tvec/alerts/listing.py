@@ -1,18 +1,15 @@
 """Listing alerts (``tvec alert list``, the web app's alert pages)."""
 
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.alerts.queue import platform_name
-from tvec.clock import rfc3339_or_none
 from tvec.errors import UsageError
 from tvec.store.models.alerts import ALERT_STATUSES, Alert
+from tvec.views.alerts import AlertView
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
-
 
 
 def list_alerts(
@@ -48,22 +45,6 @@ def list_alerts(
     return rows[:limit] if limit is not None else rows
 
 
-def alert_json(alert: Alert) -> dict[str, Any]:
+def alert_view(alert: Alert) -> AlertView:
     """An alert row as ``tvec alert list --json`` prints it."""
-    return {
-        "id": alert.id,
-        "reference": alert.reference,
-        "url": alert.url,
-        "platform": alert.platform,
-        "channel": alert.channel,
-        "recipient": alert.recipient,
-        "entity": alert.entity,
-        "content_kind": alert.content_kind,
-        "graphic": alert.graphic,
-        "status": alert.status,
-        "attempts": alert.attempts,
-        "next_attempt_at": rfc3339_or_none(alert.next_attempt_at),
-        "last_error": alert.last_error,
-        "created_at": rfc3339_or_none(alert.created_at),
-        "sent_at": rfc3339_or_none(alert.sent_at),
-    }
+    return AlertView.model_validate(alert)

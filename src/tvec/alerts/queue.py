@@ -6,11 +6,8 @@ Every entry point first checks the inclusion policy
 the entity registry does not know, is a ConfigError before anything is done.
 """
 
-
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -26,22 +23,13 @@ from tvec.store.db import Store
 from tvec.store.models import Outlink, utcnow
 from tvec.store.models.alerts import Alert, Attribution
 from tvec.verification.alertability import alertable_reason
+from tvec.views.alerts import NotAlertableView
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
 
-@dataclass
-class NotAlertable:
-    """A verified (attributed) URL that gets no alert, and why."""
-
-    url: str
-    platform: str | None
-    entity: str
-    reason: str
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
+#: A verified URL that gets no alert, and why (a result model).
+NotAlertable = NotAlertableView
 
 
 def platform_name(session: Session, platform: str) -> str:
@@ -133,7 +121,9 @@ def not_alertable(session: Session, settings: Settings) -> list[NotAlertable]:
     """Attributed URLs without an alert that none would be queued for, with the reason:
     not in the inclusion policy, no platform, or no reporting route."""
     return [
-        NotAlertable(outlink.url, outlink.platform, attribution.entity, reason)
+        NotAlertable(
+            url=outlink.url, platform=outlink.platform, entity=attribution.entity, reason=reason
+        )
         for attribution, outlink, _route, reason in _unalerted(session, settings)
         if reason is not None
     ]

@@ -1,8 +1,6 @@
 """``tvec alert retry``: make waiting alerts due now and put failed ones back in the queue."""
 
-
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,27 +12,13 @@ from tvec.audit.events import AlertsRetried, record_event
 from tvec.clock import rfc3339_or_none
 from tvec.store.models import utcnow
 from tvec.store.models.alerts import Alert, Attribution
+from tvec.views.alerts import RetryReportView, SkippedAlertView
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
 
-
-@dataclass
-class RetryReport:
-    """What :func:`retry_alerts` did: references of the queued alerts made due now, of the
-    failed alerts put back in the queue, and of the alerts left alone with the reason."""
-
-    made_due: list[str] = field(default_factory=list)
-    requeued: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {
-            "made_due": self.made_due,
-            "requeued": self.requeued,
-            "skipped": [{"reference": r, "reason": why} for r, why in self.skipped],
-        }
+#: What :func:`retry_alerts` did (a result model).
+RetryReport = RetryReportView
 
 
 def retry_alerts(
@@ -75,7 +59,11 @@ def retry_alerts(
     for alert in session.scalars(query):
         waits = alert.next_attempt_at is not None and alert.next_attempt_at > now
         if alert.status == "queued" and waits and alert.attempts == 0:
-            report.skipped.append((alert.reference, "a running 'tvec alert send' is sending it"))
+            report.skipped.append(
+                SkippedAlertView(
+                    reference=alert.reference, reason="a running 'tvec alert send' is sending it"
+                )
+            )
         elif alert.status == "queued" and waits:
             changed[alert.platform]["made_due"].append(
                 {"reference": alert.reference, "was_due_at": rfc3339_or_none(alert.next_attempt_at)}
@@ -87,7 +75,11 @@ def retry_alerts(
                 select(Attribution.id).where(Attribution.outlink_id == alert.outlink_id)
             ).first()
             if attributed is None:
-                report.skipped.append((alert.reference, "its attribution was withdrawn"))
+                report.skipped.append(
+                    SkippedAlertView(
+                        reference=alert.reference, reason="its attribution was withdrawn"
+                    )
+                )
                 continue
             changed[alert.platform]["requeued"].append(
                 {"reference": alert.reference, "attempts": alert.attempts}

@@ -30,9 +30,10 @@ from tvec.errors import BlockedAddressError, FetchError, NotFoundError, UsageErr
 from tvec.net.webhook import check_outbound_url
 from tvec.platforms import Platform, PlatformRegistry
 from tvec.platforms.overrides import find_platform, load_registry
-from tvec.settings import Settings, load_settings
+from tvec.settings import Settings
 from tvec.store.models import utcnow
 from tvec.store.models.alerts import CHANNELS, AlertRoute
+from tvec.views.alerts import RouteView
 
 #: An e-mail address as the platform registry checks it (no display names).
 EMAIL_ADDRESS = re.compile(r"^[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+$")
@@ -89,16 +90,16 @@ class Route:
         """Folder of CSV digests (csv routes): the target, or ``settings.alerts_dir``."""
         return Path(self.target) if self.target else settings.alerts_dir
 
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {
-            "platform": self.platform,
-            "channel": self.channel,
-            "target": self.target,
-            "secret_env": self.secret_env,
-            "batch_seconds": self.batch_seconds,
-            "origin": self.origin,
-        }
+    def view(self) -> RouteView:
+        """The route as a result model (``tvec alert route list --json``)."""
+        return RouteView(
+            platform=self.platform,
+            channel=self.channel,
+            target=self.target,
+            secret_env=self.secret_env,
+            batch_seconds=self.batch_seconds,
+            origin=self.origin,
+        )
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def check_route(
 
 
 def _row_json(row: AlertRoute | None) -> dict[str, Any] | None:
-    return None if row is None else _route_of_row(row).as_json()
+    return None if row is None else _route_of_row(row).view().model_dump(mode="json")
 
 
 def set_route(
@@ -236,8 +237,8 @@ def set_route(
     actor: str,
     secret_env: str | None = None,
     batch_seconds: float | None = None,
+    settings: Settings,
     now: datetime | None = None,
-    settings: Settings | None = None,
 ) -> Route:
     """Set (create or replace) the route of ``platform`` and record it in the audit log.
 
@@ -246,8 +247,7 @@ def set_route(
         channel, target, secret_env, batch_seconds: see :class:`Route` and
             :func:`check_route` (a csv folder is stored as an absolute path).
         actor: who sets it (``cli``, a username).
-        settings: for ``TVEC_OUTBOUND_ALLOW_HOSTS`` (webhook routes); default from the
-            environment.
+        settings: for ``TVEC_OUTBOUND_ALLOW_HOSTS`` (webhook routes).
 
     Raises:
         NotFoundError: no such platform.
@@ -255,7 +255,7 @@ def set_route(
     """
     now = now or utcnow()
     name = find_platform(load_registry(session), platform).name
-    allow = (settings or load_settings()).outbound_allow_hosts if channel == "webhook" else []
+    allow = settings.outbound_allow_hosts if channel == "webhook" else []
     target = check_route(channel, target, secret_env, batch_seconds, allow)
     row = session.scalars(select(AlertRoute).where(AlertRoute.platform == name)).one_or_none()
     old = _row_json(row)
@@ -269,7 +269,9 @@ def set_route(
     record_event(
         session,
         actor,
-        AlertRouteChanged(platform=name, action="set", old=old, new=route.as_json()),
+        AlertRouteChanged(
+            platform=name, action="set", old=old, new=route.view().model_dump(mode="json")
+        ),
     )
     return route
 

@@ -32,14 +32,12 @@ Every entry point first checks the inclusion policy
 the entity registry does not know, is a ConfigError before anything is done.
 """
 
-
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -47,7 +45,6 @@ from sqlalchemy.orm import Session
 from tvec.alerts.channels import DeliveryResult, check_channel, deliver, render
 from tvec.alerts.compose import Batch, alert_view, make_batch
 from tvec.alerts.queue import (
-    NotAlertable,
     check_platform,
     check_policy,
     not_alertable,
@@ -65,120 +62,18 @@ from tvec.store.models import Outlink, utcnow
 from tvec.store.models.alerts import Alert, AlertDelivery, Attribution, Takedown
 from tvec.verification.alertability import alertable_reason
 from tvec.verification.sync import sync_attributions
+from tvec.views.alerts import AlertLineView, BatchReportView, SendReportView, WaitingView
 
 #: How long (seconds) a batch being delivered stays claimed by one run.
 
 
+#: Result models of a send (see :mod:`tvec.views.alerts`).
+AlertLine = AlertLineView
+BatchReport = BatchReportView
+Waiting = WaitingView
+SendReport = SendReportView
 
-@dataclass
-class AlertLine:
-    """One alert in a batch, as preview and send report it."""
-
-    reference: str
-    url: str
-    platform: str
-    entity: str
-    content_kind: str
-    graphic: bool
-    new: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class BatchReport:
-    """One platform's batch: where it goes and, once attempted, how it went.
-
-    ``ok`` is ``None`` for batches not attempted (preview, dry run).
-    """
-
-    platform: str
-    channel: str
-    recipient: str
-    batch_reference: str
-    alerts: list[AlertLine]
-    ok: bool | None = None
-    detail: str | None = None
-    error: str | None = None
-    files: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        out = dict(self.__dict__)
-        out["alerts"] = [a.as_json() for a in self.alerts]
-        return out
-
-
-@dataclass
-class Waiting:
-    """Queued alerts of a platform that are not sent now, and why.
-
-    ``kind``: ``window`` (batching window open), ``backoff`` (waiting to retry), ``config``
-    (channel not configured), ``route`` (no reporting route), ``policy`` (attribution no
-    longer alertable) or ``claimed`` (another run is sending them).
-    """
-
-    platform: str
-    alerts: int
-    kind: str
-    reason: str
-    until: datetime | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {**self.__dict__, "until": rfc3339_or_none(self.until)}
-
-
-@dataclass
-class SendReport:
-    """What :func:`send_alerts` (or :func:`preview`) did or would do.
-
-    ``attributed``: attributions created, replaced or withdrawn by the sync; ``queued``: new
-    alerts; ``batches``: the batches due now (attempted unless a dry run or preview);
-    ``waiting``: platforms whose queued alerts wait; ``not_alertable``: verified URLs that
-    get no alert; ``out_dir``: the dry run's folder (``None`` when it wrote nothing, as
-    nothing would be sent).
-    """
-
-    attributed: int = 0
-    queued: int = 0
-    batches: list[BatchReport] = field(default_factory=list)
-    waiting: list[Waiting] = field(default_factory=list)
-    not_alertable: list[NotAlertable] = field(default_factory=list)
-    dry_run: bool = False
-    out_dir: Path | None = None
-
-    @property
-    def sent(self) -> int:
-        """Alerts delivered by this run."""
-        return sum(len(b.alerts) for b in self.batches if b.ok)
-
-    @property
-    def failed(self) -> list[BatchReport]:
-        """Batches whose delivery attempt failed."""
-        return [b for b in self.batches if b.ok is False]
-
-    @property
-    def held_by_config(self) -> list[Waiting]:
-        """Platforms waiting for a configuration fix."""
-        return [w for w in self.waiting if w.kind == "config"]
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return {
-            "dry_run": self.dry_run,
-            "out_dir": str(self.out_dir) if self.out_dir else None,
-            "attributed": self.attributed,
-            "queued": self.queued,
-            "sent": self.sent,
-            "batches": [b.as_json() for b in self.batches],
-            "waiting": [w.as_json() for w in self.waiting],
-            "not_alertable": [n.as_json() for n in self.not_alertable],
-        }
-
-
+#: How long (seconds) a batch being delivered stays claimed by one run.
 CLAIM_SECONDS = 600.0
 #: Longest wait (seconds) before retrying a failed delivery: the doubling backoff stops
 #: growing at 30 days.
@@ -216,20 +111,30 @@ def _plan(
     for name, alerts in sorted(_platform_alerts(session, platform).items()):
         lookup = book.lookup(name)
         if lookup.route is None:
-            plan.waiting.append(Waiting(name, len(alerts), "route", lookup.reason or ""))
+            plan.waiting.append(
+                Waiting(platform=name, alerts=len(alerts), kind="route", reason=lookup.reason or "")
+            )
             continue
         retry_at = max((a.next_attempt_at for a in alerts if a.next_attempt_at), default=None)
         if retry_at is not None and retry_at > now:
             errors = [a.last_error for a in alerts if a.last_error]
             reason = f"next attempt at {rfc3339_or_none(retry_at)}"
             reason += f" (last error: {errors[-1]})" if errors else " (a run is sending them)"
-            plan.waiting.append(Waiting(name, len(alerts), "backoff", reason, retry_at))
+            plan.waiting.append(
+                Waiting(
+                    platform=name, alerts=len(alerts), kind="backoff", reason=reason, until=retry_at
+                )
+            )
             continue
         window = lookup.route.window_seconds(settings)
         due_at = alerts[0].created_at + timedelta(seconds=window)
         if due_at > now and not force:
             reason = f"batching window of {window:g} s ends at {rfc3339_or_none(due_at)}"
-            plan.waiting.append(Waiting(name, len(alerts), "window", reason, due_at))
+            plan.waiting.append(
+                Waiting(
+                    platform=name, alerts=len(alerts), kind="window", reason=reason, until=due_at
+                )
+            )
             continue
         views = []
         held = 0
@@ -254,14 +159,16 @@ def _plan(
             views.append((alert.id, view))
         if held:
             reason = "the URL's attribution no longer makes it alertable"
-            plan.waiting.append(Waiting(name, held, "policy", reason))
+            plan.waiting.append(Waiting(platform=name, alerts=held, kind="policy", reason=reason))
         if not views:
             continue
         batch = make_batch(lookup.route.platform, lookup.route, views, now)
         try:
             check_channel(batch, settings, environ)
         except ConfigError as exc:
-            plan.waiting.append(Waiting(name, len(views), "config", str(exc)))
+            plan.waiting.append(
+                Waiting(platform=name, alerts=len(views), kind="config", reason=str(exc))
+            )
             continue
         plan.batches.append(batch)
     return plan
@@ -270,13 +177,13 @@ def _plan(
 def _lines(batch: Batch, alerts: Mapping[int, Alert], new: set[int]) -> list[AlertLine]:
     return [
         AlertLine(
-            view.reference,
-            view.url,
-            view.platform,
-            view.entity_id,
-            view.content_kind,
-            view.graphic,
-            alert_id in new,
+            reference=view.reference,
+            url=view.url,
+            platform=view.platform,
+            entity=view.entity_id,
+            content_kind=view.content_kind,
+            graphic=view.graphic,
+            new=alert_id in new,
         )
         for alert_id, view in zip(batch.alert_ids, batch.alerts, strict=True)
         if alert_id in alerts
@@ -285,7 +192,11 @@ def _lines(batch: Batch, alerts: Mapping[int, Alert], new: set[int]) -> list[Ale
 
 def _report(batch: Batch, lines: list[AlertLine]) -> BatchReport:
     return BatchReport(
-        batch.platform, batch.route.channel, batch.route.target, batch.reference, lines
+        platform=batch.platform,
+        channel=batch.route.channel,
+        recipient=batch.route.target,
+        batch_reference=batch.reference,
+        alerts=lines,
     )
 
 
@@ -545,18 +456,31 @@ def send_alerts(
     for batch in plan.batches:
         if not _claim(store, batch, now):
             report.waiting.append(
-                Waiting(batch.platform, len(batch.alerts), "claimed", "another run is sending")
+                Waiting(
+                    platform=batch.platform,
+                    alerts=len(batch.alerts),
+                    kind="claimed",
+                    reason="another run is sending",
+                )
             )
             continue
         try:
             result = deliver(batch, settings, environ=environ, client=client)
         except ConfigError as exc:  # e.g. no STARTTLS: held, no attempt counted
             _release(store, batch, str(exc))
-            report.waiting.append(Waiting(batch.platform, len(batch.alerts), "config", str(exc)))
+            report.waiting.append(
+                Waiting(
+                    platform=batch.platform,
+                    alerts=len(batch.alerts),
+                    kind="config",
+                    reason=str(exc),
+                )
+            )
             continue
         _settle(store, batch, result, settings, now, actor)
         line = _report(batch, lines[batch.reference])
         line.ok, line.detail, line.error = result.ok, result.detail, result.error
         line.files = [str(p) for p in result.files]
         report.batches.append(line)
+    report.sent = sum(len(b.alerts) for b in report.batches if b.ok)
     return report

@@ -21,11 +21,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tvec.alerts.send import send_alerts
+from tvec.app.context import AppContext
 from tvec.errors import TvecError
 from tvec.net.http import HttpClient
 from tvec.orders.service import sweep_orders
-from tvec.store.db import Store
-from tvec.store.models import utcnow
 from tvec.store.models.alerts import Takedown
 from tvec.store.models.orders import RemovalOrder
 from tvec.takedowns.checks import run_checks
@@ -67,7 +66,7 @@ class TakedownRound:
 
 
 def takedown_round(
-    store: Store,
+    ctx: AppContext,
     client: HttpClient,
     *,
     alerts: bool = True,
@@ -76,13 +75,15 @@ def takedown_round(
     now: datetime | None = None,
     actor: str = "watch",
 ) -> TakedownRound:
-    """Run the due takedown work once (see the module docstring).
+    """Run the due takedown work once (see the module docstring), with the watch's
+    outbound ``client`` (from :meth:`AppContext.http`).
 
+    ``now`` is the time of the round (default: the clock, read by each part as it runs).
     Never raises a :class:`~tvec.errors.TvecError`: each part's error is in
     :attr:`TakedownRound.errors`.
     """
     report = TakedownRound()
-    settings = store.settings
+    store, settings = ctx.store, ctx.settings
     if alerts:
         try:
             sent = send_alerts(store, settings, now=now, actor=actor, client=client)
@@ -103,20 +104,22 @@ def takedown_round(
             report.confirmed = counts.get("confirmed", 0)
     if orders:
         try:
-            swept = sweep_orders(store, settings, now, client=client)
+            with ctx.write_lock:
+                swept = sweep_orders(store, settings, now or ctx.now(), client=client)
             report.overdue = [o.reference for o in swept]
         except TvecError as error:
             report.errors.append(f"removal orders: {error}")
     return report
 
 
-def seconds_to_next_due(store: Store, now: datetime | None = None) -> float | None:
-    """Seconds until the next status check or open removal order's deadline (0 if past).
+def seconds_to_next_due(ctx: AppContext, now: datetime | None = None) -> float | None:
+    """Seconds from ``now`` (default: the context's clock) until the next status check or
+    open removal order's deadline (0 if past).
 
     ``None`` when nothing is scheduled. Raises StoreError when the database fails.
     """
-    at = now or utcnow()
-    with store.session() as session:
+    at = now or ctx.now()
+    with ctx.read() as session:
         check = session.scalar(
             select(func.min(Takedown.next_check_at)).where(Takedown.state == "tracking")
         )

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.alerts import routes
-from tvec.alerts import send as sending
-from tvec.alerts.listing import alert_json, list_alerts
-from tvec.alerts.retry import retry_alerts
-from tvec.cli.context import err, out, settings, store
-from tvec.entities.policy import check_inclusion_policy
-from tvec.entities.resolve import entity_registry
+from tvec.app import alerts as use
+from tvec.app.alerts import CONTENT_KINDS
+from tvec.cli.context import context, err, out, print_json
+from tvec.clock import rfc3339
 from tvec.errors import EXIT_ITEM_ERRORS, EXIT_USAGE, UsageError
-from tvec.store.models.alerts import CONTENT_KINDS
-from tvec.verification import attribution
-from tvec.verification.alertability import alertable_reason
+from tvec.views.alerts import SendReportView
 
 ACTOR = "cli"
 
@@ -57,32 +51,21 @@ def verify(
     ] = False,
 ) -> None:
     """Attribute a URL to an entity: the verification an alert needs (audit-logged)."""
-    current = settings()
-    registry = entity_registry(current)
-    check_inclusion_policy(registry, current)
-    with store().session() as session:
-        made = attribution.attribute_url(
-            session,
-            url,
-            entity,
-            actor=ACTOR,
-            content_kind=kind,
-            graphic=graphic,
-            note=note,
-            settings=current,
-            whole_site=whole_site,
-        )
-        reason = alertable_reason(made, registry, current)
-        platform = made.outlink.platform
-        url_text, entity_id = made.outlink.url, made.entity
-        if reason is None:
-            reason = routes.RouteBook.load(session).lookup(platform).reason
-    name = registry.get(entity_id).name
-    out.print(f"attributed {url_text} to {name} ({entity_id}), {kind}", markup=False)
-    if reason is None:
-        out.print(f"alertable: yes, on {platform} ('tvec alert send' sends it)", markup=False)
+    view = use.verify_url(
+        context(),
+        url,
+        entity,
+        actor=ACTOR,
+        content_kind=kind,
+        graphic=graphic,
+        note=note,
+        whole_site=whole_site,
+    )
+    out.print(f"attributed {view.url} to {view.entity_name} ({view.entity}), {kind}", markup=False)
+    if view.not_alertable is None:
+        out.print(f"alertable: yes, on {view.platform} ('tvec alert send' sends it)", markup=False)
     else:
-        out.print(f"alertable: no, {reason}", markup=False)
+        out.print(f"alertable: no, {view.not_alertable}", markup=False)
 
 
 @app.command("preview")
@@ -94,9 +77,9 @@ def preview(
     as_json: _Json = False,
 ) -> None:
     """Show what 'tvec alert send' would queue and send now, and why the rest waits."""
-    report = sending.preview(store(), settings(), platform=platform, force=force)
+    report = use.preview(context(), platform=platform, force=force)
     if as_json:
-        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        print_json(report)
         return
     _print_report(report, verb="would send", would=True)
 
@@ -120,11 +103,11 @@ def send(
     Exit code 1 when a delivery failed (it is retried later), 2 when a platform's channel
     is not configured (its alerts stay queued) or the inclusion policy is not usable.
     """
-    if out_dir is not None and not dry_run and not settings().alert_dry_run:
+    ctx = context()
+    if out_dir is not None and not dry_run and not ctx.settings.alert_dry_run:
         raise UsageError("--out is only for --dry-run")
-    report = sending.send_alerts(
-        store(),
-        settings(),
+    report = use.send(
+        ctx,
         dry_run=dry_run,
         force=force,
         platform=platform,
@@ -132,7 +115,7 @@ def send(
         actor=ACTOR,
     )
     if as_json:
-        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        print_json(report)
     else:
         _print_report(report, verb="would send" if report.dry_run else "sent", would=report.dry_run)
         if report.out_dir is not None:
@@ -145,7 +128,7 @@ def send(
         raise typer.Exit(EXIT_ITEM_ERRORS)
 
 
-def _print_report(report: sending.SendReport, *, verb: str, would: bool = False) -> None:
+def _print_report(report: SendReportView, *, verb: str, would: bool = False) -> None:
     if would:  # preview and dry run: nothing is kept
         counts = (
             f"attributions that would be derived: {report.attributed}; "
@@ -188,13 +171,9 @@ def list_(
     as_json: _Json = False,
 ) -> None:
     """List alerts, newest first, with status, attempts and the last error."""
-    with store().session() as session:
-        rows = [
-            alert_json(a)
-            for a in list_alerts(session, status=status, platform=platform, limit=limit)
-        ]
+    rows = use.list_alerts(context(), status=status, platform=platform, limit=limit)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
     table = Table(
         "reference",
@@ -207,15 +186,18 @@ def list_(
         title=f"{len(rows)} alert(s)",
     )
     for row in rows:
-        when = row["sent_at"] or row["last_error"] or row["next_attempt_at"] or ""
+        moment = row.sent_at or row.next_attempt_at
+        when = row.last_error if row.sent_at is None and row.last_error else None
+        if when is None:
+            when = rfc3339(moment) if moment is not None else ""
         table.add_row(
-            row["reference"],
-            row["status"],
-            row["platform"],
-            row["url"],
-            row["entity"],
-            str(row["attempts"]),
-            str(when),
+            row.reference,
+            row.status,
+            row.platform,
+            row.url,
+            row.entity,
+            str(row.attempts),
+            when,
         )
     out.print(table)
 
@@ -236,10 +218,9 @@ def retry(
     The next 'tvec alert send' tries them; audit-logged. No alert is created: a URL still
     gets at most one alert.
     """
-    with store().session() as session:
-        report = retry_alerts(session, actor=ACTOR, platform=platform, failed=failed)
+    report = use.retry(context(), actor=ACTOR, platform=platform, failed=failed)
     if as_json:
-        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        print_json(report)
         return
     out.print(
         f"made due now: {len(report.made_due)}; put back in the queue: {len(report.requeued)}",
@@ -249,8 +230,8 @@ def retry(
         out.print(f"  due now: {reference}", markup=False)
     for reference in report.requeued:
         out.print(f"  requeued: {reference}", markup=False)
-    for reference, reason in report.skipped:
-        out.print(f"  left alone: {reference}: {reason}", markup=False)
+    for skipped in report.skipped:
+        out.print(f"  left alone: {skipped.reference}: {skipped.reason}", markup=False)
     if report.made_due or report.requeued:
         out.print("run 'tvec alert send' to send them", markup=False)
 
@@ -308,17 +289,15 @@ def route_set(
         "webhook": webhook or "",
         "csv": str(folder) if folder else "",
     }[channel]
-    with store().session() as session:
-        route = routes.set_route(
-            session,
-            platform,
-            channel=channel,
-            target=target,
-            secret_env=secret_env,
-            batch_seconds=batch_seconds,
-            actor=ACTOR,
-            settings=settings(),
-        )
+    route = use.set_route(
+        context(),
+        platform,
+        channel=channel,
+        target=target,
+        secret_env=secret_env,
+        batch_seconds=batch_seconds,
+        actor=ACTOR,
+    )
     where = route.target or "the alerts folder"
     out.print(f"route of {route.platform}: {route.channel} to {where}", markup=False)
 
@@ -331,10 +310,9 @@ def route_list(
     as_json: _Json = False,
 ) -> None:
     """List the routes set with 'tvec alert route set' (and with --all the default ones)."""
-    with store().session() as session:
-        found = routes.list_routes(session, include_defaults=include_defaults)
+    found = use.list_routes(context(), include_defaults=include_defaults)
     if as_json:
-        typer.echo(json.dumps([r.as_json() for r in found], indent=2, ensure_ascii=False))
+        print_json(found)
         return
     table = Table("platform", "channel", "target", "batch seconds", "origin", title=f"{len(found)}")
     for r in found:
@@ -348,6 +326,5 @@ def route_remove(
     platform: Annotated[str, typer.Argument(help="Platform name (any case).")],
 ) -> None:
     """Remove a platform's route (its registry abuse e-mail, if any, applies again)."""
-    with store().session() as session:
-        routes.remove_route(session, platform, actor=ACTOR)
+    use.remove_route(context(), platform, actor=ACTOR)
     out.print(f"removed the route of {platform}", markup=False)

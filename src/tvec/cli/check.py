@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated
 
@@ -14,8 +13,9 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from tvec.cli.context import err, out, settings, store
-from tvec.takedowns import checks as service
+from tvec.app import takedowns as use
+from tvec.cli.context import context, err, out, print_json
+from tvec.views.takedowns import CheckHistoryView
 
 app = typer.Typer(
     help="Status checks: is alerted content still online? (docs/status-checks.md)",
@@ -62,8 +62,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check every URL that is due, and the URLs named; print what each check found."""
-    current = settings()
-    show_progress = current.progress and err.is_terminal and not as_json
+    ctx = context()
+    show_progress = ctx.settings.progress and err.is_terminal and not as_json
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -77,11 +77,9 @@ def run(
         def on_check(done: int, total: int, url: str) -> None:
             bar.update(task, completed=done, total=total, description=f"checking {url[-60:]}")
 
-        report = service.run_checks(
-            store(), current, urls=urls or None, limit=limit, actor=ACTOR, progress=on_check
-        )
+        report = use.run_checks(ctx, urls=urls or None, limit=limit, actor=ACTOR, progress=on_check)
     if as_json:
-        typer.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        print_json(report)
         return
     counts = ", ".join(f"{n} {key}" for key, n in sorted(report.counts.items()) if n)
     table = _table(title=f"{counts} (times UTC)" if counts else None)
@@ -95,12 +93,12 @@ def run(
         out.print("no URL is due for a check")
         return
     for check in report.checks:
-        outcome = check.outcome
-        if outcome is None:
-            result, status, why = "skipped", "", check.skipped or ""
+        if check.result is None:
+            result, status, why = "skipped", "", check.reason or ""
         else:
-            result, status = outcome.result, str(outcome.http_status or "")
-            why = f"{outcome.route}: {outcome.reason}" if outcome.route else outcome.reason
+            result, status = check.result, str(check.http_status or "")
+            reason = check.reason or ""
+            why = f"{check.route}: {reason}" if check.route else reason
         table.add_row(
             escape(check.url), result, status, escape(why), check.state, _time(check.next_check_at)
         )
@@ -116,17 +114,16 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List tracked URLs with their state and times, or one URL's status checks."""
-    with store().session() as session:
-        if url is not None:
-            history = service.check_history(session, url)
-            if as_json:
-                typer.echo(json.dumps(history.as_json(), indent=2, ensure_ascii=False))
-                return
-            _print_history(history)
+    if url is not None:
+        history = use.check_history(context(), url)
+        if as_json:
+            print_json(history)
             return
-        rows = service.list_takedowns(session, state=state)
+        _print_history(history)
+        return
+    rows = use.list_takedowns(context(), state=state)
     if as_json:
-        typer.echo(json.dumps([r.as_json() for r in rows], indent=2, ensure_ascii=False))
+        print_json(rows)
         return
     table = _table(title=f"{len(rows)} takedown(s) (times UTC)")
     table.add_column("url", overflow="fold")
@@ -147,7 +144,7 @@ def list_(
     _print_table(table)
 
 
-def _print_history(history: service.CheckHistory) -> None:
+def _print_history(history: CheckHistoryView) -> None:
     takedown = history.takedown
     if takedown is None:
         out.print(f"{history.url}: not tracked", markup=False)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.app.rounds import seconds_to_next_due, takedown_round
-from tvec.cli.context import err, out, settings, store
+from tvec.app import collection as use
+from tvec.app.rounds import TakedownRound
+from tvec.cli.context import context, err, out, print_json
 from tvec.cli.source import print_outcomes
-from tvec.collection.poll import PollOutcome
-from tvec.collection.registry import get_source
-from tvec.collection.watch import stop_on_signals, watch
-from tvec.net.http import HttpClient
-from tvec.outlinks.sightings import list_outlinks
+from tvec.clock import rfc3339
+from tvec.collection.watch import stop_on_signals
+from tvec.views.collection import PollOutcomeView
 
 
 def outlinks(
@@ -30,19 +28,16 @@ def outlinks(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List each canonical out-link with the text as seen, its platform and its sightings."""
-    the_store = store()
-    source_id = None
-    if source is not None:
-        with the_store.session() as session:
-            source_id = get_source(session, source).id
-    views = list_outlinks(the_store, source_id=source_id, platform=platform)
+    views = use.outlinks(context(), source=source, platform=platform)
     if as_json:
-        typer.echo(json.dumps([v.as_json() for v in views], indent=2, ensure_ascii=False))
+        print_json(views)
         return
     table = Table("url", "platform", "seen as", "sightings", "last seen", title=f"{len(views)}")
     for v in views:
         where = v.platform if v.platform != "unknown" else f"unknown ({v.registrable_domain})"
-        table.add_row(v.url, where, " | ".join(v.seen_as), str(len(v.sightings)), v.last_seen_at)
+        table.add_row(
+            v.url, where, " | ".join(v.seen_as), str(len(v.sightings)), rfc3339(v.last_seen_at)
+        )
     out.print(table)
 
 
@@ -72,26 +67,26 @@ def watch_command(
     polls, deliver due alerts, run due status checks and sweep removal orders."""
     stop = threading.Event()
     stop_on_signals(stop)
-    every = interval if interval is not None else settings().watch_interval_seconds
-    opened = store()
+    ctx = context()
+    every = interval if interval is not None else ctx.settings.watch_interval_seconds
 
-    def report(number: int, outcomes: list[PollOutcome]) -> None:
+    def report(number: int, outcomes: list[PollOutcomeView]) -> None:
         err.print(f"round {number}", markup=False)
         print_outcomes(outcomes)
 
-    def takedown_work(client: HttpClient) -> None:
-        work = takedown_round(opened, client, alerts=alerts, checks=checks, orders=orders)
+    def takedowns(work: TakedownRound) -> None:
         err.print(f"takedowns: {work.summary()}", markup=False)
 
-    busy = alerts or checks or orders
-    done = watch(
-        opened,
+    done = use.watch_sources(
+        ctx,
         interval=every,
         stop=stop,
         names=names or None,
         rounds=rounds,
+        alerts=alerts,
+        checks=checks,
+        orders=orders,
         on_round=report,
-        between=takedown_work if busy else None,
-        next_due=(lambda: seconds_to_next_due(opened)) if (checks or orders) else None,
+        on_takedowns=takedowns,
     )
     err.print(f"stopped after {done} round(s)", markup=False)

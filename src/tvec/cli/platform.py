@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from tvec.cli.context import out, store
-from tvec.platforms import overrides as service
+from tvec.app import platforms as use
+from tvec.cli.context import context, out, print_json
+
+ACTOR = "cli"
 
 app = typer.Typer(
     help="The platform registry: which service hosts a domain and how to report abuse.",
@@ -44,18 +45,15 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the platforms in force (packaged rows plus user rows)."""
-    rows = [
-        (p, user) for p, user in service.list_platforms(store()) if kind in (None, p.kind.value)
-    ]
+    rows = use.list_platforms(context(), kind=kind)
     if as_json:
-        documents = [{**service.platform_row(p), "user_row": user} for p, user in rows]
-        typer.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+        print_json(rows)
         return
     table = Table("platform", "kind", "domains", "country", "report to", title=f"{len(rows)}")
-    for p, user in rows:
+    for p in rows:
         route = p.abuse_email or p.report_url or p.api or ""
-        name = f"{p.name} (user)" if user else p.name
-        table.add_row(name, p.kind.value, ", ".join(p.domains), p.country or "", route)
+        name = f"{p.name} (user)" if p.user_row else p.name
+        table.add_row(name, p.kind, ", ".join(p.domains), p.country or "", route)
     out.print(table)
 
 
@@ -65,13 +63,11 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one platform with its domains and reporting routes."""
-    with store().session() as session:
-        platform = service.find_platform(service.load_registry(session), name)
-    row = service.platform_row(platform)
+    view = use.show_platform(context(), name)
     if as_json:
-        typer.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        print_json(view)
         return
-    for key, value in row.items():
+    for key, value in view.model_dump(mode="json", exclude={"user_row"}).items():
         out.print(f"{key}: {value}", markup=False)
 
 
@@ -88,8 +84,8 @@ def add(
     notes: _Notes = None,
 ) -> None:
     """Add a platform (kind, at least one domain, one reporting route and a source)."""
-    platform = service.add_platform(
-        store(),
+    platform = use.add_platform(
+        context(),
         _row(
             name=name,
             kind=kind,
@@ -101,6 +97,7 @@ def add(
             source=source,
             notes=notes,
         ),
+        actor=ACTOR,
     )
     out.print(f"added platform {platform.name}", markup=False)
 
@@ -118,8 +115,8 @@ def update(
     notes: _Notes = None,
 ) -> None:
     """Change fields of a platform; --domain replaces its domain list."""
-    platform = service.update_platform(
-        store(),
+    platform = use.update_platform(
+        context(),
         name,
         _row(
             kind=kind,
@@ -131,5 +128,6 @@ def update(
             source=source,
             notes=notes,
         ),
+        actor=ACTOR,
     )
     out.print(f"updated platform {platform.name}", markup=False)

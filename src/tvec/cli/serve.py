@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from tvec.accounts import ensure_first_admin, list_users
-from tvec.cli.context import context, err, settings, store
+from tvec.app.serve import prepare_first_start
+from tvec.cli.context import context, err
 from tvec.errors import UsageError
 
 
@@ -65,12 +65,11 @@ def serve(
     from tvec.web import create_app
 
     check_port(host, port)
-    current = settings()
-    the_store = store()
-    with the_store.session() as session:
-        had_users = bool(list_users(session))
-        one_time = ensure_first_admin(session, current.admin_password)
-    if had_users and current.admin_password:
+    ctx = context()
+    current = ctx.settings
+    start = prepare_first_start(ctx)
+    one_time = start.one_time_password
+    if start.had_users and current.admin_password:
         err.print(
             "TVEC_ADMIN_PASSWORD is not used: users exist already (it only creates the first "
             "admin); add one with 'tvec user add NAME --role admin'"
@@ -79,7 +78,7 @@ def serve(
         err.print(f"created user 'admin'; one-time password (shown once): {one_time}", markup=False)
     if current.secret_key is None:
         err.print("TVEC_SECRET_KEY is not set: sessions end when tvec serve stops")
-    app = create_app(context())
+    app = create_app(ctx)
     err.print(f"tvec review on http://{host}:{port}/")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

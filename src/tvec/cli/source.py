@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from tvec.cli.context import err, out, store
-from tvec.collection import registry
+from tvec.app import collection as use
+from tvec.cli.context import context, err, out, print_json
 from tvec.collection.kinds import KINDS
-from tvec.collection.poll import PollOutcome, poll_sources
+from tvec.views.collection import PollOutcomeView
+
+ACTOR = "cli"
 
 app = typer.Typer(
     help="Manage beacon sources (Telegram exports, feeds, web archives, post files, URL lists, "
@@ -45,8 +46,8 @@ def add(
     ] = None,
 ) -> None:
     """Register a source to collect from."""
-    view = registry.add_source(
-        store(),
+    view = use.add_source(
+        context(),
         name,
         kind,
         locator,
@@ -55,6 +56,7 @@ def add(
         language=language,
         notes=notes,
         mapping=mapping or [],
+        actor=ACTOR,
     )
     out.print(f"added source {view.name} ({view.kind}: {view.locator})", markup=False)
 
@@ -64,9 +66,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List sources with kind, state and item counts."""
-    views = registry.list_sources(store())
+    views = use.list_sources(context())
     if as_json:
-        typer.echo(json.dumps([v.as_json() for v in views], indent=2, ensure_ascii=False))
+        print_json(views)
         return
     table = Table("source", "kind", "enabled", "platform", "entity", "items", "last poll")
     for v in views:
@@ -89,25 +91,25 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one source with its options and polling state."""
-    view = registry.show_source(store(), name)
+    view = use.show_source(context(), name)
     if as_json:
-        typer.echo(json.dumps(view.as_json(), indent=2, ensure_ascii=False))
+        print_json(view)
         return
-    for key, value in view.as_json().items():
+    for key, value in view.model_dump(mode="json").items():
         out.print(f"{key}: {value}", markup=False)
 
 
 @app.command("enable")
 def enable(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
     """Enable a source (it is polled again)."""
-    registry.set_enabled(store(), name, True)
+    use.set_enabled(context(), name, True, actor=ACTOR)
     out.print(f"enabled source {name}", markup=False)
 
 
 @app.command("disable")
 def disable(name: Annotated[str, typer.Argument(help="Source name.")]) -> None:
     """Disable a source (it is no longer polled; its items stay)."""
-    registry.set_enabled(store(), name, False)
+    use.set_enabled(context(), name, False, actor=ACTOR)
     out.print(f"disabled source {name}", markup=False)
 
 
@@ -119,11 +121,11 @@ def remove(
     """Remove a source; its items and out-link sightings stay (without a source)."""
     if not yes and not typer.confirm(f"Remove source {name}?"):
         raise typer.Exit(2)
-    count = registry.remove_source(store(), name)
+    count = use.remove_source(context(), name, actor=ACTOR)
     out.print(f"removed source {name} ({count} items kept)", markup=False)
 
 
-def print_outcomes(outcomes: list[PollOutcome]) -> None:
+def print_outcomes(outcomes: list[PollOutcomeView]) -> None:
     """A table of poll outcomes on stdout, item errors and problems on stderr."""
     table = Table("source", "status", "new", "changed", "unchanged", "errors", "scan")
     for o in outcomes:
@@ -159,9 +161,9 @@ def poll(
 
     Exit code 1 when a source failed or some items had errors.
     """
-    outcomes = poll_sources(store(), names or None, banks=banks or None)
+    outcomes = use.poll(context(), names or None, banks=banks or None)
     if as_json:
-        typer.echo(json.dumps([o.as_json() for o in outcomes], indent=2, ensure_ascii=False))
+        print_json(outcomes)
     else:
         print_outcomes(outcomes)
     failed = any(o.status == "error" or o.errors for o in outcomes)

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from tvec.cli.context import out, settings, store
-from tvec.entities import load_entities
-from tvec.reports.metrics import (
-    FIGURE_FIELDS,
-    display_value,
-    metrics_document,
-    parse_period,
-)
+from tvec.app.reports import removal_metrics
+from tvec.cli.context import context, out, print_json
+from tvec.reports.metrics import FIGURE_FIELDS, display_value
+from tvec.views.reports import RemovalMetricsView
 
 app = typer.Typer(help="Figures over what tvec recorded.", no_args_is_help=True)
 
@@ -89,37 +85,33 @@ def removals(
     Definitions in docs/removal-metrics.md. --format json prints the whole document (every
     dimension and every URL; --by is ignored), the same as GET /api/takedowns/metrics.
     """
-    start, end = parse_period(since, until)
-    current = settings()
-    registry = load_entities(current.entities_file)
-    with store().session() as session:
-        document = metrics_document(session, since=start, until=end, registry=registry)
+    document = removal_metrics(context(), since=since, until=until)
     if output is Format.json:
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        print_json(document)
     elif output is Format.csv:
         typer.echo(removals_csv(document, by.value), nl=False)
     else:
         _print_table(document, by.value)
 
 
-def removals_csv(document: dict[str, Any], by: str) -> str:
+def removals_csv(document: RemovalMetricsView, by: str) -> str:
     """One CSV row per group of ``by`` (header: the dimension, then every figure); empty
     cells for None. Raw values: seconds and ratios as in the JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([by, *FIGURE_FIELDS])
-    for row in document["by"][by]:
-        writer.writerow([row["key"], *("" if row[f] is None else row[f] for f in FIGURE_FIELDS)])
+    for row in document.by[by]:
+        values = [getattr(row, f) for f in FIGURE_FIELDS]
+        writer.writerow([row.key, *("" if v is None else v for v in values)])
     return buffer.getvalue()
 
 
-def _print_table(document: dict[str, Any], by: str) -> None:
-    period = document["period"]
+def _print_table(document: RemovalMetricsView, by: str) -> None:
     title = f"Removals by {by}"
     bounds = [
-        f"{word} {_shown_time(period[key])}"
-        for key, word in (("since", "from"), ("until", "before"))
-        if period[key]
+        f"{word} {_shown_time(moment)}"
+        for moment, word in ((document.period.since, "from"), (document.period.until, "before"))
+        if moment is not None
     ]
     if bounds:
         title += ", alerts sent " + " and ".join(bounds)
@@ -134,11 +126,11 @@ def _print_table(document: dict[str, Any], by: str) -> None:
     table.add_column(by, overflow="fold", min_width=8)
     for _, header in TABLE_COLUMNS:
         table.add_column(header, justify="right")
-    rows = [*document["by"][by], document["overall"]]
+    rows = [*document.by[by], document.overall]
     for index, row in enumerate(rows):
         table.add_row(
-            row["key"],
-            *(display_value(field, row[field]) for field, _ in TABLE_COLUMNS),
+            row.key,
+            *(display_value(field, getattr(row, field)) for field, _ in TABLE_COLUMNS),
             end_section=index == len(rows) - 2,
         )
     # A terminal gets the table fitted to its width; a pipe or file its natural width
@@ -147,6 +139,6 @@ def _print_table(document: dict[str, Any], by: str) -> None:
     console.print(table)
 
 
-def _shown_time(iso: str) -> str:
-    """An ISO 8601 UTC time as ``YYYY-MM-DD HH:MM UTC``."""
-    return iso[:10] + " " + iso[11:16] + " UTC"
+def _shown_time(moment: datetime) -> str:
+    """A UTC time as ``YYYY-MM-DD HH:MM UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

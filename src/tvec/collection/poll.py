@@ -30,7 +30,6 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,33 +44,10 @@ from tvec.scan import run_scan
 from tvec.sources.base import RawItem
 from tvec.store.db import Store
 from tvec.store.models import Source, utcnow
+from tvec.views.collection import PollOutcomeView
 
-
-@dataclass
-class PollOutcome:
-    """What polling one source did.
-
-    Attributes:
-        source: the source's name.
-        status: ``fetched`` (items were read), ``not_modified`` (nothing new: 304, or the
-            local file is unchanged), ``stopped`` (interrupted by a stop request before the
-            end), ``skipped`` (disabled) or ``error`` (``problem`` says why).
-        scan_id: the scan that stored the items, if any.
-        counts: that scan's counts (``new``, ``changed``, ``unchanged``, ``errors``...).
-        errors: item errors of that scan (``item``, ``kind``, ``error``).
-        problem: why the source itself failed, for ``error``.
-    """
-
-    source: str
-    status: str
-    scan_id: int | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
-    problem: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
+#: What polling one source did (a result model; see :class:`PollOutcomeView`).
+PollOutcome = PollOutcomeView
 
 
 def _fingerprint(path: Path) -> dict[str, int] | None:
@@ -135,7 +111,7 @@ def poll_sources(
                 # problem no reader turned into an item error
                 problem = str(exc) if isinstance(exc, TvecError) else f"{type(exc).__name__}: {exc}"
                 _save_state(store, name, {"last_status": "error", "last_error": problem})
-                outcomes.append(PollOutcome(name, "error", problem=problem))
+                outcomes.append(PollOutcome(source=name, status="error", problem=problem))
     finally:
         if own_client:
             http.close()
@@ -156,7 +132,7 @@ def poll_source(
         kind, locator, source_id = source.kind, source.locator, source.id
         options, state, enabled = dict(source.options), dict(source.state), source.enabled
     if not enabled:
-        return PollOutcome(name, "skipped", problem="disabled")
+        return PollOutcome(source=name, status="skipped", problem="disabled")
     if is_url(locator):
         return _poll_url(store, name, kind, locator, source_id, options, state, client, banks, stop)
     path = Path(locator)
@@ -165,7 +141,7 @@ def poll_source(
         raise FetchError(locator, "no such file or folder")
     if state.get("fingerprint") == fingerprint:
         _save_state(store, name, {"last_status": "not_modified", "last_error": None})
-        return PollOutcome(name, "not_modified")
+        return PollOutcome(source=name, status="not_modified")
     items = read_source(
         kind, path, origin=locator, options=options, max_bytes=store.settings.http_max_bytes
     )
@@ -187,7 +163,7 @@ def _poll_url(
     result = client.fetch(locator, etag=state.get("etag"), last_modified=state.get("last_modified"))
     if result.not_modified:
         _save_state(store, name, {"last_status": "not_modified", "last_error": None})
-        return PollOutcome(name, "not_modified")
+        return PollOutcome(source=name, status="not_modified")
     tmp_dir = store.settings.home / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix="poll-", dir=tmp_dir)
@@ -234,7 +210,13 @@ def _run(
     errors = [e.model_dump() for e in result.errors]
     if stop is not None and stop.is_set():
         _save_state(store, name, {"last_status": "stopped", "last_scan_id": result.scan_id})
-        return PollOutcome(name, "stopped", result.scan_id, counts, errors)
+        return PollOutcome(
+            source=name,
+            status="stopped",
+            scan_id=result.scan_id,
+            counts=counts,
+            errors=errors,
+        )
     _save_state(
         store,
         name,
@@ -246,4 +228,10 @@ def _run(
             "last_counts": counts,
         },
     )
-    return PollOutcome(name, "fetched", result.scan_id, counts, errors)
+    return PollOutcome(
+        source=name,
+        status="fetched",
+        scan_id=result.scan_id,
+        counts=counts,
+        errors=errors,
+    )

@@ -7,47 +7,28 @@ notes, options (a column mapping for ``csv``/``jsonl``) and its polling state (`
 validators, last poll, last error; see :mod:`tvec.collection.poll`). Items keep the source
 they first came from (``item.source_id``); removing a source keeps its items and sightings
 (their ``source_id`` becomes empty).
+
+Every change is a person's and is audited in the caller's transaction: ``source.add``
+(:class:`~tvec.audit.events.SourceAdded`), ``source.change`` on enable and disable
+(:class:`~tvec.audit.events.SourceChanged`) and ``source.remove``
+(:class:`~tvec.audit.events.SourceRemoved`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tvec.clock import rfc3339
+from tvec.audit.events import SourceAdded, SourceChanged, SourceRemoved, record_event
 from tvec.collection.kinds import KINDS, LOCAL_ONLY, MAPPED, check_kind, is_url
 from tvec.errors import NotFoundError, UsageError
 from tvec.sources.mapping import PostMapping
-from tvec.store.db import Store
 from tvec.store.models import Item, OutlinkSighting, Source
-
-
-@dataclass(frozen=True)
-class SourceView:
-    """A source as commands show it (JSON-ready with :meth:`as_json`)."""
-
-    name: str
-    kind: str
-    locator: str
-    platform: str | None
-    entity: str | None
-    language: str | None
-    notes: str | None
-    enabled: bool
-    options: dict[str, Any]
-    state: dict[str, Any]
-    items: int
-    sightings: int
-    created_at: str
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
+from tvec.views.collection import SourceView
 
 
 def get_source(session: Session, name: str) -> Source:
@@ -85,7 +66,7 @@ def _platform_for(locator: str) -> str | None:
 
 
 def add_source(
-    store: Store,
+    session: Session,
     name: str,
     kind: str,
     locator: str,
@@ -95,11 +76,13 @@ def add_source(
     language: str | None = None,
     notes: str | None = None,
     mapping: Iterable[str] = (),
+    actor: str,
 ) -> SourceView:
-    """Register a source and return it.
+    """Register a source and return it (audited as ``actor``).
 
     Args:
         mapping: ``field=column`` pairs (:mod:`tvec.sources.mapping`), for ``csv``/``jsonl``.
+        actor: who adds it (``cli`` from the command line).
     Raises:
         UsageError: unknown kind, empty name, a name already used, a URL for a local-only
             kind, a mapping for a kind that takes none, or a ``csv`` source without a
@@ -121,24 +104,37 @@ def add_source(
         parsed = PostMapping.from_dict(options.get("mapping") or {})
         if not (parsed.text or parsed.url or parsed.links):
             raise UsageError("a csv source needs --map text=COLUMN (or url=/links=COLUMN)")
-    with store.session() as session:
-        if session.scalars(select(Source.id).where(Source.name == name)).first() is not None:
-            raise UsageError(f"a source named {name!r} already exists")
-        source = Source(
-            name=name,
-            kind=kind,
-            locator=stored_locator,
-            platform=platform or _platform_for(stored_locator),
-            entity=entity,
-            language=language,
-            notes=notes,
-            enabled=True,
-            options=options,
-            state={},
-        )
-        session.add(source)
-        session.flush()
-        return _view(session, source)
+    if session.scalars(select(Source.id).where(Source.name == name)).first() is not None:
+        raise UsageError(f"a source named {name!r} already exists")
+    source = Source(
+        name=name,
+        kind=kind,
+        locator=stored_locator,
+        platform=platform or _platform_for(stored_locator),
+        entity=entity,
+        language=language,
+        notes=notes,
+        enabled=True,
+        options=options,
+        state={},
+    )
+    session.add(source)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        SourceAdded(
+            source=source.name,
+            kind=source.kind,
+            locator=source.locator,
+            platform=source.platform,
+            entity=source.entity,
+            language=source.language,
+            notes=source.notes,
+            options=dict(options),
+        ),
+    )
+    return _view(session, source)
 
 
 def _view(session: Session, source: Source) -> SourceView:
@@ -162,41 +158,48 @@ def _view(session: Session, source: Source) -> SourceView:
         state=dict(source.state or {}),
         items=items,
         sightings=sightings,
-        created_at=rfc3339(source.created_at),
+        created_at=source.created_at,
     )
 
 
-def list_sources(store: Store) -> list[SourceView]:
+def list_sources(session: Session) -> list[SourceView]:
     """Every source, by name."""
-    with store.session() as session:
-        return [_view(session, s) for s in session.scalars(select(Source).order_by(Source.name))]
+    return [_view(session, s) for s in session.scalars(select(Source).order_by(Source.name))]
 
 
-def show_source(store: Store, name: str) -> SourceView:
+def show_source(session: Session, name: str) -> SourceView:
     """One source. Raises NotFoundError."""
-    with store.session() as session:
-        return _view(session, get_source(session, name))
+    return _view(session, get_source(session, name))
 
 
-def set_enabled(store: Store, name: str, enabled: bool) -> SourceView:
-    """Enable or disable a source (disabled sources are not polled). Raises NotFoundError."""
-    with store.session() as session:
-        source = get_source(session, name)
-        source.enabled = enabled
-        return _view(session, source)
-
-
-def remove_source(store: Store, name: str) -> int:
-    """Delete a source; its items and sightings stay. Returns how many items it had.
+def set_enabled(session: Session, name: str, enabled: bool, *, actor: str) -> SourceView:
+    """Enable or disable a source (disabled sources are not polled); audited as ``actor``
+    when it changes.
 
     Raises:
         NotFoundError: no such source.
     """
-    with store.session() as session:
-        source = get_source(session, name)
-        count = session.scalar(select(func.count(Item.id)).where(Item.source_id == source.id))
-        session.delete(source)
-        return int(count or 0)
+    source = get_source(session, name)
+    if source.enabled != enabled:
+        source.enabled = enabled
+        record_event(session, actor, SourceChanged(source=source.name, enabled=enabled))
+    return _view(session, source)
+
+
+def remove_source(session: Session, name: str, *, actor: str) -> int:
+    """Delete a source (audited as ``actor``); its items and sightings stay. Returns how
+    many items it had.
+
+    Raises:
+        NotFoundError: no such source.
+    """
+    source = get_source(session, name)
+    count = session.scalar(select(func.count(Item.id)).where(Item.source_id == source.id))
+    record_event(
+        session, actor, SourceRemoved(source=source.name, kind=source.kind, locator=source.locator)
+    )
+    session.delete(source)
+    return int(count or 0)
 
 
 __all__ = [

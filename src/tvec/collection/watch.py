@@ -16,6 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from types import FrameType
 
 from tvec.collection.poll import PollOutcome, poll_sources
@@ -61,8 +62,8 @@ def watch(
         next_due: seconds until ``between`` has work again (``None``: nothing scheduled);
             the loop wakes then (at least 1 s apart) without polling sources early.
         clock: monotonic seconds (tests may pass their own).
-        client: the outbound client (default: a new one of the store's settings); it is
-            closed when the watch ends.
+        client: the outbound client of every poll and of ``between`` (default: a new
+            :class:`HttpClient` of the store's settings, closed at the end).
 
     Returns the number of rounds of polls run. Raises NotFoundError for an unknown source
     name and StoreError when the database fails; a source that fails is reported in its
@@ -71,7 +72,7 @@ def watch(
     wanted = list(names) if names else None
     done = 0
     next_poll = clock()
-    with client or HttpClient(store.settings) as http:
+    with nullcontext(client) if client is not None else HttpClient(store.settings) as http:
         while not stop.is_set():
             if clock() >= next_poll:
                 outcomes = poll_sources(store, wanted, client=http, banks=banks, stop=stop)

@@ -11,21 +11,18 @@ record them; :func:`list_outlinks` serves ``tvec outlinks``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tvec.clock import rfc3339
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.platforms import PlatformRegistry
 from tvec.platforms.overrides import load_registry
-from tvec.store.db import Store
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
 from tvec.urls.canonical import MAX_URL_BYTES
+from tvec.views.outlinks import OutlinkView, SightingView
 
 UNKNOWN = "unknown"
 
@@ -161,68 +158,50 @@ def record_sightings(
     return added
 
 
-@dataclass
-class OutlinkView:
-    """One canonical URL with its platform and sightings (``tvec outlinks``)."""
-
-    url: str
-    platform: str
-    registrable_domain: str
-    first_seen_at: str
-    last_seen_at: str
-    seen_as: list[str] = field(default_factory=list)
-    sightings: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        """Plain dict for ``--json`` output."""
-        return dict(self.__dict__)
-
-
 def list_outlinks(
-    store: Store, *, source_id: int | None = None, platform: str | None = None
+    session: Session, *, source_id: int | None = None, platform: str | None = None
 ) -> list[OutlinkView]:
     """Every out-link (optionally only those seen in the source ``source_id`` / on
-    ``platform``).
+    ``platform``), by URL.
 
     ``platform`` matches the platform name case-insensitively; ``unknown`` selects out-links
     on no known platform.
     """
-    with store.session() as session:
-        query = (
-            select(OutlinkSighting, Outlink, Item.locator, Source.name)
-            .join(Outlink, OutlinkSighting.outlink_id == Outlink.id)
-            .join(Item, OutlinkSighting.item_id == Item.id)
-            .outerjoin(Source, OutlinkSighting.source_id == Source.id)
-            .order_by(Outlink.url, OutlinkSighting.seen_at, OutlinkSighting.id)
-        )
-        if source_id is not None:
-            query = query.where(OutlinkSighting.source_id == source_id)
-        views: dict[int, OutlinkView] = {}
-        for sighting, outlink, locator, source_name in session.execute(query):
-            name = outlink.platform or UNKNOWN
-            if platform is not None and name.casefold() != platform.strip().casefold():
-                continue
-            view = views.get(outlink.id)
-            if view is None:
-                view = views[outlink.id] = OutlinkView(
-                    url=outlink.url,
-                    platform=name,
-                    registrable_domain=outlink.registrable_domain,
-                    first_seen_at=rfc3339(outlink.first_seen_at),
-                    last_seen_at=rfc3339(outlink.last_seen_at),
-                )
-            if sighting.seen not in view.seen_as:
-                view.seen_as.append(sighting.seen)
-            view.sightings.append(
-                {
-                    "item": locator,
-                    "source": source_name,
-                    "seen": sighting.seen,
-                    "seen_at": rfc3339(sighting.seen_at),
-                    "posted_at": rfc3339(sighting.posted_at) if sighting.posted_at else None,
-                }
+    query = (
+        select(OutlinkSighting, Outlink, Item.locator, Source.name)
+        .join(Outlink, OutlinkSighting.outlink_id == Outlink.id)
+        .join(Item, OutlinkSighting.item_id == Item.id)
+        .outerjoin(Source, OutlinkSighting.source_id == Source.id)
+        .order_by(Outlink.url, OutlinkSighting.seen_at, OutlinkSighting.id)
+    )
+    if source_id is not None:
+        query = query.where(OutlinkSighting.source_id == source_id)
+    views: dict[int, OutlinkView] = {}
+    for sighting, outlink, locator, source_name in session.execute(query):
+        name = outlink.platform or UNKNOWN
+        if platform is not None and name.casefold() != platform.strip().casefold():
+            continue
+        view = views.get(outlink.id)
+        if view is None:
+            view = views[outlink.id] = OutlinkView(
+                url=outlink.url,
+                platform=name,
+                registrable_domain=outlink.registrable_domain,
+                first_seen_at=outlink.first_seen_at,
+                last_seen_at=outlink.last_seen_at,
             )
-        return list(views.values())
+        if sighting.seen not in view.seen_as:
+            view.seen_as.append(sighting.seen)
+        view.sightings.append(
+            SightingView(
+                item=locator,
+                source=source_name,
+                seen=sighting.seen,
+                seen_at=sighting.seen_at,
+                posted_at=sighting.posted_at,
+            )
+        )
+    return list(views.values())
 
 
 def describe(registry: PlatformRegistry, url: str) -> dict[str, str]:

@@ -42,7 +42,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -50,12 +49,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from tvec.analysis.language import _ISO639_1_TO_3
-from tvec.clock import rfc3339_or_none
 from tvec.entities import EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.store.models import Item, Outlink, OutlinkSighting, Source, utcnow
 from tvec.store.models.alerts import Alert, StatusCheck, Takedown
 from tvec.store.models.analysis import ItemAnalysis
+from tvec.views.reports import (
+    PeriodView,
+    RemovalFiguresView,
+    RemovalMetricsView,
+    UrlTimelineView,
+)
 
 #: Dimensions a group of figures can be taken over, in the order the document lists them.
 DIMENSIONS = ("platform", "entity", "ideology", "language", "month")
@@ -67,91 +71,13 @@ UNKNOWN = "unknown"
 DOCUMENT_VERSION = 1
 
 
-@dataclass(frozen=True)
-class UrlTimeline:
-    """One alerted URL from first sighting to (confirmed) removal.
-
-    Times are timezone-aware UTC; seconds are rounded to one decimal. ``None`` where a time
-    is not (yet) known: ``removed_at``, ``confirmed_at``, ``last_online_at`` and the removal
-    seconds of a URL that is not removed. ``state`` is the takedown's state as of ``now``
-    (``tracking``, ``removed``, ``stopped``; ``None`` without a takedown row);
-    ``last_result`` the result of its latest status check (``None`` before any check).
-    """
-
-    url: str
-    reference: str
-    platform: str
-    entity: str
-    ideology: str
-    language: str
-    month: str
-    first_seen_at: datetime
-    sent_at: datetime
-    last_online_at: datetime | None
-    removed_at: datetime | None
-    confirmed_at: datetime | None
-    state: str | None
-    last_result: str | None
-    seconds_to_alert: float
-    seconds_to_removal: float | None
-    seconds_to_removal_min: float | None
-
-    @property
-    def removed(self) -> bool:
-        """Whether the removal is confirmed (as of the document's ``now``)."""
-        return self.removed_at is not None
-
-    @property
-    def still_online(self) -> bool:
-        """Not removed, and the latest status check found the URL online."""
-        return not self.removed and self.last_result == "online"
-
-    def as_json(self) -> dict[str, Any]:
-        """The timeline as a JSON-ready dict (times as ISO 8601 strings)."""
-        out: dict[str, Any] = {}
-        for name in _TIMELINE_FIELDS:
-            value = getattr(self, name)
-            out[name] = rfc3339_or_none(value) if isinstance(value, datetime) else value
-        return out
-
-
-#: Field names of :class:`UrlTimeline`, in order (its JSON keys).
-_TIMELINE_FIELDS = tuple(f.name for f in fields(UrlTimeline))
-
-
-@dataclass(frozen=True)
-class RemovalFigures:
-    """The figures of one group of alerted URLs (``key`` is the group's value, or ``all``).
-
-    Counts are URLs; ``*_seconds_*`` are seconds (one decimal), ``None`` when the group has
-    no removed URL; ``removal_rate`` and ``share_within_*`` are ratios (0..1, four
-    decimals) of ``alerts_sent``. See the module docstring for each definition.
-    """
-
-    key: str
-    alerts_sent: int
-    removed: int
-    removal_rate: float | None
-    median_seconds_to_removal: float | None
-    p90_seconds_to_removal: float | None
-    median_seconds_to_removal_min: float | None
-    p90_seconds_to_removal_min: float | None
-    removed_within_1h: int
-    removed_within_24h: int
-    removed_within_7d: int
-    share_within_1h: float | None
-    share_within_24h: float | None
-    share_within_7d: float | None
-    still_online: int
-    median_seconds_to_alert: float | None
-
-    def as_json(self) -> dict[str, Any]:
-        """The figures as a JSON-ready dict, fields in declaration order."""
-        return asdict(self)
-
+#: One alerted URL from first sighting to (confirmed) removal (a result model).
+UrlTimeline = UrlTimelineView
+#: The figures of one group of alerted URLs (a result model).
+RemovalFigures = RemovalFiguresView
 
 #: Field names of :class:`RemovalFigures`, in order (the CSV header after the dimension).
-FIGURE_FIELDS = tuple(f.name for f in fields(RemovalFigures) if f.name != "key")
+FIGURE_FIELDS = tuple(name for name in RemovalFiguresView.model_fields if name != "key")
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -263,7 +189,6 @@ def _parse_bound(name: str, value: str | None, *, end_of_day: bool) -> datetime 
         raise UsageError(
             f"{name} {value!r} is out of range (its UTC time falls outside years 1 to 9999)"
         ) from None
-
 
 
 def _language_code(code: object) -> str | None:
@@ -469,35 +394,32 @@ def metrics_document(
     since: datetime | None = None,
     until: datetime | None = None,
     registry: EntityRegistry | None = None,
-) -> dict[str, Any]:
-    """All removal metrics as one JSON-ready document (what ``tvec stats removals --format
-    json`` prints and ``GET /api/takedowns/metrics`` returns).
+) -> RemovalMetricsView:
+    """All removal metrics as one result model (what ``tvec stats removals --format json``
+    prints and ``GET /api/takedowns/metrics`` returns).
 
     Shape::
 
         {"version": 1,
-         "period": {"since": ISO or null, "until": ISO or null},
+         "period": {"since": RFC 3339 or null, "until": RFC 3339 or null},
          "overall": {figures, "key": "all"},
          "by": {"platform": [figures...], "entity": [...], "ideology": [...],
                 "language": [...], "month": [...]},
          "urls": [timeline...]}
 
-    Figures are :meth:`RemovalFigures.as_json` (groups sorted by key), timelines
-    :meth:`UrlTimeline.as_json` (by ``sent_at`` then URL). Arguments as in
-    :func:`url_timelines`. The document does not depend on ``now`` beyond the records it
-    selects, and holds no generation time.
+    Figures are :class:`RemovalFigures` (groups sorted by key), timelines
+    :class:`UrlTimeline` (by ``sent_at`` then URL). Arguments as in :func:`url_timelines`.
+    The document does not depend on ``now`` beyond the records it selects, and holds no
+    generation time.
     """
     timelines = url_timelines(session, now=now, since=since, until=until, registry=registry)
-    return {
-        "version": DOCUMENT_VERSION,
-        "period": {
-            "since": rfc3339_or_none(since) if since is not None else None,
-            "until": rfc3339_or_none(until) if until is not None else None,
-        },
-        "overall": removal_figures(timelines).as_json(),
-        "by": {dim: [g.as_json() for g in group_figures(timelines, dim)] for dim in DIMENSIONS},
-        "urls": [t.as_json() for t in timelines],
-    }
+    return RemovalMetricsView(
+        version=DOCUMENT_VERSION,
+        period=PeriodView(since=since, until=until),
+        overall=removal_figures(timelines),
+        by={dim: group_figures(timelines, dim) for dim in DIMENSIONS},
+        urls=timelines,
+    )
 
 
 #: Short labels of the figures, for tables (CLI and web page) and CSV readers.

@@ -36,7 +36,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -59,6 +58,13 @@ from tvec.store.models.alerts import TAKEDOWN_STATES, StatusCheck, Takedown
 from tvec.takedowns.classify import CheckOutcome, classify
 from tvec.takedowns.markers import RemovalMarkers, load_markers
 from tvec.urls.canonical import canonicalize_url
+from tvec.views.takedowns import (
+    CheckHistoryView,
+    CheckReportView,
+    StatusCheckView,
+    TakedownView,
+    UrlCheckView,
+)
 
 #: Consecutive "removed" results that confirm a removal.
 CONFIRMING_RESULTS = 2
@@ -126,72 +132,18 @@ def apply_outcome(takedown: Takedown, result: str, at: datetime, settings: Setti
     return False
 
 
-@dataclass(frozen=True)
-class UrlCheck:
-    """One URL of a run: the check made (or why none was) and the takedown afterwards.
-
-    ``outcome`` is ``None`` when the URL was skipped (``skipped`` says why: confirmed
-    removed, or checked by another run meanwhile).
-    """
-
-    url: str
-    platform: str | None
-    takedown_id: int
-    requested_by: str
-    checked_at: datetime | None
-    outcome: CheckOutcome | None
-    skipped: str | None
-    confirmed: bool
-    state: str
-    consecutive_removed: int
-    last_online_at: datetime | None
-    removed_at: datetime | None
-    confirmed_at: datetime | None
-    next_check_at: datetime | None
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (times ISO 8601; the outcome's fields inline)."""
-        outcome = self.outcome
-        return {
-            "url": self.url,
-            "platform": self.platform,
-            "takedown_id": self.takedown_id,
-            "requested_by": self.requested_by,
-            "checked_at": rfc3339_or_none(self.checked_at),
-            "result": outcome.result if outcome else None,
-            "http_status": outcome.http_status if outcome else None,
-            "final_url": outcome.final_url if outcome else None,
-            "route": outcome.route if outcome else None,
-            "reason": outcome.reason if outcome else self.skipped,
-            "skipped": self.skipped is not None,
-            "confirmed": self.confirmed,
-            "state": self.state,
-            "consecutive_removed": self.consecutive_removed,
-            "last_online_at": rfc3339_or_none(self.last_online_at),
-            "removed_at": rfc3339_or_none(self.removed_at),
-            "confirmed_at": rfc3339_or_none(self.confirmed_at),
-            "next_check_at": rfc3339_or_none(self.next_check_at),
-        }
+#: One URL of a run (a result model).
+UrlCheck = UrlCheckView
+#: What one run did (a result model).
+CheckReport = CheckReportView
 
 
-@dataclass(frozen=True)
-class CheckReport:
-    """What one run did: one :class:`UrlCheck` per URL, in the order checked."""
-
-    checks: tuple[UrlCheck, ...]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Checks per result, plus ``skipped`` and ``confirmed`` (removals confirmed now)."""
-        counted = Counter(c.outcome.result for c in self.checks if c.outcome)
-        counted["skipped"] = sum(1 for c in self.checks if c.outcome is None)
-        counted["confirmed"] = sum(1 for c in self.checks if c.confirmed)
-        return dict(counted)
-
-    def as_json(self) -> dict[str, Any]:
-        """``{"counts": {...}, "checks": [...]}``."""
-        return {"counts": self.counts, "checks": [c.as_json() for c in self.checks]}
-
+def _counts(checks: Sequence[UrlCheckView]) -> dict[str, int]:
+    """Checks per result, plus ``skipped`` and ``confirmed`` (removals confirmed now)."""
+    counted = Counter(c.result for c in checks if c.result is not None)
+    counted["skipped"] = sum(1 for c in checks if c.skipped)
+    counted["confirmed"] = sum(1 for c in checks if c.confirmed)
+    return dict(counted)
 
 
 @contextmanager
@@ -266,16 +218,28 @@ def _job(takedown: Takedown, *, named: bool) -> _Job:
     )
 
 
-def _view(takedown: Takedown, job: _Job, at: datetime | None, **extra: Any) -> UrlCheck:
+def _view(
+    takedown: Takedown,
+    job: _Job,
+    at: datetime | None,
+    *,
+    outcome: CheckOutcome | None = None,
+    skipped: str | None = None,
+    confirmed: bool = False,
+) -> UrlCheck:
     return UrlCheck(
         url=job.url,
         platform=job.platform,
         takedown_id=takedown.id,
         requested_by=takedown.requested_by,
         checked_at=at,
-        outcome=extra.get("outcome"),
-        skipped=extra.get("skipped"),
-        confirmed=bool(extra.get("confirmed")),
+        result=outcome.result if outcome else None,
+        http_status=outcome.http_status if outcome else None,
+        final_url=outcome.final_url if outcome else None,
+        route=outcome.route if outcome else None,
+        reason=outcome.reason if outcome else skipped,
+        skipped=skipped is not None,
+        confirmed=confirmed,
         state=takedown.state,
         consecutive_removed=takedown.consecutive_removed,
         last_online_at=takedown.last_online_at,
@@ -427,32 +391,7 @@ def run_checks(
     finally:
         if client is None:
             http.close()
-    return CheckReport(tuple(done))
-
-
-@dataclass(frozen=True)
-class TakedownView:
-    """A takedown with its URL, for listings (times UTC, ``None`` when not yet known)."""
-
-    url: str
-    platform: str | None
-    state: str
-    requested_by: str
-    checks: int
-    last_result: str | None
-    last_checked_at: datetime | None
-    last_online_at: datetime | None
-    removed_at: datetime | None
-    confirmed_at: datetime | None
-    next_check_at: datetime | None
-    created_at: datetime
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (times ISO 8601)."""
-        return {
-            key: rfc3339_or_none(value) if isinstance(value, datetime) else value
-            for key, value in self.__dict__.items()
-        }
+    return CheckReport(counts=_counts(done), checks=done)
 
 
 def _takedown_view(takedown: Takedown) -> TakedownView:
@@ -486,35 +425,7 @@ def list_takedowns(session: Session, *, state: str | None = None) -> list[Takedo
     return [_takedown_view(t) for t in session.scalars(query)]
 
 
-@dataclass(frozen=True)
-class CheckHistory:
-    """One URL's takedown (``None`` if it is not tracked) and every status check, oldest
-    first."""
-
-    url: str
-    takedown: TakedownView | None
-    checks: tuple[StatusCheck, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
-        return {
-            "url": self.url,
-            "takedown": self.takedown.as_json() if self.takedown else None,
-            "checks": [
-                {
-                    "checked_at": rfc3339_or_none(c.checked_at),
-                    "result": c.result,
-                    "http_status": c.http_status,
-                    "final_url": c.final_url,
-                    "route": c.route,
-                    "reason": c.reason,
-                }
-                for c in self.checks
-            ],
-        }
-
-
-def check_history(session: Session, url: str) -> CheckHistory:
+def check_history(session: Session, url: str) -> CheckHistoryView:
     """The status checks of ``url`` (any spelling; canonicalised).
 
     Raises:
@@ -533,4 +444,21 @@ def check_history(session: Session, url: str) -> CheckHistory:
         .where(StatusCheck.outlink_id == outlink.id)
         .order_by(StatusCheck.checked_at, StatusCheck.id)
     )
-    return CheckHistory(canonical, _takedown_view(takedown) if takedown else None, tuple(checks))
+    return CheckHistoryView(
+        url=canonical,
+        takedown=_takedown_view(takedown) if takedown else None,
+        checks=[StatusCheckView.model_validate(check) for check in checks],
+    )
+
+
+def next_checks(session: Session, urls: Sequence[str]) -> dict[str, datetime]:
+    """URL -> time of its next status check (``takedown.next_check_at``), for those of
+    ``urls`` (canonical) that have one scheduled (none once removed or stopped)."""
+    if not urls:
+        return {}
+    rows = session.execute(
+        select(Outlink.url, Takedown.next_check_at)
+        .join(Takedown, Takedown.outlink_id == Outlink.id)
+        .where(Outlink.url.in_(urls), Takedown.next_check_at.is_not(None))
+    )
+    return {url: at for url, at in rows if at is not None}

@@ -14,7 +14,7 @@ from tvec.entities import EntityRegistry
 from tvec.entities.policy import check_inclusion_policy
 from tvec.entities.resolve import entity_registry
 from tvec.errors import ConfigError, NotFoundError
-from tvec.settings import Settings, load_settings
+from tvec.settings import Settings
 from tvec.store.models import Alert, Attribution, Item, Outlink, OutlinkSighting, Takedown
 from tvec.verification.trees import is_home_page, item_tree
 
@@ -88,7 +88,7 @@ def _not_alertable(
 
 
 def outlinks_of_item_tree(
-    session: Session, item_id: int, *, settings: Settings | None = None
+    session: Session, item_id: int, *, settings: Settings
 ) -> list[TreeOutlink]:
     """Every out-link sighted in an item's tree (the item, its parent and its children:
     the tree a ``remove`` decision attributes), by URL, with its attribution, alert and
@@ -99,7 +99,7 @@ def outlinks_of_item_tree(
     Args:
         item_id: the item (a review case's ``item_id``).
         settings: for the entity registry (``TVEC_ENTITIES_FILE``) and the inclusion policy
-            (``TVEC_INCLUSION_POLICY``); default from the environment.
+            (``TVEC_INCLUSION_POLICY``).
 
     Raises:
         NotFoundError: there is no item ``item_id``.
@@ -124,7 +124,6 @@ def outlinks_of_item_tree(
         .where(Outlink.id.in_(list(sighted_in)))
         .order_by(Outlink.url, Outlink.id)
     ).all()
-    settings = settings or load_settings()
     registry = entity_registry(settings)
     return [
         TreeOutlink(

@@ -30,7 +30,7 @@ from tvec.audit.events import UrlAttributed, record_event
 from tvec.entities.resolve import entity_registry, resolve_entity
 from tvec.errors import InvalidSignalError, UsageError
 from tvec.outlinks.sightings import outlink_for
-from tvec.settings import Settings, load_settings
+from tvec.settings import Settings
 from tvec.store.models import Alert, Attribution, Outlink, utcnow
 from tvec.store.models.alerts import ATTRIBUTION_METHODS, CONTENT_KINDS
 from tvec.text import profiles
@@ -126,8 +126,8 @@ def attribute_url(
     method: str = "person",
     rule: str | None = None,
     case_id: int | None = None,
+    settings: Settings,
     now: datetime | None = None,
-    settings: Settings | None = None,
     whole_site: bool = False,
 ) -> Attribution:
     """Attribute ``url`` to ``entity``: the verification an alert needs (audit-logged).
@@ -149,8 +149,7 @@ def attribute_url(
         method: one of :data:`~tvec.store.models.alerts.ATTRIBUTION_METHODS`.
         rule: the rule's name (method ``rule``).
         case_id: the review case the attribution comes from, if any.
-        settings: for the entity registry (``TVEC_ENTITIES_FILE``); default from the
-            environment.
+        settings: for the entity registry (``TVEC_ENTITIES_FILE``).
         whole_site: accept a site's home page (``tvec alert verify --whole-site``); the
             audit event then says ``whole_site: true``.
 
@@ -177,7 +176,7 @@ def attribute_url(
         )
     note = _checked_note(note)
     now = now or utcnow()
-    found = resolve_entity(entity_registry(settings or load_settings()), entity)
+    found = resolve_entity(entity_registry(settings), entity)
     outlink = outlink_for(session, canonical, now=now)
     current = session.scalars(
         select(Attribution).where(Attribution.outlink_id == outlink.id)

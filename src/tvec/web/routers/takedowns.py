@@ -1,7 +1,7 @@
 """The Takedowns page: removal metrics per platform, entity, ideology, language and month,
 the chart over time (``/takedowns/chart.svg``) and ``GET /api/takedowns/metrics``.
 
-All three read :func:`tvec.reports.metrics.metrics_document`, so the page, the chart, the API
+All three read :func:`tvec.app.reports.removal_metrics`, so the page, the chart, the API
 and ``tvec stats removals --format json`` show the same numbers. The page also lists the
 document's alerted URLs whose removal is not confirmed ("URLs not yet removed"), with each
 one's next status check from its ``takedown`` row. Optional ``since``/``until``
@@ -16,23 +16,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
+from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal
-from tvec.entities import load_entities
-from tvec.reports.chart import removals_chart_svg
-from tvec.reports.metrics import (
-    DIMENSIONS,
-    FIGURE_LABELS,
-    display_value,
-    metrics_document,
-    parse_period,
-)
-from tvec.store.models import Outlink
-from tvec.store.models.alerts import Takedown
-from tvec.web.context import WebContext, get_ctx
-from tvec.web.render import render
+from tvec.app import reports, takedowns
+from tvec.app.context import AppContext
+from tvec.reports.metrics import DIMENSIONS, FIGURE_LABELS, display_value
+from tvec.views.reports import RemovalFiguresView, RemovalMetricsView
+from tvec.web.context import WebContext, get_app, get_ctx
+from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
 router = APIRouter()
@@ -47,65 +39,44 @@ _Since = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or I
 _Until = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO time")]
 
 
-def _document(ctx: WebContext, since: str | None, until: str | None) -> dict[str, Any]:
-    start, end = parse_period(since, until)
-    registry = load_entities(ctx.settings.entities_file)
-    with ctx.read() as session:
-        return metrics_document(session, since=start, until=end, registry=registry)
-
-
-def _next_checks(ctx: WebContext, urls: list[str]) -> dict[str, datetime]:
-    """URL -> time of its next status check (``takedown.next_check_at``), for the URLs that
-    have one scheduled (none once removed or stopped)."""
-    if not urls:
-        return {}
-    with ctx.read() as session:
-        rows = session.execute(
-            select(Outlink.url, Takedown.next_check_at)
-            .join(Takedown, Takedown.outlink_id == Outlink.id)
-            .where(Outlink.url.in_(urls), Takedown.next_check_at.is_not(None))
-        )
-        return {url: at for url, at in rows if at is not None}
-
-
-def _when(moment: str | datetime | None) -> str:
-    """A time of the document (ISO 8601, UTC) or of the database as ``YYYY-MM-DD HH:MM``
-    in UTC; ``-`` for None."""
+def _when(moment: datetime | None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM`` in UTC; ``-`` for None."""
     if moment is None:
         return "-"
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _not_removed(ctx: WebContext, document: dict[str, Any]) -> list[dict[str, Any]]:
+def _not_removed(ctx: AppContext, document: RemovalMetricsView) -> list[dict[str, Any]]:
     """The document's alerted URLs whose removal is not confirmed (takedown state
     ``tracking`` or ``stopped``, or no takedown row yet), in the document's order: by time
     sent, then URL."""
-    urls = [u for u in document["urls"] if u["removed_at"] is None]
-    next_checks = _next_checks(ctx, [u["url"] for u in urls])
+    urls = [u for u in document.urls if u.removed_at is None]
+    next_checks = takedowns.next_checks(ctx, [u.url for u in urls])
     return [
         {
-            "url": u["url"],
-            "reference": u["reference"],
-            "platform": u["platform"],
-            "entity": u["entity"],
-            "state": u["state"] or "not tracked",
-            "sent_at": _when(u["sent_at"]),
-            "last_result": u["last_result"] or "not checked",
-            "last_online_at": _when(u["last_online_at"]),
-            "next_check_at": _when(next_checks.get(u["url"])),
+            "url": u.url,
+            "reference": u.reference,
+            "platform": u.platform,
+            "entity": u.entity,
+            "state": u.state or "not tracked",
+            "sent_at": _when(u.sent_at),
+            "last_result": u.last_result or "not checked",
+            "last_online_at": _when(u.last_online_at),
+            "next_check_at": _when(next_checks.get(u.url)),
         }
         for u in urls
     ]
 
 
-def _cells(row: dict[str, Any]) -> list[dict[str, Any]]:
+def _cells(row: RemovalFiguresView) -> list[dict[str, Any]]:
     # non-breaking spaces keep "12h 30m" on one line
-    return [
-        {"field": f, "value": row[f], "text": display_value(f, row[f]).replace(" ", "\u00a0")}
-        for f in PAGE_FIELDS
-    ]
+    cells = []
+    for f in PAGE_FIELDS:
+        value = getattr(row, f)
+        cells.append(
+            {"field": f, "value": value, "text": display_value(f, value).replace(" ", "\u00a0")}
+        )
+    return cells
 
 
 @router.get("/takedowns", response_class=HTMLResponse, include_in_schema=False)
@@ -119,10 +90,10 @@ def takedowns_page(
 ) -> Response:
     """Removal metrics: the overall figures, one table per dimension, the chart, and the
     URLs not yet removed."""
-    document = _document(ctx, since, until)
+    document = reports.removal_metrics(ctx.app, since=since, until=until)
     sections = [
-        {"dimension": dim, "rows": [{"key": r["key"], "cells": _cells(r)} for r in rows]}
-        for dim, rows in document["by"].items()
+        {"dimension": dim, "rows": [{"key": r.key, "cells": _cells(r)} for r in rows]}
+        for dim, rows in document.by.items()
     ]
     query = urlencode([(k, v) for k, v in (("since", since), ("until", until)) if v])
     return render(
@@ -130,7 +101,7 @@ def takedowns_page(
         ctx,
         "takedowns.html",
         principal,
-        overall=_cells(document["overall"]),
+        overall=_cells(document.overall),
         sections=sections,
         labels=FIGURE_LABELS,
         fields=PAGE_FIELDS,
@@ -138,7 +109,7 @@ def takedowns_page(
         since=since or "",
         until=until or "",
         chart_query=query,
-        not_removed=_not_removed(ctx, document),
+        not_removed=_not_removed(ctx.app, document),
     )
 
 
@@ -147,11 +118,11 @@ def takedowns_chart(
     *,
     since: _Since = None,
     until: _Until = None,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("takedown.view"))],
 ) -> Response:
     """Per month: alerts sent, confirmed removals and median time to removal (SVG)."""
-    svg = removals_chart_svg(_document(ctx, since, until))
+    svg = reports.removals_chart(app, since=since, until=until)
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -159,14 +130,14 @@ def takedowns_chart(
     )
 
 
-@router.get("/api/takedowns/metrics", tags=["takedowns"])
+@router.get("/api/takedowns/metrics", response_model=RemovalMetricsView, tags=["takedowns"])
 def takedowns_metrics(
     *,
     since: _Since = None,
     until: _Until = None,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
+    app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("takedown.view"))],
-) -> JSONResponse:
-    """The removal metrics document, exactly as ``tvec stats removals --format json``
+) -> Response:
+    """The removal metrics document, byte for byte as ``tvec stats removals --format json``
     (shape and definitions in docs/removal-metrics.md)."""
-    return JSONResponse(_document(ctx, since, until))
+    return ViewResponse(reports.removal_metrics(app, since=since, until=until))
