@@ -8,8 +8,6 @@ log's hash chain one writer at a time in this process.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +18,6 @@ from fastapi.templating import Jinja2Templates
 from tvec.app.context import AppContext
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from tvec.settings import Settings
     from tvec.store import Store
 
@@ -58,18 +54,6 @@ class WebContext:
             hit = (now, compute())
             self._cache[key] = hit
         return hit[1]
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for reading (transitional: routers move to :mod:`tvec.app` use cases)."""
-        with self.app.read() as session:
-            yield session
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session for writing under the write lock (transitional, as :meth:`read`)."""
-        with self.app.write() as session:
-            yield session
 
 
 def get_ctx(request: Request) -> WebContext:
