@@ -57,6 +57,7 @@ def test_help_and_version_import_no_command(tmp_path: Path, args: tuple[str, ...
         ("stats", "removals"),
         ("bank", "list"),
         ("source", "list"),
+        ("outlinks",),
         ("platform", "list"),
         ("alert", "list"),
         ("check", "list"),

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from tvec.app.context import AppContext
-from tvec.app.rounds import TakedownRound, seconds_to_next_due, takedown_round
 from tvec.collection import registry
-from tvec.collection.poll import poll_sources
-from tvec.collection.watch import RoundReport, watch
-from tvec.net.http import HttpClient
 from tvec.outlinks.sightings import list_outlinks
 from tvec.views.collection import PollOutcomeView, SourceView
 from tvec.views.outlinks import OutlinkView
+
+if TYPE_CHECKING:  # polling scans (the matcher's numba kernels): imported when a poll runs
+    from tvec.app.rounds import TakedownRound
+    from tvec.collection.watch import RoundReport
+    from tvec.net.http import HttpClient
 
 
 def add_source(
@@ -91,6 +93,8 @@ def poll(
     Raises:
         NotFoundError: an unknown source name.
     """
+    from tvec.collection.poll import poll_sources
+
     with ctx.http() as client:
         return poll_sources(ctx.store, names or None, client=client, banks=banks)
 
@@ -129,6 +133,9 @@ def watch_sources(
     Raises:
         NotFoundError: an unknown source name; StoreError: the database failed.
     """
+    from tvec.app.rounds import seconds_to_next_due, takedown_round
+    from tvec.collection.watch import watch
+
 
     def takedown_work(client: HttpClient) -> None:
         work = takedown_round(ctx, client, alerts=alerts, checks=checks, orders=orders)

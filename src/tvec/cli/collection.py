@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from tvec.app import collection as use
-from tvec.app.rounds import TakedownRound
 from tvec.cli.context import context, err, out, print_json
 from tvec.cli.source import print_outcomes
 from tvec.clock import rfc3339
-from tvec.collection.watch import stop_on_signals
 from tvec.views.collection import PollOutcomeView
+
+if TYPE_CHECKING:
+    from tvec.app.rounds import TakedownRound
 
 
 def outlinks(
@@ -66,6 +67,8 @@ def watch_command(
     """Poll sources on an interval until stopped (SIGINT/SIGTERM stop cleanly); between
     polls, deliver due alerts, run due status checks and sweep removal orders."""
     stop = threading.Event()
+    from tvec.collection.watch import stop_on_signals  # polls scan: imported to watch only
+
     stop_on_signals(stop)
     ctx = context()
     every = interval if interval is not None else ctx.settings.watch_interval_seconds
