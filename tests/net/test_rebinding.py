@@ -84,7 +84,8 @@ def test_collection_fetch_is_pinned_and_a_rebound_redirect_is_refused(tmp_path: 
     transport = RecordingTransport(resolver)
     store = open_store(settings)
     try:
-        add_source(store, "beacon", "feed", "http://feeds.example/feed.xml")
+        with store.session() as session:
+            add_source(session, "beacon", "feed", "http://feeds.example/feed.xml", actor="cli")
         with OutboundClient(settings, transport=transport, resolver=resolver) as client:
             poll_sources(store, ["beacon"], client=client)
     finally:
