@@ -102,14 +102,25 @@ def rescore(case: ReviewCase, settings: Settings) -> None:
 
 
 def open_cases_for_scan(session: Session, scan_id: int, settings: Settings) -> OpenReport:
-    """Open a case for every item with a match found by scan ``scan_id`` (new evidence joins
-    the item's open case). Matches already on a case are skipped, so running it twice adds
-    nothing. ``settings`` gives the scoring weights and the PDQ threshold."""
+    """Open a case for every item with a match that has none yet: the matches of scan
+    ``scan_id`` and any match an earlier run stored without opening its case (a scan or poll
+    killed or interrupted between storing a match and the end of its run). New evidence joins
+    the item's open case; matches already on a case are skipped, so running it twice adds
+    nothing. ``settings`` gives the scoring weights and the PDQ threshold.
+
+    Cases are opened from the state of the store, not from one scan's bookkeeping: a match
+    that should reach a reviewer always does, at the latest by the end of the next run.
+    """
+    return open_pending_cases(session, settings)
+
+
+def open_pending_cases(session: Session, settings: Settings) -> OpenReport:
+    """Open or join a case for every stored match that is on no case (see
+    :func:`open_cases_for_scan`)."""
     query = (
         select(Match, BankEntry, Bank.name)
         .join(BankEntry, Match.bank_entry_id == BankEntry.id)
         .join(Bank, BankEntry.bank_id == Bank.id)
-        .where(Match.scan_id == scan_id)
         .where(~select(CaseEvidence.id).where(CaseEvidence.match_id == Match.id).exists())
         .order_by(Match.item_id, Match.id)
     )
