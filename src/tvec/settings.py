@@ -269,6 +269,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Timeout (seconds) to connect, and between bytes read, per HTTP request.",
     )
+    http_deadline_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Overall deadline (seconds) of one HTTP request: connect, headers and "
+        "body together; a server that drips bytes is cut off when it passes and the request "
+        "fails (an error on that URL, not retried).",
+    )
     http_max_bytes: int = Field(
         default=50 * 1024**2,
         gt=0,

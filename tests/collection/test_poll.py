@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,39 @@ def test_web_archive_and_url_list_over_http(
     }
     crawl_again, _ = poll_sources(web_store)
     assert crawl_again.status == "not_modified"
+
+
+def test_a_dripping_source_is_an_error_at_the_deadline_and_the_poll_goes_on(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    """Issue 16, finding 3: a server sending one byte every 0.2 s is cut off at
+    TVEC_HTTP_DEADLINE_SECONDS (1 s here), an error on that source; the others are fetched."""
+    from tvec.store import open_store
+
+    from .conftest import collection_settings
+
+    sent: list[bytes] = []
+
+    def drip() -> Iterator[bytes]:
+        for byte in rss(1)[:50]:
+            sent.append(bytes([byte]))
+            yield bytes([byte])
+            time.sleep(0.2)
+
+    store = open_store(collection_settings(tmp_path / "home", http_deadline_seconds=1))
+    http_server.routes["/a.xml"] = Route(rss(1))
+    http_server.routes["/drip.xml"] = Route(drip, headers={"Content-Type": "application/rss+xml"})
+    http_server.routes["/c.xml"] = Route(rss(2))
+    add_source(store, "a-good", "feed", http_server.url("/a.xml"))
+    add_source(store, "b-drip", "feed", http_server.url("/drip.xml"))
+    add_source(store, "c-good", "feed", http_server.url("/c.xml"))
+    first, dripping, third = poll_sources(store)
+    assert (first.status, first.counts["new"]) == ("fetched", 1)
+    assert (third.status, third.counts["new"]) == ("fetched", 2)
+    assert dripping.status == "error"
+    assert http_server.url("/drip.xml") in (dripping.problem or "")
+    assert "deadline of 1 s" in (dripping.problem or "")
+    assert len(sent) < 10  # cut off after a handful of bytes, not the 50 on offer
+    assert "deadline" in show_source(store, "b-drip").state["last_error"]
+    assert len(http_server.hits("/drip.xml")) == 1  # not retried
+    store.close()

@@ -38,15 +38,9 @@ def system_resolver(host: str, port: int) -> list[str]:
     return found
 
 
-def is_public_address(address: str) -> bool:
-    """True when ``address`` is a public unicast address tvec may connect to.
-
-    Refused: private, loopback, link-local, multicast, reserved, unspecified and shared
-    (carrier-grade NAT) addresses, IPv4-mapped IPv6 addresses judged as their IPv4 address.
-    """
-    ip: IPAddress = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def _is_public(ip: IPAddress) -> bool:
+    """The ``ipaddress`` module's rules, deprecated site-local IPv6 (fec0::/10) refused."""
+    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
     return ip.is_global and not (
         ip.is_private
         or ip.is_loopback
@@ -54,7 +48,38 @@ def is_public_address(address: str) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        or site_local
     )
+
+
+def is_public_address(address: str) -> bool:
+    """True when ``address`` is a public unicast address tvec may connect to.
+
+    Refused, by the ``ipaddress`` module's rules (its tables of IANA special-purpose
+    registries): private, loopback, link-local, multicast, reserved, unspecified and shared
+    (carrier-grade NAT) addresses, and the deprecated IPv6 site-local ones (``fec0::/10``,
+    RFC 3879). IPv6 forms that carry an IPv4 address are judged by it:
+
+    * IPv4-mapped (``::ffff:a.b.c.d``): public when the IPv4 address is.
+    * 6to4 (``2002::/16``, RFC 3056; ``2002:7f00:1::1`` is 127.0.0.1): public when the
+      embedded IPv4 address is (on any Python version: newer ones class all of
+      ``2002::/16`` as not global).
+    * Teredo (``2001::/32``, RFC 4380): refused when its server or its (de-obfuscated)
+      client IPv4 address is not public, else by the module's rules (``2001::/23`` is not
+      globally reachable, so in practice every Teredo address is refused).
+
+    Raises:
+        ValueError: ``address`` is not an IP address.
+    """
+    ip: IPAddress = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _is_public(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            return _is_public(ip.sixtofour)
+        if ip.teredo is not None and not all(_is_public(part) for part in ip.teredo):
+            return False
+    return _is_public(ip)
 
 
 class AddressPolicy:

@@ -15,6 +15,7 @@ import httpx
 
 from tvec.errors import FetchError
 from tvec.net.addresses import AddressPolicy, Resolver, Target, resolve_target
+from tvec.net.deadline import Deadline, request_deadline
 from tvec.net.retry import RETRY_STATUSES, RetryPolicy
 from tvec.net.smtp import MailOutcome, SmtpFactory, default_smtp_factory, send_mail
 from tvec.settings import Settings
@@ -120,7 +121,8 @@ class OutboundClient:
 
     Args:
         settings: limits, User-Agent, retries and the allow-list.
-        transport: an httpx transport (tests inject one; default: the network).
+        transport: an httpx transport (tests inject one; default: the network, with the
+            overall deadline of :mod:`tvec.net.deadline`).
         resolver: host name resolution (default: the system resolver).
         sleep: how to wait (seconds), for backoff and the per-host interval.
         clock: monotonic seconds, for the per-host interval.
@@ -144,6 +146,10 @@ class OutboundClient:
         self.smtp_factory = smtp_factory or default_smtp_factory
         self._clock = clock
         self._last_request: dict[str, float] = {}
+        if transport is None:
+            from tvec.net.transport import DeadlineTransport
+
+            transport = DeadlineTransport()
         self._client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(settings.http_timeout_seconds),
@@ -193,7 +199,8 @@ class OutboundClient:
         Raises:
             BlockedAddressError: the URL or a redirect leads to a refused address.
             FetchError: bad URL (the URL or a redirect's ``Location``), connection failure
-                or timeout after retries, HTTP status >= 400 after retries, or more than
+                or timeout after retries, ``TVEC_HTTP_DEADLINE_SECONDS`` passed on one
+                request (not retried), HTTP status >= 400 after retries, or more than
                 ``TVEC_HTTP_MAX_REDIRECTS`` redirects.
         """
         headers: dict[str, str] = {}
@@ -210,8 +217,9 @@ class OutboundClient:
         """GET ``url`` under the same rules as :meth:`fetch`, but never raise a FetchError.
 
         An answer with any HTTP status (after retries of ``429``/``5xx``) is returned in
-        :attr:`FetchAttempt.result`; a connection failure, timeout, refused address, bad URL
-        or too many redirects in :attr:`FetchAttempt.error`, with the URL it happened at.
+        :attr:`FetchAttempt.result`; a connection failure, timeout, passed deadline, refused
+        address, bad URL or too many redirects in :attr:`FetchAttempt.error`, with the URL it
+        happened at.
 
         Args:
             url: the URL to visit.
@@ -351,33 +359,43 @@ class OutboundClient:
         if target.host_header is not None:
             request_headers["Host"] = target.host_header
         extensions = {"sni_hostname": target.sni} if target.sni else {}
+        # the deadline of the last attempt: connect, headers and body of one request
+        last: list[Deadline] = []
 
         def attempt() -> _Answer:
             if attempts is not None:
                 attempts[0] += 1
             if polite:
                 self._wait_for_host(target.host)
-            with self._client.stream(
-                method,
-                target.connect_url,
-                headers=request_headers,
-                content=content,
-                extensions=extensions,
-            ) as response:
-                answer_headers = {k.lower(): v for k, v in response.headers.items()}
-                body, truncated = self._read_capped(response)
-                return _Answer(response.status_code, answer_headers, body, truncated)
+            with request_deadline(self.settings.http_deadline_seconds) as deadline:
+                last[:] = [deadline]
+                with self._client.stream(
+                    method,
+                    target.connect_url,
+                    headers=request_headers,
+                    content=content,
+                    extensions=extensions,
+                ) as response:
+                    answer_headers = {k.lower(): v for k, v in response.headers.items()}
+                    body, truncated = self._read_capped(response)
+                    return _Answer(response.status_code, answer_headers, body, truncated)
+
+        def passed() -> bool:
+            return bool(last) and last[0].passed
 
         try:
             return retry.run(
                 attempt,
-                retry_error=lambda exc: isinstance(exc, httpx.HTTPError),
+                retry_error=lambda exc: isinstance(exc, httpx.HTTPError) and not passed(),
                 retry_result=lambda answer: answer.status in RETRY_STATUSES,
                 retry_after=lambda answer: answer.headers.get("retry-after"),
             )
         except httpx.InvalidURL as exc:
             raise FetchError(original, f"not a valid URL {target.url!r}: {exc}") from exc
         except httpx.HTTPError as exc:
+            if passed():
+                problem = f"{last[0].message()} fetching {target.url}"
+                raise FetchError(original, problem) from exc
             problem = f"{type(exc).__name__} fetching {target.url}: {exc or 'no detail'}"
             raise FetchError(original, problem) from exc
 
