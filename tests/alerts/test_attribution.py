@@ -28,7 +28,7 @@ from tvec.verification.trees import is_home_page
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 REMOVE = DecisionRequest(
-    outcome="remove", ground_kind="designated_entity", ground="UK proscribed: Islamic State"
+    outcome="remove", ground_kind="designated_entity", ground="Islamic State: UK (UK)"
 )
 
 

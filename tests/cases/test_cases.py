@@ -77,7 +77,7 @@ def test_new_evidence_joins_the_open_case(store: Store, tmp_path: Path) -> None:
     with store.session() as session:
         item = session.scalars(select(Item).where(Item.locator.like("%c-other.png"))).one()
         case = flag_item(
-            session, item.id, users["moderator"], store.settings, kind="flag", severity="crisis"
+            session, item.id, users["analyst"], store.settings, kind="flag", severity="crisis"
         )
         first_id, first_priority = case.id, case.priority
         again = flag_item(

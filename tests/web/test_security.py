@@ -205,3 +205,77 @@ def test_login_works_for_each_role(web: WebEnv, role: str) -> None:
     with TestClient(web.app) as client:
         login(client, role)
         assert client.get("/api/me").json()["role"] == role
+
+
+def _no_store(response) -> bool:  # type: ignore[no-untyped-def]
+    directives = response.headers.get("cache-control", "")
+    return "no-store" in [d.strip() for d in directives.split(",")]
+
+
+def test_answers_that_show_case_or_bank_data_are_never_cached(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, _ = client_for("analyst")
+    case_id = client.get("/api/cases").json()["cases"][0]["id"]
+    item_id = _first_item(web)
+    answers = {
+        "queue page": client.get("/queue"),
+        "case page": client.get(f"/cases/{case_id}"),
+        "case API": client.get(f"/api/cases/{case_id}"),
+        "audit API": client.get("/api/audit"),
+        "preview": client.get(f"/media/{item_id}/preview"),
+        "HMA lookup": client.get("/m/lookup", params={"signal_type": "md5", "signal": "0" * 32}),
+        "HMA error": client.get("/m/lookup"),
+        "not found": client.get("/api/cases/999999"),
+    }
+    for what, response in answers.items():
+        assert response.status_code in (200, 400, 404), (what, response.status_code)
+        assert _no_store(response), (what, response.headers.get("cache-control"))
+    assert answers["case API"].json()["id"] == case_id
+    assert answers["HMA lookup"].status_code == 200
+    # static files carry no case data and may be cached
+    static = client.get("/static/app.js")
+    assert static.status_code == 200 and not _no_store(static)
+
+
+def test_a_moderator_may_not_flag_with_a_priority_kind_or_severity(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    with web.store.session() as session:
+        from sqlalchemy import select
+
+        from tvec.store.models import Item
+
+        item_id = session.scalars(select(Item.id).where(Item.locator.like("%c-other.png"))).one()
+    moderator, token = client_for("moderator")
+    refused = moderator.post(
+        f"/api/items/{item_id}/flag",
+        json={"kind": "flag", "severity": "threat_to_life"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert refused.status_code == 403
+    assert "may not flag with severity threat_to_life" in refused.json()["detail"]
+    plain = moderator.post(
+        f"/api/items/{item_id}/flag",
+        json={"kind": "flag", "severity": "other"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert plain.status_code == 200 and plain.json()["priority"] == 3.5
+    analyst, analyst_token = client_for("analyst")
+    raised = analyst.post(
+        f"/api/items/{item_id}/flag",
+        json={"kind": "verified_source", "severity": "threat_to_life"},
+        headers={"X-CSRF-Token": analyst_token},
+    )
+    assert raised.status_code == 200
+    assert raised.json()["case_id"] == plain.json()["case_id"]
+    assert raised.json()["priority"] == 9.4
+
+
+def test_a_removal_with_an_unknown_ground_is_refused(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, token = client_for("moderator")
+    case_id = client.get("/api/cases").json()["cases"][0]["id"]
+    refused = client.post(
+        f"/api/cases/{case_id}/decision",
+        json={"outcome": "remove", "ground_kind": "tos", "ground": "because I said so"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert refused.status_code == 400
+    assert "unknown terms-of-service ground 'because I said so'" in refused.json()["detail"]
+    assert client.get(f"/api/cases/{case_id}").json()["status"] == "open"

@@ -7,6 +7,7 @@
 | media.reveal     | yes   | yes     | yes       | no     |
 | media.download   | yes   | yes     | no        | no     |
 | case.flag        | yes   | yes     | yes       | no     |
+| case.flag_priority | yes | yes     | no        | no     |
 | case.decide      | yes   | yes     | yes       | no     |
 | appeal.file      | yes   | yes     | yes       | no     |
 | appeal.resolve   | yes   | yes     | no        | no     |
@@ -51,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "media.reveal": _REVIEWERS,
     "media.download": _SENIOR,
     "case.flag": _REVIEWERS,
+    # flag as verified source / trusted flagger, or with severity threat_to_life / crisis:
+    # raises a case above a plain flag, so only roles that may verify (as alert.verify)
+    "case.flag_priority": _SENIOR,
     "case.decide": _REVIEWERS,
     "appeal.file": _REVIEWERS,
     "appeal.resolve": _SENIOR,

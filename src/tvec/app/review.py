@@ -21,6 +21,7 @@ from tvec.app.context import AppContext
 from tvec.audit.events import MediaDownloaded, MediaRevealed, WebhookDelivered, record_event
 from tvec.cases import queue as queue_core
 from tvec.cases import service
+from tvec.cases.grounds import offered_grounds
 from tvec.cases.page import ItemPage, item_page
 from tvec.cases.preview import can_preview, render_preview
 from tvec.cases.queue import QueueFilter
@@ -88,21 +89,11 @@ def grounds(case: CaseView, tos: Sequence[str], registry: EntityRegistry) -> lis
     """Removal grounds offered for a case: ``(value, label)`` with value ``kind|ground``.
 
     The designations of the case's entities (its own and its evidence's, looked up in
-    ``registry``), then the ToS clauses ``tos`` (``TVEC_TOS_GROUNDS``).
+    ``registry``), then the ToS clauses ``tos`` (``TVEC_TOS_GROUNDS``); the same rule a
+    removal's ground is checked by (:mod:`tvec.cases.grounds`).
     """
-    out: list[tuple[str, str]] = []
     names = {case.entity} | {e.detail.get("entity") for e in case.evidence}
-    for name in sorted(n for n in names if n):
-        found = [registry.get(name)] if name in registry else registry.search(name)[:1]
-        for entity in found:
-            for d in registry.designations(entity.id):
-                when = f", {d.date.isoformat()}" if d.date else ""
-                text = f"{entity.name}: {d.list_key} ({d.jurisdiction}{when})"
-                out.append((f"designated_entity|{text}", f"Designated: {text}"))
-        if not found:
-            out.append((f"designated_entity|{name}", f"Designated: {name}"))
-    out.extend((f"tos|{clause}", clause) for clause in tos)
-    return out
+    return offered_grounds(names, tos, registry)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,11 @@ from tvec.settings import Settings
 SEVERITIES = ("threat_to_life", "crisis", "designated_propaganda", "other")
 #: Kinds of evidence that carry their confidence straight from the weights.
 FLAG_KINDS = ("verified_source", "trusted_flagger", "flag", "indicator")
+#: Flag kinds that claim a verified or trusted origin: they raise a case above a plain flag,
+#: so flagging with them needs ``case.flag_priority`` (see :func:`tvec.cases.flag_item`).
+PRIORITY_FLAG_KINDS = frozenset({"verified_source", "trusted_flagger"})
+#: Severities that claim an emergency (a threat to life, a crisis): likewise limited.
+PRIORITY_SEVERITIES = frozenset({"threat_to_life", "crisis"})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.accounts import Principal, require
+from tvec.accounts import Principal, allowed, require
 from tvec.audit.events import (
     AppealFiled,
     AppealResolved,
@@ -24,7 +24,10 @@ from tvec.audit.events import (
     DecisionRecorded,
     record_event,
 )
+from tvec.cases.grounds import check_designation_ground, check_tos_ground
 from tvec.cases.priority import (
+    PRIORITY_FLAG_KINDS,
+    PRIORITY_SEVERITIES,
     EvidencePart,
     check_severity,
     match_confidence,
@@ -32,7 +35,9 @@ from tvec.cases.priority import (
     severity_of,
 )
 from tvec.clock import rfc3339
-from tvec.errors import ConflictError, NotFoundError, UsageError
+from tvec.entities import EntityRegistry
+from tvec.entities.resolve import entity_registry
+from tvec.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from tvec.settings import Settings
 from tvec.signals import get_signal_type
 from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcnow
@@ -198,8 +203,15 @@ def flag_item(
         kind: ``flag``, ``trusted_flagger``, ``verified_source`` or ``indicator``.
         severity: one of :data:`~tvec.cases.priority.SEVERITIES`.
 
+    A kind in :data:`~tvec.cases.priority.PRIORITY_FLAG_KINDS` or a severity in
+    :data:`~tvec.cases.priority.PRIORITY_SEVERITIES` raises the case above a plain flag
+    (with the default weights, 9.0 for a verified source flag of a threat to life against
+    3.5 for a plain flag) and needs ``case.flag_priority``, which only roles that may verify
+    hold.
+
     Raises:
-        PermissionDeniedError: the actor may not flag.
+        PermissionDeniedError: the actor may not flag, or may not flag with that kind or
+            severity.
         NotFoundError: no such item.
         UsageError: unknown kind or severity.
     """
@@ -207,6 +219,20 @@ def flag_item(
     if kind not in settings.confidence_weights or kind in ("exact_hash", "near_hash"):
         raise UsageError(f"unknown flag kind {kind!r}")
     check_severity(severity)
+    raised = [
+        part
+        for part, limited in (
+            (f"kind {kind}", kind in PRIORITY_FLAG_KINDS),
+            (f"severity {severity}", severity in PRIORITY_SEVERITIES),
+        )
+        if limited
+    ]
+    if raised and not allowed(actor.role, "case.flag_priority"):
+        raise PermissionDeniedError(
+            f"role {actor.role!r} may not flag with {' and '.join(raised)}: that raises the "
+            "case's priority and needs case.flag_priority (admin, analyst); flag with kind "
+            "flag and severity designated_propaganda or other"
+        )
     item = session.get(Item, item_id)
     if item is None:
         raise NotFoundError(f"no item {item_id}")
@@ -320,7 +346,13 @@ class DecisionRequest:
     bank: str | None = None
 
 
-def _check_request(session: Session, case: ReviewCase, request: DecisionRequest) -> None:
+def _check_request(
+    session: Session,
+    case: ReviewCase,
+    request: DecisionRequest,
+    settings: Settings,
+    registry: EntityRegistry | None,
+) -> None:
     if request.outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome {request.outcome!r} (known: {', '.join(OUTCOMES)})")
     has_ground = request.ground_kind in GROUND_KINDS and (request.ground or "").strip()
@@ -329,6 +361,12 @@ def _check_request(session: Session, case: ReviewCase, request: DecisionRequest)
             "a removal needs a policy ground: ground_kind designated_entity or tos, "
             "and the ground (designation or clause)"
         )
+    if request.outcome == "remove" and request.ground_kind == "tos" and request.ground:
+        check_tos_ground(request.ground, settings.tos_grounds)
+    if request.outcome == "remove" and request.ground_kind == "designated_entity":
+        names = {case.entity} | {e.detail.get("entity") for e in case.evidence}
+        known = registry if registry is not None else entity_registry(settings)
+        check_designation_ground(request.ground or "", names, known)
     if request.outcome == "duplicate":
         if request.duplicate_of is None or request.duplicate_of == case.id:
             raise UsageError("a duplicate needs duplicate_of: the id of another case")
@@ -344,24 +382,30 @@ def decide(
     actor: Principal,
     request: DecisionRequest,
     settings: Settings,
+    registry: EntityRegistry | None = None,
 ) -> Decision:
     """Record a decision on an open (or escalated) case.
 
     ``remove``, ``no_violation`` and ``duplicate`` close the review (status ``decided``);
     ``escalate`` keeps the case waiting with status ``escalated``. A removal with ``bank``
-    adds the item's signals (and its media's) to that bank.
+    adds the item's signals (and its media's) to that bank. A removal's ground is checked
+    (:mod:`tvec.cases.grounds`): a ``tos`` clause must be one of
+    ``TVEC_TOS_GROUNDS``, a designation must be known to ``registry`` (default: the
+    registry in force, :func:`tvec.entities.resolve.entity_registry`) or offered for the
+    case.
 
     Raises:
         PermissionDeniedError: the actor may not decide (or may not write banks).
         NotFoundError: no such case, duplicate target or bank.
         ConflictError: the case is not waiting for a decision.
-        UsageError: unknown outcome, a removal without ground, a duplicate without target.
+        UsageError: unknown outcome, a removal without ground or with an unknown one, a
+            duplicate without target.
     """
     require(actor.role, "case.decide")
     case = get_case(session, case_id)
     if case.status not in OPEN_STATUSES:
         raise ConflictError(f"case {case_id} is {case.status}, not waiting for a decision")
-    _check_request(session, case, request)
+    _check_request(session, case, request, settings, registry)
     added = 0
     if request.bank is not None:
         require(actor.role, "bank.write")
@@ -405,14 +449,18 @@ def bulk_decide(
     actor: Principal,
     request: DecisionRequest,
     settings: Settings,
+    registry: EntityRegistry | None = None,
 ) -> list[Decision]:
     """The same decision on several cases, all or nothing (one failure undoes the batch
-    when the caller's transaction rolls back). Raises as :func:`decide`."""
+    when the caller's transaction rolls back); grounds are checked per case as in
+    :func:`decide`. Raises as :func:`decide`."""
     if not case_ids:
         raise UsageError("select at least one case")
     if len(set(case_ids)) != len(case_ids):
         raise UsageError("a case is selected twice")
-    return [decide(session, cid, actor, request, settings) for cid in case_ids]
+    if registry is None and request.ground_kind == "designated_entity":
+        registry = entity_registry(settings)
+    return [decide(session, cid, actor, request, settings, registry) for cid in case_ids]
 
 
 def _item_tree(session: Session, item: Item) -> list[Item]:

@@ -28,7 +28,8 @@ from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
 from tvec.web.security import LoginLimiter, csrf_protect
 
-#: Headers on every page (media responses add their own, stricter CSP).
+#: Headers on every page (media responses add their own, stricter CSP); every answer but
+#: ``/static/`` files also gets ``Cache-Control: no-store`` (:data:`NO_STORE`).
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self'; media-src 'self'; script-src 'self'; "
@@ -40,6 +41,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 SESSION_COOKIE = "tvec_session"
+#: ``Cache-Control`` of every answer but ``/static/`` files: pages, the JSON API, media and
+#: the HMA routes show case or bank data, which no browser or proxy cache may keep.
+NO_STORE = "no-store"
 
 
 def _is_api(path: str) -> bool:
@@ -118,6 +122,8 @@ def create_app(context: AppContext) -> FastAPI:
         response = await call_next(request)
         for name, value in PAGE_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", NO_STORE)
         return response
 
     @app.exception_handler(TvecError)
