@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tvec.cases import open_cases_for_scan
 from tvec.cases.indicators import open_cases_for_indicator_hits
+from tvec.errors import StoreError
 from tvec.matching.matcher import Matcher
 from tvec.scan.hasher import Hasher, PreparedBatch
 from tvec.scan.result import ScanCounts, ScanResult, collect_result
@@ -45,6 +48,58 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+#: How many times an item is written again after losing a race with another writer (a unique
+#: constraint, e.g. ``item.locator``, broken by a scan of the same input committed meanwhile).
+CONFLICT_RETRIES = 3
+
+
+def _write_item(
+    store: Store,
+    worker: ItemWriter,
+    raw: RawItem,
+    counts: ScanCounts,
+    prepared: PreparedBatch,
+) -> None:
+    """Store one top-level item in its own transaction; ``counts`` change only if it commits.
+
+    When another writer (a second scan of the same folder) stored the same item, signal or
+    out-link first, the transaction breaks a unique constraint; it is rolled back and written
+    again, and the second attempt finds the other writer's rows and updates them.
+
+    Raises:
+        StoreError: the database failed, or the item still conflicts after
+            :data:`CONFLICT_RETRIES` attempts.
+    """
+    for attempt in range(CONFLICT_RETRIES + 1):
+        trial = replace(counts)
+        try:
+            with store.session() as session:
+                worker.write(session, raw, None, trial, prepared)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, IntegrityError) or attempt == CONFLICT_RETRIES:
+                raise
+            continue
+        vars(counts).update(vars(trial))
+        return
+
+
+def _close_scan(store: Store, scan_id: int, counts: ScanCounts, status: str) -> None:
+    """Mark a scan that is still ``running`` as ``status`` (the run is ending on an exception).
+
+    A database that fails here too leaves the row for :func:`mark_interrupted_scans`; the
+    exception that ended the scan is the one reported.
+    """
+    try:
+        with store.session() as session:
+            scan = session.get_one(Scan, scan_id)
+            if scan.status == "running":
+                scan.status = status
+                scan.finished_at = utcnow()
+                scan.counts = counts.as_dict()
+    except StoreError:
+        pass
 
 
 #: Top-level items whose files are prepared together (in parallel) before being stored.
@@ -80,10 +135,16 @@ def run_scan(
     ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
     with ``source_id``, new items and out-link sightings are attributed to that source.
 
+    Two scans of the same input may run at once (two processes, one store): an item the other
+    scan stored first is written again over it (see :func:`_write_item`), and both finish.
+
     Raises:
         NotFoundError: a named bank does not exist (before anything is read).
         StoreError: the database fails.
-    Input problems never raise: they are recorded per item and listed in the result.
+    Input problems never raise: they are recorded per item and listed in the result. Whatever
+    exception ends the scan, its row is closed first: ``interrupted`` after Ctrl-C
+    (``KeyboardInterrupt``), ``failed`` after any other; only a killed process leaves it
+    ``running`` (until :func:`mark_interrupted_scans`).
     """
     settings = store.settings
     path_list = [Path(p) for p in paths]
@@ -110,43 +171,41 @@ def run_scan(
     counts = ScanCounts()
     done = 0
     try:
-        inputs = chain((raw for path in path_list for raw in read_path(path)), items)
-        pending: tuple[list[RawItem], PreparedBatch] | None = None
-        for batch in chain(_batches(inputs, BATCH), [None]):
-            ahead = None
-            if batch is not None:
-                with store.session() as session:
-                    ahead = (batch, hasher.submit(session, batch))
-            if pending is not None:
-                for raw in pending[0]:
+        try:
+            inputs = chain((raw for path in path_list for raw in read_path(path)), items)
+            pending: tuple[list[RawItem], PreparedBatch] | None = None
+            for batch in chain(_batches(inputs, BATCH), [None]):
+                ahead = None
+                if batch is not None:
                     with store.session() as session:
-                        worker.write(session, raw, None, counts, pending[1])
-                    done += 1
-                    if progress is not None:
-                        progress(done, raw.name)
-            pending = ahead
-    except KeyboardInterrupt:
-        # Ctrl-C: what is stored is whole (one transaction per item); say so in the scan row.
+                        ahead = (batch, hasher.submit(session, batch))
+                if pending is not None:
+                    for raw in pending[0]:
+                        _write_item(store, worker, raw, counts, pending[1])
+                        done += 1
+                        if progress is not None:
+                            progress(done, raw.name)
+                pending = ahead
+        finally:
+            hasher.close()
+        result = collect_result(store, scan_id)
+        status = "finished_with_errors" if result.errors else "finished"
         with store.session() as session:
             scan = session.get_one(Scan, scan_id)
-            scan.status = "interrupted"
+            counts.errors = len(result.errors)
+            counts.matches = len(result.matches)
+            scan.status = status
             scan.finished_at = utcnow()
             scan.counts = counts.as_dict()
+            open_cases_for_scan(session, scan_id, settings)
+            if settings.analysis_indicators:
+                open_cases_for_indicator_hits(session, scan_id, settings)
+    except BaseException as exc:
+        # Ctrl-C: what is stored is whole (one transaction per item); say so in the scan row.
+        # Any other exception: the row says the scan failed; it is never left ``running``.
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        _close_scan(store, scan_id, counts, "interrupted" if interrupted else "failed")
         raise
-    finally:
-        hasher.close()
-    result = collect_result(store, scan_id)
-    status = "finished_with_errors" if result.errors else "finished"
-    with store.session() as session:
-        scan = session.get_one(Scan, scan_id)
-        counts.errors = len(result.errors)
-        counts.matches = len(result.matches)
-        scan.status = status
-        scan.finished_at = utcnow()
-        scan.counts = counts.as_dict()
-        open_cases_for_scan(session, scan_id, settings)
-        if settings.analysis_indicators:
-            open_cases_for_indicator_hits(session, scan_id, settings)
     result.status = status
     result.counts = counts.view()
     return result

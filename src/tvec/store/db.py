@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,17 +33,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file a ``sqlite`` URL names, or ``None`` (not SQLite, in memory, URI form).
+
+    Raises:
+        ConfigError: the URL cannot be parsed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"TVEC_DATABASE_URL {url!r}: {exc}") from exc
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
 
+    No folder is created for a database URL: a SQLite file whose folder does not exist is a
+    :class:`StoreError` (exit 3, like a PostgreSQL URL naming a database that does not exist:
+    the URL is well formed, the database it names cannot be reached). The default database
+    inside ``TVEC_HOME`` is covered because :func:`open_store` creates HOME first.
+
     Raises:
         ConfigError: the URL cannot be parsed or names an unknown driver.
+        StoreError: the folder of the SQLite file does not exist (or is not a folder).
     """
+    path = sqlite_file(url)
+    if path is not None and not path.parent.is_dir():
+        raise StoreError(
+            f"database folder {path.parent} does not exist "
+            "(tvec does not create folders for a database URL)"
+        )
     try:
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[1] if "///" in url else ""
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
@@ -50,6 +78,25 @@ def make_engine(url: str) -> Engine:
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"TVEC_DATABASE_URL {url!r}: {exc}") from exc
     return engine
+
+
+def open_fault(url: str, exc: SQLAlchemyError) -> StoreError:
+    """A :class:`StoreError` naming the database and what is wrong with it (no SQL, no secrets).
+
+    A SQLite file that is not a database (random bytes, a text file) reads "PATH is not a SQLite
+    database (file is not a database)"; a damaged one "PATH is a damaged SQLite database (...)";
+    any other fault "cannot open database PATH (driver message)".
+    """
+    fault = _short(exc)
+    path = sqlite_file(url)
+    if path is None:
+        name = make_url(url).render_as_string(hide_password=True)
+        return StoreError(f"cannot connect to {name} ({fault})")
+    if "file is not a database" in fault:
+        return StoreError(f"{path} is not a SQLite database ({fault})")
+    if "malformed" in fault or "corrupt" in fault:
+        return StoreError(f"{path} is a damaged SQLite database ({fault})")
+    return StoreError(f"cannot open database {path} ({fault})")
 
 
 def alembic_config(url: str) -> Any:
@@ -138,19 +185,22 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     """Open (and by default migrate to head) the database named by ``settings``.
 
     Raises:
-        ConfigError: the database URL is invalid.
-        StoreError: the database cannot be reached or migrated.
+        ConfigError: the database URL is invalid, or HOME cannot be created.
+        StoreError: the database cannot be reached or migrated, is not a database (a corrupt
+            SQLite file) or its folder does not exist (the message names the file and fault).
     """
     try:
         settings.home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"TVEC_HOME {settings.home}: cannot create: {exc.strerror}") from exc
-    engine = make_engine(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    engine = make_engine(url)
     try:
         with engine.connect():
             pass
-    except OperationalError as exc:
-        raise StoreError(f"cannot connect to {engine.url!r}: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise open_fault(url, exc) from exc
     if upgrade:
         migrate(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
