@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         default=None,
         description=(
             "SQLAlchemy database URL. Default: SQLite at HOME/tvec.db. PostgreSQL: "
-            "postgresql+psycopg://user@host:5432/dbname."
+            "postgresql+psycopg://user@host:5432/dbname. The folder of a SQLite file named "
+            "here must exist (tvec creates HOME, not the folders of a URL)."
         ),
     )
     pdq_threshold: int = Field(
