@@ -141,8 +141,17 @@ def test_hash_and_lookup_uploads(hma, web: WebEnv) -> None:  # type: ignore[no-u
 
 class _Media(BaseHTTPRequestHandler):
     files: ClassVar[dict[str, tuple[str, bytes]]] = {}
+    redirects: ClassVar[dict[str, str]] = {}
+    requested: ClassVar[list[tuple[str, str]]] = []
 
     def do_GET(self) -> None:
+        self.requested.append((self.headers.get("Host", ""), self.path))
+        if self.path in self.redirects:
+            self.send_response(302)
+            self.send_header("Location", self.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         content_type, body = self.files.get(self.path, ("text/plain", b"not found"))
         self.send_response(200 if self.path in self.files else 404)
         self.send_header("Content-Type", content_type)
@@ -160,6 +169,8 @@ def media_server(web: WebEnv) -> Iterator[str]:
         "/known.png": ("image/png", web.sample.known.read_bytes()),
         "/page.html": ("text/html", b"<html></html>"),
     }
+    _Media.redirects = {}
+    _Media.requested = []
     server = HTTPServer(("127.0.0.1", 0), _Media)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -194,6 +205,30 @@ def test_hashing_by_url_only_from_allow_listed_hosts(hma, web: WebEnv, media_ser
     assert html.status_code == 400 and html.json()["message"].startswith(
         "unsupported url ContentType"
     )
+
+
+def test_a_redirect_outside_the_hash_url_hosts_is_refused_before_it_is_fetched(  # type: ignore[no-untyped-def]
+    hma, web: WebEnv, media_server: str
+) -> None:
+    """Issue 16, finding 5: the redirect target is checked against TVEC_HASH_URL_HOSTS before
+    it is requested, not after the fetch (the outbound rules allow both names here)."""
+    client, _, _ = hma
+    port = media_server.rsplit(":", 1)[1]
+    _Media.redirects = {"/hop": f"http://localhost:{port}/known.png"}
+    ctx = web.app.state.ctx.app
+    ctx.settings = ctx.settings.model_copy(
+        update={
+            "hash_url_hosts": ["127.0.0.1"],
+            "outbound_allow_hosts": ["127.0.0.1", "localhost", "::1"],
+            "http_host_interval_seconds": 0.0,
+        }
+    )
+    refused = client.get("/h/hash", params={"url": f"{media_server}/hop"})
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "message": "Hashing by URL is not allowed for host 'localhost' (TVEC_HASH_URL_HOSTS)"
+    }
+    assert [path for _, path in _Media.requested] == ["/hop"]  # /known.png never fetched
 
 
 def test_a_vpdq_setting_reaches_the_hma_lookups_matcher(hma, web: WebEnv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

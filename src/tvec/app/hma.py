@@ -118,10 +118,8 @@ def fetch_media(
                 f"Hashing by URL is not allowed for host '{host}' (TVEC_HASH_URL_HOSTS)"
             )
 
-    check(url)
-    with ctx.http() as client:
-        result = client.fetch(url)
-    check(result.url)
+    with ctx.http() as client:  # every hop is checked before it is requested
+        result = client.fetch(url, hop_check=check)
     if result.truncated:
         raise UsageError("the media is larger than TVEC_HTTP_MAX_BYTES")
     kind = content_type or ""

@@ -192,9 +192,19 @@ class OutboundClient:
     # --- GET -------------------------------------------------------------------------------
 
     def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        hop_check: Callable[[str], None] | None = None,
     ) -> FetchResult:
         """GET ``url`` with conditional headers, following redirects by hand.
+
+        Args:
+            hop_check: called with ``url`` and with every redirect target before it is
+                requested; it raises to refuse the hop (e.g. a host outside an allow-list
+                of the caller's own), so a refused target is never fetched.
 
         Raises:
             BlockedAddressError: the URL or a redirect leads to a refused address.
@@ -208,7 +218,7 @@ class OutboundClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        result = self._follow(url, headers, [], self.retry_policy())
+        result = self._follow(url, headers, [], self.retry_policy(), hop_check)
         if result.status >= 400:
             raise FetchError(url, f"HTTP {result.status} from {result.url}")
         return result
@@ -239,15 +249,23 @@ class OutboundClient:
         return FetchAttempt(result.url, tuple(redirects), result, None)
 
     def _follow(
-        self, url: str, headers: dict[str, str], redirects: list[str], retry: RetryPolicy
+        self,
+        url: str,
+        headers: dict[str, str],
+        redirects: list[str],
+        retry: RetryPolicy,
+        hop_check: Callable[[str], None] | None = None,
     ) -> FetchResult:
-        """GET ``url`` following redirects by hand (appended to ``redirects`` as they come).
+        """GET ``url`` following redirects by hand (appended to ``redirects`` as they come);
+        ``hop_check`` vets each URL before it is requested (see :meth:`fetch`).
 
         Returns the final answer whatever its status. Raises FetchError or
         BlockedAddressError (see :meth:`fetch`), never for an HTTP status.
         """
         current = url
         for _hop in range(self.settings.http_max_redirects + 1):
+            if hop_check is not None:
+                hop_check(current)
             target = resolve_target(self.policy, url, current)
             answer = self._send("GET", url, target, headers, None, retry, polite=True)
             location = answer.headers.get("location")
