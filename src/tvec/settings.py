@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Files larger than this many bytes are recorded as errors and not read.",
     )
+    max_upload_bytes: int = Field(
+        default=50 * 1024**2,
+        gt=0,
+        description="Largest request body the web app accepts, in bytes (uploads to "
+        "/h/hash and /m/lookup, forms, JSON); larger bodies are refused with 413 before or "
+        "while they are read. Never more than max_file_bytes: the smaller of the two applies.",
+    )
     workers: int = Field(
         default=0,
         ge=0,
@@ -495,6 +502,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'tvec.db').resolve()}"
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        """Largest request body the web app accepts, in bytes: the smaller of
+        ``max_upload_bytes`` and ``max_file_bytes`` (an upload is never larger than a file
+        tvec would hash)."""
+        return min(self.max_upload_bytes, self.max_file_bytes)
 
     @property
     def alerts_dir(self) -> Path:

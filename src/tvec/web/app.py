@@ -3,7 +3,8 @@
 Pages are server-rendered (Jinja2, autoescaped) with one small script (``static/app.js``);
 the JSON API lives under ``/api/`` (OpenAPI at ``/api/openapi.json``) and the HMA-compatible
 matching API under ``/m/`` and ``/h/``. Every error tvec raises on purpose is rendered by
-one handler, with its status from :data:`tvec.errors.HTTP_STATUSES`.
+one handler, with its status from :data:`tvec.errors.HTTP_STATUSES`. Request bodies over
+``Settings.upload_limit_bytes`` are refused with 413 by :class:`tvec.web.limits.BodyLimit`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tvec import __version__
 from tvec.app.context import AppContext
 from tvec.errors import AuthError, TvecError, http_status_for
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from tvec.web.limits import BodyLimit
 from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
 from tvec.web.security import LoginLimiter, csrf_protect
 
@@ -105,6 +107,12 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.ctx = WebContext(app=context, templates=templates)
     app.state.login_limiter = LoginLimiter(
         settings.login_max_attempts, settings.login_window_seconds
+    )
+    # Added first, so it runs inside the session and security headers: its 413 gets both.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.upload_limit_bytes,
+        refuse=lambda request, message: _error_response(request, 413, message, "too_large"),
     )
     app.add_middleware(
         SessionMiddleware,
