@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from PIL import Image
+
 from tvec.errors import InputError
 from tvec.media import PHOTO, VIDEO, MediaKind, open_image, sniff
 from tvec.signals import (
@@ -22,7 +24,10 @@ from tvec.signals import (
     VideoHasher,
     registry,
 )
-from tvec.signals.pdq_variants import PDQOptions, PDQVariant, pdq_variants
+from tvec.signals.animation import hash_animation, is_animated
+from tvec.signals.pdq import PYTX_MODES, PDQSignal
+from tvec.signals.pdq_variants import AS_STORED, ON_WHITE, PDQOptions, PDQVariant, pdq_variants
+from tvec.signals.rendering import has_transparency, oriented, rendered_rgb
 from tvec.signals.vpdq import SECONDS_PER_HASH
 
 
@@ -78,15 +83,58 @@ def hash_content(
             result.error = exc
             return result
         with image:
-            for signal_type in types.values():
-                if isinstance(signal_type, ImageHasher) and PHOTO in signal_type.content_types:
-                    result.signals.append(signal_type.hash_image(image))
-            if pdq is not None:
-                main = next((s.value for s in result.signals if s.signal_type == "pdq"), None)
-                result.pdq_variants = pdq_variants(image, pdq, main)
+            _image_signals(image, types, pdq, max_pixels, result)
     if kind.content_type == VIDEO:
         result.error = _video_signals(data, name, types, result.signals)
     return result
+
+
+def _image_signals(
+    image: Image.Image,
+    types: Mapping[str, SignalType],
+    pdq: PDQOptions | None,
+    max_pixels: int,
+    result: HashResult,
+) -> None:
+    """Add a decoded image's signals and PDQ variants to ``result`` (``docs/matching.md``).
+
+    * An animation (more than one frame) gets a ``vpdq`` signal of every frame
+      (:mod:`tvec.signals.animation`) and no single-frame PDQ signal.
+    * A picture with an EXIF orientation is hashed upright; its hash as stored (what
+      python-threatexchange computes for the file) is the ``as_stored`` variant.
+    * A transparent picture in a mode pytx hashes as stored (``RGBA``, ``LA``) keeps pytx's
+      hash; its rendering on white is the ``on_white`` variant.
+    Both variants are always looked up; the optional ones follow ``pdq``.
+    """
+    if is_animated(image):
+        animation = hash_animation(image, max_pixels)
+        result.signals.append(animation.signal)
+        return
+    upright = oriented(image)
+    shown = upright if upright is not None else image
+    try:
+        for signal_type in types.values():
+            if isinstance(signal_type, ImageHasher) and PHOTO in signal_type.content_types:
+                result.signals.append(signal_type.hash_image(shown))
+        main = next((s.value for s in result.signals if s.signal_type == "pdq"), None)
+        seen = {main}
+        extra: list[tuple[str, Image.Image]] = []
+        if upright is not None:
+            extra.append((AS_STORED, image))
+        if shown.mode in PYTX_MODES and has_transparency(shown):
+            extra.append((ON_WHITE, rendered_rgb(shown)))
+        for found_by, picture in extra:
+            signal = PDQSignal().hash_image(picture)
+            if signal.value not in seen:
+                seen.add(signal.value)
+                result.pdq_variants.append(PDQVariant(found_by, signal))
+        if pdq is not None:
+            result.pdq_variants.extend(
+                v for v in pdq_variants(shown, pdq, main) if v.signal.value not in seen
+            )
+    finally:
+        if upright is not None:
+            upright.close()
 
 
 def _video_signals(

@@ -5,9 +5,11 @@ the ``pdqhash`` binding exactly as python-threatexchange's ``pdq_hasher`` does: 
 array goes to ``pdqhash.compute`` after pytx's own conversion (``LA`` and ``I;16`` to RGB,
 two-dimensional greyscale arrays stacked to three channels; RGB and RGBA used as they are).
 Modes for which pytx would hash something other than the picture (palette ``P``/``PA``,
-bilevel ``1``, ``CMYK``, ``YCbCr``, 32-bit ``I``/``F``...) are converted to RGB first, as the
-C++ reference hasher (ImageMagick decoding to RGB) does; for every mode pytx handles, the
-hash is bit-for-bit pytx's.
+bilevel ``1``, ``CMYK``, ``YCbCr``, 32-bit ``I``/``F``, big-endian 16-bit...) are hashed as
+their 8-bit RGB rendering, composited on white with wide samples scaled
+(:func:`tvec.signals.rendering.rendered_rgb`); for every mode pytx handles, the hash is
+bit-for-bit pytx's, so that hash lists made with pytx or HMA match (transparent images in
+those modes also get an ``on_white`` variant, see :mod:`tvec.signals.hashing`).
 
 The hashing itself runs in :mod:`tvec.signals.pdq_kernel` (the same floating-point operations
 as ``pdqhash``, compiled with numba, about five times faster) when numba is installed, and in
@@ -28,6 +30,7 @@ from threatexchange.signal_type.pdq.pdq_hasher import (
 
 from tvec.media import PHOTO, REDUCED_FROM
 from tvec.signals.base import ImageHasher, SignalType, SignalValue, require_hex
+from tvec.signals.rendering import rendered_rgb
 
 #: Modes python-threatexchange hashes as the picture itself; others are converted to RGB.
 PYTX_MODES = frozenset({"RGB", "RGBA", "L", "LA", "I;16"})
@@ -68,7 +71,7 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     hasher here treats them as pytx's stacked array, without the copy.
     """
     if image.mode not in PYTX_MODES:
-        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        image = rendered_rgb(image)
     if image.mode in ("LA", "I;16"):
         array: npt.NDArray[Any] = _convert_image_to_correct_array_dimension(image)
         return array

@@ -35,8 +35,14 @@ from tvec.signals.pdq import PDQSignal, pdq_hashes
 
 #: found_by of a letterboxed copy.
 UNLETTERBOXED = "unletterboxed"
+#: found_by of the hash of a picture as stored, when its EXIF orientation turns it.
+AS_STORED = "as_stored"
+#: found_by of a transparent picture's rendering composited on white.
+ON_WHITE = "on_white"
+#: Variants every look-up uses, whatever the options (``tvec.signals.hashing``).
+ALWAYS = frozenset({AS_STORED, ON_WHITE})
 #: Every found_by a variant can have.
-VARIANT_NAMES = (*DIHEDRAL_NAMES[1:], UNLETTERBOXED)
+VARIANT_NAMES = (*DIHEDRAL_NAMES[1:], UNLETTERBOXED, AS_STORED, ON_WHITE)
 #: pytx CLI's default ``--black-threshold`` (0-255, per channel).
 BLACK_THRESHOLD = 15
 #: Short side, in pixels, that fast mode keeps when decoding JPEGs at reduced size.
@@ -70,6 +76,8 @@ class PDQOptions:
 
     def enabled(self, found_by: str) -> bool:
         """Whether variants named ``found_by`` are looked up under these options."""
+        if found_by in ALWAYS:
+            return True
         if found_by == UNLETTERBOXED:
             return self.unletterbox
         return self.dihedral and found_by in DIHEDRAL_NAMES
