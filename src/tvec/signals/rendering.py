@@ -69,9 +69,8 @@ def has_transparency(image: Image.Image) -> bool:
     bands = image.getbands()
     if "A" not in bands:
         return False
-    extrema = image.getchannel("A").getextrema()
-    low = extrema[0] if isinstance(extrema, tuple) else extrema
-    return bool(low < 255)
+    low = image.getchannel("A").getextrema()[0]
+    return bool(isinstance(low, int | float) and low < 255)
 
 
 def _scaled_grey(image: Image.Image) -> npt.NDArray[np.uint8]:
@@ -90,7 +89,8 @@ def _scaled_grey(image: Image.Image) -> npt.NDArray[np.uint8]:
         high = float(np.nanmax(array)) if array.size else 1.0
     span = high - low if high > low else 1.0
     scaled = np.clip(np.rint((np.nan_to_num(array, nan=low) - low) * 255.0 / span), 0, 255)
-    return scaled.astype(np.uint8)
+    out: npt.NDArray[np.uint8] = scaled.astype(np.uint8)
+    return out
 
 
 def rendered_rgb(image: Image.Image) -> Image.Image:
