@@ -19,6 +19,9 @@ message names the file and the byte offset:
   truncated record or a wrong ``Content-Length``), with the offset warcio gives;
 * a record whose content cannot be decoded, or is larger than ``max_bytes`` (the first
   ``max_bytes`` are still read);
+* a record the file ends inside (a ``.warc.gz`` whose last gzip member is cut short, which
+  warcio reads as if it were whole): the record's declared length is compared with the bytes
+  the file holds, and the record becomes an error item (its partial text is not kept);
 * a file that cannot be read further (``ArchiveLoadFailed``, broken gzip): the records
   before it are kept, reading that file stops, and other files go on.
 """
@@ -92,8 +95,34 @@ def _records(handle: Any, origin: str, name: str, max_bytes: int) -> Iterator[Ra
         offset = iterator.offset
         yield from _warnings(captured.getvalue(), origin, name, offset)
         item = _record_item(record, offset, origin, name, max_bytes)
+        missing = _missing_bytes(record)
+        if missing:
+            problem = (
+                f"record is truncated: {missing} of its {record.length} declared bytes are "
+                "missing (the file ends inside it)"
+            )
+            item = _error(origin, name, offset, problem)
         if item is not None:
             yield item
+
+
+def _missing_bytes(record: Any) -> int:
+    """Bytes of the record's declared block that the file does not hold (0 when complete).
+
+    warcio reads a gzip member cut short as if it were whole; the record's ``LimitReader``
+    still expects the missing bytes. The rest of the record is read (in 64 KiB pieces) to
+    find out, as warcio itself would before the next record.
+    """
+    raw = getattr(record, "raw_stream", None)
+    if raw is None or not hasattr(raw, "limit"):
+        return 0
+    try:
+        while raw.read(65536):
+            pass
+    except (OSError, EOFError, zlib.error, ValueError):
+        pass
+    remaining = raw.limit
+    return remaining if isinstance(remaining, int) and remaining > 0 else 0
 
 
 def _warnings(text: str, origin: str, name: str, offset: int) -> Iterator[RawItem]:
