@@ -14,7 +14,6 @@ from tvec.app.context import AppContext
 from tvec.errors import InvalidSignalError, NotFoundError, UsageError
 from tvec.matching.lookup import Query, lookup, lookup_view, query_for_file, query_for_value
 from tvec.settings import Settings
-from tvec.signals.hashing import hash_content
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.views.matching import HashView, LookupView, SignalView
 
@@ -70,29 +69,24 @@ def lookup_files(
 
 
 def hash_file(settings: Settings, path: Path) -> HashView:
-    """The signals of the file at ``path`` (``error`` says why some or all are missing).
+    """Every signal a scan would store for the file at ``path`` (``error`` says why some
+    or all are missing): byte hashes, PDQ or vPDQ for media, and for a text file its text
+    signals and the ``url``/``url_md5`` signals of its out-links.
 
     Raises:
         NotFoundError: ``path`` is not a file.
     """
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return HashView(
-            file=str(path),
-            media_type=None,
-            signals=[],
-            error=f"{path}: cannot read: {exc.strerror}",
-        )
-    result = hash_content(data, str(path), max_pixels=settings.max_image_pixels)
+    query = query_for_file(
+        path, max_pixels=settings.max_image_pixels, max_file_bytes=settings.max_file_bytes
+    )
     return HashView(
         file=str(path),
-        media_type=result.kind.media_type,
+        media_type=query.media_type,
         signals=[
             SignalView(signal_type=s.signal_type, value=s.value, quality=s.quality)
-            for s in result.signals
+            for s in query.signals
         ],
-        error=str(result.error) if result.error else None,
+        error=str(query.error) if query.error else None,
     )

@@ -33,13 +33,15 @@ class Query:
     ``signals`` are what is matched; ``error`` says why some could not be computed (a corrupt
     image still has its MD5), or why there are none (an unreadable file). ``pdq_variants``
     (rotated, mirrored, unletterboxed hashes of a photo) are matched too, by
-    :func:`tvec.matching.variants.match_variants`.
+    :func:`tvec.matching.variants.match_variants`. ``media_type`` is the file's sniffed
+    media type (None for a value, or a file that could not be read).
     """
 
     source: str
     signals: tuple[SignalValue, ...]
     error: InputError | None = None
     pdq_variants: tuple[PDQVariant, ...] = ()
+    media_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,13 @@ def query_for_file(
         else:
             signals.extend(hash_text(text))
             signals.extend(_outlink_signals(text))
-    return Query(source, tuple(dict.fromkeys(signals)), error, tuple(hashed.pdq_variants))
+    return Query(
+        source,
+        tuple(dict.fromkeys(signals)),
+        error,
+        tuple(hashed.pdq_variants),
+        hashed.kind.media_type,
+    )
 
 
 def _outlink_signals(text: str) -> list[SignalValue]:

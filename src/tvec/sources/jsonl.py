@@ -14,6 +14,8 @@ error (``jsonl:<file>#line <n>``); the following lines are still read.
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -102,21 +104,35 @@ def _shape_problem(post: dict[str, Any]) -> str | None:
     return None
 
 
+#: A string read as Unix seconds: 9 or more digits (after 1973-03-03), optional fraction.
+_UNIX_SECONDS = re.compile(r"-?\d{9,}(?:\.\d+)?")
+
+
 def parse_time(value: Any) -> datetime | None:
     """ISO 8601 (no zone = UTC) or Unix seconds as an aware UTC datetime; None stays None.
 
+    Unix seconds may be a JSON number or a string of 9 or more digits with an optional
+    fraction (``"1767225600"``, as CSV files and Telegram's ``date_unixtime`` give them);
+    shorter digit strings are ISO 8601 basic dates (``"20261201"``).
+
     Raises:
-        ValueError: the value is neither.
+        ValueError: the value is neither, or is out of the range of dates.
     """
     if value is None or value == "":
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            text = value.strip()
+            if _UNIX_SECONDS.fullmatch(text):
+                return datetime.fromtimestamp(float(text), UTC)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    except (OverflowError, OSError) as exc:
+        raise ValueError(f"{value!r} is out of the range of dates") from exc
     raise ValueError(f"{value!r} is not an ISO 8601 time or Unix seconds")
 
 
