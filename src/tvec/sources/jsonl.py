@@ -14,9 +14,8 @@ error (``jsonl:<file>#line <n>``); the following lines are still read.
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
