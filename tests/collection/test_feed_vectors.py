@@ -5,6 +5,7 @@ the result of tvec's feedparser call (evaluated as feedparser's test-suite does:
 result is the namespace, honouring ``SkipUnless:`` and ``Header:`` lines, with the document
 served from ``http://127.0.0.1:8097/tests/...`` as in that suite); and each entry's
 out-links are exactly the absolute link and enclosure URLs feedparser reports for it.
+Where tvec deliberately differs from feedparser, :data:`DEVIATIONS` gives tvec's assertion.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ def _expectation(data: bytes) -> tuple[str, dict[str, str], str | None]:
     return found.group(2).decode("utf-8"), headers, skip.group(1).decode() if skip else None
 
 
+#: Vectors whose feedparser expectation tvec deliberately does not meet, with what tvec does
+#: instead (issue 15: a document that declares UTF-8 stays UTF-8, bad bytes replaced).
+DEVIATIONS = {
+    # feedparser falls back to windows-1252 for the whole document ("â€™â€\x9dŠ"); tvec
+    # keeps the declared UTF-8 and replaces the one bad byte.
+    "encoding/bozo_linenoise.xml": "entries[0].summary == '\u2019\u201d\ufffd' and "
+    "'not valid UTF-8: 1 bad byte' in tvec_warnings[0]",
+}
+
+
 def _absolute(href: str) -> bool:
     return bool(re.match(r"(?i)^https?://[^/]", href))
 
@@ -65,6 +76,7 @@ def test_the_vectors_are_there(vectors: Path) -> None:
 def test_feed_vector(path: Path, vectors: Path) -> None:
     data = path.read_bytes()
     expect, headers, skip_unless = _expectation(data)
+    expect = DEVIATIONS.get(path.relative_to(FEEDS).as_posix(), expect)
     url = f"http://127.0.0.1:8097/tests/{path.relative_to(FEEDS).as_posix()}"
     # feedparser's suite serves each file over HTTP: its Header: lines, else the type
     # Python's http.server guesses from the extension.

@@ -21,6 +21,12 @@ into items; :func:`read_feed` does both for a file.
   plus one item ``feed:<origin>`` carrying an :class:`~tvec.errors.InvalidFeedError` that
   names the file and the parser's problem. Character-encoding overrides (feedparser read
   the document in another encoding than declared, and recovered) are not errors.
+* Before parsing, :func:`tvec.sources.feed_bytes.repair_feed_bytes` keeps a UTF-8 document
+  UTF-8 when it holds a stray invalid byte, and replaces character references that name no
+  XML character with U+FFFD; each entry of a repaired feed carries ``meta["warnings"]``.
+* Any exception feedparser raises (some malformed documents make it raise instead of
+  setting ``bozo``) becomes that feed's :class:`~tvec.errors.InvalidFeedError`; the
+  round goes on with the next source.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ import feedparser
 
 from tvec.errors import InvalidFeedError, MissingMediaError
 from tvec.sources.base import RawItem
+from tvec.sources.feed_bytes import repair_feed_bytes
 from tvec.sources.json_feed import looks_like_json_feed, parse_json_feed
 
 #: Media type of feed entry items.
@@ -68,18 +75,34 @@ def parse_feed(
     if response_headers and "content-type" not in response_headers:
         # No media type given: read it as XML (as a local file is), not as a bad HTTP answer.
         response_headers["content-type"] = "application/xml"
-    with warnings.catch_warnings():
-        # feedparser reports problems through ``bozo``; it also warns about some of them.
-        warnings.simplefilter("ignore")
-        parsed = feedparser.parse(
-            io.BytesIO(data),
-            response_headers=response_headers,
-            resolve_relative_uris=True,
-            sanitize_html=True,
+    repaired = repair_feed_bytes(data, response_headers)
+    try:
+        with warnings.catch_warnings():
+            # feedparser reports problems through ``bozo``; it also warns about some of them.
+            warnings.simplefilter("ignore")
+            parsed = feedparser.parse(
+                io.BytesIO(repaired.data),
+                response_headers=response_headers,
+                resolve_relative_uris=True,
+                sanitize_html=True,
+            )
+    except Exception as exc:
+        # feedparser raises on some malformed input (re.error from a DOCTYPE entity with
+        # backslashes, RecursionError, ...): the feed is an error, the round goes on.
+        parsed = feedparser.FeedParserDict(
+            bozo=1,
+            bozo_exception=FeedParserCrashError(f"{type(exc).__name__}: {exc}"),
+            entries=[],
+            feed=feedparser.FeedParserDict(),
         )
+    parsed["tvec_warnings"] = repaired.warnings
     for entry in parsed.get("entries") or []:
         _prefer_alternate_link(entry)
     return parsed
+
+
+class FeedParserCrashError(Exception):
+    """feedparser raised instead of reporting ``bozo``: the message names the exception."""
 
 
 def _prefer_alternate_link(entry: Any) -> None:
@@ -123,11 +146,23 @@ def feed_items(parsed: Any, origin: str, name: str) -> Iterator[RawItem]:
     """
     feed = parsed.get("feed") or {}
     feed_title = str(feed.get("title") or "")
+    repairs = list(parsed.get("tvec_warnings") or [])
     for index, entry in enumerate(parsed.get("entries") or [], start=1):
-        yield _entry_item(entry, index, origin, name, feed_title)
+        item = _entry_item(entry, index, origin, name, feed_title)
+        if repairs:
+            item.meta["warnings"] = repairs
+        yield item
     if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")
-        if not isinstance(problem, feedparser.CharacterEncodingOverride):
+        if isinstance(problem, FeedParserCrashError):
+            yield RawItem(
+                f"feed:{origin}",
+                name,
+                media_type=FEED_MEDIA_TYPE,
+                meta={"feed": feed_title},
+                error=InvalidFeedError(name, f"the feed parser failed: {problem}"),
+            )
+        elif not isinstance(problem, feedparser.CharacterEncodingOverride):
             yield RawItem(
                 f"feed:{origin}",
                 name,
