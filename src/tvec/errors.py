@@ -188,6 +188,13 @@ class InvalidArchiveError(InputError):
     kind = "invalid_archive"
 
 
+class ReaderFailedError(InputError):
+    """A reader raised an unexpected exception on one input: that input stops there, with
+    the items it yielded before kept, and the job goes on with the next input."""
+
+    kind = "reader_failed"
+
+
 class FetchError(InputError):
     """An HTTP fetch failed: connection, timeout, HTTP status, too many redirects, size cap."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -109,3 +110,34 @@ def test_a_poll_round_goes_on_after_a_crashing_feed(
     with web_store.session() as session:
         texts = set(session.scalars(select(Item.text).where(Item.text.is_not(None))))
     assert "Grüße aus K\ufffdln" in texts and ITEMS[1] in texts and ITEMS[2] in texts
+
+
+def test_a_reader_that_raises_keeps_earlier_items_and_the_scan_goes_on(
+    cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Any exception a reader raises on one input (a library bug no rule foresaw) ends that
+    input with a reader_failed item; the items before it and the other inputs are kept."""
+    import json
+
+    import tvec.sources as sources
+    from tvec.sources.base import RawItem
+
+    def broken(path: Path) -> Iterator[RawItem]:
+        yield RawItem(f"jsonl:{path}#1", f"{path}:1", text="a benign first post")
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(sources, "read_jsonl", broken)
+    first = tmp_path / "a.jsonl"
+    first.write_text("{}\n", encoding="utf-8")
+    other = tmp_path / "b.txt"
+    other.write_text("a benign text file with enough words to be an item\n", encoding="utf-8")
+    result = cli("scan", first, other, "--json", "-")
+    assert result.code == 1, result.err  # finished with item errors
+    doc = json.loads(result.out)
+    assert doc["status"] == "finished_with_errors"
+    assert (doc["counts"]["items"], doc["counts"]["errors"]) == (3, 1)
+    (error,) = doc["errors"]
+    assert error["kind"] == "reader_failed"
+    assert error["error"] == f"{first}: the reader failed: KeyError: 'surprise'"

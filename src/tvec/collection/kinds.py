@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tvec.errors import UsageError
-from tvec.sources.base import RawItem
+from tvec.sources.base import RawItem, guarded
 from tvec.sources.feed import read_feed
 from tvec.sources.jsonl import read_jsonl
 from tvec.sources.mapping import JSONL_DEFAULT, PostMapping
@@ -85,7 +85,39 @@ def read_source(
         url: the final URL the content was fetched from, if fetched.
         headers: the HTTP response headers, if fetched.
         max_bytes: most bytes read from one web-archive record.
+
+    Never raises for bad content: any exception of the reader ends that source's items with
+    a ReaderFailedError item (:func:`tvec.sources.base.guarded`).
+
+    Raises:
+        UsageError: an unknown kind.
     """
+    name = url or str(path)
+    return guarded(
+        _reader(
+            kind,
+            path,
+            origin=origin,
+            options=options,
+            url=url,
+            headers=headers,
+            max_bytes=max_bytes,
+        ),
+        f"{kind}:{origin}",
+        name,
+    )
+
+
+def _reader(
+    kind: str,
+    path: Path,
+    *,
+    origin: str,
+    options: Mapping[str, Any],
+    url: str | None,
+    headers: Mapping[str, str] | None,
+    max_bytes: int,
+) -> Iterator[RawItem]:
     mapping_values = options.get("mapping")
     if kind == "telegram-export":
         return iter(read_export(path))

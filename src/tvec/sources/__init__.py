@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tvec.errors import MissingMediaError
-from tvec.sources.base import RawItem
+from tvec.sources.base import RawItem, guarded
 from tvec.sources.folder import file_item, walk
 from tvec.sources.jsonl import read_jsonl
 from tvec.sources.telegram import EXPORT_FILE, is_export_file, read_export, read_export_folder
@@ -22,7 +22,8 @@ def read_path(path: Path) -> Iterator[RawItem]:
     export; a ``result.json`` that cannot be read as an export yields its error item (see
     :func:`tvec.sources.telegram.read_export_folder`). ``.jsonl``/``.ndjson`` files are read
     as posts; anything else is a file.
-    A path that does not exist yields one item carrying a MissingMediaError.
+    A path that does not exist yields one item carrying a MissingMediaError; a reader that
+    raises ends its input with a ReaderFailedError item (:func:`tvec.sources.base.guarded`).
     """
     if not path.exists():
         yield RawItem(
@@ -35,14 +36,15 @@ def read_path(path: Path) -> Iterator[RawItem]:
         for found in walk(path, read_export_folder):
             if found.error is None and _is_jsonl(found.path):
                 assert found.path is not None
-                yield from read_jsonl(found.path)
+                yield from guarded(read_jsonl(found.path), found.locator, str(found.path))
             else:
                 yield found
         return
+    locator = path.absolute().as_uri()
     if path.name == EXPORT_FILE or (path.suffix.lower() == ".json" and is_export_file(path)):
-        yield from read_export(path)
+        yield from guarded(iter(read_export(path)), locator, str(path))
     elif path.suffix.lower() in JSONL_SUFFIXES:
-        yield from read_jsonl(path)
+        yield from guarded(read_jsonl(path), locator, str(path))
     else:
         yield file_item(path)
 

@@ -7,13 +7,13 @@ the item and goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tvec.errors import InputError, MissingMediaError, UnsafePathError
+from tvec.errors import InputError, MissingMediaError, ReaderFailedError, UnsafePathError
 
 
 @dataclass
@@ -77,3 +77,18 @@ def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> 
 
 #: A reader: given a path, yields RawItems. ``count`` estimates how many (for progress).
 Reader = Callable[[Path], "list[RawItem]"]
+
+
+def guarded(items: Iterator[RawItem], locator: str, name: str) -> Iterator[RawItem]:
+    """``items``, with any exception the reader raises turned into one error item.
+
+    A parser fault on one input (a library bug, input no rule foresaw) must never stop a
+    scan or a poll round: the items yielded before the fault are kept, then one item
+    ``locator`` carrying a :class:`~tvec.errors.ReaderFailedError` that names ``name`` and
+    the exception ends that input. ``KeyboardInterrupt`` and ``SystemExit`` pass through.
+    """
+    try:
+        yield from items
+    except Exception as exc:
+        problem = f"the reader failed: {type(exc).__name__}: {exc}"[:500]
+        yield RawItem(f"{locator}#reader-error", name, error=ReaderFailedError(name, problem))
