@@ -194,7 +194,7 @@ def content_section(session: Session, start: datetime, end: datetime) -> Content
             .outerjoin(Source, Source.id == Item.source_id)
             .where(in_period)
             .group_by(Source.kind)
-        ).tuples()
+        )
     )
     match_rows = session.execute(
         select(Match.signal_type, Bank.name, BankEntry.source, func.count(Match.id))
@@ -202,13 +202,13 @@ def content_section(session: Session, start: datetime, end: datetime) -> Content
         .join(Bank, Bank.id == BankEntry.bank_id)
         .where(_period_filter(Match.created_at, start, end))
         .group_by(Match.signal_type, Bank.name, BankEntry.source)
-    ).tuples().all()
+    ).all()
     hits = _counts(
         session.execute(
             select(ItemIndicatorHit.entity_id, func.count(ItemIndicatorHit.id))
             .where(_period_filter(ItemIndicatorHit.created_at, start, end))
             .group_by(ItemIndicatorHit.entity_id)
-        ).tuples()
+        )
     )
     languages = _counts(
         session.execute(
@@ -216,7 +216,7 @@ def content_section(session: Session, start: datetime, end: datetime) -> Content
             .join(ItemAnalysis, ItemAnalysis.item_id == Item.id)
             .where(in_period, ItemAnalysis.primary_language.is_not(None))
             .group_by(ItemAnalysis.primary_language)
-        ).tuples()
+        )
     )
     return ContentSeenView(
         items_scanned=sum(c.count for c in items_by_kind) if have_items else None,
@@ -247,7 +247,7 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
         select(Decision.outcome, Decision.ground_kind, Decision.ground).where(
             _period_filter(Decision.decided_at, start, end)
         )
-    ).tuples().all()
+    ).all()
     closing = Decision.outcome.in_(CLOSING_OUTCOMES)
     first_closing = (
         select(Decision.case_id, func.min(Decision.decided_at).label("decided_at"))
@@ -260,7 +260,7 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
         .join(ReviewCase, ReviewCase.id == first_closing.c.case_id)
         .join(Item, Item.id == ReviewCase.item_id)
         .where(_period_filter(first_closing.c.decided_at, start, end))
-    ).tuples().all()
+    ).all()
     waits = [max(0.0, round((d - seen).total_seconds(), 1)) for d, seen in decided]
     closed_by_end = exists().where(
         Decision.case_id == ReviewCase.id, closing, Decision.decided_at < end
@@ -276,7 +276,7 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
         select(Appeal.status, Decision.outcome)
         .join(Decision, Decision.id == Appeal.decision_id)
         .where(Appeal.resolved_at.is_not(None), _period_filter(Appeal.resolved_at, start, end))
-    ).tuples().all()
+    ).all()
     removes = [(kind, ground) for outcome, kind, ground in decisions if outcome == "remove"]
     return ReviewSectionView(
         cases_opened=opened,
