@@ -220,7 +220,11 @@ def test_csv_has_every_figure(seeded: Store) -> None:
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
-def test_pdf_opens_and_its_pages_render(seeded: Store, tmp_path: Path) -> None:
+def test_pdf_opens_and_its_pages_render(store: Store, tmp_path: Path) -> None:
+    """(SQLite only: the figures are checked on both databases above.)"""
+    with store.session() as session:
+        seed(session)
+    seeded = store
     for internal in (False, True):
         pdf = render_transparency(make(seeded, internal=internal), "pdf")
         assert pdf.startswith(b"%PDF-")
