@@ -11,6 +11,13 @@ report shows a change. The scoreboard ranks platforms from 2 alerts (the demo se
 or three per platform; the default minimum, 5, is meant for real volumes). The figures
 describe the end of the replay (2026-11-29 21:00 UTC), so every run writes the same
 numbers. The files are what ``tvec report transparency|scoreboard`` writes.
+
+Simulated, as in the takedown replay ("as if the channel had been watched live"): the scan
+of ``make demo`` runs today, so before writing the reports each demo item that has a post
+time (and the media inside it) is dated as collected at that time, and its matches,
+indicator hits and review case with it (:func:`as_watched_live`); otherwise the content
+and review figures of October and November would be empty. Items without a post time keep
+the time of the scan.
 """
 
 from __future__ import annotations
@@ -19,14 +26,48 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tvec.app.context import open_context
+from sqlalchemy import select, update
+
+from tvec.app.context import AppContext, open_context
 from tvec.app.reports import scoreboard_file, transparency_file
 from tvec.settings import load_settings
+from tvec.store.models import Item, Match
+from tvec.store.models.analysis import ItemIndicatorHit
+from tvec.store.models.cases import ReviewCase
 
 SINCE, UNTIL = "2026-10-01", "2026-11-30"
 #: The end of the takedown replay (examples/demo_takedowns.py END).
 AS_OF = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
 MIN_ALERTS = 2
+
+
+def as_watched_live(ctx: AppContext) -> int:
+    """Date each item with a post time (and its children) as collected then, with its
+    matches, indicator hits and case; returns the number of items re-dated. Idempotent."""
+    with ctx.write() as session:
+        posted = dict(
+            session.execute(
+                select(Item.id, Item.posted_at).where(Item.posted_at.is_not(None))
+            ).all()
+        )
+        children = session.execute(
+            select(Item.id, Item.parent_id).where(Item.parent_id.in_(list(posted)))
+        ).all()
+        posted.update({child: posted[parent] for child, parent in children})
+        for item_id, when in posted.items():
+            session.execute(update(Item).where(Item.id == item_id).values(collected_at=when))
+            session.execute(update(Match).where(Match.item_id == item_id).values(created_at=when))
+            session.execute(
+                update(ItemIndicatorHit)
+                .where(ItemIndicatorHit.item_id == item_id)
+                .values(created_at=when)
+            )
+            session.execute(
+                update(ReviewCase)
+                .where(ReviewCase.item_id == item_id)
+                .values(opened_at=when, updated_at=when)
+            )
+    return len(posted)
 
 
 def main(demo: Path) -> int:
@@ -36,6 +77,7 @@ def main(demo: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ctx = open_context(load_settings(progress=False), clock=lambda: AS_OF)
     try:
+        as_watched_live(ctx)
         written = []
         for fmt in ("html", "pdf", "csv"):
             path = out / f"transparency.{fmt}"

@@ -166,9 +166,7 @@ def seed(session: Session) -> None:
     _hit(session, a2, "al-shabaab", "2024-02-10 00:00", 0)
     _hit(session, a5, "islamic-state", "2024-01-20 00:00", 0)
 
-    banks = {
-        name: Bank(name=name) for name in ("tcap-2024", "gifct-hashes", "own-list")
-    }
+    banks = {name: Bank(name=name) for name in ("tcap-2024", "gifct-hashes", "own-list")}
     session.add_all(banks.values())
     session.flush()
     entries = {

@@ -55,7 +55,11 @@ def test_ranks_scores_and_trend(seeded: Store) -> None:
     assert justpaste.score == by_hand(0.6667, 0.3333, 0.6667, 4500 / 3600) == 63.5
     assert (justpaste.alerts_sent, justpaste.removed, justpaste.removal_rate) == (3, 2, 0.6667)
     assert justpaste.median_seconds_to_removal == 4500.0
-    assert (justpaste.trend, justpaste.previous_score, justpaste.score_change) == ("new", None, None)
+    assert (justpaste.trend, justpaste.previous_score, justpaste.score_change) == (
+        "new",
+        None,
+        None,
+    )
     assert justpaste.tier == "ranked"
     # Archive.org: rate 1/2, median 216 h: speed 0; before: u4 removed in 48 h
     assert archive.score == by_hand(0.5, 0, 0, 216) == 20.0

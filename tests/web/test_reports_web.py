@@ -48,7 +48,9 @@ def env(tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Store, object]
 
 
 def _figure(page: str, name: str) -> str:
-    found = re.search(rf'data-figure="{name}"><th scope="row">[^<]*</th><td class="num">([^<]*)<', page)
+    found = re.search(
+        rf'data-figure="{name}"><th scope="row">[^<]*</th><td class="num">([^<]*)<', page
+    )
     assert found, name
     return found.group(1)
 
@@ -94,7 +96,7 @@ def test_downloads_are_the_cli_bytes(env) -> None:  # type: ignore[no-untyped-de
     assert viewer.get(f"/reports/transparency.json?{QUERY}&internal=1").status_code == 403
     inner = analyst.get(f"/reports/transparency.json?{QUERY}&internal=1")
     assert inner.status_code == 200
-    assert [u["url"] for u in inner.json()["urls"]][0] == url_of("u5")
+    assert inner.json()["urls"][0]["url"] == url_of("u5")
     assert viewer.get(f"/reports/transparency.xml?{QUERY}").status_code == 404
     missing = viewer.get("/reports/transparency.json?from=2024-02-01")
     assert missing.status_code == 400 and "to is required" in missing.text

@@ -147,9 +147,7 @@ def scoreboard_file(
     return render_scoreboard(board, fmt)
 
 
-def report_chart(
-    ctx: AppContext, name: str, *, since: str | None, until: str | None
-) -> bytes:
+def report_chart(ctx: AppContext, name: str, *, since: str | None, until: str | None) -> bytes:
     """One chart of the transparency report (``removal-rate``, ``time-to-removal`` or
     ``top-platforms``) as SVG bytes.
 

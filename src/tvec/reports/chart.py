@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: matplotlib settings that make the SVG stable and self-contained.
@@ -157,28 +157,25 @@ def _svg(draw: Any, empty: str | None) -> bytes:
     return buffer.getvalue()
 
 
-def removal_rate_chart_svg(months: list[Mapping[str, Any]]) -> bytes:
+def removal_rate_chart_svg(months: Sequence[Mapping[str, Any]]) -> bytes:
     """Removal rate (percent) per month of sending, as a line with its alert counts under
     the axis; ``months`` are figure rows (``key``, ``alerts_sent``, ``removal_rate``)."""
 
     def draw(axes: Any) -> None:
         positions = list(range(len(months)))
         rates = [
-            (m["removal_rate"] * 100) if m["removal_rate"] is not None else math.nan
-            for m in months
+            (m["removal_rate"] * 100) if m["removal_rate"] is not None else math.nan for m in months
         ]
         axes.plot(positions, rates, marker="o", color="#6aa84f")
         axes.set_ylim(0, 105)
         axes.set_ylabel("removal rate (%)")
-        axes.set_xticks(
-            positions, [f"{m['key']}\n{m['alerts_sent']} alerts" for m in months]
-        )
+        axes.set_xticks(positions, [f"{m['key']}\n{m['alerts_sent']} alerts" for m in months])
         axes.set_title("Removal rate of alerted URLs, by month the alert was sent")
 
     return _svg(draw, None if months else "no alerts sent in this period")
 
 
-def removal_time_chart_svg(buckets: list[Mapping[str, Any]]) -> bytes:
+def removal_time_chart_svg(buckets: Sequence[Mapping[str, Any]]) -> bytes:
     """Alerted URLs per bucket of time to removal (``key``, ``count``), as bars."""
 
     def draw(axes: Any) -> None:
@@ -193,7 +190,7 @@ def removal_time_chart_svg(buckets: list[Mapping[str, Any]]) -> bytes:
     return _svg(draw, None if total else "no alerts sent in this period")
 
 
-def top_platforms_chart_svg(platforms: list[Mapping[str, Any]], limit: int = 10) -> bytes:
+def top_platforms_chart_svg(platforms: Sequence[Mapping[str, Any]], limit: int = 10) -> bytes:
     """The ``limit`` platforms with most alerts (``key``, ``alerts_sent``, ``removed``), as
     horizontal bars of alerts sent and removed."""
     top = sorted(platforms, key=lambda p: (-int(p["alerts_sent"]), str(p["key"])))[:limit]

@@ -131,12 +131,16 @@ def report_charts(report: TransparencyReportView) -> list[dict[str, str]]:
         {
             "name": "time-to-removal",
             "alt": "Alerted URLs by time from alert to confirmed removal",
-            "svg": removal_time_chart_svg([b.model_dump() for b in alerts.time_to_removal]).decode(),
+            "svg": removal_time_chart_svg(
+                [b.model_dump() for b in alerts.time_to_removal]
+            ).decode(),
         },
         {
             "name": "top-platforms",
             "alt": "Platforms with the most alerts: alerts sent and removed",
-            "svg": top_platforms_chart_svg([r.model_dump() for r in alerts.by["platform"]]).decode(),
+            "svg": top_platforms_chart_svg(
+                [r.model_dump() for r in alerts.by["platform"]]
+            ).decode(),
         },
     ]
 
@@ -146,22 +150,24 @@ def transparency_html(report: TransparencyReportView, extra_sections: Sequence[s
 
     ``extra_sections`` are HTML fragments (already escaped) added before the methodology.
     """
-    charts = [
-        {"alt": c["alt"], "src": _data_uri(c["svg"].encode())} for c in report_charts(report)
-    ]
-    return _environment().get_template("transparency.html").render(
-        title=report.title,
-        report=report,
-        c=report.content,
-        r=report.review,
-        a=report.alerts,
-        o=report.orders,
-        charts=charts,
-        dimensions=DIMENSIONS,
-        change_of=_change_of,
-        period_text=period_text(report.period),
-        previous_text=period_text(report.previous_period),
-        extra_sections=[Markup(s) for s in extra_sections],  # noqa: S704 - caller's own HTML
+    charts = [{"alt": c["alt"], "src": _data_uri(c["svg"].encode())} for c in report_charts(report)]
+    return (
+        _environment()
+        .get_template("transparency.html")
+        .render(
+            title=report.title,
+            report=report,
+            c=report.content,
+            r=report.review,
+            a=report.alerts,
+            o=report.orders,
+            charts=charts,
+            dimensions=DIMENSIONS,
+            change_of=_change_of,
+            period_text=period_text(report.period),
+            previous_text=period_text(report.previous_period),
+            extra_sections=[Markup(s) for s in extra_sections],  # noqa: S704 - caller's own HTML
+        )
     )
 
 
@@ -206,7 +212,10 @@ def _report_rows(report: TransparencyReportView) -> Iterator[tuple[str, str, str
             else:
                 yield section, name, "", _scalar(value)
     alerts = report.alerts
-    for label, figures in (("overall", alerts.overall), ("previous_overall", alerts.previous_overall)):
+    for label, figures in (
+        ("overall", alerts.overall),
+        ("previous_overall", alerts.previous_overall),
+    ):
         for name, value in figures.model_dump().items():
             if name != "key":
                 yield "alerts", f"{label}.{name}", "all", _scalar(value)
@@ -273,13 +282,17 @@ def trend_text(row: ScoreRowView) -> str:
 
 def scoreboard_html(board: ScoreboardView) -> str:
     """The scoreboard as one self-contained HTML page, publishable as it is."""
-    return _environment().get_template("scoreboard.html").render(
-        title="Platform accountability scoreboard " + period_text(board.period),
-        board=board,
-        tier_names=TIER_NAMES,
-        trend_text=trend_text,
-        period_text=period_text(board.period),
-        previous_text=period_text(board.previous_period),
+    return (
+        _environment()
+        .get_template("scoreboard.html")
+        .render(
+            title="Platform accountability scoreboard " + period_text(board.period),
+            board=board,
+            tier_names=TIER_NAMES,
+            trend_text=trend_text,
+            period_text=period_text(board.period),
+            previous_text=period_text(board.previous_period),
+        )
     )
 
 

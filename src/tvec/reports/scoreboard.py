@@ -61,22 +61,41 @@ THRESHOLDS = {
 #: The scoreboard's definitions, in plain words (also in docs/reports.md).
 SCORE_DEFINITIONS = (
     ("Alerts sent", "Notices tvec sent to the platform in the period, one per URL."),
-    ("Removal rate", "Share of those URLs that status checks later found removed (twice in a "
-     "row)."),
-    ("Median time to removal", "Half of the removed URLs were gone within this time of the "
-     "alert (upper bound: the first check that found the URL gone)."),
-    ("Removed within 1 h / 24 h", "Share of all alerted URLs removed within one hour / one "
-     "day of the alert."),
-    ("Score", "0 to 100: 40% removal rate, 20% share within 1 h, 20% share within 24 h and "
-     "20% speed, where speed is 1 for an instant median removal, falls with the logarithm "
-     "of the median hours and is 0 at seven days or more (or with no removal)."),
-    ("Minimum", "A platform is ranked only with at least the minimum number of alerts in "
-     "the period; below it the figures are shown but not ranked."),
-    ("Recognised", "Ranked platforms that removed at least 90% of alerted URLs, 75% within "
-     "a day and 50% within an hour."),
+    (
+        "Removal rate",
+        "Share of those URLs that status checks later found removed (twice in a row).",
+    ),
+    (
+        "Median time to removal",
+        "Half of the removed URLs were gone within this time of the "
+        "alert (upper bound: the first check that found the URL gone).",
+    ),
+    (
+        "Removed within 1 h / 24 h",
+        "Share of all alerted URLs removed within one hour / one day of the alert.",
+    ),
+    (
+        "Score",
+        "0 to 100: 40% removal rate, 20% share within 1 h, 20% share within 24 h and "
+        "20% speed, where speed is 1 for an instant median removal, falls with the logarithm "
+        "of the median hours and is 0 at seven days or more (or with no removal).",
+    ),
+    (
+        "Minimum",
+        "A platform is ranked only with at least the minimum number of alerts in "
+        "the period; below it the figures are shown but not ranked.",
+    ),
+    (
+        "Recognised",
+        "Ranked platforms that removed at least 90% of alerted URLs, 75% within "
+        "a day and 50% within an hour.",
+    ),
     ("Not responding", "Ranked platforms that removed fewer than 10% of alerted URLs."),
-    ("Trend", "The score against the previous period of the same length: up, down, same, "
-     "or new when the platform was not ranked then."),
+    (
+        "Trend",
+        "The score against the previous period of the same length: up, down, same, "
+        "or new when the platform was not ranked then.",
+    ),
 )
 
 
@@ -158,7 +177,9 @@ def scoreboard(
     previous = {
         f.key: f
         for f in group_figures(
-            url_timelines(session, now=now, since=before_start, until=before_end, registry=registry),
+            url_timelines(
+                session, now=now, since=before_start, until=before_end, registry=registry
+            ),
             "platform",
         )
     }

@@ -78,62 +78,120 @@ NONE_KEY = "none"
 
 #: Every definition of the report, in plain words (also in docs/reports.md).
 DEFINITIONS: tuple[tuple[str, str], ...] = (
-    ("Period", "From the start of the first day to the end of the last day, in UTC. Each "
-     "figure counts the records whose own time falls in the period (named below)."),
-    ("Previous period", "The period of the same length that ends where this one starts; "
-     "changes compare this period with it."),
-    ("Items scanned", "Pieces of content tvec collected or scanned in the period (files, "
-     "messages, posts and media inside them), by the kind of source they came from."),
-    ("Matches", "Items whose hash or signal matched an entry of a hash bank in the period, "
-     "counted once per matching bank entry, by signal type, by bank and by bank source."),
-    ("Bank source", "Who supplied the matched hash: TCAP (Tech Against Terrorism's "
-     "Terrorist Content Analytics Platform), GIFCT (the Global Internet Forum to Counter "
-     "Terrorism's hash-sharing database) or own (hashes the operator added). Taken from the "
-     "bank entry's source label, else from the bank's name."),
-    ("Indicator hits", "Names of terrorist or violent extremist entities and their media "
-     "outlets found in the text of items, or in text read from their images, by entity."),
-    ("Language mix", "Items of the period whose language was identified, by the language "
-     "of most of their text (ISO 639-3); 'und' when the language could not be determined."),
+    (
+        "Period",
+        "From the start of the first day to the end of the last day, in UTC. Each "
+        "figure counts the records whose own time falls in the period (named below).",
+    ),
+    (
+        "Previous period",
+        "The period of the same length that ends where this one starts; "
+        "changes compare this period with it.",
+    ),
+    (
+        "Items scanned",
+        "Pieces of content tvec collected or scanned in the period (files, "
+        "messages, posts and media inside them), by the kind of source they came from.",
+    ),
+    (
+        "Matches",
+        "Items whose hash or signal matched an entry of a hash bank in the period, "
+        "counted once per matching bank entry, by signal type, by bank and by bank source.",
+    ),
+    (
+        "Bank source",
+        "Who supplied the matched hash: TCAP (Tech Against Terrorism's "
+        "Terrorist Content Analytics Platform), GIFCT (the Global Internet Forum to Counter "
+        "Terrorism's hash-sharing database) or own (hashes the operator added). Taken from the "
+        "bank entry's source label, else from the bank's name.",
+    ),
+    (
+        "Indicator hits",
+        "Names of terrorist or violent extremist entities and their media "
+        "outlets found in the text of items, or in text read from their images, by entity.",
+    ),
+    (
+        "Language mix",
+        "Items of the period whose language was identified, by the language "
+        "of most of their text (ISO 639-3); 'und' when the language could not be determined.",
+    ),
     ("Cases opened", "Items put in front of a human reviewer in the period."),
-    ("Cases decided", "Cases that received a closing decision (remove, no violation or "
-     "duplicate) in the period."),
+    (
+        "Cases decided",
+        "Cases that received a closing decision (remove, no violation or duplicate) in the period.",
+    ),
     ("Decisions by outcome", "Every decision made in the period, escalations included."),
-    ("Removals by policy ground", "Remove decisions of the period by the ground given: a "
-     "terms-of-service clause (tos) or the designation of an entity (designated_entity)."),
-    ("Time to decision", "From the moment tvec first collected an item to the first "
-     "closing decision on its case; median and 90th percentile of the cases decided in "
-     "the period."),
-    ("Backlog", "Cases waiting for a closing decision at the end of the period (or now, "
-     "if the period has not ended), and how long they had been waiting."),
-    ("Appeals", "Appeals filed in the period, and appeals resolved in the period by a "
-     "second reviewer: upheld (the decision stands) or overturned."),
+    (
+        "Removals by policy ground",
+        "Remove decisions of the period by the ground given: a "
+        "terms-of-service clause (tos) or the designation of an entity (designated_entity).",
+    ),
+    (
+        "Time to decision",
+        "From the moment tvec first collected an item to the first "
+        "closing decision on its case; median and 90th percentile of the cases decided in "
+        "the period.",
+    ),
+    (
+        "Backlog",
+        "Cases waiting for a closing decision at the end of the period (or now, "
+        "if the period has not ended), and how long they had been waiting.",
+    ),
+    (
+        "Appeals",
+        "Appeals filed in the period, and appeals resolved in the period by a "
+        "second reviewer: upheld (the decision stands) or overturned.",
+    ),
     ("Reinstatements", "Overturned appeals of remove decisions: content restored."),
-    ("Alert", "A notice sent to another platform about one URL on it that carries "
-     "terrorist content; counted in the period in which it was sent. One URL, one alert."),
-    ("Removed", "A status check found the URL gone twice in a row. The time of removal is "
-     "the first of those checks, so time to removal is an upper bound."),
-    ("Removal rate", "Removed URLs divided by alerts sent, of the alerts sent in the "
-     "period (removals confirmed up to the time of the report)."),
-    ("Time to removal", "From sending the alert to the first check that found the URL "
-     "gone; median and 90th percentile of removed URLs."),
-    ("Removed within 1 h / 24 h", "Alerts whose URL was removed within one hour or one "
-     "day of the alert, as a share of all alerts sent (not only of removed ones)."),
-    ("Removal orders", "Orders of a competent authority under Regulation (EU) 2021/784 "
-     "received in the period. Actioned within one hour: every URL removed or disabled by "
-     "the deadline (one hour after receipt, or after the grounds of a rejection ceased). "
-     "Late: acted on after the deadline, or still open past it. Pending: open, deadline "
-     "not reached. Not executed: rejected at the time of the report."),
-    ("Rejected by Article 3(7) / 3(8)", "Orders of the period that could not be executed "
-     "at least once: force majeure or de facto impossibility (3(7)), or manifest errors "
-     "or insufficient information (3(8))."),
-    ("Legal holds", "Removed content and its data kept for six months (Article 6): holds "
-     "opened, extensions granted and holds whose content was purged, in the period."),
+    (
+        "Alert",
+        "A notice sent to another platform about one URL on it that carries "
+        "terrorist content; counted in the period in which it was sent. One URL, one alert.",
+    ),
+    (
+        "Removed",
+        "A status check found the URL gone twice in a row. The time of removal is "
+        "the first of those checks, so time to removal is an upper bound.",
+    ),
+    (
+        "Removal rate",
+        "Removed URLs divided by alerts sent, of the alerts sent in the "
+        "period (removals confirmed up to the time of the report).",
+    ),
+    (
+        "Time to removal",
+        "From sending the alert to the first check that found the URL "
+        "gone; median and 90th percentile of removed URLs.",
+    ),
+    (
+        "Removed within 1 h / 24 h",
+        "Alerts whose URL was removed within one hour or one "
+        "day of the alert, as a share of all alerts sent (not only of removed ones).",
+    ),
+    (
+        "Removal orders",
+        "Orders of a competent authority under Regulation (EU) 2021/784 "
+        "received in the period. Actioned within one hour: every URL removed or disabled by "
+        "the deadline (one hour after receipt, or after the grounds of a rejection ceased). "
+        "Late: acted on after the deadline, or still open past it. Pending: open, deadline "
+        "not reached. Not executed: rejected at the time of the report.",
+    ),
+    (
+        "Rejected by Article 3(7) / 3(8)",
+        "Orders of the period that could not be executed "
+        "at least once: force majeure or de facto impossibility (3(7)), or manifest errors "
+        "or insufficient information (3(8)).",
+    ),
+    (
+        "Legal holds",
+        "Removed content and its data kept for six months (Article 6): holds "
+        "opened, extensions granted and holds whose content was purged, in the period.",
+    ),
 )
 
 #: What the data cannot show (printed in every report).
 LIMITS = (
-    "Figures count what tvec recorded. Content that other tools or people found is not "
-    "included.",
+    "Figures count what tvec recorded. Content that other tools or people found is not included.",
     "Removals are confirmed by periodic status checks: a removal falls between the last "
     "check that found the URL online and the first that found it gone, so times to removal "
     "are upper bounds and depend on how often URLs are checked.",
@@ -162,7 +220,9 @@ def _counts(rows: Iterable[tuple[Any, int]]) -> list[CountView]:
     total: Counter[str] = Counter()
     for key, count in rows:
         total[NONE_KEY if key is None or key == "" else str(key)] += int(count)
-    return [CountView(key=k, count=c) for k, c in sorted(total.items(), key=lambda kc: (-kc[1], kc[0]))]
+    return [
+        CountView(key=k, count=c) for k, c in sorted(total.items(), key=lambda kc: (-kc[1], kc[0]))
+    ]
 
 
 def _seconds(value: float | None) -> float | None:
@@ -238,7 +298,7 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
     """Cases, decisions, backlog and appeals of ``[start, end)``; the backlog at ``end``."""
     if not _any(session, ReviewCase):
         return ReviewSectionView(
-            **{name: None for name in ReviewSectionView.model_fields}  # type: ignore[arg-type]
+            **dict.fromkeys(ReviewSectionView.model_fields)
         )
     opened = session.execute(
         select(func.count(ReviewCase.id)).where(_period_filter(ReviewCase.opened_at, start, end))
@@ -265,9 +325,13 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
     closed_by_end = exists().where(
         Decision.case_id == ReviewCase.id, closing, Decision.decided_at < end
     )
-    backlog = session.execute(
-        select(ReviewCase.opened_at).where(ReviewCase.opened_at < end, ~closed_by_end)
-    ).scalars().all()
+    backlog = (
+        session.execute(
+            select(ReviewCase.opened_at).where(ReviewCase.opened_at < end, ~closed_by_end)
+        )
+        .scalars()
+        .all()
+    )
     ages = [max(0.0, round((end - opened_at).total_seconds(), 1)) for opened_at in backlog]
     filed = session.execute(
         select(func.count(Appeal.id)).where(_period_filter(Appeal.filed_at, start, end))
@@ -300,7 +364,9 @@ def review_section(session: Session, start: datetime, end: datetime) -> ReviewSe
     )
 
 
-def _change(key: str, now: RemovalFiguresView | None, before: RemovalFiguresView | None) -> ChangeView:
+def _change(
+    key: str, now: RemovalFiguresView | None, before: RemovalFiguresView | None
+) -> ChangeView:
     sent, removed = (now.alerts_sent, now.removed) if now else (0, 0)
     p_sent, p_removed = (before.alerts_sent, before.removed) if before else (0, 0)
     rate = now.removal_rate if now else None
@@ -376,9 +442,13 @@ def orders_section(
     opened, extended and purged in the period."""
     have_orders = _any(session, RemovalOrder)
     have_holds = have_orders or _any(session, LegalHold)
-    orders = session.execute(
-        select(RemovalOrder).where(_period_filter(RemovalOrder.received_at, start, end))
-    ).scalars().all()
+    orders = (
+        session.execute(
+            select(RemovalOrder).where(_period_filter(RemovalOrder.received_at, start, end))
+        )
+        .scalars()
+        .all()
+    )
     urls = session.execute(
         select(func.count(RemovalOrderUrl.id))
         .join(RemovalOrder, RemovalOrder.id == RemovalOrderUrl.order_id)
@@ -442,9 +512,7 @@ def _unknown(report: dict[str, Any]) -> list[str]:
     if report["content"].matches is None:
         notes.append("Matches: tvec holds no hash bank entry.")
     if report["content"].items_analysed is None:
-        notes.append(
-            "Indicator hits and language mix: no item was ever analysed (tvec analyze)."
-        )
+        notes.append("Indicator hits and language mix: no item was ever analysed (tvec analyze).")
     if report["review"].cases_opened is None:
         notes.append("Review: no review case was ever opened.")
     if report["orders"].orders_received is None:

@@ -106,14 +106,6 @@ class CountView(View):
     count: int
 
 
-class Figure(View):
-    """A figure that may be unknown: ``value`` is null when the store holds no data for it
-    (then ``note`` says why); a known zero is 0."""
-
-    value: float | int | None
-    note: str | None = None
-
-
 class ContentSeenView(View):
     """What tvec saw in the period (items by ``collected_at``, matches and indicator hits by
     ``created_at``). A breakdown is null when the store holds no record of its kind at all."""

@@ -45,9 +45,7 @@ from tvec.web.security import need
 router = APIRouter()
 
 #: Policy of the downloaded files: self-contained HTML (inline style, data: images).
-FILE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
-)
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 #: Policy of the chart images shown on the page.
 CHART_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 #: Names of the report's charts.
@@ -141,7 +139,8 @@ def reports_page(
         since, until = _default_period(ctx.app)
     start, end = since or "", until or ""
     sections = [
-        {"id": s.id, "title": s.title, "template": s.template} | s.build(ctx.app, principal, start, end)
+        {"id": s.id, "title": s.title, "template": s.template}
+        | s.build(ctx.app, principal, start, end)
         for s in SECTIONS
         if allowed(principal.role, s.permission)
     ]
