@@ -61,7 +61,7 @@ def _required_period(since: str | None, until: str | None) -> tuple[datetime, da
         raise UsageError("from is required: the first day of the report (YYYY-MM-DD)")
     if not until or not until.strip():
         raise UsageError("to is required: the last day of the report (YYYY-MM-DD)")
-    start, end = parse_period(since, until)
+    start, end = parse_period(since, until, names=("from", "to"))
     if start is None or end is None:  # --to 9999-12-31 (no end)
         raise UsageError(f"to {until!r} is not a usable end of a report period")
     return start, end
