@@ -19,14 +19,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 # Everything the full test suite uses: Debian packages for video (FFmpeg, to build vpdq),
 # OCR (Tesseract and its language packs) and browser tests (Chromium), then the video extra.
 $(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh
-	sh scripts/system-packages.sh video ocr browser
+	sh scripts/system-packages.sh video ocr browser pdf
 	if pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
 		$(BIN)/pip install --quiet -e '.[dev,video]'; \
 	else echo "FFmpeg development packages missing: vPDQ video tests will be skipped" >&2; fi
 	touch $@
 
 ## demo: set up, generate the demo data, load the demo bank, scan the demo channel, then replay
-## two months of alerts and status checks against simulated platforms and print the removal metrics
+## two months of alerts and status checks against simulated platforms, print the removal metrics,
+## and write the transparency report (HTML, PDF) and the platform scoreboard of those two months
 demo: $(VENV)/.installed
 	$(BIN)/python examples/make_demo.py $(DEMO)
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec bank import demo-posters $(DEMO)/bank.csv --create
@@ -34,6 +35,7 @@ demo: $(VENV)/.installed
 		--bank demo-posters --json $(DEMO)/scan.json
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/python examples/demo_takedowns.py $(DEMO)
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec stats removals
+	TVEC_HOME=$(DEMO)/.tvec $(BIN)/python examples/demo_reports.py $(DEMO)
 
 ## test: set up (system packages as root), then lint, type-check and run the whole test suite
 test: $(VENV)/.installed-full

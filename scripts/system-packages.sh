@@ -3,20 +3,24 @@
 #   video  - FFmpeg development files to build the `vpdq` package (vPDQ video hashing)
 #   ocr    - Tesseract with the language packs tvec reads, and Noto fonts for the OCR tests
 #   browser- Debian's Chromium for the Playwright browser tests of the review app
-# Usage: scripts/system-packages.sh [video] [ocr] [browser]   (no argument: all three)
+#   pdf    - Pango (and its HarfBuzz, fonts) for WeasyPrint's PDF reports, and poppler-utils
+#            (pdftoppm) with which the tests render the PDF's pages
+# Usage: scripts/system-packages.sh [video] [ocr] [browser] [pdf]   (no argument: all four)
 # As root it installs what is missing with apt-get; otherwise it prints the command to run.
 set -eu
 VIDEO="pkg-config cmake g++ libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev libavfilter-dev"
 OCR="tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd tesseract-ocr-pus tesseract-ocr-rus tesseract-ocr-tgk tesseract-ocr-uzb tesseract-ocr-uzb-cyrl fonts-noto-core libfribidi0"
 BROWSER="chromium"
-[ "$#" -eq 0 ] && set -- video ocr browser
+PDF="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
+[ "$#" -eq 0 ] && set -- video ocr browser pdf
 wanted=""
 for group in "$@"; do
     case "$group" in
         video) wanted="$wanted $VIDEO" ;;
         ocr) wanted="$wanted $OCR" ;;
         browser) wanted="$wanted $BROWSER" ;;
-        *) echo "unknown group: $group (video, ocr, browser)" >&2; exit 2 ;;
+        pdf) wanted="$wanted $PDF" ;;
+        *) echo "unknown group: $group (video, ocr, browser, pdf)" >&2; exit 2 ;;
     esac
 done
 missing=""

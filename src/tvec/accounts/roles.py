@@ -22,6 +22,8 @@
 | order.view       | yes   | yes     | yes       | no     |
 | order.write      | yes   | yes     | no        | no     |
 | hold.access      | yes   | no      | no        | no     |
+| report.view      | yes   | yes     | yes       | yes    |
+| report.internal  | yes   | yes     | no        | no     |
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order.view": _REVIEWERS,
     "order.write": _SENIOR,
     "hold.access": _ADMIN,
+    # the public transparency report and scoreboard hold no URL and no personal data
+    "report.view": _ALL,
+    # the internal variant lists the alerted URLs
+    "report.internal": _SENIOR,
 }
 
 

@@ -72,6 +72,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Status checks: is alerted content still online? (docs/status-checks.md)",
     ),
     "stats": ("tvec.cli.stats:app", "Figures over what tvec recorded."),
+    "report": ("tvec.cli.report:app", "Transparency reports and the platform scoreboard."),
     "order": (
         "tvec.cli.order:app",
         "Removal orders (EU Regulation 2021/784): record, watch the one-hour clock, act, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: matplotlib settings that make the SVG stable and self-contained.
@@ -127,3 +127,94 @@ def _draw(axes: Any, months: list[dict[str, Any]]) -> None:
         frameon=False,
     )
     axes.set_title("Alerts sent, confirmed removals and median time to removal, per month")
+
+
+# --- Charts of the transparency report and the scoreboard ---------------------------------
+
+#: Size of the report's charts in inches.
+REPORT_CHART_SIZE = (7.0, 3.0)
+
+
+def _svg(draw: Any, empty: str | None) -> bytes:
+    """Run ``draw(axes)`` on a fresh figure and return its SVG; ``empty`` instead writes
+    that message on a blank chart."""
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    buffer = io.BytesIO()
+    with _lock, rc_context(CHART_RC):
+        figure = Figure(figsize=REPORT_CHART_SIZE, dpi=100)
+        FigureCanvasSVG(figure)
+        axes = figure.add_subplot()
+        if empty is not None:
+            axes.text(0.5, 0.5, empty, ha="center", va="center")
+            axes.set_axis_off()
+        else:
+            draw(axes)
+        figure.tight_layout()
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "tvec"})
+    return buffer.getvalue()
+
+
+def removal_rate_chart_svg(months: Sequence[Mapping[str, Any]]) -> bytes:
+    """Removal rate (percent) per month of sending, as a line with its alert counts under
+    the axis; ``months`` are figure rows (``key``, ``alerts_sent``, ``removal_rate``)."""
+
+    def draw(axes: Any) -> None:
+        positions = list(range(len(months)))
+        rates = [
+            (m["removal_rate"] * 100) if m["removal_rate"] is not None else math.nan for m in months
+        ]
+        axes.plot(positions, rates, marker="o", color="#6aa84f")
+        axes.set_ylim(0, 105)
+        axes.set_ylabel("removal rate (%)")
+        axes.set_xticks(positions, [f"{m['key']}\n{m['alerts_sent']} alerts" for m in months])
+        axes.set_title("Removal rate of alerted URLs, by month the alert was sent")
+
+    return _svg(draw, None if months else "no alerts sent in this period")
+
+
+def removal_time_chart_svg(buckets: Sequence[Mapping[str, Any]]) -> bytes:
+    """Alerted URLs per bucket of time to removal (``key``, ``count``), as bars."""
+
+    def draw(axes: Any) -> None:
+        positions = list(range(len(buckets)))
+        axes.bar(positions, [b["count"] for b in buckets], color="#5b7fa6")
+        axes.set_xticks(positions, [b["key"] for b in buckets])
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.set_ylabel("alerted URLs")
+        axes.set_title("Time from alert to confirmed removal")
+
+    total = sum(int(b["count"]) for b in buckets)
+    return _svg(draw, None if total else "no alerts sent in this period")
+
+
+def top_platforms_chart_svg(platforms: Sequence[Mapping[str, Any]], limit: int = 10) -> bytes:
+    """The ``limit`` platforms with most alerts (``key``, ``alerts_sent``, ``removed``), as
+    horizontal bars of alerts sent and removed."""
+    top = sorted(platforms, key=lambda p: (-int(p["alerts_sent"]), str(p["key"])))[:limit]
+
+    def draw(axes: Any) -> None:
+        positions = list(range(len(top)))[::-1]
+        height = 0.38
+        axes.barh(
+            [p + height / 2 for p in positions],
+            [p["alerts_sent"] for p in top],
+            height,
+            label="alerts sent",
+            color="#5b7fa6",
+        )
+        axes.barh(
+            [p - height / 2 for p in positions],
+            [p["removed"] for p in top],
+            height,
+            label="removed",
+            color="#6aa84f",
+        )
+        axes.set_yticks(positions, [str(p["key"]) for p in top])
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.legend(loc="lower right", frameon=False)
+        axes.set_title("Platforms with the most alerts")
+
+    return _svg(draw, None if top else "no alerts sent in this period")

@@ -148,7 +148,9 @@ def group_figures(timelines: Iterable[UrlTimeline], by: str) -> list[RemovalFigu
     return [removal_figures(groups[key], key) for key in sorted(groups)]
 
 
-def parse_period(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+def parse_period(
+    since: str | None, until: str | None, names: tuple[str, str] = ("since", "until")
+) -> tuple[datetime | None, datetime | None]:
     """Parse the ``--since``/``--until`` of a report: ``YYYY-MM-DD`` or an ISO 8601 time.
 
     A bare date for ``since`` means the start of that day (UTC); for ``until`` the end of that
@@ -158,13 +160,14 @@ def parse_period(since: str | None, until: str | None) -> tuple[datetime | None,
     Raises:
         UsageError: a value is not a date or time, is out of range (its UTC time falls
             outside years 1 to 9999: ``0001-01-01T00:00:00+01:00``), or ``since`` is not
-            before ``until``; the message starts with the parameter's name
-            (``since``/``until``). ``until`` ``9999-12-31`` means no upper bound.
+            before ``until``; the message starts with the parameter's name (``names``:
+            ``since``/``until``, or ``from``/``to`` for ``tvec report``). ``until``
+            ``9999-12-31`` means no upper bound.
     """
-    start = _parse_bound("since", since, end_of_day=False)
-    end = _parse_bound("until", until, end_of_day=True)
+    start = _parse_bound(names[0], since, end_of_day=False)
+    end = _parse_bound(names[1], until, end_of_day=True)
     if start is not None and end is not None and start >= end:
-        raise UsageError(f"since {since!r} is not before until {until!r}")
+        raise UsageError(f"{names[0]} {since!r} is not before {names[1]} {until!r}")
     return start, end
 
 
