@@ -233,10 +233,16 @@ def _xml(data: bytes, origin: str) -> etree._Element:
         remove_comments=True,
     )
     try:
-        return etree.fromstring(data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         line = error.lineno or 1
         raise InvalidFeedError(f"{origin}:{line}", f"not well-formed XML: {error.msg}") from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise InvalidFeedError(
+            f"{origin}:1", "a DOCTYPE or ENTITY declaration is not allowed in a list file"
+        )
+    return root
 
 
 def _text(element: etree._Element | None) -> str:
