@@ -1,5 +1,5 @@
-"""Imported designation lists: planning an import (what is new, changed and gone), applying
-it, and the registry in force with the imports added.
+"""Imported designation lists: planning an import (what is new, changed and gone) and
+applying it.
 
 An import of one list file (:func:`tvec.entities.lists.read_list`) is compared with the rows
 the previous imports of that format left (``entity_designation``, keyed by list and
@@ -9,27 +9,23 @@ names, else the packaged, ``TVEC_ENTITIES_FILE`` or imported entity its name (or
 four letters or more) names exactly (:func:`tvec.entities.resolve.entity_for_label`), else a
 new entity whose id is a slug of its name (ideology ``other``, source the list's page).
 
-:func:`effective_registry` adds the rows to a base registry: to an existing entity its
-designations and the names it did not have; a new entity with all of them. The result is
-kept until the rows change (their count, newest id and newest update).
+:func:`tvec.entities.effective.effective_registry` adds the rows to the registry in force.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
-import threading
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.entities.lists import LISTS, ListEntry, ListFile, slugify
-from tvec.entities.registry import Alias, Designation, Entity, EntityRegistry, infer_script
+from tvec.entities.effective import effective_registry
+from tvec.entities.lists import ListEntry, ListFile, slugify
+from tvec.entities.registry import EntityRegistry
 from tvec.entities.resolve import entity_for_label
 from tvec.store.models.entities import EntityDesignation
 from tvec.text import profiles
@@ -38,9 +34,6 @@ __all__ = [
     "Change",
     "ImportPlan",
     "apply_import",
-    "effective_registry",
-    "imported_rows",
-    "merge_rows",
     "plan_import",
 ]
 
@@ -49,155 +42,6 @@ COMPARED = ("name", "aliases", "listed_on", "note")
 
 #: Shortest alias (letters, match form) used to find the entity an entry belongs to.
 MIN_RESOLVING_ALIAS = 4
-
-
-@dataclass(frozen=True, slots=True)
-class RowData:
-    """The part of an ``entity_designation`` row the registry needs (detached from the
-    session)."""
-
-    list_key: str
-    reference: str
-    entity_id: str
-    name: str
-    aliases: tuple[tuple[str, str, str], ...]
-    listed_on: dt.date | None
-    note: str
-
-    @classmethod
-    def of(cls, row: EntityDesignation) -> RowData:
-        """The data of a stored row."""
-        return cls(
-            list_key=row.list_key,
-            reference=row.reference,
-            entity_id=row.entity_id,
-            name=row.name,
-            aliases=tuple(
-                (str(a.get("text", "")), str(a.get("lang", "und")), str(a.get("script", "")))
-                for a in row.aliases or ()
-            ),
-            listed_on=row.listed_on,
-            note=row.note,
-        )
-
-
-def imported_rows(session: Session) -> list[RowData]:
-    """Every imported designation, oldest first."""
-    rows = session.scalars(select(EntityDesignation).order_by(EntityDesignation.id))
-    return [RowData.of(row) for row in rows]
-
-
-def _form(text: str) -> str:
-    return profiles.matching(text).text.replace(" ", "")
-
-
-def _designation(row: RowData) -> Designation:
-    info = LISTS.get(row.list_key)
-    return Designation(
-        jurisdiction=info.jurisdiction if info else row.list_key.split("-", 1)[0],
-        list_key=row.list_key,
-        list_name=info.name if info else row.list_key,
-        date=row.listed_on,
-        source=info.source if info else "https://example.invalid/",
-        note=f"listed as {row.name}" + (f"; {row.note}" if row.note else ""),
-        reference=row.reference,
-    )
-
-
-def _names(row: RowData) -> list[Alias]:
-    found = [Alias(row.name, "und", infer_script(row.name))]
-    found.extend(
-        Alias(text, lang or "und", script or infer_script(text))
-        for text, lang, script in row.aliases
-    )
-    return found
-
-
-def merge_rows(base: EntityRegistry, rows: Iterable[RowData]) -> EntityRegistry:
-    """``base`` with the imported ``rows`` added (see the module docstring).
-
-    Raises:
-        ConfigError: the result is not a valid registry (a new entity's id repeats an
-            outlet id of ``base``).
-    """
-    grouped: dict[str, list[RowData]] = {}
-    for row in rows:
-        grouped.setdefault(row.entity_id, []).append(row)
-    entities: list[Entity] = []
-    for entity in base:
-        extra = grouped.pop(entity.id, None)
-        if not extra:
-            entities.append(entity)
-            continue
-        known = {_form(a.text) for a in entity.all_aliases()}
-        aliases = list(entity.aliases)
-        for row in extra:
-            for alias in _names(row):
-                key = _form(alias.text)
-                if key and key not in known:
-                    known.add(key)
-                    aliases.append(alias)
-        entities.append(
-            dataclasses.replace(
-                entity,
-                aliases=tuple(aliases),
-                designations=(*entity.designations, *(_designation(r) for r in extra)),
-            )
-        )
-    for entity_id, extra in grouped.items():
-        first = extra[0]
-        known = {_form(first.name)}
-        aliases = []
-        for row in extra:
-            for alias in _names(row):
-                key = _form(alias.text)
-                if key and key not in known:
-                    known.add(key)
-                    aliases.append(alias)
-        info = LISTS.get(first.list_key)
-        entities.append(
-            Entity(
-                id=entity_id,
-                name=first.name,
-                ideology="other",
-                aliases=tuple(aliases),
-                parent=None,
-                relation=None,
-                outlets=(),
-                designations=tuple(_designation(r) for r in extra),
-                source=info.source if info else "https://example.invalid/",
-            )
-        )
-    return EntityRegistry(entities)
-
-
-_CACHE: dict[tuple[int, tuple[Any, ...]], tuple[EntityRegistry, EntityRegistry]] = {}
-_CACHE_LOCK = threading.Lock()
-
-
-def effective_registry(base: EntityRegistry, session: Session) -> EntityRegistry:
-    """``base`` plus the imported designations in ``session``'s database; ``base`` itself
-    when there are none. Kept until the rows change."""
-    count, newest, updated = session.execute(
-        select(
-            func.count(EntityDesignation.id),
-            func.max(EntityDesignation.id),
-            func.max(EntityDesignation.updated_at),
-        )
-    ).one()
-    if not count:
-        return base
-    key = (id(base), (count, newest, updated))
-    with _CACHE_LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None and cached[0] is base:
-            return cached[1]
-    merged = merge_rows(base, imported_rows(session))
-    with _CACHE_LOCK:
-        if len(_CACHE) >= 8:
-            _CACHE.clear()
-        _CACHE[key] = (base, merged)
-    return merged
 
 
 # --- planning and applying an import --------------------------------------------------------
@@ -254,6 +98,10 @@ def _stored_form(entry: ListEntry) -> dict[str, Any]:
         "listed_on": entry.listed_on,
         "note": entry.note,
     }
+
+
+def _form(text: str) -> str:
+    return profiles.matching(text).text.replace(" ", "")
 
 
 def _resolve(registry: EntityRegistry, entry: ListEntry) -> str | None:
@@ -379,8 +227,3 @@ def apply_import(session: Session, plan: ImportPlan, now: dt.datetime) -> None:
                 setattr(row, name, value)
             row.updated_at = now
     session.flush()
-
-
-def designations_of(rows: Sequence[RowData], entity_id: str) -> list[RowData]:
-    """The imported rows of one entity."""
-    return [row for row in rows if row.entity_id == entity_id]

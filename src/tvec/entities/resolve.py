@@ -5,7 +5,7 @@ or registry ids; :func:`entity_for_label` maps them to registry entities (an id,
 name/alias/outlet name that matches exactly one entity in the normalised match form of
 :func:`tvec.text.normalize.normalize`, spaces removed). :func:`entity_registry` is the registry
 in force: the packaged one plus ``TVEC_ENTITIES_FILE`` plus the imported designation lists
-(:mod:`tvec.entities.imported`) when a session is given.
+(:mod:`tvec.entities.effective`) when a session is given.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def entity_registry(settings: Settings, session: Session | None = None) -> Entit
     base = load_entities(settings.entities_file)
     if session is None:
         return base
-    from tvec.entities.imported import effective_registry
+    from tvec.entities.effective import effective_registry
 
     return effective_registry(base, session)
 
