@@ -22,6 +22,7 @@
 | order.view       | yes   | yes     | yes       | no     |
 | order.write      | yes   | yes     | no        | no     |
 | hold.access      | yes   | no      | no        | no     |
+| entity.view      | yes   | yes     | yes       | yes    |
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order.view": _REVIEWERS,
     "order.write": _SENIOR,
     "hold.access": _ADMIN,
+    # the entity registry and its designations are public facts (lists are imported with
+    # the CLI, `tvec entity import`)
+    "entity.view": _ALL,
 }
 
 

@@ -19,9 +19,15 @@ from tvec.app.context import AppContext
 from tvec.audit.events import EntityListImported, record_event
 from tvec.entities.imported import ImportPlan, apply_import, plan_import
 from tvec.entities.lists import read_list
-from tvec.entities.registry import Alias, Entity, EntityRegistry, load_entities
+from tvec.entities.registry import (
+    INHERITING_RELATIONS,
+    Alias,
+    Entity,
+    EntityRegistry,
+    load_entities,
+)
 from tvec.entities.resolve import entity_registry, resolve_entity
-from tvec.errors import ConflictError, InvalidFeedError
+from tvec.errors import ConflictError, InvalidFeedError, NotFoundError, UsageError
 from tvec.views.entities import (
     AliasView,
     DesignationView,
@@ -182,11 +188,17 @@ def show_entity(ctx: AppContext, label: str) -> EntityView:
     """One entity by id or exact name or alias, with its names, outlets and designations.
 
     Raises:
-        UsageError: no entity has that id, name or alias, or several do.
+        NotFoundError: no entity has that id, name or alias.
+        UsageError: several do (the message names them).
     """
     registry = ctx.entities()
     base = load_entities(ctx.settings.entities_file)
-    entity = resolve_entity(registry, label)
+    try:
+        entity = resolve_entity(registry, label)
+    except UsageError as error:
+        if "ambiguous" in str(error):
+            raise
+        raise NotFoundError(str(error)) from None
     own = set(entity.designations)
     designations: list[DesignationView] = []
     current: Entity | None = entity
@@ -205,7 +217,7 @@ def show_entity(ctx: AppContext, label: str) -> EntityView:
                     inherited_from=None if d in own and current is entity else current.id,
                 )
             )
-        if current.parent is None or current.relation not in {"province", "wing", "front"}:
+        if current.parent is None or current.relation not in INHERITING_RELATIONS:
             break
         current = registry.get(current.parent)
     summary = _summary(entity, registry, base)
