@@ -267,3 +267,23 @@ def test_cli_analyze_finds_entities_file_names(  # type: ignore[no-untyped-def]
     result = cli("analyze", "--json", "The Crimson Lantern Front posted again.")
     assert result.code == 0, result.err
     assert [h["entity_id"] for h in json.loads(result.out)[0]["hits"]] == ["crimson-lantern-front"]
+
+
+def test_an_entities_file_entity_with_the_id_of_an_imported_one_gets_its_listings(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    use.import_list(ctx, "un", DATA / "un.xml", "tester")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "entities:\n"
+        "  - {id: katibat-al-imam-al-bukhari, name: Katibat al-Imam al-Bukhari,\n"
+        "     ideology: jihadist, source: https://example.org/kib}\n",
+        encoding="utf-8",
+    )
+    ctx.settings = ctx.settings.model_copy(update={"entities_file": mine})
+    shown = use.show_entity(ctx, "katibat-al-imam-al-bukhari")
+    assert (shown.name, shown.ideology, shown.origin) == (
+        "Katibat al-Imam al-Bukhari", "jihadist", "file",
+    )  # fmt: skip
+    assert [d.reference for d in shown.designations] == ["QDe.158"]
+    assert "Imam Bukhari Jamaat" in [n.text for n in shown.names]
