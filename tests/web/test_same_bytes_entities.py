@@ -37,7 +37,8 @@ def pair(
     [
         (("entity", "list", "--json"), "/api/entities"),
         (("entity", "list", "--json", "--jurisdiction", "UN"), "/api/entities?jurisdiction=UN"),
-        (("entity", "search", "Jabhat Fath al-Sham", "--json"), "/api/entities?q=Jabhat+Fath+al-Sham"),
+        (("entity", "search", "Jabhat Fath al-Sham", "--json"),
+         "/api/entities?q=Jabhat+Fath+al-Sham"),
         (("entity", "show", "katibat-al-imam-al-bukhari", "--json"),
          "/api/entities/katibat-al-imam-al-bukhari"),
         (("entity", "show", "islamic-state-khorasan", "--json"),
