@@ -65,7 +65,7 @@ def test_each_format_imports_and_a_reimport_changes_nothing(ctx: AppContext, fmt
     path = DATA / SAMPLES[fmt]
     preview = use.preview_import(ctx, fmt, path)
     assert not preview.applied and _rows(ctx) == [] and _imports(ctx) == []
-    expected = {"un": 3, "eu": 2, "uk": 5, "us": 5}[fmt]
+    expected = {"un": 4, "eu": 2, "uk": 5, "us": 5}[fmt]
     assert (preview.entries, preview.new, preview.changed, preview.gone) == (
         expected,
         expected,
@@ -114,6 +114,12 @@ def test_imports_become_entities_with_designations(ctx: AppContext) -> None:
         ("UN-1267", dt.date(2004, 10, 6), True)
     ]
     assert use.show_entity(ctx, "Aum Shinrikyo").lists == ["US-FTO"]
+    # The UN's Somalia list type is the Al-Shabaab list; the US lists the group too.
+    shabaab = use.show_entity(ctx, "al-shabaab").designations
+    assert [(d.list_key, d.reference) for d in shabaab if d.imported] == [
+        ("UN-2713", "SOe.001"),
+        ("US-FTO", "al-shabaab"),
+    ]
     # Search finds imported aliases; the jurisdiction filter follows the imported listings.
     assert [e.id for e in use.list_entities(ctx, query="Jabhat Fath al-Sham")] == [
         "hayat-tahrir-al-sham"
@@ -141,12 +147,13 @@ def test_changes_and_removals_are_shown_then_applied(ctx: AppContext, tmp_path: 
         ("changed", "QDe.158", ["listed_on"]),
         ("gone", "QDe.115", []),
     ]
-    assert len(_rows(ctx)) == 3  # shown, not written
+    assert len(_rows(ctx)) == 4  # shown, not written
     use.import_list(ctx, "un", edited, "tester", expected_digest=preview.digest)
     rows = _rows(ctx)
     assert [(r[2], r[4]) for r in rows] == [
         ("QDe.137", dt.date(2014, 5, 14)),
         ("QDe.158", dt.date(2018, 4, 2)),
+        ("SOe.001", dt.date(2010, 4, 12)),
     ]
     assert "QDe.115" not in {
         d.reference for d in use.show_entity(ctx, "islamic-state").designations

@@ -22,6 +22,7 @@ def test_un_consolidated_list_gives_entities_of_terrorism_regimes_only() -> None
         ("UN-1267", "QDe.137", "HAYAT TAHRIR AL-SHAM", dt.date(2014, 5, 14), 21),
         ("UN-1267", "QDe.158", "KATIBAT AL IMAM AL BUKHARI", dt.date(2018, 3, 30), 39),
         ("UN-1267", "QDe.115", "ISLAMIC STATE IN IRAQ AND THE LEVANT", dt.date(2004, 10, 6), 55),
+        ("UN-2713", "SOe.001", "AL-SHABAAB", dt.date(2010, 4, 12), 82),
     ]
     hts = listed.entries[0]
     # Aliases of quality Low are left out; the original-script name is kept, script inferred.

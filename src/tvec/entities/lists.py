@@ -107,8 +107,15 @@ LISTS: dict[str, ListInfo] = {
     ),
 }
 
-#: ``UN_LIST_TYPE`` values read from the UN list, and the list key each becomes.
-UN_LIST_TYPES = {"Al-Qaida": "UN-1267", "1988": "UN-1988", "Al-Shabaab": "UN-2713"}
+#: ``UN_LIST_TYPE`` values read from the UN list, and the list key each becomes: the
+#: ISIL/Al-Qaida list (references ``QDe.``), the 1988 (Taliban) list (``TAe.``) and the
+#: Al-Shabaab list (``SOe.``; the regime of resolution 2713, published as ``Somalia``).
+UN_LIST_TYPES = {
+    "Al-Qaida": "UN-1267",
+    "Taliban": "UN-1988",
+    "Somalia": "UN-2713",
+    "Al-Shabaab": "UN-2713",
+}
 
 #: ``regulation@programme`` values read from the EU list, and the list key each becomes
 #: (``TERR``: Council Regulation 2580/2001 implementing Common Position 2001/931/CFSP).
