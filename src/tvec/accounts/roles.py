@@ -24,6 +24,7 @@
 | hold.access      | yes   | no      | no        | no     |
 | report.view      | yes   | yes     | yes       | yes    |
 | report.internal  | yes   | yes     | no        | no     |
+| entity.view      | yes   | yes     | yes       | yes    |
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "report.view": _ALL,
     # the internal variant lists the alerted URLs
     "report.internal": _SENIOR,
+    # the entity registry and its designations are public facts (lists are imported with
+    # the CLI, `tvec entity import`)
+    "entity.view": _ALL,
 }
 
 

@@ -49,8 +49,18 @@ def platform_name(session: Session, platform: str) -> str:
         raise
 
 
-def check_policy(settings: Settings) -> None:
-    check_inclusion_policy(entity_registry(settings), settings)
+def check_policy(settings: Settings, store: Store | None = None) -> None:
+    """Refuse an unusable inclusion policy (keys checked against the registry in force,
+    imported lists included when ``store`` is given).
+
+    Raises:
+        ConfigError: see :func:`tvec.entities.policy.check_inclusion_policy`.
+    """
+    if store is None:
+        check_inclusion_policy(entity_registry(settings), settings)
+        return
+    with store.session() as session:
+        check_inclusion_policy(entity_registry(settings, session), settings)
 
 
 def check_platform(store: Store, platform: str | None) -> None:
@@ -64,7 +74,7 @@ def _unalerted(
 ) -> Iterator[tuple[Attribution, Outlink, Route | None, str | None]]:
     """Each attributed URL without an alert, with its route and why it gets no alert
     (``None``: it is alertable): not in the inclusion policy, no platform, or no route."""
-    registry = entity_registry(settings)
+    registry = entity_registry(settings, session)
     book = RouteBook.load(session)
     rows = session.execute(
         select(Attribution, Outlink)

@@ -105,7 +105,7 @@ def _plan(
     environ: Mapping[str, str] | None,
 ) -> _Plan:
     """Which platforms' batches are due now (composed), and which wait and why."""
-    registry = entity_registry(settings)
+    registry = entity_registry(settings, session)
     book = RouteBook.load(session)
     plan = _Plan([], [])
     for name, alerts in sorted(_platform_alerts(session, platform).items()):
@@ -272,7 +272,7 @@ def preview(
         NotFoundError: ``platform`` names no platform.
         StoreError: the database failed.
     """
-    check_policy(settings)
+    check_policy(settings, store)
     check_platform(store, platform)
     return _simulate(
         store,
@@ -435,7 +435,7 @@ def send_alerts(
         StoreError: the database failed.
     """
     now = now or utcnow()
-    check_policy(settings)
+    check_policy(settings, store)
     check_platform(store, platform)
     if dry_run or settings.alert_dry_run:
         folder = _dry_folder(settings, out_dir, now)

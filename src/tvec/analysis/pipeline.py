@@ -37,6 +37,7 @@ from tvec.analysis.indicators import IndicatorHit, IndicatorMatcher
 from tvec.analysis.language import LanguageShare, identify
 from tvec.analysis.media_text import TextPart, media_text, wants_media_text
 from tvec.analysis.ocr import NotConfiguredError, Ocr
+from tvec.entities.registry import EntityRegistry, load_entities
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.media import TEXT, sniff
 from tvec.settings import Settings
@@ -44,7 +45,7 @@ from tvec.store.models import Item
 from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.views.analysis import AnalysisView, IndicatorHitView, LanguageShareView
 
-__all__ = ["STAGES", "Analysis", "Analyzer", "FoundHit", "default_matcher"]
+__all__ = ["STAGES", "Analysis", "Analyzer", "FoundHit", "default_matcher", "matcher_for"]
 
 log = logging.getLogger("tvec.analysis")
 
@@ -58,12 +59,18 @@ FAILED = "failed"
 NOTHING = "n/a"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def matcher_for(registry: EntityRegistry) -> IndicatorMatcher:
+    """The indicator matcher over ``registry`` (built once per registry object; registries
+    in force are themselves kept until their sources change)."""
+    return IndicatorMatcher.from_registry(registry)
+
+
 def default_matcher() -> IndicatorMatcher:
-    """The indicator matcher over the default entity registry (built once per process)."""
+    """The indicator matcher over the packaged entity registry (built once per process)."""
     from tvec.entities.registry import EntityRegistry
 
-    return IndicatorMatcher.from_registry(EntityRegistry.load_default())
+    return matcher_for(EntityRegistry.load_default())
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class Analyzer:
         max_pages: int = 20,
         matcher: IndicatorMatcher | None = None,
         ocr_engine: Ocr | None = None,
+        entities_file: Path | None = None,
+        registry: EntityRegistry | None = None,
     ) -> None:
         self.enabled = {"ocr": ocr, "language": language, "indicators": indicators}
         self.tesseract_cmd = tesseract_cmd
@@ -160,13 +169,22 @@ class Analyzer:
         self.max_frames = max_frames
         self.max_pages = max_pages
         self._matcher = matcher
+        self._entities_file = entities_file
+        self._registry = registry
         self._ocr = ocr_engine
         self.ocr_unavailable: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Analyzer:
-        """An analyzer configured by ``TVEC_ANALYSIS_*``, ``TVEC_TESSERACT_CMD``, ``TVEC_OCR_*``."""
+    def from_settings(cls, settings: Settings, registry: EntityRegistry | None = None) -> Analyzer:
+        """An analyzer configured by ``TVEC_ANALYSIS_*``, ``TVEC_TESSERACT_CMD``, ``TVEC_OCR_*``.
+
+        Its indicator matcher is over ``registry`` when given (the registry in force with
+        the imported lists: :func:`tvec.entities.resolve.entity_registry` with a session),
+        else over the packaged registry plus ``TVEC_ENTITIES_FILE``.
+        """
         return cls(
+            entities_file=settings.entities_file,
+            registry=registry,
             language=settings.analysis_language,
             ocr=settings.analysis_ocr,
             indicators=settings.analysis_indicators,
@@ -176,6 +194,37 @@ class Analyzer:
             max_frames=settings.ocr_max_frames,
             max_pages=settings.ocr_max_pages,
         )
+
+    def use_registry(self, registry: EntityRegistry) -> None:
+        """Find indicators of the entities of ``registry`` from now on."""
+        self._registry = registry
+        self._matcher = None
+
+    def indicator_matcher(self) -> IndicatorMatcher:
+        """The indicator matcher: the one given, else over the registry given, else over the
+        packaged registry plus the entities file.
+
+        Raises:
+            ConfigError: the entities file is unreadable or invalid.
+        """
+        if self._matcher is not None:
+            return self._matcher
+        registry = self._registry or load_entities(self._entities_file)
+        return matcher_for(registry)
+
+    def find_hits(self, found: Analysis) -> None:
+        """Find ``found``'s indicator hits again with this analyzer's matcher (a scan's worker
+        processes analyse with the packaged registry and the entities file; the writer, which
+        reads the imported lists, finds the hits again before storing)."""
+        if not self.enabled["indicators"]:
+            return
+        matcher = self.indicator_matcher()
+        found.hits = [
+            FoundHit(field_name, hit)
+            for field_name, value in (("text", found.text), ("ocr_text", found.ocr_text))
+            if value
+            for hit in matcher.find(value)
+        ]
 
     @property
     def active(self) -> bool:
@@ -231,7 +280,7 @@ class Analyzer:
         else:
             result.stages["language"] = OFF
         if self.enabled["indicators"]:
-            matcher = self._matcher or default_matcher()
+            matcher = self.indicator_matcher()
             for field_name, value in (("text", text), ("ocr_text", ocr_text)):
                 if value:
                     result.hits.extend(FoundHit(field_name, h) for h in matcher.find(value))

@@ -13,7 +13,7 @@ context then holds:
 * the matcher (:meth:`AppContext.matcher`) over the banks, with the ``TVEC_PDQ_*`` and
   ``TVEC_VPDQ_*`` settings, rebuilt only when bank entries change;
 * the entity registry in force (:meth:`AppContext.entities`): the packaged one plus
-  ``TVEC_ENTITIES_FILE``;
+  ``TVEC_ENTITIES_FILE`` plus the imported designation lists;
 * a write lock (:meth:`AppContext.write`): writers in this process append to the audit log's
   hash chain one at a time (``prev_sha256`` is unique, so writers in other processes can
   never fork it either).
@@ -91,16 +91,21 @@ class AppContext:
 
         return OutboundClient(self.settings, transport=self.transport, resolver=self.resolver)
 
-    def entities(self) -> EntityRegistry:
-        """The entity registry in force: packaged plus ``TVEC_ENTITIES_FILE`` (cached by
-        :func:`tvec.entities.load_entities` until the file changes).
+    def entities(self, session: Session | None = None) -> EntityRegistry:
+        """The entity registry in force: packaged plus ``TVEC_ENTITIES_FILE`` plus the
+        imported designation lists (cached until the file or the imports change); read in
+        ``session``, or in a session of its own.
 
         Raises:
             ConfigError: the entities file is unreadable or invalid.
+            StoreError: the database failed.
         """
         from tvec.entities.resolve import entity_registry
 
-        return entity_registry(self.settings)
+        if session is not None:
+            return entity_registry(self.settings, session)
+        with self.read() as own:
+            return entity_registry(self.settings, own)
 
     def matcher(self, session: Session, banks: list[str] | None = None) -> Matcher:
         """A matcher over ``banks`` (default: every bank) with the matching settings.

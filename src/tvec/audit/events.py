@@ -14,7 +14,8 @@ logged with a misspelt kind or a missing field, and the audit page can list ever
 Every change a person makes through tvec is one of these events: review (cases, decisions,
 appeals, media), accounts (users, passwords, tokens, preferences, logins), banks (create,
 delete, import, add), sources (add, change, remove), platforms (add, update) and alert
-routes, URL attributions, alerts, status checks, removal orders and legal holds.
+routes, URL attributions, alerts, status checks, removal orders and legal holds, and imports
+of designation lists.
 """
 
 from __future__ import annotations
@@ -531,6 +532,29 @@ class HoldPurged(_HoldEvent):
     url: str
     held_until: str
     deleted: bool
+
+
+# --- entities --------------------------------------------------------------------------------
+
+
+class EntityListImported(AuditEventData):
+    """A designation list imported (``tvec entity import``): the file and its SHA-256, and
+    how many entries were new, changed, gone and unchanged (a re-import of the same file
+    records 0 changes)."""
+
+    KIND = AuditKind.ENTITY_IMPORT
+    format: str = Field(exclude=True)
+    file: str
+    sha256: str
+    entries: int
+    new: int
+    changed: int
+    gone: int
+    unchanged: int
+    skipped: int
+
+    def target(self) -> str:
+        return f"entity-list:{self.format}"
 
 
 def _register() -> None:

@@ -65,6 +65,7 @@ class AuditKind(StrEnum):
     HOLD_ACCESS = "hold.access"
     HOLD_EXTEND = "hold.extend"
     HOLD_PURGE = "hold.purge"
+    ENTITY_IMPORT = "entity.import"
 
 
 def event_digest(

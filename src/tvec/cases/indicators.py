@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tvec.audit.events import CaseOpened, record_event
 from tvec.cases.service import OpenReport, _open_case, rescore
 from tvec.entities import EntityRegistry
+from tvec.entities.resolve import entity_registry
 from tvec.errors import NotFoundError
 from tvec.settings import Settings
 from tvec.store.models import Item, ScanItem
@@ -81,7 +82,7 @@ def open_cases_for_indicator_hits(
     Hits already on the item's open case (same entity, field, span and text) are skipped, so
     scanning or analysing again adds nothing.
     """
-    registry = registry or EntityRegistry.load_default()
+    registry = registry or entity_registry(settings, session)
     seen = select(ScanItem.item_id).where(ScanItem.scan_id == scan_id)
     by_item: dict[int, list[ItemIndicatorHit]] = defaultdict(list)
     for hit in session.scalars(

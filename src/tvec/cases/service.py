@@ -365,7 +365,7 @@ def _check_request(
         check_tos_ground(request.ground, settings.tos_grounds)
     if request.outcome == "remove" and request.ground_kind == "designated_entity":
         names = {case.entity} | {e.detail.get("entity") for e in case.evidence}
-        known = registry if registry is not None else entity_registry(settings)
+        known = registry if registry is not None else entity_registry(settings, session)
         check_designation_ground(request.ground or "", names, known)
     if request.outcome == "duplicate":
         if request.duplicate_of is None or request.duplicate_of == case.id:
@@ -459,7 +459,7 @@ def bulk_decide(
     if len(set(case_ids)) != len(case_ids):
         raise UsageError("a case is selected twice")
     if registry is None and request.ground_kind == "designated_entity":
-        registry = entity_registry(settings)
+        registry = entity_registry(settings, session)
     return [decide(session, cid, actor, request, settings, registry) for cid in case_ids]
 
 

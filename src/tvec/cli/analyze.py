@@ -1,7 +1,8 @@
 """``tvec analyze``: print what the analysis pipeline finds in texts, files or JSON Lines posts.
 
 Thin over :mod:`tvec.app.analysis`; the stages follow the ``TVEC_ANALYSIS_*`` settings.
-Nothing is stored.
+Nothing is stored; indicators are of the entity registry in force (packaged, the entities
+file and imported designation lists).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated
 import typer
 
 from tvec.app.analysis import analyze_inputs, analyze_posts
-from tvec.cli.context import print_json, settings
+from tvec.cli.context import context, print_json, settings
 from tvec.errors import UsageError
 from tvec.views.analysis import AnalysisView
 
@@ -46,13 +47,13 @@ def analyze(
         if inputs:
             raise UsageError("give either --jsonl FILE or TEXT/FILE arguments, not both")
         failed = False
-        for document, bad in analyze_posts(settings(), jsonl):
+        for document, bad in analyze_posts(settings(), jsonl, context().entities()):
             failed = failed or bad
             typer.echo(json.dumps(document, ensure_ascii=False))
         raise typer.Exit(1 if failed else 0)
     if not inputs:
         raise UsageError("nothing to analyse: give TEXT, FILE... or --jsonl FILE")
-    results = analyze_inputs(settings(), inputs)
+    results = analyze_inputs(settings(), inputs, context().entities())
     if as_json:
         print_json(results)
     else:

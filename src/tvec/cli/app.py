@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Manage beacon sources (Telegram exports, feeds, web archives, post files, URL lists, "
         "TCAP exports) and poll them.",
     ),
+    "entity": (
+        "tvec.cli.entity:app",
+        "Entities: list, search and show designated groups; import designation lists.",
+    ),
     "platform": (
         "tvec.cli.platform:app",
         "The platform registry: which service hosts a domain and how to report abuse.",

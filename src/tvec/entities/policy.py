@@ -18,7 +18,8 @@ from tvec.settings import Settings
 @functools.lru_cache(maxsize=8)
 def policy_keys(registry: EntityRegistry) -> frozenset[str]:
     """Every key an inclusion policy may name: the jurisdictions (``UK``) and list keys
-    (``US-FTO``) of the registry's designations (packaged ones and ``TVEC_ENTITIES_FILE``'s)."""
+    (``US-FTO``) of the registry's designations (packaged ones, ``TVEC_ENTITIES_FILE``'s and
+    imported lists', for the registry in force)."""
     return frozenset(
         key
         for entity in registry

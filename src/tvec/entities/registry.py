@@ -143,6 +143,8 @@ class Designation:
         date: date of listing under this name or a predecessor name, or ``None`` if unsure.
         source: URL of the official list page.
         note: free text (for example the name the group is listed under).
+        reference: the listing's reference on the list (UN ``QDe.115``), for imported
+            designations (:mod:`tvec.entities.imported`); ``""`` otherwise.
     """
 
     jurisdiction: str
@@ -151,6 +153,7 @@ class Designation:
     date: dt.date | None
     source: str
     note: str = ""
+    reference: str = ""
 
 
 @dataclass(frozen=True, slots=True)

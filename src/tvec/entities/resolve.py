@@ -4,20 +4,36 @@ Bank entries and cases carry entity labels as imported (``Islamic State``, TCAP'
 or registry ids; :func:`entity_for_label` maps them to registry entities (an id, or a
 name/alias/outlet name that matches exactly one entity in the normalised match form of
 :func:`tvec.text.normalize.normalize`, spaces removed). :func:`entity_registry` is the registry
-in force: the packaged one plus ``TVEC_ENTITIES_FILE``.
+in force: the packaged one plus ``TVEC_ENTITIES_FILE`` plus the imported designation lists
+(:mod:`tvec.entities.effective`) when a session is given.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tvec.entities.registry import Entity, EntityRegistry, load_entities
 from tvec.errors import UsageError
 from tvec.settings import Settings
 from tvec.text import profiles
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-def entity_registry(settings: Settings) -> EntityRegistry:
-    """The entity registry in force: the packaged one plus ``TVEC_ENTITIES_FILE``."""
-    return load_entities(settings.entities_file)
+
+def entity_registry(settings: Settings, session: Session | None = None) -> EntityRegistry:
+    """The entity registry in force: the packaged one plus ``TVEC_ENTITIES_FILE``, plus the
+    imported designation lists in ``session``'s database when ``session`` is given.
+
+    Raises:
+        ConfigError: the entities file is unreadable or invalid.
+    """
+    base = load_entities(settings.entities_file)
+    if session is None:
+        return base
+    from tvec.entities.effective import effective_registry
+
+    return effective_registry(base, session)
 
 
 def _match_form(text: str) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.analysis.pipeline import Analyzer
+from tvec.entities.resolve import entity_registry
 from tvec.errors import InputError, InvalidSignalError
 from tvec.matching.matcher import Matcher
 from tvec.matching.variants import match_variants
@@ -47,6 +48,7 @@ class ItemWriter:
         self.scan_id = scan_id
         self.source_id = source_id
         self.analysis = Analyzer.from_settings(settings)
+        self._registry_read = False
         self._platforms: PlatformRegistry | None = None
 
     def write(
@@ -73,8 +75,13 @@ class ItemWriter:
             # A source's poll attributes out-links even of items an earlier scan stored.
             self._record_outlinks(session, item)
         if state != "unchanged":
+            if not self._registry_read:
+                # The registry in force includes the imported designation lists.
+                self.analysis.use_registry(entity_registry(self.settings, session))
+                self._registry_read = True
             found = prepared_file.analysis if prepared_file is not None else None
             if found is not None:
+                self.analysis.find_hits(found)
                 self.analysis.store(session, item, found)
             else:
                 media = None if item.meta.get("error") else raw.path

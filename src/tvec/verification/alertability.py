@@ -124,7 +124,7 @@ def outlinks_of_item_tree(
         .where(Outlink.id.in_(list(sighted_in)))
         .order_by(Outlink.url, Outlink.id)
     ).all()
-    registry = entity_registry(settings)
+    registry = entity_registry(settings, session)
     return [
         TreeOutlink(
             outlink_id=outlink.id,

@@ -176,7 +176,7 @@ def attribute_url(
         )
     note = _checked_note(note)
     now = now or utcnow()
-    found = resolve_entity(entity_registry(settings), entity)
+    found = resolve_entity(entity_registry(settings, session), entity)
     outlink = outlink_for(session, canonical, now=now)
     current = session.scalars(
         select(Attribution).where(Attribution.outlink_id == outlink.id)

@@ -158,7 +158,7 @@ def sync_attributions(session: Session, settings: Settings, now: datetime | None
     recorded in the audit log, actor ``tvec``).
     """
     now = now or utcnow()
-    registry = entity_registry(settings)
+    registry = entity_registry(settings, session)
     removals = _removals_in_force(session)
     in_force = {d.case_id for d in removals}
     changed = 0

@@ -31,6 +31,7 @@ from tvec.web.routers import (
     audit,
     auth,
     cases,
+    entities,
     hma,
     me,
     media,
@@ -101,8 +102,7 @@ def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
 
 
 def create_app(context: AppContext) -> FastAPI:
-    """Build the web app over the application context (:func:`tvec.app.context.open_context`).
-    """
+    """Build the web app over the application context (:func:`tvec.app.context.open_context`)."""
     settings = context.settings
     app = FastAPI(
         title="tvec",
@@ -166,6 +166,6 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, queue, cases, media, me, audit, takedowns, orders, reports, hma):
+    for module in (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, hma):
         app.include_router(module.router)
     return app
