@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from tvec.app.context import AppContext
+from tvec.banks.hma import visible_hits
 from tvec.errors import PermissionDeniedError, UsageError
 from tvec.settings import Settings
 from tvec.signals import SignalValue, get_signal_type
@@ -32,7 +33,9 @@ def lookup_signal(
     ctx: AppContext, signal_type: str, signal: str, banks: set[str] | None = None
 ) -> BankPairs:
     """``(bank, match)`` pairs for one signal in ``banks`` (default: every bank), nearest
-    first; ``distance`` is HMA's string (bits for PDQ, ``-`` for exact types).
+    first; ``distance`` is HMA's string (bits for PDQ, ``-`` for exact types), the id is the
+    HMA content id and the bank its current name. Entries HMA would not report (bank or
+    signal type ratio 0, content disabled: :func:`tvec.banks.hma.visible_hits`) are left out.
 
     Raises:
         UsageError: unknown signal type (HMA's message), or an invalid signal.
@@ -47,17 +50,18 @@ def lookup_signal(
         raise UsageError(f"invalid signal: {exc}") from exc
     with ctx.read() as session:
         matcher = ctx.matcher(session)
-    return [
-        (
-            hit.bank,
-            MatchWithDistance(
-                bank_content_id=hit.entry_id,
-                distance=str(hit.distance) if kind.name in DISTANCE_TYPES else "-",
-            ),
+        hits = matcher.match(SignalValue(kind.name, value))
+        shown = visible_hits(session, (h.entry_id for h in hits), ctx.now().timestamp())
+    pairs: BankPairs = []
+    for hit in hits:
+        seen = shown.get(hit.entry_id)
+        if seen is None or (banks is not None and seen.bank not in banks):
+            continue
+        distance = str(hit.distance) if kind.name in DISTANCE_TYPES else "-"
+        pairs.append(
+            (seen.bank, MatchWithDistance(bank_content_id=seen.content_id, distance=distance))
         )
-        for hit in matcher.match(SignalValue(kind.name, value))
-        if banks is None or hit.bank in banks
-    ]
+    return pairs
 
 
 def by_bank(pairs: BankPairs) -> dict[str, list[MatchWithDistance]]:

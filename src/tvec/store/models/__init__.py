@@ -34,6 +34,7 @@ from tvec.store.models.core import (
     Scan,
     ScanItem,
     Signal,
+    SignalTypeSetting,
     Source,
     UTCDateTime,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "Scan",
     "ScanItem",
     "Signal",
+    "SignalTypeSetting",
     "Source",
     "StatusCheck",
     "Takedown",
