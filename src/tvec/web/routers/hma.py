@@ -15,9 +15,10 @@ Routes, parameters and response shapes follow HMA's
   same for media fetched from ``url``, only from hosts in ``TVEC_HASH_URL_HOSTS`` (and under
   the context's outbound client: :mod:`tvec.net`); otherwise 403
 
-``bank_content_id`` is tvec's bank entry id; ``distance`` is HMA's string (bits for PDQ,
-``-`` for exact types). Errors are ``{"message": ...}`` with status 400 like HMA's. tvec has
-no per-bank match ratios, so HMA's ``seed``/``bypass_coinflip`` change nothing. Thin over
+``bank_content_id`` is the HMA content id (:mod:`tvec.banks.hma`); ``distance`` is HMA's
+string (bits for PDQ, ``-`` for exact types). Errors are ``{"message": ...}`` with status 400
+like HMA's. Ratios are on (above 0) or off, so HMA's ``seed``/``bypass_coinflip`` change
+nothing. Thin over
 :mod:`tvec.app.hma`; the response models are :mod:`tvec.views.hma`.
 """
 
