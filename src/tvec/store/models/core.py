@@ -221,7 +221,8 @@ class BankEntry(Base):
             "source": self.source,
             "note": self.note,
         }
-        out.update(self.extra or {})
+        # ``extra["hma"]`` holds HMA content fields (tvec.banks.hma), not labels
+        out.update({k: v for k, v in (self.extra or {}).items() if k != "hma"})
         return {k: v for k, v in out.items() if v not in (None, "")}
 
 
