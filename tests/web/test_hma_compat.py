@@ -17,6 +17,7 @@ HMA has no authentication of its own. Runs on SQLite and PostgreSQL (``db_url``)
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -418,34 +419,64 @@ def test_add_by_url_only_from_allow_listed_hosts(hma: Hma) -> None:
 # --- matching sees curation: a disabled bank, content or signal type does not match -------------
 
 
-def test_lookup_follows_bank_content_and_signal_type_switches(hma: Hma) -> None:
+def test_lookup_follows_bank_ratio_and_content_switches(hma: Hma) -> None:
     client = hma.curator
     _bank(client, "SWITCHES")
     cid = client.post("/c/bank/SWITCHES/signal", json={"pdq": PDQ_B}).json()["id"]
 
-    def lookup() -> Any:
-        response = client.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ_B})
+    def lookup(**params: str) -> Any:
+        query = {"signal_type": "pdq", "signal": PDQ_B, **params}
+        response = client.get("/m/lookup", params=query)
         assert response.status_code == 200
         return response.json()
 
+    def raw() -> Any:
+        query = {"signal_type": "pdq", "signal": PDQ_B}
+        return client.get("/m/raw_lookup", params=query).json()
+
     assert lookup() == {"SWITCHES": [{"bank_content_id": cid, "distance": "0"}]}
-    # a bank with ratio 0 is not matched (curation.py:150-151 sets it; matching skips it)
+    # matching.py:417-422: a bank is looked up when its ratio >= random.Random(seed).random();
+    # ratio 0 is (all but surely) off, unless bypass_coinflip (POST /m/lookup only)
     client.put("/c/bank/SWITCHES", json={"enabled": False})
     assert lookup() == {}
+    # matching.py:194-212: raw_lookup reports the whole index, disabled or not
+    assert raw() == {"matches": [cid]}
+    # a ratio between 0 and 1 follows HMA's seeded coin flip exactly
+    client.put("/c/bank/SWITCHES", json={"enabled_ratio": 0.5})
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        hit = random.Random(seed).random() <= 0.5
+        assert (lookup(seed=seed) != {}) is hit, seed
     client.put("/c/bank/SWITCHES", json={"enabled": True, "name": "SWITCHED"})
     assert lookup() == {"SWITCHED": [{"bank_content_id": cid, "distance": "0"}]}
-    # disable_until_ts 0 = disabled (threatexchange storage/interfaces.py:421-426)
+    # matching.py:409 + threatexchange storage/interfaces.py:421-426: disable_until_ts 0 is
+    # disabled, a time in the future disabled until then, 1 enabled
     client.put(f"/c/bank/SWITCHED/content/{cid}", json={"disable_until_ts": 0})
+    assert lookup() == {} and raw() == {"matches": [cid]}
+    later = int(time.time()) + 3600
+    client.put(f"/c/bank/SWITCHED/content/{cid}", json={"disable_until_ts": later})
     assert lookup() == {}
     client.put(f"/c/bank/SWITCHED/content/{cid}", json={"disable_until_ts": 1})
     assert lookup() == {"SWITCHED": [{"bank_content_id": cid, "distance": "0"}]}
-    # a signal type with ratio 0 (curation.py:799-822, admin only in tvec)
+    # a signal type's ratio is stored but stops nothing: HMA's SignalTypeConfig.enabled is
+    # enabled_ratio >= 0.0 (threatexchange storage/interfaces.py:61-64)
     admin = hma.clients["admin"]
     off = admin.put("/c/signal_type/pdq", json={"enabled_ratio": 0})
     assert off.status_code == 204 and off.content == b""
-    assert lookup() == {}
-    assert admin.put("/c/signal_type/pdq", json={"enabled_ratio": 1.0}).status_code == 204
     assert lookup() == {"SWITCHED": [{"bank_content_id": cid, "distance": "0"}]}
+
+
+def test_post_lookup_bypass_coinflip_matches_disabled_banks(hma: Hma) -> None:
+    client = hma.curator
+    picture = gradient_image(hma.home / "benign.png", seed=3).read_bytes()
+    _bank(client, "OFF", enabled_ratio=0.0)
+    cid = client.post(
+        "/c/bank/OFF/content", files={"photo": ("b.png", picture, "image/png")}
+    ).json()["id"]
+    upload = {"photo": ("b.png", picture, "image/png")}
+    assert client.post("/m/lookup", files=upload).json() == {"pdq": {}}
+    # matching.py:380 (lookup_post): bypass_coinflip=true sets the coin flip to 0
+    bypass = client.post("/m/lookup", params={"bypass_coinflip": "true"}, files=upload)
+    assert bypass.json() == {"pdq": {"OFF": [{"bank_content_id": cid, "distance": "0"}]}}
 
 
 # --- signal types, content types, index status -------------------------------------------------

@@ -60,7 +60,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "appeal.file": _REVIEWERS,
     "appeal.resolve": _SENIOR,
     "bank.write": _SENIOR,
-    # HMA's signal type switches (PUT /c/signal_type/<name>) change matching for every bank
+    # HMA's signal type switches (PUT /c/signal_type/<name>): system configuration
     "signal_type.write": _ADMIN,
     "prefs.write": _REVIEWERS,
     "audit.view": _SENIOR,

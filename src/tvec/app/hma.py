@@ -9,6 +9,7 @@ Answers are HMA's shapes (:mod:`tvec.views.hma`).
 
 from __future__ import annotations
 
+import random
 from urllib.parse import urlsplit
 
 from tvec.app.context import AppContext
@@ -29,13 +30,27 @@ DISTANCE_TYPES = frozenset({"pdq"})
 BankPairs = list[tuple[str, MatchWithDistance]]
 
 
+def coinflip(seed: str | None, bypass: bool = False) -> float:
+    """HMA's per-request coin flip for bank ratios (``blueprints/matching.py`` ``lookup``):
+    ``random.Random(seed).random()``, the same number HMA draws for the same ``seed``, or 0
+    with ``bypass_coinflip`` (every bank then matches)."""
+    if bypass:
+        return 0.0
+    return random.Random(seed).random()  # sampling like HMA, not security
+
+
 def lookup_signal(
-    ctx: AppContext, signal_type: str, signal: str, banks: set[str] | None = None
+    ctx: AppContext,
+    signal_type: str,
+    signal: str,
+    banks: set[str] | None = None,
+    flip: float | None = None,
 ) -> BankPairs:
     """``(bank, match)`` pairs for one signal in ``banks`` (default: every bank), nearest
     first; ``distance`` is HMA's string (bits for PDQ, ``-`` for exact types), the id is the
-    HMA content id and the bank its current name. Entries HMA would not report (bank or
-    signal type ratio 0, content disabled: :func:`tvec.banks.hma.visible_hits`) are left out.
+    HMA content id and the bank its current name. ``flip`` None reports every match (HMA's
+    ``/m/raw_lookup``); a :func:`coinflip` number leaves out disabled content and banks whose
+    ratio is below it (HMA's ``/m/lookup``; :func:`tvec.banks.hma.visible_hits`).
 
     Raises:
         UsageError: unknown signal type (HMA's message), or an invalid signal.
@@ -51,7 +66,7 @@ def lookup_signal(
     with ctx.read() as session:
         matcher = ctx.matcher(session)
         hits = matcher.match(SignalValue(kind.name, value))
-        shown = visible_hits(session, (h.entry_id for h in hits), ctx.now().timestamp())
+        shown = visible_hits(session, (h.entry_id for h in hits), ctx.now().timestamp(), flip)
     pairs: BankPairs = []
     for hit in hits:
         seen = shown.get(hit.entry_id)
@@ -73,10 +88,11 @@ def by_bank(pairs: BankPairs) -> dict[str, list[MatchWithDistance]]:
 
 
 def lookup_hashes(
-    ctx: AppContext, hashes: dict[str, str], banks: set[str] | None = None
+    ctx: AppContext, hashes: dict[str, str], banks: set[str] | None = None, flip: float = 0.0
 ) -> dict[str, dict[str, list[MatchWithDistance]]]:
-    """Signal type -> bank name -> matches, for the hashes of one file."""
-    return {t: by_bank(lookup_signal(ctx, t, v, banks)) for t, v in hashes.items()}
+    """Signal type -> bank name -> matches, for the hashes of one file (filtered as
+    ``/m/lookup`` with the coin flip ``flip``)."""
+    return {t: by_bank(lookup_signal(ctx, t, v, banks, flip)) for t, v in hashes.items()}
 
 
 def hash_media(

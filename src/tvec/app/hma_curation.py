@@ -280,7 +280,7 @@ def signal_types(ctx: AppContext) -> list[SignalTypeConfig]:
 
 
 def set_signal_type(ctx: AppContext, name: str, enabled_ratio: float, *, actor: str) -> None:
-    """Set a signal type's ratio (0 stops its matches on the HMA routes).
+    """Set a signal type's ratio (stored and listed; like HMA's, it changes no match).
 
     Raises:
         UsageError: unknown signal type or ratio out of 0.0-1.0.

@@ -13,9 +13,11 @@ facebook/ThreatExchange):
 * bank names match ``[A-Z_][A-Z0-9_]*`` (``storage/postgres/database.py`` ``_bank_name_ok``);
 * ``disable_until_ts``: 0 disabled, 1 enabled, else disabled until that Unix time
   (``threatexchange/storage/interfaces.py`` ``BankContentConfig.enabled``);
-* a bank with ``matching_enabled_ratio`` 0 or a signal type with ``enabled_ratio`` 0 does not
-  match (:func:`visible_hits`). Ratios between 0 and 1 are treated as 1: tvec does no
-  coin-flip sampling.
+* ``/m/lookup`` reports enabled content of banks whose ``matching_enabled_ratio`` is at least
+  the request's coin flip (``random.Random(seed).random()``, 0 with ``bypass_coinflip``), and
+  ``/m/raw_lookup`` every match (:func:`visible_hits`);
+* a signal type's ``enabled_ratio`` is kept and reported but stops nothing: HMA's
+  ``SignalTypeConfig.enabled`` is ``enabled_ratio >= 0.0`` (``storage/interfaces.py``).
 
 Every change is audited in the caller's transaction with a typed event naming ``actor``.
 """
@@ -425,15 +427,18 @@ class VisibleHit:
 
 
 def visible_hits(
-    session: Session, entry_ids: Iterable[int], now_ts: float
+    session: Session, entry_ids: Iterable[int], now_ts: float, coinflip: float | None = None
 ) -> dict[int, VisibleHit]:
-    """Entry id -> how HMA reports it, for the matched entries HMA would report: in a bank
-    with ratio above 0, of a signal type with ratio above 0, and enabled
-    (:func:`is_enabled` at ``now_ts``). Entries left out are not to be reported."""
+    """Entry id -> how HMA reports it (current bank name, content id).
+
+    With ``coinflip`` None every entry is kept (HMA's ``/m/raw_lookup`` reports the whole
+    index). With a number, HMA's ``/m/lookup`` filter (``blueprints/matching.py`` lines
+    396-445): only enabled content (:func:`is_enabled` at ``now_ts``) of banks whose
+    ``matching_enabled_ratio`` is at least ``coinflip`` (0 keeps every bank).
+    """
     ids = list(set(entry_ids))
     if not ids:
         return {}
-    off_types = {n for n, r in signal_type_ratios(session).items() if r <= 0.0}
     rows = session.execute(
         select(BankEntry, Bank.name, Bank.matching_enabled_ratio)
         .join(Bank, Bank.id == BankEntry.bank_id)
@@ -441,11 +446,12 @@ def visible_hits(
     )
     found: dict[int, VisibleHit] = {}
     for entry, bank_name, ratio in rows:
-        if ratio <= 0.0 or entry.signal_type in off_types:
-            continue
-        disable = _hma(entry).get("disable_until_ts", ENABLED)
-        if isinstance(disable, int) and not is_enabled(disable, now_ts):
-            continue
+        if coinflip is not None:
+            if ratio < coinflip:
+                continue
+            disable = _hma(entry).get("disable_until_ts", ENABLED)
+            if isinstance(disable, int) and not is_enabled(disable, now_ts):
+                continue
         found[entry.id] = VisibleHit(entry.id, bank_name, content_id_of(entry))
     return found
 

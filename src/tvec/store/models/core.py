@@ -171,8 +171,8 @@ class Bank(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: HMA's ``matching_enabled_ratio`` (0.0-1.0): 0 takes the bank out of the HMA routes'
-    #: look-ups (:mod:`tvec.banks.hma`); tvec's own scans match every bank.
+    #: HMA's ``matching_enabled_ratio`` (0.0-1.0): the share of HMA ``/m/lookup`` requests
+    #: that see the bank (:mod:`tvec.banks.hma`); tvec's own scans match every bank.
     matching_enabled_ratio: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
 
     entries: Mapped[list[BankEntry]] = relationship(
@@ -182,7 +182,8 @@ class Bank(Base):
 
 class SignalTypeSetting(Base):
     """HMA's per signal type ``enabled_ratio`` override (``PUT /c/signal_type/<name>``); a
-    signal type without a row has ratio 1.0. Only the HMA routes read it."""
+    signal type without a row has ratio 1.0. Listed by ``GET /c/signal_type``; like HMA's, it
+    does not change matching."""
 
     __tablename__ = "signal_type_setting"
 

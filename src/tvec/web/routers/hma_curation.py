@@ -481,7 +481,7 @@ async def update_signal_type_config(
     app: App,
     principal: Annotated[Principal, Depends(need("signal_type.write"))],
 ) -> Response:
-    """Set a signal type's ``enabled_ratio`` (0 stops its matches); 204 as in HMA."""
+    """Set a signal type's ``enabled_ratio`` (listed, changes no match, as in HMA); 204."""
     data = await _json_object(request)
     if data.get("enabled_ratio") is None:
         raise UsageError("enabled_ratio is required")
