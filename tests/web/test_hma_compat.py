@@ -18,11 +18,13 @@ HMA has no authentication of its own. Runs on SQLite and PostgreSQL (``db_url``)
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
@@ -399,6 +401,66 @@ def test_add_by_file_and_metadata(hma: Hma) -> None:
     assert neither.json() == {"message": "Neither `url` nor multipart file upload was received"}
     # curation.py:338-340: unknown bank 404 before anything else
     assert client.post("/c/bank/NOPE/content").status_code == 404
+
+
+class _Picture(BaseHTTPRequestHandler):
+    body: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_add_by_url_like_coop(hma: Hma) -> None:
+    picture = gradient_image(hma.home / "served.png", seed=11).read_bytes()
+    expected = next(
+        s.value
+        for s in hash_content(picture, "served.png", max_pixels=10**8).signals
+        if s.signal_type == "pdq"
+    )
+    _Picture.body = picture
+    server = HTTPServer(("127.0.0.1", 0), _Picture)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ctx = hma.app.state.ctx.app
+    ctx.settings = ctx.settings.model_copy(
+        update={
+            "hash_url_hosts": ["127.0.0.1"],
+            "outbound_allow_hosts": ["127.0.0.1"],
+            "http_host_interval_seconds": 0.0,
+        }
+    )
+    try:
+        client = hma.curator
+        _bank(client, "COOP_ORG1_URLS")
+        # Coop (index.ts line 830): POST ?url=&content_id=&metadata= with no body; HMA
+        # (curation.py:345-353) hashes the url and ignores the other query parameters
+        url = f"http://127.0.0.1:{server.server_port}/served.png"
+        added = client.post(
+            "/c/bank/COOP_ORG1_URLS/content",
+            params={"url": url, "content_id": "x-1", "metadata": '{"a": 1}'},
+        )
+        assert added.status_code == 200, added.text
+        assert added.json() == {"id": added.json()["id"], "signals": {"pdq": expected}}
+        # test_api_banks.py:160-177: with content_type=photo and a JSON body's metadata
+        second = client.post(
+            "/c/bank/COOP_ORG1_URLS/content",
+            params={"url": url, "content_type": "photo"},
+            json={"metadata": {"content_id": "1197433091", "json": {"asdf": {}}}},
+        )
+        assert second.status_code == 200
+        assert second.json()["signals"] == {"pdq": expected}
+        # tvec keeps a signal once per bank: the same picture is the same content
+        # (docs/hma-compatibility.md, "Duplicates"); HMA would add a second one
+        assert second.json()["id"] == added.json()["id"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_add_by_url_only_from_allow_listed_hosts(hma: Hma) -> None:
