@@ -12,6 +12,7 @@
 | appeal.file      | yes   | yes     | yes       | no     |
 | appeal.resolve   | yes   | yes     | no        | no     |
 | bank.write       | yes   | yes     | no        | no     |
+| signal_type.write | yes  | no      | no        | no     |
 | prefs.write      | yes   | yes     | yes       | no     |
 | audit.view       | yes   | yes     | no        | no     |
 | audit.export     | yes   | no      | no        | no     |
@@ -62,6 +63,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "appeal.file": _REVIEWERS,
     "appeal.resolve": _SENIOR,
     "bank.write": _SENIOR,
+    # HMA's signal type switches (PUT /c/signal_type/<name>): system configuration
+    "signal_type.write": _ADMIN,
     "prefs.write": _REVIEWERS,
     "audit.view": _SENIOR,
     "audit.export": _ADMIN,

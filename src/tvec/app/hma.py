@@ -9,9 +9,11 @@ Answers are HMA's shapes (:mod:`tvec.views.hma`).
 
 from __future__ import annotations
 
+import random
 from urllib.parse import urlsplit
 
 from tvec.app.context import AppContext
+from tvec.banks.hma import visible_hits
 from tvec.errors import PermissionDeniedError, UsageError
 from tvec.settings import Settings
 from tvec.signals import SignalValue, get_signal_type
@@ -28,11 +30,27 @@ DISTANCE_TYPES = frozenset({"pdq"})
 BankPairs = list[tuple[str, MatchWithDistance]]
 
 
+def coinflip(seed: str | None, bypass: bool = False) -> float:
+    """HMA's per-request coin flip for bank ratios (``blueprints/matching.py`` ``lookup``):
+    ``random.Random(seed).random()``, the same number HMA draws for the same ``seed``, or 0
+    with ``bypass_coinflip`` (every bank then matches)."""
+    if bypass:
+        return 0.0
+    return random.Random(seed).random()  # sampling like HMA, not security
+
+
 def lookup_signal(
-    ctx: AppContext, signal_type: str, signal: str, banks: set[str] | None = None
+    ctx: AppContext,
+    signal_type: str,
+    signal: str,
+    banks: set[str] | None = None,
+    flip: float | None = None,
 ) -> BankPairs:
     """``(bank, match)`` pairs for one signal in ``banks`` (default: every bank), nearest
-    first; ``distance`` is HMA's string (bits for PDQ, ``-`` for exact types).
+    first; ``distance`` is HMA's string (bits for PDQ, ``-`` for exact types), the id is the
+    HMA content id and the bank its current name. ``flip`` None reports every match (HMA's
+    ``/m/raw_lookup``); a :func:`coinflip` number leaves out disabled content and banks whose
+    ratio is below it (HMA's ``/m/lookup``; :func:`tvec.banks.hma.visible_hits`).
 
     Raises:
         UsageError: unknown signal type (HMA's message), or an invalid signal.
@@ -47,17 +65,18 @@ def lookup_signal(
         raise UsageError(f"invalid signal: {exc}") from exc
     with ctx.read() as session:
         matcher = ctx.matcher(session)
-    return [
-        (
-            hit.bank,
-            MatchWithDistance(
-                bank_content_id=hit.entry_id,
-                distance=str(hit.distance) if kind.name in DISTANCE_TYPES else "-",
-            ),
+        hits = matcher.match(SignalValue(kind.name, value))
+        shown = visible_hits(session, (h.entry_id for h in hits), ctx.now().timestamp(), flip)
+    pairs: BankPairs = []
+    for hit in hits:
+        seen = shown.get(hit.entry_id)
+        if seen is None or (banks is not None and seen.bank not in banks):
+            continue
+        distance = str(hit.distance) if kind.name in DISTANCE_TYPES else "-"
+        pairs.append(
+            (seen.bank, MatchWithDistance(bank_content_id=seen.content_id, distance=distance))
         )
-        for hit in matcher.match(SignalValue(kind.name, value))
-        if banks is None or hit.bank in banks
-    ]
+    return pairs
 
 
 def by_bank(pairs: BankPairs) -> dict[str, list[MatchWithDistance]]:
@@ -69,10 +88,11 @@ def by_bank(pairs: BankPairs) -> dict[str, list[MatchWithDistance]]:
 
 
 def lookup_hashes(
-    ctx: AppContext, hashes: dict[str, str], banks: set[str] | None = None
+    ctx: AppContext, hashes: dict[str, str], banks: set[str] | None = None, flip: float = 0.0
 ) -> dict[str, dict[str, list[MatchWithDistance]]]:
-    """Signal type -> bank name -> matches, for the hashes of one file."""
-    return {t: by_bank(lookup_signal(ctx, t, v, banks)) for t, v in hashes.items()}
+    """Signal type -> bank name -> matches, for the hashes of one file (filtered as
+    ``/m/lookup`` with the coin flip ``flip``)."""
+    return {t: by_bank(lookup_signal(ctx, t, v, banks, flip)) for t, v in hashes.items()}
 
 
 def hash_media(

@@ -286,6 +286,42 @@ class BankAdded(_BankEvent):
     labels: dict[str, Any] | None = None
 
 
+class BankUpdated(_BankEvent):
+    """A bank renamed (``renamed_from``) or its HMA matching ratio changed."""
+
+    KIND = AuditKind.BANK_UPDATE
+    matching_enabled_ratio: float
+    renamed_from: str | None = None
+
+
+class BankRemoved(_BankEvent):
+    """Entries removed from a bank (one HMA bank content: its signals' entry ids)."""
+
+    KIND = AuditKind.BANK_REMOVE
+    content_id: int
+    entries: list[int]
+
+
+class BankEntryUpdated(_BankEvent):
+    """An HMA bank content's ``disable_until_ts`` or note changed (what was given)."""
+
+    KIND = AuditKind.BANK_ENTRY_UPDATE
+    content_id: int
+    disable_until_ts: int | None = None
+    note: str | None = None
+
+
+class SignalTypeChanged(AuditEventData):
+    """A signal type's HMA ``enabled_ratio`` set (``PUT /c/signal_type/<name>``)."""
+
+    KIND = AuditKind.SIGNAL_TYPE_CHANGE
+    signal_type: str = Field(exclude=True)
+    enabled_ratio: float
+
+    def target(self) -> str:
+        return f"signal_type:{self.signal_type}"
+
+
 
 # --- sources, platforms, routes ----------------------------------------------------------------
 

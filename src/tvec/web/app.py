@@ -2,7 +2,8 @@
 
 Pages are server-rendered (Jinja2, autoescaped) with one small script (``static/app.js``);
 the JSON API lives under ``/api/`` (OpenAPI at ``/api/openapi.json``) and the HMA-compatible
-matching API under ``/m/`` and ``/h/``. Every error tvec raises on purpose is rendered by
+API under ``/m/``, ``/h/`` and ``/c/`` (with HMA's health routes ``/status``,
+``/status/live``). Every error tvec raises on purpose is rendered by
 one handler, with its status from :data:`tvec.errors.HTTP_STATUSES`. Request bodies over
 ``Settings.upload_limit_bytes`` are refused with 413 by :class:`tvec.web.limits.BodyLimit`.
 """
@@ -24,7 +25,7 @@ from starlette.routing import BaseRoute
 
 from tvec import __version__
 from tvec.app.context import AppContext
-from tvec.errors import AuthError, TvecError, http_status_for
+from tvec.errors import AuthError, ConflictError, TvecError, http_status_for
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
@@ -33,6 +34,7 @@ from tvec.web.routers import (
     cases,
     entities,
     hma,
+    hma_curation,
     me,
     media,
     orders,
@@ -60,12 +62,16 @@ SESSION_COOKIE = "tvec_session"
 NO_STORE = "no-store"
 
 
+#: Path prefixes of the HMA-compatible API (matching, hashing, curation).
+HMA_PREFIXES = ("/m/", "/h/", "/c/")
+
+
 def _is_api(path: str) -> bool:
-    return path.startswith(("/api/", "/m/", "/h/", "/media/"))
+    return path.startswith(("/api/", "/media/", *HMA_PREFIXES))
 
 
 def _is_hma(path: str) -> bool:
-    return path.startswith(("/m/", "/h/"))
+    return path.startswith(HMA_PREFIXES)
 
 
 def _error_response(request: Request, status: int, message: str, kind: str) -> Response:
@@ -149,13 +155,20 @@ def create_app(context: AppContext) -> FastAPI:
     async def tvec_error(request: Request, exc: TvecError) -> Response:
         if isinstance(exc, AuthError) and not _is_api(request.url.path):
             return _error_response(request, 401, str(exc), exc.kind)
-        return _error_response(request, http_status_for(exc), str(exc), exc.kind)
+        status = http_status_for(exc)
+        if isinstance(exc, ConflictError) and _is_hma(request.url.path):
+            status = 403  # HMA answers a taken bank name with 403 (curation.py lines 122, 159)
+        return _error_response(request, status, str(exc), exc.kind)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
+        if request.url.path.startswith("/c/"):
+            # flask-openapi3 answers a body that fails HMA's pydantic schema with 422 and
+            # the list of pydantic errors
+            return JSONResponse(jsonable_encoder(exc.errors()), status_code=422)
         if _is_hma(request.url.path):
             return JSONResponse({"message": problems}, status_code=400)
         if _is_api(request.url.path):
@@ -166,6 +179,7 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, hma):
+    routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities)
+    for module in (*routers, hma, hma_curation):
         app.include_router(module.router)
     return app

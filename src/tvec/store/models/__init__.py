@@ -35,6 +35,7 @@ from tvec.store.models.core import (
     Scan,
     ScanItem,
     Signal,
+    SignalTypeSetting,
     Source,
     UTCDateTime,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "Scan",
     "ScanItem",
     "Signal",
+    "SignalTypeSetting",
     "Source",
     "StatusCheck",
     "Takedown",

@@ -171,10 +171,24 @@ class Bank(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: HMA's ``matching_enabled_ratio`` (0.0-1.0): the share of HMA ``/m/lookup`` requests
+    #: that see the bank (:mod:`tvec.banks.hma`); tvec's own scans match every bank.
+    matching_enabled_ratio: Mapped[float] = mapped_column(default=1.0, server_default="1.0")
 
     entries: Mapped[list[BankEntry]] = relationship(
         back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
     )
+
+
+class SignalTypeSetting(Base):
+    """HMA's per signal type ``enabled_ratio`` override (``PUT /c/signal_type/<name>``); a
+    signal type without a row has ratio 1.0. Listed by ``GET /c/signal_type``; like HMA's, it
+    does not change matching."""
+
+    __tablename__ = "signal_type_setting"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled_ratio: Mapped[float] = mapped_column(default=1.0)
 
 
 class BankEntry(Base):
@@ -208,7 +222,8 @@ class BankEntry(Base):
             "source": self.source,
             "note": self.note,
         }
-        out.update(self.extra or {})
+        # ``extra["hma"]`` holds HMA content fields (tvec.banks.hma), not labels
+        out.update({k: v for k, v in (self.extra or {}).items() if k != "hma"})
         return {k: v for k, v in out.items() if v not in (None, "")}
 
 

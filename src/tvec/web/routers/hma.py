@@ -15,9 +15,11 @@ Routes, parameters and response shapes follow HMA's
   same for media fetched from ``url``, only from hosts in ``TVEC_HASH_URL_HOSTS`` (and under
   the context's outbound client: :mod:`tvec.net`); otherwise 403
 
-``bank_content_id`` is tvec's bank entry id; ``distance`` is HMA's string (bits for PDQ,
-``-`` for exact types). Errors are ``{"message": ...}`` with status 400 like HMA's. tvec has
-no per-bank match ratios, so HMA's ``seed``/``bypass_coinflip`` change nothing. Thin over
+``bank_content_id`` is the HMA content id (:mod:`tvec.banks.hma`); ``distance`` is HMA's
+string (bits for PDQ, ``-`` for exact types). Errors are ``{"message": ...}`` with status 400
+like HMA's. ``/m/lookup`` leaves out disabled content and banks whose ratio is below HMA's
+coin flip (``seed``, ``bypass_coinflip``: :func:`tvec.app.hma.coinflip`); ``/m/raw_lookup``
+reports every match, as HMA's does. Thin over
 :mod:`tvec.app.hma`; the response models are :mod:`tvec.views.hma`.
 """
 
@@ -122,13 +124,14 @@ def lookup_get(
     if url:
         kind, name, data = use.fetch_media(app, url, content_type)
         hashes = use.hash_media(app.settings, kind, name, data, types)
-        by_type = use.lookup_hashes(app, hashes, _banks(banks))
+        by_type = use.lookup_hashes(app, hashes, _banks(banks), use.coinflip(seed))
         if signal_type:
             return BankMatches(by_type.get(signal_type, {}))
         return LookupBySignalType(by_type)
     if not signal or not signal_type:
         raise UsageError("Either url or both signal and signal_type are required")
-    return BankMatches(use.by_bank(use.lookup_signal(app, signal_type, signal, _banks(banks))))
+    pairs = use.lookup_signal(app, signal_type, signal, _banks(banks), use.coinflip(seed))
+    return BankMatches(use.by_bank(pairs))
 
 
 async def _upload(request: Request) -> tuple[str, str, bytes]:
@@ -195,5 +198,6 @@ async def lookup_post(
     """HMA's look-up of an uploaded file: signal type -> bank name -> matches."""
     content_type, name, data = await _upload(request)
     hashes = await run_in_threadpool(use.hash_media, app.settings, content_type, name, data, types)
-    found = await run_in_threadpool(use.lookup_hashes, app, hashes, _banks(banks))
+    flip = use.coinflip(seed, bypass_coinflip == "true")  # HMA compares with "true" exactly
+    found = await run_in_threadpool(use.lookup_hashes, app, hashes, _banks(banks), flip)
     return LookupBySignalType(found)
