@@ -2,7 +2,7 @@
 (tvec.store.models.core Bank, SignalTypeSetting)
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0009
 """
 
 from __future__ import annotations
