@@ -9,7 +9,13 @@ scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.
 """
 
 from tvec.clock import utcnow
-from tvec.store.models.accounts import Account, ApiToken, ReviewerDay
+from tvec.store.models.accounts import (
+    Account,
+    ApiToken,
+    LoginThrottle,
+    ReviewerDay,
+    WebSession,
+)
 from tvec.store.models.alerts import (
     Alert,
     AlertDelivery,
@@ -59,6 +65,7 @@ __all__ = [
     "ItemError",
     "ItemIndicatorHit",
     "LegalHold",
+    "LoginThrottle",
     "Match",
     "Outlink",
     "OutlinkSighting",
@@ -75,5 +82,6 @@ __all__ = [
     "Takedown",
     "UTCDateTime",
     "VPDQFeatures",
+    "WebSession",
     "utcnow",
 ]
