@@ -110,7 +110,7 @@ def test_an_admin_signs_a_user_out_with_the_button(env: Env) -> None:
     from tests.web.conftest import csrf_of
 
     _, victim = _logged_in(env.app, "moderator")
-    admin, token = _logged_in(env.app, "admin")
+    admin, _ = _logged_in(env.app, "admin")
     page = admin.get("/users")
     assert page.status_code == 200 and "/users/moderator/signout" in page.text
     done = admin.post(

@@ -155,7 +155,9 @@ def sign_out_everywhere(session: Session, username: str, *, actor: str = "tvec")
     Raises:
         NotFoundError: no such account.
     """
-    return revoke_sessions(session, get_account(session, username), utcnow(), "signout", actor=actor)
+    return revoke_sessions(
+        session, get_account(session, username), utcnow(), "signout", actor=actor
+    )
 
 
 def ensure_first_admin(

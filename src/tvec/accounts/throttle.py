@@ -177,7 +177,11 @@ def check(
     if device is not None:
         return
     known = session.get(LoginThrottle, _ok_key(username, address))
-    if known is not None and known.last_success_at and now - known.last_success_at <= policy.known_for:
+    if (
+        known is not None
+        and known.last_success_at
+        and now - known.last_success_at <= policy.known_for
+    ):
         return
     raise _refuse("for this user", user.blocked_until, now)
 

@@ -84,9 +84,7 @@ def _publish(ctx: AppContext, verification: Verification) -> None:
             verification.sent = f"not sent: {error}"
         else:
             if delivery is not None:
-                verification.sent = (
-                    "sent" if delivery.delivered else f"not sent: {delivery.error}"
-                )
+                verification.sent = "sent" if delivery.delivered else f"not sent: {delivery.error}"
 
 
 def verify(ctx: AppContext, anchor: Path | None = None) -> Verification:

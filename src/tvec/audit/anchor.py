@@ -68,14 +68,15 @@ def newest_anchor(path: Path) -> dict[str, Any] | None:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"audit anchor file {path}, line {number}: not JSON ({exc.msg})") from None
-    events, last_id = (record.get("events"), record.get("last_id")) if isinstance(
-        record, dict
-    ) else (None, None)
+        raise ConfigError(
+            f"audit anchor file {path}, line {number}: not JSON ({exc.msg})"
+        ) from None
+    events, last_id = (
+        (record.get("events"), record.get("last_id")) if isinstance(record, dict) else (None, None)
+    )
     if not isinstance(events, int) or not (last_id is None or isinstance(last_id, int)):
         raise ConfigError(
-            f"audit anchor file {path}, line {number}: not an anchor (needs 'events' and "
-            "'last_id')"
+            f"audit anchor file {path}, line {number}: not an anchor (needs 'events' and 'last_id')"
         )
     return dict(record)
 

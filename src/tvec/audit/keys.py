@@ -10,6 +10,7 @@ the events they signed are verified with them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -108,10 +109,8 @@ def _create(path: Path) -> None:
             handle.write(_line(secrets.token_bytes(KEY_BYTES)))
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs
             os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
     except OSError as exc:
         raise ConfigError(f"audit key file {path}: cannot create: {exc.strerror}") from exc
     finally:
@@ -142,5 +141,7 @@ def drop_key(settings: Settings, key: bytes) -> None:
     """Remove ``key``'s line from the key file (undo of :func:`add_key` whose event could not
     be stored)."""
     path = key_file(settings)
-    kept = [line for line in path.read_text(encoding="ascii").splitlines(True) if line != _line(key)]
+    kept = [
+        line for line in path.read_text(encoding="ascii").splitlines(True) if line != _line(key)
+    ]
     path.write_text("".join(kept), encoding="ascii")

@@ -297,8 +297,9 @@ def verify_chain(session: Session, keyring: Keyring | None = None) -> ChainRepor
     last = None
 
     def broken(event: Any, problem: str) -> ChainReport:
-        return ChainReport(checked, event.id, f"event {event.id} ({event.kind}): {problem}",
-                           keyed, unkeyed)
+        return ChainReport(
+            checked, event.id, f"event {event.id} ({event.kind}): {problem}", keyed, unkeyed
+        )
 
     for event in _events(session):
         if event.prev_sha256 != expected_prev:
@@ -345,9 +346,7 @@ def verify_chain(session: Session, keyring: Keyring | None = None) -> ChainRepor
                 else:
                     key = _key_named(keys, event.data, "key_id")
                     if key is None:
-                        return broken(
-                            event, "names an audit key that is not in the audit key file"
-                        )
+                        return broken(event, "names an audit key that is not in the audit key file")
             if event.kind == AuditKind.AUDIT_KEY_ROTATE:
                 key = _key_named(keys, event.data, "new_key_id")
                 if key is None:

@@ -2,8 +2,9 @@
 
 ``hmac`` is the keyed chain (``tvec.audit.log``): HMAC-SHA256, under a key kept outside the
 database, of the event's ``sha256`` and the ``hmac`` of the event before; ``None`` on events
-written before tvec had an audit key. ``prev_sha256`` is unique, so two writers that read the same last event cannot both append
-(the chain can never fork); the first event's ``prev_sha256`` is 64 zeros.
+written before tvec had an audit key. ``prev_sha256`` is unique, so two writers that read
+the same last event cannot both append (the chain can never fork); the first event's
+``prev_sha256`` is 64 zeros.
 """
 
 from __future__ import annotations
