@@ -202,7 +202,8 @@ class Settings(BaseSettings):
     login_max_attempts: int = Field(
         default=5,
         gt=0,
-        description="Failed logins allowed per username and per client address in the window.",
+        description="Failed logins allowed per client address in the window, and per username "
+        "before its backoff starts.",
     )
     login_window_seconds: int = Field(
         default=300, gt=0, description="Window (seconds) of the login rate limit."
@@ -231,8 +232,8 @@ class Settings(BaseSettings):
     )
     audit_key_file: Path | None = Field(
         default=None,
-        description="File of the audit log's HMAC keys (created 0600 on first use; keep a "
-        "copy outside the database's backups). Unset: HOME/audit.key.",
+        description="File of the audit log's HMAC keys (environment only; created 0600 on "
+        "first use; keep it out of the database's backups). Unset: HOME/audit.key.",
     )
     audit_anchor_file: Path | None = Field(
         default=None,
