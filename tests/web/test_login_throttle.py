@@ -189,3 +189,27 @@ def test_a_second_app_instance_sees_the_same_counters(env: Env) -> None:
     one.close()
     two.close()
     stranger.close()
+
+
+def test_tvec_serve_believes_proxy_headers_only_from_trusted_proxies(
+    cli, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import socket
+
+    import uvicorn
+
+    started: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")  # uvicorn's own variable is not believed
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    assert cli("serve", "--port", port).code == 0
+    monkeypatch.setenv("TVEC_TRUSTED_PROXIES", "10.0.0.5")
+    assert cli("serve", "--port", port).code == 0
+    assert cli("serve", "--port", port, "--forwarded-allow-ips", "10.0.0.6,10.0.0.7").code == 0
+    assert [(o["proxy_headers"], o["forwarded_allow_ips"]) for o in started] == [
+        (False, ""),
+        (True, "10.0.0.5"),
+        (True, "10.0.0.6,10.0.0.7"),
+    ]
