@@ -202,10 +202,50 @@ class Settings(BaseSettings):
     login_max_attempts: int = Field(
         default=5,
         gt=0,
-        description="Failed logins allowed per username and per client address in the window.",
+        description="Failed logins allowed per client address in the window, and per username "
+        "before its backoff starts.",
     )
     login_window_seconds: int = Field(
         default=300, gt=0, description="Window (seconds) of the login rate limit."
+    )
+    login_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="After login_max_attempts failures for one username, each further failure "
+        "makes the next attempt wait this many seconds, doubling (never a lockout of a known "
+        "device or address that gives the right password).",
+    )
+    login_backoff_max_seconds: float = Field(
+        default=900.0, gt=0, description="Longest wait (seconds) of the per-username backoff."
+    )
+    login_known_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days a successful login makes its browser (signed cookie) and its address "
+        "known for that user: the right password from there passes the per-username backoff.",
+    )
+    trusted_proxies: TextList = Field(
+        default=[],
+        description="Addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto "
+        "tvec serve believes (as uvicorn's --forwarded-allow-ips; '*' for any). Empty: the "
+        "headers are ignored and the client address is the connection's.",
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="File of the audit log's HMAC keys (environment only; created 0600 on "
+        "first use; keep it out of the database's backups). Unset: HOME/audit.key.",
+    )
+    audit_anchor_file: Path | None = Field(
+        default=None,
+        description="Append-only JSON Lines file that receives the audit log's head (events, "
+        "last id, last HMAC) at every verification and every tvec watch round; keep it on "
+        "another machine or write-once storage. Unset: no anchor file unless given with "
+        "--anchor.",
+    )
+    audit_anchor_webhook: bool = Field(
+        default=False,
+        description="Also send each audit anchor to TVEC_WEBHOOK_URL (signed event "
+        "'audit.anchor').",
     )
     queue_page_size: int = Field(
         default=50, gt=0, le=500, description="Cases per page of the review queue."
@@ -465,6 +505,7 @@ class Settings(BaseSettings):
         "outbound_allow_hosts",
         "inclusion_policy",
         "alert_verified_banks",
+        "trusted_proxies",
         mode="before",
     )
     @classmethod

@@ -28,7 +28,13 @@ def _routes(web: WebEnv) -> list[tuple[str, str, APIRoute]]:
 
 def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
     paths = {p for _, p, _ in _routes(web)}
-    assert {"/login", "/api/cases/1/decision", "/api/media/1/reveal", "/m/lookup"} <= paths
+    assert {
+        "/login",
+        "/api/cases/1/decision",
+        "/api/media/1/reveal",
+        "/m/lookup",
+        "/users/1/signout",
+    } <= paths
     hma_curation = {
         "/c/banks",
         "/c/bank/1",

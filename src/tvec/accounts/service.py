@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tvec.accounts.passwords import dummy_hash, generate_password, hash_password, verify_password
 from tvec.accounts.roles import Role, parse_role
+from tvec.accounts.sessions import revoke_sessions
 from tvec.audit.events import (
     Login,
     LoginFailed,
@@ -118,7 +119,8 @@ def logout(session: Session, account_id: int) -> None:
 
 
 def disable_user(session: Session, username: str, *, actor: str = "tvec") -> None:
-    """Disable an account: it can no longer log in and its API tokens stop working.
+    """Disable an account: it can no longer log in, its web sessions end at once and its API
+    tokens stop working.
 
     Raises:
         NotFoundError: no such account.
@@ -126,12 +128,14 @@ def disable_user(session: Session, username: str, *, actor: str = "tvec") -> Non
     account = get_account(session, username)
     account.disabled = True
     record_event(session, actor, UserDisabled(username=username))
+    revoke_sessions(session, account, utcnow(), "disabled", actor=actor)
 
 
 def reset_password(
     session: Session, username: str, password: str | None = None, *, actor: str = "tvec"
 ) -> str:
-    """Set a new password (a generated one when ``password`` is None) and return it.
+    """Set a new password (a generated one when ``password`` is None) and return it; every
+    web session of the account ends at once.
 
     Raises:
         NotFoundError: no such account.
@@ -141,7 +145,19 @@ def reset_password(
     new = password if password is not None else generate_password()
     account.password_hash = hash_password(new)
     record_event(session, actor, PasswordReset(username=username))
+    revoke_sessions(session, account, utcnow(), "password", actor=actor)
     return new
+
+
+def sign_out_everywhere(session: Session, username: str, *, actor: str = "tvec") -> int:
+    """End every web session of ``username`` at once (logged); return how many were open.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    return revoke_sessions(
+        session, get_account(session, username), utcnow(), "signout", actor=actor
+    )
 
 
 def ensure_first_admin(

@@ -7,9 +7,12 @@ errors are those of :mod:`tvec.accounts` (``UsageError``, ``NotFoundError``, ``A
 
 from __future__ import annotations
 
-from tvec.accounts import service
+from dataclasses import dataclass
+
+from tvec.accounts import service, sessions, throttle
 from tvec.accounts.passwords import generate_password
 from tvec.accounts.service import Principal
+from tvec.accounts.throttle import ThrottlePolicy
 from tvec.accounts.wellbeing import (
     RevealCount,
     account_media_prefs,
@@ -40,7 +43,8 @@ def list_users(ctx: AppContext) -> list[UserView]:
 
 
 def disable_user(ctx: AppContext, username: str, *, actor: str) -> None:
-    """Disable an account: no more logins; its API tokens stop working.
+    """Disable an account: no more logins; its web sessions end at once and its API tokens
+    stop working.
 
     Raises:
         NotFoundError: no such account.
@@ -50,7 +54,8 @@ def disable_user(ctx: AppContext, username: str, *, actor: str) -> None:
 
 
 def reset_password(ctx: AppContext, username: str, password: str | None, *, actor: str) -> str:
-    """Set a new password (generated when ``password`` is None) and return it.
+    """Set a new password (generated when ``password`` is None) and return it; every web
+    session of the account ends at once.
 
     Raises:
         NotFoundError: no such account.
@@ -70,27 +75,89 @@ def create_token(ctx: AppContext, username: str, name: str, *, actor: str) -> st
         return service.create_token(session, username, name, actor=actor)
 
 
-def login(ctx: AppContext, username: str, password: str) -> Principal | None:
-    """Check a username and password; the login or the failure is logged either way.
-    None for an unknown user, a wrong password or a disabled account."""
-    with ctx.write() as session:
-        return service.authenticate(session, username, password)
+@dataclass(frozen=True)
+class LoginOutcome:
+    """What a login attempt gave: the principal, the new session's id (for the cookie) and a
+    known-device cookie value; all None when the username or password was wrong."""
+
+    principal: Principal | None
+    session_id: str | None = None
+    device_token: str | None = None
 
 
-def logout(ctx: AppContext, account_id: int) -> None:
-    """Log the logout of the account ``account_id`` (nothing if it is gone)."""
-    with ctx.write() as session:
-        service.logout(session, account_id)
+def login(
+    ctx: AppContext,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    secret: str,
+    device_token: str | None = None,
+) -> LoginOutcome:
+    """Check a username and password under the login limits (:mod:`tvec.accounts.throttle`);
+    on success start a server-side session. The login or the failure is logged either way.
 
-
-def session_principal(ctx: AppContext, account_id: int) -> Principal:
-    """The principal of a logged-in session's account.
+    Args:
+        address: the client's address (the connection's, or a trusted proxy's
+            ``X-Forwarded-For``).
+        secret: the key that signs known-device cookies (the web app's secret).
+        device_token: the browser's known-device cookie, if any.
 
     Raises:
-        AuthError: the account is gone or disabled.
+        RateLimitedError: the attempt is refused by a limit (its password is not checked).
     """
+    policy = ThrottlePolicy.from_settings(ctx.settings)
+    now = ctx.now()
+    device = throttle.device_of(secret, device_token, username, now)
     with ctx.read() as session:
-        return service.principal_for(session, account_id)
+        throttle.check(session, policy, username, address, now, device)
+    with ctx.write() as session:
+        principal = service.authenticate(session, username, password)
+        if principal is None:
+            throttle.fail(session, policy, username, address, now, device)
+            return LoginOutcome(None)
+        throttle.succeed(session, username, address, now)
+        session_id = sessions.start_session(
+            session, principal.account_id, now, ctx.settings.session_max_age
+        )
+    token = throttle.device_token(secret, username, now, ctx.settings.login_known_days)
+    return LoginOutcome(principal, session_id, token)
+
+
+def logout(ctx: AppContext, session_id: str) -> None:
+    """End the web session ``session_id`` at once and log the logout (nothing if unknown)."""
+    with ctx.write() as session:
+        account_id = sessions.end_session(session, session_id, ctx.now())
+        if account_id is not None:
+            service.logout(session, account_id)
+
+
+def session_principal(ctx: AppContext, session_id: str) -> Principal:
+    """The principal of a web session (its last use noted at most once a minute).
+
+    Raises:
+        AuthError: the session is unknown, revoked or expired, or its account is gone or
+            disabled.
+    """
+    now = ctx.now()
+    with ctx.read() as session:
+        account, stale = sessions.session_account(session, session_id, now)
+        principal = service.principal_for(session, account.id)
+    if stale:
+        with ctx.write() as session:
+            sessions.touch_session(session, session_id, now)
+    return principal
+
+
+def sign_out_everywhere(ctx: AppContext, username: str, *, actor: str) -> int:
+    """End every web session of ``username`` at once (``tvec user signout``, the admin's
+    button); returns how many were open.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    with ctx.write() as session:
+        return service.sign_out_everywhere(session, username, actor=actor)
 
 
 def token_principal(ctx: AppContext, token: str) -> Principal:

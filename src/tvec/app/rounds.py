@@ -11,6 +11,10 @@ need an attribution and a route).
 :func:`seconds_to_next_due` tells the watch loop how long it may sleep: never past the next
 status check or the deadline of an open removal order, so an order turns overdue within a
 second of its hour instead of at the next round.
+
+When an audit anchor is configured (``TVEC_AUDIT_ANCHOR_FILE`` or
+``TVEC_AUDIT_ANCHOR_WEBHOOK``), each round also verifies the audit log and writes its head
+out (:func:`tvec.app.audit.anchor`); a log that does not verify is an error of the round.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class TakedownRound:
     checks: int = 0
     confirmed: int = 0
     overdue: list[str] = field(default_factory=list)
+    anchored: bool = False
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -109,7 +114,27 @@ def takedown_round(
             report.overdue = [o.reference for o in swept]
         except TvecError as error:
             report.errors.append(f"removal orders: {error}")
+    if settings.audit_anchor_file is not None or settings.audit_anchor_webhook:
+        report.anchored, problem = anchor_audit(ctx)
+        if problem is not None:
+            report.errors.append(f"audit log: {problem}")
     return report
+
+
+def anchor_audit(ctx: AppContext) -> tuple[bool, str | None]:
+    """Verify the audit log against its anchor file and write the head out; returns whether
+    an anchor was written and what is wrong (None: nothing). Never raises a TvecError."""
+    from tvec.app.audit import anchor
+
+    try:
+        result = anchor(ctx)
+    except TvecError as error:
+        return False, str(error)
+    if not result.chain.ok:
+        return False, f"broken at event {result.chain.broken_id}: {result.chain.problem}"
+    if result.anchor_problem is not None:
+        return False, f"does not match its anchor: {result.anchor_problem}"
+    return True, None
 
 
 def seconds_to_next_due(ctx: AppContext, now: datetime | None = None) -> float | None:

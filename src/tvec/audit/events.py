@@ -225,6 +225,34 @@ class AuditExported(AuditEventData):
         return self.destination
 
 
+class AuditKeyRotated(AuditEventData):
+    """The audit key rotated: this event is the first one signed with the new key (ids only;
+    keys never leave the key file)."""
+
+    KIND = AuditKind.AUDIT_KEY_ROTATE
+    old_key_id: str
+    new_key_id: str
+
+
+class AuditKeyed(AuditEventData):
+    """The keyed chain begins: the events before this one were written before tvec had an
+    audit key (``unkeyed_events`` of them) and are checked by their SHA-256 links only.
+    Appended by :func:`tvec.audit.log.record`, never by hand."""
+
+    KIND = AuditKind.AUDIT_KEYED
+    key_id: str
+    unkeyed_events: int
+
+
+class SessionsRevoked(_UserEvent):
+    """Login sessions of a user ended at once (``why``: logout, password, disabled,
+    signout); ``count`` sessions were open."""
+
+    KIND = AuditKind.SESSION_REVOKE
+    why: str
+    count: int
+
+
 class WebhookDelivered(AuditEventData):
     """One webhook event sent (or not) about a case or an order: its outcome."""
 

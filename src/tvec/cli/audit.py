@@ -1,8 +1,9 @@
-"""``tvec audit``: list the audit log's events, verify its hash chain, export it as JSON
-Lines."""
+"""``tvec audit``: list the audit log's events, verify its keyed chain against an anchor,
+write anchors, rotate the key, export it as JSON Lines."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -44,16 +45,61 @@ def list_(
     out.print(table)
 
 
+AnchorOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--anchor",
+        help="Anchor file (JSON Lines): check the log against its newest anchor, then append "
+        "the head (default: TVEC_AUDIT_ANCHOR_FILE).",
+    ),
+]
+
+
+def _report(verification: use.Verification) -> None:
+    report = verification.chain
+    if not report.ok:
+        err.print(f"audit log broken at event {report.broken_id}: {report.problem}", markup=False)
+        err.print(f"({report.checked} events before it are intact)")
+        raise typer.Exit(1)
+    if verification.anchor_problem is not None:
+        err.print(
+            f"audit log does not match the anchor in {verification.anchor_file}: "
+            f"{verification.anchor_problem}",
+            markup=False,
+        )
+        raise typer.Exit(1)
+    out.print(
+        f"audit log intact: {report.checked} events ({report.keyed} keyed, "
+        f"{report.unkeyed} from before the audit key)"
+    )
+    if verification.anchor is not None:
+        where = verification.anchor_file or "the log only"
+        out.print(f"anchor written to {where}: {json.dumps(verification.anchor)}", markup=False)
+    if verification.sent is not None:
+        out.print(f"anchor webhook: {verification.sent}", markup=False)
+
+
 @app.command("verify")
-def verify() -> None:
-    """Check the hash chain; exit 1 and name the first broken event if any."""
-    report = use.verify(context())
-    if report.ok:
-        out.print(f"audit log intact: {report.checked} events")
-        return
-    err.print(f"audit log broken at event {report.broken_id}: {report.problem}", markup=False)
-    err.print(f"({report.checked} events before it are intact)")
-    raise typer.Exit(1)
+def verify(anchor: AnchorOption = None) -> None:
+    """Check the chain (SHA-256 links, HMACs under the audit key) and the newest anchor;
+    exit 1 naming the first broken event or what the anchor found. When all holds, the head
+    is written out as a new anchor."""
+    _report(use.verify(context(), anchor))
+
+
+@app.command("anchor")
+def anchor(anchor: AnchorOption = None) -> None:
+    """Verify and write the head out now (anchor file, log line, webhook); for a schedule
+    (cron) when tvec watch does not run."""
+    _report(use.anchor(context(), anchor))
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Start signing the audit log with a new key (appended to the key file; keep the old
+    ones, they verify the events they signed)."""
+    new_id = use.rotate_key(context(), actor="cli")
+    out.print(f"audit key rotated: new key {new_id}")
 
 
 @app.command("export")

@@ -49,9 +49,29 @@ def check_port(host: str, port: int) -> None:
                 raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror}") from exc
 
 
+def proxy_options(trusted: list[str]) -> dict[str, object]:
+    """uvicorn's options for the proxies trusted to set ``X-Forwarded-For``/``-Proto``.
+
+    With none, proxy headers are off altogether (uvicorn would otherwise believe them from
+    127.0.0.1, or from ``FORWARDED_ALLOW_IPS`` in the environment), so the client address is
+    always the connection's. With some, only connections from them are believed.
+    """
+    if not trusted:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port (1-65535).", min=1, max=65535)] = 8000,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+            "believed ('*' for any; default TVEC_TRUSTED_PROXIES, empty: none).",
+        ),
+    ] = None,
 ) -> None:
     """Run the review web app (queue, cases, decisions, audit log, JSON and HMA APIs).
 
@@ -78,10 +98,24 @@ def serve(
         err.print(f"created user 'admin'; one-time password (shown once): {one_time}", markup=False)
     if current.secret_key is None:
         err.print("TVEC_SECRET_KEY is not set: sessions end when tvec serve stops")
+    trusted = (
+        [part.strip() for part in forwarded_allow_ips.split(",") if part.strip()]
+        if forwarded_allow_ips is not None
+        else current.trusted_proxies
+    )
     app = create_app(ctx)
     err.print(f"tvec review on http://{host}:{port}/")
+    if trusted:
+        err.print(f"X-Forwarded-For believed from: {', '.join(trusted)}", markup=False)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            **proxy_options(trusted),  # type: ignore[arg-type]
+        )
     except SystemExit as exc:
         if exc.code == STARTUP_FAILURE:
             check_port(host, port)  # another program took the port since the first check

@@ -1,4 +1,5 @@
-"""``tvec user``: add, list, disable users, reset passwords, create API tokens."""
+"""``tvec user``: add, list, disable users, reset passwords, sign users out everywhere,
+create API tokens."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ def list_(
 
 @app.command("disable")
 def disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
-    """Disable a user: no more logins, and their API tokens stop working."""
+    """Disable a user: no more logins, their web sessions end at once and their API tokens
+    stop working."""
     use.disable_user(context(), username, actor="cli")
     out.print(f"disabled {username}")
 
@@ -92,6 +94,13 @@ def reset_password(
     out.print(f"reset the password of {username}")
     if given is None:
         out.print(f"one-time password (shown once): {new}", markup=False)
+
+
+@app.command("signout")
+def signout(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Sign a user out everywhere: every web session of theirs ends at once (logged)."""
+    count = use.sign_out_everywhere(context(), username, actor="cli")
+    out.print(f"signed {username} out everywhere ({count} open sessions ended)")
 
 
 @app.command("token")

@@ -141,6 +141,10 @@ def _short(exc: SQLAlchemyError) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
+#: Key of :attr:`Session.info` that holds the store's settings (read by ``tvec.audit``).
+SETTINGS_INFO = "tvec_settings"
+
+
 @dataclass
 class Store:
     """The database (engine + session factory) and where evidence is kept.
@@ -203,5 +207,6 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
         raise open_fault(url, exc) from exc
     if upgrade:
         migrate(engine)
-    sessions = sessionmaker(engine, expire_on_commit=False)
+    # The settings ride on every session, so the audit log finds its key file.
+    sessions = sessionmaker(engine, expire_on_commit=False, info={SETTINGS_INFO: settings})
     return Store(settings=settings, engine=engine, sessions=sessions)

@@ -41,8 +41,9 @@ from tvec.web.routers import (
     queue,
     reports,
     takedowns,
+    users,
 )
-from tvec.web.security import LoginLimiter, csrf_protect
+from tvec.web.security import csrf_protect
 
 #: Headers on every page (media responses add their own, stricter CSP); every answer but
 #: ``/static/`` files also gets ``Cache-Control: no-store`` (:data:`NO_STORE`).
@@ -122,9 +123,9 @@ def create_app(context: AppContext) -> FastAPI:
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     app.state.ctx = WebContext(app=context, templates=templates)
-    app.state.login_limiter = LoginLimiter(
-        settings.login_max_attempts, settings.login_window_seconds
-    )
+    secret = settings.secret_key or secrets.token_urlsafe(32)
+    #: Signs the session cookie and the known-device cookie of the login throttle.
+    app.state.secret = secret
     # Added first, so it runs inside the session and security headers: its 413 gets both.
     app.add_middleware(
         BodyLimit,
@@ -133,7 +134,7 @@ def create_app(context: AppContext) -> FastAPI:
     )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key or secrets.token_urlsafe(32),
+        secret_key=secret,
         session_cookie=SESSION_COOKIE,
         max_age=settings.session_max_age,
         same_site="strict",
@@ -179,7 +180,7 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities)
+    routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
     for module in (*routers, hma, hma_curation):
         app.include_router(module.router)
     return app

@@ -1,22 +1,24 @@
 """Logins, sessions, CSRF tokens, login rate limiting and permission checks for the web app.
 
-* Sessions are Starlette's signed cookie (itsdangerous, HMAC with ``TVEC_SECRET_KEY``),
-  HttpOnly, ``SameSite=Strict``, ``Secure`` when ``TVEC_COOKIE_SECURE``; they hold only the
-  account id, the CSRF token and the media revealed in this session.
+* Sessions live in the store (:mod:`tvec.accounts.sessions`): the cookie is Starlette's
+  signed cookie (itsdangerous, HMAC with ``TVEC_SECRET_KEY``), HttpOnly, ``SameSite=Strict``,
+  ``Secure`` when ``TVEC_COOKIE_SECURE``, and holds only the random session id, the CSRF
+  token and the media revealed in this session. Logout, a password reset, disabling the
+  account and an admin's "sign out everywhere" revoke the session row, so an old cookie gets
+  the login page at once.
 * Every request other than GET/HEAD/OPTIONS must carry the session's CSRF token (header
   ``X-CSRF-Token`` or form field ``csrf_token``), unless it is authenticated by an API token
   (``Authorization: Bearer``), which a browser never sends by itself.
-* Failed logins are counted per username and per client address; past
-  ``TVEC_LOGIN_MAX_ATTEMPTS`` in ``TVEC_LOGIN_WINDOW_SECONDS`` further attempts get 429.
+* Failed logins are throttled per username (backoff that a known browser or address with
+  the right password passes) and per client address, in the store
+  (:mod:`tvec.accounts.throttle`); the client address is the connection's unless it is a
+  proxy in ``TVEC_TRUSTED_PROXIES`` (``tvec serve``).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Annotated
 
@@ -24,12 +26,16 @@ from fastapi import Depends, Request
 
 from tvec.accounts import Principal, allowed
 from tvec.app import accounts as use
-from tvec.errors import AuthError, CsrfError, PermissionDeniedError, RateLimitedError
+from tvec.errors import AuthError, CsrfError, PermissionDeniedError
 from tvec.web.context import WebContext, get_ctx
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+#: Key of the signed session cookie that holds the server-side session's id.
+SESSION_ID = "sid"
+#: Cookie of the known-device proof (:func:`tvec.accounts.throttle.device_token`).
+DEVICE_COOKIE = "tvec_device"
 #: Marks a non-GET route that changes nothing a viewer may not change (login, look-ups):
 #: ``openapi_extra={WRITES: False}``. The security tests read it from the app's routes.
 WRITES = "x-tvec-writes"
@@ -81,11 +87,11 @@ def current_principal(request: Request, ctx: Annotated[WebContext, Depends(get_c
     token = _bearer(request)
     if token is not None:
         return use.token_principal(ctx.app, token)
-    account_id = request.session.get("uid")
-    if not isinstance(account_id, int):
+    session_id = request.session.get(SESSION_ID)
+    if not isinstance(session_id, str):
         raise AuthError("log in first")
     try:
-        return use.session_principal(ctx.app, account_id)
+        return use.session_principal(ctx.app, session_id)
     except AuthError:
         request.session.clear()
         raise
@@ -106,46 +112,3 @@ def need(permission: str) -> Callable[..., Principal]:
 
     check.__name__ = f"need_{permission.replace('.', '_')}"
     return check
-
-
-class LoginLimiter:
-    """Counts failed logins per key (username, client address) in a sliding window."""
-
-    def __init__(self, max_attempts: int, window_seconds: float) -> None:
-        self.max_attempts = max_attempts
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures[key]
-        while times and now - times[0] > self.window:
-            times.popleft()
-        return times
-
-    def check(self, *keys: str) -> None:
-        """Raise if any key has used up its attempts.
-
-        Raises:
-            RateLimitedError: too many recent failures (HTTP 429).
-        """
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                if len(self._recent(key, now)) >= self.max_attempts:
-                    raise RateLimitedError(
-                        "too many failed logins; wait a few minutes and try again"
-                    )
-
-    def fail(self, *keys: str) -> None:
-        """Count one failure for each key."""
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeed(self, *keys: str) -> None:
-        """Forget the failures of each key."""
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)

@@ -10,7 +10,13 @@ scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.
 """
 
 from tvec.clock import utcnow
-from tvec.store.models.accounts import Account, ApiToken, ReviewerDay
+from tvec.store.models.accounts import (
+    Account,
+    ApiToken,
+    LoginThrottle,
+    ReviewerDay,
+    WebSession,
+)
 from tvec.store.models.alerts import (
     Alert,
     AlertDelivery,
@@ -63,6 +69,7 @@ __all__ = [
     "ItemError",
     "ItemIndicatorHit",
     "LegalHold",
+    "LoginThrottle",
     "Match",
     "Outlink",
     "OutlinkSighting",
@@ -80,5 +87,6 @@ __all__ = [
     "Takedown",
     "UTCDateTime",
     "VPDQFeatures",
+    "WebSession",
     "utcnow",
 ]

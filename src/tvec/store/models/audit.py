@@ -1,7 +1,10 @@
 """The audit log table: append-only events, each holding the SHA-256 of the one before.
 
-``prev_sha256`` is unique, so two writers that read the same last event cannot both append
-(the chain can never fork); the first event's ``prev_sha256`` is 64 zeros.
+``hmac`` is the keyed chain (``tvec.audit.log``): HMAC-SHA256, under a key kept outside the
+database, of the event's ``sha256`` and the ``hmac`` of the event before; ``None`` on events
+written before tvec had an audit key. ``prev_sha256`` is unique, so two writers that read
+the same last event cannot both append (the chain can never fork); the first event's
+``prev_sha256`` is 64 zeros.
 """
 
 from __future__ import annotations
@@ -29,5 +32,6 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     sha256: Mapped[str] = mapped_column(String(64))
+    hmac: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_audit_event_kind_at", "kind", "at"),)

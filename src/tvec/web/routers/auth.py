@@ -1,4 +1,5 @@
-"""Login and logout pages (``/login``, ``/logout``)."""
+"""Login and logout pages (``/login``, ``/logout``): server-side sessions and the login
+throttle live in :mod:`tvec.app.accounts`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tvec.app import accounts as use
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.render import render
-from tvec.web.security import WRITES, LoginLimiter
+from tvec.web.security import DEVICE_COOKIE, SESSION_ID, WRITES
 
 router = APIRouter(include_in_schema=False)
-
-
-def _limiter(request: Request) -> LoginLimiter:
-    limiter: LoginLimiter = request.app.state.login_limiter
-    return limiter
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -34,28 +30,40 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     ctx: Annotated[WebContext, Depends(get_ctx)],
 ) -> Response:
-    """Check the password; on success start a new session and go to the queue."""
-    limiter = _limiter(request)
-    client = request.client.host if request.client else "unknown"
-    keys = (f"user:{username.lower()}", f"ip:{client}")
-    limiter.check(*keys)
-    principal = use.login(ctx.app, username, password)
-    if principal is None:
-        limiter.fail(*keys)
+    """Check the password under the login limits; on success start a new server-side session
+    and go to the queue (a refused attempt is 429, a wrong password 401)."""
+    outcome = use.login(
+        ctx.app,
+        username,
+        password,
+        address=request.client.host if request.client else "unknown",
+        secret=request.app.state.secret,
+        device_token=request.cookies.get(DEVICE_COOKIE),
+    )
+    if outcome.principal is None or outcome.session_id is None:
         return render(
             request, ctx, "login.html", status_code=401, error="Wrong username or password."
         )
-    limiter.succeed(*keys)
     request.session.clear()
-    request.session["uid"] = principal.account_id
-    return RedirectResponse("/queue", status_code=303)
+    request.session[SESSION_ID] = outcome.session_id
+    response = RedirectResponse("/queue", status_code=303)
+    if outcome.device_token is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            outcome.device_token,
+            max_age=int(ctx.settings.login_known_days * 86400),
+            httponly=True,
+            samesite="strict",
+            secure=ctx.settings.cookie_secure,
+        )
+    return response
 
 
 @router.post("/logout", openapi_extra={WRITES: False})
 def logout(request: Request, ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
-    """End the session."""
-    uid = request.session.get("uid")
-    if isinstance(uid, int):
-        use.logout(ctx.app, uid)
+    """End the session (in the store, at once) and clear the cookie."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        use.logout(ctx.app, session_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
