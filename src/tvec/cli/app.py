@@ -77,6 +77,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Removal orders (EU Regulation 2021/784): record, watch the one-hour clock, act, "
         "reply or reject (and resume), and the legal holds of removed content.",
     ),
+    "sor": (
+        "tvec.cli.sor:app",
+        "Statements of reasons (DSA Article 17): list, show, export, check and submit them to "
+        "the EU DSA Transparency Database.",
+    ),
+    "report-tco-annual": (
+        "tvec.cli.report_tco:tco_annual",
+        "The annual transparency report of Regulation (EU) 2021/784, Article 7, from live data.",
+    ),
     "user": ("tvec.cli.user:app", "Manage reviewer accounts and API tokens."),
     "audit": ("tvec.cli.audit:app", "Check and export the audit log."),
     "serve": (

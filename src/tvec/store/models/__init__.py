@@ -5,7 +5,8 @@ on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks,
 scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
-:mod:`~tvec.store.models.orders` and :mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.sor` (statements of reasons)
+and :mod:`~tvec.store.models.vpdq`.
 """
 
 from tvec.clock import utcnow
@@ -38,6 +39,7 @@ from tvec.store.models.core import (
     UTCDateTime,
 )
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
+from tvec.store.models.sor import StatementOfReasons
 from tvec.store.models.vpdq import VPDQFeatures
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "ScanItem",
     "Signal",
     "Source",
+    "StatementOfReasons",
     "StatusCheck",
     "Takedown",
     "UTCDateTime",
