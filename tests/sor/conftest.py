@@ -55,19 +55,21 @@ def sor_settings(home: Path, **overrides: object) -> Settings:
     return load_settings(**values)
 
 
-def seed_decisions(store: Store, count: int, *, others: bool = True) -> list[int]:
+def seed_decisions(
+    store: Store, count: int, *, others: bool = True, start: int = 0
+) -> list[int]:
     """``count`` remove decisions cycling through :data:`KINDS` (and, with ``others``, a
     no_violation and an escalate decision that must produce nothing); returns the remove
     decisions' ids."""
     ids: list[int] = []
     with store.session() as session:
-        bank = Bank(name="tcap-test")
+        bank = Bank(name=f"tcap-test-{start}")
         session.add(bank)
         session.flush()
         for i in range(count + (2 if others else 0)):
             ground_kind, ground, kinds, ctype, mtype, language = KINDS[i % len(KINDS)]
             item = Item(
-                locator=f"https://t.me/secret-channel/{i}",
+                locator=f"https://t.me/secret-channel/{start + i}",
                 media_type=mtype,
                 content_type=ctype,
                 text="Contact Jane Example at +44 7700 900123",
@@ -84,11 +86,11 @@ def seed_decisions(store: Store, count: int, *, others: bool = True) -> list[int
             for kind in kinds:
                 match_id = None
                 if kind == "match":
-                    entry = BankEntry(bank_id=bank.id, signal_type="pdq", value=f"{i:064x}")
+                    entry = BankEntry(bank_id=bank.id, signal_type="pdq", value=f"{start + i:064x}")
                     session.add(entry)
                     session.flush()
                     match = Match(item_id=item.id, bank_entry_id=entry.id, signal_type="pdq",
-                                  value=f"{i:064x}", distance=0)
+                                  value=f"{start + i:064x}", distance=0)
                     session.add(match)
                     session.flush()
                     match_id = match.id
