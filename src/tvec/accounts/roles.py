@@ -22,6 +22,7 @@
 | order.view       | yes   | yes     | yes       | no     |
 | order.write      | yes   | yes     | no        | no     |
 | hold.access      | yes   | no      | no        | no     |
+| sor.view         | yes   | yes     | yes       | no     |
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order.view": _REVIEWERS,
     "order.write": _SENIOR,
     "hold.access": _ADMIN,
+    "sor.view": _REVIEWERS,
 }
 
 

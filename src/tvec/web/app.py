@@ -27,7 +27,7 @@ from tvec.app.context import AppContext
 from tvec.errors import AuthError, TvecError, http_status_for
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
-from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
+from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, sor, takedowns
 from tvec.web.security import LoginLimiter, csrf_protect
 
 #: Headers on every page (media responses add their own, stricter CSP); every answer but
@@ -155,6 +155,6 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, queue, cases, media, me, audit, takedowns, orders, hma):
+    for module in (auth, queue, cases, media, me, audit, takedowns, orders, sor, hma):
         app.include_router(module.router)
     return app
