@@ -59,68 +59,158 @@ def _seed(session: object) -> None:
     # items: 3 in the year, 1 before, 1 after
     items = []
     for i, when in enumerate([IN, IN, IN, BEFORE, AFTER]):
-        item = Item(locator=f"file:///x/{i}", media_type="image/png", content_type="photo",
-                    collected_at=when)
+        item = Item(
+            locator=f"file:///x/{i}",
+            media_type="image/png",
+            content_type="photo",
+            collected_at=when,
+        )
         items.append(item)
     session.add_all(items)
     session.flush()
     # matches: 2 in the year, 1 before
-    session.add_all([
-        Match(item_id=items[0].id, bank_entry_id=entries[0].id, signal_type="pdq", value="a",
-              distance=0, created_at=IN),
-        Match(item_id=items[1].id, bank_entry_id=entries[1].id, signal_type="md5", value="b",
-              distance=0, created_at=IN),
-        Match(item_id=items[3].id, bank_entry_id=entries[0].id, signal_type="pdq", value="a",
-              distance=0, created_at=BEFORE),
-    ])
+    session.add_all(
+        [
+            Match(
+                item_id=items[0].id,
+                bank_entry_id=entries[0].id,
+                signal_type="pdq",
+                value="a",
+                distance=0,
+                created_at=IN,
+            ),
+            Match(
+                item_id=items[1].id,
+                bank_entry_id=entries[1].id,
+                signal_type="md5",
+                value="b",
+                distance=0,
+                created_at=IN,
+            ),
+            Match(
+                item_id=items[3].id,
+                bank_entry_id=entries[0].id,
+                signal_type="pdq",
+                value="a",
+                distance=0,
+                created_at=BEFORE,
+            ),
+        ]
+    )
     # cases: 3 opened in the year, 1 before
-    cases = [ReviewCase(item_id=items[i].id, status="decided",
-                        opened_at=IN if i < 3 else BEFORE) for i in range(4)]
+    cases = [
+        ReviewCase(item_id=items[i].id, status="decided", opened_at=IN if i < 3 else BEFORE)
+        for i in range(4)
+    ]
     session.add_all(cases)
     session.flush()
-    session.add_all([
-        CaseEvidence(case_id=cases[0].id, kind="match", confidence=1, severity="x", added_at=IN),
-        CaseEvidence(case_id=cases[1].id, kind="match", confidence=1, severity="x", added_at=IN),
-        CaseEvidence(case_id=cases[2].id, kind="trusted_flagger", confidence=1, severity="x",
-                     added_at=IN),
-        CaseEvidence(case_id=cases[3].id, kind="flag", confidence=1, severity="x",
-                     added_at=BEFORE),
-    ])
+    session.add_all(
+        [
+            CaseEvidence(
+                case_id=cases[0].id, kind="match", confidence=1, severity="x", added_at=IN
+            ),
+            CaseEvidence(
+                case_id=cases[1].id, kind="match", confidence=1, severity="x", added_at=IN
+            ),
+            CaseEvidence(
+                case_id=cases[2].id, kind="trusted_flagger", confidence=1, severity="x", added_at=IN
+            ),
+            CaseEvidence(
+                case_id=cases[3].id, kind="flag", confidence=1, severity="x", added_at=BEFORE
+            ),
+        ]
+    )
     # decisions: 2 remove + 1 no_violation in the year, 1 remove before
     decisions = [
-        Decision(case_id=cases[0].id, reviewer="r", outcome="remove", ground_kind="tos",
-                 ground="ToS", decided_at=IN),
-        Decision(case_id=cases[1].id, reviewer="r", outcome="remove", ground_kind="tos",
-                 ground="ToS", decided_at=IN),
+        Decision(
+            case_id=cases[0].id,
+            reviewer="r",
+            outcome="remove",
+            ground_kind="tos",
+            ground="ToS",
+            decided_at=IN,
+        ),
+        Decision(
+            case_id=cases[1].id,
+            reviewer="r",
+            outcome="remove",
+            ground_kind="tos",
+            ground="ToS",
+            decided_at=IN,
+        ),
         Decision(case_id=cases[2].id, reviewer="r", outcome="no_violation", decided_at=IN),
-        Decision(case_id=cases[3].id, reviewer="r", outcome="remove", ground_kind="tos",
-                 ground="ToS", decided_at=BEFORE),
+        Decision(
+            case_id=cases[3].id,
+            reviewer="r",
+            outcome="remove",
+            ground_kind="tos",
+            ground="ToS",
+            decided_at=BEFORE,
+        ),
     ]
     session.add_all(decisions)
     session.flush()
     # appeals: in the year 1 upheld, 1 overturned (a removal: reinstated), 1 pending;
     # 1 overturned on a no_violation (not a reinstatement); 1 filed before, overturned in the
     # year (a reinstatement of the year, not a complaint of the year)
-    session.add_all([
-        Appeal(decision_id=decisions[0].id, filed_by="u", reason="r", status="upheld",
-               filed_at=IN, resolved_at=IN),
-        Appeal(decision_id=decisions[1].id, filed_by="u", reason="r", status="overturned",
-               filed_at=IN, resolved_at=IN),
-        Appeal(decision_id=decisions[1].id, filed_by="u", reason="r", status="pending",
-               filed_at=IN),
-        Appeal(decision_id=decisions[2].id, filed_by="u", reason="r", status="overturned",
-               filed_at=IN, resolved_at=IN),
-        Appeal(decision_id=decisions[3].id, filed_by="u", reason="r", status="overturned",
-               filed_at=BEFORE, resolved_at=IN),
-    ])
+    session.add_all(
+        [
+            Appeal(
+                decision_id=decisions[0].id,
+                filed_by="u",
+                reason="r",
+                status="upheld",
+                filed_at=IN,
+                resolved_at=IN,
+            ),
+            Appeal(
+                decision_id=decisions[1].id,
+                filed_by="u",
+                reason="r",
+                status="overturned",
+                filed_at=IN,
+                resolved_at=IN,
+            ),
+            Appeal(
+                decision_id=decisions[1].id, filed_by="u", reason="r", status="pending", filed_at=IN
+            ),
+            Appeal(
+                decision_id=decisions[2].id,
+                filed_by="u",
+                reason="r",
+                status="overturned",
+                filed_at=IN,
+                resolved_at=IN,
+            ),
+            Appeal(
+                decision_id=decisions[3].id,
+                filed_by="u",
+                reason="r",
+                status="overturned",
+                filed_at=BEFORE,
+                resolved_at=IN,
+            ),
+        ]
+    )
+
     # orders: 3 received in the year (one done with 2 URLs removed + 1 disabled; one rejected
     # 3(7); one rejected 3(8) manifest error), 1 rejected before the year
-    def order(ref: str, when: datetime, status: str, ground: str | None = None,
-              article: str | None = None) -> RemovalOrder:
+    def order(
+        ref: str, when: datetime, status: str, ground: str | None = None, article: str | None = None
+    ) -> RemovalOrder:
         reply = {"impossibility": [{"ground": ground, "article": article}]} if ground else {}
-        return RemovalOrder(reference=ref, authority="BKA", member_state="DE",
-                            received_at=when, deadline_at=when + timedelta(hours=1),
-                            reasons="r", status=status, reply=reply, recorded_by="cli")
+        return RemovalOrder(
+            reference=ref,
+            authority="BKA",
+            member_state="DE",
+            received_at=when,
+            deadline_at=when + timedelta(hours=1),
+            reasons="r",
+            status=status,
+            reply=reply,
+            recorded_by="cli",
+        )
+
     orders = [
         order("O1", IN, "done"),
         order("O2", IN, "rejected", "force_majeure", "3(7)"),
@@ -129,14 +219,23 @@ def _seed(session: object) -> None:
     ]
     session.add_all(orders)
     session.flush()
-    session.add_all([
-        RemovalOrderUrl(order_id=orders[0].id, url="https://h/1", action="removed", acted_at=IN),
-        RemovalOrderUrl(order_id=orders[0].id, url="https://h/2", action="removed", acted_at=IN),
-        RemovalOrderUrl(order_id=orders[0].id, url="https://h/3", action="disabled", acted_at=IN),
-        RemovalOrderUrl(order_id=orders[3].id, url="https://h/4", action="removed",
-                        acted_at=BEFORE),
-        RemovalOrderUrl(order_id=orders[1].id, url="https://h/5"),
-    ])
+    session.add_all(
+        [
+            RemovalOrderUrl(
+                order_id=orders[0].id, url="https://h/1", action="removed", acted_at=IN
+            ),
+            RemovalOrderUrl(
+                order_id=orders[0].id, url="https://h/2", action="removed", acted_at=IN
+            ),
+            RemovalOrderUrl(
+                order_id=orders[0].id, url="https://h/3", action="disabled", acted_at=IN
+            ),
+            RemovalOrderUrl(
+                order_id=orders[3].id, url="https://h/4", action="removed", acted_at=BEFORE
+            ),
+            RemovalOrderUrl(order_id=orders[1].id, url="https://h/5"),
+        ]
+    )
 
 
 @pytest.fixture
@@ -216,7 +315,8 @@ def test_formats_and_bad_input(ctx) -> None:  # type: ignore[no-untyped-def]
     assert "https://h/" not in html  # no URL of content
     rows = list(csv.DictReader(io.StringIO(tco_annual_text(ctx, 2026, "csv"))))
     assert {(r["item"], r["figure"]): r["value"] for r in rows}[
-        ("g", "reinstated after complaints")] == "2"
+        ("g", "reinstated after complaints")
+    ] == "2"
     with pytest.raises(UsageError, match="--format"):
         tco_annual_text(ctx, 2026, "pdf")
     with pytest.raises(UsageError, match="--year"):

@@ -29,8 +29,14 @@ PERSONAL = ("alice.reviewer", "Jane Example", "secret-channel", "Example Front",
 
 #: (ground_kind, ground, evidence kinds, content_type, media_type, language) of every kind.
 KINDS = [
-    ("designated_entity", "Example Front: UN-QDe (UN, 2014-05-22)", ["match"], "photo",
-     "image/png", "en"),
+    (
+        "designated_entity",
+        "Example Front: UN-QDe (UN, 2014-05-22)",
+        ["match"],
+        "photo",
+        "image/png",
+        "en",
+    ),
     ("designated_entity", "Example Front", ["indicator"], "text", "text/plain", "ar"),
     ("tos", "ToS 4.1 terrorist content", ["match", "flag"], "video", "video/mp4", "fr"),
     ("tos", "ToS 4.2 violent extremism", ["trusted_flagger"], "file", "audio/mpeg", None),
@@ -55,9 +61,7 @@ def sor_settings(home: Path, **overrides: object) -> Settings:
     return load_settings(**values)
 
 
-def seed_decisions(
-    store: Store, count: int, *, others: bool = True, start: int = 0
-) -> list[int]:
+def seed_decisions(store: Store, count: int, *, others: bool = True, start: int = 0) -> list[int]:
     """``count`` remove decisions cycling through :data:`KINDS` (and, with ``others``, a
     no_violation and an escalate decision that must produce nothing); returns the remove
     decisions' ids."""
@@ -79,8 +83,13 @@ def seed_decisions(
             )
             session.add(item)
             session.flush()
-            case = ReviewCase(item_id=item.id, status="decided", entity="Example Front",
-                              language=language, opened_at=NOW - timedelta(days=10))
+            case = ReviewCase(
+                item_id=item.id,
+                status="decided",
+                entity="Example Front",
+                language=language,
+                opened_at=NOW - timedelta(days=10),
+            )
             session.add(case)
             session.flush()
             for kind in kinds:
@@ -89,14 +98,26 @@ def seed_decisions(
                     entry = BankEntry(bank_id=bank.id, signal_type="pdq", value=f"{start + i:064x}")
                     session.add(entry)
                     session.flush()
-                    match = Match(item_id=item.id, bank_entry_id=entry.id, signal_type="pdq",
-                                  value=f"{start + i:064x}", distance=0)
+                    match = Match(
+                        item_id=item.id,
+                        bank_entry_id=entry.id,
+                        signal_type="pdq",
+                        value=f"{start + i:064x}",
+                        distance=0,
+                    )
                     session.add(match)
                     session.flush()
                     match_id = match.id
-                session.add(CaseEvidence(case_id=case.id, kind=kind, match_id=match_id,
-                                         confidence=1.0, severity="high",
-                                         detail={"by": "alice.reviewer"}))
+                session.add(
+                    CaseEvidence(
+                        case_id=case.id,
+                        kind=kind,
+                        match_id=match_id,
+                        confidence=1.0,
+                        severity="high",
+                        detail={"by": "alice.reviewer"},
+                    )
+                )
             outcome = "remove" if i < count else ("no_violation", "escalate")[i - count]
             decision = Decision(
                 case_id=case.id,
@@ -125,8 +146,7 @@ def dsa_api() -> Iterator[DsaApi]:
 @pytest.fixture
 def sor_ctx(db_url: str, tmp_path: Path, dsa_api: DsaApi) -> Iterator[AppContext]:
     """A context on SQLite and PostgreSQL whose sandbox is :func:`dsa_api`."""
-    settings = sor_settings(tmp_path / "home", database_url=db_url,
-                            sor_sandbox_url=dsa_api.url)
+    settings = sor_settings(tmp_path / "home", database_url=db_url, sor_sandbox_url=dsa_api.url)
     ctx = open_context(settings, store=open_store(settings), clock=lambda: NOW)
     yield ctx
     ctx.store.close()

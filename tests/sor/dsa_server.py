@@ -18,6 +18,7 @@ then waits (until released) before answering, to kill the client in between.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -62,7 +63,7 @@ class DsaApi:
                     return False
                 return True
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if not self._authorised():
                     return
                 prefix = "/api/v1/statement/existing-puid/"
@@ -76,7 +77,7 @@ class DsaApi:
                 else:
                     self._answer(404, {"message": "statement of reason not found", "puid": puid})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if not self._authorised():
@@ -87,9 +88,13 @@ class DsaApi:
                 body = json.loads(raw or b"{}")
                 statements = body.get("statements")
                 if not isinstance(statements, list):
-                    self._answer(422, {"message": "The statements field is required.",
-                                       "errors": {"statements": ["The statements field is "
-                                                                 "required."]}})
+                    self._answer(
+                        422,
+                        {
+                            "message": "The statements field is required.",
+                            "errors": {"statements": ["The statements field is required."]},
+                        },
+                    )
                     return
                 with api.lock:
                     api.posted.append([str(s.get("puid")) for s in statements])
@@ -99,16 +104,21 @@ class DsaApi:
                         return
                     errors = validate_batch(statements)
                     if errors:
-                        self._answer(422, {"message": "The given data was invalid.",
-                                           "errors": errors})
+                        self._answer(
+                            422, {"message": "The given data was invalid.", "errors": errors}
+                        )
                         return
                     puids = [s["puid"] for s in statements]
                     existing = [p for p in puids if p in api.held]
                     if existing:
                         message = "The platform identifier(s) are not all unique within this call."
-                        self._answer(422, {"message": message,
-                                           "errors": {"puid": [message],
-                                                      "existing_puids": existing}})
+                        self._answer(
+                            422,
+                            {
+                                "message": message,
+                                "errors": {"puid": [message], "existing_puids": existing},
+                            },
+                        )
                         return
                     made = []
                     for statement in statements:
@@ -118,10 +128,8 @@ class DsaApi:
                 if api.hold_after_store:
                     api.stored_event.set()
                     api.release.wait(30)
-                try:
+                with contextlib.suppress(OSError):
                     self._answer(201, {"statements": made})
-                except OSError:
-                    pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

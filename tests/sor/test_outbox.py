@@ -141,8 +141,9 @@ def test_local_validator_refuses_before_sending(sor_ctx: AppContext, dsa_api: Ds
 def test_401_stops_and_keeps_statements_pending(
     db_url: str, tmp_path: Path, dsa_api: DsaApi
 ) -> None:
-    settings = sor_settings(tmp_path / "home", database_url=db_url,
-                            sor_sandbox_url=dsa_api.url, sor_token="wrong")
+    settings = sor_settings(
+        tmp_path / "home", database_url=db_url, sor_sandbox_url=dsa_api.url, sor_token="wrong"
+    )
     ctx = open_context(settings, clock=lambda: NOW)
     try:
         seed_decisions(ctx.store, 2, others=False)
@@ -159,8 +160,13 @@ def test_token_from_a_file_and_missing_settings(
 ) -> None:
     token_file = tmp_path / "token.txt"
     token_file.write_text(dsa_api.token + "\n")
-    settings = sor_settings(tmp_path / "home", database_url=db_url, sor_token=None,
-                            sor_auth_file=token_file, sor_sandbox_url=dsa_api.url)
+    settings = sor_settings(
+        tmp_path / "home",
+        database_url=db_url,
+        sor_token=None,
+        sor_auth_file=token_file,
+        sor_sandbox_url=dsa_api.url,
+    )
     ctx = open_context(settings, clock=lambda: NOW)
     try:
         seed_decisions(ctx.store, 1, others=False)
@@ -263,8 +269,10 @@ def test_a_sigkilled_cli_submission_resumes_without_sending_twice(
     log = tmp_path / "stderr.txt"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tvec", "sor", "submit"], env=env,
-            stdout=subprocess.DEVNULL, stderr=stderr,
+            [sys.executable, "-m", "tvec", "sor", "submit"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
     try:
         assert dsa_api.stored_event.wait(60), log.read_text()
@@ -278,8 +286,11 @@ def test_a_sigkilled_cli_submission_resumes_without_sending_twice(
     dsa_api.release.set()
     assert len(dsa_api.held) == 100
     again = subprocess.run(
-        [sys.executable, "-m", "tvec", "sor", "submit", "--json"], env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "tvec", "sor", "submit", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)

@@ -39,16 +39,35 @@ def good(**changes: Any) -> dict[str, Any]:
 
 def test_a_good_statement_passes() -> None:
     assert validate(good()) == {}
-    assert validate(good(content_language="EN", end_date_visibility_restriction="2037-12-31",
-                         decision_ground_reference_url="https://example.org/terms",
-                         category_addition=["STATEMENT_CATEGORY_VIOLENCE"],
-                         content_id_ean="1234567890123", account_type="ACCOUNT_TYPE_PRIVATE")) == {}
+    assert (
+        validate(
+            good(
+                content_language="EN",
+                end_date_visibility_restriction="2037-12-31",
+                decision_ground_reference_url="https://example.org/terms",
+                category_addition=["STATEMENT_CATEGORY_VIOLENCE"],
+                content_id_ean="1234567890123",
+                account_type="ACCOUNT_TYPE_PRIVATE",
+            )
+        )
+        == {}
+    )
 
 
 @pytest.mark.parametrize(
     "field",
-    ["decision_ground", "content_type", "category", "content_date", "application_date",
-     "decision_facts", "source_type", "automated_detection", "automated_decision", "puid"],
+    [
+        "decision_ground",
+        "content_type",
+        "category",
+        "content_date",
+        "application_date",
+        "decision_facts",
+        "source_type",
+        "automated_detection",
+        "automated_decision",
+        "puid",
+    ],
 )
 @pytest.mark.parametrize("missing", [None, "", []])
 def test_required_fields(field: str, missing: Any) -> None:
@@ -63,22 +82,43 @@ def test_required_fields(field: str, missing: Any) -> None:
 
 def test_one_restriction_is_required() -> None:
     errors = validate(good(decision_visibility=None))
-    assert set(errors) == {"decision_visibility", "decision_monetary", "decision_provision",
-                           "decision_account"}
-    assert validate(good(decision_visibility=None,
-                         decision_account="DECISION_ACCOUNT_SUSPENDED")) == {}
+    assert set(errors) == {
+        "decision_visibility",
+        "decision_monetary",
+        "decision_provision",
+        "decision_account",
+    }
+    assert (
+        validate(good(decision_visibility=None, decision_account="DECISION_ACCOUNT_SUSPENDED"))
+        == {}
+    )
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
-          "illegal_content_legal_ground": None}, "illegal_content_legal_ground"),
+        (
+            {
+                "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+                "illegal_content_legal_ground": None,
+            },
+            "illegal_content_legal_ground",
+        ),
         ({"illegal_content_explanation": " "}, "illegal_content_explanation"),
-        ({"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-          "incompatible_content_explanation": "x"}, "incompatible_content_ground"),
-        ({"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-          "incompatible_content_ground": "ToS 4.1"}, "incompatible_content_explanation"),
+        (
+            {
+                "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+                "incompatible_content_explanation": "x",
+            },
+            "incompatible_content_ground",
+        ),
+        (
+            {
+                "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+                "incompatible_content_ground": "ToS 4.1",
+            },
+            "incompatible_content_explanation",
+        ),
         ({"decision_visibility": ["DECISION_VISIBILITY_OTHER"]}, "decision_visibility_other"),
         ({"decision_monetary": "DECISION_MONETARY_OTHER"}, "decision_monetary_other"),
         ({"content_type": ["CONTENT_TYPE_OTHER"]}, "content_type_other"),
@@ -93,14 +133,26 @@ def test_conditional_fields_are_required(changes: dict[str, Any], field: str) ->
 def test_conditional_fields_are_dropped_when_their_trigger_is_off() -> None:
     # exclude_unless: an incompatible-content field on an illegal-content statement is
     # ignored by the API, even when it breaks its own rule
-    assert validate(good(incompatible_content_ground="x" * 900,
-                         incompatible_content_illegal="maybe",
-                         content_type_other="y" * 900)) == {}
+    assert (
+        validate(
+            good(
+                incompatible_content_ground="x" * 900,
+                incompatible_content_illegal="maybe",
+                content_type_other="y" * 900,
+            )
+        )
+        == {}
+    )
     assert "incompatible_content_illegal" in validate(
-        good(decision_ground="DECISION_GROUND_INCOMPATIBLE_CONTENT",
-             incompatible_content_ground="ToS", incompatible_content_explanation="x",
-             incompatible_content_illegal="maybe", illegal_content_legal_ground=None,
-             illegal_content_explanation=None))
+        good(
+            decision_ground="DECISION_GROUND_INCOMPATIBLE_CONTENT",
+            incompatible_content_ground="ToS",
+            incompatible_content_explanation="x",
+            incompatible_content_illegal="maybe",
+            illegal_content_legal_ground=None,
+            illegal_content_explanation=None,
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -131,8 +183,14 @@ def test_enums(field: str, value: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "field", ["decision_visibility", "content_type", "territorial_scope",
-              "category_specification", "category_addition"]
+    "field",
+    [
+        "decision_visibility",
+        "content_type",
+        "territorial_scope",
+        "category_specification",
+        "category_addition",
+    ],
 )
 def test_array_fields_must_be_arrays(field: str) -> None:
     errors = validate(good(**{field: "CONTENT_TYPE_IMAGE"}))
@@ -145,14 +203,23 @@ def test_array_fields_must_be_arrays(field: str) -> None:
         ("decision_facts", 5000, {}),
         ("illegal_content_legal_ground", 500, {}),
         ("illegal_content_explanation", 2000, {}),
-        ("incompatible_content_ground", 500,
-         {"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-          "incompatible_content_explanation": "x"}),
-        ("incompatible_content_explanation", 2000,
-         {"decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
-          "incompatible_content_ground": "x"}),
-        ("decision_visibility_other", 500,
-         {"decision_visibility": ["DECISION_VISIBILITY_OTHER"]}),
+        (
+            "incompatible_content_ground",
+            500,
+            {
+                "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+                "incompatible_content_explanation": "x",
+            },
+        ),
+        (
+            "incompatible_content_explanation",
+            2000,
+            {
+                "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT",
+                "incompatible_content_ground": "x",
+            },
+        ),
+        ("decision_visibility_other", 500, {"decision_visibility": ["DECISION_VISIBILITY_OTHER"]}),
         ("decision_monetary_other", 500, {"decision_monetary": "DECISION_MONETARY_OTHER"}),
         ("content_type_other", 500, {"content_type": ["CONTENT_TYPE_OTHER"]}),
         ("category_specification_other", 500, {}),
@@ -170,7 +237,8 @@ def test_max_lengths(field: str, limit: int, changes: dict[str, Any]) -> None:
 
 def test_reference_url_is_a_url_of_at_most_500() -> None:
     assert "decision_ground_reference_url" in validate(
-        good(decision_ground_reference_url="not a url"))
+        good(decision_ground_reference_url="not a url")
+    )
     long = "https://example.org/" + "a" * 481
     assert "decision_ground_reference_url" in validate(good(decision_ground_reference_url=long))
 
@@ -199,8 +267,16 @@ def test_dates(field: str, value: str, message: str) -> None:
 
 def test_date_bounds_are_inclusive() -> None:
     assert validate(good(content_date="2000-01-01", application_date="2020-01-01")) == {}
-    assert validate(good(content_date="2038-01-01", application_date="2038-01-01",
-                         end_date_account_restriction="2038-01-01")) == {}
+    assert (
+        validate(
+            good(
+                content_date="2038-01-01",
+                application_date="2038-01-01",
+                end_date_account_restriction="2038-01-01",
+            )
+        )
+        == {}
+    )
 
 
 @pytest.mark.parametrize("puid", ["a b", "tvec/1", "tvec.1", "ümlaut", "x\n", "tvec-1\n"])

@@ -135,20 +135,20 @@ def submit(ctx: AppContext, *, limit: int | None = None) -> SubmitView:
                 break
             batches += 1
             sent += len(ids)
-            answer = client.post(
-                base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token)
-            )
+            answer = client.post(base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token))
             with ctx.write() as session:
-                rows = [session.get(StatementOfReasons, i) for i in ids]
+                found = [session.get(StatementOfReasons, i) for i in ids]
                 outcome = outbox.record_answer(
-                    [r for r in rows if r is not None], answer, ctx.now()
+                    [r for r in found if r is not None], answer, ctx.now()
                 )
             submitted += len(outcome.submitted)
             duplicates += len(outcome.duplicates)
             rejected += len(outcome.rejected)
             sent -= len(outcome.pending)
             stopped = outcome.stop
-            if stopped is None and not (outcome.submitted or outcome.duplicates or outcome.rejected):
+            if stopped is None and not (
+                outcome.submitted or outcome.duplicates or outcome.rejected
+            ):
                 stopped = "the API answered 422 without naming a statement or puid"
     return SubmitView(
         environment=settings.sor_environment,

@@ -14,9 +14,7 @@ from tvec.cli.context import context, out
 
 def tco_annual(
     year: Annotated[int, typer.Option("--year", help="Calendar year (UTC), e.g. 2026.")],
-    fmt: Annotated[
-        str, typer.Option("--format", help="html, json or csv.")
-    ] = "html",
+    fmt: Annotated[str, typer.Option("--format", help="html, json or csv.")] = "html",
     output: Annotated[
         Path | None, typer.Option("--out", help="Write to this file (default: stdout).")
     ] = None,

@@ -11,8 +11,7 @@ from rich.table import Table
 
 from tvec.app import sor as use
 from tvec.cli.context import context, out, print_json
-from tvec.errors import InputError
-from tvec.errors import UsageError
+from tvec.errors import InputError, UsageError
 
 app = typer.Typer(
     help="Statements of reasons (DSA Article 17): list, show, export, check and submit them to "
@@ -23,8 +22,9 @@ app = typer.Typer(
 _Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 _State = Annotated[
     str | None,
-    typer.Option("--state", help="Only statements in this state: pending, submitting, "
-                 "submitted, rejected."),
+    typer.Option(
+        "--state", help="Only statements in this state: pending, submitting, submitted, rejected."
+    ),
 ]
 
 
@@ -81,9 +81,7 @@ def export(
 ) -> None:
     """Export statements as the API's batch body: {"statements": [...]} (JSON)."""
     views = use.list_statements(context(), state=state)
-    text = json.dumps(
-        {"statements": [v.statement for v in views]}, indent=2, ensure_ascii=False
-    )
+    text = json.dumps({"statements": [v.statement for v in views]}, indent=2, ensure_ascii=False)
     if output is None:
         typer.echo(text)
     else:
@@ -93,8 +91,9 @@ def export(
 
 @app.command("check")
 def check(
-    file: Annotated[Path, typer.Argument(help="JSON file: one statement, a list, or "
-                                         "{\"statements\": [...]}.")],
+    file: Annotated[
+        Path, typer.Argument(help='JSON file: one statement, a list, or {"statements": [...]}.')
+    ],
 ) -> None:
     """Check statements in a file against the API's rules (locally); exit 2 when any fails."""
     try:

@@ -69,9 +69,9 @@ def _count(session: Session, model: Any, *where: ColumnElement[bool]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def _grouped(session: Session, column: Any, model: Any, *where: ColumnElement[bool]) -> dict[
-    str, int
-]:
+def _grouped(
+    session: Session, column: Any, model: Any, *where: ColumnElement[bool]
+) -> dict[str, int]:
     rows = session.execute(
         select(column, func.count()).select_from(model).where(*where).group_by(column)
     ).all()
@@ -105,17 +105,20 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
                 "cases. Every case is decided by a human reviewer, who may remove the content."
             ),
             figures=[
-                TcoFigure(label="items scanned", value=_count(session, Item,
-                                                               *within(Item.collected_at))),
-                TcoFigure(label="bank matches", value=_count(session, Match,
-                                                              *within(Match.created_at))),
+                TcoFigure(
+                    label="items scanned", value=_count(session, Item, *within(Item.collected_at))
+                ),
+                TcoFigure(
+                    label="bank matches", value=_count(session, Match, *within(Match.created_at))
+                ),
                 *(
                     TcoFigure(label=f"case evidence: {kind}", value=evidence.get(kind, 0))
-                    for kind in ("match", "indicator", "flag", "trusted_flagger",
-                                 "verified_source")
+                    for kind in ("match", "indicator", "flag", "trusted_flagger", "verified_source")
                 ),
-                TcoFigure(label="cases opened", value=_count(session, ReviewCase,
-                                                              *within(ReviewCase.opened_at))),
+                TcoFigure(
+                    label="cases opened",
+                    value=_count(session, ReviewCase, *within(ReviewCase.opened_at)),
+                ),
                 *(
                     TcoFigure(label=f"decisions: {outcome}", value=outcomes.get(outcome, 0))
                     for outcome in ("remove", "no_violation", "escalate", "duplicate")
@@ -149,8 +152,7 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
     items.append(
         TcoItem(
             key="b",
-            title="Measures against the reappearance of content removed before (automated "
-            "tools)",
+            title="Measures against the reappearance of content removed before (automated tools)",
             text=(
                 "Every new item is hashed (PDQ, vPDQ, MD5, SHA-256 and others) and matched "
                 "against the hash banks below; a removal may add the item's hashes to a bank, so "
@@ -162,18 +164,23 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
 
     # (c) items removed or disabled after removal orders and after specific measures
     any_orders = _count(session, RemovalOrder) > 0
-    actions = _grouped(session, RemovalOrderUrl.action, RemovalOrderUrl,
-                       RemovalOrderUrl.action.is_not(None), *within(RemovalOrderUrl.acted_at))
+    actions = _grouped(
+        session,
+        RemovalOrderUrl.action,
+        RemovalOrderUrl,
+        RemovalOrderUrl.action.is_not(None),
+        *within(RemovalOrderUrl.acted_at),
+    )
     if any_orders:
         order_figures = [
             TcoFigure(label="removed after removal orders", value=actions.get("removed", 0)),
-            TcoFigure(label="access disabled after removal orders",
-                      value=actions.get("disabled", 0)),
+            TcoFigure(
+                label="access disabled after removal orders", value=actions.get("disabled", 0)
+            ),
         ]
     else:
         order_figures = [
-            TcoFigure(label="removed or disabled after removal orders", value=None,
-                      note=NO_ORDERS)
+            TcoFigure(label="removed or disabled after removal orders", value=None, note=NO_ORDERS)
         ]
     items.append(
         TcoItem(
@@ -185,8 +192,10 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
             ),
             figures=[
                 *order_figures,
-                TcoFigure(label="removed after specific measures (remove decisions)",
-                          value=outcomes.get("remove", 0)),
+                TcoFigure(
+                    label="removed after specific measures (remove decisions)",
+                    value=outcomes.get("remove", 0),
+                ),
             ],
         )
     )
@@ -207,12 +216,16 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
             key = (str(last.get("article") or "unknown"), str(last.get("ground") or "unknown"))
             grounds[key] = grounds.get(key, 0) + 1
         order_rows = [
-            TcoFigure(label="removal orders received", value=_count(
-                session, RemovalOrder, *within(RemovalOrder.received_at))),
+            TcoFigure(
+                label="removal orders received",
+                value=_count(session, RemovalOrder, *within(RemovalOrder.received_at)),
+            ),
             TcoFigure(label="removal orders not executed", value=len(rejected)),
             *(
-                TcoFigure(label=f"not executed: Article {article}, {ground.replace('_', ' ')}",
-                          value=grounds.get((article, ground), 0))
+                TcoFigure(
+                    label=f"not executed: Article {article}, {ground.replace('_', ' ')}",
+                    value=grounds.get((article, ground), 0),
+                )
                 for article, ground in ORDER_GROUNDS
             ),
         ]
@@ -274,8 +287,9 @@ def annual_report(session: Session, year: int, now: datetime) -> TcoAnnualView:
             title="Reinstatements after review proceedings and after complaints",
             text="Removals overturned on a complaint, resolved in the year.",
             figures=[
-                TcoFigure(label="reinstated after review proceedings", value=None,
-                          note=NO_PROCEEDINGS),
+                TcoFigure(
+                    label="reinstated after review proceedings", value=None, note=NO_PROCEEDINGS
+                ),
                 TcoFigure(label="reinstated after complaints", value=reinstated),
             ],
         )
@@ -322,8 +336,14 @@ def render_csv(report: TcoAnnualView) -> str:
     writer.writerow(["year", "item", "title", "figure", "value", "note"])
     for item in report.items:
         for figure in item.figures:
-            writer.writerow([
-                report.year, item.key, item.title, figure.label,
-                "" if figure.value is None else figure.value, figure.note or "",
-            ])
+            writer.writerow(
+                [
+                    report.year,
+                    item.key,
+                    item.title,
+                    figure.label,
+                    "" if figure.value is None else figure.value,
+                    figure.note or "",
+                ]
+            )
     return buffer.getvalue()

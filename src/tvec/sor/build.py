@@ -78,8 +78,9 @@ def _facts(evidence: list[CaseEvidence], signal_types: list[str]) -> str:
     parts: list[str] = []
     if kinds.get("match"):
         how = ", ".join(sorted(set(signal_types))) or "hash"
-        parts.append(f"{kinds['match']} match(es) against hash lists of known terrorist "
-                     f"content ({how})")
+        parts.append(
+            f"{kinds['match']} match(es) against hash lists of known terrorist content ({how})"
+        )
     if kinds.get("indicator"):
         parts.append(f"{kinds['indicator']} indicator hit(s) of a designated organisation")
     for kind, words in (
@@ -124,12 +125,14 @@ def build_payload(
         "category": "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
         "category_specification": ["KEYWORD_TERRORIST_CONTENT"],
         "content_type": content_type(item),
-        "content_date": max(_day(item.posted_at or item.collected_at), EARLIEST_CONTENT_DATE)
-        .isoformat(),
+        "content_date": max(
+            _day(item.posted_at or item.collected_at), EARLIEST_CONTENT_DATE
+        ).isoformat(),
         "application_date": _day(decision.decided_at).isoformat(),
         "territorial_scope": list(settings.sor_territorial_scope),
         "decision_facts": _facts(evidence, signal_types),
-        "source_type": "SOURCE_TRUSTED_FLAGGER" if "trusted_flagger" in kinds
+        "source_type": "SOURCE_TRUSTED_FLAGGER"
+        if "trusted_flagger" in kinds
         else "SOURCE_VOLUNTARY",
         "automated_detection": "Yes" if kinds & AUTOMATED_EVIDENCE else "No",
         "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED",
@@ -162,9 +165,7 @@ def build_payload(
 
 def missing_decisions(session: Session) -> list[Decision]:
     """``remove`` decisions that have no statement yet, oldest first."""
-    have = select(StatementOfReasons.decision_id).where(
-        StatementOfReasons.decision_id.is_not(None)
-    )
+    have = select(StatementOfReasons.decision_id).where(StatementOfReasons.decision_id.is_not(None))
     return list(
         session.scalars(
             select(Decision)
@@ -174,9 +175,9 @@ def missing_decisions(session: Session) -> list[Decision]:
     )
 
 
-def make_statements(session: Session, settings: Settings, now: datetime) -> list[
-    StatementOfReasons
-]:
+def make_statements(
+    session: Session, settings: Settings, now: datetime
+) -> list[StatementOfReasons]:
     """Add a ``pending`` statement for every ``remove`` decision that has none.
 
     Returns:
@@ -194,9 +195,15 @@ def make_statements(session: Session, settings: Settings, now: datetime) -> list
             continue
         evidence = list(case.evidence)
         match_ids = [e.match_id for e in evidence if e.match_id is not None]
-        signal_types = list(
-            session.scalars(select(BankEntry.signal_type).join(Match).where(Match.id.in_(match_ids)))
-        ) if match_ids else []
+        signal_types = (
+            list(
+                session.scalars(
+                    select(BankEntry.signal_type).join(Match).where(Match.id.in_(match_ids))
+                )
+            )
+            if match_ids
+            else []
+        )
         row = StatementOfReasons(
             puid=puid_for_decision(settings, decision.id),
             decision_id=decision.id,

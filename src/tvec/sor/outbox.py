@@ -244,9 +244,7 @@ def unresolved(session: Session) -> list[StatementOfReasons]:
 def check_puid(client: OutboundClient, base: str, token: str, puid: str) -> bool | None:
     """Whether the API holds ``puid`` (``GET .../existing-puid/<puid>``: ``302`` yes,
     ``404`` no); ``None`` when it did not say (network fault, other status)."""
-    answer = client.get(
-        base + EXISTING_PUID_PATH + quote(puid, safe=""), headers=headers(token)
-    )
+    answer = client.get(base + EXISTING_PUID_PATH + quote(puid, safe=""), headers=headers(token))
     if answer.status == 302:
         return True
     if answer.status == 404:

@@ -77,28 +77,76 @@ STATEMENT_CATEGORIES = (
 KEYWORDS = tuple(
     f"KEYWORD_{name}"
     for name in (
-        "ADULT_SEXUAL_MATERIAL AGE_SPECIFIC_RESTRICTIONS AGE_SPECIFIC_RESTRICTIONS_MINORS "
-        "ANIMAL_HARM BIOMETRIC_DATA_BREACH BULLYING_AGAINST_GIRLS CHILD_SEXUAL_ABUSE_MATERIAL "
-        "CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE CONTENT_PROMOTING_EATING_DISORDERS "
-        "COORDINATED_HARM COPYRIGHT_INFRINGEMENT CYBER_BULLYING_INTIMIDATION CYBER_HARASSMENT "
-        "CYBER_HARASSMENT_AGAINST_WOMEN CYBER_INCITEMENT CYBER_STALKING "
-        "CYBER_STALKING_AGAINST_WOMEN DATA_FALSIFICATION DEFAMATION DESIGN_INFRINGEMENT "
-        "DISCRIMINATION FEMALE_GENDERED_DISINFORMATION GEOGRAPHIC_INDICATIONS_INFRINGEMENT "
-        "GEOGRAPHICAL_REQUIREMENTS GOODS_SERVICES_NOT_PERMITTED "
-        "GROOMING_SEXUAL_ENTICEMENT_MINORS HATE_SPEECH HIDDEN_ADVERTISEMENT HUMAN_EXPLOITATION "
-        "HUMAN_TRAFFICKING ILLEGAL_ORGANIZATIONS IMPERSONATION_ACCOUNT_HIJACKING "
-        "INAUTHENTIC_ACCOUNTS INAUTHENTIC_LISTINGS INAUTHENTIC_USER_REVIEWS "
-        "INCITEMENT_AGAINST_WOMEN INCITEMENT_VIOLENCE_HATRED INSUFFICIENT_INFORMATION_ON_TRADERS "
-        "LANGUAGE_REQUIREMENTS MISINFORMATION_DISINFORMATION MISLEADING_INFO_CONSUMER_RIGHTS "
-        "MISLEADING_INFO_GOODS_SERVICES MISSING_PROCESSING_GROUND NON_CONSENSUAL_IMAGE_SHARING "
-        "NON_CONSENSUAL_IMAGE_SHARING_AGAINST_WOMEN NON_CONSENSUAL_MATERIAL_DEEPFAKE "
-        "NON_CONSENSUAL_MATERIAL_DEEPFAKE_AGAINST_WOMEN NONCOMPLIANCE_PRICING NUDITY "
-        "PATENT_INFRINGEMENT PHISHING PROHIBITED_PRODUCTS PYRAMID_SCHEMES RIGHT_TO_BE_FORGOTTEN "
-        "RISK_ENVIRONMENTAL_DAMAGE RISK_PUBLIC_HEALTH SELF_MUTILATION STALKING SUICIDE "
-        "TERRORIST_CONTENT TRADE_SECRET_INFRINGEMENT TRADEMARK_INFRINGEMENT "
-        "TRAFFICKING_WOMEN_GIRLS UNLAWFUL_SALE_ANIMALS UNSAFE_CHALLENGES UNSAFE_PRODUCTS "
-        "VIOLATION_EU_LAW VIOLATION_NATIONAL_LAW OTHER"
-    ).split()
+        "ADULT_SEXUAL_MATERIAL",
+        "AGE_SPECIFIC_RESTRICTIONS",
+        "AGE_SPECIFIC_RESTRICTIONS_MINORS",
+        "ANIMAL_HARM",
+        "BIOMETRIC_DATA_BREACH",
+        "BULLYING_AGAINST_GIRLS",
+        "CHILD_SEXUAL_ABUSE_MATERIAL",
+        "CHILD_SEXUAL_ABUSE_MATERIAL_DEEPFAKE",
+        "CONTENT_PROMOTING_EATING_DISORDERS",
+        "COORDINATED_HARM",
+        "COPYRIGHT_INFRINGEMENT",
+        "CYBER_BULLYING_INTIMIDATION",
+        "CYBER_HARASSMENT",
+        "CYBER_HARASSMENT_AGAINST_WOMEN",
+        "CYBER_INCITEMENT",
+        "CYBER_STALKING",
+        "CYBER_STALKING_AGAINST_WOMEN",
+        "DATA_FALSIFICATION",
+        "DEFAMATION",
+        "DESIGN_INFRINGEMENT",
+        "DISCRIMINATION",
+        "FEMALE_GENDERED_DISINFORMATION",
+        "GEOGRAPHIC_INDICATIONS_INFRINGEMENT",
+        "GEOGRAPHICAL_REQUIREMENTS",
+        "GOODS_SERVICES_NOT_PERMITTED",
+        "GROOMING_SEXUAL_ENTICEMENT_MINORS",
+        "HATE_SPEECH",
+        "HIDDEN_ADVERTISEMENT",
+        "HUMAN_EXPLOITATION",
+        "HUMAN_TRAFFICKING",
+        "ILLEGAL_ORGANIZATIONS",
+        "IMPERSONATION_ACCOUNT_HIJACKING",
+        "INAUTHENTIC_ACCOUNTS",
+        "INAUTHENTIC_LISTINGS",
+        "INAUTHENTIC_USER_REVIEWS",
+        "INCITEMENT_AGAINST_WOMEN",
+        "INCITEMENT_VIOLENCE_HATRED",
+        "INSUFFICIENT_INFORMATION_ON_TRADERS",
+        "LANGUAGE_REQUIREMENTS",
+        "MISINFORMATION_DISINFORMATION",
+        "MISLEADING_INFO_CONSUMER_RIGHTS",
+        "MISLEADING_INFO_GOODS_SERVICES",
+        "MISSING_PROCESSING_GROUND",
+        "NON_CONSENSUAL_IMAGE_SHARING",
+        "NON_CONSENSUAL_IMAGE_SHARING_AGAINST_WOMEN",
+        "NON_CONSENSUAL_MATERIAL_DEEPFAKE",
+        "NON_CONSENSUAL_MATERIAL_DEEPFAKE_AGAINST_WOMEN",
+        "NONCOMPLIANCE_PRICING",
+        "NUDITY",
+        "PATENT_INFRINGEMENT",
+        "PHISHING",
+        "PROHIBITED_PRODUCTS",
+        "PYRAMID_SCHEMES",
+        "RIGHT_TO_BE_FORGOTTEN",
+        "RISK_ENVIRONMENTAL_DAMAGE",
+        "RISK_PUBLIC_HEALTH",
+        "SELF_MUTILATION",
+        "STALKING",
+        "SUICIDE",
+        "TERRORIST_CONTENT",
+        "TRADE_SECRET_INFRINGEMENT",
+        "TRADEMARK_INFRINGEMENT",
+        "TRAFFICKING_WOMEN_GIRLS",
+        "UNLAWFUL_SALE_ANIMALS",
+        "UNSAFE_CHALLENGES",
+        "UNSAFE_PRODUCTS",
+        "VIOLATION_EU_LAW",
+        "VIOLATION_NATIONAL_LAW",
+        "OTHER",
+    )
 )
 SOURCE_TYPES = (
     "SOURCE_ARTICLE_16",
@@ -115,20 +163,227 @@ AUTOMATED_DECISIONS = (
 #: ``EuropeanCountriesService::EUROPEAN_COUNTRY_CODES``: the EEA (EU 27, Iceland,
 #: Liechtenstein, Norway); Greece is ``GR`` here (not ``EL``).
 EUROPEAN_COUNTRY_CODES = tuple(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK"
-    .split()
+    (
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IS",
+        "IT",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "NO",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    )
 )
 #: ``EuropeanLanguagesService::ALL_LANGUAGES`` keys: ISO 639-1 codes in upper case.
 LANGUAGES = frozenset(
     (
-        "AB AA AF AK SQ AM AR AN HY AS AV AE AY AZ BM BA EU BE BN BH BI BS BR BG MY CA KM CH CE "
-        "NY ZH CU CV KW CO CR HR CS DA DV NL DZ EN EO ET EE FO FJ FI FR FF GD GL LG KA DE KI EL "
-        "KL GN GU HT HA HE HZ HI HO HU IS IO IG ID IA IE IU IK GA IT JA JV KN KR KS KK RW KV KG "
-        "KO KJ KU KY LO LA LV LB LI LN LT LU MK MG MS ML MT GV MI MR MH RO MN NA NV ND NG NE SE "
-        "NO NB NN II OC OJ OR OM OS PI PA PS FA PL PT QU RM RN RU SM SG SA SC SR SN SD SI SK SL "
-        "SO ST NR ES SU SW SS SV TL TY TG TA TT TE TH BO TI TO TS TN TR TK TW UG UK UR UZ VE VI "
-        "VO WA CY FY WO XH YI YO ZA ZU"
-    ).split()
+        "AB",
+        "AA",
+        "AF",
+        "AK",
+        "SQ",
+        "AM",
+        "AR",
+        "AN",
+        "HY",
+        "AS",
+        "AV",
+        "AE",
+        "AY",
+        "AZ",
+        "BM",
+        "BA",
+        "EU",
+        "BE",
+        "BN",
+        "BH",
+        "BI",
+        "BS",
+        "BR",
+        "BG",
+        "MY",
+        "CA",
+        "KM",
+        "CH",
+        "CE",
+        "NY",
+        "ZH",
+        "CU",
+        "CV",
+        "KW",
+        "CO",
+        "CR",
+        "HR",
+        "CS",
+        "DA",
+        "DV",
+        "NL",
+        "DZ",
+        "EN",
+        "EO",
+        "ET",
+        "EE",
+        "FO",
+        "FJ",
+        "FI",
+        "FR",
+        "FF",
+        "GD",
+        "GL",
+        "LG",
+        "KA",
+        "DE",
+        "KI",
+        "EL",
+        "KL",
+        "GN",
+        "GU",
+        "HT",
+        "HA",
+        "HE",
+        "HZ",
+        "HI",
+        "HO",
+        "HU",
+        "IS",
+        "IO",
+        "IG",
+        "ID",
+        "IA",
+        "IE",
+        "IU",
+        "IK",
+        "GA",
+        "IT",
+        "JA",
+        "JV",
+        "KN",
+        "KR",
+        "KS",
+        "KK",
+        "RW",
+        "KV",
+        "KG",
+        "KO",
+        "KJ",
+        "KU",
+        "KY",
+        "LO",
+        "LA",
+        "LV",
+        "LB",
+        "LI",
+        "LN",
+        "LT",
+        "LU",
+        "MK",
+        "MG",
+        "MS",
+        "ML",
+        "MT",
+        "GV",
+        "MI",
+        "MR",
+        "MH",
+        "RO",
+        "MN",
+        "NA",
+        "NV",
+        "ND",
+        "NG",
+        "NE",
+        "SE",
+        "NO",
+        "NB",
+        "NN",
+        "II",
+        "OC",
+        "OJ",
+        "OR",
+        "OM",
+        "OS",
+        "PI",
+        "PA",
+        "PS",
+        "FA",
+        "PL",
+        "PT",
+        "QU",
+        "RM",
+        "RN",
+        "RU",
+        "SM",
+        "SG",
+        "SA",
+        "SC",
+        "SR",
+        "SN",
+        "SD",
+        "SI",
+        "SK",
+        "SL",
+        "SO",
+        "ST",
+        "NR",
+        "ES",
+        "SU",
+        "SW",
+        "SS",
+        "SV",
+        "TL",
+        "TY",
+        "TG",
+        "TA",
+        "TT",
+        "TE",
+        "TH",
+        "BO",
+        "TI",
+        "TO",
+        "TS",
+        "TN",
+        "TR",
+        "TK",
+        "TW",
+        "UG",
+        "UK",
+        "UR",
+        "UZ",
+        "VE",
+        "VI",
+        "VO",
+        "WA",
+        "CY",
+        "FY",
+        "WO",
+        "XH",
+        "YI",
+        "YO",
+        "ZA",
+        "ZU",
+    )
 )
 
 #: The ``puid`` rule: ``regex:/^[a-zA-Z0-9-_]+$/D`` and ``max:500``.
@@ -236,7 +491,12 @@ DATE_RANGES: dict[str, tuple[date | None, date]] = {
     "end_date_visibility_restriction": (None, date(2038, 1, 1)),
 }
 #: The four restriction kinds: at least one must be given (``required_without_all``).
-RESTRICTIONS = ("decision_visibility", "decision_monetary", "decision_provision", "decision_account")
+RESTRICTIONS = (
+    "decision_visibility",
+    "decision_monetary",
+    "decision_provision",
+    "decision_account",
+)
 #: ``<field>`` required (``required_if``) when ``<trigger>`` equals (or, for an array,
 #: holds) ``<value>``, and dropped (``exclude_unless``/``excludeIf``) otherwise.
 CONDITIONAL: dict[str, tuple[str, str]] = {
@@ -279,7 +539,7 @@ def _filled(value: Any) -> bool:
 def _holds(value: Any, wanted: str) -> bool:
     if isinstance(value, list | tuple):
         return wanted in value
-    return value == wanted
+    return bool(value == wanted)
 
 
 def _is_url(value: str) -> bool:
@@ -325,8 +585,7 @@ def validate(statement: Mapping[str, Any]) -> Errors:
             )
     for field, (trigger, wanted) in CONDITIONAL.items():
         if _holds(data.get(trigger), wanted) and not _filled(data.get(field)):
-            add(field, f"The {_label(field)} field is required when {_label(trigger)} is "
-                f"{wanted}.")
+            add(field, f"The {_label(field)} field is required when {_label(trigger)} is {wanted}.")
     for field, allowed in ENUMS.items():
         value = data.get(field)
         if value is not None and field in data and value not in allowed:
@@ -369,8 +628,10 @@ def validate(statement: Mapping[str, Any]) -> Errors:
             )
     url = data.get("decision_ground_reference_url")
     if isinstance(url, str) and url and not _is_url(url):
-        add("decision_ground_reference_url", "The decision ground reference url field must be "
-            "a valid URL.")
+        add(
+            "decision_ground_reference_url",
+            "The decision ground reference url field must be a valid URL.",
+        )
     puid = data.get("puid")
     if isinstance(puid, str) and _filled(puid) and not PUID_PATTERN.fullmatch(puid):
         add("puid", "The puid format is invalid.")
