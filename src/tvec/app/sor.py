@@ -137,9 +137,9 @@ def submit(ctx: AppContext, *, limit: int | None = None) -> SubmitView:
             sent += len(ids)
             answer = client.post(base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token))
             with ctx.write() as session:
-                found = [session.get(StatementOfReasons, i) for i in ids]
+                batch_rows = [session.get(StatementOfReasons, i) for i in ids]
                 outcome = outbox.record_answer(
-                    [r for r in found if r is not None], answer, ctx.now()
+                    [r for r in batch_rows if r is not None], answer, ctx.now()
                 )
             submitted += len(outcome.submitted)
             duplicates += len(outcome.duplicates)
