@@ -19,7 +19,7 @@ from tvec.app.context import AppContext, open_context
 from tvec.errors import ConfigError
 from tvec.sor.schema import validate
 from tvec.store import open_store
-from tvec.store.models import StatementOfReasons
+from tvec.store.models import AuditEvent, StatementOfReasons
 
 from .conftest import KINDS, NOW, PERSONAL, seed_decisions, sor_settings
 from .dsa_server import DsaApi
@@ -81,6 +81,13 @@ def test_submits_in_batches_of_100_once_each(sor_ctx: AppContext, dsa_api: DsaAp
     again = use.submit(sor_ctx)
     assert (again.batches, again.submitted) == (0, 0)
     assert len(dsa_api.sent_puids()) == 250
+    with sor_ctx.read() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.kind == "sor.submit").order_by(AuditEvent.id)
+        ).all()
+        assert [
+            (e.actor, e.data["statements"], e.data["submitted"], e.data["status"]) for e in events
+        ] == [("cli", 100, 100, 201), ("cli", 100, 100, 201), ("cli", 50, 50, 201)]
 
 
 def test_5xx_is_retried(sor_ctx: AppContext, dsa_api: DsaApi) -> None:

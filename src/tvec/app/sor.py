@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tvec.app.context import AppContext
+from tvec.audit.events import StatementsSent, record_event
 from tvec.errors import NotFoundError, UsageError
 from tvec.sor import build, outbox
 from tvec.sor.schema import validate
@@ -85,7 +86,7 @@ def check_statement(payload: dict[str, object]) -> dict[str, list[str]]:
     return validate(payload)
 
 
-def submit(ctx: AppContext, *, limit: int | None = None) -> SubmitView:
+def submit(ctx: AppContext, *, actor: str = "cli", limit: int | None = None) -> SubmitView:
     """Submit pending statements in batches of at most 100 (see :mod:`tvec.sor.outbox`).
 
     First the statements of an interrupted run (``submitting``) are checked by puid: those
@@ -94,6 +95,7 @@ def submit(ctx: AppContext, *, limit: int | None = None) -> SubmitView:
     ``201`` nor ``422`` (``stopped`` says why).
 
     Args:
+        actor: who submits (audit log: one ``sor.submit`` event per batch sent).
         limit: send at most this many statements (default: all pending).
 
     Raises:
@@ -138,8 +140,22 @@ def submit(ctx: AppContext, *, limit: int | None = None) -> SubmitView:
             answer = client.post(base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token))
             with ctx.write() as session:
                 batch_rows = [session.get(StatementOfReasons, i) for i in ids]
-                outcome = outbox.record_answer(
-                    [r for r in batch_rows if r is not None], answer, ctx.now()
+                kept = [r for r in batch_rows if r is not None]
+                outcome = outbox.record_answer(kept, answer, ctx.now())
+                record_event(
+                    session,
+                    actor,
+                    StatementsSent(
+                        batch=(kept[0].batch or "") if kept else "",
+                        environment=settings.sor_environment,
+                        endpoint=base + outbox.STATEMENTS_PATH,
+                        status=answer.status,
+                        statements=len(ids),
+                        submitted=len(outcome.submitted),
+                        duplicates=len(outcome.duplicates),
+                        rejected=len(outcome.rejected),
+                        pending=len(outcome.pending),
+                    ),
                 )
             submitted += len(outcome.submitted)
             duplicates += len(outcome.duplicates)

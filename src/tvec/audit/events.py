@@ -533,6 +533,26 @@ class HoldPurged(_HoldEvent):
     deleted: bool
 
 
+class StatementsSent(AuditEventData):
+    """A batch of statements of reasons sent to the DSA Transparency Database and what it
+    answered: ``status`` (``None``: no answer), statements ``submitted``, already held
+    (``duplicates``), ``rejected`` (422) and sent back to pending."""
+
+    KIND = AuditKind.SOR_SUBMIT
+    batch: str
+    environment: str
+    endpoint: str
+    status: int | None
+    statements: int
+    submitted: int
+    duplicates: int
+    rejected: int
+    pending: int
+
+    def target(self) -> str:
+        return f"sor-batch:{self.batch}"
+
+
 def _register() -> None:
     """Fill :data:`EVENT_TYPES` (one class per kind; the order events share ``order.action``:
     the class that names it first is listed)."""

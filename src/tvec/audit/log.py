@@ -65,6 +65,7 @@ class AuditKind(StrEnum):
     HOLD_ACCESS = "hold.access"
     HOLD_EXTEND = "hold.extend"
     HOLD_PURGE = "hold.purge"
+    SOR_SUBMIT = "sor.submit"
 
 
 def event_digest(
