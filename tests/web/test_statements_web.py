@@ -3,6 +3,8 @@ and who may see them."""
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 from tests.sor.conftest import seed_decisions
 from tests.web.conftest import WebEnv
 
@@ -23,3 +25,15 @@ def test_statements_page_lists_each_removal_with_its_state(web: WebEnv, client_f
     viewer, _ = client_for("viewer")
     assert viewer.get("/reports/statements").status_code == 403
     assert viewer.get("/api/statements").status_code == 403
+
+
+def test_statements_need_a_login_and_are_never_cached(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(web.app) as anonymous:
+        page = anonymous.get("/reports/statements", follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (303, "/login")
+        assert anonymous.get("/api/statements").status_code == 401
+    client, _ = client_for("analyst")
+    for path in ("/reports/statements", "/api/statements"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "no-store" in response.headers["cache-control"]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tvec.app.context import AppContext
 from tvec.audit.events import StatementsSent, record_event
-from tvec.errors import NotFoundError, UsageError
+from tvec.errors import NotFoundError, StoreError, UsageError
 from tvec.sor import build, outbox
 from tvec.sor.schema import validate
 from tvec.store.models import StatementOfReasons
@@ -36,9 +36,20 @@ def _view(row: StatementOfReasons) -> StatementView:
 
 
 def make_statements(ctx: AppContext) -> int:
-    """Make the statements of remove decisions that have none; returns how many."""
-    with ctx.write() as session:
-        return len(build.make_statements(session, ctx.settings, ctx.now()))
+    """Make the statements of remove decisions that have none; returns how many.
+
+    Another process making the same statements at the same moment breaks the unique
+    ``decision_id``: the second try finds them made.
+
+    Raises:
+        StoreError: the database failed twice.
+    """
+    try:
+        with ctx.write() as session:
+            return len(build.make_statements(session, ctx.settings, ctx.now()))
+    except StoreError:
+        with ctx.write() as session:
+            return len(build.make_statements(session, ctx.settings, ctx.now()))
 
 
 def list_statements(ctx: AppContext, *, state: str | None = None) -> list[StatementView]:
