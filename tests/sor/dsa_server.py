@@ -13,7 +13,8 @@ It answers as the real one does (``StatementMultipleAPIController``,
 
 Rules are applied by :func:`tvec.sor.schema.validate`, written from the API's source.
 ``fail_next`` makes the next POSTs answer ``503``; ``hold_after_store`` stores a batch and
-then waits (until released) before answering, to kill the client in between.
+then waits (until released) before answering, to kill the client in between;
+``drop_after_store`` stores the next batches and closes the connection without an answer.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class DsaApi:
         self.checked: list[str] = []
         self.fail_next = 0
         self.hold_after_store = False
+        self.drop_after_store = 0
         self.stored_event = threading.Event()
         self.release = threading.Event()
         self.lock = threading.Lock()
@@ -125,6 +127,11 @@ class DsaApi:
                         stored = {**statement, "uuid": str(uuid.uuid4())}
                         api.held[statement["puid"]] = stored
                         made.append(stored)
+                if api.drop_after_store > 0:
+                    api.drop_after_store -= 1
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 if api.hold_after_store:
                     api.stored_event.set()
                     api.release.wait(30)

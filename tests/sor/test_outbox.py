@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from tvec.app import sor as use
 from tvec.app.context import AppContext, open_context
-from tvec.errors import ConfigError
+from tvec.errors import ConfigError, FetchError
 from tvec.sor.schema import validate
 from tvec.store import open_store
 from tvec.store.models import AuditEvent, StatementOfReasons
@@ -96,6 +96,33 @@ def test_5xx_is_retried(sor_ctx: AppContext, dsa_api: DsaApi) -> None:
     result = use.submit(sor_ctx)
     assert (result.submitted, result.stopped) == (3, None)
     assert len(dsa_api.posted) == 3
+
+
+def test_a_lost_answer_is_retried_and_the_duplicate_422_counts_as_submitted(
+    sor_ctx: AppContext, dsa_api: DsaApi
+) -> None:
+    seed_decisions(sor_ctx.store, 3, others=False)
+    dsa_api.drop_after_store = 1  # stored, then the connection drops: tvec.net retries
+    result = use.submit(sor_ctx)
+    assert (result.submitted, result.duplicates, result.stopped) == (0, 3, None)
+    assert len(dsa_api.posted) == 2 and len(dsa_api.held) == 3  # created once
+    assert set(_states(sor_ctx).values()) == {"submitted"}
+
+
+def test_an_unresolvable_host_sends_nothing_and_keeps_statements_pending(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = sor_settings(
+        tmp_path / "home", database_url=db_url, sor_sandbox_url="http://sor.invalid"
+    )
+    ctx = open_context(settings, clock=lambda: NOW)
+    try:
+        seed_decisions(ctx.store, 2, others=False)
+        with pytest.raises(FetchError):
+            use.submit(ctx)
+        assert set(_states(ctx).values()) == {"pending"}
+    finally:
+        ctx.close()
 
 
 def test_5xx_after_retries_keeps_the_batch_unresolved_then_resumes(

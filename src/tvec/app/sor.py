@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tvec.app.context import AppContext
 from tvec.audit.events import StatementsSent, record_event
-from tvec.errors import NotFoundError, StoreError, UsageError
+from tvec.errors import FetchError, NotFoundError, StoreError, UsageError
 from tvec.sor import build, outbox
 from tvec.sor.schema import validate
 from tvec.store.models import StatementOfReasons
@@ -111,6 +111,8 @@ def submit(ctx: AppContext, *, actor: str = "cli", limit: int | None = None) -> 
 
     Raises:
         ConfigError: no token, or no sandbox URL for the sandbox environment.
+        FetchError: the URL is bad or its host does not resolve or is refused (the batch
+            goes back to pending; nothing was sent).
     """
     settings = ctx.settings
     base = outbox.base_url(settings)
@@ -148,7 +150,17 @@ def submit(ctx: AppContext, *, actor: str = "cli", limit: int | None = None) -> 
                 break
             batches += 1
             sent += len(ids)
-            answer = client.post(base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token))
+            try:
+                answer = client.post(
+                    base + outbox.STATEMENTS_PATH, body, headers=outbox.headers(token)
+                )
+            except FetchError:  # bad URL, unresolvable or refused host: nothing was sent
+                with ctx.write() as session:
+                    for row_id in ids:
+                        row = session.get(StatementOfReasons, row_id)
+                        if row is not None:
+                            row.state = "pending"
+                raise
             with ctx.write() as session:
                 batch_rows = [session.get(StatementOfReasons, i) for i in ids]
                 kept = [r for r in batch_rows if r is not None]
