@@ -498,6 +498,59 @@ class Settings(BaseSettings):
         description="Days removed content and its data are preserved after a removal order "
         "(Regulation 2021/784, Article 6: six months).",
     )
+    sor_environment: str = Field(
+        default="sandbox",
+        pattern="^(sandbox|production)$",
+        description="Statements of reasons: which DSA Transparency Database to submit to, "
+        "'sandbox' (TVEC_SOR_SANDBOX_URL) or 'production' (TVEC_SOR_PRODUCTION_URL).",
+    )
+    sor_sandbox_url: str | None = Field(
+        default=None,
+        description="Statements of reasons: base URL of the sandbox of the DSA Transparency "
+        "Database your Digital Services Coordinator gave you (https://host, no path).",
+    )
+    sor_production_url: str = Field(
+        default="https://transparency.dsa.ec.europa.eu",
+        description="Statements of reasons: base URL of the production DSA Transparency "
+        "Database; statements go to BASE/api/v1/statements.",
+    )
+    sor_token: str | None = Field(
+        default=None,
+        description="Statements of reasons: the API token of the DSA Transparency Database "
+        "(environment only; or TVEC_SOR_AUTH_FILE).",
+    )
+    sor_auth_file: Path | None = Field(
+        default=None,
+        description="Statements of reasons: a file holding the API token (one line), used "
+        "when TVEC_SOR_TOKEN is unset.",
+    )
+    sor_puid_prefix: str = Field(
+        default="tvec",
+        pattern="^[a-zA-Z0-9_-]{1,60}$",
+        description="Statements of reasons: prefix of every puid (letters, digits, - and _), "
+        "unique to this installation when several submit for one platform.",
+    )
+    sor_territorial_scope: TextList = Field(
+        default=[
+            "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR",
+            "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT",
+            "RO", "SE", "SI", "SK",
+        ],
+        description="Statements of reasons: territorial_scope, EEA country codes as the API "
+        "spells them (Greece is GR); default: the whole EEA.",
+    )
+    sor_legal_ground: str = Field(
+        default="Regulation (EU) 2021/784, Article 2(7) (terrorist content), and Directive "
+        "(EU) 2017/541, Articles 3 to 12",
+        max_length=500,
+        description="Statements of reasons: illegal_content_legal_ground of removals on a "
+        "designation ground.",
+    )
+    sor_terms_url: str | None = Field(
+        default=None,
+        description="Statements of reasons: decision_ground_reference_url, the public page of "
+        "the terms of service relied on (optional).",
+    )
 
     @field_validator(
         "tos_grounds",
@@ -506,6 +559,7 @@ class Settings(BaseSettings):
         "inclusion_policy",
         "alert_verified_banks",
         "trusted_proxies",
+        "sor_territorial_scope",
         mode="before",
     )
     @classmethod

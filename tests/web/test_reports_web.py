@@ -168,3 +168,21 @@ def test_report_html_in_chromium(env, tmp_path: Path) -> None:  # type: ignore[n
             assert all(u.startswith(("file:", "data:")) for u in requests), requests
         finally:
             browser.close()
+
+
+def test_reports_page_has_the_tco_and_statements_sections(env) -> None:  # type: ignore[no-untyped-def]
+    from tvec.app.tco import tco_annual_text
+
+    viewer, analyst, _, ctx = env
+    page = analyst.get(f"/reports?{QUERY}").text
+    assert "TCO Regulation annual report (Article 7)" in page
+    assert 'href="/reports/tco-annual.json?year=2024"' in page
+    assert "Statements of reasons (DSA Article 17)" in page
+    assert 'href="/reports/statements"' in page
+    # sor.view is for reviewers: a viewer sees the TCO section but not the statements.
+    seen = viewer.get(f"/reports?{QUERY}").text
+    assert "TCO Regulation annual report" in seen and "Statements of reasons" not in seen
+    download = viewer.get("/reports/tco-annual.json?year=2024")
+    assert download.status_code == 200
+    assert download.text == tco_annual_text(ctx, 2024, "json")
+    assert viewer.get("/reports/tco-annual.xml?year=2024").status_code == 404

@@ -26,6 +26,7 @@
 | report.view      | yes   | yes     | yes       | yes    |
 | report.internal  | yes   | yes     | no        | no     |
 | entity.view      | yes   | yes     | yes       | yes    |
+| sor.view         | yes   | yes     | yes       | no     |
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # the entity registry and its designations are public facts (lists are imported with
     # the CLI, `tvec entity import`)
     "entity.view": _ALL,
+    "sor.view": _REVIEWERS,
 }
 
 

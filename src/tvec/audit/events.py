@@ -619,6 +619,24 @@ class EntityListImported(AuditEventData):
 
     def target(self) -> str:
         return f"entity-list:{self.format}"
+class StatementsSent(AuditEventData):
+    """A batch of statements of reasons sent to the DSA Transparency Database and what it
+    answered: ``status`` (``None``: no answer), statements ``submitted``, already held
+    (``duplicates``), ``rejected`` (422) and sent back to pending."""
+
+    KIND = AuditKind.SOR_SUBMIT
+    batch: str
+    environment: str
+    endpoint: str
+    status: int | None
+    statements: int
+    submitted: int
+    duplicates: int
+    rejected: int
+    pending: int
+
+    def target(self) -> str:
+        return f"sor-batch:{self.batch}"
 
 
 def _register() -> None:

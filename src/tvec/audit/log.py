@@ -87,6 +87,7 @@ class AuditKind(StrEnum):
     AUDIT_KEYED = "audit.keyed"
     AUDIT_KEY_ROTATE = "audit.key_rotate"
     SESSION_REVOKE = "session.revoke"
+    SOR_SUBMIT = "sor.submit"
 
 
 def event_digest(

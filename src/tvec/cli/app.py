@@ -76,11 +76,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Status checks: is alerted content still online? (docs/status-checks.md)",
     ),
     "stats": ("tvec.cli.stats:app", "Figures over what tvec recorded."),
-    "report": ("tvec.cli.report:app", "Transparency reports and the platform scoreboard."),
+    "report": (
+        "tvec.cli.report:app",
+        "Transparency reports, the platform scoreboard and the TCO Article 7 annual report.",
+    ),
     "order": (
         "tvec.cli.order:app",
         "Removal orders (EU Regulation 2021/784): record, watch the one-hour clock, act, "
         "reply or reject (and resume), and the legal holds of removed content.",
+    ),
+    "sor": (
+        "tvec.cli.sor:app",
+        "Statements of reasons (DSA Article 17): list, show, export, check and submit them to "
+        "the EU DSA Transparency Database.",
     ),
     "user": ("tvec.cli.user:app", "Manage reviewer accounts and API tokens."),
     "audit": ("tvec.cli.audit:app", "Check and export the audit log."),

@@ -14,10 +14,14 @@ import typer
 
 from tvec.app.reports import scoreboard_file, transparency_file
 from tvec.cli.context import context
+from tvec.cli.report_tco import tco_annual
 from tvec.errors import UsageError
 from tvec.reports.scoreboard import MIN_ALERTS
 
-app = typer.Typer(help="Transparency reports and the platform scoreboard.", no_args_is_help=True)
+app = typer.Typer(
+    help="Transparency reports, the platform scoreboard and the TCO Article 7 annual report.",
+    no_args_is_help=True,
+)
 
 
 class ReportFormat(StrEnum):
@@ -109,3 +113,6 @@ def scoreboard(
         context(), since=since, until=until, fmt=output.value, min_alerts=min_alerts
     )
     _write(data, out, output.value)
+
+
+app.command("tco-annual")(tco_annual)

@@ -329,6 +329,35 @@ class OutboundClient:
             return PostResult(url, attempts[0], None, error=error)
         return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
 
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        retries: int | None = None,
+    ) -> PostResult:
+        """GET ``url`` once (retried as a POST is), redirects not followed: for APIs whose
+        answer is the status itself (``302``/``404``) and whose headers (a bearer token) must
+        not follow a redirect elsewhere.
+
+        Returns:
+            The outcome (:class:`PostResult`), whatever the HTTP status or network error.
+
+        Raises:
+            FetchError: not an http(s) URL with a host, or the host does not resolve.
+            BlockedAddressError: the host resolves to a refused address.
+        """
+        target = resolve_target(self.policy, url, url)
+        retry = self.retry_policy(retries)
+        attempts = [0]
+        try:
+            answer = self._send("GET", url, target, headers or {}, None, retry, attempts)
+        except FetchError as exc:
+            cause = exc.__cause__
+            error = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+            return PostResult(url, attempts[0], None, error=error)
+        return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
+
     # --- SMTP ------------------------------------------------------------------------------
 
     def send_mail(self, message: EmailMessage, *, waiting: str = "e-mail") -> MailOutcome:

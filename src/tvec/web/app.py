@@ -40,6 +40,7 @@ from tvec.web.routers import (
     orders,
     queue,
     reports,
+    sor,
     takedowns,
     users,
 )
@@ -181,6 +182,6 @@ def create_app(context: AppContext) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
-    for module in (*routers, hma, hma_curation):
+    for module in (*routers, sor, hma, hma_curation):
         app.include_router(module.router)
     return app

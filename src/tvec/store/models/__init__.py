@@ -5,8 +5,8 @@ on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks,
 scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
-:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.entities` and
-:mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.entities`,
+:mod:`~tvec.store.models.sor` (statements of reasons) and :mod:`~tvec.store.models.vpdq`.
 """
 
 from tvec.clock import utcnow
@@ -47,6 +47,7 @@ from tvec.store.models.core import (
 )
 from tvec.store.models.entities import EntityDesignation
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
+from tvec.store.models.sor import StatementOfReasons
 from tvec.store.models.vpdq import VPDQFeatures
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "Signal",
     "SignalTypeSetting",
     "Source",
+    "StatementOfReasons",
     "StatusCheck",
     "Takedown",
     "UTCDateTime",

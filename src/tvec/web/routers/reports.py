@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal, allowed
-from tvec.app import reports
+from tvec.app import reports, sor, tco
 from tvec.app.context import AppContext
 from tvec.errors import NotFoundError, PermissionDeniedError
 from tvec.reports.metrics import DIMENSIONS
@@ -97,6 +97,20 @@ def _transparency(app: AppContext, principal: Principal, since: str, until: str)
     }
 
 
+def _tco(app: AppContext, principal: Principal, since: str, until: str) -> dict[str, Any]:
+    """The TCO Article 7 annual report of the year the period ends in (downloads)."""
+    year = int((until or since or app.now().date().isoformat())[:4])
+    return {
+        "year": year,
+        "downloads": [(fmt, f"/reports/tco-annual.{fmt}?year={year}") for fmt in TCO_FORMATS],
+    }
+
+
+def _statements(app: AppContext, principal: Principal, since: str, until: str) -> dict[str, Any]:
+    """Statements of reasons by submission state, and where to see them."""
+    return {"counts": sor.counts(app), "href": "/reports/statements"}
+
+
 #: The sections of the Reports page, in order. Add one to add a report to the page.
 SECTIONS: list[ReportSection] = [
     ReportSection(
@@ -106,7 +120,24 @@ SECTIONS: list[ReportSection] = [
         permission="report.view",
         build=_transparency,
     ),
+    ReportSection(
+        id="tco-annual",
+        title="TCO Regulation annual report (Article 7)",
+        template="reports/tco_section.html",
+        permission="report.view",
+        build=_tco,
+    ),
+    ReportSection(
+        id="statements",
+        title="Statements of reasons (DSA Article 17)",
+        template="reports/statements_section.html",
+        permission="sor.view",
+        build=_statements,
+    ),
 ]
+
+#: Formats of the TCO annual report download.
+TCO_FORMATS = ("html", "json", "csv")
 
 
 def _helpers() -> dict[str, Any]:
@@ -168,6 +199,21 @@ def transparency_download(
     data = reports.transparency_file(app, since=since, until=until, fmt=fmt, internal=internal)
     name = f"transparency-{since}-{until}" + ("-internal" if internal else "")
     return _download(data, fmt, name)
+
+
+@router.get("/reports/tco-annual.{fmt}", include_in_schema=False)
+def tco_download(
+    *,
+    fmt: str,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    app: Annotated[AppContext, Depends(get_app)],
+    principal: Annotated[Principal, Depends(need("report.view"))],
+) -> Response:
+    """The TCO Article 7 annual report as a file, the same text as ``tvec report tco-annual``."""
+    if fmt not in TCO_FORMATS:
+        raise NotFoundError(f"no TCO report format {fmt!r}")
+    text = tco.tco_annual_text(app, year, fmt)
+    return _download(text.encode("utf-8"), fmt, f"tco-annual-{year}")
 
 
 @router.get("/reports/chart/{name}.svg", include_in_schema=False)
