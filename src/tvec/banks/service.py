@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
@@ -38,6 +38,7 @@ from tvec.banks.formats import (
 from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
 from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
+from tvec.store.bank_changes import ADD, REMOVE, record_change
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
@@ -177,8 +178,12 @@ def delete_bank(store: Store, name: str, *, actor: str) -> int:
     """
     with store.session() as session:
         bank = _bank(session, name)
-        count = int(session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0)
+        ids = list(session.scalars(select(BankEntry.id).where(BankEntry.bank_id == bank.id)))
+        count = len(ids)
+        session.execute(delete(BankEntry).where(BankEntry.bank_id == bank.id))
         session.delete(bank)
+        if ids:
+            record_change(session, REMOVE, ids)
         record_event(session, actor, BankDeleted(bank=name, entries=count))
         return count
 
@@ -243,12 +248,15 @@ def show_bank(store: Store, name: str, limit: int = 50) -> BankShowView:
 
 
 def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadReport) -> None:
+    """Add the valid, new ``rows`` to ``bank`` (counted in ``report``) and record the bank
+    change (:func:`tvec.store.bank_changes.record_change`) if any was added."""
     existing = {
         (t, v)
         for t, v in session.execute(
             select(BankEntry.signal_type, BankEntry.value).where(BankEntry.bank_id == bank.id)
         )
     }
+    added: list[BankEntry] = []
     for row in rows:
         checked = _validate(row)
         if isinstance(checked, str):
@@ -261,7 +269,7 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
             report.already_present += 1
             continue
         existing.add(key)
-        session.add(
+        added.append(
             BankEntry(
                 bank_id=bank.id,
                 signal_type=signal_type.name,
@@ -274,6 +282,10 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
             )
         )
         report.added += 1
+    if added:
+        session.add_all(added)
+        session.flush()
+        record_change(session, ADD, [e.id for e in added])
 
 
 def import_bank(

@@ -5,7 +5,8 @@ on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks,
 scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
-:mod:`~tvec.store.models.orders` and :mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.vpdq` and
+:mod:`~tvec.store.models.index` (the bank change counter).
 """
 
 from tvec.clock import utcnow
@@ -37,6 +38,7 @@ from tvec.store.models.core import (
     Source,
     UTCDateTime,
 )
+from tvec.store.models.index import BankChange, BankVersion
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.store.models.vpdq import VPDQFeatures
 
@@ -50,7 +52,9 @@ __all__ = [
     "Attribution",
     "AuditEvent",
     "Bank",
+    "BankChange",
     "BankEntry",
+    "BankVersion",
     "Base",
     "CaseEvidence",
     "Decision",
