@@ -179,11 +179,17 @@ def up_to_date(db: Connection, files: IndexFiles, known: IndexSnapshot | None) -
         return known
     on_disk = files.version()
     if on_disk is not None and on_disk >= wanted:
-        loaded = files.load()
+        try:
+            loaded = files.load()
+        except StoreError:  # damaged, or a writer died half-way: see below
+            loaded = None
         if loaded is not None and loaded.version >= wanted:
             return loaded
     with files.locked():
-        loaded = files.load()
+        try:
+            loaded = files.load()
+        except StoreError:  # no writer is at work: damage, so build afresh
+            loaded = None
         if loaded is None:
             files.save(build_snapshot(db))
         elif loaded.version < wanted:
