@@ -106,7 +106,8 @@ class AppContext:
         The matcher maps the persisted index (``TVEC_INDEX_DIR``) and follows bank changes
         by itself (it checks the bank change counter every ``TVEC_INDEX_CHECK_SECONDS``); the
         all-banks matcher is kept for the life of the context, a matcher of named banks is
-        made for the call (mapping the same files).
+        made for the call (mapping the same files). A change of the matching settings makes
+        a new one.
 
         Raises:
             NotFoundError: a named bank does not exist.
@@ -116,9 +117,20 @@ class AppContext:
 
         if banks:
             return Matcher.for_settings(session, self.settings, banks)
+        current = self.settings
+        key = (
+            current.pdq_threshold,
+            current.pdq_min_quality,
+            current.vpdq_distance,
+            current.vpdq_min_quality,
+            current.vpdq_query_match_percent,
+            current.vpdq_bank_match_percent,
+            current.index_folder,
+            current.index_check_seconds,
+        )
         with self._matcher_lock:
-            if self._matcher is None:
-                self._matcher = ((), Matcher.for_settings(session, self.settings))
+            if self._matcher is None or self._matcher[0] != key:
+                self._matcher = (key, Matcher.for_settings(session, current))
             return self._matcher[1]
 
     def close(self) -> None:
