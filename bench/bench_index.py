@@ -151,7 +151,9 @@ def pss(folder: Path, k: int, src: Path) -> list[float]:
             child.stdout.readline()
         for child in children:
             rollup = Path(f"/proc/{child.pid}/smaps_rollup").read_text()
-            kib = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+            kib = next(
+                int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
+            )
             out.append(kib / 1024)
     finally:
         for child in children:
@@ -215,7 +217,9 @@ def main() -> None:
     probe = first[0][:-1] + ("0" if first[0][-1] != "0" else "1")  # 1 to 4 bits away
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     print(f"rows: {n:,}; files in {work}\n")
-    print("| step | database | code | rows | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak MiB |")
+    print(
+        "| step | database | code | rows | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak MiB |"  # noqa: E501
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     targets = ([] if options.skip_sqlite else [("SQLite", None)]) + (
         [("PostgreSQL", options.postgres)] if options.postgres else []
@@ -225,10 +229,14 @@ def main() -> None:
         env = fresh_env(work / f"home-{label}", url)
         homes[label] = env
         wall, cpu, peak, _ = run(["bank", "import", "--create", "b", str(data)], env, HERE)
-        print(f"| import | {label} | this | {n:,} | {wall:.1f} | {cpu:.1f} | {n / wall:,.0f} | {n / cpu:,.0f} | {peak} |")
+        print(
+            f"| import | {label} | this | {n:,} | {wall:.1f} | {cpu:.1f} | {n / wall:,.0f} | {n / cpu:,.0f} | {peak} |"  # noqa: E501
+        )
         sys.stdout.flush()
         build_wall, build_cpu, build_peak, _ = run(["index", "rebuild"], env, HERE)
-        print(f"| index rebuild | {label} | this | {n:,} | {build_wall:.1f} | {build_cpu:.1f} | | | {build_peak} |")
+        print(
+            f"| index rebuild | {label} | this | {n:,} | {build_wall:.1f} | {build_cpu:.1f} | | | {build_peak} |"  # noqa: E501
+        )
         mw, mc = best_match(env, HERE, probe)
         print(f"| match 1 hash | {label} | this | {n:,} | {mw:.2f} | {mc:.2f} | | | |")
         sys.stdout.flush()
@@ -240,7 +248,9 @@ def main() -> None:
                 env = fresh_env(work / f"home-{label}-{code}-small", url and url + "_small")
                 wall, cpu, peak, _ = run(["bank", "import", "--create", "b", str(small)], env, src)
                 m = options.main_rows
-                print(f"| import | {label} | {code} | {m:,} | {wall:.1f} | {cpu:.1f} | {m / wall:,.0f} | {m / cpu:,.0f} | {peak} |")
+                print(
+                    f"| import | {label} | {code} | {m:,} | {wall:.1f} | {cpu:.1f} | {m / wall:,.0f} | {m / cpu:,.0f} | {peak} |"  # noqa: E501
+                )
                 best_match(env, src, probe, 1)  # builds the index (this) / nothing (main)
                 mw, mc = best_match(env, src, probe)
                 print(f"| match 1 hash | {label} | {code} | {m:,} | {mw:.2f} | {mc:.2f} | | | |")
@@ -248,7 +258,9 @@ def main() -> None:
     empty = fresh_env(work / "home-empty", None)
     run(["bank", "create", "b"], empty, HERE)
     ew, ec = best_match(empty, HERE, probe)
-    print(f"| match 1 hash, empty bank (start-up floor) | SQLite | this | 0 | {ew:.2f} | {ec:.2f} | | | |")
+    print(
+        f"| match 1 hash, empty bank (start-up floor) | SQLite | this | 0 | {ew:.2f} | {ec:.2f} | | | |"  # noqa: E501
+    )
     label = next(iter(homes))
     delay = change_delay(homes[label], HERE, work / "change.csv")
     print(f"\nbank change of 1,000 entries seen by a running matcher ({label}): {delay:.2f} s")

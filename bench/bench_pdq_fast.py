@@ -97,7 +97,9 @@ def main() -> None:
         measure("photo-like (1/f)", photo, n, 11),
         measure("fine texture", texture, n, 13),
     ]
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print("| images | n | max bits | p99 | mean | >6 | >8 | >10 | >12 | >16 | quality changed |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -73,9 +73,7 @@ def test_cursor_round_trip_and_bad_input() -> None:
         QueueFilter(status="bogus").check()
 
 
-def test_the_total_stops_counting_at_the_cap(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_total_stops_counting_at_the_cap(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     import tvec.cases.queue as queue_module
 
     _load(store, 20)  # 16 open

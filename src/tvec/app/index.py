@@ -41,7 +41,9 @@ def _status(ctx: AppContext, files: IndexFiles, snapshot: IndexSnapshot | None) 
         pdq_entries=len(snapshot.pdq),
         exact_entries=len(snapshot.exact),
         tombstones=index_sync.tombstones(snapshot.pdq) + index_sync.tombstones(snapshot.exact),
-        segments=sum(1 for s in (*snapshot.pdq.segments(), *snapshot.exact.segments()) if s.ids.size),
+        segments=sum(
+            1 for s in (*snapshot.pdq.segments(), *snapshot.exact.segments()) if s.ids.size
+        ),
         bytes=files.nbytes(),
     )
 

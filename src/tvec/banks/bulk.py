@@ -67,9 +67,9 @@ class BulkEntries:
             self._cursor.execute("PRAGMA cache_size")
             self._cache_pages = self._cursor.fetchone()[0]
             self._cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            created = _TABLE.c.created_at.type._cached_bind_processor(self.dialect)  # type: ignore[attr-defined]
+            created = _TABLE.c.created_at.type._cached_bind_processor(self.dialect)
             self._now = created(now) if created else now
-            self._extra = _TABLE.c.extra.type._cached_bind_processor(self.dialect)  # type: ignore[attr-defined]
+            self._extra = _TABLE.c.extra.type._cached_bind_processor(self.dialect)
 
     def _stats(self) -> tuple[int, int]:
         """(entries in the bank, largest entry id in the table)."""
@@ -97,7 +97,7 @@ class BulkEntries:
         bank_id, now, extra_of = self.bank_id, self._now, self._extra
         empty = extra_of({}) if extra_of else {}
         self._cursor.executemany(
-            f"INSERT INTO bank_entry ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO bank_entry ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608 (constant column names)
             "ON CONFLICT DO NOTHING",
             [
                 (bank_id, t, v, e, i, s, n, (extra_of(x) if x else empty) if extra_of else x, now)
@@ -110,7 +110,7 @@ class BulkEntries:
         of ids they got (``None`` when none were)."""
         if self.postgres:
             self._cursor.execute(
-                f"INSERT INTO bank_entry ({_COLUMNS}) SELECT %s, signal_type, value, entity, "
+                f"INSERT INTO bank_entry ({_COLUMNS}) SELECT %s, signal_type, value, entity, "  # noqa: S608
                 "ideology, source, note, extra::json, %s FROM tvec_bank_load ORDER BY line "
                 "ON CONFLICT DO NOTHING",
                 (self.bank_id, self._now),

@@ -342,9 +342,7 @@ def _sniff(path: Path) -> str:
     return detect_format("")
 
 
-def _stream_rows(
-    session: Session, path: Path, fmt: str, report: LoadReport
-) -> Iterator[list[Row]]:
+def _stream_rows(session: Session, path: Path, fmt: str, report: LoadReport) -> Iterator[list[Row]]:
     """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`; problems go to ``report``."""
     chunk: list[Row] = []
     with path.open(encoding="utf-8-sig", newline="") as handle:

@@ -38,8 +38,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tvec.errors import NotFoundError
-from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
+from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key
 from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
@@ -466,7 +466,5 @@ class _LiveIndex:
             query = query.where(Bank.name.in_(sorted(self.banks)))
         with Session(self.engine) as session:
             entries = [_entry_of(row) for row in session.execute(query)]
-            features = load_values(
-                session, (e.value for e in entries if e.signal_type == "vpdq")
-            )
+            features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
         return entries, features

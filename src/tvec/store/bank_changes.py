@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,8 +26,8 @@ from tvec.store.models import BankChange, BankVersion
 
 ADD = "add"
 REMOVE = "remove"
-_VERSION = BankVersion.__table__
-_CHANGE = BankChange.__table__
+_VERSION: Table = BankVersion.__table__  # type: ignore[assignment]
+_CHANGE: Table = BankChange.__table__  # type: ignore[assignment]
 
 
 class Change(NamedTuple):

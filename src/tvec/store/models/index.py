@@ -1,4 +1,4 @@
-"""The bank change counter and log behind the persisted match index (:mod:`tvec.store.bank_changes`).
+"""The bank change counter and log behind the persisted match index.
 
 ``bank_version`` has one row (``id`` 1): the number of bank changes ever committed. Every
 change to bank entries (add, import, remove, bank delete) raises it by one in the same
