@@ -11,7 +11,9 @@ from tvec.cli.context import context, err, out, print_json
 from tvec.views.index import IndexStatusView
 
 app = typer.Typer(
-    help="The persisted match index shared by every process that matches.", no_args_is_help=True
+    help="The persisted match index shared by every process that matches: status, rebuild, "
+    "verify, compact.",
+    no_args_is_help=True,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
