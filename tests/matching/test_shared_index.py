@@ -206,3 +206,22 @@ def test_a_save_that_fails_half_way_leaves_the_old_index(
     files.save(_snapshot(3, 300))
     loaded = files.load()
     assert loaded is not None and loaded.version == 3 and len(loaded.pdq) == 300
+
+
+def test_a_matcher_recovers_from_parts_left_at_two_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")
+    pdq = _hashes(2, seed=5)
+    _import(ctx, "b", [f"pdq,{pdq[0]}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[0]) == [("b", 0)]
+    files = IndexFiles(ctx.settings.index_folder)
+    # A writer died after saving the exact part of a later version only.
+    snapshot = files.load()
+    assert snapshot is not None
+    snapshot.exact.save(files.exact_dir, {"version": snapshot.version + 5})
+    monkeypatch.setattr("tvec.matching.shared.LOAD_ATTEMPTS", 2)
+    _import(ctx, "b", [f"pdq,{pdq[1]}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[1]) == [("b", 0)]
+    assert verify(ctx).ok
+    ctx.close()
