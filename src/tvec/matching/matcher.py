@@ -183,8 +183,7 @@ class Matcher:
         if live.generation == self._generation:
             return
         entries, features = live.memory_entries()
-        self._entries = {e.id: e for e in entries}
-        self._linear = defaultdict(list)
+        linear: dict[str, list[_Entry]] = defaultdict(list)
         videos: list[tuple[int, tuple[VPDQFrame, ...]]] = []
         for entry in entries:
             if entry.signal_type == "vpdq":
@@ -192,8 +191,13 @@ class Matcher:
                 if not value.startswith("sha256:"):  # else its frames are missing: skip it
                     videos.append((entry.id, parse_vpdq(value)))
             else:
-                self._linear[entry.signal_type].append(entry)
+                linear[entry.signal_type].append(entry)
+        # Entries first: a lookup running meanwhile may still use the old video index, whose
+        # ids must stay known until it is replaced.
+        self._entries = {**self._entries, **{e.id: e for e in entries}}
         self._videos = VideoFrameIndex(videos, self.vpdq, self.pdq_threshold)
+        self._linear = linear
+        self._entries = {e.id: e for e in entries}
         self._generation = live.generation
 
     def _pdq_query(self, pdq: bytes) -> list[tuple[int, int]]:
