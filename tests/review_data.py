@@ -66,9 +66,7 @@ def scan_sample(store: Store, folder: Path) -> Scanned:
     source.mkdir(parents=True)
     known_src = gradient_image(source / "known.png", 1)
     banks.create_bank(store, "tcap", "test bank", actor="cli")
-    banks.add_files(
-        store, "tcap", [known_src], entity="Islamic State", source="TCAP", actor="cli"
-    )
+    banks.add_files(store, "tcap", [known_src], entity="Islamic State", source="TCAP", actor="cli")
     content = folder / "content"
     content.mkdir()
     known = content / "a-known.png"

@@ -71,3 +71,15 @@ def test_cursor_round_trip_and_bad_input() -> None:
         decode_cursor("not-a-cursor")
     with pytest.raises(UsageError, match="status"):
         QueueFilter(status="bogus").check()
+
+
+def test_the_total_stops_counting_at_the_cap(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tvec.cases.queue as queue_module
+
+    _load(store, 20)  # 16 open
+    monkeypatch.setattr(queue_module, "TOTAL_CAP", 10)
+    with store.session() as session:
+        page = queue_page(session, QueueFilter(), limit=5)
+        assert (page.total, page.total_capped) == (10, True)
+        page = queue_page(session, QueueFilter(status="escalated"), limit=5)
+        assert (page.total, page.total_capped) == (4, False)

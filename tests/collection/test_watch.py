@@ -33,7 +33,6 @@ def add_source(store: Store, name: str, kind: str, locator: str, **given: Any) -
         return registry.add_source(session, name, kind, locator, actor="cli", **given)
 
 
-
 ENTRIES = 400
 
 

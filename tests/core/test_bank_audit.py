@@ -26,9 +26,7 @@ def _events(home: Path) -> list[tuple[str, str, str | None, dict[str, Any]]]:
             return [
                 (e.actor, e.kind, e.target, e.data)
                 for e in session.scalars(
-                    select(AuditEvent)
-                    .where(AuditEvent.kind.like("bank.%"))
-                    .order_by(AuditEvent.id)
+                    select(AuditEvent).where(AuditEvent.kind.like("bank.%")).order_by(AuditEvent.id)
                 )
             ]
     finally:

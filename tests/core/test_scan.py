@@ -49,9 +49,7 @@ def counts(store: Store) -> tuple[int, int, int]:
 def test_json_result_shape_and_idempotency(store: Store, tmp_path: Path) -> None:
     images = make_images(tmp_path / "in", 4)
     create_bank(store, "known", actor="cli")
-    add_files(
-        store, "known", images[:2], entity="Example Group", ideology="test", actor="cli"
-    )
+    add_files(store, "known", images[:2], entity="Example Group", ideology="test", actor="cli")
     first = run_scan(store, [tmp_path / "in"], banks=["known"]).model_dump(mode="json")
     assert set(first) == {"scan_id", "status", "counts", "matches", "errors", "outlinks"}
     assert first["status"] == "finished" and first["errors"] == []

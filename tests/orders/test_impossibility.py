@@ -252,9 +252,7 @@ def test_resume_restarts_the_clock_at_exactly_one_hour_after_resumption(
             300.0,
         )
         assert order.reply["overdue_at"] == "2024-05-01T14:00:00Z"
-        assert [e["resumed_at"] for e in order.reply["impossibility"]] == [
-            "2024-05-01T13:00:00Z"
-        ]
+        assert [e["resumed_at"] for e in order.reply["impossibility"]] == ["2024-05-01T13:00:00Z"]
         with pytest.raises(ConflictError, match="is done"):
             reject_order(
                 session, settings, REF, ground="force_majeure", explanation="x", actor="bob"

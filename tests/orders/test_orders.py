@@ -1083,9 +1083,7 @@ def test_times_are_printed_in_utc_whole_seconds(cli) -> None:  # type: ignore[no
         assert not re.search(r"\d\d:\d\d:\d\d\.\d", result.out), result.out
         assert "+02:00" not in result.out and "+00:00" not in result.out
     # JSON keeps the precise time
-    assert (
-        json.loads(cli("order", "show", "Z-1", "--json").out)["received_at"] == rfc3339(received)
-    )
+    assert json.loads(cli("order", "show", "Z-1", "--json").out)["received_at"] == rfc3339(received)
 
 
 def test_the_media_of_a_removed_post_are_held_too(store: Store) -> None:

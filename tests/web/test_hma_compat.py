@@ -69,7 +69,10 @@ class Hma:
 @pytest.fixture
 def hma(db_url: str, tmp_path: Path) -> Iterator[Hma]:
     settings = fast_settings(
-        tmp_path / "home", database_url=db_url, secret_key="test-secret-key-0123456789"
+        tmp_path / "home",
+        database_url=db_url,
+        secret_key="test-secret-key-0123456789",
+        index_check_seconds=0,  # every look-up sees the latest bank change
     )
     store = open_store(settings)
     make_users(store)
@@ -525,6 +528,27 @@ def test_lookup_follows_bank_ratio_and_content_switches(hma: Hma) -> None:
     off = admin.put("/c/signal_type/pdq", json={"enabled_ratio": 0})
     assert off.status_code == 204 and off.content == b""
     assert lookup() == {"SWITCHED": [{"bank_content_id": cid, "distance": "0"}]}
+
+
+def test_curation_changes_reach_the_persisted_index(hma: Hma) -> None:
+    """Content added or removed through /c/ raises the bank change counter, so a matcher
+    whose persisted index already exists sees it (no stale hash stays matchable)."""
+    client = hma.curator
+    _bank(client, "LIVE")
+    first = client.post("/c/bank/LIVE/signal", json={"pdq": PDQ_B}).json()["id"]
+
+    def found(signal: str) -> list[int]:
+        query = {"signal_type": "pdq", "signal": signal}
+        return list(client.get("/m/raw_lookup", params=query).json()["matches"])
+
+    assert found(PDQ_B) == [first]  # builds the index
+    other = "f" * 64
+    second = client.post("/c/bank/LIVE/signal", json={"pdq": other}).json()["id"]
+    assert found(other) == [second]
+    assert client.delete(f"/c/bank/LIVE/content/{first}").json() == {"deleted": 1}
+    assert found(PDQ_B) == []
+    assert client.delete("/c/bank/LIVE").status_code == 200
+    assert found(other) == []
 
 
 def test_post_lookup_bypass_coinflip_matches_disabled_banks(hma: Hma) -> None:

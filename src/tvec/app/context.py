@@ -11,7 +11,7 @@ context then holds:
   through :mod:`tvec.net` with the settings' address rules, caps and retries; tests pass a
   transport and a resolver to :func:`open_context` instead of patching;
 * the matcher (:meth:`AppContext.matcher`) over the banks, with the ``TVEC_PDQ_*`` and
-  ``TVEC_VPDQ_*`` settings, rebuilt only when bank entries change;
+  ``TVEC_VPDQ_*`` settings, mapping the persisted index and following bank changes;
 * the entity registry in force (:meth:`AppContext.entities`): the packaged one plus
   ``TVEC_ENTITIES_FILE`` plus the imported designation lists;
 * a write lock (:meth:`AppContext.write`): writers in this process append to the audit log's
@@ -28,13 +28,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tvec.clock import Clock, utcnow
 from tvec.settings import Settings
 from tvec.store import Store, open_store
-from tvec.store.models import BankEntry
 
 if TYPE_CHECKING:
     import httpx
@@ -110,37 +108,35 @@ class AppContext:
     def matcher(self, session: Session, banks: list[str] | None = None) -> Matcher:
         """A matcher over ``banks`` (default: every bank) with the matching settings.
 
-        The all-banks matcher is kept and rebuilt only when bank entries change (their count
-        or newest id) or the matching settings do; a matcher of named banks is built for the
-        call.
+        The matcher maps the persisted index (``TVEC_INDEX_DIR``) and follows bank changes
+        by itself (it checks the bank change counter every ``TVEC_INDEX_CHECK_SECONDS``); the
+        all-banks matcher is kept for the life of the context, a matcher of named banks is
+        made for the call (mapping the same files). A change of the matching settings makes
+        a new one.
 
         Raises:
             NotFoundError: a named bank does not exist.
+            StoreError: the index folder cannot be read or written.
         """
         from tvec.matching.matcher import Matcher
 
         if banks:
             return Matcher.for_settings(session, self.settings, banks)
-        count, newest = session.execute(
-            select(func.count(BankEntry.id), func.max(BankEntry.id))
-        ).one()
         current = self.settings
         key = (
-            int(count or 0),
-            int(newest or 0),
             current.pdq_threshold,
             current.pdq_min_quality,
             current.vpdq_distance,
             current.vpdq_min_quality,
             current.vpdq_query_match_percent,
             current.vpdq_bank_match_percent,
+            current.index_folder,
+            current.index_check_seconds,
         )
         with self._matcher_lock:
-            cached = self._matcher
-            if cached is None or cached[0] != key:
-                cached = (key, Matcher.for_settings(session, self.settings))
-                self._matcher = cached
-            return cached[1]
+            if self._matcher is None or self._matcher[0] != key:
+                self._matcher = (key, Matcher.for_settings(session, current))
+            return self._matcher[1]
 
     def close(self) -> None:
         """Release the store's connections."""

@@ -63,6 +63,7 @@ def queue_page(
         cases=[QueueRowView.model_validate(row) for row in page.rows],
         next_cursor=page.next_cursor,
         total=page.total,
+        total_capped=page.total_capped,
     )
 
 

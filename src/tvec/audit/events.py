@@ -152,7 +152,6 @@ class CaseOpened(_CaseEvent):
     by: str | None = None
 
 
-
 class CaseFlagged(_CaseEvent):
     """An item flagged for review by a person."""
 
@@ -555,7 +554,6 @@ class OrderReplied(_OrderEvent):
     article: str | None = None
 
 
-
 class _HoldEvent(AuditEventData):
     hold_id: int = Field(exclude=True)
 
@@ -571,7 +569,6 @@ class HoldAccessed(_HoldEvent):
     purpose: str
     url: str
     to: str | None = None
-
 
 
 class HoldExtended(_HoldEvent):

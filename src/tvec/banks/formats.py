@@ -29,7 +29,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from tvec.errors import InvalidSignalError, UsageError
 
@@ -88,13 +88,22 @@ def detect_format(text: str) -> str:
     return "hma"
 
 
-def read_rows(text: str, fmt: str) -> Iterator[EntryRow | RowProblem]:
-    """Read ``text`` in format ``fmt`` (``csv``, ``tcap``, ``hma`` or ``auto``).
+def _stream(source: str | TextIO) -> TextIO:
+    """``source`` as a text stream (a string is wrapped; a file should be opened with
+    ``newline=""`` so the csv module sees line ends as they are)."""
+    return io.StringIO(source) if isinstance(source, str) else source
+
+
+def read_rows(text: str | TextIO, fmt: str) -> Iterator[EntryRow | RowProblem]:
+    """Read ``text`` (a string, or a text stream read as it goes, for files of any size)
+    in format ``fmt`` (``csv``, ``tcap``, ``hma``; ``auto`` needs a string).
 
     Raises:
         UsageError: unknown format, or a TCAP file lacking a required column.
     """
     if fmt == "auto":
+        if not isinstance(text, str):
+            raise UsageError("the format of a stream must be given (csv, tcap or hma)")
         fmt = detect_format(text)
     if fmt == "csv":
         return _read_csv(text)
@@ -145,8 +154,8 @@ def _blank(value: str | None) -> str | None:
     return value or None
 
 
-def _read_csv(text: str) -> Iterator[EntryRow | RowProblem]:
-    for line, row in csv_rows(csv.reader(io.StringIO(text))):
+def _read_csv(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+    for line, row in csv_rows(csv.reader(_stream(text))):
         if isinstance(row, csv.Error):
             yield RowProblem(line, f"unreadable CSV: {row}")
             continue
@@ -171,8 +180,17 @@ def _read_csv(text: str) -> Iterator[EntryRow | RowProblem]:
         )
 
 
-def _read_hma(text: str) -> Iterator[EntryRow | RowProblem]:
-    for number, raw in enumerate(text.splitlines(), start=1):
+def _lines(text: str | TextIO) -> Iterator[str]:
+    """The lines of ``text`` as ``str.splitlines`` splits them, read as it goes."""
+    if isinstance(text, str):
+        yield from text.splitlines()
+        return
+    for chunk in text:
+        yield from chunk.splitlines() or [""]
+
+
+def _read_hma(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+    for number, raw in enumerate(_lines(text), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -198,8 +216,8 @@ def parse_tcap_time(value: str) -> str | None:
         raise InvalidSignalError(repr(value), "date is not in TCAP's %m/%d/%y %H:%M:%S") from exc
 
 
-def _read_tcap(text: str) -> Iterator[EntryRow | RowProblem]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+def _read_tcap(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+    reader = csv.DictReader(_stream(text.lstrip("\ufeff") if isinstance(text, str) else text))
     missing = [c for c in TCAP_REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise UsageError(f"not a TCAP export: missing column(s) {', '.join(missing)}")

@@ -46,6 +46,7 @@ from tvec.banks.formats import EntryRow
 from tvec.banks.service import _validate
 from tvec.errors import ConflictError, NotFoundError, UsageError
 from tvec.signals import registry
+from tvec.store.bank_changes import ADD, REMOVE, record_change
 from tvec.store.models import Bank, BankEntry, SignalTypeSetting
 from tvec.store.vpdq import store_value
 
@@ -212,9 +213,12 @@ def delete_bank(session: Session, name: str, *, actor: str) -> bool:
     bank = _bank(session, name)
     if bank is None:
         return False
-    count = int(session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0)
+    ids = list(session.scalars(select(BankEntry.id).where(BankEntry.bank_id == bank.id)))
     session.delete(bank)
-    record_event(session, actor, BankDeleted(bank=name, entries=count))
+    session.flush()
+    if ids:
+        record_change(session, REMOVE, ids)  # the persisted match index follows
+    record_event(session, actor, BankDeleted(bank=name, entries=len(ids)))
     return True
 
 
@@ -283,6 +287,7 @@ def add_content(
         fields["metadata"] = metadata
     content_id: int | None = None
     added = 0
+    added_ids: list[int] = []
     first_existing: int | None = None
     for name, value in checked.items():
         stored = store_value(session, name, value)
@@ -304,9 +309,11 @@ def add_content(
             content_id = entry.id
         entry.extra = {HMA_KEY: {"content_id": content_id, **fields}}
         added += 1
+        added_ids.append(entry.id)
     if content_id is None:  # every signal was there already
         return (first_existing if first_existing is not None else 0), checked
     session.flush()
+    record_change(session, ADD, added_ids)  # the persisted match index follows
     record_event(
         session,
         actor,
@@ -413,6 +420,7 @@ def remove_content(session: Session, bank_name: str, content_id: int, *, actor: 
     for entry in entries:
         session.delete(entry)
     session.flush()
+    record_change(session, REMOVE, ids)  # the persisted match index follows
     record_event(session, actor, BankRemoved(bank=bank_name, content_id=content_id, entries=ids))
     return 1
 

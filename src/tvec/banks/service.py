@@ -16,15 +16,20 @@ name, so a megabyte "md5" is never echoed.
 
 from __future__ import annotations
 
+import codecs
+import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
+from tvec.banks.bulk import BulkEntries, Row
 from tvec.banks.formats import (
+    FORMATS,
     PREVIEW_CHARS,
     EntryRow,
     RowProblem,
@@ -35,14 +40,20 @@ from tvec.banks.formats import (
     write_csv,
     write_hma,
 )
-from tvec.errors import EncodingError, InputError, NotFoundError, UsageError
+from tvec.clock import utcnow
+from tvec.errors import EncodingError, InputError, NotFoundError, StoreError, UsageError
+from tvec.matching.index_sync import up_to_date
+from tvec.matching.shared import IndexFiles
 from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
+from tvec.store.bank_changes import ADD, REMOVE, record_change
 from tvec.store.db import Store
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
 from tvec.urls.canonical import MAX_URL_BYTES
 from tvec.views.banks import BankEntryView, BankLoadView, BankShowView, BankView, RowProblemView
+
+log = logging.getLogger(__name__)
 
 KIB = 1024
 
@@ -177,10 +188,15 @@ def delete_bank(store: Store, name: str, *, actor: str) -> int:
     """
     with store.session() as session:
         bank = _bank(session, name)
-        count = int(session.scalar(select(func.count()).where(BankEntry.bank_id == bank.id)) or 0)
+        ids = list(session.scalars(select(BankEntry.id).where(BankEntry.bank_id == bank.id)))
+        count = len(ids)
+        session.execute(delete(BankEntry).where(BankEntry.bank_id == bank.id))
         session.delete(bank)
+        if ids:
+            record_change(session, REMOVE, ids)
         record_event(session, actor, BankDeleted(bank=name, entries=count))
-        return count
+    refresh_index(store)
+    return count
 
 
 def _bank_view(bank: Bank, counts: Counter[str]) -> BankView:
@@ -243,12 +259,15 @@ def show_bank(store: Store, name: str, limit: int = 50) -> BankShowView:
 
 
 def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadReport) -> None:
+    """Add the valid, new ``rows`` to ``bank`` (counted in ``report``) and record the bank
+    change (:func:`tvec.store.bank_changes.record_change`) if any was added."""
     existing = {
         (t, v)
         for t, v in session.execute(
             select(BankEntry.signal_type, BankEntry.value).where(BankEntry.bank_id == bank.id)
         )
     }
+    added: list[BankEntry] = []
     for row in rows:
         checked = _validate(row)
         if isinstance(checked, str):
@@ -261,7 +280,7 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
             report.already_present += 1
             continue
         existing.add(key)
-        session.add(
+        added.append(
             BankEntry(
                 bank_id=bank.id,
                 signal_type=signal_type.name,
@@ -274,6 +293,87 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
             )
         )
         report.added += 1
+    if added:
+        session.add_all(added)
+        session.flush()
+        record_change(session, ADD, [e.id for e in added])
+
+
+#: Rows validated and written per chunk by :func:`import_bank` (bounds its memory).
+IMPORT_CHUNK = 20_000
+#: Bytes decoded at a time when a bank file is checked for UTF-8.
+READ_BYTES = 1 << 20
+
+
+def _check_utf8(path: Path) -> None:
+    """Read ``path`` once, in pieces, to check it is UTF-8 (BOM allowed).
+
+    Raises:
+        NotFoundError: the file cannot be read.
+        EncodingError: it is not UTF-8 (the message names the first bad byte's offset).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    done = 0
+    try:
+        with path.open("rb") as handle:
+            while True:
+                piece = handle.read(READ_BYTES)
+                try:
+                    decoder.decode(piece, final=not piece)
+                except UnicodeDecodeError as exc:
+                    pending = len(decoder.getstate()[0]) if piece else 0
+                    where = done - pending + exc.start
+                    raise EncodingError(
+                        str(path), f"bank file is not UTF-8 (byte {where})"
+                    ) from exc
+                if not piece:
+                    return
+                done += len(piece)
+    except OSError as exc:
+        raise NotFoundError(f"cannot read bank file {path}: {exc.strerror}") from exc
+
+
+def _sniff(path: Path) -> str:
+    """The format of a bank file from its first non-blank line (:func:`detect_format`)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line in handle:
+            if line.strip():
+                return detect_format(line)
+    return detect_format("")
+
+
+def _stream_rows(session: Session, path: Path, fmt: str, report: LoadReport) -> Iterator[list[Row]]:
+    """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`; problems go to ``report``."""
+    chunk: list[Row] = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in read_rows(handle, fmt):
+            if isinstance(row, RowProblem):
+                report.problems.append(row)
+                continue
+            checked = _validate(row)
+            if isinstance(checked, str):
+                report.problems.append(RowProblem(row.line, checked))
+                continue
+            signal_type, value = checked
+            if signal_type.name == "vpdq":
+                value = store_value(session, "vpdq", value)  # frames by reference
+            chunk.append(
+                (
+                    row.line,
+                    signal_type.name,
+                    value,
+                    row.entity,
+                    row.ideology,
+                    row.source,
+                    row.note,
+                    row.extra,
+                )
+            )
+            if len(chunk) >= IMPORT_CHUNK:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
 
 
 def import_bank(
@@ -287,31 +387,27 @@ def import_bank(
 ) -> LoadReport:
     """Load a bank file (``csv``, ``tcap``, ``hma`` or ``auto``) into bank ``name``.
 
+    The file is read as it goes, in chunks of :data:`IMPORT_CHUNK` rows written in bulk
+    (:mod:`tvec.banks.bulk`: PostgreSQL ``COPY``, SQLite batched inserts), so memory does
+    not grow with its size; the whole import is one transaction and one bank change, and the
+    persisted match index is brought up to date once, after it.
+
     Invalid rows are reported with their line numbers in the returned report; valid rows
-    still load. Audited as :class:`BankImported` by ``actor`` (the file, its format, how
-    many rows were added, already present or refused), and a bank made by ``create`` as
-    :class:`BankCreated`.
+    still load. An entry already in the bank, or earlier in the file, is counted as already
+    present (the first occurrence wins). Audited as :class:`BankImported` by ``actor`` (the
+    file, its format, how many rows were added, already present or refused), and a bank made
+    by ``create`` as :class:`BankCreated`.
 
     Raises:
         NotFoundError: no such bank (unless ``create``) or no such file.
         EncodingError: the file is not UTF-8.
         UsageError: unknown format, or a TCAP file lacking its columns.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NotFoundError(f"cannot read bank file {path}: {exc.strerror}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EncodingError(str(path), f"bank file is not UTF-8 (byte {exc.start})") from exc
+    _check_utf8(path)
+    chosen = _sniff(path) if fmt == "auto" else fmt
+    if chosen not in FORMATS:
+        raise UsageError(f"unknown bank format {fmt!r} (known: auto, {', '.join(FORMATS)})")
     report = LoadReport()
-    good: list[EntryRow] = []
-    for row in read_rows(text, fmt):
-        if isinstance(row, RowProblem):
-            report.problems.append(row)
-        else:
-            good.append(row)
     with store.session() as session:
         bank = session.scalars(select(Bank).where(Bank.name == name)).one_or_none()
         if bank is None:
@@ -321,7 +417,16 @@ def import_bank(
             session.add(bank)
             session.flush()
             record_event(session, actor, BankCreated(bank=name, description=None))
-        _add_rows(session, bank, good, report)
+        bulk = BulkEntries(session, bank.id, utcnow())
+        valid = 0
+        for chunk in _stream_rows(session, path, chosen, report):
+            valid += len(chunk)
+            bulk.write(chunk)
+        added, ids = bulk.finish()
+        report.added = added
+        report.already_present = valid - added
+        if ids is not None:
+            record_change(session, ADD, ranges=[ids])
         report.problems.sort(key=lambda p: p.line)
         record_event(
             session,
@@ -329,13 +434,28 @@ def import_bank(
             BankImported(
                 bank=name,
                 file=str(path),
-                format=detect_format(text) if fmt == "auto" else fmt,
+                format=chosen,
                 added=report.added,
                 existing=report.already_present,
                 errors=len(report.problems),
             ),
         )
+    refresh_index(store)
     return report
+
+
+def refresh_index(store: Store) -> None:
+    """Bring the persisted match index up to date after a bank change, if there is one
+    (else the first match builds it). A failure is logged: every matching process catches
+    up by itself later."""
+    files = IndexFiles(store.settings.index_folder)
+    if not files.exists():
+        return
+    try:
+        with store.engine.connect() as db:
+            up_to_date(db, files, None)
+    except StoreError as exc:  # pragma: no cover - disk full, permissions
+        log.warning("match index not updated after a bank change: %s", exc)
 
 
 def add_files(
@@ -413,6 +533,7 @@ def add_files(
             actor,
             BankAdded(bank=name, added=report.added, files=len(paths), labels=labels),
         )
+    refresh_index(store)
     return report
 
 

@@ -19,6 +19,9 @@ from tvec.errors import UsageError
 from tvec.store.models import Item
 from tvec.store.models.cases import CASE_STATUSES, ReviewCase
 
+#: Most cases a queue page counts: past it the total reads "more than" (a page never counts
+#: every open case; the count is an index range scan of at most this many rows).
+TOTAL_CAP = 10_000
 #: Filters the queue understands (each an exact match on the case's column).
 FILTERS = ("entity", "signal_type", "source", "platform", "language")
 
@@ -70,6 +73,8 @@ class QueuePage:
     rows: list[QueueRow] = field(default_factory=list)
     next_cursor: str | None = None
     total: int = 0
+    #: True when more than :data:`TOTAL_CAP` cases match: ``total`` is then the cap.
+    total_capped: bool = False
 
 
 def encode_cursor(priority: float, opened_at: datetime, case_id: int) -> str:
@@ -106,7 +111,8 @@ def queue_page(
         filters: status and exact-match filters (default: open cases).
         after: the cursor of the previous page's ``next_cursor``.
         limit: cases per page (1-500).
-        with_total: also count the cases that match the filters.
+        with_total: also count the cases that match the filters, up to :data:`TOTAL_CAP`
+            (``total_capped`` says there are more).
 
     Raises:
         UsageError: bad status, cursor or limit.
@@ -164,9 +170,10 @@ def queue_page(
         last = page.rows[-1]
         page.next_cursor = encode_cursor(last.priority, last.opened_at, last.id)
     if with_total:
-        page.total = int(
-            session.scalar(select(func.count()).select_from(ReviewCase).where(*conditions)) or 0
-        )
+        capped = select(ReviewCase.id).where(*conditions).limit(TOTAL_CAP + 1).subquery()
+        count = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+        page.total = min(count, TOTAL_CAP)
+        page.total_capped = count > TOTAL_CAP
     return page
 
 

@@ -40,6 +40,7 @@ from tvec.entities.resolve import entity_registry
 from tvec.errors import ConflictError, NotFoundError, PermissionDeniedError, UsageError
 from tvec.settings import Settings
 from tvec.signals import get_signal_type
+from tvec.store.bank_changes import ADD, record_change
 from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcnow
 from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
 from tvec.views.cases import AppealView, CaseView, DecisionView, EvidenceView
@@ -490,6 +491,7 @@ def add_item_signals_to_bank(
     }
     ids = [i.id for i in _item_tree(session, case.item)]
     added = 0
+    new: list[BankEntry] = []
     for signal in session.scalars(select(Signal).where(Signal.item_id.in_(ids))):
         if signal.signal_type not in BANKABLE_SIGNAL_TYPES:
             continue
@@ -499,7 +501,7 @@ def add_item_signals_to_bank(
         if (signal.signal_type, value) in existing:
             continue
         existing.add((signal.signal_type, value))
-        session.add(
+        new.append(
             BankEntry(
                 bank_id=bank.id,
                 signal_type=signal.signal_type,
@@ -511,6 +513,10 @@ def add_item_signals_to_bank(
             )
         )
         added += 1
+    if new:
+        session.add_all(new)
+        session.flush()
+        record_change(session, ADD, [e.id for e in new])
     record_event(session, actor.actor, BankAdded(bank=bank_name, case_id=case.id, added=added))
     return added
 

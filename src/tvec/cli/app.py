@@ -41,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tvec.cli.bank:app",
         "Manage banks of known signals (hash lists such as TCAP or GIFCT).",
     ),
+    "index": (
+        "tvec.cli.index:app",
+        "The persisted match index shared by every process that matches: status, rebuild, "
+        "verify, compact.",
+    ),
     "analyze": (
         "tvec.cli.analyze:analyze",
         "Print languages with shares, OCR text and indicator hits with spans.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import os
+import secrets
 import socket
 from typing import Annotated
 
@@ -72,6 +74,15 @@ def serve(
             "believed ('*' for any; default TVEC_TRUSTED_PROXIES, empty: none).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes (one per core; above 1 needs PostgreSQL). Each maps the "
+            "shared match index and follows bank changes by itself.",
+            min=1,
+            max=256,
+        ),
+    ] = 1,
 ) -> None:
     """Run the review web app (queue, cases, decisions, audit log, JSON and HMA APIs).
 
@@ -87,6 +98,11 @@ def serve(
     check_port(host, port)
     ctx = context()
     current = ctx.settings
+    if workers > 1 and not current.resolved_database_url.startswith("postgresql"):
+        raise UsageError(
+            "--workers above 1 needs PostgreSQL (set TVEC_DATABASE_URL to a postgresql+psycopg "
+            "URL); SQLite serves one worker"
+        )
     start = prepare_first_start(ctx)
     one_time = start.one_time_password
     if start.had_users and current.admin_password:
@@ -103,19 +119,35 @@ def serve(
         if forwarded_allow_ips is not None
         else current.trusted_proxies
     )
-    app = create_app(ctx)
-    err.print(f"tvec review on http://{host}:{port}/")
+    err.print(
+        f"tvec review on http://{host}:{port}/" + (f" ({workers} workers)" if workers > 1 else "")
+    )
     if trusted:
         err.print(f"X-Forwarded-For believed from: {', '.join(trusted)}", markup=False)
     try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            **proxy_options(trusted),  # type: ignore[arg-type]
-        )
+        if workers > 1:
+            if current.secret_key is None:  # one key for every worker's session cookies
+                os.environ["TVEC_SECRET_KEY"] = secrets.token_urlsafe(32)
+            ctx.close()
+            uvicorn.run(
+                "tvec.web.worker:create",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                **proxy_options(trusted),  # type: ignore[arg-type]
+            )
+        else:
+            uvicorn.run(
+                create_app(ctx),
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                **proxy_options(trusted),  # type: ignore[arg-type]
+            )
     except SystemExit as exc:
         if exc.code == STARTUP_FAILURE:
             check_port(host, port)  # another program took the port since the first check

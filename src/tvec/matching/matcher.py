@@ -25,18 +25,23 @@ named ones) and answers :meth:`Matcher.match` for one signal, by the signal type
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tvec.errors import NotFoundError
+from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
+from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key
 from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
@@ -136,16 +141,24 @@ class Matcher:
                 np.frombuffer(b"".join(pdq_hashes), dtype=np.uint8).reshape(-1, 32),
             )
         self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold)
+        self._live: _LiveIndex | None = None
+        self._generation = -1
 
     def __len__(self) -> int:
+        if self._live is not None:
+            self._refresh()
+            snapshot = self._live.snapshot
+            if snapshot is not None and self._live.banks is None:
+                return len(snapshot.pdq) + len(snapshot.exact) + len(self._entries)
         return len(self._entries)
 
     def match(self, signal: SignalValue) -> list[BankHit]:
         """Bank entries matching ``signal``, nearest first."""
+        self._refresh()
         if signal.signal_type == "pdq":
             if signal.quality is not None and signal.quality < self.pdq_min_quality:
                 return []
-            found = self._pdq.query(pdq_hex_to_bytes(signal.value))
+            found = self._pdq_query(pdq_hex_to_bytes(signal.value))
             own = [self._hit(entry_id, distance) for entry_id, distance in found]
             return own + self._in_video_frames(signal.value)
         if signal.signal_type == "vpdq":
@@ -153,8 +166,63 @@ class Matcher:
         signal_type = _linear_type(signal.signal_type)
         if signal_type is not None:
             return self._scan(signal_type, signal.value)
+        if self._live is not None:
+            return [self._hit(entry_id, 0) for entry_id in self._live_exact(signal)]
         ids = self._exact.get((signal.signal_type, signal.value), [])
         return [self._hit(entry_id, 0) for entry_id in ids]
+
+    # the persisted index (from_index)
+
+    def _refresh(self) -> None:
+        """Catch up with the persisted index if the banks changed (checked every
+        ``check_seconds``); reload the entries kept in memory (vpdq, linear types)."""
+        live = self._live
+        if live is None:
+            return
+        live.refresh()
+        if live.generation == self._generation:
+            return
+        entries, features = live.memory_entries()
+        linear: dict[str, list[_Entry]] = defaultdict(list)
+        videos: list[tuple[int, tuple[VPDQFrame, ...]]] = []
+        for entry in entries:
+            if entry.signal_type == "vpdq":
+                value = features.get(entry.value, entry.value)
+                if not value.startswith("sha256:"):  # else its frames are missing: skip it
+                    videos.append((entry.id, parse_vpdq(value)))
+            else:
+                linear[entry.signal_type].append(entry)
+        # Entries first: a lookup running meanwhile may still use the old video index, whose
+        # ids must stay known until it is replaced.
+        self._entries = {**self._entries, **{e.id: e for e in entries}}
+        self._videos = VideoFrameIndex(videos, self.vpdq, self.pdq_threshold)
+        self._linear = linear
+        self._entries = {e.id: e for e in entries}
+        self._generation = live.generation
+
+    def _pdq_query(self, pdq: bytes) -> list[tuple[int, int]]:
+        """(entry id, distance) of the ``pdq`` entries within the threshold, nearest first."""
+        live = self._live
+        if live is None:
+            return self._pdq.query(pdq)
+        assert live.snapshot is not None
+        found = live.snapshot.pdq.query(pdq, self.pdq_threshold)
+        known = live.entries([entry_id for entry_id, _ in found])
+        return [(i, d) for i, d in found if i in known]
+
+    def _live_exact(self, signal: SignalValue) -> list[int]:
+        live = self._live
+        assert live is not None and live.snapshot is not None
+        key = exact_key(signal.signal_type, signal.value)
+        ids = [entry_id for entry_id, _ in live.snapshot.exact.query(key, 0)]
+        known = live.entries(ids)
+        return sorted(
+            i
+            for i in ids
+            if i in known
+            and known[i].signal_type == signal.signal_type
+            and known[i].value == signal.value
+        )
 
     def _scan(self, signal_type: SignalType, value: str) -> list[BankHit]:
         """Entries of ``signal_type`` within its default threshold of ``value``, nearest first."""
@@ -184,7 +252,7 @@ class Matcher:
             replace(
                 self._hit(m.entry_id, math.ceil(100 - m.query_percent - 1e-9)),
                 labels={
-                    **self._entries[m.entry_id].labels,
+                    **self._entry(m.entry_id).labels,
                     "query_match_percent": round(m.query_percent, 2),
                     "bank_match_percent": round(m.bank_percent, 2),
                 },
@@ -193,7 +261,7 @@ class Matcher:
         ]
         best: dict[int, BankHit] = {}
         for frame in usable_frames(frames, self.pdq_min_quality):
-            for entry_id, distance in self._pdq.query(pdq_hex_to_bytes(frame.pdq_hex)):
+            for entry_id, distance in self._pdq_query(pdq_hex_to_bytes(frame.pdq_hex)):
                 known = best.get(entry_id)
                 if known is None or distance < known.distance:
                     best[entry_id] = self._frame_hit(entry_id, distance, frame.timestamp)
@@ -201,14 +269,22 @@ class Matcher:
 
     def _frame_hit(self, entry_id: int, distance: int, timestamp: float) -> BankHit:
         labels = {
-            **self._entries[entry_id].labels,
+            **self._entry(entry_id).labels,
             "found_by": VIDEO_FRAME,
             "frame_timestamp": round(timestamp, 3),
         }
         return replace(self._hit(entry_id, distance), labels=labels)
 
+    def _entry(self, entry_id: int) -> _Entry:
+        found = self._entries.get(entry_id)
+        if found is None and self._live is not None:
+            found = self._live.entries([entry_id]).get(entry_id)
+        if found is None:
+            raise KeyError(entry_id)
+        return found
+
     def _hit(self, entry_id: int, distance: int) -> BankHit:
-        entry = self._entries[entry_id]
+        entry = self._entry(entry_id)
         return BankHit(
             entry_id=entry.id,
             bank=entry.bank,
@@ -223,11 +299,13 @@ class Matcher:
         cls, session: Session, settings: Settings, bank_names: list[str] | None = None
     ) -> Matcher:
         """:meth:`from_session` with the matching settings: ``TVEC_PDQ_THRESHOLD``,
-        ``TVEC_PDQ_MIN_QUALITY`` and the vPDQ rule (``TVEC_VPDQ_*``). The one way tvec's
-        jobs (scan, match, poll, the web app) build their matcher.
+        ``TVEC_PDQ_MIN_QUALITY``, the vPDQ rule (``TVEC_VPDQ_*``) and the persisted index in
+        ``TVEC_INDEX_DIR`` (checked for bank changes every ``TVEC_INDEX_CHECK_SECONDS``).
+        The one way tvec's jobs (scan, match, poll, the web app) build their matcher.
 
         Raises:
             NotFoundError: a named bank does not exist.
+            StoreError: the index folder cannot be read or written.
         """
         return cls.from_session(
             session,
@@ -235,6 +313,8 @@ class Matcher:
             pdq_threshold=settings.pdq_threshold,
             pdq_min_quality=settings.pdq_min_quality,
             vpdq=VPDQRule.from_settings(settings),
+            index_dir=settings.index_folder,
+            check_seconds=settings.index_check_seconds,
         )
 
     @classmethod
@@ -246,23 +326,39 @@ class Matcher:
         pdq_threshold: int = 31,
         pdq_min_quality: int = 50,
         vpdq: VPDQRule | None = None,
+        index_dir: Path | None = None,
+        check_seconds: float = 1.0,
     ) -> Matcher:
-        """Load the entries of ``bank_names`` (all banks when None) from the database.
+        """A matcher over the entries of ``bank_names`` (all banks when None).
+
+        With ``index_dir`` it uses the persisted index there (:mod:`tvec.matching.shared`,
+        built on first use, brought up to date when the bank change counter moves; entry
+        labels are read from the database as hits need them). Without, it reads the entries
+        (Core selects, no ORM objects) and builds an index in memory.
 
         Raises:
             NotFoundError: a named bank does not exist.
+            StoreError: the index folder cannot be read or written.
         """
-        query = select(BankEntry, Bank.name).join(Bank, BankEntry.bank_id == Bank.id)
         if bank_names:
             known = set(session.scalars(select(Bank.name).where(Bank.name.in_(bank_names))))
             missing = [n for n in bank_names if n not in known]
             if missing:
                 raise NotFoundError(f"no bank named {', '.join(repr(m) for m in missing)}")
+        if index_dir is not None:
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            matcher = cls(
+                (), pdq_threshold=pdq_threshold, pdq_min_quality=pdq_min_quality, vpdq=vpdq
+            )
+            live = _LiveIndex(engine, IndexFiles(index_dir), bank_names or None, check_seconds)
+            matcher._live = live
+            matcher._refresh()
+            return matcher
+        query = select(*_ENTRY_COLUMNS).join(Bank, BankEntry.bank_id == Bank.id)
+        if bank_names:
             query = query.where(Bank.name.in_(bank_names))
-        entries = [
-            _Entry(e.id, bank, e.signal_type, e.value, e.labels())
-            for e, bank in session.execute(query)
-        ]
+        entries = [_entry_of(row) for row in session.execute(query)]
         features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
         return cls(
             entries,
@@ -271,3 +367,108 @@ class Matcher:
             vpdq=vpdq,
             vpdq_features=features,
         )
+
+
+_ENTRY_COLUMNS = (
+    BankEntry.id,
+    Bank.name,
+    BankEntry.signal_type,
+    BankEntry.value,
+    BankEntry.entity,
+    BankEntry.ideology,
+    BankEntry.source,
+    BankEntry.note,
+    BankEntry.extra,
+)
+#: Entries whose labels a persisted matcher keeps at most (then it forgets them all).
+ENTRY_CACHE = 100_000
+#: Ids per query when a persisted matcher reads the entries of its hits.
+IDS_PER_QUERY = 500
+
+
+def _entry_of(row: Any) -> _Entry:
+    """An :class:`_Entry` from a row of :data:`_ENTRY_COLUMNS` (labels as
+    :meth:`BankEntry.labels`)."""
+    entry_id, bank, signal_type, value, entity, ideology, source, note, extra = row
+    labels: dict[str, Any] = {
+        "entity": entity,
+        "ideology": ideology,
+        "source": source,
+        "note": note,
+    }
+    labels.update(extra or {})
+    labels = {k: v for k, v in labels.items() if v not in (None, "")}
+    return _Entry(int(entry_id), str(bank), str(signal_type), str(value), labels)
+
+
+class _LiveIndex:
+    """A persisted index as one matcher uses it: the current snapshot, the entries of hits
+    (read from the database, cached until the version changes), the in-memory entries."""
+
+    def __init__(
+        self, engine: Engine, files: IndexFiles, banks: list[str] | None, check_seconds: float
+    ) -> None:
+        self.engine = engine
+        self.files = files
+        self.banks = set(banks) if banks else None
+        self.check_seconds = check_seconds
+        self.snapshot: IndexSnapshot | None = None
+        self.generation = 0
+        self._checked = -math.inf
+        self._cache: dict[int, _Entry | None] = {}
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Check the bank change counter (at most every ``check_seconds``) and move to the
+        newer index if there is one."""
+        if self.snapshot is not None and time.monotonic() - self._checked < self.check_seconds:
+            return
+        with self._lock:
+            with self.engine.connect() as db:
+                fresh = up_to_date(db, self.files, self.snapshot)
+            self._checked = time.monotonic()
+            if fresh is not self.snapshot:
+                self.snapshot = fresh
+                self._cache = {}
+                self.generation += 1
+
+    def entries(self, ids: list[int]) -> dict[int, _Entry]:
+        """The entries of ``ids`` that exist (in this matcher's banks), by id."""
+        cache = self._cache
+        missing = [i for i in dict.fromkeys(ids) if i not in cache]
+        if missing:
+            if len(cache) > ENTRY_CACHE:
+                cache = self._cache = {}
+            with self.engine.connect() as db:
+                for start in range(0, len(missing), IDS_PER_QUERY):
+                    part = missing[start : start + IDS_PER_QUERY]
+                    query = (
+                        select(*_ENTRY_COLUMNS)
+                        .join(Bank, BankEntry.bank_id == Bank.id)
+                        .where(BankEntry.id.in_(part))
+                    )
+                    found = {e.id: e for e in map(_entry_of, db.execute(query))}
+                    for entry_id in part:
+                        cache[entry_id] = found.get(entry_id)
+        out: dict[int, _Entry] = {}
+        for entry_id in ids:
+            entry = cache.get(entry_id)
+            if entry is not None and (self.banks is None or entry.bank in self.banks):
+                out[entry_id] = entry
+        return out
+
+    def memory_entries(self) -> tuple[list[_Entry], dict[str, str]]:
+        """The ``vpdq`` and linear-type entries (not in the files), and the frame lists of
+        the vpdq ones by their stored reference."""
+        names = ["vpdq", *(n for n in registry() if kind_of(n) == LINEAR)]
+        query = (
+            select(*_ENTRY_COLUMNS)
+            .join(Bank, BankEntry.bank_id == Bank.id)
+            .where(BankEntry.signal_type.in_(names))
+        )
+        if self.banks is not None:
+            query = query.where(Bank.name.in_(sorted(self.banks)))
+        with Session(self.engine) as session:
+            entries = [_entry_of(row) for row in session.execute(query)]
+            features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
+        return entries, features

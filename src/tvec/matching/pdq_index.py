@@ -22,6 +22,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,8 +37,14 @@ from tvec.matching.pdq_hash import (
     pdq_bytes_to_hex,
     pdq_hex_to_bytes,
 )
-from tvec.matching.pdq_segment import Hits, Segment, concat_hits, hashes_to_words
-from tvec.matching.pdq_store import load_segments, save_segments
+from tvec.matching.pdq_segment import (
+    Hits,
+    Segment,
+    concat_hits,
+    hashes_to_words,
+    words_to_hashes,
+)
+from tvec.matching.pdq_store import load_meta, save_segments
 
 __all__ = ["BruteForcePDQIndex", "PDQIndex", "pdq_bytes_to_hex", "pdq_hex_to_bytes"]
 
@@ -87,6 +94,8 @@ class PDQIndex:
         self._segments: tuple[Segment, ...] = ()
         self._tail = _empty_segment()
         self._lock = threading.Lock()
+        #: What :meth:`save` was given as ``extra`` (set by :meth:`load`; ``{}`` otherwise).
+        self.extra: dict[str, Any] = {}
 
     def __len__(self) -> int:
         return sum(s.live for s in self._segments) + self._tail.live
@@ -169,14 +178,15 @@ class PDQIndex:
                 parts = list(pool.map(lambda c: self._search(c, segments, limit), chunks))
         return [answer for part in parts for answer in part]
 
-    def save(self, folder: Path) -> None:
-        """Save into ``folder`` atomically (see :mod:`tvec.matching.pdq_store`).
+    def save(self, folder: Path, extra: dict[str, Any] | None = None) -> None:
+        """Save into ``folder`` atomically (see :mod:`tvec.matching.pdq_store`), with
+        ``extra`` (JSON-able) kept in its ``meta.json`` (:attr:`extra` after :meth:`load`).
 
         Raises:
             StoreError: the folder cannot be written.
         """
         with self._lock:
-            save_segments(Path(folder), self.threshold, [*self._segments, self._tail])
+            save_segments(Path(folder), self.threshold, [*self._segments, self._tail], extra)
 
     @classmethod
     def load(
@@ -187,14 +197,28 @@ class PDQIndex:
         Raises:
             StoreError: the folder is missing, unreadable or not a saved ``PDQIndex``.
         """
-        threshold, segments = load_segments(Path(folder), mmap=mmap)
+        meta = load_meta(Path(folder), mmap=mmap)
+        threshold, segments = int(meta["threshold"]), list(meta["segments"])
         index = cls(threshold, allow_scan=allow_scan, accelerate=accelerate)
+        index.extra = dict(meta["extra"])
         indexed = [s for s in segments if s.index is not None]
         for tail in (s for s in segments if s.index is None):
             promoted = index._append_tail(*tail.live_rows())
             indexed.extend([promoted] if promoted is not None else [])
         index._segments = tuple(indexed)
         return index
+
+    def segments(self) -> tuple[Segment, ...]:
+        """The index's segments (the brute-force tail last), for checks and compaction."""
+        return (*self._segments, self._tail)
+
+    def live_rows(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+        """Every live ``(ids, hashes)``: shapes (n,) and (n, 32) ``uint8``, sorted by id."""
+        parts = [seg.live_rows() for seg in self.segments()]
+        ids = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
+        words = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, 4), np.uint64)
+        order = np.argsort(ids, kind="stable")
+        return ids[order], words_to_hashes(words[order])
 
     # internals
 

@@ -11,12 +11,11 @@ Memory per hash: 32 bytes (hash) + 8 (id) + 1 (alive) + the multi-index's share.
 from __future__ import annotations
 
 import uuid
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from tvec.matching import mih_kernel
 from tvec.matching.mih import MultiIndex, ProbePlan
 
 #: Pairs (query, row) compared at once by the brute-force scan: bounds its scratch memory.
@@ -134,8 +133,9 @@ class Segment:
         plan = self.index.plan(threshold, allow_scan) if self.index is not None else None
         if self.index is None or plan is None or keys is None:
             return self._scan(words, threshold)
-        if accelerate and mih_kernel.AVAILABLE:
-            query, rows, dist = mih_kernel.probe_verify(
+        kernel = _kernel() if accelerate else None
+        if kernel is not None:
+            query, rows, dist = kernel.probe_verify(
                 words,
                 keys,
                 plan.probe_table,
@@ -183,6 +183,14 @@ class Segment:
                 qi, ri = np.nonzero((dist <= threshold) & self.alive[None, r0 : r0 + rows_per])
                 parts.append(Hits(qi + q0, self.ids[ri + r0], dist[qi, ri]))
         return concat_hits(parts)
+
+
+def _kernel() -> Any:
+    """:mod:`tvec.matching.mih_kernel` if numba is installed, else None (imported on first
+    use: numba takes about a second to import, which every ``tvec match`` would pay)."""
+    from tvec.matching import mih_kernel
+
+    return mih_kernel if mih_kernel.AVAILABLE else None
 
 
 def find_sorted(

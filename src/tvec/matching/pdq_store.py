@@ -65,8 +65,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def save_segments(folder: Path, threshold: int, segments: list[Segment]) -> None:
-    """Save ``segments`` and ``threshold`` into ``folder`` (created if missing).
+def save_segments(
+    folder: Path,
+    threshold: int,
+    segments: list[Segment],
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Save ``segments`` and ``threshold`` into ``folder`` (created if missing); ``extra``
+    (JSON-able) is kept in ``meta.json`` and given back by :func:`load_meta`.
 
     Raises:
         StoreError: the folder cannot be written.
@@ -90,7 +96,13 @@ def save_segments(folder: Path, threshold: int, segments: list[Segment]) -> None
             entries.append(
                 {"name": seg.name, "rows": int(seg.ids.size), "tables": tables, "alive": alive}
             )
-        meta = {"format": FORMAT, "version": VERSION, "threshold": threshold, "segments": entries}
+        meta = {
+            "format": FORMAT,
+            "version": VERSION,
+            "threshold": threshold,
+            "segments": entries,
+            "extra": extra or {},
+        }
         write_json(folder / "meta.json", meta)
         _delete_unreferenced(folder, entries)
     except OSError as e:
@@ -110,7 +122,14 @@ def _delete_unreferenced(folder: Path, entries: list[dict[str, Any]]) -> None:
 
 
 def load_segments(folder: Path, mmap: bool = False) -> tuple[int, list[Segment]]:
-    """Load what :func:`save_segments` wrote: ``(threshold, segments)``.
+    """Load what :func:`save_segments` wrote: ``(threshold, segments)``."""
+    meta = load_meta(folder, mmap)
+    return int(meta["threshold"]), list(meta["segments"])
+
+
+def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
+    """Load what :func:`save_segments` wrote: ``meta.json`` with its ``segments`` loaded as
+    :class:`Segment` s (and ``extra``, ``{}`` if none).
 
     With ``mmap`` the large arrays are memory-mapped read-only (start-up is instant and pages
     load on first use); the deletion marks are always read into memory.
@@ -141,7 +160,9 @@ def load_segments(folder: Path, mmap: bool = False) -> tuple[int, list[Segment]]
                     raise StoreError(f"{folder}: segment {name} has tables of the wrong type")
                 index = MultiIndex(table_layout(tables), rows, perm, offsets)
             segments.append(Segment(ids, words, alive, index, name))
-        return int(meta["threshold"]), segments
+        meta["segments"] = segments
+        meta.setdefault("extra", {})
+        return dict(meta)
     except StoreError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -91,6 +91,9 @@ class TextHasher(ABC):
         """Hash ``text``."""
 
 
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
 def require_hex(value: str, length: int, type_name: str) -> str:
     """Lower-case ``value`` and check it is ``length`` hex digits.
 
@@ -104,6 +107,6 @@ def require_hex(value: str, length: int, type_name: str) -> str:
         raise InvalidSignalError(
             repr(value), f"a {type_name} value must be {length} hex digits, got {len(cleaned)}"
         )
-    if any(c not in "0123456789abcdef" for c in cleaned):
+    if not _HEX_DIGITS.issuperset(cleaned):
         raise InvalidSignalError(repr(value), f"a {type_name} value must be hexadecimal")
     return cleaned

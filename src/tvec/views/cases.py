@@ -41,7 +41,10 @@ class QueuePageView(View):
 
     cases: list[QueueRowView]
     next_cursor: str | None
-    total: int
+    total: int = Field(description="Cases matching the filters, counted up to 10,000.")
+    total_capped: bool = Field(
+        default=False, description="More cases match than ``total`` (the count stops there)."
+    )
 
 
 class EvidenceView(View):

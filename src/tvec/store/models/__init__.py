@@ -6,7 +6,8 @@ scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
 :mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.entities`,
-:mod:`~tvec.store.models.sor` (statements of reasons) and :mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.sor` (statements of reasons), :mod:`~tvec.store.models.vpdq` and
+:mod:`~tvec.store.models.index` (the bank change counter).
 """
 
 from tvec.clock import utcnow
@@ -46,6 +47,7 @@ from tvec.store.models.core import (
     UTCDateTime,
 )
 from tvec.store.models.entities import EntityDesignation
+from tvec.store.models.index import BankChange, BankVersion
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.store.models.sor import StatementOfReasons
 from tvec.store.models.vpdq import VPDQFeatures
@@ -60,7 +62,9 @@ __all__ = [
     "Attribution",
     "AuditEvent",
     "Bank",
+    "BankChange",
     "BankEntry",
+    "BankVersion",
     "Base",
     "CaseEvidence",
     "Decision",

@@ -1,0 +1,303 @@
+"""The persisted index, fast import and shared memory (issue 17, parts 1, 2 and 5).
+
+Usage::
+
+    PYTHONPATH=src python bench/bench_index.py [--rows N] [--main /work/main/src]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/tvec_bench] [--pss N]
+        [--main-rows N]
+
+Every step runs ``python -m tvec`` in a child process and reads its CPU time (user + system)
+and peak resident memory from ``getrusage(RUSAGE_CHILDREN)``, so the numbers include Python's
+start-up and imports, as a user sees them:
+
+1. N random PDQ hashes (numpy random bits) are written to a CSV file.
+2. ``tvec bank import --create`` of the file, into SQLite and into PostgreSQL: rows/s by wall
+   and by CPU, peak RSS.
+3. ``tvec match --signal-type pdq HASH`` once the index exists (built by the first match):
+   CPU and wall from process start to answer, against N hashes; and the same against an
+   empty bank (the start-up floor).
+4. A bank change of 1,000 entries: seconds until a running matcher (web worker path:
+   ``AppContext.matcher`` with TVEC_INDEX_CHECK_SECONDS=1) sees it.
+5. PSS: ``--pss K`` processes map the index and answer 2,000 lookups each; their
+   ``/proc/PID/smaps_rollup`` Pss while all are alive.
+6. With ``--main SRC`` the same import and match with the code at SRC (today's main) at
+   ``--main-rows`` hashes, in the same run, for the ratios.
+
+Prints Markdown for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+PYTHON = sys.executable
+HERE = Path(__file__).resolve().parent.parent / "src"
+
+
+def write_hashes(path: Path, n: int, seed: int = 1) -> list[str]:
+    """Write ``pdq,HEX`` lines for n random hashes; return the first 100 hashes."""
+    rng = np.random.default_rng(seed)
+    first: list[str] = []
+    with path.open("w", encoding="ascii") as handle:
+        for start in range(0, n, 1_000_000):
+            rows = rng.integers(0, 256, size=(min(1_000_000, n - start), 32), dtype=np.uint8)
+            text = rows.tobytes().hex()
+            lines = [text[i : i + 64] for i in range(0, len(text), 64)]
+            if not first:
+                first = lines[:100]
+            handle.write("".join(f"pdq,{h}\n" for h in lines))
+    return first
+
+
+_last_usage: dict[int, tuple[float, int]] = {}
+_original_wait = subprocess.Popen._try_wait  # type: ignore[attr-defined]
+
+
+def _try_wait(self: subprocess.Popen[str], wait_flags: int) -> tuple[int, int]:
+    """Popen's wait through ``os.wait4``, keeping the child's own CPU time and peak RSS."""
+    pid, status, usage = os.wait4(self.pid, wait_flags)
+    if pid:
+        _last_usage[pid] = (usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024)
+    return pid, status
+
+
+subprocess.Popen._try_wait = _try_wait  # type: ignore[attr-defined,method-assign]
+
+
+def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, int, str]:
+    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        [PYTHON, "-m", "tvec", *args],
+        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = child.communicate()
+    wall = time.perf_counter() - start
+    # communicate() reaped the child; its own usage comes from wait4 only before that, so
+    # read it from /proc-free accounting: the RUSAGE_CHILDREN delta of this one child.
+    usage = _last_usage.pop(child.pid, None)
+    if child.returncode not in (0, 1):
+        raise RuntimeError(f"tvec {' '.join(args)}: {err}")
+    assert usage is not None
+    return wall, usage[0], usage[1], out
+
+
+def fresh_env(home: Path, url: str | None) -> dict[str, str]:
+    env = {"TVEC_HOME": str(home), "TVEC_PROGRESS": "false"}
+    if url:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        admin = url.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql") + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["TVEC_DATABASE_URL"] = url
+    else:
+        env["TVEC_DATABASE_URL"] = f"sqlite:///{home / 'tvec.db'}"
+    home.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def best_match(env: dict[str, str], src: Path, value: str, times: int = 3) -> tuple[float, float]:
+    """Least (wall, CPU) of ``times`` runs of ``tvec match`` of one PDQ hash."""
+    runs = [run(["match", "--signal-type", "pdq", value], env, src)[:2] for _ in range(times)]
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+PSS_CHILD = textwrap.dedent(
+    """
+    import sys, numpy as np
+    from tvec.matching.shared import IndexFiles
+    snap = IndexFiles(sys.argv[1]).load()
+    rng = np.random.default_rng(int(sys.argv[2]))
+    for q in rng.integers(0, 256, size=(2000, 32), dtype=np.uint8):
+        snap.pdq.query(q.tobytes(), 31)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def pss(folder: Path, k: int, src: Path) -> list[float]:
+    """Pss in MiB of ``k`` processes that mapped the index and answered 2,000 lookups."""
+    children = [
+        subprocess.Popen(
+            [PYTHON, "-c", PSS_CHILD, str(folder), str(i)],
+            env={**os.environ, "PYTHONPATH": str(src)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(k)
+    ]
+    out = []
+    try:
+        for child in children:
+            assert child.stdout is not None
+            child.stdout.readline()
+        for child in children:
+            rollup = Path(f"/proc/{child.pid}/smaps_rollup").read_text()
+            kib = next(
+                int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")
+            )
+            out.append(kib / 1024)
+    finally:
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("\n")
+            child.stdin.flush()
+            child.wait()
+    return out
+
+
+def change_delay(
+    env: dict[str, str], src: Path, csv_path: Path, seed: int = 99
+) -> tuple[float, float]:
+    """Seconds from the start of a 1,000-entry ``tvec bank import`` process, and from its
+    transaction (the time of its audit event, written just before the commit), until a
+    running matcher sees the change."""
+    script = textwrap.dedent(
+        """
+        import sys, time
+        from tvec.app.context import open_context
+        from tvec.settings import load_settings
+        from tvec.signals import SignalValue
+        ctx = open_context(load_settings(index_check_seconds=1))
+        with ctx.read() as session:
+            matcher = ctx.matcher(session)
+        probe = SignalValue("pdq", sys.argv[1])
+        print("ready", flush=True)
+        while not matcher.match(probe):
+            time.sleep(0.05)
+        print(time.time(), flush=True)
+        """
+    )
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 256, size=(1000, 32), dtype=np.uint8).tobytes().hex()
+    hashes = [rows[i : i + 64] for i in range(0, len(rows), 64)]
+    csv_path.write_text("".join(f"pdq,{h}\n" for h in hashes), encoding="ascii")
+    watcher = subprocess.Popen(
+        [PYTHON, "-c", script, hashes[-1]],
+        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdout is not None
+    watcher.stdout.readline()
+    start = time.time()
+    run(["bank", "import", "b", str(csv_path)], env, src)
+    seen = float(watcher.stdout.readline())
+    watcher.wait()
+    probe = textwrap.dedent(
+        """
+        from sqlalchemy import func, select
+        from tvec.settings import load_settings
+        from tvec.store import open_store
+        from tvec.store.models import AuditEvent
+        store = open_store(load_settings())
+        with store.session() as s:
+            print(s.scalar(select(func.max(AuditEvent.at))).timestamp())
+        """
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", probe],
+        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return seen - start, seen - float(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--main", type=Path, default=None)
+    parser.add_argument("--main-rows", type=int, default=100_000)
+    parser.add_argument("--postgres", default=None)
+    parser.add_argument("--pss", type=int, default=3)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tvec-bench-index-"))
+    n = options.rows
+    data = work / "bank.csv"
+    first = write_hashes(data, n)
+    probe = first[0][:-1] + ("0" if first[0][-1] != "0" else "1")  # 1 to 4 bits away
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print(f"rows: {n:,}; files in {work}\n")
+    print(
+        "| step | database | code | rows | wall s | CPU s | rows/s (wall) | rows/s (CPU) | peak MiB |"  # noqa: E501
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    targets = ([] if options.skip_sqlite else [("SQLite", None)]) + (
+        [("PostgreSQL", options.postgres)] if options.postgres else []
+    )
+    homes: dict[str, dict[str, str]] = {}
+    for label, url in targets:
+        env = fresh_env(work / f"home-{label}", url)
+        homes[label] = env
+        wall, cpu, peak, _ = run(["bank", "import", "--create", "b", str(data)], env, HERE)
+        print(
+            f"| import | {label} | this | {n:,} | {wall:.1f} | {cpu:.1f} | {n / wall:,.0f} | {n / cpu:,.0f} | {peak} |"  # noqa: E501
+        )
+        sys.stdout.flush()
+        build_wall, build_cpu, build_peak, _ = run(["index", "rebuild"], env, HERE)
+        print(
+            f"| index rebuild | {label} | this | {n:,} | {build_wall:.1f} | {build_cpu:.1f} | | | {build_peak} |"  # noqa: E501
+        )
+        mw, mc = best_match(env, HERE, probe)
+        print(f"| match 1 hash | {label} | this | {n:,} | {mw:.2f} | {mc:.2f} | | | |")
+        sys.stdout.flush()
+    if options.main is not None:
+        small = work / "small.csv"
+        write_hashes(small, options.main_rows)
+        for label, url in targets:
+            for code, src in (("this", HERE), ("main", options.main)):
+                env = fresh_env(work / f"home-{label}-{code}-small", url and url + "_small")
+                wall, cpu, peak, _ = run(["bank", "import", "--create", "b", str(small)], env, src)
+                m = options.main_rows
+                print(
+                    f"| import | {label} | {code} | {m:,} | {wall:.1f} | {cpu:.1f} | {m / wall:,.0f} | {m / cpu:,.0f} | {peak} |"  # noqa: E501
+                )
+                best_match(env, src, probe, 1)  # builds the index (this) / nothing (main)
+                mw, mc = best_match(env, src, probe)
+                print(f"| match 1 hash | {label} | {code} | {m:,} | {mw:.2f} | {mc:.2f} | | | |")
+                sys.stdout.flush()
+    empty = fresh_env(work / "home-empty", None)
+    run(["bank", "create", "b"], empty, HERE)
+    ew, ec = best_match(empty, HERE, probe)
+    print(
+        f"| match 1 hash, empty bank (start-up floor) | SQLite | this | 0 | {ew:.2f} | {ec:.2f} | | | |"  # noqa: E501
+    )
+    label = next(iter(homes))
+    since_start, since_end = change_delay(homes[label], HERE, work / "change.csv")
+    print(
+        f"\nbank change of 1,000 entries seen by a running matcher ({label}): {since_start:.2f} s "
+        f"after the import process started, {since_end:.2f} s after its transaction"
+    )
+    if options.pss:
+        folder = Path(homes[label]["TVEC_HOME"]) / "index"
+        values = pss(folder, options.pss, HERE)
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+        print(
+            f"PSS of {options.pss} processes mapping the index ({size:,.0f} MiB of files) after "
+            f"2,000 lookups each: " + ", ".join(f"{v:,.0f} MiB" for v in values)
+        )
+
+
+if __name__ == "__main__":
+    main()

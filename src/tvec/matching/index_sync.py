@@ -1,0 +1,285 @@
+"""Keeping the persisted match index (:mod:`tvec.matching.shared`) in step with the banks.
+
+* :func:`up_to_date` is what a matching process calls: it compares the database's bank
+  change counter with the version it holds, and if the database is ahead loads the newer
+  files, or (under the folder's lock) replays the changes logged since the files' version
+  (:func:`tvec.store.bank_changes.changes_since`: tombstones and appends, never a full
+  rebuild) and saves them. With no index yet it builds one.
+* :func:`rebuild` reads ``(id, signal_type, value)`` rows with Core selects in chunks (no ORM
+  objects) and writes a fresh index; :func:`compact` drops tombstones; :func:`verify` checks
+  the files against themselves and against the database.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, and_, or_, select
+
+from tvec.errors import StoreError
+from tvec.matching.mih import MultiIndex
+from tvec.matching.pdq_index import PDQIndex
+from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
+from tvec.signals import registry
+from tvec.store.bank_changes import changes_since, current_version
+from tvec.store.models import BankEntry
+
+#: Rows read per chunk by a rebuild or a catch-up.
+CHUNK_ROWS = 100_000
+#: Id ranges per query when a catch-up reads the entries it must add.
+RANGES_PER_QUERY = 200
+
+PDQ = "pdq"
+VIDEO = "video"
+LINEAR = "linear"
+EXACT = "exact"
+
+
+@functools.cache
+def kind_of(signal_type: str) -> str:
+    """How entries of ``signal_type`` are matched: "pdq", "video" (vpdq), "linear" (types
+    with a default threshold above 0: text_tlsh, raw_text) or "exact" (everything else)."""
+    if signal_type == "pdq":
+        return PDQ
+    if signal_type == "vpdq":
+        return VIDEO
+    known = registry().get(signal_type)
+    if known is not None and known.default_threshold > 0:
+        return LINEAR
+    return EXACT
+
+
+@dataclass
+class _Rows:
+    """``pdq`` and exact rows collected from the database, as arrays."""
+
+    pdq_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    pdq_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+    exact_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    exact_keys: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+
+    def take(self, rows: list[tuple[int, str, str]]) -> None:
+        pdq_ids: list[int] = []
+        pdq_hex: list[str] = []
+        exact_ids: list[int] = []
+        exact_pairs: list[tuple[str, str]] = []
+        for entry_id, signal_type, value in rows:
+            kind = kind_of(signal_type)
+            if kind == PDQ:
+                if len(value) == 64:
+                    pdq_ids.append(entry_id)
+                    pdq_hex.append(value)
+            elif kind == EXACT:
+                exact_ids.append(entry_id)
+                exact_pairs.append((signal_type, value))
+        if pdq_ids:
+            try:
+                raw = bytes.fromhex("".join(pdq_hex))
+                hashes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
+                ids = np.asarray(pdq_ids, dtype=np.int64)
+            except ValueError:  # a malformed stored value: keep the good ones
+                good = [(i, h) for i, h in zip(pdq_ids, pdq_hex, strict=True) if _is_hex(h)]
+                ids = np.asarray([i for i, _ in good], dtype=np.int64)
+                joined = bytes.fromhex("".join(h for _, h in good))
+                hashes = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)
+            self.pdq_ids.append(ids)
+            self.pdq_hashes.append(hashes)
+        if exact_ids:
+            self.exact_ids.append(np.asarray(exact_ids, dtype=np.int64))
+            self.exact_keys.append(exact_keys(exact_pairs))
+
+    def into(self, pdq: PDQIndex, exact: PDQIndex) -> None:
+        if self.pdq_ids:
+            pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
+        if self.exact_ids:
+            exact.add(np.concatenate(self.exact_ids), np.concatenate(self.exact_keys))
+
+
+def _is_hex(value: str) -> bool:
+    try:
+        return len(bytes.fromhex(value)) == 32
+    except ValueError:
+        return False
+
+
+_ROW_COLUMNS = (BankEntry.id, BankEntry.signal_type, BankEntry.value)
+
+
+def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]]]:
+    result = db.execution_options(yield_per=CHUNK_ROWS).execute(query)  # type: ignore[call-overload]
+    for part in result.partitions(CHUNK_ROWS):
+        yield [(int(i), str(t), str(v)) for i, t, v in part]
+
+
+def _read_all(db: Connection) -> _Rows:
+    rows = _Rows()
+    for chunk in _chunks(db, select(*_ROW_COLUMNS)):
+        rows.take(chunk)
+    return rows
+
+
+def build_snapshot(db: Connection) -> IndexSnapshot:
+    """A fresh in-memory index of every bank entry, at the database's version (read first,
+    so changes made while the rows are read are replayed later: replays are idempotent)."""
+    version = current_version(db)
+    snapshot = IndexSnapshot.empty(version)
+    _read_all(db).into(snapshot.pdq, snapshot.exact)
+    return snapshot
+
+
+def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping, non-adjacent inclusive ranges covering ``ranges``."""
+    out: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if out and first <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
+
+
+def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
+    """``snapshot`` brought to the database's version by replaying the logged changes after
+    its version: every entry id they touched is tombstoned, then those that exist now are
+    appended (so the result holds exactly the database's entries, in any replay order).
+    Modifies ``snapshot``'s indexes in place and returns them at the new version."""
+    target = current_version(db)
+    changes = changes_since(db, snapshot.version)
+    if not changes:
+        return IndexSnapshot(max(target, snapshot.version), snapshot.pdq, snapshot.exact)
+    ranges = merge_ranges([(c.first_id, c.last_id) for c in changes])
+    touched = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in ranges])
+    snapshot.pdq.remove(touched)
+    snapshot.exact.remove(touched)
+    rows = _Rows()
+    for start in range(0, len(ranges), RANGES_PER_QUERY):
+        part = ranges[start : start + RANGES_PER_QUERY]
+        where = or_(*(and_(BankEntry.id >= a, BankEntry.id <= b) for a, b in part))
+        for chunk in _chunks(db, select(*_ROW_COLUMNS).where(where)):
+            rows.take(chunk)
+    rows.into(snapshot.pdq, snapshot.exact)
+    version = max(target, max(c.version for c in changes))
+    return IndexSnapshot(version, snapshot.pdq, snapshot.exact)
+
+
+def up_to_date(db: Connection, files: IndexFiles, known: IndexSnapshot | None) -> IndexSnapshot:
+    """The index at the database's bank version: ``known`` if it is current, else the files
+    (memory-mapped), updated first under the folder's lock if they are behind (built if
+    missing).
+
+    Raises:
+        StoreError: the folder cannot be read or written.
+    """
+    wanted = current_version(db)
+    if known is not None and known.version >= wanted:
+        return known
+    on_disk = files.version()
+    if on_disk is not None and on_disk >= wanted:
+        try:
+            loaded = files.load()
+        except StoreError:  # damaged, or a writer died half-way: see below
+            loaded = None
+        if loaded is not None and loaded.version >= wanted:
+            return loaded
+    with files.locked():
+        try:
+            loaded = files.load()
+        except StoreError:  # no writer is at work: damage, so build afresh
+            loaded = None
+        if loaded is None:
+            files.save(build_snapshot(db))
+        elif loaded.version < wanted:
+            files.save(apply_changes(db, loaded))
+    fresh = files.load()
+    if fresh is None:  # pragma: no cover - just saved
+        raise StoreError(f"{files.folder}: the match index vanished while it was written")
+    return fresh
+
+
+def rebuild(db: Connection, files: IndexFiles) -> IndexSnapshot:
+    """Write a fresh index of every bank entry (under the folder's lock); return it mapped.
+
+    Raises:
+        StoreError: the folder cannot be written.
+    """
+    with files.locked():
+        files.save(build_snapshot(db))
+    fresh = files.load()
+    assert fresh is not None
+    return fresh
+
+
+def compact(files: IndexFiles) -> tuple[int, int]:
+    """Rewrite both parts with their live rows only (tombstones dropped), at the same
+    version; return the folder's size in bytes before and after.
+
+    Raises:
+        StoreError: there is no index, or the folder cannot be written.
+    """
+    with files.locked():
+        loaded = files.load(mmap=True)
+        if loaded is None:
+            raise StoreError(f"{files.folder}: no match index to compact (tvec index rebuild)")
+        before = files.nbytes()
+        files.save(IndexSnapshot(loaded.version, compacted(loaded.pdq), compacted(loaded.exact)))
+    return before, files.nbytes()
+
+
+def tombstones(index: PDQIndex) -> int:
+    """Rows of ``index`` that are removed but still in its files."""
+    return sum(int(seg.ids.size) - seg.live for seg in index.segments())
+
+
+def verify(db: Connection, files: IndexFiles) -> list[str]:
+    """What is wrong with the saved index (empty when nothing is): files that do not load,
+    segments whose ids are unsorted or whose multi-index tables differ from a fresh build,
+    and, when the files are at the database's version, entries missing or extra against
+    the database.
+
+    Raises:
+        StoreError: there is no index.
+    """
+    try:
+        snapshot = files.load()
+    except StoreError as exc:
+        return [str(exc)]
+    if snapshot is None:
+        raise StoreError(f"{files.folder}: no match index (tvec index rebuild)")
+    problems: list[str] = []
+    for part, index in (("pdq", snapshot.pdq), ("exact", snapshot.exact)):
+        for seg in index.segments():
+            if seg.ids.size > 1 and not bool(np.all(np.diff(seg.ids) > 0)):
+                problems.append(f"{part} segment {seg.name}: ids are not strictly increasing")
+            if seg.index is not None:
+                fresh = MultiIndex.build(np.asarray(seg.words), len(seg.index.layout))
+                if not (
+                    np.array_equal(fresh.perm, seg.index.perm)
+                    and np.array_equal(fresh.offsets, seg.index.offsets)
+                ):
+                    problems.append(f"{part} segment {seg.name}: multi-index tables are damaged")
+    wanted = current_version(db)
+    if snapshot.version != wanted:
+        problems.append(
+            f"index at bank version {snapshot.version}, database at {wanted} "
+            "(the next match catches up; or run 'tvec index rebuild')"
+        )
+        return problems
+    truth = build_snapshot(db)
+    for part, have, want in (
+        ("pdq", snapshot.pdq, truth.pdq),
+        ("exact", snapshot.exact, truth.exact),
+    ):
+        have_ids, have_hashes = have.live_rows()
+        want_ids, want_hashes = want.live_rows()
+        missing = np.setdiff1d(want_ids, have_ids).size
+        extra = np.setdiff1d(have_ids, want_ids).size
+        if missing or extra:
+            problems.append(f"{part}: {missing} entries missing and {extra} extra")
+        elif not np.array_equal(have_hashes, want_hashes):
+            changed = int(np.count_nonzero(np.any(have_hashes != want_hashes, axis=1)))
+            problems.append(f"{part}: {changed} entries with the wrong value")
+    return problems

@@ -1,0 +1,167 @@
+"""The persisted match index: files every matching process maps, versioned by bank changes.
+
+Layout of the index folder (``TVEC_INDEX_DIR``, default ``HOME/index``)::
+
+    pdq/     a saved PDQIndex of every ``pdq`` bank entry (id = bank entry id)
+    exact/   a saved PDQIndex of the exact-match entries (md5, sha256, text, url, ...): each
+             keyed by :func:`exact_key`, the SHA-256 of ``signal_type NUL value``, looked up
+             at distance 0
+    .lock    taken (``flock``) by whoever writes the folder
+
+Each part's ``meta.json`` names its segment files and carries ``{"version": N}``, the bank
+change counter (:mod:`tvec.store.bank_changes`) it reflects. Writers save ``exact`` then
+``pdq`` (each atomically: files written to temporary names, fsynced, renamed, ``meta.json``
+last; see :mod:`tvec.matching.pdq_store`); a reader loads both and retries until their
+versions agree, so it never sees a half-written index. Segment files are immutable, so a
+process that has mapped them keeps a consistent view even after a writer replaces them
+(unlinked files stay mapped); pages are shared between processes by the page cache.
+
+``vpdq`` entries and the linear types (``text_tlsh``, ``raw_text``) are not in these files:
+the matcher reads them from the database when the version changes (they are few).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from tvec.errors import StoreError
+from tvec.matching.pdq_index import PDQIndex
+
+#: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
+LOAD_ATTEMPTS = 100
+#: Pause between those attempts, in seconds.
+LOAD_PAUSE = 0.02
+
+
+def exact_key(signal_type: str, value: str) -> bytes:
+    """The 32-byte key of an exact-match entry: SHA-256 of ``signal_type NUL value`` (UTF-8)."""
+    text = f"{signal_type}\x00{value}".encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).digest()
+
+
+def exact_keys(pairs: list[tuple[str, str]]) -> npt.NDArray[np.uint8]:
+    """:func:`exact_key` of each ``(signal_type, value)``: shape (n, 32) ``uint8``."""
+    joined = b"".join(exact_key(t, v) for t, v in pairs)
+    return np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """One consistent version of the persisted index: ``pdq`` and ``exact`` at ``version``."""
+
+    version: int
+    pdq: PDQIndex
+    exact: PDQIndex
+
+    @classmethod
+    def empty(cls, version: int = 0) -> IndexSnapshot:
+        """An index with nothing in it, at ``version``."""
+        return cls(version, PDQIndex(), PDQIndex(threshold=0))
+
+
+class IndexFiles:
+    """The index folder: load (memory-mapped), save, lock.
+
+    Args:
+        folder: the index folder (created on first save).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.pdq_dir = self.folder / "pdq"
+        self.exact_dir = self.folder / "exact"
+
+    def exists(self) -> bool:
+        """Whether an index has been saved here."""
+        return (self.pdq_dir / "meta.json").exists() and (self.exact_dir / "meta.json").exists()
+
+    def version(self) -> int | None:
+        """The version of the saved ``pdq`` part (cheap: reads one small file), or None."""
+        import json
+
+        try:
+            meta = json.loads((self.pdq_dir / "meta.json").read_text(encoding="utf-8"))
+            return int(meta.get("extra", {}).get("version", 0))
+        except (OSError, ValueError):
+            return None
+
+    def load(self, mmap: bool = True) -> IndexSnapshot | None:
+        """The saved index (None if there is none), its arrays memory-mapped by default.
+
+        Retries while a writer is replacing the files, so both parts are at one version.
+
+        Raises:
+            StoreError: the files stay unreadable or inconsistent (a damaged index: run
+                ``tvec index rebuild``).
+        """
+        last: Exception | None = None
+        for _ in range(LOAD_ATTEMPTS):
+            if not self.exists():
+                return None
+            try:
+                exact = PDQIndex.load(self.exact_dir, mmap=mmap)
+                pdq = PDQIndex.load(self.pdq_dir, mmap=mmap)
+            except StoreError as exc:  # a file replaced under us, or damage
+                last = exc
+                time.sleep(LOAD_PAUSE)
+                continue
+            versions = (pdq.extra.get("version"), exact.extra.get("version"))
+            if versions[0] == versions[1] and isinstance(versions[0], int):
+                return IndexSnapshot(versions[0], pdq, exact)
+            last = StoreError(f"{self.folder}: index parts at versions {versions}")
+            time.sleep(LOAD_PAUSE)
+        raise StoreError(
+            f"{self.folder}: cannot load the match index ({last}); run 'tvec index rebuild'"
+        )
+
+    def save(self, snapshot: IndexSnapshot) -> None:
+        """Save ``snapshot`` (hold :meth:`locked`): ``exact`` first, then ``pdq``.
+
+        Raises:
+            StoreError: the folder cannot be written.
+        """
+        extra = {"version": snapshot.version}
+        snapshot.exact.save(self.exact_dir, extra)
+        snapshot.pdq.save(self.pdq_dir, extra)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's write lock (``flock`` on ``.lock``; waits for other writers).
+
+        Raises:
+            StoreError: the folder cannot be created.
+        """
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"{self.folder}: cannot open the index lock: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def nbytes(self) -> int:
+        """Bytes of the files in the folder."""
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+
+
+def compacted(index: PDQIndex) -> PDQIndex:
+    """A copy of ``index`` with its live rows in one segment (tombstones dropped)."""
+    ids, hashes = index.live_rows()
+    out = PDQIndex(threshold=index.threshold)
+    if ids.size:
+        out.add(ids, hashes)
+    return out

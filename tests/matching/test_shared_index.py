@@ -1,0 +1,227 @@
+"""The persisted match index: incremental updates, pickup by other processes, atomic saves,
+rebuild equals incremental, verify finds damage (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tvec.app.context import AppContext, open_context
+from tvec.app.index import rebuild, status, verify
+from tvec.banks import service
+from tvec.errors import StoreError
+from tvec.matching import index_sync
+from tvec.matching.pdq_hash import pdq_bytes_to_hex
+from tvec.matching.shared import IndexFiles, IndexSnapshot
+from tvec.settings import load_settings
+from tvec.signals import SignalValue
+from tvec.store import open_store
+
+MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def _hashes(n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
+    return [pdq_bytes_to_hex(bytes(r)) for r in rows]
+
+
+def _context(tmp_path: Path, db_url: str) -> AppContext:
+    settings = load_settings(
+        home=tmp_path / "home", database_url=db_url, progress=False, index_check_seconds=0
+    )
+    return open_context(settings, store=open_store(settings))
+
+
+def _import(ctx: AppContext, bank: str, lines: list[str], tmp_path: Path) -> None:
+    path = tmp_path / f"{bank}-{len(lines)}.csv"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    service.import_bank(ctx.store, bank, path, "csv", create=True, actor="test")
+
+
+def _hits(ctx: AppContext, signal_type: str, value: str) -> list[tuple[str, int]]:
+    with ctx.read() as session:
+        matcher = ctx.matcher(session)
+    return [(h.bank, h.distance) for h in matcher.match(SignalValue(signal_type, value))]
+
+
+def test_add_delete_and_re_add_update_the_index_incrementally(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _context(tmp_path, db_url)
+    pdq = _hashes(5, seed=1)
+    _import(ctx, "one", [f"pdq,{pdq[0]}", f"md5,{MD5}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[0]) == [("one", 0)]
+    # From here on no process may build the index afresh: only catch up.
+    built = IndexFiles(ctx.settings.index_folder).version()
+    assert built == 1
+
+    def no_rebuild(db: object) -> IndexSnapshot:
+        raise AssertionError("full rebuild")
+
+    monkeypatch.setattr(index_sync, "build_snapshot", no_rebuild)
+    assert _hits(ctx, "md5", MD5) == [("one", 0)]
+    _import(ctx, "two", [f"pdq,{pdq[1]}", f"md5,{MD5}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[1]) == [("two", 0)]
+    assert sorted(_hits(ctx, "md5", MD5)) == [("one", 0), ("two", 0)]
+    service.delete_bank(ctx.store, "one", actor="test")
+    assert _hits(ctx, "pdq", pdq[0]) == []
+    assert _hits(ctx, "md5", MD5) == [("two", 0)]
+    _import(ctx, "one", [f"pdq,{pdq[0]}"], tmp_path)  # re-added, under a new id
+    assert _hits(ctx, "pdq", pdq[0]) == [("one", 0)]
+    view = status(ctx)
+    assert (view.version, view.database_version) == (4, 4)
+    assert (view.pdq_entries, view.exact_entries) == (2, 1)
+    ctx.close()
+
+
+def test_a_second_context_picks_up_bank_changes(db_url: str, tmp_path: Path) -> None:
+    writer = _context(tmp_path, db_url)
+    reader = _context(tmp_path, db_url)
+    pdq = _hashes(3, seed=2)
+    _import(writer, "b", [f"pdq,{pdq[0]}"], tmp_path)
+    with reader.read() as session:
+        matcher = reader.matcher(session)
+    query = SignalValue("pdq", pdq[1])
+    assert matcher.match(query) == []
+    _import(writer, "b", [f"pdq,{pdq[1]}"], tmp_path)
+    assert [h.entry_value for h in matcher.match(query)] == [pdq[1]]
+    writer.close()
+    reader.close()
+
+
+def test_rebuild_equals_incremental(db_url: str, tmp_path: Path) -> None:
+    ctx = _context(tmp_path, db_url)
+    pdq = _hashes(6000, seed=3)  # enough for an indexed segment
+    _import(ctx, "big", [f"pdq,{h}" for h in pdq[:5000]], tmp_path)
+    _hits(ctx, "pdq", pdq[0])
+    _import(ctx, "small", [f"pdq,{h}" for h in pdq[5000:]] + [f"md5,{MD5}"], tmp_path)
+    service.delete_bank(ctx.store, "small", actor="test")
+    _import(ctx, "again", [f"pdq,{h}" for h in pdq[5500:5600]], tmp_path)
+    assert _hits(ctx, "pdq", pdq[5550]) == [("again", 0)]
+    files = IndexFiles(ctx.settings.index_folder)
+    incremental = files.load()
+    assert incremental is not None
+    rebuilt = rebuild(ctx)
+    fresh = files.load()
+    assert fresh is not None
+    assert rebuilt.version == incremental.version == fresh.version
+    for part in ("pdq", "exact"):
+        have_ids, have_hashes = getattr(incremental, part).live_rows()
+        want_ids, want_hashes = getattr(fresh, part).live_rows()
+        assert np.array_equal(have_ids, want_ids)
+        assert np.array_equal(have_hashes, want_hashes)
+    assert len(incremental.pdq) == 5100
+    assert verify(ctx).problems == []
+    ctx.close()
+
+
+def test_verify_finds_a_damaged_index_file(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")
+    _import(ctx, "big", [f"pdq,{h}" for h in _hashes(5000, seed=4)], tmp_path)
+    rebuild(ctx)
+    assert verify(ctx).ok
+    folder = ctx.settings.index_folder / "pdq"
+    perm = next(folder.glob("*.perm.npy"))
+    data = bytearray(perm.read_bytes())
+    data[-400:-200] = bytes(200)  # zeroes over part of a table
+    perm.write_bytes(bytes(data))
+    problems = verify(ctx).problems
+    assert len(problems) == 1 and "multi-index tables are damaged" in problems[0]
+    words = max(folder.glob("*.words.npy"), key=lambda p: p.stat().st_size)
+    data = bytearray(words.read_bytes())
+    data[200] ^= 0xFF  # one hash changed
+    words.write_bytes(bytes(data))
+    assert any("1 entries with the wrong value" in p for p in verify(ctx).problems)
+    ids = max(folder.glob("*.ids.npy"), key=lambda p: p.stat().st_size)
+    ids.write_bytes(ids.read_bytes()[:100])  # cut short
+    assert any("cannot load" in p for p in verify(ctx).problems)
+    rebuild(ctx)
+    assert verify(ctx).ok
+    ctx.close()
+
+
+def _snapshot(version: int, rows: int) -> IndexSnapshot:
+    """An index at ``version`` holding ids 0..rows-1, each hash filled with the version."""
+    snapshot = IndexSnapshot.empty(version)
+    ids = np.arange(rows, dtype=np.int64)
+    snapshot.pdq.add(ids, np.full((rows, 32), version % 256, dtype=np.uint8))
+    snapshot.exact.add(ids, np.full((rows, 32), version % 256, dtype=np.uint8))
+    return snapshot
+
+
+def test_readers_never_see_a_half_written_index(tmp_path: Path) -> None:
+    files = IndexFiles(tmp_path / "index")
+    with files.locked():
+        files.save(_snapshot(1, 5000))
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def write() -> None:
+        version = 2
+        while not stop.is_set() and version < 40:
+            with files.locked():
+                files.save(_snapshot(version, 5000 + version))
+            version += 1
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while writer.is_alive():
+            loaded = files.load()
+            assert loaded is not None
+            for part in (loaded.pdq, loaded.exact):
+                ids, hashes = part.live_rows()
+                assert ids.size == 5000 + (loaded.version if loaded.version > 1 else 0)
+                assert np.all(hashes == loaded.version % 256)
+            seen.append(loaded.version)
+    finally:
+        stop.set()
+        writer.join()
+    assert seen == sorted(seen) and len(set(seen)) > 1
+
+
+def test_a_save_that_fails_half_way_leaves_the_old_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = IndexFiles(tmp_path / "index")
+    files.save(_snapshot(1, 100))
+    original = IndexFiles.save
+
+    def exact_only(self: IndexFiles, snapshot: IndexSnapshot) -> None:
+        snapshot.exact.save(self.exact_dir, {"version": snapshot.version})
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(IndexFiles, "save", exact_only)
+    with pytest.raises(StoreError):
+        files.save(_snapshot(2, 200))
+    monkeypatch.setattr(IndexFiles, "save", original)
+    monkeypatch.setattr("tvec.matching.shared.LOAD_ATTEMPTS", 3)
+    # The parts now disagree: a reader refuses the mix rather than match against it.
+    with pytest.raises(StoreError, match="tvec index rebuild"):
+        files.load()
+    files.save(_snapshot(3, 300))
+    loaded = files.load()
+    assert loaded is not None and loaded.version == 3 and len(loaded.pdq) == 300
+
+
+def test_a_matcher_recovers_from_parts_left_at_two_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")
+    pdq = _hashes(2, seed=5)
+    _import(ctx, "b", [f"pdq,{pdq[0]}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[0]) == [("b", 0)]
+    files = IndexFiles(ctx.settings.index_folder)
+    # A writer died after saving the exact part of a later version only.
+    snapshot = files.load()
+    assert snapshot is not None
+    snapshot.exact.save(files.exact_dir, {"version": snapshot.version + 5})
+    monkeypatch.setattr("tvec.matching.shared.LOAD_ATTEMPTS", 2)
+    _import(ctx, "b", [f"pdq,{pdq[1]}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[1]) == [("b", 0)]
+    assert verify(ctx).ok
+    ctx.close()
