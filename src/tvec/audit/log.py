@@ -65,6 +65,11 @@ class AuditKind(StrEnum):
     HOLD_ACCESS = "hold.access"
     HOLD_EXTEND = "hold.extend"
     HOLD_PURGE = "hold.purge"
+    EXCHANGE_ADD = "exchange.add"
+    EXCHANGE_CHANGE = "exchange.change"
+    EXCHANGE_REMOVE = "exchange.remove"
+    EXCHANGE_FETCH = "exchange.fetch"
+    EXCHANGE_FEEDBACK = "exchange.feedback"
 
 
 def event_digest(

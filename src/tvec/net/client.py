@@ -329,6 +329,46 @@ class OutboundClient:
             return PostResult(url, attempts[0], None, error=error)
         return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
 
+    # --- any method, for API clients ---------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        retries: int | None = None,
+    ) -> PostResult:
+        """Send one ``method`` request to ``url`` (an API call: GET, POST, PUT, DELETE...);
+        redirects are not followed (a 3xx is the answer).
+
+        The address is checked and pinned as for :meth:`fetch`; network errors, ``429`` and
+        ``5xx`` are retried (``Retry-After`` honoured, :mod:`tvec.net.retry`). Used by the
+        ``requests`` adapter of :mod:`tvec.net.requests_adapter` that third-party API clients
+        (python-threatexchange) send through.
+
+        Returns:
+            The outcome, whatever the HTTP status or network error (``status`` ``None`` and
+            ``error`` set when no answer came).
+
+        Raises:
+            FetchError: not an http(s) URL with a host, or the host does not resolve.
+            BlockedAddressError: the host resolves to a refused address.
+        """
+        target = resolve_target(self.policy, url, url)
+        retry = self.retry_policy(retries)
+        attempts = [0]
+        try:
+            answer = self._send(
+                method.upper(), url, target, headers or {}, content, retry, attempts
+            )
+        except FetchError as exc:
+            cause = exc.__cause__
+            error = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+            return PostResult(url, attempts[0], None, error=error)
+        return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
+
     # --- SMTP ------------------------------------------------------------------------------
 
     def send_mail(self, message: EmailMessage, *, waiting: str = "e-mail") -> MailOutcome:

@@ -5,7 +5,7 @@ on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks,
 scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
-:mod:`~tvec.store.models.orders` and :mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.exchanges` and :mod:`~tvec.store.models.vpdq`.
 """
 
 from tvec.clock import utcnow
@@ -37,6 +37,7 @@ from tvec.store.models.core import (
     Source,
     UTCDateTime,
 )
+from tvec.store.models.exchanges import Exchange, ExchangeEntry, ExchangeFeedback
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.store.models.vpdq import VPDQFeatures
 
@@ -54,6 +55,9 @@ __all__ = [
     "Base",
     "CaseEvidence",
     "Decision",
+    "Exchange",
+    "ExchangeEntry",
+    "ExchangeFeedback",
     "Item",
     "ItemAnalysis",
     "ItemError",

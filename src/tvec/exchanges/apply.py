@@ -1,0 +1,230 @@
+"""A page of an exchange into its bank, in the caller's transaction (with its checkpoint).
+
+Each upstream record (``source_id``) holds the bank entries of its signals through
+``exchange_entry`` rows. Applying a record replaces what it held: signals it no longer has
+lose their link, new ones get an entry (an existing entry of the bank with the same signal
+type and value is shared). A withdrawn record loses all its links. A bank entry no upstream
+record holds any more is deleted, with its matches, so no withdrawn hash stays matchable.
+Applying the same page twice changes nothing (a resumed fetch repeats no entry).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tvec.banks.formats import EntryRow, clip
+from tvec.banks.service import check_row
+from tvec.exchanges.records import Page, Problem, Upsert
+from tvec.store.models import BankEntry, Exchange, ExchangeEntry
+
+#: Most bytes of an entry's labels stored as JSON (tags and other labels).
+MAX_EXTRA_BYTES = 8 * 1024
+#: Most tags kept on an entry.
+MAX_TAGS = 50
+#: Rows per ``IN (...)`` list.
+CHUNK = 500
+
+
+@dataclass
+class ApplyCounts:
+    """What applying pages did: records added, changed, deleted, unchanged; problems."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, other: ApplyCounts) -> None:
+        """Add ``other``'s counts and problems to these."""
+        self.added += other.added
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+        self.problems.extend(other.problems)
+
+
+def _chunks(values: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """A record's validated signals and labels, as they go on a bank entry."""
+
+    signals: frozenset[tuple[str, str]]
+    entity: str | None
+    ideology: str | None
+    extra: dict[str, Any]
+
+
+def _check(exchange: Exchange, upsert: Upsert) -> _Wanted | Problem:
+    where = f"entry id {clip(upsert.source_id)}"
+    if not upsert.source_id or len(upsert.source_id) > 200:
+        return Problem(where, "the source's id is empty or over 200 characters")
+    extra: dict[str, Any] = {"source_id": upsert.source_id, **upsert.extra}
+    if upsert.tags:
+        extra["tags"] = list(upsert.tags[:MAX_TAGS])
+    size = len(json.dumps(extra, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_EXTRA_BYTES:
+        return Problem(
+            where, f"labels of {size} bytes are over the limit of {MAX_EXTRA_BYTES} bytes"
+        )
+    signals: set[tuple[str, str]] = set()
+    for signal_type, value in upsert.signals:
+        checked = check_row(
+            EntryRow(
+                line=0,
+                signal_type=signal_type,
+                value=value,
+                entity=upsert.entity,
+                ideology=upsert.ideology,
+                source=exchange.name,
+            )
+        )
+        if isinstance(checked, str):
+            return Problem(where, checked)
+        signals.add((checked[0].name, checked[1]))
+    if not signals:
+        return Problem(where, "no signal")
+    return _Wanted(frozenset(signals), upsert.entity, upsert.ideology, extra)
+
+
+def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
+    """Apply ``page`` to ``exchange``'s bank and store its checkpoint (see the module
+    docstring); the caller commits. Records refused are counted as problems, never
+    applied."""
+    counts = ApplyCounts(problems=list(page.problems))
+    if page.unchanged:
+        if page.checkpoint is not None:
+            exchange.checkpoint = page.checkpoint
+        return counts
+    final: dict[str, _Wanted | None] = {}
+    for upsert in page.upserts:
+        wanted = _check(exchange, upsert)
+        if isinstance(wanted, Problem):
+            counts.problems.append(Problem(f"{page.label}, {wanted.where}", wanted.message))
+            continue
+        final[upsert.source_id] = wanted
+    for source_id in page.deletions:
+        final[source_id] = None
+
+    held: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}  # id -> signal -> link, entry
+    ids = list(final)
+    for part in _chunks(ids):
+        rows = session.execute(
+            select(
+                ExchangeEntry.source_id,
+                ExchangeEntry.id,
+                BankEntry.id,
+                BankEntry.signal_type,
+                BankEntry.value,
+            )
+            .join(BankEntry, BankEntry.id == ExchangeEntry.bank_entry_id)
+            .where(ExchangeEntry.exchange_id == exchange.id, ExchangeEntry.source_id.in_(part))
+        )
+        for source_id, link_id, entry_id, signal_type, value in rows:
+            held.setdefault(source_id, {})[(signal_type, value)] = (link_id, entry_id)
+
+    wanted_values = sorted({v for w in final.values() if w for _, v in w.signals})
+    in_bank: dict[tuple[str, str], BankEntry] = {}
+    for part in _chunks(wanted_values):
+        for entry in session.scalars(
+            select(BankEntry).where(BankEntry.bank_id == exchange.bank_id, BankEntry.value.in_(part))
+        ):
+            in_bank[(entry.signal_type, entry.value)] = entry
+
+    drop_links: list[int] = []
+    freed: set[int] = set()
+    new_links: list[tuple[str, BankEntry]] = []
+    for source_id, wanted in final.items():
+        current = held.get(source_id, {})
+        if wanted is None:
+            if current:
+                counts.deleted += 1
+            for link_id, entry_id in current.values():
+                drop_links.append(link_id)
+                freed.add(entry_id)
+            continue
+        if not current:
+            counts.added += 1
+        changed = False
+        for signal, (link_id, entry_id) in current.items():
+            if signal not in wanted.signals:
+                drop_links.append(link_id)
+                freed.add(entry_id)
+                changed = True
+        for signal in wanted.signals:
+            entry = in_bank.get(signal)
+            if entry is None:
+                entry = BankEntry(
+                    bank_id=exchange.bank_id,
+                    signal_type=signal[0],
+                    value=signal[1],
+                    source=exchange.name,
+                )
+                session.add(entry)
+                in_bank[signal] = entry
+            labels = (wanted.entity, wanted.ideology, wanted.extra)
+            if (entry.entity, entry.ideology, entry.extra) != labels:
+                entry.entity, entry.ideology, entry.extra = labels
+                changed = changed or bool(current)
+            if signal not in current:
+                new_links.append((source_id, entry))
+                changed = True
+        if current:
+            if changed:
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+    session.flush()
+    for source_id, entry in new_links:
+        session.add(ExchangeEntry(exchange_id=exchange.id, source_id=source_id, bank_entry_id=entry.id))
+    for part in _chunks(drop_links):
+        session.execute(delete(ExchangeEntry).where(ExchangeEntry.id.in_(part)))
+    session.flush()
+    _delete_orphans(session, freed)
+    if page.snapshot:
+        counts.deleted += _drop_missing(session, exchange, set(final))
+    if page.checkpoint is not None:
+        exchange.checkpoint = page.checkpoint
+    return counts
+
+
+def _delete_orphans(session: Session, candidates: set[int]) -> None:
+    """Delete the bank entries of ``candidates`` that no upstream record holds any more."""
+    ids = sorted(candidates)
+    for part in _chunks(ids):
+        still = set(
+            session.scalars(
+                select(ExchangeEntry.bank_entry_id).where(ExchangeEntry.bank_entry_id.in_(part))
+            )
+        )
+        gone = [i for i in part if i not in still]
+        if gone:
+            session.execute(delete(BankEntry).where(BankEntry.id.in_(gone)))
+
+
+def _drop_missing(session: Session, exchange: Exchange, present: set[str]) -> int:
+    """Withdraw every record of ``exchange`` not in ``present`` (a snapshot); return how
+    many records went."""
+    rows = session.execute(
+        select(ExchangeEntry.source_id, ExchangeEntry.id, ExchangeEntry.bank_entry_id).where(
+            ExchangeEntry.exchange_id == exchange.id
+        )
+    ).all()
+    stale = [(s, link, entry) for s, link, entry in rows if s not in present]
+    if not stale:
+        return 0
+    for part in _chunks([link for _, link, _ in stale]):
+        session.execute(delete(ExchangeEntry).where(ExchangeEntry.id.in_(part)))
+    session.flush()
+    _delete_orphans(session, {entry for _, _, entry in stale})
+    return len({s for s, _, _ in stale})
