@@ -21,7 +21,7 @@ def pdq(n: int) -> str:
 
 
 def md5(n: int) -> str:
-    return hashlib.md5(f"md5-{n}".encode()).hexdigest()  # noqa: S324 - a test stand-in
+    return hashlib.md5(f"md5-{n}".encode()).hexdigest()
 
 
 @dataclass
@@ -54,7 +54,11 @@ class TatServer:
 
     def delete(self, record_id: int) -> None:
         self.clock += 1
-        self.records[record_id] = {**self.records[record_id], "deleted": True, "updated_on": self.clock}
+        self.records[record_id] = {
+            **self.records[record_id],
+            "deleted": True,
+            "updated_on": self.clock,
+        }
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -133,7 +137,9 @@ class ThreatExchangeServer:
     def delete(self, descriptor: str) -> None:
         self.clock += 1
         self.records[descriptor] = {
-            **self.records[descriptor], "should_delete": True, "last_updated": self.clock
+            **self.records[descriptor],
+            "should_delete": True,
+            "last_updated": self.clock,
         }
 
     def __call__(self, request: httpx.Request) -> httpx.Response:

@@ -58,7 +58,11 @@ def clock() -> Clock:
 
 @pytest.fixture
 def ctx(
-    db_url: str, tmp_path: Path, servers: dict[str, Any], clock: Clock, monkeypatch: pytest.MonkeyPatch
+    db_url: str,
+    tmp_path: Path,
+    servers: dict[str, Any],
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[AppContext]:
     settings = load_settings(
         home=tmp_path / "home",
@@ -323,8 +327,11 @@ def test_feedback_is_delivered_once_after_a_retry_and_audited(
         item = Item(locator="/x.jpg", media_type="image/jpeg", content_type="image")
         session.add(item)
         session.flush()
-        session.add(Match(item_id=item.id, bank_entry_id=entry.id, signal_type="pdq",
-                          value=pdq(1), distance=0))
+        session.add(
+            Match(
+                item_id=item.id, bank_entry_id=entry.id, signal_type="pdq", value=pdq(1), distance=0
+            )
+        )
         case = ReviewCase(item_id=item.id)
         session.add(case)
         session.flush()

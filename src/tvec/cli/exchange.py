@@ -18,7 +18,7 @@ ACTOR = "cli"
 
 app = typer.Typer(
     help="Fetch hash and URL lists from the field (TAT, ThreatExchange, HMA, URL lists) into "
-    "banks, keep them current and send feedback.",
+    "banks.",
     no_args_is_help=True,
 )
 
@@ -108,9 +108,11 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
 def _show(view: ExchangeView) -> None:
     out.print(f"{view.name} ({view.kind}) → bank {view.bank}: {view.state}", markup=False)
-    out.print(f"  entries {view.entries}; last fetch {_when(view.last_fetch_at)}; "
-              f"next {_when(view.next_fetch_at)}; feedback {'on' if view.feedback else 'off'}",
-              markup=False)
+    out.print(
+        f"  entries {view.entries}; last fetch {_when(view.last_fetch_at)}; "
+        f"next {_when(view.next_fetch_at)}; feedback {'on' if view.feedback else 'off'}",
+        markup=False,
+    )
     out.print(f"  config {view.config}", markup=False)
     out.print(f"  checkpoint {view.checkpoint}; last counts {view.last_counts}", markup=False)
     for problem in view.last_errors:
@@ -156,7 +158,9 @@ def _fetch_one(name: str, show_progress: bool) -> ExchangeFetchView:
 
 @app.command("fetch")
 def fetch(
-    name: Annotated[str | None, typer.Argument(help="Exchange (default: every enabled one).")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="Exchange (default: every enabled one).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fetch exchanges from their checkpoints now (exit 1 when a fetch had problems)."""
@@ -227,6 +231,14 @@ def feedback(
         return
     table = Table("id", "exchange", "case", "record", "opinion", "state", "attempts", "error")
     for r in rows:
-        table.add_row(str(r.id), r.exchange, str(r.case_id or ""), r.source_id, r.opinion,
-                      r.state, str(r.attempts), r.last_error or "")
+        table.add_row(
+            str(r.id),
+            r.exchange,
+            str(r.case_id or ""),
+            r.source_id,
+            r.opinion,
+            r.state,
+            str(r.attempts),
+            r.last_error or "",
+        )
     out.print(table)

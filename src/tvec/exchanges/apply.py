@@ -108,11 +108,11 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
         return counts
     final: dict[str, _Wanted | None] = {}
     for upsert in page.upserts:
-        wanted = _check(exchange, upsert)
-        if isinstance(wanted, Problem):
-            counts.problems.append(Problem(f"{page.label}, {wanted.where}", wanted.message))
+        checked = _check(exchange, upsert)
+        if isinstance(checked, Problem):
+            counts.problems.append(Problem(f"{page.label}, {checked.where}", checked.message))
             continue
-        final[upsert.source_id] = wanted
+        final[upsert.source_id] = checked
     for source_id in page.deletions:
         final[source_id] = None
 
@@ -137,7 +137,9 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
     in_bank: dict[tuple[str, str], BankEntry] = {}
     for part in _chunks(wanted_values):
         for entry in session.scalars(
-            select(BankEntry).where(BankEntry.bank_id == exchange.bank_id, BankEntry.value.in_(part))
+            select(BankEntry).where(
+                BankEntry.bank_id == exchange.bank_id, BankEntry.value.in_(part)
+            )
         ):
             in_bank[(entry.signal_type, entry.value)] = entry
 
@@ -162,8 +164,8 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
                 freed.add(entry_id)
                 changed = True
         for signal in wanted.signals:
-            entry = in_bank.get(signal)
-            if entry is None:
+            found = in_bank.get(signal)
+            if found is None:
                 entry = BankEntry(
                     bank_id=exchange.bank_id,
                     signal_type=signal[0],
@@ -172,6 +174,8 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
                 )
                 session.add(entry)
                 in_bank[signal] = entry
+            else:
+                entry = found
             labels = (wanted.entity, wanted.ideology, wanted.extra)
             if (entry.entity, entry.ideology, entry.extra) != labels:
                 entry.entity, entry.ideology, entry.extra = labels
@@ -186,7 +190,9 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
                 counts.unchanged += 1
     session.flush()
     for source_id, entry in new_links:
-        session.add(ExchangeEntry(exchange_id=exchange.id, source_id=source_id, bank_entry_id=entry.id))
+        session.add(
+            ExchangeEntry(exchange_id=exchange.id, source_id=source_id, bank_entry_id=entry.id)
+        )
     for part in _chunks(drop_links):
         session.execute(delete(ExchangeEntry).where(ExchangeEntry.id.in_(part)))
     session.flush()

@@ -107,7 +107,9 @@ def _strip_token(url: str) -> str:
     if "access_token" not in url:
         return url
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
@@ -177,7 +179,9 @@ class TatSource:
         if not credential or ":" not in credential:
             raise ConfigError("a tat exchange needs a credential 'username:password'")
         username, _, password = credential.partition(":")
-        self.client = _TatClient(username, password, str(config.get("base_url") or TAT_BASE_URL), http)
+        self.client = _TatClient(
+            username, password, str(config.get("base_url") or TAT_BASE_URL), http
+        )
 
     def pages(self, checkpoint: Mapping[str, Any] | None) -> Iterator[Page]:
         after = str((checkpoint or {}).get("after") or "")
@@ -213,8 +217,10 @@ class TatSource:
                 page.checkpoint = {"after": mark}
             following = body.get("next")
             if isinstance(following, str) and following:
-                url = following if "://" in following else (
-                    f"{client.base_url}{TATEndpoint.hash_list.value}?{following}"
+                url = (
+                    following
+                    if "://" in following
+                    else (f"{client.base_url}{TATEndpoint.hash_list.value}?{following}")
                 )
             else:
                 url = None
@@ -235,9 +241,7 @@ class _TeClient(ThreatExchangeAPI):
     def _get_session(self) -> Any:
         return outbound_session(self.http)
 
-    def get_json_from_url(
-        self, url: Any, params: Any = None, *, json_obj_hook: Any = None
-    ) -> Any:
+    def get_json_from_url(self, url: Any, params: Any = None, *, json_obj_hook: Any = None) -> Any:
         with self._get_session() as session:
             response = session.get(url, params=params or {})
             response.raise_for_status()
@@ -310,7 +314,9 @@ class ThreatExchangeSource:
         start = state.get("start_time")
         newest = int(start) if isinstance(start, int) else 0
         cursor = self.client.get_threat_updates(
-            self.group, start_time=start if isinstance(start, int) else None, page_size=self.page_size
+            self.group,
+            start_time=start if isinstance(start, int) else None,
+            page_size=self.page_size,
         )
         if state.get("next"):
             sep = "&" if "?" in str(state["next"]) else "?"
@@ -321,7 +327,7 @@ class ThreatExchangeSource:
             number += 1
             where = f"page {number}"
             try:
-                data = cursor.next()
+                data = cursor.next()  # type: ignore[no-untyped-call]
             except Exception as exc:
                 raise PageError(where, _http_problem(exc)) from exc
             if not isinstance(data, list):
@@ -356,7 +362,9 @@ class ThreatExchangeSource:
             opinion, "SAW_THIS_TOO"
         )
         try:
-            error, _, body = self.client.react_to_threat_descriptor(source_id, reaction)
+            error, _, body = self.client.react_to_threat_descriptor(  # type: ignore[no-untyped-call]
+                source_id, reaction
+            )
         except Exception as exc:
             raise FetchError(f"descriptor {source_id}", _http_problem(exc)) from exc
         if error or not isinstance(body, dict) or body.get("success") is not True:
@@ -417,7 +425,9 @@ class ListSource:
         default = "hma" if kind == "hma" else "auto"
         self.fmt = str(config.get("format") or default)
         if self.fmt not in LIST_FORMATS:
-            raise ConfigError(f"unknown list format {self.fmt!r} (known: {', '.join(LIST_FORMATS)})")
+            raise ConfigError(
+                f"unknown list format {self.fmt!r} (known: {', '.join(LIST_FORMATS)})"
+            )
 
     def _read(self, checkpoint: Mapping[str, Any]) -> tuple[bytes | None, dict[str, Any]]:
         """The list's bytes (``None`` when unchanged) and its validators."""

@@ -155,7 +155,9 @@ def add_exchange(
     session.add(exchange)
     session.flush()
     record_event(session, actor, BankCreated(bank=bank_name, description=description))
-    record_event(session, actor, ExchangeAdded(exchange=name, kind=kind, bank=bank_name, config=clean))
+    record_event(
+        session, actor, ExchangeAdded(exchange=name, kind=kind, bank=bank_name, config=clean)
+    )
     return exchange
 
 
@@ -247,7 +249,9 @@ def exchange_view(session: Session, exchange: Exchange) -> ExchangeView:
 
 def list_exchanges(session: Session) -> list[ExchangeView]:
     """Every exchange, by name."""
-    return [exchange_view(session, e) for e in session.scalars(select(Exchange).order_by(Exchange.name))]
+    return [
+        exchange_view(session, e) for e in session.scalars(select(Exchange).order_by(Exchange.name))
+    ]
 
 
 def due_exchanges(session: Session, now: datetime) -> list[str]:

@@ -32,7 +32,7 @@ class OutboundAdapter(BaseAdapter):
         super().__init__()
         self.client = client
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         request: requests.PreparedRequest,
         stream: bool = False,
@@ -43,7 +43,15 @@ class OutboundAdapter(BaseAdapter):
     ) -> requests.Response:
         """Send ``request`` (its method, URL, headers and body) and build the response."""
         body = request.body
-        content = body.encode("utf-8") if isinstance(body, str) else body
+        if isinstance(body, str):
+            content: bytes | None = body.encode("utf-8")
+        elif isinstance(body, bytes) or body is None:
+            content = body
+        else:  # a streamed body: read it (API calls send small bodies)
+            content = b"".join(
+                part.encode("utf-8") if isinstance(part, str) else part
+                for part in body  # type: ignore[union-attr]
+            )
         url = str(request.url)
         headers = {k: str(v) for k, v in request.headers.items()}
         try:

@@ -5,7 +5,8 @@ on it). Modules: :mod:`~tvec.store.models.core` (sources, items, signals, banks,
 scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.cases`,
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
-:mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.exchanges` and :mod:`~tvec.store.models.vpdq`.
+:mod:`~tvec.store.models.orders`,
+:mod:`~tvec.store.models.exchanges` and :mod:`~tvec.store.models.vpdq`.
 """
 
 from tvec.clock import utcnow

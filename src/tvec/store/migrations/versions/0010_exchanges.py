@@ -73,9 +73,7 @@ def upgrade() -> None:
             "exchange_id", "case_id", "source_id", "opinion", name="uq_exchange_feedback"
         ),
     )
-    op.create_index(
-        "ix_exchange_feedback_state", "exchange_feedback", ["state", "next_attempt_at"]
-    )
+    op.create_index("ix_exchange_feedback_state", "exchange_feedback", ["state", "next_attempt_at"])
 
 
 def downgrade() -> None:
