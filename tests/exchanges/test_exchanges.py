@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tvec.accounts.service import Principal, add_user
 from tvec.app.context import AppContext, open_context
 from tvec.app.exchanges import (
     create_exchange,
@@ -20,9 +21,12 @@ from tvec.app.exchanges import (
     fetch_due,
     fetch_exchange,
     list_exchanges,
+    list_feedback,
     queue_feedback,
     send_feedback,
 )
+from tvec.app.review import decide
+from tvec.cases.service import DecisionRequest
 from tvec.settings import load_settings
 from tvec.store.models import AuditEvent, Bank, BankEntry, Item, Match
 from tvec.store.models.cases import ReviewCase
@@ -336,9 +340,13 @@ def test_feedback_is_delivered_once_after_a_retry_and_audited(
         session.add(case)
         session.flush()
         case_id = case.id
-    queued = queue_feedback(ctx, case_id, "remove", actor="alice")
-    assert [(q.source_id, q.opinion) for q in queued] == [("d1", "true_positive")]
-    assert queue_feedback(ctx, case_id, "remove", actor="alice") == []  # once
+        reviewer = add_user(session, "alice", "moderator", "correct horse battery staple")
+        alice = Principal(reviewer.id, reviewer.username, reviewer.role)
+    decide(ctx, case_id, alice, DecisionRequest("no_violation"))  # queues the opinion
+    assert [(f.source_id, f.opinion, f.state) for f in list_feedback(ctx)] == [
+        ("d1", "false_positive", "pending")
+    ]
+    assert queue_feedback(ctx, case_id, "no_violation", actor="alice") == []  # once
 
     te.reaction_faults = 3  # the first attempt and its retries fail
     first = send_feedback(ctx, actor="test")
@@ -346,12 +354,12 @@ def test_feedback_is_delivered_once_after_a_retry_and_audited(
     assert send_feedback(ctx, actor="test").sent == 0  # not due yet
     clock.at += timedelta(minutes=5)
     second = send_feedback(ctx, actor="test")
-    assert second.sent == 1 and te.reactions == [("d1", "HELPFUL")]
+    assert second.sent == 1 and te.reactions == [("d1", "NOT_HELPFUL")]
     clock.at += timedelta(hours=1)
     assert send_feedback(ctx, actor="test").sent == 0 and len(te.reactions) == 1
     with ctx.read() as session:
         sent = [e for e in session.scalars(select(AuditEvent)) if e.kind == "exchange.feedback"]
-    assert len(sent) == 1 and sent[0].data["opinion"] == "true_positive"
+    assert len(sent) == 1 and sent[0].data["opinion"] == "false_positive"
 
 
 def test_watch_fetches_only_due_exchanges(
@@ -365,3 +373,41 @@ def test_watch_fetches_only_due_exchanges(
         clock.at += timedelta(hours=2)
         assert [r.name for r in fetch_due(ctx, client)] == ["tat"]
     assert list_exchanges(ctx)[0].next_fetch_at == clock.at + timedelta(hours=1)
+
+
+def test_the_watch_round_fetches_due_exchanges_and_wakes_for_them(
+    ctx: AppContext, servers: dict[str, Any], clock: Clock
+) -> None:
+    from tvec.app.rounds import seconds_to_next_due, takedown_round
+
+    servers["tat.example"].put(1, pdq(1))
+    _tat(ctx)
+    assert seconds_to_next_due(ctx) == 0.0
+    with ctx.http() as client:
+        report = takedown_round(ctx, client, alerts=False, checks=False, orders=False)
+    assert report.exchanges == ["tat"] and report.errors == []
+    assert "exchanges fetched 1 (tat)" in report.summary()
+    assert seconds_to_next_due(ctx) == 3600.0
+    assert _bank(ctx, "tat") != {}
+
+
+def test_feedback_off_queues_nothing(ctx: AppContext, servers: dict[str, Any]) -> None:
+    servers["graph.example"].put("d1", pdq(1))
+    _threatexchange(ctx, feedback=False)
+    fetch_exchange(ctx, "gifct", actor="test")
+    with ctx.write() as session:
+        entry = session.scalars(select(BankEntry).where(BankEntry.value == pdq(1))).one()
+        item = Item(locator="/y.jpg", media_type="image/jpeg", content_type="image")
+        session.add(item)
+        session.flush()
+        session.add(
+            Match(
+                item_id=item.id, bank_entry_id=entry.id, signal_type="pdq", value=pdq(1), distance=0
+            )
+        )
+        case = ReviewCase(item_id=item.id)
+        session.add(case)
+        session.flush()
+        case_id = case.id
+    assert queue_feedback(ctx, case_id, "remove", actor="alice") == []
+    assert list_feedback(ctx) == []
