@@ -22,6 +22,8 @@
 | order.view       | yes   | yes     | yes       | no     |
 | order.write      | yes   | yes     | no        | no     |
 | hold.access      | yes   | no      | no        | no     |
+| exchange.view    | yes   | yes     | yes       | no     |
+| exchange.fetch   | yes   | yes     | no        | no     |
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "order.view": _REVIEWERS,
     "order.write": _SENIOR,
     "hold.access": _ADMIN,
+    "exchange.view": _REVIEWERS,
+    "exchange.fetch": _SENIOR,
 }
 
 

@@ -27,7 +27,18 @@ from tvec.app.context import AppContext
 from tvec.errors import AuthError, TvecError, http_status_for
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
-from tvec.web.routers import audit, auth, cases, hma, me, media, orders, queue, takedowns
+from tvec.web.routers import (
+    audit,
+    auth,
+    cases,
+    exchanges,
+    hma,
+    me,
+    media,
+    orders,
+    queue,
+    takedowns,
+)
 from tvec.web.security import LoginLimiter, csrf_protect
 
 #: Headers on every page (media responses add their own, stricter CSP); every answer but
@@ -90,8 +101,7 @@ def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
 
 
 def create_app(context: AppContext) -> FastAPI:
-    """Build the web app over the application context (:func:`tvec.app.context.open_context`).
-    """
+    """Build the web app over the application context (:func:`tvec.app.context.open_context`)."""
     settings = context.settings
     app = FastAPI(
         title="tvec",
@@ -155,6 +165,6 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    for module in (auth, queue, cases, media, me, audit, takedowns, orders, hma):
+    for module in (auth, queue, cases, media, me, audit, takedowns, orders, exchanges, hma):
         app.include_router(module.router)
     return app
