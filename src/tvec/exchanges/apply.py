@@ -66,7 +66,7 @@ class _Wanted:
 
 
 def _check(exchange: Exchange, upsert: Upsert) -> _Wanted | Problem:
-    where = f"entry id {clip(upsert.source_id)}"
+    where = upsert.where or f"entry id {clip(upsert.source_id)}"
     if not upsert.source_id or len(upsert.source_id) > 200:
         return Problem(where, "the source's id is empty or over 200 characters")
     extra: dict[str, Any] = {"source_id": upsert.source_id, **upsert.extra}

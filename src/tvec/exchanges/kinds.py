@@ -405,6 +405,7 @@ def _list_upserts(text: str, fmt: str, label: str) -> Page:
                 entity=row.entity,
                 ideology=row.ideology,
                 extra=extra,
+                where=f"line {row.line}",
             )
         )
     return page

@@ -18,6 +18,7 @@ class Upsert:
         entity, ideology: labels, as the source gave them.
         tags: the source's tags.
         extra: other labels kept on the bank entry (JSON-ready).
+        where: names the record in messages (``line 3``; default ``entry id <source_id>``).
     """
 
     source_id: str
@@ -26,6 +27,7 @@ class Upsert:
     ideology: str | None = None
     tags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
 
 
 @dataclass(frozen=True)
