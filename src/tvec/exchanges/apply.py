@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tvec.banks.formats import EntryRow, clip
 from tvec.banks.service import check_row
+from tvec.clock import utcnow
 from tvec.exchanges.records import Page, Problem, Upsert
 from tvec.store.models import BankEntry, Exchange, ExchangeEntry
 
@@ -134,18 +135,26 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
             held.setdefault(source_id, {})[(signal_type, value)] = (link_id, entry_id)
 
     wanted_values = sorted({v for w in final.values() if w for _, v in w.signals})
-    in_bank: dict[tuple[str, str], BankEntry] = {}
+    # (signal type, value) -> [id, entity, ideology, extra] of the bank's entries
+    in_bank: dict[tuple[str, str], list[Any]] = {}
     for part in _chunks(wanted_values):
-        for entry in session.scalars(
-            select(BankEntry).where(
-                BankEntry.bank_id == exchange.bank_id, BankEntry.value.in_(part)
-            )
+        for row in session.execute(
+            select(
+                BankEntry.id,
+                BankEntry.signal_type,
+                BankEntry.value,
+                BankEntry.entity,
+                BankEntry.ideology,
+                BankEntry.extra,
+            ).where(BankEntry.bank_id == exchange.bank_id, BankEntry.value.in_(part))
         ):
-            in_bank[(entry.signal_type, entry.value)] = entry
+            in_bank[(row[1], row[2])] = [row[0], row[3], row[4], row[5]]
 
     drop_links: list[int] = []
     freed: set[int] = set()
-    new_links: list[tuple[str, BankEntry]] = []
+    new_links: list[tuple[str, tuple[str, str]]] = []
+    new_entries: dict[tuple[str, str], dict[str, Any]] = {}
+    relabel: dict[int, dict[str, Any]] = {}
     for source_id, wanted in final.items():
         current = held.get(source_id, {})
         if wanted is None:
@@ -163,39 +172,57 @@ def apply_page(session: Session, exchange: Exchange, page: Page) -> ApplyCounts:
                 drop_links.append(link_id)
                 freed.add(entry_id)
                 changed = True
+        labels = {"entity": wanted.entity, "ideology": wanted.ideology, "extra": wanted.extra}
         for signal in wanted.signals:
             found = in_bank.get(signal)
             if found is None:
-                entry = BankEntry(
-                    bank_id=exchange.bank_id,
-                    signal_type=signal[0],
-                    value=signal[1],
-                    source=exchange.name,
-                )
-                session.add(entry)
-                in_bank[signal] = entry
-            else:
-                entry = found
-            labels = (wanted.entity, wanted.ideology, wanted.extra)
-            if (entry.entity, entry.ideology, entry.extra) != labels:
-                entry.entity, entry.ideology, entry.extra = labels
+                new_entries[signal] = {
+                    "bank_id": exchange.bank_id,
+                    "signal_type": signal[0],
+                    "value": signal[1],
+                    "source": exchange.name,
+                    "created_at": utcnow(),
+                    **labels,
+                }
+            elif signal in new_entries:
+                new_entries[signal].update(labels)
+            elif (found[1], found[2], found[3]) != (wanted.entity, wanted.ideology, wanted.extra):
+                found[1:] = [wanted.entity, wanted.ideology, wanted.extra]
+                relabel[found[0]] = {"id": found[0], **labels}
                 changed = changed or bool(current)
+            if found is None:
+                in_bank[signal] = [None, wanted.entity, wanted.ideology, wanted.extra]
             if signal not in current:
-                new_links.append((source_id, entry))
+                new_links.append((source_id, signal))
                 changed = True
         if current:
             if changed:
                 counts.updated += 1
             else:
                 counts.unchanged += 1
-    session.flush()
-    for source_id, entry in new_links:
-        session.add(
-            ExchangeEntry(exchange_id=exchange.id, source_id=source_id, bank_entry_id=entry.id)
+    if new_entries:
+        inserted = session.execute(
+            insert(BankEntry).returning(BankEntry.id, BankEntry.signal_type, BankEntry.value),
+            list(new_entries.values()),
         )
+        for entry_id, signal_type, value in inserted:
+            in_bank[(signal_type, value)][0] = entry_id
+    if relabel:
+        session.execute(update(BankEntry), list(relabel.values()))
     for part in _chunks(drop_links):
         session.execute(delete(ExchangeEntry).where(ExchangeEntry.id.in_(part)))
-    session.flush()
+    if new_links:
+        session.execute(
+            insert(ExchangeEntry),
+            [
+                {
+                    "exchange_id": exchange.id,
+                    "source_id": source_id,
+                    "bank_entry_id": in_bank[signal][0],
+                }
+                for source_id, signal in new_links
+            ],
+        )
     _delete_orphans(session, freed)
     if page.snapshot:
         counts.deleted += _drop_missing(session, exchange, set(final))
