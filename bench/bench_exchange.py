@@ -101,12 +101,12 @@ def serve(rows: list[dict[str, object]], page_size: int) -> tuple[ThreadingHTTPS
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             self._send(b'{"token": "tok"}')
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             query = parse_qs(urlsplit(self.path).query)
             if query.get("after", [""])[0]:  # incremental: nothing after the last record
                 self._send(
@@ -203,7 +203,8 @@ def main() -> None:
         f"({args.page_size:,} records a page) against `tvec bank import` of the same entries "
         "from a CSV file, one run each:",
         "",
-        "| entries | exchange fetch (s) | entries/s | bank import (s) | entries/s | fetch / import time |",
+        "| entries | exchange fetch (s) | entries/s | bank import (s) | entries/s "
+        "| fetch / import time |",
         "|---|---|---|---|---|---|",
     ]
     for r in results:
