@@ -411,3 +411,25 @@ def test_feedback_off_queues_nothing(ctx: AppContext, servers: dict[str, Any]) -
         case_id = case.id
     assert queue_feedback(ctx, case_id, "remove", actor="alice") == []
     assert list_feedback(ctx) == []
+
+
+def test_python_threatexchange_clients_send_only_through_tvec_net(
+    ctx: AppContext, servers: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests' own transport (urllib3) is never used: every request of pytx's TAT and
+    ThreatExchange clients reaches the outbound client's transport (the local servers)."""
+    import requests.adapters
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("requests opened a connection itself")
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", refuse)
+    servers["tat.example"].put(1, pdq(1))
+    servers["graph.example"].put("d1", pdq(2))
+    _tat(ctx)
+    _threatexchange(ctx)
+    assert fetch_exchange(ctx, "tat", actor="test").entries == 1
+    assert fetch_exchange(ctx, "gifct", actor="test").entries == 1
+    tat_seen = servers["tat.example"].requests
+    assert [r.method for r in tat_seen] == ["POST", "GET"]
+    assert tat_seen[0].headers["user-agent"] == ctx.settings.http_user_agent

@@ -80,6 +80,7 @@ def outbound_session(client: OutboundClient) -> requests.Session:
     """A :class:`requests.Session` whose every request goes through ``client``."""
     session = requests.Session()
     session.trust_env = False
+    session.headers.pop("User-Agent", None)  # tvec's own (TVEC_HTTP_USER_AGENT) applies
     adapter = OutboundAdapter(client)
     session.adapters.clear()
     session.mount("https://", adapter)
