@@ -433,3 +433,19 @@ def test_python_threatexchange_clients_send_only_through_tvec_net(
     tat_seen = servers["tat.example"].requests
     assert [r.method for r in tat_seen] == ["POST", "GET"]
     assert tat_seen[0].headers["user-agent"] == ctx.settings.http_user_agent
+
+
+def test_a_refused_threatexchange_token_is_named_without_the_token(
+    ctx: AppContext, servers: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    servers["graph.example"].put("d1", pdq(1))
+    _threatexchange(ctx)
+    monkeypatch.setenv("TEST_TE_TOKEN", "1234567890|" + "b" * 24)
+    failed = fetch_exchange(ctx, "gifct", actor="test")
+    assert not failed.complete and failed.entries == 0
+    (error,) = failed.errors
+    assert error.startswith(
+        "page 1: HTTP 401 from https://graph.example/v26.0/1234/threat_updates/"
+    )
+    assert "b" * 24 not in error and "access_token" not in error
+    assert "b" * 24 not in str(exchange_status(ctx, "gifct").model_dump())
