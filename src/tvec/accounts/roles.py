@@ -27,6 +27,8 @@
 | report.internal  | yes   | yes     | no        | no     |
 | entity.view      | yes   | yes     | yes       | yes    |
 | sor.view         | yes   | yes     | yes       | no     |
+| exchange.view    | yes   | yes     | yes       | no     |
+| exchange.fetch   | yes   | yes     | no        | no     |
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # the CLI, `tvec entity import`)
     "entity.view": _ALL,
     "sor.view": _REVIEWERS,
+    "exchange.view": _REVIEWERS,
+    "exchange.fetch": _SENIOR,
 }
 
 

@@ -144,18 +144,28 @@ def case_page(ctx: AppContext, case_id: int, principal: Principal) -> CasePage:
 def decide(
     ctx: AppContext, case_id: int, principal: Principal, request: DecisionRequest
 ) -> DecisionView:
-    """Record a decision on an open (or escalated) case (:func:`tvec.cases.decide`)."""
+    """Record a decision on an open (or escalated) case (:func:`tvec.cases.decide`); in the
+    same transaction, queue its opinion for the exchanges the case's item matched through
+    whose feedback is on (:func:`tvec.exchanges.feedback.queue_for_case`)."""
+    from tvec.exchanges.feedback import queue_for_case
+
     with ctx.write() as session:
         decision = service.decide(session, case_id, principal, request, ctx.settings)
+        queue_for_case(session, case_id, decision.outcome, now=ctx.now())
         return service.decision_view(decision)
 
 
 def bulk_decide(
     ctx: AppContext, case_ids: Sequence[int], principal: Principal, request: DecisionRequest
 ) -> list[DecisionView]:
-    """The same decision on several cases, all or nothing (:func:`tvec.cases.bulk_decide`)."""
+    """The same decision on several cases, all or nothing (:func:`tvec.cases.bulk_decide`);
+    exchange feedback queued as for :func:`decide`."""
+    from tvec.exchanges.feedback import queue_for_case
+
     with ctx.write() as session:
         decisions = service.bulk_decide(session, case_ids, principal, request, ctx.settings)
+        for d in decisions:
+            queue_for_case(session, d.case_id, d.outcome, now=ctx.now())
         return [service.decision_view(d) for d in decisions]
 
 

@@ -4,7 +4,9 @@ After the polls of a round, :func:`takedown_round` delivers the alert batches th
 (:func:`tvec.alerts.send_alerts`), runs the status checks that are due
 (:func:`tvec.alerts.run_checks`, with the round's HTTP client, so the outbound rules and the
 per-host interval hold across polls and checks) and turns removal orders past their hour
-into overdue alerts (:func:`tvec.orders.sweep_orders`). A part that fails is reported in the
+into overdue alerts (:func:`tvec.orders.sweep_orders`), and fetches the exchanges whose
+interval has passed and sends their due feedback (:func:`tvec.app.exchanges.fetch_due`). A
+part that fails is reported in the
 round and the others still run; nothing is sent that a person did not configure (alerts
 need an attribution and a route).
 
@@ -30,6 +32,7 @@ from tvec.errors import TvecError
 from tvec.net.http import HttpClient
 from tvec.orders.service import sweep_orders
 from tvec.store.models.alerts import Takedown
+from tvec.store.models.exchanges import Exchange
 from tvec.store.models.orders import RemovalOrder
 from tvec.takedowns.checks import run_checks
 
@@ -53,6 +56,7 @@ class TakedownRound:
     confirmed: int = 0
     overdue: list[str] = field(default_factory=list)
     anchored: bool = False
+    exchanges: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -67,6 +71,8 @@ class TakedownRound:
         ]
         if self.overdue:
             parts[-1] += f" ({', '.join(self.overdue)})"
+        if self.exchanges:
+            parts.append(f"exchanges fetched {len(self.exchanges)} ({', '.join(self.exchanges)})")
         return "; ".join(parts) + "".join(f"; {e}" for e in self.errors)
 
 
@@ -77,6 +83,7 @@ def takedown_round(
     alerts: bool = True,
     checks: bool = True,
     orders: bool = True,
+    exchanges: bool = True,
     now: datetime | None = None,
     actor: str = "watch",
 ) -> TakedownRound:
@@ -114,6 +121,15 @@ def takedown_round(
             report.overdue = [o.reference for o in swept]
         except TvecError as error:
             report.errors.append(f"removal orders: {error}")
+    if exchanges:
+        from tvec.app.exchanges import fetch_due
+
+        try:
+            for fetched in fetch_due(ctx, client, actor=actor):
+                report.exchanges.append(fetched.name)
+                report.errors.extend(f"exchange {fetched.name}: {e}" for e in fetched.errors[:3])
+        except TvecError as error:
+            report.errors.append(f"exchanges: {error}")
     if settings.audit_anchor_file is not None or settings.audit_anchor_webhook:
         report.anchored, problem = anchor_audit(ctx)
         if problem is not None:
@@ -138,8 +154,8 @@ def anchor_audit(ctx: AppContext) -> tuple[bool, str | None]:
 
 
 def seconds_to_next_due(ctx: AppContext, now: datetime | None = None) -> float | None:
-    """Seconds from ``now`` (default: the context's clock) until the next status check or
-    open removal order's deadline (0 if past).
+    """Seconds from ``now`` (default: the context's clock) until the next status check, open
+    removal order's deadline or exchange fetch (0 if past).
 
     ``None`` when nothing is scheduled. Raises StoreError when the database fails.
     """
@@ -151,7 +167,10 @@ def seconds_to_next_due(ctx: AppContext, now: datetime | None = None) -> float |
         deadline = session.scalar(
             select(func.min(RemovalOrder.deadline_at)).where(RemovalOrder.status == "open")
         )
-    moments = [m for m in (check, deadline) if m is not None]
+        fetch = session.scalar(
+            select(func.min(Exchange.next_fetch_at)).where(Exchange.enabled.is_(True))
+        )
+    moments = [m for m in (check, deadline, fetch) if m is not None]
     if not moments:
         return None
     return max(0.0, (min(moments) - at).total_seconds())

@@ -349,6 +349,62 @@ class SignalTypeChanged(AuditEventData):
         return f"signal_type:{self.signal_type}"
 
 
+# --- exchanges -------------------------------------------------------------------------------
+
+
+class _ExchangeEvent(AuditEventData):
+    exchange: str = Field(exclude=True)
+
+    def target(self) -> str:
+        return f"exchange:{self.exchange}"
+
+
+class ExchangeAdded(_ExchangeEvent):
+    """An exchange configured: its kind, its bank and where its credential is read from
+    (the name of an environment variable or a file, never the credential)."""
+
+    KIND = AuditKind.EXCHANGE_ADD
+    kind: str
+    bank: str
+    config: dict[str, Any]
+
+
+class ExchangeChanged(_ExchangeEvent):
+    """An exchange enabled or disabled, or its feedback setting changed."""
+
+    KIND = AuditKind.EXCHANGE_CHANGE
+    changes: dict[str, Any]
+
+
+class ExchangeRemoved(_ExchangeEvent):
+    """An exchange removed, with its bank and how many entries the bank held."""
+
+    KIND = AuditKind.EXCHANGE_REMOVE
+    bank: str
+    entries: int
+
+
+class ExchangeFetched(_ExchangeEvent):
+    """One fetch of an exchange: pages read, entries added, changed and deleted, errors."""
+
+    KIND = AuditKind.EXCHANGE_FETCH
+    pages: int
+    added: int
+    updated: int
+    deleted: int
+    errors: int
+    complete: bool
+
+
+class ExchangeFeedbackSent(_ExchangeEvent):
+    """An opinion sent back to an exchange's API about one of its entries."""
+
+    KIND = AuditKind.EXCHANGE_FEEDBACK
+    source_id: str
+    opinion: str
+    case_id: int | None = None
+    attempts: int
+
 
 # --- sources, platforms, routes ----------------------------------------------------------------
 

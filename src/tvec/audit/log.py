@@ -88,6 +88,11 @@ class AuditKind(StrEnum):
     AUDIT_KEY_ROTATE = "audit.key_rotate"
     SESSION_REVOKE = "session.revoke"
     SOR_SUBMIT = "sor.submit"
+    EXCHANGE_ADD = "exchange.add"
+    EXCHANGE_CHANGE = "exchange.change"
+    EXCHANGE_REMOVE = "exchange.remove"
+    EXCHANGE_FETCH = "exchange.fetch"
+    EXCHANGE_FEEDBACK = "exchange.feedback"
 
 
 def event_digest(

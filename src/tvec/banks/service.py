@@ -136,6 +136,14 @@ def _validate(row: EntryRow) -> tuple[SignalType, str] | str:
     return (signal_type, value) if too_long is None else too_long
 
 
+def check_row(row: EntryRow) -> tuple[SignalType, str] | str:
+    """The signal type and canonical value of ``row``, or what is wrong with it (a short
+    message quoting at most :data:`~tvec.banks.formats.PREVIEW_CHARS` characters): an
+    unknown signal type, a label over :data:`LABEL_LIMITS`, a value over
+    :data:`VALUE_LIMITS` or one its signal type refuses. Used by imports and exchanges."""
+    return _validate(row)
+
+
 @dataclass
 class LoadReport:
     """What an import or add did: entries added, already present, and problems by line."""

@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tvec.cli.analyze:analyze",
         "Print languages with shares, OCR text and indicator hits with spans.",
     ),
+    "exchange": (
+        "tvec.cli.exchange:app",
+        "Fetch hash and URL lists from the field (TAT, ThreatExchange, HMA, URL lists) into banks.",
+    ),
     "source": (
         "tvec.cli.source:app",
         "Manage beacon sources (Telegram exports, feeds, web archives, post files, URL lists, "

@@ -329,19 +329,28 @@ class OutboundClient:
             return PostResult(url, attempts[0], None, error=error)
         return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
 
-    def get(
+    # --- any method, for API clients ---------------------------------------------------------
+
+    def request(
         self,
+        method: str,
         url: str,
         *,
         headers: dict[str, str] | None = None,
+        content: bytes | None = None,
         retries: int | None = None,
     ) -> PostResult:
-        """GET ``url`` once (retried as a POST is), redirects not followed: for APIs whose
-        answer is the status itself (``302``/``404``) and whose headers (a bearer token) must
-        not follow a redirect elsewhere.
+        """Send one ``method`` request to ``url`` (an API call: GET, POST, PUT, DELETE...);
+        redirects are not followed (a 3xx is the answer).
+
+        The address is checked and pinned as for :meth:`fetch`; network errors, ``429`` and
+        ``5xx`` are retried (``Retry-After`` honoured, :mod:`tvec.net.retry`). Used by the
+        ``requests`` adapter of :mod:`tvec.net.requests_adapter` that third-party API clients
+        (python-threatexchange) send through.
 
         Returns:
-            The outcome (:class:`PostResult`), whatever the HTTP status or network error.
+            The outcome, whatever the HTTP status or network error (``status`` ``None`` and
+            ``error`` set when no answer came).
 
         Raises:
             FetchError: not an http(s) URL with a host, or the host does not resolve.
@@ -351,12 +360,34 @@ class OutboundClient:
         retry = self.retry_policy(retries)
         attempts = [0]
         try:
-            answer = self._send("GET", url, target, headers or {}, None, retry, attempts)
+            answer = self._send(
+                method.upper(), url, target, headers or {}, content, retry, attempts
+            )
         except FetchError as exc:
             cause = exc.__cause__
             error = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
             return PostResult(url, attempts[0], None, error=error)
         return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        retries: int | None = None,
+    ) -> PostResult:
+        """GET ``url`` (:meth:`request`), redirects not followed: for APIs whose answer is the
+        status itself (``302``/``404``) and whose headers (a bearer token) must not follow a
+        redirect elsewhere.
+
+        Returns:
+            The outcome (:class:`PostResult`), whatever the HTTP status or network error.
+
+        Raises:
+            FetchError: not an http(s) URL with a host, or the host does not resolve.
+            BlockedAddressError: the host resolves to a refused address.
+        """
+        return self.request("GET", url, headers=headers, retries=retries)
 
     # --- SMTP ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from tvec.web.routers import (
     auth,
     cases,
     entities,
+    exchanges,
     hma,
     hma_curation,
     me,
@@ -182,6 +183,6 @@ def create_app(context: AppContext) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
-    for module in (*routers, sor, hma, hma_curation):
+    for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)
     return app

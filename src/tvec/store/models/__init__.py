@@ -6,8 +6,8 @@ scans, out-links), :mod:`~tvec.store.models.analysis`, :mod:`~tvec.store.models.
 :mod:`~tvec.store.models.accounts`, :mod:`~tvec.store.models.audit`,
 :mod:`~tvec.store.models.alerts` (attributions, alerts, takedowns, status checks),
 :mod:`~tvec.store.models.orders`, :mod:`~tvec.store.models.entities`,
-:mod:`~tvec.store.models.sor` (statements of reasons), :mod:`~tvec.store.models.vpdq` and
-:mod:`~tvec.store.models.index` (the bank change counter).
+:mod:`~tvec.store.models.sor` (statements of reasons), :mod:`~tvec.store.models.exchanges`,
+:mod:`~tvec.store.models.vpdq` and :mod:`~tvec.store.models.index` (the bank change counter).
 """
 
 from tvec.clock import utcnow
@@ -47,6 +47,7 @@ from tvec.store.models.core import (
     UTCDateTime,
 )
 from tvec.store.models.entities import EntityDesignation
+from tvec.store.models.exchanges import Exchange, ExchangeEntry, ExchangeFeedback
 from tvec.store.models.index import BankChange, BankVersion
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.store.models.sor import StatementOfReasons
@@ -69,6 +70,9 @@ __all__ = [
     "CaseEvidence",
     "Decision",
     "EntityDesignation",
+    "Exchange",
+    "ExchangeEntry",
+    "ExchangeFeedback",
     "Item",
     "ItemAnalysis",
     "ItemError",
