@@ -151,7 +151,6 @@ class CaseOpened(_CaseEvent):
     by: str | None = None
 
 
-
 class CaseFlagged(_CaseEvent):
     """An item flagged for review by a person."""
 
@@ -283,7 +282,6 @@ class BankAdded(_BankEvent):
     case_id: int | None = None
     files: int | None = None
     labels: dict[str, Any] | None = None
-
 
 
 # --- sources, platforms, routes ----------------------------------------------------------------
@@ -490,7 +488,6 @@ class OrderReplied(_OrderEvent):
     article: str | None = None
 
 
-
 class _HoldEvent(AuditEventData):
     hold_id: int = Field(exclude=True)
 
@@ -506,7 +503,6 @@ class HoldAccessed(_HoldEvent):
     purpose: str
     url: str
     to: str | None = None
-
 
 
 class HoldExtended(_HoldEvent):

@@ -84,12 +84,15 @@ def parse_feed(
     with warnings.catch_warnings():
         # feedparser reports problems through ``bozo``; it also warns about some of them.
         warnings.simplefilter("ignore")
-        parsed = feedparser.parse(
-            io.BytesIO(data),
-            response_headers=response_headers,
-            resolve_relative_uris=True,
-            sanitize_html=True,
-        )
+        try:
+            parsed = feedparser.parse(
+                io.BytesIO(data),
+                response_headers=response_headers,
+                resolve_relative_uris=True,
+                sanitize_html=True,
+            )
+        except Exception as exc:  # e.g. ValueError for "&#x110000;" (found by fuzzing)
+            return feedparser.FeedParserDict(bozo=1, bozo_exception=exc, entries=[], feed={})
     for entry in parsed.get("entries") or []:
         _prefer_alternate_link(entry)
     return parsed

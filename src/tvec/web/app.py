@@ -90,8 +90,7 @@ def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
 
 
 def create_app(context: AppContext) -> FastAPI:
-    """Build the web app over the application context (:func:`tvec.app.context.open_context`).
-    """
+    """Build the web app over the application context (:func:`tvec.app.context.open_context`)."""
     settings = context.settings
     app = FastAPI(
         title="tvec",
