@@ -342,6 +342,19 @@ class Settings(BaseSettings):
         description="HTTP responses are cut after this many bytes (decoded); the rest is "
         "not read and the cut is reported as an error.",
     )
+    feed_max_bytes: int = Field(
+        default=10 * 1024**2,
+        gt=0,
+        description="Feed documents (RSS, Atom, JSON Feed) larger than this many bytes are not "
+        "parsed: an error on the source, and the other sources are still polled.",
+    )
+    parse_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Most seconds the parsing of one document (a feed, a web-archive page) may "
+        "take; documents over 16 KiB are parsed in a worker process that is stopped when it "
+        "passes, and the document is an error on its source.",
+    )
     http_retries: int = Field(
         default=3,
         ge=0,

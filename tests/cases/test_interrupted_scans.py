@@ -20,6 +20,7 @@ from tvec.scan import run as scan_run
 from tvec.scan import run_scan
 from tvec.store import Store, open_store
 from tvec.store.models import CaseEvidence, Match, ReviewCase
+from tvec.store.models.analysis import ItemIndicatorHit
 
 #: Files of the scanned folder, in the order the scan reads them (sorted names).
 MATCHING = 6
@@ -119,3 +120,46 @@ def test_a_scan_stopped_before_opening_its_cases_opens_them_on_the_next_run(
     again = run_scan(store, [content])
     assert again.counts.new == 0  # nothing new was stored by the re-run
     assert _state(store) == (MATCHING, 0, MATCHING, MATCHING)
+
+
+#: A benign, news-style sentence naming a designated group in a disguised spelling.
+NEWS = "Analysts said a statement attributed to the I.S.K.P media wing could not be verified.\n"
+
+
+@pytest.mark.postgres
+def test_indicator_hits_of_a_scan_stopped_before_its_cases_get_them_in_any_next_run(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The killed scan's items are not seen again (the next run scans another folder): their
+    indicator hits still get their cases (today's main opened them only for the items the
+    run itself saw)."""
+    store = open_store(fast_settings(tmp_path / "home", database_url=db_url))
+    try:
+        posts = tmp_path / "posts"
+        posts.mkdir()
+        for index in range(3):
+            (posts / f"report-{index}.txt").write_text(f"{index}. {NEWS}", encoding="utf-8")
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "note.txt").write_text("Nothing to see here.\n", encoding="utf-8")
+
+        def gone(*args: object, **kwargs: object) -> object:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(scan_run, "open_cases_for_scan", gone)
+            with pytest.raises(KeyboardInterrupt):
+                run_scan(store, [posts])
+        with store.session() as session:
+            assert session.scalar(select(func.count(ItemIndicatorHit.id))) == 3
+            assert session.scalar(select(func.count(ReviewCase.id))) == 0
+        run_scan(store, [other])
+        with store.session() as session:
+            cases = session.scalars(select(ReviewCase)).all()
+            kinds = sorted(e.kind for case in cases for e in case.evidence)
+            assert (len(cases), kinds) == (3, ["indicator"] * 3)
+        run_scan(store, [other])  # nothing more the run after
+        with store.session() as session:
+            assert session.scalar(select(func.count(CaseEvidence.id))) == 3
+    finally:
+        store.close()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -18,6 +20,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import select
 
 from tests.review_data import fast_settings, make_users, scan_sample
@@ -51,29 +60,69 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     store.close()
 
 
-def test_api_has_no_server_errors(fuzz_app: tuple[FastAPI, str]) -> None:
-    """schemathesis generates requests for every operation (8 examples each)."""
+#: Checks of every generated request: no server error, and the answer conforms to the
+#: OpenAPI document (documented status, media type, headers and body schema).
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+#: Examples per operation (bounded for CI; ``TVEC_API_EXAMPLES`` to run more locally).
+API_EXAMPLES = int(os.environ.get("TVEC_API_EXAMPLES", "12"))
+
+
+def test_api_has_no_server_errors_and_conforms_to_its_schema(
+    fuzz_app: tuple[FastAPI, str],
+) -> None:
+    """schemathesis generates requests for every operation of the OpenAPI document and
+    checks each answer against it (issue 16: 0 server errors, answers as documented)."""
     app, token = fuzz_app
     api = schemathesis.openapi.from_asgi("/api/openapi.json", app)
     operations = [result.ok() for result in api.get_all_operations()]
-    assert len(operations) >= 15
+    assert len(operations) >= 21
     failures: list[str] = []
+    cases: Counter[str] = Counter()
     for operation in operations:
 
         @settings(
-            max_examples=8,
+            max_examples=API_EXAMPLES,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy())
         def check(case: Any) -> None:
-            response = case.call(headers={"Authorization": f"Bearer {token}"})
-            if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+            cases[case.operation.label] += 1
+            response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=300)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except (AssertionError, BaseExceptionGroup) as exc:
+                failures.append(f"{case.method} {case.formatted_path}: {exc}"[:2000])
 
         check()
     assert failures == []
+    assert set(cases) == {o.label for o in operations}  # every operation was exercised
+
+
+def test_answers_of_no_route_have_the_documented_error_shape(
+    fuzz_app: tuple[FastAPI, str],
+) -> None:
+    """Found by schemathesis: a reference no route matches (``/api/orders/%0A%2B...``) got
+    Starlette's ``{"detail": "Not Found"}``, not the documented ``Error`` (no ``kind``)."""
+    app, token = fuzz_app
+    client = TestClient(app)
+    auth = {"Authorization": f"Bearer {token}"}
+    found = client.get("/api/orders/%0A%2B%F0%A1%84%B8%C2%8A", headers=auth)
+    assert (found.status_code, found.json()) == (404, {"detail": "Not Found", "kind": "not_found"})
+    wrong = client.delete("/api/cases", headers=auth)
+    assert wrong.status_code == 405 and wrong.json()["kind"] == "method_not_allowed"
+    assert "allow" in wrong.headers
+    hma = client.get("/m/nowhere", headers=auth)
+    assert (hma.status_code, hma.json()) == (404, {"message": "Not Found"})
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and "kind" not in page.text  # pages keep their own shape
 
 
 class _Hook(BaseHTTPRequestHandler):

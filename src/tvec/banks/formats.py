@@ -218,7 +218,11 @@ def parse_tcap_time(value: str) -> str | None:
 
 def _read_tcap(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
     reader = csv.DictReader(_stream(text.lstrip("\ufeff") if isinstance(text, str) else text))
-    missing = [c for c in TCAP_REQUIRED if c not in (reader.fieldnames or [])]
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error as exc:  # an unreadable header row (found by fuzzing)
+        raise UsageError(f"not a TCAP export: the header row cannot be read ({exc})") from None
+    missing = [c for c in TCAP_REQUIRED if c not in columns]
     if missing:
         raise UsageError(f"not a TCAP export: missing column(s) {', '.join(missing)}")
     for line, row in csv_rows(reader):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tvec.audit.events import CaseOpened, record_event
@@ -24,7 +24,7 @@ from tvec.errors import NotFoundError
 from tvec.settings import Settings
 from tvec.store.models import Item, ScanItem
 from tvec.store.models.analysis import ItemIndicatorHit
-from tvec.store.models.cases import CaseEvidence
+from tvec.store.models.cases import CaseEvidence, ReviewCase
 
 INDICATOR = "indicator"
 
@@ -77,17 +77,22 @@ def hit_detail(registry: EntityRegistry, hit: ItemIndicatorHit) -> dict[str, Any
 def open_cases_for_indicator_hits(
     session: Session, scan_id: int, settings: Settings, registry: EntityRegistry | None = None
 ) -> OpenReport:
-    """Open or join a case for every item seen by scan ``scan_id`` that has indicator hits.
+    """Open or join a case for every item with indicator hits seen by scan ``scan_id``, and
+    for every item with hits and no case at all, whatever run stored them.
 
     Hits already on the item's open case (same entity, field, span and text) are skipped, so
-    scanning or analysing again adds nothing.
+    scanning or analysing again adds nothing. The second group makes cases come from the
+    state of the store: the hits of a scan or poll killed before it opened its cases get
+    them at the end of the next run, even one that does not see those items again (issue
+    16, finding 1).
     """
     registry = registry or entity_registry(settings, session)
     seen = select(ScanItem.item_id).where(ScanItem.scan_id == scan_id)
+    has_case = select(ReviewCase.id).where(ReviewCase.item_id == ItemIndicatorHit.item_id)
     by_item: dict[int, list[ItemIndicatorHit]] = defaultdict(list)
     for hit in session.scalars(
         select(ItemIndicatorHit)
-        .where(ItemIndicatorHit.item_id.in_(seen))
+        .where(or_(ItemIndicatorHit.item_id.in_(seen), ~has_case.exists()))
         .order_by(ItemIndicatorHit.item_id, ItemIndicatorHit.id)
     ):
         by_item[hit.item_id].append(hit)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from tvec.errors import UsageError
 from tvec.sources.base import RawItem, guarded
-from tvec.sources.feed import read_feed
+from tvec.sources.feed import FEED_MAX_BYTES, PARSE_TIMEOUT_SECONDS, read_feed
 from tvec.sources.jsonl import read_jsonl
 from tvec.sources.mapping import JSONL_DEFAULT, PostMapping
 from tvec.sources.posts_csv import read_posts_csv, read_posts_jsonl
@@ -74,6 +74,8 @@ def read_source(
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
     max_bytes: int = 50 * 1024**2,
+    feed_max_bytes: int = FEED_MAX_BYTES,
+    parse_timeout: float = PARSE_TIMEOUT_SECONDS,
 ) -> Iterator[RawItem]:
     """Items of a source's content at ``path``, locators based on ``origin``.
 
@@ -85,6 +87,9 @@ def read_source(
         url: the final URL the content was fetched from, if fetched.
         headers: the HTTP response headers, if fetched.
         max_bytes: most bytes read from one web-archive record.
+        feed_max_bytes: largest feed document parsed (``TVEC_FEED_MAX_BYTES``).
+        parse_timeout: most seconds one document (a feed, a web-archive page) may take to
+            parse (``TVEC_PARSE_TIMEOUT_SECONDS``).
 
     Never raises for bad content: any exception of the reader ends that source's items with
     a ReaderFailedError item (:func:`tvec.sources.base.guarded`).
@@ -102,6 +107,8 @@ def read_source(
             url=url,
             headers=headers,
             max_bytes=max_bytes,
+            feed_max_bytes=feed_max_bytes,
+            parse_timeout=parse_timeout,
         ),
         f"{kind}:{origin}",
         name,
@@ -117,14 +124,23 @@ def _reader(
     url: str | None,
     headers: Mapping[str, str] | None,
     max_bytes: int,
+    feed_max_bytes: int,
+    parse_timeout: float,
 ) -> Iterator[RawItem]:
     mapping_values = options.get("mapping")
     if kind == "telegram-export":
         return iter(read_export(path))
     if kind == "feed":
-        return read_feed(path, origin=origin, url=url, headers=headers)
+        return read_feed(
+            path,
+            origin=origin,
+            url=url,
+            headers=headers,
+            max_bytes=feed_max_bytes,
+            timeout=parse_timeout,
+        )
     if kind == "web-archive":
-        return read_warc(path, origin=origin, max_bytes=max_bytes)
+        return read_warc(path, origin=origin, max_bytes=max_bytes, timeout=parse_timeout)
     if kind == "jsonl":
         if not mapping_values and url is None:
             return read_jsonl(path)

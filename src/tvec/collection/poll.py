@@ -142,9 +142,7 @@ def poll_source(
     if state.get("fingerprint") == fingerprint:
         _save_state(store, name, {"last_status": "not_modified", "last_error": None})
         return PollOutcome(source=name, status="not_modified")
-    items = read_source(
-        kind, path, origin=locator, options=options, max_bytes=store.settings.http_max_bytes
-    )
+    items = read_source(kind, path, origin=locator, options=options, **_limits(store))
     return _run(store, name, source_id, items, banks, stop, {"fingerprint": fingerprint})
 
 
@@ -178,7 +176,7 @@ def _poll_url(
             options=options,
             url=result.url,
             headers=result.headers,
-            max_bytes=store.settings.http_max_bytes,
+            **_limits(store),
         )
         changes: dict[str, Any] = {"etag": result.etag, "last_modified": result.last_modified}
         if result.truncated:
@@ -187,6 +185,16 @@ def _poll_url(
         return _run(store, name, source_id, items, banks, stop, changes)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _limits(store: Store) -> dict[str, Any]:
+    """The size and time limits of the source readers, from the settings."""
+    settings = store.settings
+    return {
+        "max_bytes": settings.http_max_bytes,
+        "feed_max_bytes": settings.feed_max_bytes,
+        "parse_timeout": settings.parse_timeout_seconds,
+    }
 
 
 def _cut_item(locator: str, result: FetchResult, cap: int) -> RawItem:

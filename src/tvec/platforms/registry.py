@@ -217,6 +217,8 @@ def platform_from_row(row: Mapping[str, object], index: int = 0) -> Platform:
             when it has none), the field and the problem.
     """
     label = f"platform row {index}" if index else "platform row"
+    if not isinstance(row, Mapping):  # a YAML list may hold anything (found by fuzzing)
+        raise ConfigError(f"{label}: expected a mapping, not {type(row).__name__}")
     name = row.get("name")
     if isinstance(name, str) and name.strip():
         label = f"platform {name.strip()!r}"

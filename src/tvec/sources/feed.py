@@ -17,6 +17,13 @@ into items; :func:`read_feed` does both for a file.
   ``posted_at`` = published (else updated) time, and out-links = the absolute ``http(s)``
   ``href`` of every link and enclosure feedparser reports for the entry, in its order.
   Links in the text itself are found by the scan pipeline as for any item.
+* A document larger than ``max_bytes`` (``TVEC_FEED_MAX_BYTES``) is not parsed, and one that
+  takes longer than ``timeout`` seconds to parse (``TVEC_PARSE_TIMEOUT_SECONDS``; see
+  :mod:`tvec.sources.budget`) is stopped: either is one item ``feed:<origin>`` carrying an
+  :class:`~tvec.errors.InvalidFeedError` that says so, as is any exception of a parser.
+  (feedparser's lenient parser, used when a document is not well-formed XML, takes about
+  70 s on 50 MiB of ``<``; Python's HTML parser, which reads entry bodies, is slower still
+  on some inputs.)
 * A malformed feed (feedparser's ``bozo``) still yields every entry that could be read,
   plus one item ``feed:<origin>`` carrying an :class:`~tvec.errors.InvalidFeedError` that
   names the file and the parser's problem. Character-encoding overrides (feedparser read
@@ -45,6 +52,7 @@ import feedparser
 
 from tvec.errors import InvalidFeedError, MissingMediaError
 from tvec.sources.base import RawItem
+from tvec.sources.budget import ParseBudgetError, ParseWorker
 from tvec.sources.feed_bytes import repair_feed_bytes
 from tvec.sources.json_feed import looks_like_json_feed, parse_json_feed
 
@@ -52,6 +60,11 @@ from tvec.sources.json_feed import looks_like_json_feed, parse_json_feed
 ENTRY_MEDIA_TYPE = "application/x-feed-entry"
 #: Media type of the item that carries a feed-level problem.
 FEED_MEDIA_TYPE = "application/x-feed"
+
+#: Default of ``TVEC_FEED_MAX_BYTES``: largest feed document parsed.
+FEED_MAX_BYTES = 10 * 1024**2
+#: Default of ``TVEC_PARSE_TIMEOUT_SECONDS``: most seconds one document may take to parse.
+PARSE_TIMEOUT_SECONDS = 30.0
 
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -178,6 +191,8 @@ def read_feed(
     origin: str | None = None,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    max_bytes: int = FEED_MAX_BYTES,
+    timeout: float = PARSE_TIMEOUT_SECONDS,
 ) -> Iterator[RawItem]:
     """Items of the feed stored in ``path`` (a local file or a fetched copy).
 
@@ -186,18 +201,58 @@ def read_feed(
         origin: the locator base (default: ``path``'s absolute path).
         url: the address it was fetched from, if any (relative links, locators).
         headers: the HTTP response headers, if fetched.
-    An unreadable file yields one item carrying a MissingMediaError.
+        max_bytes: largest document parsed (``TVEC_FEED_MAX_BYTES``).
+        timeout: most seconds the parse may take (``TVEC_PARSE_TIMEOUT_SECONDS``).
+    An unreadable file yields one item carrying a MissingMediaError; a document too large,
+    too slow to parse or that makes a parser fail yields one carrying an InvalidFeedError
+    (module docstring). Never raises for the document's content.
     """
     origin = origin or url or str(path.resolve())
     name = url or str(path)
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            problem = (
+                f"feed of {size:,} bytes is larger than {max_bytes:,} bytes "
+                "(TVEC_FEED_MAX_BYTES); not parsed"
+            )
+            yield _feed_error(origin, name, problem)
+            return
         data = path.read_bytes()
     except OSError as exc:
         yield RawItem(
             f"feed:{origin}", name, error=MissingMediaError(name, f"cannot read: {exc.strerror}")
         )
         return
-    yield from feed_items(parse_feed(data, url=url, headers=headers), origin, name)
+    plain_headers = dict(headers) if headers is not None else None
+    try:
+        with ParseWorker(timeout, (__name__,)) as worker:
+            items = worker.run(
+                parse_feed_items, data, url, plain_headers, origin, name, size=len(data)
+            )
+    except ParseBudgetError as exc:
+        yield _feed_error(origin, name, str(exc))
+        return
+    except Exception as exc:  # any parser failure is an error on this feed, never the round's
+        yield _feed_error(origin, name, f"the feed parser failed: {type(exc).__name__}: {exc}")
+        return
+    yield from items
+
+
+def parse_feed_items(
+    data: bytes, url: str | None, headers: Mapping[str, str] | None, origin: str, name: str
+) -> list[RawItem]:
+    """:func:`parse_feed` then :func:`feed_items`, as one list (what the parse worker runs)."""
+    return list(feed_items(parse_feed(data, url=url, headers=headers), origin, name))
+
+
+def _feed_error(origin: str, name: str, problem: str) -> RawItem:
+    return RawItem(
+        f"feed:{origin}",
+        name,
+        media_type=FEED_MEDIA_TYPE,
+        error=InvalidFeedError(name, problem),
+    )
 
 
 def _entry_item(

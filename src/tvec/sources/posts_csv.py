@@ -60,7 +60,12 @@ def read_posts_csv(
         yield failed or RawItem(f"csv:{origin}", str(path))
         return
     reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:  # an unreadable header row (found by fuzzing)
+        problem = f"the header row cannot be read: {exc}"
+        yield RawItem(f"csv:{origin}", str(path), error=InvalidRowError(str(path), problem))
+        return
     missing = [c for c in mapping.columns() if c not in header]
     if missing:
         problem = f"column(s) {', '.join(missing)} not in the header ({', '.join(header)})"

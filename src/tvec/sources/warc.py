@@ -22,6 +22,10 @@ message names the file and the byte offset:
 * a record the file ends inside (a ``.warc.gz`` whose last gzip member is cut short, which
   warcio reads as if it were whole): the record's declared length is compared with the bytes
   the file holds, and the record becomes an error item (its partial text is not kept);
+* a page whose text and links take longer than ``timeout`` seconds to extract
+  (``TVEC_PARSE_TIMEOUT_SECONDS``; pages over 16 KiB are read in a worker process, see
+  :mod:`tvec.sources.budget`), or that makes a parser fail: the item is kept without its
+  text;
 * a file that cannot be read further (``ArchiveLoadFailed``, broken gzip): the records
   before it are kept, reading that file stops, and other files go on.
 """
@@ -45,7 +49,8 @@ from warcio.exceptions import ArchiveLoadFailed
 from tvec.errors import InvalidArchiveError, MissingMediaError
 from tvec.outlinks import extract_from_html
 from tvec.sources.base import RawItem
-from tvec.sources.feed import html_to_text
+from tvec.sources.budget import ParseBudgetError, ParseWorker
+from tvec.sources.feed import PARSE_TIMEOUT_SECONDS, html_to_text
 
 #: Record media types read as pages.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -55,7 +60,11 @@ _WARNING_OFFSET = re.compile(r"Offset:\s*(\d+)")
 
 
 def read_warc(
-    path: Path, *, origin: str | None = None, max_bytes: int = 50 * 1024**2
+    path: Path,
+    *,
+    origin: str | None = None,
+    max_bytes: int = 50 * 1024**2,
+    timeout: float = PARSE_TIMEOUT_SECONDS,
 ) -> Iterator[RawItem]:
     """Yield one item per readable HTML/text record of the WARC/ARC file ``path``.
 
@@ -63,6 +72,7 @@ def read_warc(
         path: the archive (``.warc``, ``.arc``, optionally gzipped).
         origin: the locator base (default: ``path``'s absolute path).
         max_bytes: most bytes of one record's content read (the rest is reported cut).
+        timeout: most seconds one page's text and links may take to extract.
     Never raises for a bad archive: problems are items carrying the error (module docstring).
     """
     origin = origin or str(path.resolve())
@@ -73,11 +83,13 @@ def read_warc(
         error = MissingMediaError(name, f"cannot read: {exc.strerror}")
         yield RawItem(f"warc:{origin}", name, error=error)
         return
-    with handle:
-        yield from _records(handle, origin, name, max_bytes)
+    with handle, ParseWorker(timeout, (__name__,)) as worker:
+        yield from _records(handle, origin, name, max_bytes, worker)
 
 
-def _records(handle: Any, origin: str, name: str, max_bytes: int) -> Iterator[RawItem]:
+def _records(
+    handle: Any, origin: str, name: str, max_bytes: int, worker: ParseWorker
+) -> Iterator[RawItem]:
     iterator = ArchiveIterator(handle, arc2warc=True)
     records = iter(iterator)
     while True:
@@ -94,7 +106,7 @@ def _records(handle: Any, origin: str, name: str, max_bytes: int) -> Iterator[Ra
             return
         offset = iterator.offset
         yield from _warnings(captured.getvalue(), origin, name, offset)
-        item = _record_item(record, offset, origin, name, max_bytes)
+        item = _record_item(record, offset, origin, name, max_bytes, worker)
         missing = _missing_bytes(record)
         if missing:
             problem = (
@@ -146,7 +158,7 @@ def _error(origin: str, name: str, offset: int, problem: str) -> RawItem:
 
 
 def _record_item(
-    record: Any, offset: int, origin: str, name: str, max_bytes: int
+    record: Any, offset: int, origin: str, name: str, max_bytes: int, worker: ParseWorker
 ) -> RawItem | None:
     headers = record.rec_headers
     declared = (headers.get_header("Content-Length") or "").strip()
@@ -188,8 +200,13 @@ def _record_item(
         item.error = InvalidArchiveError(where, f"content over {max_bytes} bytes was cut")
     text = _decode(data, media_type)
     if base_type in HTML_TYPES:
-        item.text = _main_text(text, uri)
-        item.links = [link.canonical for link in extract_from_html(text, uri or None)]
+        try:
+            item.text, item.links = worker.run(page_text_and_links, text, uri, size=len(text))
+        except ParseBudgetError as exc:
+            item.error = InvalidArchiveError(where, f"page {uri}: {exc}")
+        except Exception as exc:  # a parser's failure is an error on this record only
+            problem = f"page {uri}: the HTML parser failed: {type(exc).__name__}: {exc}"
+            item.error = InvalidArchiveError(where, problem)
     else:
         item.text = text.strip() or None
     return item
@@ -211,6 +228,11 @@ def _decode(data: bytes, media_type: str) -> str:
             except (LookupError, UnicodeDecodeError):
                 continue
     return data.decode("cp1252", errors="replace")
+
+
+def page_text_and_links(html: str, url: str) -> tuple[str | None, list[str]]:
+    """A page's main text (:func:`_main_text`) and its links' canonical URLs."""
+    return _main_text(html, url), [link.canonical for link in extract_from_html(html, url or None)]
 
 
 def _main_text(html: str, url: str) -> str | None:

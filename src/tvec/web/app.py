@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute
 
@@ -94,6 +97,61 @@ def _error_response(request: Request, status: int, message: str, kind: str) -> R
     )
 
 
+#: The error answers any operation may give (tvec.errors.HTTP_STATUSES, the body limit).
+ERROR_RESPONSES: dict[int, str] = {
+    400: "Bad request: a usage error or an unusable input (message says which).",
+    401: "Not logged in, or an unknown API token.",
+    403: "The role does not allow the action, or the CSRF token is missing.",
+    404: "No such object.",
+    409: "The action does not fit the object's state.",
+    413: "The request body is larger than TVEC_MAX_UPLOAD_BYTES.",
+    429: "Too many attempts; try again later.",
+    503: "The database or the evidence store failed.",
+}
+_ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "title": "Error",
+        "type": "object",
+        "required": ["detail", "kind"],
+        "properties": {
+            "detail": {"title": "Detail", "type": "string"},
+            "kind": {"title": "Kind", "type": "string"},
+        },
+    },
+    "HmaError": {
+        "title": "HmaError",
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"title": "Message", "type": "string"}},
+    },
+}
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI document list the error answers of every operation
+    (:data:`ERROR_RESPONSES`): ``Error`` (``{"detail", "kind"}``) on the JSON API,
+    ``HmaError`` (``{"message"}``) on the HMA-compatible routes. Without them, every
+    ``404`` or ``400`` the API gives was an undocumented status (schemathesis)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        document.setdefault("components", {}).setdefault("schemas", {}).update(_ERROR_SCHEMAS)
+        for path, operations in document.get("paths", {}).items():
+            name = "HmaError" if _is_hma(path) else "Error"
+            body = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in ERROR_RESPONSES.items():
+                    responses.setdefault(str(status), {"description": text, "content": body})
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
     """Every :class:`~fastapi.routing.APIRoute` of an app, inside included routers too.
 
@@ -163,6 +221,17 @@ def create_app(context: AppContext) -> FastAPI:
             status = 403  # HMA answers a taken bank name with 403 (curation.py lines 122, 159)
         return _error_response(request, status, str(exc), exc.kind)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Starlette's own answers (no route for the path, method not allowed) in the API's
+        # error shape, so that they conform to the OpenAPI document too.
+        if not _is_api(request.url.path):
+            return await http_exception_handler(request, exc)
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+        response = _error_response(request, exc.status_code, str(exc.detail), kind)
+        response.headers.update(exc.headers or {})
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -185,4 +254,5 @@ def create_app(context: AppContext) -> FastAPI:
     routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)
+    _document_errors(app)
     return app
