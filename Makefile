@@ -28,7 +28,12 @@ $(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh
 ## demo: set up, generate the demo data, load the demo bank, scan the demo channel, then replay
 ## two months of alerts and status checks against simulated platforms, print the removal metrics,
 ## and write the transparency report (HTML, PDF) and the platform scoreboard of those two months
-demo: $(VENV)/.installed
+# Pango for WeasyPrint (the demo ends by writing its transparency report as PDF too).
+$(VENV)/.installed-pdf: $(VENV)/.installed scripts/system-packages.sh
+	sh scripts/system-packages.sh pdf
+	touch $@
+
+demo: $(VENV)/.installed-pdf
 	$(BIN)/python examples/make_demo.py $(DEMO)
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec bank import demo-posters $(DEMO)/bank.csv --create
 	TVEC_HOME=$(DEMO)/.tvec $(BIN)/tvec scan $(DEMO)/channel $(DEMO)/posts/posts.jsonl $(DEMO)/unrelated \
