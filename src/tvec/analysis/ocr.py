@@ -176,6 +176,10 @@ class NotConfiguredError(ConfigError):
     kind = "not_configured"
 
 
+#: Varieties :func:`tvec.analysis.language.identify` names -> the language of their pack.
+MACROLANGUAGE = {"prs": "fas", "pes": "fas"}
+
+
 @dataclass(frozen=True)
 class OcrReading:
     """What OCR read in one image.
@@ -300,6 +304,7 @@ class Ocr:
             return OcrReading("", script, "und", probe.packs, method, 0.0, rotate, elapsed)
         allowed = [code for code, p in packs.languages.items() if p in self.installed]
         language = identify(probe.text, candidates=allowed, min_confidence=0.0).primary
+        language = MACROLANGUAGE.get(language, language)  # one pack reads Dari and Persian
         if language in packs.languages and packs.languages[language] in self.installed:
             final_packs: tuple[str, ...] = (packs.languages[language],)
         else:
