@@ -411,31 +411,28 @@ def identify(
 # those do not: Iran's provinces and cities, institutions and currency. Afghan places are not
 # used the same way: the Iranian press reports on Afghanistan at length (with them, 11 of the
 # 27 Iranian Persian held-out sentences were called Dari; docs/language-id.md).
-_DARI_MARKERS = frozenset(  # noqa: SIM905 (a word list reads best as text)
-    """
+_DARI_MARKERS_TEXT = """
     ولسوالی ولسوالیها ولسوال شاروالی شاروال پوهنتون پوهنتونها پوهنځی پوهنحی پوهاند پوهنوال
     پولیس شفاخانه موتر موترها داکتر داکتران ملیون ملیارد امریکا امریکایی استند میباشند لوی
     خارنوالی خارنوال جنوری فبروری مارچ اپریل جولای اگست سپتمبر اکتوبر نومبر دسمبر جوزا سنبله
     عقرب دلو حوت جاپان هسپانیه برازیل ارجنتاین بلجیم هالند ناروی سویدن پولند اندونیزیا
     مالیزیا مکسیکو کوریای جرمنی
-    """.split()
-)
-_PERSIAN_MARKERS = frozenset(  # noqa: SIM905 (a word list reads best as text)
     """
+_DARI_MARKERS = frozenset(_DARI_MARKERS_TEXT.split())
+_PERSIAN_MARKERS_TEXT = """
     استان استانها استانی استاندار استانداری شهرستان شهرستانها شهرداری شهرداریها شهردار
     دانشگاه دانشگاهها دانشگاهی پلیس بیمارستان بیمارستانها ماشین خودرو خودروها دکتر میلیون
     میلیارد آمریکا آمریکایی فروردین اردیبهشت خرداد مرداد شهریور آبان آذر بهمن اسفند ژانویه
     فوریه آوریل ژوئن ژوئیه سپتامبر اکتبر نوامبر دسامبر ژاپن اسپانیا برزیل آرژانتین بلژیک
     هلند نروژ سوئد لهستان اندونزی مالزی مکزیک کرهٔ آلمان
-    """.split()
-)
-_PERSIAN_TOPICS = frozenset(  # noqa: SIM905 (a word list reads best as text)
     """
+_PERSIAN_MARKERS = frozenset(_PERSIAN_MARKERS_TEXT.split())
+_PERSIAN_TOPICS_TEXT = """
     ایران ایرانی ایرانیان تهران مشهد اصفهان شیراز تبریز کرج قم اهواز کرمانشاه رشت ارومیه
     زاهدان همدان یزد کرمان اردبیل خوزستان گیلان مازندران تومان ریال ایرنا ایسنا ایلنا تسنیم
     سپاه بسیج
-    """.split()
-)
+    """
+_PERSIAN_TOPICS = frozenset(_PERSIAN_TOPICS_TEXT.split())
 
 _VARIETY_LISTS = (_DARI_MARKERS, _PERSIAN_MARKERS, _PERSIAN_TOPICS)
 
