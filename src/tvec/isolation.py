@@ -112,6 +112,9 @@ class Helper:
             target=_serve,
             args=(child, self.limits.memory_bytes, self.preload),
             name="tvec-media-helper",
+            # Daemonic: a scan worker's exit (multiprocessing joins non-daemonic children
+            # before atexit handlers run) ends its helper instead of waiting for it.
+            daemon=True,
         )
         process.start()
         child.close()

@@ -60,3 +60,11 @@ def media_text(data: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     """:func:`tvec.analysis.media_text.media_text`, crashing or hanging on cue (file name)."""
     _cue(name)
     return real_media_text(data, name, *args, **kwargs)
+
+
+def helper_pid_in_worker(_: int) -> int:
+    """Run a job in this (pool worker) process's helper; the helper's process id."""
+    from tvec.isolation import MediaLimits, helper_for
+
+    value: int = helper_for(MediaLimits(60, 0)).call("x", "tests.scan.jobs:pid")
+    return value

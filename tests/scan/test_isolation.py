@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.conftest import require_module
+from tests.scan import jobs
 from tvec.errors import CorruptMediaError, MediaCrashError, MediaTimeoutError
 from tvec.isolation import Helper, MediaLimits
 from tvec.scan import run_scan
@@ -150,3 +151,13 @@ def test_ocr_that_crashes_is_an_analysis_error_on_that_image_only(
     assert "killed by SIGSEGV" in rows["b-crash.png"][1][0]
     assert rows["a.png"][0] in {"done", "unavailable"} and rows["a.png"][1] == []
     assert rows["c.png"][0] in {"done", "unavailable"} and rows["c.png"][1] == []
+
+
+def test_scan_workers_with_helpers_exit_when_the_pool_shuts_down() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        pids = set(pool.map(jobs.helper_pid_in_worker, range(4)))
+    # Leaving the block joined the workers: each one's helper (daemonic) ended with it.
+    assert 1 <= len(pids) <= 2
