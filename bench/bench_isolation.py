@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-
-from bench.report import machine_line, replace_section
+from report import machine_line, replace_section
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Scan isolation (video hashing and OCR in a helper process)"

@@ -326,7 +326,8 @@ def accuracy() -> str:
         cell[base + 1] += got == gold or (gold in ("pes", "prs") and got == "fas")
         cell[base + 2] += 1
     lines = [
-        "| language | long (>= 5 words) right | short (< 5 words) right | short, fas counted right |",
+        "| language | long (>= 5 words) right | short (< 5 words) right "
+        "| short, fas counted right |",
         "|---|---|---|---|",
     ]
     total = [0] * 6
