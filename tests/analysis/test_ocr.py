@@ -35,7 +35,7 @@ import pytest
 from PIL import Image
 
 from tvec.analysis.media_text import media_text, video_keyframes
-from tvec.analysis.ocr import NotConfiguredError, Ocr
+from tvec.analysis.ocr import CONFUSABLE_SCRIPTS, NotConfiguredError, Ocr
 from tvec.analysis.pipeline import Analyzer
 from tvec.errors import CorruptMediaError
 
@@ -101,7 +101,7 @@ def test_rendered_sentence_is_read_with_the_packs_of_its_language(
     reading = ocr.read(render(sentence, font))
     assert reading.packs == packs, (case, reading)
     assert reading.language == language
-    assert reading.script_by == "osd"
+    assert reading.script_by == ("osd+check" if reading.script in CONFUSABLE_SCRIPTS else "osd")
     rate = cer(reading.text, sentence)
     assert rate <= threshold, (case, rate, reading.text)
     words = sentence.rstrip(".").split()
@@ -227,3 +227,37 @@ def test_videos_and_pdfs_are_read_from_their_path(ocr: Ocr, tmp_path: Path) -> N
     assert [p.text for p in from_pdf] == ["City council opens new library"]
     with pytest.raises(CorruptMediaError, match="video cannot be opened"):
         list(video_keyframes(tmp_path / "missing.mp4", "missing.mp4", 1, 10**8))
+
+
+# Issue 15 part 4: the script is chosen from OSD and the reading's own plausibility. OSD took
+# the all-caps demo poster line "JOIN THE FRONT" for Cyrillic ("УЧОМ ТНЕ РВОМТ").
+SCRIPT_LINES = [
+    ("latn-caps", "JOIN THE FRONT", "Latn"),
+    ("latn-caps-2", "CRIMSON LANTERN FRONT", "Latn"),
+    ("latn-caps-3", "THE MARKET OPENS AT NOON", "Latn"),
+    ("latn", "The market opens at noon on Monday.", "Latn"),
+    ("cyrl-caps", "ГОРОДСКОЙ СОВЕТ ОТКРЫЛ БИБЛИОТЕКУ", "Cyrl"),
+    ("cyrl", "Городской совет открыл новую библиотеку.", "Cyrl"),
+    ("arab", "افتتح المجلس البلدي مكتبة عامة جديدة", "Arab"),
+]
+
+
+@pytest.mark.parametrize(("case", "line", "script"), SCRIPT_LINES, ids=[c[0] for c in SCRIPT_LINES])
+def test_the_script_of_a_rendered_line_is_chosen_right(
+    ocr: Ocr, case: str, line: str, script: str
+) -> None:
+    font = NASKH_FONT if script == "Arab" else LATIN_FONT
+    reading = ocr.read(render(line, font))
+    assert reading.script == script, (case, reading)
+    assert cer(reading.text, line) <= 0.1, (case, reading.text)
+
+
+def test_the_demo_poster_slogan_is_read_in_latin(ocr: Ocr) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+    from make_demo import poster  # type: ignore[import-not-found]
+
+    reading = ocr.read(poster(2))
+    assert reading.script == "Latn"
+    assert "JOIN THE FRONT" in reading.text

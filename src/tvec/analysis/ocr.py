@@ -59,6 +59,7 @@ from tvec.errors import ConfigError
 from tvec.text.characters import BIDI_CONTROLS
 
 __all__ = [
+    "CONFUSABLE_SCRIPTS",
     "MIN_CONFIDENCE",
     "MIN_LETTERS",
     "MIN_PIXELS",
@@ -70,6 +71,7 @@ __all__ = [
     "Ocr",
     "OcrReading",
     "ScriptPacks",
+    "plausibility",
     "script_of",
 ]
 
@@ -96,6 +98,10 @@ MIN_CONFIDENCE = 40.0
 """A reading whose mean word confidence (0-100) is lower than this is dropped as noise.
 Measured: readings of text-free photos scored 0-48 (most were dropped by OSD first), clean
 rendered text 85-96, Nastaliq Urdu (which the stock packs read poorly) about 42."""
+
+#: Scripts whose letters (capitals above all) look alike, so that OSD takes one for the
+#: other: when OSD names one, the readings of both decide (:func:`plausibility`).
+CONFUSABLE_SCRIPTS: dict[str, tuple[str, ...]] = {"Cyrl": ("Latn",), "Latn": ("Cyrl",)}
 
 #: Tesseract OSD script names -> ISO 15924 codes.
 OSD_SCRIPTS: dict[str, str] = {
@@ -190,7 +196,9 @@ class OcrReading:
             script with installed packs was found (``text`` is then empty).
         language: ISO 639-3 code that chose the final pack, or ``"und"``.
         packs: the Tesseract packs of the final pass, e.g. ``("pus",)``.
-        script_by: how the script was found: ``"osd"`` or ``"probe"``; ``"size"`` when the
+        script_by: how the script was found: ``"osd"``, ``"osd+check"`` (OSD named Latin or
+            Cyrillic and the readings of both decided, :func:`plausibility`) or ``"probe"``;
+            ``"size"`` when the
             image was too small to read (:data:`MIN_PIXELS`).
         confidence: mean word confidence of the final pass, 0-100, weighted by word length.
         rotated: degrees (clockwise) the image was turned before reading.
@@ -350,6 +358,8 @@ class Ocr:
             packs = SCRIPT_PACKS.get(script or "")
             if float(osd["script_conf"]) >= OSD_MIN_SCRIPT_CONFIDENCE:
                 if script and packs is not None and self._probes(packs):
+                    if script in CONFUSABLE_SCRIPTS:
+                        return self._plausible_script(page, script, rotate)
                     return script, "osd", rotate, None
                 return None, "osd", rotate, None  # a script tvec has no packs for
         best: tuple[float, str | None, _Pass | None] = (0.0, None, None)
@@ -364,6 +374,24 @@ class Ocr:
         if unsure is not None and unsure in readings:
             return best[1], "probe", 0, readings[unsure]
         return best[1], "probe", 0, best[2]
+
+    def _plausible_script(
+        self, page: Image.Image, script: str, rotate: int
+    ) -> tuple[str, str, int, _Pass | None]:
+        """OSD's ``script`` or a script whose capitals look the same, by the readings' own
+        plausibility (:func:`plausibility`): each one's probe reads the upright page and the
+        more plausible reading wins; "osd+check" names the method."""
+        upright = page.rotate(-rotate, expand=True, fillcolor=255) if rotate else page
+        best: tuple[float, str, _Pass | None] = (-1.0, script, None)
+        for candidate in (script, *CONFUSABLE_SCRIPTS[script]):
+            probes = self._probes(SCRIPT_PACKS[candidate])
+            if not probes:
+                continue
+            reading = self._pass(upright, probes[:1])
+            score = plausibility(reading, candidate)
+            if score > best[0]:
+                best = (score, candidate, reading)
+        return best[1], "osd+check", rotate, best[2]
 
     def _pass(self, page: Image.Image, packs: tuple[str, ...]) -> _Pass:
         data = self._call(
@@ -398,6 +426,27 @@ class Ocr:
         with _LOCK:
             pytesseract.pytesseract.tesseract_cmd = self.command
         return function(image, timeout=self.timeout, **kwargs)
+
+
+def plausibility(reading: _Pass, script: str) -> float:
+    """How plausible ``reading`` is as text in ``script``: the confidence-weighted letters of
+    that script (0-1 each) in *clean* words only, words of letters of that script with at
+    most a leading or trailing punctuation mark, times the share of all words that are clean.
+
+    A Latin poster read with a Cyrillic pack comes out as mixed junk ("СЕМ$УОМ", "УЧОМ") with
+    lower confidence, and the Latin pack's reading of it wins; likewise the other way round.
+    """
+    words = reading.text.split()
+    if not words:
+        return 0.0
+    clean = 0
+    score = 0.0
+    for word in words:
+        core = word.strip(".,:;!?\"'()[]«»-–—")
+        if core and all(ch.isalpha() and script_of(ch) == script for ch in core):
+            clean += 1
+            score += len(core)
+    return score * reading.confidence / 100 * clean / len(words)
 
 
 def _worth_keeping(reading: _Pass) -> bool:
