@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from tests.analysis.ocr_support import cer, render  # noqa: E402
+
 from tvec.analysis.ocr import Ocr  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
