@@ -1,7 +1,9 @@
 #!/usr/bin/env sh
 # System (Debian) packages tvec's optional features and full test suite use:
 #   video  - FFmpeg development files to build the `vpdq` package (vPDQ video hashing)
-#   ocr    - Tesseract with the language packs tvec reads, and Noto fonts for the OCR tests
+#   ocr    - Tesseract with the language packs tvec reads, and Noto fonts for the OCR tests.
+#            Debian bookworm has no Sorani (ckb) pack (the Arabic-script model, script-arab,
+#            reads Sorani) and no pack trained on Nastaliq (urd reads Urdu in Nastaliq)
 #   browser- Debian's Chromium for the Playwright browser tests of the review app
 #   pdf    - Pango (and its HarfBuzz, fonts) for WeasyPrint's PDF reports, and poppler-utils
 #            (pdftoppm) with which the tests render the PDF's pages
@@ -9,7 +11,7 @@
 # As root it installs what is missing with apt-get; otherwise it prints the command to run.
 set -eu
 VIDEO="pkg-config cmake g++ libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libavdevice-dev libavfilter-dev"
-OCR="tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd tesseract-ocr-pus tesseract-ocr-rus tesseract-ocr-tgk tesseract-ocr-uzb tesseract-ocr-uzb-cyrl fonts-noto-core libfribidi0"
+OCR="tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd tesseract-ocr-pus tesseract-ocr-rus tesseract-ocr-tgk tesseract-ocr-uzb tesseract-ocr-uzb-cyrl tesseract-ocr-kmr tesseract-ocr-amh tesseract-ocr-tir tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-script-arab fonts-noto-core libfribidi0"
 BROWSER="chromium"
 PDF="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
 [ "$#" -eq 0 ] && set -- video ocr browser pdf

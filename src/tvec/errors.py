@@ -128,6 +128,19 @@ class CorruptMediaError(InputError):
     kind = "corrupt_media"
 
 
+class MediaCrashError(InputError):
+    """Reading a video or an image's text crashed the helper process (a signal such as
+    ``SIGSEGV``, or memory over ``TVEC_MEDIA_MEMORY_BYTES``); the scan goes on."""
+
+    kind = "media_crash"
+
+
+class MediaTimeoutError(InputError):
+    """Reading a video or an image's text took longer than ``TVEC_MEDIA_TIMEOUT_SECONDS``."""
+
+    kind = "media_timeout"
+
+
 class DecompressionBombError(InputError):
     """An image declares more pixels than ``TVEC_MAX_IMAGE_PIXELS``."""
 

@@ -151,6 +151,24 @@ class Settings(BaseSettings):
         le=256,
         description="Processes that read and hash files during a scan; 0 = one per CPU core.",
     )
+    media_isolation: bool = Field(
+        default=True,
+        description="Scans hash videos (vPDQ) and run OCR in a helper process per scan "
+        "worker, so a crash or a hang there is an error on that file and the scan goes on.",
+    )
+    media_timeout_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Most seconds the helper process may spend on one file (video hashing, "
+        "or OCR of its images, frames or pages); then it is killed and the file gets a "
+        "media_timeout error.",
+    )
+    media_memory_bytes: int = Field(
+        default=4 * 1024**3,
+        ge=0,
+        description="Address-space limit (RLIMIT_AS) of the helper process, in bytes; a file "
+        "that needs more gets a media_crash error. 0 = no limit.",
+    )
     keep_evidence: bool = Field(
         default=True,
         description="Keep the original bytes of every scanned file in the evidence store.",

@@ -22,12 +22,20 @@ from tvec.analysis.language import (
 )
 
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "langid" / "heldout.jsonl"
-# Gold codes of the held-out file -> what identify() reports (it does not split the
-# macrolanguages Persian and Malay).
-EXPECTED = {"pes": "fas", "prs": "fas", "zsm": "msa"}
+# Gold codes of the held-out file -> what identify() reports (Standard Malay is ``msa``).
+# Dari (prs) and Iranian Persian (pes) are reported as such where the text shows it, else as
+# the macrolanguage ``fas``: for them, ``fas`` or the gold variety is right.
+EXPECTED = {"zsm": "msa"}
+PERSIAN = {"pes", "prs"}
+
+
+def _right(found: str, gold: str) -> bool:
+    return found == gold or (gold in PERSIAN and found == "fas")
+
+
 # Measured long-sentence accuracy is 100% for every language but Indonesian (82%: the rest is
 # called Malay) and English (97%); docs/language-id.md has the table.
-FLOOR = {"ind": 0.8}
+FLOOR = {"ind": 0.8, "prs": 0.9}  # prs: 2 of 30 Afghan sentences use Iranian words (پلیس)
 
 
 def _heldout() -> list[dict[str, str]]:
@@ -56,15 +64,15 @@ SAMPLES = [
 
 def test_heldout_covers_every_target_language() -> None:
     gold = {EXPECTED.get(key.split("-")[0], key.split("-")[0]) for key in LONG}
-    assert gold == TARGET_LANGUAGES
+    assert gold - PERSIAN | {"fas"} == TARGET_LANGUAGES
     assert all(len(rows) >= 27 for rows in LONG.values())
 
 
 @pytest.mark.parametrize(("text", "expected"), SAMPLES)
 def test_identifies_heldout_sentence(text: str, expected: str) -> None:
     result = identify(text)
-    assert result.primary == expected
-    assert result.languages[0].code == expected
+    assert _right(result.primary, expected)
+    assert result.languages[0].code == result.primary
     assert result.languages[0].share > 0.9
 
 
@@ -72,7 +80,7 @@ def test_identifies_heldout_sentence(text: str, expected: str) -> None:
 def test_long_sentence_accuracy_per_language(key: str) -> None:
     rows = LONG[key]
     code = EXPECTED.get(rows[0]["lang"], rows[0]["lang"])
-    right = sum(identify(row["text"]).primary == code for row in rows)
+    right = sum(_right(identify(row["text"]).primary, code) for row in rows)
     assert right / len(rows) >= FLOOR.get(code, 0.95), f"{key}: {right}/{len(rows)}"
 
 
@@ -98,7 +106,7 @@ def test_sorani_is_told_from_persian_and_pashto() -> None:
     assert identify(sorani).primary == "ckb"
     assert identify(sorani).languages[0].script == "Arab"
     persian = "سخنگوی دولت گفت که طرح حذف چهار صفر از واحد پول ملی کشور به تصویب رسید."
-    assert identify(persian).primary == "fas"
+    assert identify(persian).primary == "fas"  # nothing in it says Dari or Iranian
     pashto = "د هلمند په مرکز لښکرګاه کې د کرنې او مالدارۍ ریاست اړوند کارکوونکو دوه کسان نیولي دي."
     assert identify(pashto).primary == "pus"
 
@@ -111,7 +119,7 @@ def test_sorani_is_told_from_persian_and_pashto() -> None:
         "😀🔥🙏🏽👍",
         "🇦🇫🇮🇷 !!! ??? 2024-05-01 12:30",
         "ok",
-        "hi there",  # 7 letters, under MIN_LETTERS
+        "hey",  # 3 letters, under MIN_LETTERS
         "سلام",
         "https://example.org/some/long/path?with=query @someone #",
     ],
@@ -121,7 +129,7 @@ def test_too_short_or_no_letters_is_undetermined(text: str) -> None:
 
 
 def test_min_letters_rule_counts_letters_not_characters() -> None:
-    assert MIN_LETTERS == 8
+    assert MIN_LETTERS == 5
     assert identify("12345 !!! ... 678 ab").primary == "und"
 
 
@@ -173,7 +181,7 @@ def test_small_foreign_fragment_stays_below_the_share_threshold() -> None:
 
 def test_candidates_none_uses_the_whole_model() -> None:
     ukrainian = "Уряд України ухвалив рішення про виділення коштів на відновлення зруйнованих шкіл."
-    assert identify(ukrainian).primary == "rus"  # restricted to the target languages
+    assert identify(ukrainian).primary == "und"  # outside the target languages
     assert identify(ukrainian, candidates=None).primary == "ukr"
 
 
@@ -197,3 +205,79 @@ def test_results_are_frozen() -> None:
         result.primary = "eng"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.languages[0].share = 0.1  # type: ignore[misc]
+
+
+# Issue 15 part 5: languages outside the supported set are "und", not the nearest supported one.
+OUTSIDE = [
+    pytest.param("El gobierno anunció hoy nuevas medidas para la economía del país.", id="spa"),
+    pytest.param("La policía detuvo a dos personas en el centro de la ciudad.", id="spa-2"),
+    pytest.param("Уряд оголосив нові заходи для підтримки економіки країни.", id="ukr"),
+    pytest.param("Президент України зустрівся з представниками громади міста.", id="ukr-2"),
+    pytest.param("Үкімет елдің экономикасын қолдау үшін жаңа шараларды жариялады.", id="kaz"),
+    pytest.param("Алматы қаласында жаңа мектеп ашылды.", id="kaz-2"),
+    pytest.param("መንግስቲ ንቁጠባ ሃገር ንምድጋፍ ሓደስቲ ስጉምትታት ኣብ ዝሓለፈ ሰሙን ኣፍሊጡ እዩ።", id="tir"),
+    pytest.param("ኣብ ከተማ ኣስመራ ሓድሽ ቤት ትምህርቲ ተኸፊቱ።", id="tir-2"),
+    pytest.param(
+        "Hökumət ölkənin iqtisadiyyatını dəstəkləmək üçün yeni tədbirlər elan etdi.", id="aze"
+    ),
+    pytest.param("Bakıda yeni məktəb açıldı.", id="aze-2"),
+]
+
+
+@pytest.mark.parametrize("text", OUTSIDE)
+def test_a_language_outside_the_set_is_undetermined(text: str) -> None:
+    result = identify(text)
+    assert result.primary == "und"
+    assert result.languages == ()
+
+
+def test_the_neighbours_inside_the_set_are_still_named() -> None:
+    assert (
+        identify("Hükümet ülkenin ekonomisini desteklemek için yeni önlemler açıkladı.").primary
+        == "tur"
+    )
+    assert (
+        identify("Правительство объявило о новых мерах поддержки экономики страны.").primary
+        == "rus"
+    )
+    assert identify("Le gouvernement a annoncé aujourd'hui de nouvelles mesures.").primary == "fra"
+    assert identify("መንግሥት የሀገሪቱን ኢኮኖሚ ለመደገፍ አዳዲስ እርምጃዎችን አስታወቀ።").primary == "amh"
+    assert (
+        identify("Ҳукумат барои дастгирии иқтисоди кишвар чораҳои нав эълон кард.").primary == "tgk"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "variety"),
+    [
+        ("پولیس در ولسوالی چهارآسیاب دو تن را بازداشت کرد.", "prs"),
+        ("شاروالی شهر امروز اعلام کرد که سرک‌ها بازسازی می‌شوند.", "prs"),
+        ("استادان پوهنتون در ماه جنوری معاش نگرفته‌اند.", "prs"),
+        ("شهرداری تهران اعلام کرد که خیابان‌ها بازسازی می‌شوند.", "pes"),
+        ("پلیس در شهرستان دو نفر را بازداشت کرد.", "pes"),
+        ("استادان دانشگاه در فروردین حقوق نگرفته‌اند.", "pes"),
+        ("این خبر امروز منتشر شد و مردم از آن استقبال کردند.", "fas"),
+    ],
+)
+def test_dari_and_iranian_persian_where_the_text_shows_it(text: str, variety: str) -> None:
+    assert identify(text).primary == variety
+
+
+def test_short_posts_at_the_exact_variety() -> None:
+    """Short held-out items (< 5 words) at the exact variety (``fas`` is wrong for pes/prs).
+
+    Measured 84.6% (389/460), 92.6% (389/420) without Dari and Iranian Persian, whose
+    two-to-four-word items almost never show their variety; docs/benchmarks.md has it per
+    language."""
+    rows = [row for row in _heldout() if len(row["text"].split()) < 5]
+    found = [
+        identify(row["text"]).primary == EXPECTED.get(row["lang"], row["lang"]) for row in rows
+    ]
+    assert sum(found) / len(rows) >= 0.84
+    others = [ok for ok, row in zip(found, rows, strict=True) if row["lang"] not in PERSIAN]
+    assert sum(others) / len(others) >= 0.92
+
+
+def test_iranian_persian_is_never_called_dari_on_the_heldout_set() -> None:
+    rows = [row for row in _heldout() if row["lang"] == "pes"]
+    assert [row["text"] for row in rows if identify(row["text"]).primary == "prs"] == []

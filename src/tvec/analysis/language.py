@@ -34,11 +34,19 @@ How a text is read, in order:
    letters divided by all letters of the text; languages at or above ``min_share`` are
    reported, largest first.
 
+6. A language outside the candidates is ``und``, not the nearest candidate: a unit with a
+   letter no candidate of its script uses but a neighbour does (Ukrainian ``і ї є ґ``, Kazakh
+   ``ә ң ө ұ ү һ``, Azerbaijani ``ə``), Ethiopic text with Tigrinya's ``ቐ`` series, its
+   ``ኣ`` for Amharic's ``አ`` or its function words, or a unit of :data:`OUTSIDE_MIN_LETTERS`
+   letters or more whose best label over all 140 model labels is outside the candidates with
+   probability :data:`OUTSIDE_CONFIDENCE` or more (Spanish, Italian, Portuguese...).
+7. Persian (``fas``) is reported as Dari (``prs``) or Iranian Persian (``pes``) when the
+   spelling and vocabulary show which (:func:`persian_variety`), else as ``fas``.
+
 ``primary`` is ``"und"`` when the text has fewer than :data:`MIN_LETTERS` letters (emoji-only,
 a few digits, one short word), or when no language holds at least ``primary_share`` of the
-letters (a post too mixed, or too unclear, to call). Persian and Dari are both reported as
-``fas`` and Malay as ``msa``: the model does not separate them. Measured accuracy per
-language, and the languages below 90%, are in ``docs/language-id.md``.
+letters (a post too mixed, or too unclear, to call). Malay is ``msa``. Measured accuracy per
+language and length are in ``docs/language-id.md`` and ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -53,15 +61,18 @@ from typing import Any
 
 __all__ = [
     "MIN_LETTERS",
+    "OUTSIDE_CONFIDENCE",
+    "OUTSIDE_MIN_LETTERS",
     "SEGMENT_MIN_LETTERS",
     "SORANI_LETTER_RATIO",
     "TARGET_LANGUAGES",
     "LanguageResult",
     "LanguageShare",
     "identify",
+    "persian_variety",
 ]
 
-MIN_LETTERS = 8
+MIN_LETTERS = 5
 """Texts with fewer letters than this get ``primary == "und"`` and no languages."""
 
 SEGMENT_MIN_LETTERS = 40
@@ -72,7 +83,15 @@ SORANI_LETTER_RATIO = 0.03
 
 DEFAULT_MIN_SHARE = 0.2
 DEFAULT_PRIMARY_SHARE = 0.5
-DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_CONFIDENCE = 0.3
+
+OUTSIDE_CONFIDENCE = 0.9
+"""A unit whose best label over *all* model labels is a language outside the candidates, with
+at least this probability (over all labels), is ``und`` rather than the nearest candidate."""
+
+OUTSIDE_MIN_LETTERS = 12
+"""Fewest letters of a unit for the check of :data:`OUTSIDE_CONFIDENCE` (shorter units are
+scored among the candidates only: the model is unreliable over 140 labels on a word or two)."""
 
 TARGET_LANGUAGES: frozenset[str] = frozenset(
     {
@@ -120,8 +139,8 @@ _SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
 
 # (first code point, last code point, ISO 15924 code), searched in order.
 _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
-    (0x0041, 0x024F, "Latn"), (0x1E00, 0x1EFF, "Latn"), (0x2C60, 0x2C7F, "Latn"),
-    (0xA720, 0xA7FF, "Latn"), (0xFF21, 0xFF5A, "Latn"),
+    (0x0041, 0x024F, "Latn"), (0x0250, 0x02AF, "Latn"), (0x1E00, 0x1EFF, "Latn"),
+    (0x2C60, 0x2C7F, "Latn"), (0xA720, 0xA7FF, "Latn"), (0xFF21, 0xFF5A, "Latn"),
     (0x0370, 0x03FF, "Grek"), (0x1F00, 0x1FFF, "Grek"),
     (0x0400, 0x052F, "Cyrl"), (0x1C80, 0x1C8F, "Cyrl"), (0xA640, 0xA69F, "Cyrl"),
     (0x0530, 0x058F, "Armn"), (0x0590, 0x05FF, "Hebr"),
@@ -138,6 +157,19 @@ _SCRIPT_RANGES: tuple[tuple[int, int, str], ...] = (
 )  # fmt: skip
 
 _SORANI_LETTERS = frozenset("ەێۆڵڕ")
+# Letters that none of the candidate languages of a script uses, but a close neighbour outside
+# the set does: a unit with one of them is "und", never the nearest candidate. Cyrillic: the
+# Ukrainian і ї є ґ and the Kazakh ә ң ө ұ ү һ і (Russian, Tajik and Uzbek have none of them;
+# Tajik's own ғ қ ҳ ҷ ӣ ӯ and Uzbek's ў қ ғ ҳ stay allowed). Latin: the Azerbaijani schwa ə.
+_OUTSIDE_LETTERS: dict[str, frozenset[str]] = {
+    "Cyrl": frozenset("іїєґәңөұүһІЇЄҐӘҢӨҰҮҺ"),
+    "Latn": frozenset("əƏ"),
+}
+# Tigrinya (Ethiopic script, not a candidate): the ቐ series (U+1250-U+125D), which Amharic does
+# not write, and Tigrinya function words. A unit with either is "und", not Amharic.
+_TIGRINYA_WORDS = frozenset(
+    {"ኣብ", "ናይ", "እዩ", "ኢዩ", "ምስ", "ከም", "እዚ", "ኣብዚ", "ነቲ", "እቲ", "ኣሎ", "ኣለዉ", "እዮም", "ኢዮም", "ዝኾነ"}
+)
 _UYGHUR_LETTERS = frozenset("ۇۈ")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[\n\r.!?؟۔।။።！？]+")
@@ -147,7 +179,8 @@ _SENTENCE_END = re.compile(r"[\n\r.!?؟۔।။።！？]+")
 class LanguageShare:
     """One language found in a text.
 
-    ``code`` is ISO 639-3 (``fas`` covers Persian and Dari, ``msa`` Malay); ``share`` is the
+    ``code`` is ISO 639-3 (``prs`` Dari, ``pes`` Iranian Persian, ``fas`` Persian when the
+    text does not show which; ``msa`` Malay); ``share`` is the
     fraction (0..1) of the text's letters assigned to it; ``script`` is the ISO 15924 code of
     the script those letters are in (the most used one if several), or ``None`` when the
     letters are in a script this module does not name.
@@ -257,6 +290,32 @@ def _units(text: str) -> Iterator[_Unit]:
             yield _Unit(script, "".join(chars).strip(), letters)
 
 
+def _outside(model: _Model, unit: _Unit, candidates: frozenset[str] | None) -> bool:
+    """True when ``unit`` shows a language outside ``candidates`` (letters, words, or the
+    model over all its labels; see :data:`OUTSIDE_CONFIDENCE`)."""
+    if candidates is None:
+        return False
+    letters = _OUTSIDE_LETTERS.get(unit.script or "")
+    if letters is not None and any(char in letters for char in unit.text):
+        return True
+    if unit.script == "Ethi" and "tir" not in candidates:
+        if any(0x1250 <= ord(char) <= 0x125D for char in unit.text):
+            return True
+        if unit.text.count("ኣ") > unit.text.count("አ"):  # Tigrinya writes a- as ኣ, Amharic አ
+            return True
+        if any(word in _TIGRINYA_WORDS for word in re.findall(r"\w+", unit.text)):
+            return True
+    if unit.letters >= OUTSIDE_MIN_LETTERS and unit.script in _SCRIPT_LANGUAGES:
+        code, prob = model.best(unit.text, None)
+        if code not in candidates and code not in _SAME_AS_CANDIDATE and prob >= OUTSIDE_CONFIDENCE:
+            return True
+    return False
+
+
+# Model labels that are not candidates but stand for one (macro/individual language pairs).
+_SAME_AS_CANDIDATE = frozenset({"msa", "ind", "und", "zxx"})
+
+
 def _classify_unit(
     model: _Model, unit: _Unit, candidates: frozenset[str] | None, min_confidence: float
 ) -> str:
@@ -265,6 +324,8 @@ def _classify_unit(
         uyghur = any(char in _UYGHUR_LETTERS for char in unit.text)
         if not uyghur and sorani >= max(1.0, SORANI_LETTER_RATIO * unit.letters):
             return "ckb"
+    if _outside(model, unit, candidates):
+        return "und"
     allowed: frozenset[str] | None = None
     script_langs = _SCRIPT_LANGUAGES.get(unit.script or "")
     if candidates is not None and script_langs is not None:
@@ -272,7 +333,11 @@ def _classify_unit(
         if not allowed:
             return "und"
     code, prob = model.best(unit.text, allowed)
-    return code if prob >= min_confidence else "und"
+    if prob < min_confidence:
+        return "und"
+    if code == "fas":
+        return persian_variety(unit.text)
+    return code
 
 
 def identify(
@@ -334,6 +399,69 @@ def identify(
     )
     primary = languages[0].code if languages and languages[0].share >= primary_share else "und"
     return LanguageResult(languages=languages, primary=primary)
+
+
+# Words that mark Afghan Dari or Iranian Persian text (one language, ``fas``, written in two
+# standard varieties). Spelling and vocabulary markers: where CLDR's ``fa_AF`` and
+# ``fa`` locales spell country and month names differently (جاپان / ژاپن, هسپانیه / اسپانیا),
+# and the words of administration and daily life the two standards differ on (ولسوالی
+# district, شاروالی / شهرداری municipality, پوهنتون / دانشگاه university, پولیس / پلیس police,
+# شفاخانه / بیمارستان hospital, ملیون / میلیون, امریکا / آمریکا, the Afghan and Iranian solar
+# month names, the Afghan months from English). Iranian topic words, which decide only when
+# those do not: Iran's provinces and cities, institutions and currency. Afghan places are not
+# used the same way: the Iranian press reports on Afghanistan at length (with them, 11 of the
+# 27 Iranian Persian held-out sentences were called Dari; docs/language-id.md).
+_DARI_MARKERS_TEXT = """
+    ولسوالی ولسوالیها ولسوال شاروالی شاروال پوهنتون پوهنتونها پوهنځی پوهنحی پوهاند پوهنوال
+    پولیس شفاخانه موتر موترها داکتر داکتران ملیون ملیارد امریکا امریکایی استند میباشند لوی
+    خارنوالی خارنوال جنوری فبروری مارچ اپریل جولای اگست سپتمبر اکتوبر نومبر دسمبر جوزا سنبله
+    عقرب دلو حوت جاپان هسپانیه برازیل ارجنتاین بلجیم هالند ناروی سویدن پولند اندونیزیا
+    مالیزیا مکسیکو کوریای جرمنی
+    """
+_DARI_MARKERS = frozenset(_DARI_MARKERS_TEXT.split())
+_PERSIAN_MARKERS_TEXT = """
+    استان استانها استانی استاندار استانداری شهرستان شهرستانها شهرداری شهرداریها شهردار
+    دانشگاه دانشگاهها دانشگاهی پلیس بیمارستان بیمارستانها ماشین خودرو خودروها دکتر میلیون
+    میلیارد آمریکا آمریکایی فروردین اردیبهشت خرداد مرداد شهریور آبان آذر بهمن اسفند ژانویه
+    فوریه آوریل ژوئن ژوئیه سپتامبر اکتبر نوامبر دسامبر ژاپن اسپانیا برزیل آرژانتین بلژیک
+    هلند نروژ سوئد لهستان اندونزی مالزی مکزیک کرهٔ آلمان
+    """
+_PERSIAN_MARKERS = frozenset(_PERSIAN_MARKERS_TEXT.split())
+_PERSIAN_TOPICS_TEXT = """
+    ایران ایرانی ایرانیان تهران مشهد اصفهان شیراز تبریز کرج قم اهواز کرمانشاه رشت ارومیه
+    زاهدان همدان یزد کرمان اردبیل خوزستان گیلان مازندران تومان ریال ایرنا ایسنا ایلنا تسنیم
+    سپاه بسیج
+    """
+_PERSIAN_TOPICS = frozenset(_PERSIAN_TOPICS_TEXT.split())
+
+_VARIETY_LISTS = (_DARI_MARKERS, _PERSIAN_MARKERS, _PERSIAN_TOPICS)
+
+
+def persian_variety(text: str) -> str:
+    """``prs`` (Dari) or ``pes`` (Iranian Persian) when the words of ``text`` show which,
+    else ``fas``.
+
+    Words (as written, without their ZWNJ, and their part before a ZWNJ, e.g. before a plural
+    ``ها``) that one standard's spelling or vocabulary marks are counted per side
+    (``_DARI_MARKERS``, ``_PERSIAN_MARKERS``); the side with more wins. Only when they do not
+    decide (none, or as many on each side) does a place, institution or the currency of Iran
+    (``_PERSIAN_TOPICS``) make it ``pes``. Otherwise ``fas``.
+    """
+    marks = [0, 0, 0]  # Dari markers, Persian markers, Iranian topics
+    for word in re.findall(r"[\w\u200c]+", text):
+        forms = {word, word.replace("\u200c", ""), word.split("\u200c")[0]}
+        for index, words in enumerate(_VARIETY_LISTS):
+            if forms & words:
+                marks[index] += 1
+                break
+    dari, persian = marks[0], marks[1]
+    if dari == persian:  # no spelling or vocabulary marker decides: Iranian topics may
+        dari, persian = 0, marks[2]
+    if dari > persian:
+        return "prs"
+    if persian > dari:
+        return "pes"
+    return "fas"
 
 
 def _pool(script: str | None, group: list[_Unit]) -> _Unit:

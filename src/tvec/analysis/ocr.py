@@ -59,6 +59,7 @@ from tvec.errors import ConfigError
 from tvec.text.characters import BIDI_CONTROLS
 
 __all__ = [
+    "CONFUSABLE_SCRIPTS",
     "MIN_CONFIDENCE",
     "MIN_LETTERS",
     "MIN_PIXELS",
@@ -70,6 +71,7 @@ __all__ = [
     "Ocr",
     "OcrReading",
     "ScriptPacks",
+    "plausibility",
     "script_of",
 ]
 
@@ -96,6 +98,18 @@ MIN_CONFIDENCE = 40.0
 """A reading whose mean word confidence (0-100) is lower than this is dropped as noise.
 Measured: readings of text-free photos scored 0-48 (most were dropped by OSD first), clean
 rendered text 85-96, Nastaliq Urdu (which the stock packs read poorly) about 42."""
+
+#: Scripts whose letters (capitals above all) look alike, so that OSD takes one for the
+#: other: when OSD names one, the readings of both decide (:func:`plausibility`).
+CONFUSABLE_SCRIPTS: dict[str, tuple[str, ...]] = {"Cyrl": ("Latn",), "Latn": ("Cyrl",)}
+
+#: The Arabic-script model (``tesseract-ocr-script-arab``) that reads Sorani (Debian has no
+#: ``ckb`` pack).
+SORANI_PACK = "Arabic"
+
+MIN_PLAUSIBLE_SHARE = 0.5
+"""When OSD names Latin or Cyrillic, a reading is taken only if at least this share of its
+words are clean words of its script; else the page is probed in every script."""
 
 #: Tesseract OSD script names -> ISO 15924 codes.
 OSD_SCRIPTS: dict[str, str] = {
@@ -134,7 +148,9 @@ class ScriptPacks:
 SCRIPT_PACKS: dict[str, ScriptPacks] = {
     "Arab": ScriptPacks(
         probes=("pus", "urd"),
-        languages={"ara": "ara", "fas": "fas", "urd": "urd", "pus": "pus", "ckb": "ckb"},
+        # Debian has no Sorani (ckb) pack: the Arabic-script model (tesseract-ocr-script-arab,
+        # pack "Arabic", trained on every language of the script) reads its letters ە ێ ۆ ڵ ڕ.
+        languages={"ara": "ara", "fas": "fas", "urd": "urd", "pus": "pus", "ckb": SORANI_PACK},
         fallback=("ara", "fas", "urd", "pus"),
         unsure="urd",
     ),
@@ -160,7 +176,9 @@ SCRIPT_PACKS: dict[str, ScriptPacks] = {
     ),
     "Deva": ScriptPacks(probes=("hin",), languages={"hin": "hin"}, fallback=("hin",)),
     "Beng": ScriptPacks(probes=("ben",), languages={"ben": "ben"}, fallback=("ben",)),
-    "Ethi": ScriptPacks(probes=("amh",), languages={"amh": "amh"}, fallback=("amh",)),
+    # Tigrinya is not a language tvec identifies (language ID calls it "und"): the fallback
+    # then reads with both Ethiopic packs.
+    "Ethi": ScriptPacks(probes=("amh",), languages={"amh": "amh"}, fallback=("amh", "tir")),
 }
 
 _BIDI_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS))
@@ -176,6 +194,10 @@ class NotConfiguredError(ConfigError):
     kind = "not_configured"
 
 
+#: Varieties :func:`tvec.analysis.language.identify` names -> the language of their pack.
+MACROLANGUAGE = {"prs": "fas", "pes": "fas"}
+
+
 @dataclass(frozen=True)
 class OcrReading:
     """What OCR read in one image.
@@ -186,7 +208,9 @@ class OcrReading:
             script with installed packs was found (``text`` is then empty).
         language: ISO 639-3 code that chose the final pack, or ``"und"``.
         packs: the Tesseract packs of the final pass, e.g. ``("pus",)``.
-        script_by: how the script was found: ``"osd"`` or ``"probe"``; ``"size"`` when the
+        script_by: how the script was found: ``"osd"``, ``"osd+check"`` (OSD named Latin or
+            Cyrillic and the readings of both decided, :func:`plausibility`) or ``"probe"``;
+            ``"size"`` when the
             image was too small to read (:data:`MIN_PIXELS`).
         confidence: mean word confidence of the final pass, 0-100, weighted by word length.
         rotated: degrees (clockwise) the image was turned before reading.
@@ -263,6 +287,7 @@ class Ocr:
                 pytesseract.pytesseract.tesseract_cmd = command
                 version = str(pytesseract.get_tesseract_version())
                 packs = set(pytesseract.get_languages(config=""))
+            packs |= _listed_packs(command, timeout)
         except (OSError, RuntimeError, pytesseract.TesseractError) as exc:
             raise NotConfiguredError(f"OCR is off: {command!r} does not run: {exc}") from exc
         known = {p for s in SCRIPT_PACKS.values() for p in s.languages.values()}
@@ -300,6 +325,13 @@ class Ocr:
             return OcrReading("", script, "und", probe.packs, method, 0.0, rotate, elapsed)
         allowed = [code for code, p in packs.languages.items() if p in self.installed]
         language = identify(probe.text, candidates=allowed, min_confidence=0.0).primary
+        language = MACROLANGUAGE.get(language, language)  # one pack reads Dari and Persian
+        if script == "Arab" and language != "ckb" and SORANI_PACK in self.installed:
+            # The probe pack (Pashto) has no ە ێ ۆ ڵ ڕ: Sorani is told from the reading of
+            # the Arabic-script model, which has them (one more Tesseract call).
+            check = self._pass(page, (SORANI_PACK,))
+            if identify(check.text, candidates=allowed, min_confidence=0.0).primary == "ckb":
+                language, probe = "ckb", check
         if language in packs.languages and packs.languages[language] in self.installed:
             final_packs: tuple[str, ...] = (packs.languages[language],)
         else:
@@ -344,9 +376,14 @@ class Ocr:
             script = OSD_SCRIPTS.get(str(osd["script"]))
             packs = SCRIPT_PACKS.get(script or "")
             if float(osd["script_conf"]) >= OSD_MIN_SCRIPT_CONFIDENCE:
-                if script and packs is not None and self._probes(packs):
+                if not (script and packs is not None and self._probes(packs)):
+                    return None, "osd", rotate, None  # a script tvec has no packs for
+                if script not in CONFUSABLE_SCRIPTS:
                     return script, "osd", rotate, None
-                return None, "osd", rotate, None  # a script tvec has no packs for
+                checked = self._plausible_script(page, script, rotate)
+                if checked is not None:
+                    return checked
+                # Neither reading is plausible (OSD has called Ethiopic "Latin"): probe.
         best: tuple[float, str | None, _Pass | None] = (0.0, None, None)
         readings: dict[str, _Pass] = {}
         for script, packs in SCRIPT_PACKS.items():
@@ -359,6 +396,31 @@ class Ocr:
         if unsure is not None and unsure in readings:
             return best[1], "probe", 0, readings[unsure]
         return best[1], "probe", 0, best[2]
+
+    def _plausible_script(
+        self, page: Image.Image, script: str, rotate: int
+    ) -> tuple[str, str, int, _Pass | None] | None:
+        """OSD's ``script`` or a script whose capitals look the same, by the readings' own
+        plausibility (:func:`plausibility`): each one's probe reads the upright page and the
+        more plausible reading wins; "osd+check" names the method. None when no reading has
+        :data:`MIN_PLAUSIBLE_SHARE` of clean words (the page is in another script)."""
+        upright = page.rotate(-rotate, expand=True, fillcolor=255) if rotate else page
+        best: tuple[float, str, _Pass | None] = (-1.0, script, None)
+        for candidate in (script, *CONFUSABLE_SCRIPTS[script]):
+            probes = self._probes(SCRIPT_PACKS[candidate])
+            if not probes:
+                continue
+            reading = self._pass(upright, probes[:1])
+            score = plausibility(reading, candidate)
+            if (
+                score > best[0]
+                and reading.confidence >= MIN_CONFIDENCE
+                and _clean_share(reading, candidate) >= MIN_PLAUSIBLE_SHARE
+            ):
+                best = (score, candidate, reading)
+        if best[2] is None:
+            return None
+        return best[1], "osd+check", rotate, best[2]
 
     def _pass(self, page: Image.Image, packs: tuple[str, ...]) -> _Pass:
         data = self._call(
@@ -393,6 +455,50 @@ class Ocr:
         with _LOCK:
             pytesseract.pytesseract.tesseract_cmd = self.command
         return function(image, timeout=self.timeout, **kwargs)
+
+
+def _listed_packs(command: str, timeout: float) -> set[str]:
+    """Every pack ``tesseract --list-langs`` lists, script models (``Arabic``) included:
+    pytesseract's ``get_languages`` keeps only lower-case names."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            [command, "--list-langs"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    lines = (done.stdout or "").splitlines()[1:]  # the first line names the folder
+    return {line.strip() for line in lines if line.strip() and " " not in line.strip()}
+
+
+def _clean(word: str, script: str) -> str | None:
+    core = word.strip(".,:;!?\"'()[]«»-–—")
+    if core and all(ch.isalpha() and script_of(ch) == script for ch in core):
+        return core
+    return None
+
+
+def _clean_share(reading: _Pass, script: str) -> float:
+    """Share (0-1) of the reading's words that are clean words of ``script``."""
+    words = reading.text.split()
+    return sum(1 for w in words if _clean(w, script)) / len(words) if words else 0.0
+
+
+def plausibility(reading: _Pass, script: str) -> float:
+    """How plausible ``reading`` is as text in ``script``: the confidence-weighted letters of
+    that script (0-1 each) in *clean* words only, words of letters of that script with at
+    most a leading or trailing punctuation mark, times the share of all words that are clean.
+
+    A Latin poster read with a Cyrillic pack comes out as mixed junk ("СЕМ$УОМ", "УЧОМ") with
+    lower confidence, and the Latin pack's reading of it wins; likewise the other way round.
+    """
+    words = reading.text.split()
+    if not words:
+        return 0.0
+    cores = [core for core in (_clean(word, script) for word in words) if core]
+    score = sum(len(core) for core in cores)
+    return score * reading.confidence / 100 * len(cores) / len(words)
 
 
 def _worth_keeping(reading: _Pass) -> bool:

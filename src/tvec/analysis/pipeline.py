@@ -28,6 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytesseract
 from sqlalchemy import select
@@ -45,12 +46,18 @@ from tvec.store.models import Item
 from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.views.analysis import AnalysisView, IndicatorHitView, LanguageShareView
 
+if TYPE_CHECKING:
+    from tvec.isolation import Helper
+
 __all__ = ["STAGES", "Analysis", "Analyzer", "FoundHit", "default_matcher", "matcher_for"]
 
 log = logging.getLogger("tvec.analysis")
 
 #: Stage names, in the order they run.
 STAGES = ("ocr", "language", "indicators")
+
+#: The helper-process job that reads the text of media; tests point it at a job that crashes.
+MEDIA_TEXT_JOB = "tvec.analysis.media_text:media_text"
 
 DONE = "done"
 OFF = "off"
@@ -144,6 +151,10 @@ class Analyzer:
         matcher: the indicator matcher (default: :func:`default_matcher`, built on first use).
         ocr_engine: an already opened OCR engine (default: opened on first use from
             ``tesseract_cmd``).
+
+    :attr:`helper`, when set, is the helper process (:mod:`tvec.isolation`) that reads the
+    text of media (decoding and OCR); a crash or timeout there is an error of the file's OCR
+    stage. Scans set it (``TVEC_MEDIA_ISOLATION``); None reads media in this process.
     """
 
     def __init__(
@@ -173,6 +184,7 @@ class Analyzer:
         self._registry = registry
         self._ocr = ocr_engine
         self.ocr_unavailable: str | None = None
+        self.helper: Helper | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, registry: EntityRegistry | None = None) -> Analyzer:
@@ -304,17 +316,18 @@ class Analyzer:
             result.stages["ocr"] = NOTHING
             return
         engine = self.ocr_engine()
+        limits = {
+            "max_pixels": self.max_pixels,
+            "max_frames": self.max_frames,
+            "max_pages": self.max_pages,
+        }
         try:
-            result.parts = media_text(
-                media,
-                name,
-                content_type,
-                media_type,
-                engine,
-                max_pixels=self.max_pixels,
-                max_frames=self.max_frames,
-                max_pages=self.max_pages,
-            )
+            if self.helper is not None:
+                result.parts = self.helper.call(
+                    name, MEDIA_TEXT_JOB, media, name, content_type, media_type, engine, **limits
+                )
+            else:
+                result.parts = media_text(media, name, content_type, media_type, engine, **limits)
         except InputError as exc:
             result.errors.append(str(exc))
             result.stages["ocr"] = FAILED

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.scan.prepare import PreparedFile, file_fingerprint, prepare_file
+from tvec.scan.prepare import PreparedFile, file_fingerprint, media_limits, prepare_file
 from tvec.settings import Settings
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.sources import RawItem
@@ -85,6 +85,7 @@ class Hasher:
         settings = self.settings
         evidence = settings.evidence_dir if settings.keep_evidence else None
         pdq = PDQOptions.from_settings(settings)
+        limits = media_limits(settings)
         parallel = self.workers > 1 and (self._pool is not None or len(todo) >= MIN_PARALLEL)
         jobs: dict[str, Future[PreparedFile] | PreparedFile] = {}
         for node in todo:
@@ -97,6 +98,7 @@ class Hasher:
                 evidence,
                 pdq,
                 settings,
+                limits,
             )
             if parallel:
                 if self._pool is None:

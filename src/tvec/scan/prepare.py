@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
+from tvec.isolation import MediaLimits, helper_for
 from tvec.media import TEXT
 from tvec.settings import Settings
 from tvec.signals.hashing import HashResult, hash_content
@@ -59,6 +60,13 @@ def _analyzer(settings: Settings) -> Analyzer:
     return _ANALYZERS[key]
 
 
+def media_limits(settings: Settings) -> MediaLimits | None:
+    """The helper-process limits of ``TVEC_MEDIA_*``; None when isolation is off."""
+    if not settings.media_isolation:
+        return None
+    return MediaLimits(settings.media_timeout_seconds, settings.media_memory_bytes)
+
+
 def prepare_file(
     path: Path,
     name: str,
@@ -67,6 +75,7 @@ def prepare_file(
     evidence_dir: Path | None,
     pdq: PDQOptions | None = None,
     analysis: Settings | None = None,
+    limits: MediaLimits | None = None,
 ) -> PreparedFile:
     """Read, hash and (if ``evidence_dir``) keep one file; never raises for input problems.
 
@@ -79,6 +88,9 @@ def prepare_file(
         pdq: PDQ hashing options (fast mode, variants).
         analysis: settings for the analysis pipeline (language, OCR, indicators) to run on
             the file here, in the worker; None leaves analysis to the caller.
+        limits: run video hashing and OCR in this process's helper process
+            (:func:`tvec.isolation.helper_for`) under these limits; a crash or timeout
+            there is an error on this file. None: run them here.
 
     Text files are decoded as UTF-8 (``EncodingError`` otherwise).
     """
@@ -98,7 +110,8 @@ def prepare_file(
         return PreparedFile(
             fingerprint, error=MissingMediaError(name, f"cannot read: {exc.strerror}")
         )
-    hashed = hash_content(data, name, max_pixels=max_pixels, pdq=pdq)
+    helper = helper_for(limits) if limits is not None else None
+    hashed = hash_content(data, name, max_pixels=max_pixels, pdq=pdq, helper=helper)
     text = None
     if hashed.kind.content_type == TEXT and hashed.error is None:
         try:
@@ -111,6 +124,7 @@ def prepare_file(
     found = None
     if analysis is not None:
         analyzer = _analyzer(analysis)
+        analyzer.helper = helper
         if analyzer.active:
             found = analyzer.analyze(
                 text,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from tvec.analysis.pipeline import Analyzer
 from tvec.entities.resolve import entity_registry
 from tvec.errors import InputError, InvalidSignalError
+from tvec.isolation import helper_for
 from tvec.matching.matcher import Matcher
 from tvec.matching.variants import match_variants
 from tvec.media import TEXT
@@ -16,7 +17,7 @@ from tvec.outlinks.sightings import MAX_OUTLINK_BYTES, record_sightings
 from tvec.platforms import PlatformRegistry
 from tvec.platforms.overrides import load_registry
 from tvec.scan.hasher import PreparedBatch
-from tvec.scan.prepare import PreparedFile, file_fingerprint, prepare_file
+from tvec.scan.prepare import PreparedFile, file_fingerprint, media_limits, prepare_file
 from tvec.scan.result import ScanCounts
 from tvec.settings import Settings
 from tvec.signals import SignalValue
@@ -48,6 +49,9 @@ class ItemWriter:
         self.scan_id = scan_id
         self.source_id = source_id
         self.analysis = Analyzer.from_settings(settings)
+        limits = media_limits(settings)
+        if limits is not None:
+            self.analysis.helper = helper_for(limits)
         self._registry_read = False
         self._platforms: PlatformRegistry | None = None
 
@@ -135,6 +139,7 @@ class ItemWriter:
                 self.settings.max_image_pixels,
                 evidence,
                 PDQOptions.from_settings(self.settings),
+                limits=media_limits(self.settings),
             )
         hashed = prepared.hashed
         if hashed is None:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
@@ -30,6 +31,9 @@ from tvec.signals.pdq_variants import AS_STORED, ON_WHITE, PDQOptions, PDQVarian
 from tvec.signals.rendering import has_transparency, oriented, rendered_rgb
 from tvec.signals.vpdq import SECONDS_PER_HASH
 
+if TYPE_CHECKING:
+    from tvec.isolation import Helper
+
 
 @dataclass
 class HashResult:
@@ -48,7 +52,12 @@ class HashResult:
 
 
 def hash_content(
-    data: bytes, name: str, *, max_pixels: int, pdq: PDQOptions | None = None
+    data: bytes,
+    name: str,
+    *,
+    max_pixels: int,
+    pdq: PDQOptions | None = None,
+    helper: Helper | None = None,
 ) -> HashResult:
     """Every signal for a file's bytes.
 
@@ -58,6 +67,9 @@ def hash_content(
         max_pixels: decompression-bomb limit for images (``TVEC_MAX_IMAGE_PIXELS``).
         pdq: fast mode and variants for photos (``TVEC_PDQ_*``); None: exact PDQ, no
             variants.
+        helper: the helper process that decodes and hashes videos (:mod:`tvec.isolation`);
+            a crash or timeout there is the file's ``media_crash``/``media_timeout`` error.
+            None: videos are hashed in this process.
 
     Returns:
         A :class:`HashResult`; byte hashes (md5, sha256) are always present, ``video_md5``
@@ -85,7 +97,7 @@ def hash_content(
         with image:
             _image_signals(image, types, pdq, max_pixels, result)
     if kind.content_type == VIDEO:
-        result.error = _video_signals(data, name, types, result.signals)
+        result.error = _video_signals(data, name, types, result.signals, helper)
     return result
 
 
@@ -137,17 +149,44 @@ def _image_signals(
             upright.close()
 
 
+#: The helper-process job that hashes a video (:func:`hash_video_job`); tests point it at a
+#: job that crashes or hangs.
+VIDEO_JOB = "tvec.signals.hashing:hash_video_job"
+
+
+def hash_video_job(signal_type: str, data: bytes, name: str) -> SignalValue:
+    """``signal_type``'s hash of a video's bytes (run in the helper process).
+
+    Raises:
+        CorruptMediaError: the video cannot be decoded.
+        ModuleNotFoundError: the hasher's package is not installed.
+    """
+    hasher = registry()[signal_type]
+    assert isinstance(hasher, VideoHasher)
+    return hasher.hash_video(data, name, seconds_per_hash=SECONDS_PER_HASH)
+
+
 def _video_signals(
-    data: bytes, name: str, types: Mapping[str, SignalType], out: list[SignalValue]
+    data: bytes,
+    name: str,
+    types: Mapping[str, SignalType],
+    out: list[SignalValue],
+    helper: Helper | None = None,
 ) -> InputError | None:
     """Append the video hashers' signals (``vpdq``) to ``out``; return the decoding error.
 
     A hasher whose package is missing (``vpdq`` not installed) is skipped, with one warning.
+    With ``helper``, each hasher runs in the helper process.
     """
     for signal_type in types.values():
         if isinstance(signal_type, VideoHasher) and VIDEO in signal_type.content_types:
             try:
-                out.append(signal_type.hash_video(data, name, seconds_per_hash=SECONDS_PER_HASH))
+                if helper is not None:
+                    out.append(helper.call(name, VIDEO_JOB, signal_type.name, data, name))
+                else:
+                    out.append(
+                        signal_type.hash_video(data, name, seconds_per_hash=SECONDS_PER_HASH)
+                    )
             except ModuleNotFoundError as exc:
                 _warn_missing(signal_type.name, str(exc.name))
             except InputError as exc:
