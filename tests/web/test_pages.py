@@ -14,7 +14,7 @@ def test_queue_lists_cases_by_priority_with_filters(web: WebEnv, client_for) -> 
     client, _ = client_for("moderator")
     page = client.get("/queue").text
     assert page.index("8.00") < page.index("7.")  # exact match first, then the near copy
-    assert 'data-href="/cases/1"' in page and 'dir="auto"' in page
+    assert 'data-href="/cases/1?status=open"' in page and 'dir="auto"' in page
     assert '<option value="Islamic State"' in page
     filtered = client.get("/queue", params={"signal_type": "md5"}).text
     assert "No cases." in filtered
@@ -26,7 +26,7 @@ def test_case_page_shows_evidence_grounds_and_blurred_media(web: WebEnv, client_
     page = client.get("/cases/1").text
     assert 'alt="media of item 1 (blurred)"' in page and 'src="/media/1/preview"' in page
     assert "Priority 8.00 / 10" in page and "designated propaganda" in page
-    assert "tcap (entry" in page and "entity=Islamic State" in page
+    assert "<bdi>tcap</bdi> (entry" in page and "entity=<bdi>Islamic State</bdi>" in page
     assert 'value="designated_entity|Islamic State: ' in page  # from the entity registry
     assert 'value="tos|ToS 4.1 terrorist content"' in page
     assert "autoplay" not in page
