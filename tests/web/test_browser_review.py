@@ -235,7 +235,9 @@ def test_bidi_text_is_shown_in_logical_order_with_visible_controls(
             assert page.locator("#parent-text a").count() == 0
             link = page.locator("#parent-text .link")
             expect(link).to_have_text("\U0001f517https://t.me/chan")
-            expect(page.locator("#item-channel")).to_have_text("Chan \u27e8RLI\u27e9قناة\u27e8PDI\u27e9")
+            expect(page.locator("#item-channel")).to_have_text(
+                "Chan \u27e8RLI\u27e9قناة\u27e8PDI\u27e9"
+            )
             expect(page.locator("#bidi-warning")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "case-bidi.png"), full_page=True)
             # A note with an override, decided: the audit page shows it with its mark.
@@ -266,12 +268,16 @@ def test_video_keyframes_reveal_and_muted_player(server: dict[str, Any]) -> None
             page.goto(f"{base}/cases/{case_id}")
             frames = page.locator(f"#keyframes-{item_id} img.keyframe")
             assert frames.count() >= 2
-            expect(frames.first).to_have_attribute("alt", f"keyframe 1 of {frames.count()} of item {item_id} (blurred)")
+            expect(frames.first).to_have_attribute(
+                "alt", f"keyframe 1 of {frames.count()} of item {item_id} (blurred)"
+            )
             assert frames.first.evaluate("img => img.complete && img.naturalWidth > 0")
             expect(page.locator("video")).to_have_count(0)
             page.screenshot(path=str(ARTIFACTS / "case-video.png"), full_page=True)
             page.keyboard.press("v")
-            expect(frames.first).to_have_attribute("alt", f"keyframe 1 of {frames.count()} of item {item_id} (revealed)")
+            expect(frames.first).to_have_attribute(
+                "alt", f"keyframe 1 of {frames.count()} of item {item_id} (revealed)"
+            )
             expect(page.locator("#reveal-count")).to_have_text("1")
             video = page.locator(f"#player-{item_id} video")
             expect(video).to_have_count(1)
@@ -338,7 +344,13 @@ def test_no_serious_accessibility_violations(server: dict[str, Any]) -> None:
                     found[path] = result
 
             _log_in(page, base, "moderator")
-            for path in ("/queue", "/cases/1", "/cases/2", f"/cases/{server['video_case']}", "/nope"):
+            for path in (
+                "/queue",
+                "/cases/1",
+                "/cases/2",
+                f"/cases/{server['video_case']}",
+                "/nope",
+            ):
                 check(path)
             page.goto(f"{base}/cases/1")
             page.keyboard.press("1")

@@ -103,7 +103,9 @@ def test_undo_is_refused_to_others_after_the_window_and_after_a_webhook(
             service.undo_blocker(session, decision, "admin", settings, now)
         )
         late = now + timedelta(seconds=settings.undo_seconds + 1)
-        assert "are over" in str(service.undo_blocker(session, decision, "moderator", settings, late))
+        assert "are over" in str(
+            service.undo_blocker(session, decision, "moderator", settings, late)
+        )
     admin, admin_token = client_for("admin")
     refused = admin.post(
         f"/api/decisions/{decision_id}/undo", headers={"X-CSRF-Token": admin_token}
@@ -200,7 +202,10 @@ def _with_text(web: WebEnv, case_id: int, text: str) -> None:
         case = session.get(ReviewCase, case_id)
         assert case is not None
         parent = Item(
-            locator="tg:chan/9", media_type="text/plain", content_type="text", text=text,
+            locator="tg:chan/9",
+            media_type="text/plain",
+            content_type="text",
+            text=text,
             meta={"chat_title": "News \u202eswen"},
         )
         session.add(parent)
@@ -220,7 +225,7 @@ def test_case_page_isolates_untrusted_text_and_shows_the_parent_message(
     assert "\u27e8RLO\u27e9</span>gnp.exe" in page
     assert '<bdi dir="ltr">https://t.me/x</bdi>' in page and 'href="https://t.me' not in page
     assert 'id="bidi-warning"' in page
-    assert "News <span class=\"bidi-mark\"" in page  # the channel, from the parent's metadata
+    assert 'News <span class="bidi-mark"' in page  # the channel, from the parent's metadata
     assert 'id="decide"' not in page  # a viewer only reads
 
 

@@ -144,7 +144,9 @@ def test_uploaded_svg_and_html_are_never_served_inline(web: WebEnv, client_for) 
     ]
     token = csrf_of(client.get("/queue").text)
     for item_id in items.values():  # revealed: the player and full previews are not refused
-        assert client.post(f"/api/media/{item_id}/reveal", headers={"X-CSRF-Token": token}).is_success
+        assert client.post(
+            f"/api/media/{item_id}/reveal", headers={"X-CSRF-Token": token}
+        ).is_success
         for route in get_routes:
             for query in ("", "?full=true"):
                 path = route.replace("{item_id}", str(item_id)).replace("{n}", "0")

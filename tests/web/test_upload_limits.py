@@ -105,7 +105,7 @@ def test_a_page_form_over_the_limit_gets_the_error_page_and_small_forms_still_wo
         data={"outcome": "remove", "note": "x" * LIMIT, "csrf_token": token},
     )
     assert big.status_code == 413
-    assert "<h1>Too large <small class=\"status-code\">(413)</small></h1>" in big.text
+    assert '<h1>Too large <small class="status-code">(413)</small></h1>' in big.text
     assert TOO_LARGE in big.text
     decided = small.post(
         "/cases/2/decide",

@@ -45,7 +45,7 @@ def _decode(path: Path, max_frames: int, max_side: int) -> list[bytes]:
             for decoded, frame in enumerate(container.decode(stream)):
                 if decoded >= MAX_DECODED:
                     break
-                frames.append(frame.to_image())
+                frames.append(frame.to_image())  # type: ignore[no-untyped-call]
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise InputError(str(path), f"cannot decode video: {exc}") from exc
     if len(frames) > max_frames:
