@@ -74,6 +74,21 @@ def test_a_decision_lands_on_the_next_case_of_the_filter_and_can_be_undone(
         )
 
 
+def test_undo_through_the_api_is_audited(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    client, token = client_for("moderator")
+    decided = client.post(
+        "/api/cases/2/decision",
+        json={"outcome": "escalate", "note": "later"},
+        headers={"X-CSRF-Token": token},
+    )
+    decision_id = decided.json()["id"]
+    undone = client.post(f"/api/decisions/{decision_id}/undo", headers={"X-CSRF-Token": token})
+    assert undone.status_code == 200 and undone.json()["status"] == "open"
+    assert _kinds(web)[-2:] == [AuditKind.DECISION.value, AuditKind.DECISION_UNDO.value]
+    again = client.post(f"/api/decisions/{decision_id}/undo", headers={"X-CSRF-Token": token})
+    assert again.status_code == 404
+
+
 def test_the_last_case_lands_on_the_queue(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
     client, token = client_for("moderator")
     client.post("/cases/2/decide", data={"outcome": "escalate", "csrf_token": token})

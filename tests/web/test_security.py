@@ -29,6 +29,8 @@ def _routes(web: WebEnv) -> list[tuple[str, str, APIRoute]]:
 def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
     paths = {p for _, p, _ in _routes(web)}
     assert {"/login", "/api/cases/1/decision", "/api/media/1/reveal", "/m/lookup"} <= paths
+    # issue 14: undo (form and API) and the bulk form are walked like every other write
+    assert {"/decisions/undo", "/api/decisions/1/undo", "/queue/bulk-decide"} <= paths
     assert len(paths) >= 14
 
 
