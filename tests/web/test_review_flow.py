@@ -272,6 +272,25 @@ def test_queue_columns_are_filled_with_readable_names(web: WebEnv, client_for) -
     assert '<td class="entity"><bdi>Islamic State</bdi></td>' in page
 
 
+def test_queue_language_comes_from_the_analysis(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    from tvec.store.models.analysis import ItemAnalysis
+
+    with web.store.session() as session:
+        case = session.get(ReviewCase, 2)
+        assert case is not None and case.language is None
+        analysis = session.scalars(
+            select(ItemAnalysis).where(ItemAnalysis.item_id == case.item_id)
+        ).one()
+        assert analysis.primary_language in (None, "und")  # a picture without text
+        analysis.primary_language = "ara"
+    client, _ = client_for("moderator")
+    page = client.get("/queue").text
+    row = page[page.index('id="row-2"') :]
+    assert '<td class="lang">ara</td>' in row[: row.index("</tr>")]
+    row1 = page[page.index('id="row-1"') :]
+    assert '<td class="lang"></td>' in row1[: row1.index("</tr>")]
+
+
 def test_error_pages_and_favicon(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
     client, _ = client_for("viewer")
     html = client.get("/no/such/page", headers={"Accept": "text/html"})
