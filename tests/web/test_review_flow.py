@@ -196,6 +196,25 @@ def test_bulk_remove_with_a_ground_and_inline_errors(web: WebEnv, client_for) ->
     assert _kinds(web).count(AuditKind.DECISION.value) == 2
 
 
+def test_a_large_bulk_confirmation_stays_small(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tvec.web.routers import cases as cases_router
+
+    monkeypatch.setattr(cases_router, "FLASH_CASES", 1)
+    monkeypatch.setattr(cases_router, "MAX_UNDO", 1)
+    client, token = client_for("moderator")
+    page = client.post(
+        "/queue/bulk-decide",
+        data={"case_ids": ["1", "2"], "outcome": "escalate", "csrf_token": token},
+    ).text  # followed to the queue: no open case is left
+    assert "Recorded: escalate for cases #1 and 1 more." in page
+    assert "undo is offered for up to 1 decisions at once" in page
+    assert 'id="undo-submit"' not in page
+
+
 def test_untrusted_text_shows_bidi_controls_and_links() -> None:
     assert str(untrusted(f"abc{RLO}def")) == (
         '<bdi>abc<span class="bidi-mark" title="U+202E right-to-left override">'

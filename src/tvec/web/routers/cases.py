@@ -122,6 +122,12 @@ def _form_decision(
     )
 
 
+#: Case numbers a confirmation lists; decisions one undo may take back (the session cookie
+#: that carries them stays small).
+FLASH_CASES = 10
+MAX_UNDO = 50
+
+
 def _outcome_words(outcome: str) -> str:
     return outcome.replace("_", " ")
 
@@ -138,11 +144,15 @@ def land_after_decision(
     decided = [d.case_id for d in decisions]
     outcome = _outcome_words(decisions[0].outcome) if decisions else ""
     ground = f" on ground {decisions[0].ground}" if decisions and decisions[0].ground else ""
-    cases = ", ".join(f"#{c}" for c in decided)
+    shown = ", ".join(f"#{c}" for c in decided[:FLASH_CASES])
+    if len(decided) > FLASH_CASES:
+        shown += f" and {len(decided) - FLASH_CASES} more"
+    undoable = len(decisions) <= MAX_UNDO
     set_flash(
         request,
-        f"Recorded: {outcome}{ground} for case{'s' if len(decided) > 1 else ''} {cases}.",
-        decisions=[d.id for d in decisions],
+        f"Recorded: {outcome}{ground} for case{'s' if len(decided) > 1 else ''} {shown}."
+        + ("" if undoable else f" (undo is offered for up to {MAX_UNDO} decisions at once)"),
+        decisions=[d.id for d in decisions] if undoable else [],
         query=query,
     )
     following = use.next_case(app, filters, skip=decided)
@@ -204,7 +214,7 @@ def case_decide_form(
 def undo_form(
     *,
     request: Request,
-    decision_ids: Annotated[list[BodyId], Form(min_length=1, max_length=500)],
+    decision_ids: Annotated[list[BodyId], Form(min_length=1, max_length=MAX_UNDO)],
     queue: Annotated[str | None, Form(max_length=2000)] = None,
     app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("case.decide"))],
