@@ -67,18 +67,19 @@ def has_bidi_controls(value: object) -> bool:
 def untrusted(value: Any, empty: str = "") -> Markup:
     """One untrusted value as safe HTML: escaped, bidi controls visible, isolated in
     ``<bdi>``; ``empty`` (plain text) when the value is None or empty."""
-    if value is None or value == "":
+    text = "" if value is None else str(value)  # a Jinja Undefined is ""
+    if not text:
         return escape(empty)
-    return Markup("<bdi>{}</bdi>").format(_marks(str(value)))
+    return Markup("<bdi>{}</bdi>").format(_marks(text))
 
 
 def linked(value: Any) -> Markup:
     """Message text as safe HTML: as :func:`untrusted`, and each URL in it shown as a link
     that is not clickable (``<span class="link">``, the URL written out in full, left to
     right and isolated), so a reviewer sees which words were links and where they lead."""
-    if value is None or value == "":
+    text = "" if value is None else str(value)
+    if not text:
         return Markup("")
-    text = str(value)
     out: list[Markup] = []
     last = 0
     for found in _URL.finditer(text):
