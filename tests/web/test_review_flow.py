@@ -405,3 +405,38 @@ def test_video_case_has_a_blurred_keyframe_strip_and_a_muted_player_after_reveal
     # The keyframes are cached in the evidence store's keyframes/ folder.
     cached = list((web.store.settings.evidence_dir / "keyframes").glob("*/*.jpg"))
     assert len(cached) == len(frames)
+
+
+def test_audio_case_has_a_muted_player_only_after_reveal(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    import wave
+
+    folder = tmp_path / "sounds"
+    folder.mkdir()
+    with wave.open(str(folder / "tone.wav"), "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\x00\x10\x00\xf0" * 4000)
+    from tvec.scan import run_scan
+
+    run_scan(web.store, [folder])
+    with web.store.session() as session:
+        item = session.scalars(select(Item).where(Item.locator.like("%tone.wav"))).one()
+        assert item.media_type == "audio/x-wav" and item.sha256
+        item_id = item.id
+        case_id = service.flag_item(
+            session, item_id, web.users["analyst"], web.store.settings, kind="trusted_flagger"
+        ).id
+    client, token = client_for("moderator")
+    page = client.get(f"/cases/{case_id}").text
+    assert f'id="player-{item_id}"' in page and "<audio" not in page
+    assert client.get(f"/media/{item_id}/play").status_code == 403
+    assert client.post(f"/api/media/{item_id}/reveal", headers={"X-CSRF-Token": token}).is_success
+    played = client.get(f"/media/{item_id}/play")
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/x-wav"
+    assert played.content[:4] == b"RIFF"
+    assert '<audio controls muted preload="none"' in client.get(f"/cases/{case_id}").text
