@@ -280,6 +280,13 @@ class Settings(BaseSettings):
     queue_page_size: int = Field(
         default=50, gt=0, le=500, description="Cases per page of the review queue."
     )
+    undo_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=3600,
+        description="Seconds after a decision in which its reviewer may undo it, as long as "
+        "it has not left tvec (no webhook delivered, no out-link attributed from it); 0: no undo.",
+    )
     reveal_break_after: int = Field(
         default=50,
         gt=0,

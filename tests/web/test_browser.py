@@ -109,7 +109,7 @@ def test_review_flow_in_chromium(server: str) -> None:
             expect(rows.first.locator("td.num")).to_have_text("8.00")
             page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
             page.keyboard.press("Enter")  # the first (top) row is selected
-            expect(page).to_have_url(f"{server}/cases/1")
+            expect(page).to_have_url(f"{server}/cases/1?status=open")
             image = page.locator("img.preview").first
             expect(image).to_have_attribute("alt", "media of item 1 (blurred)")
             expect(page.locator("#item-text")).to_have_count(0)
@@ -128,6 +128,10 @@ def test_review_flow_in_chromium(server: str) -> None:
             page.keyboard.press("Tab")  # decide button
             expect(page.locator("#decide-submit")).to_be_focused()
             page.keyboard.press("Enter")
+            # The next case of the queue, told what was recorded.
+            expect(page).to_have_url(f"{server}/cases/2?status=open")
+            expect(page.locator("#flash")).to_contain_text("Recorded: remove on ground")
+            page.goto(f"{server}/cases/1")
             expect(page.locator("#case-status")).to_have_text("decided")
             decision = page.locator("article.decision").first
             expect(decision.locator(".outcome")).to_have_text("remove")

@@ -58,5 +58,5 @@ def test_case_page_shows_languages_and_hits(web: WebEnv, client_for, tmp_path: P
     assert "<h2>Analysis</h2>" in page
     assert "language eng" in page
     start = NEWS.index("I.S.K.P")
-    assert f"text {start}-{start + 7}" in page and '<td dir="auto">I.S.K.P</td>' in page
+    assert f"text {start}-{start + 7}" in page and "<td><bdi>I.S.K.P</bdi></td>" in page
     assert "indicator: &#39;I.S.K.P&#39; in text names" in page

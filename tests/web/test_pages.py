@@ -14,7 +14,7 @@ def test_queue_lists_cases_by_priority_with_filters(web: WebEnv, client_for) -> 
     client, _ = client_for("moderator")
     page = client.get("/queue").text
     assert page.index("8.00") < page.index("7.")  # exact match first, then the near copy
-    assert 'data-href="/cases/1"' in page and 'dir="auto"' in page
+    assert 'data-href="/cases/1?status=open"' in page and 'dir="auto"' in page
     assert '<option value="Islamic State"' in page
     filtered = client.get("/queue", params={"signal_type": "md5"}).text
     assert "No cases." in filtered
@@ -26,7 +26,7 @@ def test_case_page_shows_evidence_grounds_and_blurred_media(web: WebEnv, client_
     page = client.get("/cases/1").text
     assert 'alt="media of item 1 (blurred)"' in page and 'src="/media/1/preview"' in page
     assert "Priority 8.00 / 10" in page and "designated propaganda" in page
-    assert "tcap (entry" in page and "entity=Islamic State" in page
+    assert "<bdi>tcap</bdi> (entry" in page and "entity=<bdi>Islamic State</bdi>" in page
     assert 'value="designated_entity|Islamic State: ' in page  # from the entity registry
     assert 'value="tos|ToS 4.1 terrorist content"' in page
     assert "autoplay" not in page
@@ -54,7 +54,7 @@ def test_rtl_text_renders_with_dir_auto(web: WebEnv, client_for) -> None:  # typ
     assert flagged.status_code == 200
     case_id = flagged.json()["case_id"]
     page = client.get(f"/cases/{case_id}").text
-    assert '<div class="text" dir="auto" id="item-text">هذا نص تجريبي عن الطقس</div>' in page
+    assert '<div class="text" id="item-text"><bdi>هذا نص تجريبي عن الطقس</bdi></div>' in page
 
 
 def test_decision_and_appeal_forms(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -74,9 +74,12 @@ def test_decision_and_appeal_forms(web: WebEnv, client_for) -> None:  # type: ig
         },
         follow_redirects=False,
     )
-    assert (response.status_code, response.headers["location"]) == (303, "/cases/2")
+    # Case 1 is the next open case: the moderator lands there, told what was recorded.
+    assert (response.status_code, response.headers["location"]) == (303, "/cases/1?status=open")
+    landed = client.get("/cases/1?status=open").text
+    assert "Recorded: remove on ground ToS 4.2 violent extremism for case #2." in landed
     page = client.get("/cases/2").text
-    assert 'on ground <span dir="auto">ToS 4.2 violent extremism</span> by moderator' in page
+    assert "on ground <bdi>ToS 4.2 violent extremism</bdi> by <bdi>moderator</bdi>" in page
     appeal = client.post(
         "/cases/2/appeal", data={"reason": "mistake", "csrf_token": token}, follow_redirects=False
     )

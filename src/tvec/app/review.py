@@ -12,7 +12,7 @@ returns result models (:mod:`tvec.views.cases`, :mod:`tvec.views.media`); errors
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tvec.accounts import Principal
@@ -22,7 +22,8 @@ from tvec.audit.events import MediaDownloaded, MediaRevealed, WebhookDelivered, 
 from tvec.cases import queue as queue_core
 from tvec.cases import service
 from tvec.cases.grounds import offered_grounds
-from tvec.cases.page import ItemPage, item_page
+from tvec.cases.keyframes import keyframes as video_keyframes
+from tvec.cases.page import ItemPage, PageItem, item_page
 from tvec.cases.preview import can_preview, render_preview
 from tvec.cases.queue import QueueFilter
 from tvec.cases.service import DecisionRequest
@@ -32,7 +33,7 @@ from tvec.entities.resolve import entity_for_label
 from tvec.errors import InputError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
 from tvec.store.evidence import EvidenceStore
-from tvec.store.models import Item
+from tvec.store.models import BankEntry, Item
 from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.verification.alertability import TreeOutlink, outlinks_of_item_tree
 from tvec.verification.attribution import attribute_url
@@ -97,6 +98,13 @@ def grounds(case: CaseView, tos: Sequence[str], registry: EntityRegistry) -> lis
     return offered_grounds(names, tos, registry)
 
 
+def bulk_grounds(ctx: AppContext, entities: Sequence[str | None]) -> list[tuple[str, str]]:
+    """Removal grounds the queue's bulk form offers for cases of ``entities``: their
+    designations, then the ToS clauses (``(value, label)``, value ``kind|ground``); each
+    case's ground is still checked when the decision is recorded."""
+    return offered_grounds(entities, ctx.settings.tos_grounds, ctx.entities())
+
+
 @dataclass(frozen=True)
 class CasePage:
     """Everything the case page shows: the case (:class:`CaseView`), its item side
@@ -127,9 +135,10 @@ def case_page(ctx: AppContext, case_id: int, principal: Principal) -> CasePage:
         case = service.get_case(session, case_id)
         view = service.case_view(case)
         case_entity = entity_for_label(registry, case.entity)
+        items = item_page(session, case)
         return CasePage(
             case=view,
-            items=item_page(session, case),
+            items=replace(items, keyframes=_keyframe_counts(ctx, items.media)),
             earlier=service.earlier_decisions(session, case),
             grounds=grounds(view, ctx.settings.tos_grounds, registry),
             prefs=account_media_prefs(session, principal.account_id, ctx.settings),
@@ -274,6 +283,48 @@ def attribute_outlink(
         )
 
 
+def next_case(ctx: AppContext, filters: QueueFilter, skip: Sequence[int] = ()) -> int | None:
+    """The id of the case at the top of the queue under ``filters`` (the one a moderator
+    lands on after a decision), leaving out ``skip``; None when the queue is empty."""
+    with ctx.read() as session:
+        page = queue_core.queue_page(session, filters, limit=len(skip) + 1, with_total=False)
+    return next((row.id for row in page.rows if row.id not in set(skip)), None)
+
+
+def undoable(ctx: AppContext, decision_ids: Sequence[int], username: str) -> bool:
+    """Whether ``username`` may still undo every decision of ``decision_ids`` now
+    (:func:`tvec.cases.service.undo_blocker`); False for none."""
+    if not decision_ids:
+        return False
+    with ctx.read() as session:
+        now = ctx.now()
+        for decision_id in decision_ids:
+            try:
+                decision = service.get_decision(session, decision_id)
+            except NotFoundError:
+                return False
+            if service.undo_blocker(session, decision, username, ctx.settings, now):
+                return False
+    return True
+
+
+def undo_decisions(ctx: AppContext, decision_ids: Sequence[int], principal: Principal) -> list[int]:
+    """Undo the decisions ``decision_ids`` (all or nothing) and return their case ids
+    (:func:`tvec.cases.service.undo_decision`).
+
+    Raises:
+        UsageError: no decision given.
+        NotFoundError, ConflictError, PermissionDeniedError: as ``undo_decision``.
+    """
+    if not decision_ids:
+        raise UsageError("no decision to undo")
+    with ctx.write() as session:
+        return [
+            service.undo_decision(session, d, principal, ctx.settings, ctx.now()).id
+            for d in decision_ids
+        ]
+
+
 # --- the decision webhook --------------------------------------------------------------------
 
 
@@ -309,7 +360,10 @@ def notify_decision(ctx: AppContext, decision_id: int) -> None:
     if not ctx.settings.webhook_url:
         return
     with ctx.read() as session:
-        event = service.decision_event(service.get_decision(session, decision_id))
+        try:
+            event = service.decision_event(service.get_decision(session, decision_id))
+        except NotFoundError:  # undone before it was sent
+            return
     _deliver(ctx, event)
 
 
@@ -374,6 +428,89 @@ def preview(
         )
     except InputError as exc:
         raise NotFoundError(f"item {item_id} has no preview: {exc.problem}") from exc
+
+
+def _keyframe_counts(ctx: AppContext, media: Sequence[PageItem]) -> dict[int, int]:
+    """Keyframes per video item of ``media`` (extracted once, cached in the evidence store);
+    a video that cannot be decoded has 0."""
+    counts: dict[int, int] = {}
+    store = EvidenceStore(ctx.settings.evidence_dir)
+    for m in media:
+        if m.content_type != "video" or not m.sha256:
+            continue
+        try:
+            path = store.path_for(m.sha256)
+            counts[m.id] = len(video_keyframes(ctx.settings.evidence_dir, m.sha256, path))
+        except TvecError:
+            counts[m.id] = 0
+    return counts
+
+
+def keyframe_preview(
+    ctx: AppContext, item_id: int, n: int, principal: Principal, *, unblurred: bool = False
+) -> bytes:
+    """Keyframe ``n`` (from 0) of a video item as a re-encoded JPEG preview, blurred and
+    grey by the reviewer's defaults unless ``unblurred`` (as :func:`preview`).
+
+    Raises:
+        NotFoundError: no such item, no stored video, or no keyframe ``n``.
+    """
+    with ctx.read() as session:
+        item = session.get(Item, item_id)
+        if item is None or not item.sha256 or item.content_type != "video":
+            raise NotFoundError(f"item {item_id} has no stored video")
+        sha256 = item.sha256
+        prefs = account_media_prefs(session, principal.account_id, ctx.settings)
+    store = EvidenceStore(ctx.settings.evidence_dir)
+    try:
+        frames = video_keyframes(ctx.settings.evidence_dir, sha256, store.path_for(sha256))
+    except InputError as exc:
+        raise NotFoundError(f"item {item_id} has no keyframes: {exc.problem}") from exc
+    if not 0 <= n < len(frames):
+        raise NotFoundError(f"item {item_id} has no keyframe {n}")
+    return render_preview(
+        frames[n].read_bytes(),
+        frames[n].name,
+        max_pixels=ctx.settings.max_image_pixels,
+        max_side=ctx.settings.preview_max_px,
+        blur_px=0 if unblurred else max(prefs.blur_px, 1),
+        greyscale=prefs.greyscale and not unblurred,
+    )
+
+
+def bank_entry_thumbnail(ctx: AppContext, entry_id: int) -> bytes:
+    """The blurred grey thumbnail kept for a bank entry added from an image file (a JPEG
+    made when it was added, :func:`tvec.banks.service.bank_thumbnail`).
+
+    Raises:
+        NotFoundError: no such entry, or no thumbnail kept for it.
+    """
+    with ctx.read() as session:
+        entry = session.get(BankEntry, entry_id)
+        key = (entry.extra or {}).get("thumbnail") if entry is not None else None
+    if not isinstance(key, str):
+        raise NotFoundError(f"bank entry {entry_id} has no thumbnail")
+    try:
+        return EvidenceStore(ctx.settings.evidence_dir).get(key)
+    except TvecError as exc:
+        raise NotFoundError(f"bank entry {entry_id} has no thumbnail") from exc
+
+
+#: Media types the player may be given (the sniffed type of the stored bytes).
+PLAYABLE_PREFIXES = ("video/", "audio/")
+
+
+def playable(ctx: AppContext, item_id: int) -> Original:
+    """A video or audio item's bytes for the case page's player (the caller checks that
+    the session revealed it); its media type is the one tvec sniffed when it stored it.
+
+    Raises:
+        NotFoundError: no such item, no stored media, or not video/audio.
+    """
+    original = _original(ctx, item_id)
+    if not original.media_type.startswith(PLAYABLE_PREFIXES):
+        raise NotFoundError(f"item {item_id} ({original.media_type}) is not video or audio")
+    return original
 
 
 def reveal(ctx: AppContext, item_id: int, principal: Principal) -> RevealView:

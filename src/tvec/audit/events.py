@@ -176,6 +176,16 @@ class DecisionRecorded(_CaseEvent):
     note: str | None
 
 
+class DecisionUndone(_CaseEvent):
+    """A decision taken back by its reviewer within ``TVEC_UNDO_SECONDS``, before it left
+    tvec: the case is back to ``status`` (``open`` or ``escalated``)."""
+
+    KIND = AuditKind.DECISION_UNDO
+    decision_id: int
+    outcome: str
+    status: str
+
+
 class AppealFiled(_CaseEvent):
     """An appeal against a decision."""
 

@@ -51,6 +51,7 @@ class AuditKind(StrEnum):
     MEDIA_REVEAL = "media.reveal"
     MEDIA_DOWNLOAD = "media.download"
     DECISION = "case.decision"
+    DECISION_UNDO = "case.decision_undo"
     APPEAL_FILE = "appeal.file"
     APPEAL_RESOLVE = "appeal.resolve"
     BANK_CREATE = "bank.create"

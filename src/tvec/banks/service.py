@@ -17,12 +17,15 @@ name, so a megabyte "md5" is never echoed.
 from __future__ import annotations
 
 import codecs
+import io
 import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from PIL import Image, ImageFilter, ImageOps
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -44,10 +47,13 @@ from tvec.clock import utcnow
 from tvec.errors import EncodingError, InputError, NotFoundError, StoreError, UsageError
 from tvec.matching.index_sync import up_to_date
 from tvec.matching.shared import IndexFiles
+from tvec.media import PHOTO, open_image, sniff
+from tvec.settings import Settings
 from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
 from tvec.store.bank_changes import ADD, REMOVE, record_change
 from tvec.store.db import Store
+from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
 from tvec.urls.canonical import MAX_URL_BYTES
@@ -466,6 +472,29 @@ def refresh_index(store: Store) -> None:
         log.warning("match index not updated after a bank change: %s", exc)
 
 
+#: Longest side (pixels) and blur radius of the thumbnails kept for entries added from files.
+THUMBNAIL_SIDE = 200
+THUMBNAIL_BLUR = 8
+
+
+def bank_thumbnail(data: bytes, name: str, settings: Settings) -> str | None:
+    """Keep a blurred, grey thumbnail of an image added to a bank in the evidence store and
+    return its key (SHA-256), so reviewers can compare a match with the bank entry by eye
+    without the original being kept; None for anything but a decodable image."""
+    try:
+        if sniff(data, name).content_type != PHOTO:
+            return None
+        with open_image(data, name, settings.max_image_pixels) as original:
+            image = ImageOps.exif_transpose(original).convert("RGB")
+            image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+            image = image.filter(ImageFilter.GaussianBlur(THUMBNAIL_BLUR)).convert("L")
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=80)
+    except (InputError, OSError):
+        return None
+    return EvidenceStore(settings.evidence_dir).put(out.getvalue())
+
+
 def add_files(
     store: Store,
     name: str,
@@ -502,6 +531,10 @@ def add_files(
             # hashes alone (an empty file's MD5, say) would match unrelated content.
             report.problems.append(RowProblem(position, f"{hashed.error}; not added"))
             continue
+        extra: dict[str, Any] = {"file": path.name}
+        thumbnail = bank_thumbnail(data, str(path), settings)
+        if thumbnail is not None:
+            extra["thumbnail"] = thumbnail
         for signal in hashed.signals:
             if signal.quality is not None and signal.quality < settings.pdq_min_quality:
                 report.problems.append(
@@ -521,7 +554,7 @@ def add_files(
                     ideology,
                     source,
                     note or path.name,
-                    {"file": path.name},
+                    dict(extra),
                 )
             )
     labels = {

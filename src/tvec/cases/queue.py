@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tvec.errors import UsageError
 from tvec.store.models import Item
+from tvec.store.models.analysis import ItemAnalysis
 from tvec.store.models.cases import CASE_STATUSES, ReviewCase
 
 #: Most cases a queue page counts: past it the total reads "more than" (a page never counts
@@ -48,7 +49,7 @@ class QueueFilter:
         return self
 
 
-@dataclass(frozen=True)
+@dataclass
 class QueueRow:
     """One case as the queue lists it."""
 
@@ -166,6 +167,7 @@ def queue_page(
                 media_type,
             )
         )
+    _fill_display(session, page.rows)
     if len(found) > limit:
         last = page.rows[-1]
         page.next_cursor = encode_cursor(last.priority, last.opened_at, last.id)
@@ -175,6 +177,49 @@ def queue_page(
         page.total = min(count, TOTAL_CAP)
         page.total_capped = count > TOTAL_CAP
     return page
+
+
+def source_of_locator(locator: str) -> str | None:
+    """A source name for an item that came from no configured source: the folder a file
+    was scanned in (``file:///srv/drop/a.png`` → ``files: drop``), or the file of a
+    JSON-lines/feed/WARC locator (``jsonl:/d/x.jsonl#3`` → ``jsonl: x.jsonl``)."""
+    scheme, sep, rest = locator.partition(":")
+    if not sep:
+        return None
+    if scheme == "file":
+        folder = rest.removeprefix("//").rsplit("/", 1)[0]
+        name = folder.rsplit("/", 1)[-1]
+        return f"files: {name}"[:200] if name else None
+    if rest.startswith("/"):
+        name = rest.partition("#")[0].rstrip("/").rsplit("/", 1)[-1]
+        return f"{scheme}: {name}"[:200] if name else None
+    return None
+
+
+def _fill_display(session: Session, rows: list[QueueRow]) -> None:
+    """Fill what a row lacks for display: the language from the item's analysis (its
+    own, or its media's), the source from the locator (:func:`source_of_locator`)."""
+    missing = [r for r in rows if not r.language]
+    if missing:
+        ids = [r.item_id for r in missing]
+        found: dict[int, str] = {}
+        for item_id, parent_id, language in session.execute(
+            select(Item.id, Item.parent_id, ItemAnalysis.primary_language)
+            .join(ItemAnalysis, ItemAnalysis.item_id == Item.id)
+            .where(
+                or_(Item.id.in_(ids), Item.parent_id.in_(ids)),
+                ItemAnalysis.primary_language.is_not(None),
+            )
+            .order_by(Item.id)
+        ):
+            key = item_id if item_id in ids else parent_id
+            if key is not None and language and language != "und":
+                found.setdefault(key, language)
+        for row in missing:
+            row.language = found.get(row.item_id)
+    for row in rows:
+        if not row.source:
+            row.source = source_of_locator(row.locator)
 
 
 def filter_values(session: Session, status: str = "open") -> dict[str, list[str]]:

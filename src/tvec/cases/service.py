@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,8 +23,10 @@ from tvec.audit.events import (
     CaseFlagged,
     CaseOpened,
     DecisionRecorded,
+    DecisionUndone,
     record_event,
 )
+from tvec.audit.log import AuditKind
 from tvec.cases.grounds import check_designation_ground, check_tos_ground
 from tvec.cases.priority import (
     PRIORITY_FLAG_KINDS,
@@ -34,6 +37,7 @@ from tvec.cases.priority import (
     score,
     severity_of,
 )
+from tvec.cases.queue import source_of_locator
 from tvec.clock import rfc3339
 from tvec.entities import EntityRegistry
 from tvec.entities.resolve import entity_registry
@@ -42,6 +46,8 @@ from tvec.settings import Settings
 from tvec.signals import get_signal_type
 from tvec.store.bank_changes import ADD, record_change
 from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcnow
+from tvec.store.models.alerts import Attribution
+from tvec.store.models.audit import AuditEvent
 from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
 from tvec.views.cases import AppealView, CaseView, DecisionView, EvidenceView
 
@@ -71,8 +77,11 @@ def _item_filters(session: Session, item: Item) -> dict[str, str | None]:
         node = node.parent
     meta = item.meta or {}
     language = meta.get("language") or (source.language if source else None)
+    root = item
+    while root.parent is not None:
+        root = root.parent
     return {
-        "source": source.name if source else None,
+        "source": source.name if source else source_of_locator(root.locator),
         "platform": source.platform if source else meta.get("platform"),
         "language": str(language)[:16] if language else None,
     }
@@ -462,6 +471,88 @@ def bulk_decide(
     if registry is None and request.ground_kind == "designated_entity":
         registry = entity_registry(settings, session)
     return [decide(session, cid, actor, request, settings, registry) for cid in case_ids]
+
+
+def undo_blocker(
+    session: Session, decision: Decision, username: str, settings: Settings, now: datetime
+) -> str | None:
+    """Why ``decision`` may not be undone by ``username`` at ``now``, or None if it may.
+
+    A decision may be undone by its own reviewer within ``TVEC_UNDO_SECONDS`` while it is
+    still its case's latest decision and has not left tvec: no appeal filed, no bank written
+    (``bank``), no out-link attributed from the case (what alerts go out on), and no
+    webhook delivered about the case since it was taken.
+    """
+    window = timedelta(seconds=settings.undo_seconds)
+    if settings.undo_seconds <= 0:
+        return "undo is turned off (TVEC_UNDO_SECONDS=0)"
+    if decision.reviewer != username:
+        return f"only {decision.reviewer}, who decided, may undo decision {decision.id}"
+    decided_at = decision.decided_at.replace(tzinfo=None)
+    if now.replace(tzinfo=None) - decided_at > window:
+        return f"the {settings.undo_seconds} s to undo decision {decision.id} are over"
+    case = decision.case
+    if not case.decisions or case.decisions[-1].id != decision.id:
+        return f"decision {decision.id} is no longer the case's latest"
+    if decision.appeals:
+        return f"decision {decision.id} has been appealed"
+    if decision.bank:
+        return f"decision {decision.id} added signals to bank {decision.bank}"
+    attributed = session.scalar(
+        select(Attribution.id).where(Attribution.case_id == case.id).limit(1)
+    )
+    if attributed is not None:
+        return f"an out-link was attributed from case {case.id}; alerts may have gone out"
+    sent = session.scalars(
+        select(AuditEvent.data).where(
+            AuditEvent.kind == AuditKind.WEBHOOK.value,
+            AuditEvent.target == f"case:{case.id}",
+            AuditEvent.at >= decided_at,
+        )
+    )
+    if any(data.get("delivered") for data in sent):
+        return f"decision {decision.id} was already sent to the webhook"
+    return None
+
+
+def undo_decision(
+    session: Session,
+    decision_id: int,
+    actor: Principal,
+    settings: Settings,
+    now: datetime | None = None,
+) -> ReviewCase:
+    """Take back ``decision_id`` (see :func:`undo_blocker` for when that is allowed): the
+    decision is deleted, the case goes back to ``escalated`` if its previous decision
+    escalated it, else to ``open``, and :class:`~tvec.audit.events.DecisionUndone` is logged
+    (the :class:`~tvec.audit.events.DecisionRecorded` event stays in the log).
+
+    Raises:
+        PermissionDeniedError: the actor may not decide.
+        NotFoundError: no such decision.
+        ConflictError: the decision may no longer be undone (the message says why).
+    """
+    require(actor.role, "case.decide")
+    decision = get_decision(session, decision_id)
+    blocker = undo_blocker(session, decision, actor.username, settings, now or utcnow())
+    if blocker is not None:
+        raise ConflictError(f"cannot undo: {blocker}")
+    case = decision.case
+    outcome = decision.outcome
+    case.decisions.remove(decision)
+    session.delete(decision)
+    earlier = case.decisions[-1] if case.decisions else None
+    case.status = "escalated" if earlier is not None and earlier.outcome == "escalate" else "open"
+    case.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        actor.actor,
+        DecisionUndone(
+            case_id=case.id, decision_id=decision_id, outcome=outcome, status=case.status
+        ),
+    )
+    return case
 
 
 def _item_tree(session: Session, item: Item) -> list[Item]:

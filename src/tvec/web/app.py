@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -49,6 +48,7 @@ from tvec.web.routers import (
     users,
 )
 from tvec.web.security import csrf_protect
+from tvec.web.text import install_filters
 
 #: Headers on every page (media responses add their own, stricter CSP); every answer but
 #: ``/static/`` files also gets ``Cache-Control: no-store`` (:data:`NO_STORE`).
@@ -80,19 +80,50 @@ def _is_hma(path: str) -> bool:
     return path.startswith(HMA_PREFIXES)
 
 
+#: What each HTTP status means to a person, for the error page's heading.
+STATUS_TITLES = {
+    400: "This request could not be used",
+    401: "Please log in",
+    403: "You may not do this",
+    404: "Nothing here",
+    405: "This page does not take that action",
+    409: "This changed in the meantime",
+    413: "Too large",
+    422: "Something in the form is not right",
+    429: "Too many attempts",
+    500: "Something went wrong in tvec",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
 def _error_response(request: Request, status: int, message: str, kind: str) -> Response:
+    """The error answer: JSON under the APIs (and to clients asking only for JSON), the
+    app's own error page for browsers (a redirect to the login page for a 401 GET)."""
     path = request.url.path
     if _is_hma(path):
         return JSONResponse({"message": message}, status_code=status)
-    if _is_api(path):
+    if _is_api(path) or _wants_json(request):
         return JSONResponse({"detail": message, "kind": kind}, status_code=status)
     if status == 401 and request.method == "GET":
         return RedirectResponse("/login", status_code=303)
     ctx: WebContext = request.app.state.ctx
+    title = STATUS_TITLES.get(status) or ("Something went wrong" if status >= 500 else "Error")
     return ctx.templates.TemplateResponse(
         request,
         "error.html",
-        {"status": status, "message": message, "user": None},
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "user": None,
+            "csrf": "",
+            "can": lambda _permission: False,
+            "wellbeing": None,
+        },
         status_code=status,
     )
 
@@ -152,6 +183,15 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+#: The favicon: a generated SVG (a shield with a tick, tvec's accent colour); no asset file.
+FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<path d="M16 2 4 6v9c0 7.5 5.1 13.1 12 15 6.9-1.9 12-7.5 12-15V6z" fill="#2f5d8a"/>'
+    '<path d="m10 16 4 4 8-9" fill="none" stroke="#fff" stroke-width="3" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>'
+)
+
+
 def iter_api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
     """Every :class:`~fastapi.routing.APIRoute` of an app, inside included routers too.
 
@@ -182,6 +222,7 @@ def create_app(context: AppContext) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    install_filters(templates.env)
     app.state.ctx = WebContext(app=context, templates=templates)
     secret = settings.secret_key or secrets.token_urlsafe(32)
     #: Signs the session cookie and the known-device cookie of the login throttle.
@@ -221,17 +262,6 @@ def create_app(context: AppContext) -> FastAPI:
             status = 403  # HMA answers a taken bank name with 403 (curation.py lines 122, 159)
         return _error_response(request, status, str(exc), exc.kind)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Starlette's own answers (no route for the path, method not allowed) in the API's
-        # error shape, so that they conform to the OpenAPI document too.
-        if not _is_api(request.url.path):
-            return await http_exception_handler(request, exc)
-        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
-        response = _error_response(request, exc.status_code, str(exc.detail), kind)
-        response.headers.update(exc.headers or {})
-        return response
-
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
@@ -249,6 +279,37 @@ def create_app(context: AppContext) -> FastAPI:
                 status_code=422,
             )
         return _error_response(request, 422, problems, "validation")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail) if exc.detail else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"There is no page at {request.url.path}."
+        elif exc.status_code == 405:
+            message = f"{request.method} is not accepted at {request.url.path}."
+        # Starlette's own answers (no route for the path, method not allowed) in the API's
+        # error shape too, so that they conform to the OpenAPI document.
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http")
+        response = _error_response(request, exc.status_code, message, kind)
+        for name, value in (exc.headers or {}).items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return _error_response(
+            request, 500, "tvec could not answer this request; it is in the server log.", "server"
+        )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.svg", include_in_schema=False)
+    def favicon() -> Response:
+        """The app's icon (SVG; browsers accept SVG at ``/favicon.ico`` too)."""
+        return Response(
+            FAVICON_SVG,
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)

@@ -23,7 +23,10 @@ def render(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    """Render ``template`` with ``values`` plus ``user``, ``csrf``, ``can`` and ``wellbeing``."""
+    """Render ``template`` with ``values`` plus ``user``, ``csrf``, ``can``, ``wellbeing``
+    and ``flash`` (the session's one-time message, :mod:`tvec.web.flash`)."""
+    from tvec.web.flash import take_flash
+
     wellbeing = None
     if principal is not None:
         wellbeing = wellbeing_of(ctx.app, principal)
@@ -34,7 +37,13 @@ def render(
     return ctx.templates.TemplateResponse(
         request,
         template,
-        {"user": principal, "csrf": csrf_token(request), "can": can, "wellbeing": wellbeing}
+        {
+            "user": principal,
+            "csrf": csrf_token(request),
+            "can": can,
+            "wellbeing": wellbeing,
+            "flash": take_flash(request, ctx, principal),
+        }
         | values,
         status_code=status_code,
     )

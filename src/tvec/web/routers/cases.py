@@ -17,7 +17,7 @@ from tvec.accounts import Principal
 from tvec.app import review as use
 from tvec.app.context import AppContext
 from tvec.cases import DecisionRequest
-from tvec.errors import UsageError
+from tvec.errors import ConflictError, NotFoundError, UsageError, http_status_for
 from tvec.views.cases import (
     AppealIn,
     AppealView,
@@ -30,28 +30,32 @@ from tvec.views.cases import (
     ResolveIn,
 )
 from tvec.web.context import WebContext, get_app, get_ctx
-from tvec.web.params import MAX_ID, PathId
+from tvec.web.flash import set_flash
+from tvec.web.params import MAX_ID, BodyId, PathId, parse_queue_query, queue_query
 from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
 router = APIRouter()
 
 
-@router.get("/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-def case_page(
-    *,
+def _case_response(
     request: Request,
-    case_id: PathId,
-    ctx: Annotated[WebContext, Depends(get_ctx)],
-    principal: Annotated[Principal, Depends(need("case.view"))],
+    ctx: WebContext,
+    principal: Principal,
+    case_id: int,
+    *,
+    query: str,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
-    """Everything about a case: media (blurred), text, evidence, earlier decisions, forms."""
     page = use.case_page(ctx.app, case_id, principal)
     return render(
         request,
         ctx,
         "case.html",
         principal,
+        status_code=status_code,
         case=page.case,
         item=page.items.item,
         source=page.items.source,
@@ -69,7 +73,27 @@ def case_page(
         entity_names=page.entity_names,
         case_entity=page.case_entity,
         content_kinds=page.content_kinds,
+        parent=page.items.parent,
+        bank_entries=page.items.bank_entries,
+        keyframes=page.items.keyframes,
+        queue=query,
+        error=error,
+        form=form or {},
     )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
+def case_page(
+    *,
+    request: Request,
+    case_id: PathId,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> Response:
+    """Everything about a case: media (blurred), text, evidence, earlier decisions, forms.
+    The query string is the queue filter the moderator came from (kept through the forms)."""
+    query = queue_query(parse_queue_query(request.url.query))
+    return _case_response(request, ctx, principal, case_id, query=query)
 
 
 def _form_decision(
@@ -98,24 +122,128 @@ def _form_decision(
     )
 
 
+#: Case numbers a confirmation lists; decisions one undo may take back (the session cookie
+#: that carries them stays small).
+FLASH_CASES = 10
+MAX_UNDO = 50
+
+
+def _outcome_words(outcome: str) -> str:
+    return outcome.replace("_", " ")
+
+
+def land_after_decision(
+    request: Request,
+    app: AppContext,
+    decisions: list[DecisionView],
+    query: str,
+) -> Response:
+    """Where a moderator goes after a decision (one or bulk): the next case of their queue
+    filter (the queue when none is left), with a confirmation and the undo form."""
+    filters = parse_queue_query(query)
+    decided = [d.case_id for d in decisions]
+    outcome = _outcome_words(decisions[0].outcome) if decisions else ""
+    ground = f" on ground {decisions[0].ground}" if decisions and decisions[0].ground else ""
+    shown = ", ".join(f"#{c}" for c in decided[:FLASH_CASES])
+    if len(decided) > FLASH_CASES:
+        shown += f" and {len(decided) - FLASH_CASES} more"
+    undoable = len(decisions) <= MAX_UNDO
+    set_flash(
+        request,
+        f"Recorded: {outcome}{ground} for case{'s' if len(decided) > 1 else ''} {shown}."
+        + ("" if undoable else f" (undo is offered for up to {MAX_UNDO} decisions at once)"),
+        decisions=[d.id for d in decisions] if undoable else [],
+        query=query,
+    )
+    following = use.next_case(app, filters, skip=decided)
+    suffix = f"?{query}" if query else ""
+    if following is None:
+        return RedirectResponse(f"/queue{suffix}", status_code=303)
+    return RedirectResponse(f"/cases/{following}{suffix}", status_code=303)
+
+
 @router.post("/cases/{case_id}/decide", include_in_schema=False)
 def case_decide_form(
     *,
+    request: Request,
     case_id: PathId,
     background: BackgroundTasks,
-    outcome: Annotated[str, Form(max_length=20)],
+    outcome: Annotated[str, Form(max_length=20)] = "",
     ground: Annotated[str | None, Form(max_length=600)] = None,
     note: Annotated[str | None, Form(max_length=5000)] = None,
     duplicate_of: Annotated[str | None, Form(max_length=20)] = None,
     bank: Annotated[str | None, Form(max_length=200)] = None,
+    queue: Annotated[str | None, Form(max_length=2000)] = None,
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    principal: Annotated[Principal, Depends(need("case.decide"))],
+) -> Response:
+    """The case page's decision form. On success: the next case of the moderator's queue
+    filter, with a confirmation and an undo; a refused decision shows the case page again
+    with the reason next to the form and everything typed kept (status 400/404/409)."""
+    query = queue_query(parse_queue_query(queue))
+    try:
+        if not outcome:
+            raise UsageError("choose an outcome: remove, no violation, escalate or duplicate")
+        request_ = _form_decision(outcome, ground, note, duplicate_of, bank)
+        decision = use.decide(ctx.app, case_id, principal, request_)
+    except (UsageError, ConflictError, NotFoundError) as exc:
+        form = {
+            "outcome": outcome,
+            "ground": ground or "",
+            "note": note or "",
+            "duplicate_of": duplicate_of or "",
+            "bank": bank or "",
+        }
+        return _case_response(
+            request,
+            ctx,
+            principal,
+            case_id,
+            query=query,
+            status_code=http_status_for(exc),
+            error=str(exc),
+            form=form,
+        )
+    background.add_task(use.notify_decision, ctx.app, decision.id)
+    response = land_after_decision(request, ctx.app, [decision], query)
+    response.background = background
+    return response
+
+
+@router.post("/decisions/undo", include_in_schema=False)
+def undo_form(
+    *,
+    request: Request,
+    decision_ids: Annotated[list[BodyId], Form(min_length=1, max_length=MAX_UNDO)],
+    queue: Annotated[str | None, Form(max_length=2000)] = None,
     app: Annotated[AppContext, Depends(get_app)],
     principal: Annotated[Principal, Depends(need("case.decide"))],
 ) -> Response:
-    """The case page's decision form."""
-    request_ = _form_decision(outcome, ground, note, duplicate_of, bank)
-    decision = use.decide(app, case_id, principal, request_)
-    background.add_task(use.notify_decision, app, decision.id)
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    """The undo form shown after a decision: takes the decisions back (all or nothing,
+    audit-logged as ``case.decision_undo``) and opens the (first) case again."""
+    query = queue_query(parse_queue_query(queue))
+    suffix = f"?{query}" if query else ""
+    try:
+        case_ids = use.undo_decisions(app, decision_ids, principal)
+    except (ConflictError, NotFoundError) as exc:
+        set_flash(request, str(exc), error=True)
+        return RedirectResponse(f"/queue{suffix}", status_code=303)
+    cases = ", ".join(f"#{c}" for c in case_ids)
+    set_flash(request, f"Undone: case{'s' if len(case_ids) > 1 else ''} {cases} back in review.")
+    return RedirectResponse(f"/cases/{case_ids[0]}{suffix}", status_code=303)
+
+
+@router.post("/api/decisions/{decision_id}/undo", response_model=CaseView, tags=["cases"])
+def undo_api(
+    *,
+    decision_id: PathId,
+    app: Annotated[AppContext, Depends(get_app)],
+    principal: Annotated[Principal, Depends(need("case.decide"))],
+) -> Response:
+    """Undo a decision within ``TVEC_UNDO_SECONDS`` while it has not left tvec (409 with
+    the reason otherwise); answers the case as it is again."""
+    (case_id,) = use.undo_decisions(app, [decision_id], principal)
+    return ViewResponse(use.show_case(app, case_id))
 
 
 @router.post("/cases/{case_id}/outlinks/{outlink_id}/attribute", include_in_schema=False)

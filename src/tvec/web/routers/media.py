@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as FastPath
 from fastapi.responses import Response
 
 from tvec.accounts import Principal
 from tvec.app import review as use
 from tvec.app.context import AppContext
 from tvec.cases.preview import PREVIEW_MEDIA_TYPE
+from tvec.errors import PermissionDeniedError
 from tvec.views.media import RevealView
 from tvec.web.context import get_app
 from tvec.web.params import PathId
@@ -51,6 +53,59 @@ def preview(
     body = use.preview(app, item_id, principal, unblurred=full and revealed)
     headers = dict(MEDIA_HEADERS)
     headers["Content-Disposition"] = f'inline; filename="preview-{item_id}.jpg"'
+    return Response(body, media_type=PREVIEW_MEDIA_TYPE, headers=headers)
+
+
+@router.get("/media/{item_id}/keyframes/{n}", tags=["media"], response_class=Response)
+def keyframe(
+    *,
+    request: Request,
+    item_id: PathId,
+    n: Annotated[int, FastPath(ge=0, le=99)],
+    full: bool = False,
+    app: Annotated[AppContext, Depends(get_app)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> Response:
+    """Keyframe ``n`` of a video as a re-encoded JPEG: blurred/grey by default; ``full=true``
+    only after this session revealed the video (as ``/media/{item}/preview``)."""
+    revealed = item_id in request.session.get("revealed", [])
+    body = use.keyframe_preview(app, item_id, n, principal, unblurred=full and revealed)
+    headers = dict(MEDIA_HEADERS)
+    headers["Content-Disposition"] = f'inline; filename="keyframe-{item_id}-{n}.jpg"'
+    return Response(body, media_type=PREVIEW_MEDIA_TYPE, headers=headers)
+
+
+@router.get("/media/{item_id}/play", tags=["media"], response_class=Response)
+def play(
+    *,
+    request: Request,
+    item_id: PathId,
+    app: Annotated[AppContext, Depends(get_app)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> Response:
+    """A video or audio item for the case page's player (muted by default there), only
+    after this session revealed it (403 before); served with its sniffed media type,
+    ``nosniff`` and a sandboxing CSP."""
+    if item_id not in request.session.get("revealed", []):
+        raise PermissionDeniedError(f"reveal item {item_id} before playing it")
+    original = use.playable(app, item_id)
+    headers = dict(MEDIA_HEADERS)
+    headers["Content-Disposition"] = f'inline; filename="play-{item_id}"'
+    return Response(original.data, media_type=original.media_type, headers=headers)
+
+
+@router.get("/banks/entries/{entry_id}/thumbnail", tags=["media"], response_class=Response)
+def bank_entry_thumbnail(
+    *,
+    entry_id: PathId,
+    app: Annotated[AppContext, Depends(get_app)],
+    principal: Annotated[Principal, Depends(need("case.view"))],
+) -> Response:
+    """The blurred grey thumbnail kept for a bank entry added from an image file, shown
+    beside a matching item (404 for entries from hash lists)."""
+    body = use.bank_entry_thumbnail(app, entry_id)
+    headers = dict(MEDIA_HEADERS)
+    headers["Content-Disposition"] = f'inline; filename="bank-entry-{entry_id}.jpg"'
     return Response(body, media_type=PREVIEW_MEDIA_TYPE, headers=headers)
 
 

@@ -52,11 +52,31 @@ async function reveal(button) {
   if (!response.ok) { button.disabled = false; return; }
   const body = await response.json();
   const figure = button.closest("figure");
-  const img = figure.querySelector("img.preview");
   const media = document.getElementById("media");
-  if (media && media.dataset.grey === "true") img.classList.add("grey");
-  img.src = body.preview_url;
-  img.alt = `media of item ${id} (revealed)`;
+  const grey = media && media.dataset.grey === "true";
+  const img = figure.querySelector("img.preview:not(.keyframe)");
+  if (img) {
+    if (grey) img.classList.add("grey");
+    img.src = body.preview_url;
+    img.alt = `media of item ${id} (revealed)`;
+  }
+  // A video: every keyframe of its strip in full, and the player (muted).
+  figure.querySelectorAll("img.keyframe").forEach((frame) => {
+    if (grey) frame.classList.add("grey");
+    frame.src = `/media/${id}/keyframes/${frame.dataset.n}?full=true`;
+    frame.alt = frame.alt.replace("(blurred)", "(revealed)");
+  });
+  const player = figure.querySelector(".player");
+  if (player && !player.querySelector("video, audio")) {
+    const element = document.createElement(player.dataset.kind === "audio" ? "audio" : "video");
+    element.controls = true;
+    element.muted = true;
+    element.defaultMuted = true;
+    element.preload = "none";
+    element.src = player.dataset.src;
+    if (grey && element.tagName === "VIDEO") element.classList.add("grey");
+    player.replaceChildren(element);
+  }
   figure.classList.remove("concealed");
   figure.classList.add("revealed");
   const count = document.getElementById("reveal-count");
@@ -69,12 +89,22 @@ function setupCase() {
     b.addEventListener("click", () => reveal(b)));
   document.querySelectorAll("button.grey-toggle").forEach((b) =>
     b.addEventListener("click", () => {
-      const img = b.closest("figure").querySelector("img.preview");
-      if (img) img.classList.toggle("grey");
+      b.closest("figure").querySelectorAll("img.preview, video").forEach((el) =>
+        el.classList.toggle("grey"));
     }));
   const form = document.getElementById("decide");
+  document.querySelectorAll("video, audio").forEach((el) => { el.muted = true; });
   document.addEventListener("keydown", (ev) => {
+    // Ctrl+Enter decides from anywhere in the decision form (the note included).
+    if (form && ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && form.contains(ev.target)) {
+      form.requestSubmit(); ev.preventDefault(); return;
+    }
     if (typing(ev.target) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (ev.key === "u") {
+      const undo = document.getElementById("undo");
+      if (undo) { undo.requestSubmit(); ev.preventDefault(); }
+      return;
+    }
     if (ev.key === "v") {
       const next = document.querySelector("button.reveal:not([disabled])");
       if (next) { reveal(next); ev.preventDefault(); }

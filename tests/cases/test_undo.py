@@ -1,0 +1,86 @@
+"""Undoing a decision (tvec.cases.service.undo_decision) on SQLite and PostgreSQL: only by
+its reviewer, within TVEC_UNDO_SECONDS, while it has not left tvec; audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.review_data import fast_settings, make_users, scan_sample
+from tvec.accounts import Principal
+from tvec.audit.log import AuditKind
+from tvec.cases import DecisionRequest, service
+from tvec.clock import utcnow
+from tvec.errors import ConflictError
+from tvec.store import Store, open_store
+from tvec.store.models.audit import AuditEvent
+from tvec.store.models.cases import Decision, ReviewCase
+
+
+@pytest.fixture
+def reviewed(db_url: str, tmp_path: Path) -> Iterator[tuple[Store, dict[str, Principal]]]:
+    store = open_store(fast_settings(tmp_path / "home", database_url=db_url))
+    scan_sample(store, tmp_path)
+    users = make_users(store)
+    yield store, users
+    store.close()
+
+
+def _decide(store: Store, case_id: int, who: Principal, outcome: str) -> int:
+    with store.session() as session:
+        decision = service.decide(
+            session, case_id, who, DecisionRequest(outcome=outcome), store.settings
+        )
+        return decision.id
+
+
+def test_undo_restores_the_status_and_is_audited(
+    reviewed: tuple[Store, dict[str, Principal]],
+) -> None:
+    store, users = reviewed
+    moderator = users["moderator"]
+    first = _decide(store, 1, moderator, "escalate")
+    second = _decide(store, 1, moderator, "no_violation")
+    with store.session() as session:
+        case = service.undo_decision(session, second, moderator, store.settings, utcnow())
+        assert case.status == "escalated"  # the decision before it escalated
+        assert [d.id for d in case.decisions] == [first]
+    with store.session() as session:
+        service.undo_decision(session, first, moderator, store.settings, utcnow())
+    with store.session() as session:
+        assert session.get(ReviewCase, 1).status == "open"  # type: ignore[union-attr]
+        assert session.scalars(select(Decision)).all() == []
+        undone = session.scalars(
+            select(AuditEvent.data).where(AuditEvent.kind == AuditKind.DECISION_UNDO.value)
+        ).all()
+        assert [(d["decision_id"], d["status"]) for d in undone] == [
+            (second, "escalated"),
+            (first, "open"),
+        ]
+
+
+def test_undo_is_refused_once_the_decision_may_have_left_tvec(
+    reviewed: tuple[Store, dict[str, Principal]],
+) -> None:
+    store, users = reviewed
+    moderator = users["moderator"]
+    decision_id = _decide(store, 2, moderator, "no_violation")
+    with store.session() as session:
+        late = utcnow() + timedelta(seconds=store.settings.undo_seconds + 5)
+        with pytest.raises(ConflictError, match="are over"):
+            service.undo_decision(session, decision_id, moderator, store.settings, late)
+    with store.session() as session, pytest.raises(ConflictError, match="only moderator"):
+        service.undo_decision(session, decision_id, users["admin"], store.settings, utcnow())
+    with store.session() as session:
+        decision = session.get(Decision, decision_id)
+        assert decision is not None
+        no_undo = store.settings.model_copy(update={"undo_seconds": 0})
+        assert "turned off" in str(
+            service.undo_blocker(session, decision, "moderator", no_undo, utcnow())
+        )
+    with store.session() as session:
+        assert session.get(ReviewCase, 2).status == "decided"  # type: ignore[union-attr]
