@@ -73,6 +73,9 @@ HMA_PREFIXES = ("/m/", "/h/", "/c/")
 
 
 def _is_api(path: str) -> bool:
+    """JSON errors: the API, media resources (previews, keyframes, bank thumbnails) and HMA."""
+    if path.startswith("/banks/entries/") and path.endswith("/thumbnail"):
+        return True
     return path.startswith(("/api/", "/media/", *HMA_PREFIXES))
 
 
