@@ -659,12 +659,9 @@ def test_token_and_roles_guard_every_curation_route(hma: Hma) -> None:
     assert hma.kinds() == []
 
 
-# --- exchanges: curation.py:505-766 (served once the exchange service lands) -------------------
-
-EXCHANGES = pytest.mark.xfail(reason="exchanges land with the exchange service", strict=False)
+# --- exchanges: curation.py:505-766 --------------------------------------------------------------
 
 
-@EXCHANGES
 def test_exchange_apis(hma: Hma) -> None:
     client = hma.curator
     # curation.py:505-514: list of API names (Coop: GET /c/exchanges/apis)
@@ -686,7 +683,6 @@ def test_exchange_apis(hma: Hma) -> None:
     assert client.get("/c/exchanges/api/no_such_api/schema").status_code == 404
 
 
-@EXCHANGES
 def test_exchange_create_list_show_status_delete(hma: Hma) -> None:
     client = hma.curator
     api = client.get("/c/exchanges/apis").json()[0]
@@ -721,7 +717,6 @@ def test_exchange_create_list_show_status_delete(hma: Hma) -> None:
         assert (gone.status_code, gone.json()) == (200, {"message": "Exchange deleted"})
 
 
-@EXCHANGES
 def test_exchange_errors(hma: Hma) -> None:
     client = hma.curator
     # curation.py:592-608
@@ -740,7 +735,6 @@ def test_exchange_errors(hma: Hma) -> None:
         )
 
 
-@EXCHANGES
 def test_fetch_now(hma: Hma) -> None:
     # development.py:71-81: HMA's only "fetch now" route, POST /dev/run_fetch, declared
     # {"200": SuccessResponse, "302": redirect to the UI's exchanges page}
