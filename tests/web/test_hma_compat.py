@@ -793,6 +793,14 @@ def test_exchange_api_names_map_to_tvec_kinds(hma: Hma) -> None:
     ):
         response = client.post("/c/exchanges", json=body)
         assert (response.status_code, response.json()) == (400, {"message": message})
+    # a server file or variable may not be named as a credential over the API
+    for where in ("credential_file", "credential_env"):
+        sneaky = client.post(
+            "/c/exchanges",
+            json={"api": "hma", "bank": "X", "api_json": {"url": "http://a.example/", where: "x"}},
+        )
+        assert sneaky.status_code == 400 and where in sneaky.json()["message"]
+    assert client.get("/c/bank/X").status_code == 404
     taken = client.post("/c/exchanges", json={"api": "tat", "bank": "TAT"})
     assert taken.status_code == 400 and "already exists" in taken.json()["message"]
     kinds = _exchange_kinds(hma)

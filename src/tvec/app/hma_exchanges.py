@@ -15,8 +15,9 @@ lines 496-766, ``utils/exchange_schema.py`` and python-threatexchange
   ``No such exchange type``); tvec's ``file`` kind is CLI-only (it reads a server path).
 * Credentials: HMA keeps one credential per API, set with ``credential_json``; tvec writes it
   to ``<home>/exchange-credentials/<api>`` (mode 0600) and exchanges of that API created here
-  read it from there (``credential_file``), unless ``api_json`` names its own
-  ``credential_env`` or ``credential_file``.
+  read it from there (``credential_file``). ``api_json`` may not name a ``credential_env`` or
+  ``credential_file`` (a server secret would be sent to a URL the caller chose); those are
+  for ``tvec exchange add``.
 """
 
 from __future__ import annotations
@@ -81,27 +82,22 @@ def _field(name: str, kind: str, help_text: str, *, required: bool = False,
     }
 
 
-_WHERE = [
-    _field("credential_env", "string", "environment variable holding the credential"),
-    _field("credential_file", "string", "file holding the credential"),
-]
+#: Where a credential is read from: not settable through the HMA routes.
+_WHERE_KEYS = frozenset({"credential_env", "credential_file"})
 _CONFIG_FIELDS: dict[str, list[dict[str, Any]]] = {
-    "tat": [_field("base_url", "string", "API base URL (default TAT's)"), *_WHERE],
+    "tat": [_field("base_url", "string", "API base URL (default TAT's)")],
     "fb_threatexchange": [
         _field("privacy_group", "number", "ThreatExchange privacy group id", required=True),
         _field("page_size", "number", "descriptors per page"),
         _field("base_url", "string", "Graph API base URL (default Meta's)"),
-        *_WHERE,
     ],
     "hma": [
         _field("url", "string", "the other HMA's base URL (http or https)", required=True),
         _field("format", "enum", "list format", choices=list(LIST_FORMATS), default="auto"),
-        *_WHERE,
     ],
     "url-list": [
         _field("url", "string", "URL of the list (http or https)", required=True),
         _field("format", "enum", "list format", choices=list(LIST_FORMATS), default="auto"),
-        *_WHERE,
     ],
 }
 
@@ -218,9 +214,15 @@ def create(
         raise UsageError(f"No such exchange type '{api_name}'")
     enabled = api_json.get("enabled", True)
     config = {k: v for k, v in api_json.items() if k not in _HMA_FIELDS}
-    if api in _CREDENTIAL_FIELDS and not (
-        config.get("credential_env") or config.get("credential_file")
-    ):
+    named = sorted(_WHERE_KEYS & set(config))
+    if named:
+        # an analyst must not point a credential at a server file or variable that would then
+        # be sent to a URL of their choosing: those are set with `tvec exchange add` only
+        raise UsageError(
+            f"Failed to parse `api_json` - {', '.join(named)} may only be set with "
+            "'tvec exchange add'; set the API's credential with credential_json"
+        )
+    if api in _CREDENTIAL_FIELDS:
         config["credential_file"] = str(credential_path(ctx, api))
     try:
         service.create_exchange(ctx, bank, APIS[api], config, bank=bank, actor=actor)
