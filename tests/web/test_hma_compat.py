@@ -659,12 +659,9 @@ def test_token_and_roles_guard_every_curation_route(hma: Hma) -> None:
     assert hma.kinds() == []
 
 
-# --- exchanges: curation.py:505-766 (served once the exchange service lands) -------------------
-
-EXCHANGES = pytest.mark.xfail(reason="exchanges land with the exchange service", strict=False)
+# --- exchanges: curation.py:505-766 --------------------------------------------------------------
 
 
-@EXCHANGES
 def test_exchange_apis(hma: Hma) -> None:
     client = hma.curator
     # curation.py:505-514: list of API names (Coop: GET /c/exchanges/apis)
@@ -686,7 +683,6 @@ def test_exchange_apis(hma: Hma) -> None:
     assert client.get("/c/exchanges/api/no_such_api/schema").status_code == 404
 
 
-@EXCHANGES
 def test_exchange_create_list_show_status_delete(hma: Hma) -> None:
     client = hma.curator
     api = client.get("/c/exchanges/apis").json()[0]
@@ -721,7 +717,6 @@ def test_exchange_create_list_show_status_delete(hma: Hma) -> None:
         assert (gone.status_code, gone.json()) == (200, {"message": "Exchange deleted"})
 
 
-@EXCHANGES
 def test_exchange_errors(hma: Hma) -> None:
     client = hma.curator
     # curation.py:592-608
@@ -740,7 +735,6 @@ def test_exchange_errors(hma: Hma) -> None:
         )
 
 
-@EXCHANGES
 def test_fetch_now(hma: Hma) -> None:
     # development.py:71-81: HMA's only "fetch now" route, POST /dev/run_fetch, declared
     # {"200": SuccessResponse, "302": redirect to the UI's exchanges page}
@@ -748,3 +742,199 @@ def test_fetch_now(hma: Hma) -> None:
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert "message" in response.json()
+
+
+def test_exchange_api_names_map_to_tvec_kinds(hma: Hma) -> None:
+    client = hma.curator
+    assert client.get("/c/exchanges/apis").json() == ["tat", "fb_threatexchange", "hma", "url-list"]
+    # python-threatexchange's FBThreatExchangeCollabConfig needs privacy_group
+    missing = client.post("/c/exchanges", json={"api": "fb_threatexchange", "bank": "GIFCT"})
+    assert missing.status_code == 400
+    assert missing.json()["message"].startswith("Failed to parse `api_json` - ")
+    made = client.post(
+        "/c/exchanges",
+        json={"api": "fb_threatexchange", "bank": "GIFCT", "api_json": {"privacy_group": 1234}},
+    )
+    assert made.status_code == 201, made.text
+    shown = client.get("/c/exchange/GIFCT").json()
+    assert (shown["name"], shown["api"], shown["enabled"], shown["privacy_group"]) == (
+        "GIFCT",
+        "fb_threatexchange",
+        True,
+        1234,
+    )
+    # HMA's credential is per API: exchanges made here read it from the API's file
+    assert shown["credential_file"].endswith("exchange-credentials/fb_threatexchange")
+    # the long name of Tech Against Terrorism is accepted; created disabled as asked
+    tat = client.post(
+        "/c/exchanges",
+        json={"api": "techagainstterrorism", "bank": "TAT", "api_json": {"enabled": False}},
+    )
+    assert tat.status_code == 201
+    assert {k: client.get("/c/exchange/TAT").json()[k] for k in ("api", "enabled")} == {
+        "api": "tat",
+        "enabled": False,
+    }
+    assert client.get("/c/exchanges").json() == ["GIFCT", "TAT"]
+    # the exchange's bank is an HMA bank too
+    assert client.get("/c/bank/GIFCT").status_code == 200
+    # APIs tvec has no kind for: HMA's error for an unknown exchange type
+    for api in ("ncmec", "stop_ncii", "sample", "local_file"):
+        refused = client.post("/c/exchanges", json={"api": api, "bank": "NOPE", "api_json": {}})
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"message": f"No such exchange type '{api}'"},
+        )
+    # curation.py:592-606: the other input errors, in HMA's order
+    for body, message in (
+        ({"bank": "B", "api": "tat", "api_json": []}, "Field `api_json` must be object"),
+        ({"bank": "B", "api_json": {}}, "Field `api_type` is required"),
+        ({"bank": 7, "api": "tat"}, "Field `bank` must match /^[A-Z0-9_]+$/"),
+    ):
+        response = client.post("/c/exchanges", json=body)
+        assert (response.status_code, response.json()) == (400, {"message": message})
+    # a server file or variable may not be named as a credential over the API
+    for where in ("credential_file", "credential_env"):
+        sneaky = client.post(
+            "/c/exchanges",
+            json={"api": "hma", "bank": "X", "api_json": {"url": "http://a.example/", where: "x"}},
+        )
+        assert sneaky.status_code == 400 and where in sneaky.json()["message"]
+    assert client.get("/c/bank/X").status_code == 404
+    taken = client.post("/c/exchanges", json={"api": "tat", "bank": "TAT"})
+    assert taken.status_code == 400 and "already exists" in taken.json()["message"]
+    kinds = _exchange_kinds(hma)
+    assert kinds.count("exchange.add") == 2 and "exchange.change" in kinds
+
+
+def _exchange_kinds(hma: Hma) -> list[str]:
+    with hma.store.session() as session:
+        kinds = session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id))
+        return [k for k in kinds if k.startswith("exchange.")]
+
+
+def test_exchange_api_credentials_kept_in_a_private_file(hma: Hma) -> None:
+    admin = hma.clients["admin"]
+    assert admin.get("/c/exchanges/api/tat").json() == {
+        "supports_authentification": True,
+        "has_set_authentification": False,
+    }
+    assert admin.get("/c/exchanges/api/hma").json() == {
+        "supports_authentification": False,
+        "has_set_authentification": False,
+    }
+    # system configuration: admins only (an analyst may create exchanges)
+    body = {"credential_json": {"username": "u", "password": "p@ss"}}
+    assert hma.curator.post("/c/exchanges/api/tat", json=body).status_code == 403
+    set_ = admin.post("/c/exchanges/api/tat", json=body)
+    assert set_.json() == {"supports_authentification": True, "has_set_authentification": True}
+    secret = hma.home / "home" / "exchange-credentials" / "tat"
+    assert secret.read_text() == "u:p@ss\n" and secret.stat().st_mode & 0o777 == 0o600
+    # the audit log names the file, never the credential
+    with hma.store.session() as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.kind == "exchange.credentials")
+        ).one()
+        assert "p@ss" not in str(event.data) and str(secret) in str(event.data)
+    # an exchange created now reads it
+    assert hma.curator.post("/c/exchanges", json={"api": "tat", "bank": "T"}).status_code == 201
+    assert hma.curator.get("/c/exchange/T").json()["credential_file"] == str(secret)
+    # no change without credential_json; {} clears
+    same = admin.post("/c/exchanges/api/tat", json={})
+    assert same.json()["has_set_authentification"] is True
+    cleared = admin.post("/c/exchanges/api/tat", json={"credential_json": {}})
+    assert cleared.json()["has_set_authentification"] is False and not secret.exists()
+    for path, payload, message in (
+        ("/c/exchanges/api/tat", {"credential_json": {"username": "u"}}, "`password` is required"),
+        ("/c/exchanges/api/hma", {"credential_json": {"token": "t"}}, "does not support"),
+        ("/c/exchanges/api/tat", {"credential_json": "u:p"}, "must be object"),
+        ("/c/exchanges/api/ncmec", {"credential_json": {}}, "no such Exchange API 'ncmec'"),
+    ):
+        response = admin.post(path, json=payload)
+        assert response.status_code == 400 and message in response.json()["message"], path
+    assert admin.get("/c/exchanges/api/ncmec/schema").json() == {
+        "message": "Exchange API 'ncmec' not found"
+    }
+    fields = admin.get("/c/exchanges/api/fb_threatexchange/schema").json()
+    assert [f["name"] for f in fields["credentials_schema"]["fields"]] == ["api_token"]
+    group = fields["config_schema"]["fields"][0]
+    assert (group["name"], group["type"], group["required"]) == ("privacy_group", "number", True)
+    assert admin.get("/c/exchanges/api/hma/schema").json()["credentials_schema"] is None
+
+
+def test_exchange_routes_keep_tvec_roles(hma: Hma) -> None:
+    viewer, moderator = hma.clients["viewer"], hma.clients["moderator"]
+    assert viewer.get("/c/exchanges").status_code == 403  # exchange.view: reviewers
+    assert moderator.get("/c/exchanges").json() == []
+    for method, path, body in (
+        ("POST", "/c/exchanges", {"api": "tat", "bank": "M"}),
+        ("PUT", "/c/exchange/M", {"enabled": False}),
+        ("DELETE", "/c/exchange/M", None),
+        ("POST", "/dev/run_fetch", None),
+    ):
+        refused = moderator.request(method, path, json=body)
+        assert refused.status_code == 403 and "may not" in refused.json()["message"], path
+    assert TestClient(hma.app).post("/dev/run_fetch").status_code in (401, 403)
+    assert _exchange_kinds(hma) == []
+
+
+class _List(BaseHTTPRequestHandler):
+    body: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_fetch_now_status_and_delete_with_a_peer_hma(hma: Hma) -> None:
+    _List.body = f"pdq {PDQ_A}\npdq {PDQ_B}\n".encode()
+    server = HTTPServer(("127.0.0.1", 0), _List)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ctx = hma.app.state.ctx.app
+    ctx.settings = ctx.settings.model_copy(
+        update={"outbound_allow_hosts": ["127.0.0.1"], "http_host_interval_seconds": 0.0}
+    )
+    try:
+        client = hma.curator
+        url = f"http://127.0.0.1:{server.server_port}/bank.txt"
+        made = client.post(
+            "/c/exchanges", json={"api": "hma", "bank": "PEER", "api_json": {"url": url}}
+        )
+        assert made.status_code == 201, made.text
+        # and one that cannot fetch (no credential set): it fails alone
+        assert client.post("/c/exchanges", json={"api": "tat", "bank": "TAT"}).status_code == 201
+        before = client.get("/c/exchange/PEER/status").json()
+        assert before == {
+            "checkpoint_ts": None,
+            "running_fetch_start_ts": None,
+            "last_fetch_complete_ts": None,
+            "last_fetch_succeeded": None,
+            "up_to_date": False,
+            "fetched_items": 0,
+        }
+        fetched = client.post("/dev/run_fetch")
+        assert fetched.status_code == 200 and fetched.json()["message"].startswith("Fetched")
+        status = client.get("/c/exchange/PEER/status").json()
+        assert status["last_fetch_succeeded"] is True and status["up_to_date"] is True
+        assert status["fetched_items"] == 2 and status["last_fetch_complete_ts"] > 0
+        failed = client.get("/c/exchange/TAT/status").json()
+        assert failed["last_fetch_succeeded"] is False and failed["fetched_items"] == 0
+        # the fetched hashes match
+        match = client.get("/m/raw_lookup", params={"signal_type": "pdq", "signal": PDQ_A})
+        assert match.status_code == 200 and match.json()["matches"], match.text
+        # delete removes the exchange with its bank
+        gone = client.delete("/c/exchange/PEER")
+        assert gone.json() == {"message": "Exchange deleted"}
+        assert client.get("/c/bank/PEER").status_code == 404
+        assert client.get("/c/exchanges").json() == ["TAT"]
+        kinds = _exchange_kinds(hma)
+        assert kinds.count("exchange.fetch") == 2 and kinds[-1] == "exchange.remove"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -42,6 +42,10 @@ def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
         "/c/bank/1/content/1",
         "/c/bank/1/signal",
         "/c/signal_type/1",
+        "/c/exchanges",
+        "/c/exchanges/api/1",
+        "/c/exchange/1",
+        "/dev/run_fetch",
     }
     assert hma_curation <= paths
     # issue 14: undo (form and API) and the bulk form are walked like every other write

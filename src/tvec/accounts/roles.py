@@ -29,6 +29,8 @@
 | sor.view         | yes   | yes     | yes       | no     |
 | exchange.view    | yes   | yes     | yes       | no     |
 | exchange.fetch   | yes   | yes     | no        | no     |
+| exchange.write   | yes   | yes     | no        | no     |
+| exchange.credentials | yes | no     | no        | no     |
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "sor.view": _REVIEWERS,
     "exchange.view": _REVIEWERS,
     "exchange.fetch": _SENIOR,
+    # HMA's exchange routes: create, enable/disable, delete an exchange (and its bank)
+    "exchange.write": _SENIOR,
+    # HMA's per-API credentials (POST /c/exchanges/api/<api>): system configuration
+    "exchange.credentials": _ADMIN,
 }
 
 

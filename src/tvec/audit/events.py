@@ -416,6 +416,19 @@ class ExchangeFeedbackSent(_ExchangeEvent):
     attempts: int
 
 
+class ExchangeCredentialsSet(AuditEventData):
+    """The credential of an HMA exchange API set or cleared (``POST /c/exchanges/api/<api>``
+    with ``credential_json``): the file it is kept in, never the credential."""
+
+    KIND = AuditKind.EXCHANGE_CREDENTIALS
+    api: str = Field(exclude=True)
+    file: str
+    cleared: bool
+
+    def target(self) -> str:
+        return f"exchange_api:{self.api}"
+
+
 # --- sources, platforms, routes ----------------------------------------------------------------
 
 

@@ -94,6 +94,7 @@ class AuditKind(StrEnum):
     EXCHANGE_REMOVE = "exchange.remove"
     EXCHANGE_FETCH = "exchange.fetch"
     EXCHANGE_FEEDBACK = "exchange.feedback"
+    EXCHANGE_CREDENTIALS = "exchange.credentials"
 
 
 def event_digest(

@@ -164,3 +164,28 @@ class MatchIndexStatus(BaseModel):
     present: bool
     built_to: int
     size: int
+
+
+class ExchangeApiConfig(BaseModel):
+    """``GET|POST /c/exchanges/api/<api>`` (``curation.py`` lines 517-542; HMA's spelling)."""
+
+    supports_authentification: bool
+    has_set_authentification: bool
+
+
+class ExchangeFetchStatus(BaseModel):
+    """python-threatexchange's ``FetchStatus`` (``storage/interfaces.py`` lines 233-242):
+    Unix times in seconds, ``None`` when not known."""
+
+    checkpoint_ts: int | None
+    running_fetch_start_ts: int | None
+    last_fetch_complete_ts: int | None
+    last_fetch_succeeded: bool | None
+    up_to_date: bool
+    fetched_items: int
+
+
+class ExchangeUpdateRequest(BaseModel):
+    """``PUT /c/exchange/<name>`` body (``schemas/curation.py`` ``ExchangeUpdateRequest``)."""
+
+    enabled: bool | None = None

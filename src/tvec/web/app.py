@@ -68,8 +68,9 @@ SESSION_COOKIE = "tvec_session"
 NO_STORE = "no-store"
 
 
-#: Path prefixes of the HMA-compatible API (matching, hashing, curation).
-HMA_PREFIXES = ("/m/", "/h/", "/c/")
+#: Path prefixes of the HMA-compatible API (matching, hashing, curation, HMA's
+#: ``/dev/run_fetch``).
+HMA_PREFIXES = ("/m/", "/h/", "/c/", "/dev/")
 
 
 def _is_api(path: str) -> bool:

@@ -12,11 +12,17 @@ Paths, parameters, status codes and JSON shapes follow HMA's
   ``GET|PUT|DELETE /c/bank/<name>/content/<id>``;
 * configuration: ``GET /c/signal_type``, ``PUT /c/signal_type/<name>`` (204),
   ``GET /c/signal_type/index``, ``GET /c/content_type``, ``GET /m/index/status``;
+* exchanges: ``GET /c/exchanges/apis``, ``GET|POST /c/exchanges/api/<api>`` (credentials),
+  ``GET /c/exchanges/api/<api>/schema``, ``GET|POST /c/exchanges`` (201),
+  ``GET|PUT|DELETE /c/exchange/<name>``, ``GET /c/exchange/<name>/status`` and
+  ``POST /dev/run_fetch`` (fetch every enabled exchange now);
 * health: ``/status`` (``I-AM-ALIVE`` 200, or 503 when the database does not answer),
   ``/status/live``, and the Kubernetes-style aliases ``/readyz`` and ``/livez``.
 
 Every ``/c/`` and ``/m/`` route needs a tvec login or API token: reads ``match.lookup``,
-bank writes ``bank.write``, signal type switches ``signal_type.write``; writes are audited.
+bank writes ``bank.write``, signal type switches ``signal_type.write``; exchange reads
+``exchange.view``, exchange writes ``exchange.write``, API credentials
+``exchange.credentials``, fetching ``exchange.fetch``; writes are audited.
 The health routes answer without one (they say nothing but alive or not). Errors are HMA's
 ``{"message": ...}``; a taken bank name is 403 as in HMA. Thin over
 :mod:`tvec.app.hma_curation`; models are :mod:`tvec.views.hma`.
@@ -25,6 +31,7 @@ The health routes answer without one (they say nothing but alive or not). Errors
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -36,6 +43,7 @@ from starlette.datastructures import UploadFile
 from tvec.accounts import Principal
 from tvec.app import hma as hashing
 from tvec.app import hma_curation as use
+from tvec.app import hma_exchanges as exchanges
 from tvec.app.context import AppContext
 from tvec.errors import UsageError
 from tvec.views.hma import (
@@ -49,6 +57,9 @@ from tvec.views.hma import (
     ContentTypeConfig,
     DeletedResponse,
     ErrorResponse,
+    ExchangeApiConfig,
+    ExchangeFetchStatus,
+    ExchangeUpdateRequest,
     MatchIndexStatus,
     MessageResponse,
     SignalTypeConfig,
@@ -75,6 +86,10 @@ FIVE_YEARS_SECONDS = 365 * 5 * 24 * 3600
 App = Annotated[AppContext, Depends(get_app)]
 Reader = Annotated[Principal, Depends(need("match.lookup"))]
 Curator = Annotated[Principal, Depends(need("bank.write"))]
+ExchangeReader = Annotated[Principal, Depends(need("exchange.view"))]
+ExchangeWriter = Annotated[Principal, Depends(need("exchange.write"))]
+#: HMA's exchange and bank names (``curation.py`` line 597).
+HMA_NAME = re.compile(r"^[A-Z0-9_]+$")
 
 
 # --- health (app.py) -------------------------------------------------------------------------
@@ -506,3 +521,137 @@ def index_status(
 ) -> dict[str, MatchIndexStatus]:
     """Signal type -> ``{"present", "built_to", "size"}``."""
     return use.match_index_status(app, signal_type)
+
+
+# --- exchanges (curation.py lines 496-766, development.py lines 71-81) ------------------------
+
+
+@router.get("/c/exchanges/apis", response_model=list[str], responses=_ERRORS)
+def exchange_api_list(principal: ExchangeReader) -> list[str]:
+    """The exchange API names tvec serves (``tat``, ``fb_threatexchange``, ``hma``,
+    ``url-list``)."""
+    return exchanges.list_apis()
+
+
+@router.get("/c/exchanges/api/{api_name}", response_model=ExchangeApiConfig, responses=_ERRORS)
+def exchange_api_config_get(
+    api_name: str, app: App, principal: ExchangeReader
+) -> ExchangeApiConfig:
+    """Whether the API takes a credential and whether one is set; 400 for an unknown API."""
+    return exchanges.api_config(app, api_name)
+
+
+@router.post(
+    "/c/exchanges/api/{api_name}",
+    response_model=ExchangeApiConfig,
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"credential_json": {"type": "object"}},
+                    }
+                }
+            }
+        }
+    },
+)
+async def exchange_api_config_update(
+    *,
+    request: Request,
+    api_name: str,
+    app: App,
+    principal: Annotated[Principal, Depends(need("exchange.credentials"))],
+) -> ExchangeApiConfig:
+    """Set (an empty object: clear) the API's credential from ``credential_json``; kept in a
+    file only the tvec user reads. The API's state as ``GET`` answers."""
+    if exchanges.canonical_api(api_name) is None:  # HMA checks the name before the body
+        raise UsageError(f"no such Exchange API '{api_name}'")
+    data = await _json_object(request)
+    credential = data.get("credential_json")
+    if credential is not None and not isinstance(credential, dict):
+        raise UsageError("Field `credential_json` must be object")
+    actor = principal.actor
+    return await run_in_threadpool(
+        lambda: exchanges.api_config(app, api_name, credential, update=True, actor=actor)
+    )
+
+
+@router.get("/c/exchanges/api/{api_name}/schema", responses=_ERRORS)
+def exchange_api_schema_get(api_name: str, principal: ExchangeReader) -> dict[str, Any]:
+    """Field descriptors of ``api_json`` and ``credential_json``; 404 for an unknown API."""
+    return exchanges.api_schema(api_name)
+
+
+@router.post("/c/exchanges", status_code=201, response_model=MessageResponse, responses=_ERRORS)
+async def exchange_create(
+    *, request: Request, app: App, principal: ExchangeWriter
+) -> MessageResponse:
+    """Create exchange ``bank`` (and its bank) of API ``api`` from ``api_json``;
+    ``{"message": "Created successfully"}`` with 201."""
+    data = await _json_object(request)
+    bank = data.get("bank")
+    if bank is None:
+        raise UsageError("bank is required")
+    if not isinstance(bank, str) or not HMA_NAME.match(bank):
+        raise UsageError("Field `bank` must match /^[A-Z0-9_]+$/")
+    api_json = data.get("api_json", {})
+    if not isinstance(api_json, dict):
+        raise UsageError("Field `api_json` must be object")
+    api = data.get("api")
+    if api is None:
+        raise UsageError("Field `api_type` is required")
+    actor = principal.actor
+    await run_in_threadpool(lambda: exchanges.create(app, bank, str(api), api_json, actor=actor))
+    return MessageResponse(message="Created successfully")
+
+
+@router.get("/c/exchanges", response_model=list[str], responses=_ERRORS)
+def exchange_list(app: App, principal: ExchangeReader) -> list[str]:
+    """Every exchange's name."""
+    return exchanges.list_names(app)
+
+
+@router.get("/c/exchange/{exchange_name}", responses=_ERRORS)
+def exchange_show_by_name(
+    exchange_name: str, app: App, principal: ExchangeReader
+) -> dict[str, Any]:
+    """The exchange's configuration: ``name``, ``api``, ``enabled`` and its settings."""
+    return exchanges.show(app, exchange_name)
+
+
+@router.get(
+    "/c/exchange/{exchange_name}/status", response_model=ExchangeFetchStatus, responses=_ERRORS
+)
+def exchange_get_fetch_status(
+    exchange_name: str, app: App, principal: ExchangeReader
+) -> ExchangeFetchStatus:
+    """python-threatexchange's ``FetchStatus`` of the exchange's last fetch."""
+    return exchanges.fetch_status(app, exchange_name)
+
+
+@router.put("/c/exchange/{exchange_name}", responses=_ERRORS)
+def exchange_update(
+    exchange_name: str, body: ExchangeUpdateRequest, app: App, principal: ExchangeWriter
+) -> dict[str, Any]:
+    """Enable or disable the exchange; its configuration as it is now."""
+    return exchanges.update(app, exchange_name, body.enabled, actor=principal.actor)
+
+
+@router.delete("/c/exchange/{exchange_name}", response_model=MessageResponse, responses=_ERRORS)
+def exchange_delete(exchange_name: str, app: App, principal: ExchangeWriter) -> MessageResponse:
+    """Remove the exchange and its bank; ``{"message": "Exchange deleted"}`` also when
+    there was none."""
+    exchanges.delete(app, exchange_name, actor=principal.actor)
+    return MessageResponse(message="Exchange deleted")
+
+
+@router.post("/dev/run_fetch", response_model=MessageResponse, responses=_ERRORS)
+def run_fetch(
+    app: App, principal: Annotated[Principal, Depends(need("exchange.fetch"))]
+) -> MessageResponse:
+    """Fetch every enabled exchange now (HMA redirects to its UI; tvec answers 200 with a
+    summary)."""
+    return MessageResponse(message=exchanges.run_fetch(app, actor=principal.actor))
