@@ -135,9 +135,8 @@ class Matcher:
             elif _linear_type(entry.signal_type) is not None:
                 self._linear[entry.signal_type].append(entry)
             else:
-                self._exact[(entry.signal_type, match_value(entry.signal_type, entry.value))].append(
-                    entry.id
-                )
+                key = (entry.signal_type, match_value(entry.signal_type, entry.value))
+                self._exact[key].append(entry.id)
         self._pdq = PDQIndex(threshold=pdq_threshold)
         if pdq_ids:
             self._pdq.add(

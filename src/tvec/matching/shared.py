@@ -10,13 +10,14 @@ Layout of the index folder (``TVEC_INDEX_DIR``, default ``HOME/index``)::
     .lock    taken (``flock``) by whoever writes the folder
 
 Each part's ``meta.json`` names its segment files and carries ``{"version": N, "keys": K}``:
-the bank change counter (:mod:`tvec.store.bank_changes`) it reflects, and :data:`EXACT_KEY_FORMAT`, the way exact
-keys are made; files with another key format load as no index, so the next match rebuilds. Writers save ``exact`` then
-``pdq`` (each atomically: files written to temporary names, fsynced, renamed, ``meta.json``
-last; see :mod:`tvec.matching.pdq_store`); a reader loads both and retries until their
-versions agree, so it never sees a half-written index. Segment files are immutable, so a
-process that has mapped them keeps a consistent view even after a writer replaces them
-(unlinked files stay mapped); pages are shared between processes by the page cache.
+the bank change counter (:mod:`tvec.store.bank_changes`) it reflects, and
+:data:`EXACT_KEY_FORMAT`, the way exact keys are made; files with another key format load as
+no index, so the next match rebuilds. Writers save ``exact`` then ``pdq`` (each atomically:
+files written to temporary names, fsynced, renamed, ``meta.json`` last; see
+:mod:`tvec.matching.pdq_store`); a reader loads both and retries until their versions agree,
+so it never sees a half-written index. Segment files are immutable, so a process that has
+mapped them keeps a consistent view even after a writer replaces them (unlinked files stay
+mapped); pages are shared between processes by the page cache.
 
 ``vpdq`` entries and the linear types (``text_tlsh``, ``raw_text``) are not in these files:
 the matcher reads them from the database when the version changes (they are few).
