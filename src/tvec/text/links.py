@@ -19,7 +19,7 @@ of a :class:`~tvec.text.rewrite.Rewriter` named as in :data:`RULES`, in order:
 4. **Spaced and split schemes**: ``h t t p s : / /``, ``https : //``, ``ht tps:/ /`` (spaces
    or tabs between the letters of ``http``/``https``/``hxxp``/``hxxps`` and in ``://``)
    become ``https://``; the single characters spaced out right after it (``t . m e / x``)
-   are joined too (the host and path written one character at a time). A scheme written
+   are joined too (the host and path written one ASCII character at a time). A scheme written
    without spaces is left alone.
    **Defanged schemes**: ``hxxp``/``hxxps`` (any case) before ``://`` or ``[:]//`` become
    ``http``/``https``, ``fxp`` becomes ``ftp``; ``[:]//``, ``[://]`` become ``://``.
@@ -72,6 +72,8 @@ _SPACED_DOT_PROSE = """
     without nor so yet these those such some all both few many most other another which
     what whose using use uses used like unlike named new old top level domain domains
     extension extensions suffix file files see called register registered own owns get
+    en dans sur avec par pour les des une mit von im auf für der die das ein eine el la los
+    las con por para ve ile di ke dari dengan domaines domänen dominios alan adları
     """
 #: Words after which `` .word`` is prose (``the .int domain``), not a spaced-out dot (step 7).
 SPACED_DOT_STOPWORDS: frozenset[str] = DOT_STOPWORDS | frozenset(_SPACED_DOT_PROSE.split())
@@ -79,7 +81,7 @@ SPACED_DOT_STOPWORDS: frozenset[str] = DOT_STOPWORDS | frozenset(_SPACED_DOT_PRO
 _SPACED_SCHEME = re.compile(
     r"(?<![A-Za-z])[Hh][ \t]*(?:[Tt]|[Xx])[ \t]*(?:[Tt]|[Xx])[ \t]*[Pp](?:[ \t]*[Ss])?"
     r"[ \t]*:[ \t]*/[ \t]*/[ \t]*"
-    r"(?:\S(?=[ \t]|$)(?:[ \t]\S(?=[ \t]|$))*)?"
+    r"(?:[!-~](?=[ \t]|$)(?:[ \t][!-~](?=[ \t]|$))*)?"
 )
 _SCHEME = re.compile(r"(?<![A-Za-z])(?:(hxxp)(s?)|(fxp))(?=://|\[:\]//|\[://\])", re.IGNORECASE)
 _SEPARATOR = re.compile(r"\[:\]//|\[://\]")
