@@ -18,7 +18,8 @@ makes equal (``docs/outlinks.md``, "URL equivalence"):
    Messenger's own domain, stays ``m.me``).
 4. **Trailing slash**: one trailing ``/`` of a non-empty path is dropped (``t.me/x/`` =
    ``t.me/x``); the root ``/`` and an empty path are the same.
-5. **Tracking parameters and fragments**: already removed by canonicalisation.
+5. **Tracking parameters and fragments**: already removed by canonicalisation (a fragment
+   kept there, on hosts where it names the content, stays part of the key).
 
 The path's case and the query (order and values) are kept: on most hosts they name the
 content. Keys are ``//host/path?query`` strings: not URLs, only for comparing.
@@ -80,4 +81,5 @@ def url_match_key(canonical: str) -> str:
         path = path.rstrip("/")
     scheme = "" if parts.scheme in WEB_SCHEMES else parts.scheme + ":"
     query = f"?{parts.query}" if parts.query else ""
-    return f"{scheme}//{netloc}{path}{query}"
+    fragment = f"#{parts.fragment}" if parts.fragment else ""  # kept only where it names content
+    return f"{scheme}//{netloc}{path}{query}{fragment}"
