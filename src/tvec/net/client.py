@@ -358,6 +358,29 @@ class OutboundClient:
             return PostResult(url, attempts[0], None, error=error)
         return PostResult(url, attempts[0], answer.status, answer.headers, answer.body)
 
+    def head(self, url: str, *, retries: int | None = None) -> PostResult:
+        """HEAD ``url`` once (retried as a POST is), redirects not followed: to read where a
+        short link points (its ``Location``) without downloading anything.
+
+        Returns:
+            The outcome (:class:`PostResult`, empty ``content``), whatever the HTTP status or
+            network error.
+
+        Raises:
+            FetchError: not an http(s) URL with a host, or the host does not resolve.
+            BlockedAddressError: the host resolves to a refused address.
+        """
+        target = resolve_target(self.policy, url, url)
+        retry = self.retry_policy(retries)
+        attempts = [0]
+        try:
+            answer = self._send("HEAD", url, target, {}, None, retry, attempts)
+        except FetchError as exc:
+            cause = exc.__cause__
+            error = f"{type(cause).__name__}: {cause}" if cause is not None else str(exc)
+            return PostResult(url, attempts[0], None, error=error)
+        return PostResult(url, attempts[0], answer.status, answer.headers, b"")
+
     # --- SMTP ------------------------------------------------------------------------------
 
     def send_mail(self, message: EmailMessage, *, waiting: str = "e-mail") -> MailOutcome:
