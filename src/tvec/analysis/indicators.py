@@ -214,6 +214,9 @@ class IndicatorMatcher:
         for patterns in table.values():
             for pattern in patterns:
                 self._add_fuzzy(pattern)
+        self._fuzzy_longest = 1 + max(
+            (len(key) for table in self._fuzzy.values() for key in table), default=0
+        )
         self._fuzzy_long: dict[int, dict[int, list[str]]] = {}
         for count, fuzzy_table in self._fuzzy.items():
             for key in fuzzy_table:
@@ -245,13 +248,20 @@ class IndicatorMatcher:
     def _fuzzy_hits(self, normalized: NormalizedText) -> list[IndicatorHit]:
         words = _skeleton_words(normalized.text)
         hits: list[IndicatorHit] = []
-        for count, table in self._fuzzy.items():
-            for first in range(len(words) - count + 1):
-                run = words[first : first + count]
-                joined = "".join(w for w, _, _ in run)
+        most = max(self._fuzzy, default=0)
+        longest = self._fuzzy_longest
+        for first in range(len(words)):
+            joined = ""
+            for count in range(1, min(most, len(words) - first) + 1):
+                joined += words[first + count - 1][0]
+                if len(joined) > longest:
+                    break
+                table = self._fuzzy.get(count)
+                if table is None:
+                    continue
                 found = table.get(joined)
-                if found is None and len(joined) >= FUZZY_MIN_LENGTH - 1:
-                    by_length = self._fuzzy_long.get(count, {})
+                by_length = self._fuzzy_long.get(count)
+                if found is None and by_length and len(joined) >= FUZZY_MIN_LENGTH - 1:
                     size = len(joined)
                     keys = [k for n in (size - 1, size, size + 1) for k in by_length.get(n, ())]
                     if keys:
@@ -260,7 +270,8 @@ class IndicatorMatcher:
                         )
                         found = [p for key, _, _ in near for p in table[key]]
                 for pattern in found or ():
-                    hit = _hit(normalized, pattern, run[0][1], run[-1][2])
+                    start, end = words[first][1], words[first + count - 1][2]
+                    hit = _hit(normalized, pattern, start, end)
                     if hit is not None:
                         hits.append(_with_fuzzy(hit))
         return hits
