@@ -111,7 +111,15 @@ CANONICAL_CASES: list[tuple[str, str, str]] = [
         "https://example.com/?flag&x=",
     ),
     ("11 fragment dropped", "https://example.com/a#section", "https://example.com/a"),
-    ("11 mega fragment dropped", "https://mega.nz/file/AbCd#key", "https://mega.nz/file/AbCd"),
+    ("11 mega key kept", "https://mega.nz/file/AbCd#key", "https://mega.nz/file/AbCd#key"),
+    ("11 old mega link kept", "https://MEGA.nz/#!AbCd!k%7ey", "https://mega.nz/#!AbCd!k~y"),
+    ("11 mega sub-domain", "https://www.mega.nz/folder/x#y", "https://www.mega.nz/folder/x#y"),
+    (
+        "11 proton key kept",
+        "https://drive.proton.me/urls/AB#c",
+        "https://drive.proton.me/urls/AB#c",
+    ),
+    ("11 not a lookalike", "https://notmega.nz/file/a#k", "https://notmega.nz/file/a"),
 ]
 
 

@@ -143,6 +143,25 @@ EXTRACT_CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ),
     ("space before dot only", "example .com", [("https://example.com/", "example .com")]),
     ("spaced t.me", "t . me/channel", [("https://t.me/channel", "t . me/channel")]),
+    # --- prose that names a suffix is not a link (issue 15 part 7)
+    ("the .int", "the .int domain is for treaties", []),
+    ("ends with .com", "the address ends with .com or .org", []),
+    ("files in .zip", "send files in .zip form", []),
+    ("a .onion", "it runs as a .onion service", []),
+    # --- spaced and split schemes
+    (
+        "fully spaced",
+        "join h t t p s : / / t . m e / x today",
+        [("https://t.me/x", "h t t p s : / / t . m e / x")],
+    ),
+    (
+        "spaced scheme, plain host",
+        "h t t p s : / / example.com/a b",
+        [("https://example.com/a", "h t t p s : / / example.com/a")],
+    ),
+    ("split scheme", "ht tps:/ /t.me/z ok", [("https://t.me/z", "ht tps:/ /t.me/z")]),
+    ("space before colon", "https ://t.me/y", [("https://t.me/y", "https ://t.me/y")]),
+    ("spaced defanged", "h x x p s : / / t.me/q", [("https://t.me/q", "h x x p s : / / t.me/q")]),
     # --- full-width and look-alike characters
     ("full-width", "ｅｘａｍｐｌｅ．ｃｏｍ", [("https://example.com/", "ｅｘａｍｐｌｅ．ｃｏｍ")]),
     (

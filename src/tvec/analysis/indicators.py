@@ -19,6 +19,19 @@ text plus the hits, whatever the number of names. Rules:
   included, after NFKC and removal of invisible characters (so ``TTP`` hits, ``ttp``,
   ``T.T.P`` and ``Ttp`` do not). Aliases marked ``search`` in the data (ordinary words such
   as ``Inspire`` or ``الشباب``) are never matched.
+* **Fuzzy and transliterated names** (second pass, Latin-script aliases of four or more
+  letters in ``word`` or ``token`` mode, not acronyms written in capitals): the match form's
+  words are reduced to a *skeleton* (:func:`skeleton`): Arabic article words dropped
+  (``al``, ``el``, ``ad``, ``ar``, ``as``, ``ash``, ``at``, ``az``, ``ad-Dawla`` =
+  ``al-Dawla``), repeated letters collapsed (``Daaaesh`` = ``Daesh``), transliteration and
+  OCR look-alikes folded (``q``, ``g``, ``k``, ``c`` -> ``k``; ``e`` -> ``i``; ``o`` ->
+  ``u``; ``dh``, ``th``, ``kh`` lose the ``h``; a final ``h`` after a vowel goes: ``Amag`` =
+  ``Amaq``, ``Dawlah`` = ``Dawla``, ``Islamiyya`` = ``Islamiya``). A run of the text's words
+  whose joined skeleton equals an alias's joined skeleton is a hit; when the alias skeleton
+  has at least :data:`FUZZY_MIN_LENGTH` letters, one edit more (Levenshtein, rapidfuzz) is
+  allowed. Such hits carry the step ``fuzzy``; one that overlaps an exact hit of the same
+  entity or outlet is dropped (the exact one stands). False hits on ordinary news are measured per
+  language (``bench/bench_names.py``, docs/benchmarks.md) and bounded by a test.
 * **Longest match.** A hit whose span lies inside the span of another hit is dropped
   (``Amaq`` inside ``Amaq News Agency``; ``al-Qaida`` inside ``al-Qaida in the Arabian
   Peninsula``). Overlapping hits that do not nest are all kept.
@@ -26,13 +39,17 @@ text plus the hits, whatever the number of names. Rules:
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from tvec.entities.registry import Alias, EntityRegistry
 from tvec.text import profiles
@@ -42,6 +59,18 @@ from tvec.text.normalize import NormalizedText
 _CLITICS = frozenset({"و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"})
 _ARABIC_ARTICLE = "ال"
 _MAX_JOIN_WORDS = 5
+#: Alias skeletons at least this long also match at one edit (fuzzy pass).
+FUZZY_MIN_LENGTH = 9
+#: Alias skeletons shorter than this get no fuzzy pass at all.
+FUZZY_MIN_ALIAS = 4
+#: Words of the match form read as an Arabic article in a transliteration (``ad-Dawla``);
+#: the match form folds ``l`` to ``i``, hence ``ai``.
+ARTICLE_WORDS: frozenset[str] = frozenset(
+    {"ai", "al", "ei", "el", "ui", "ad", "ar", "as", "ash", "at", "ath", "az", "adh", "ag"}
+)
+_FOLDS = (("dh", "d"), ("th", "t"), ("kh", "k"), ("ph", "f"), ("ou", "u"), ("ee", "i"))
+_LETTER_FOLD = str.maketrans({"q": "k", "g": "k", "c": "k", "e": "i", "o": "u", "y": "i"})
+_REPEATS = re.compile(r"(.)\1+")
 _UNSPACED_RANGES = (
     (0x0E00, 0x0EFF),  # Thai, Lao
     (0x1000, 0x109F),  # Myanmar
@@ -120,6 +149,37 @@ def _variants(key: str, alias: Alias, mode: str) -> set[str]:
     return forms
 
 
+@functools.lru_cache(maxsize=65536)
+def skeleton(word: str) -> str:
+    """The fuzzy-pass form of one match-form word (rules in the module docstring);
+    ``""`` for an article word."""
+    if word in ARTICLE_WORDS:
+        return ""
+    out = word
+    for pair, single in _FOLDS:
+        out = out.replace(pair, single)
+    if len(out) > 3 and out.endswith("h") and out[-2] in "aeiou":
+        out = out[:-1]
+    out = out.translate(_LETTER_FOLD)
+    return _REPEATS.sub(r"\1", "".join(c for c in out if c.isalnum()))
+
+
+def _skeleton_words(form: str) -> list[tuple[str, int, int]]:
+    """``(skeleton, start, end)`` of each word of ``form`` whose skeleton is not empty; a
+    word after an article word starts where the article does (``ad-Dawla``)."""
+    out: list[tuple[str, int, int]] = []
+    article_start: int | None = None
+    for match in re.finditer(r"[^ ]+", form):
+        key = skeleton(match.group())
+        if key:
+            start = match.start() if article_start is None else article_start
+            out.append((key, start, match.end()))
+            article_start = None
+        elif article_start is None:
+            article_start = match.start()
+    return out
+
+
 class IndicatorMatcher:
     """Aho-Corasick matcher over the match forms of registry aliases.
 
@@ -150,12 +210,71 @@ class IndicatorMatcher:
                 bucket = table.setdefault(form, [])
                 if pattern not in bucket:
                     bucket.append(pattern)
+        self._fuzzy: dict[int, dict[str, list[_Pattern]]] = {}
+        for patterns in table.values():
+            for pattern in patterns:
+                self._add_fuzzy(pattern)
+        self._fuzzy_longest = 1 + max(
+            (len(key) for table in self._fuzzy.values() for key in table), default=0
+        )
+        self._fuzzy_long: dict[int, dict[int, list[str]]] = {}
+        for count, fuzzy_table in self._fuzzy.items():
+            for key in fuzzy_table:
+                if len(key) >= FUZZY_MIN_LENGTH:
+                    self._fuzzy_long.setdefault(count, {}).setdefault(len(key), []).append(key)
         self._automaton: Any = ahocorasick.Automaton()
         for form, patterns in table.items():
             self._automaton.add_word(form, (len(form), tuple(patterns)))
         self._size = len(table)
         if table:
             self._automaton.make_automaton()
+
+    def _add_fuzzy(self, pattern: _Pattern) -> None:
+        if pattern.mode not in ("word", "token") or pattern.clitics:
+            return
+        if any(c.isalpha() and ord(c) >= 0x250 for c in pattern.alias):
+            return  # Latin-script aliases only
+        letters = [c for c in pattern.alias if c.isalpha()]
+        if letters and all(c.isupper() for c in letters):
+            return  # acronyms (AQIS, ISIL) are spelled, not transliterated
+        words = [w for w, _, _ in _skeleton_words(profiles.matching(pattern.alias).text)]
+        joined = "".join(words)
+        if len(joined) < FUZZY_MIN_ALIAS or not words:
+            return
+        bucket = self._fuzzy.setdefault(len(words), {}).setdefault(joined, [])
+        if pattern not in bucket:
+            bucket.append(pattern)
+
+    def _fuzzy_hits(self, normalized: NormalizedText) -> list[IndicatorHit]:
+        words = _skeleton_words(normalized.text)
+        hits: list[IndicatorHit] = []
+        most = max(self._fuzzy, default=0)
+        longest = self._fuzzy_longest
+        for first in range(len(words)):
+            joined = ""
+            for count in range(1, min(most, len(words) - first) + 1):
+                joined += words[first + count - 1][0]
+                if len(joined) > longest:
+                    break
+                table = self._fuzzy.get(count)
+                if table is None:
+                    continue
+                found = table.get(joined)
+                by_length = self._fuzzy_long.get(count)
+                if found is None and by_length and len(joined) >= FUZZY_MIN_LENGTH - 1:
+                    size = len(joined)
+                    keys = [k for n in (size - 1, size, size + 1) for k in by_length.get(n, ())]
+                    if keys:
+                        near = process.extract(
+                            joined, keys, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+                        )
+                        found = [p for key, _, _ in near for p in table[key]]
+                for pattern in found or ():
+                    start, end = words[first][1], words[first + count - 1][2]
+                    hit = _hit(normalized, pattern, start, end)
+                    if hit is not None:
+                        hits.append(_with_fuzzy(hit))
+        return hits
 
     @classmethod
     def from_registry(cls, registry: EntityRegistry) -> IndicatorMatcher:
@@ -201,6 +320,16 @@ class IndicatorMatcher:
                 if key not in seen:
                     seen.add(key)
                     candidates.append(hit)
+        exact = [(h.entity_id, h.outlet_id, h.start, h.end) for h in candidates]
+        for hit in self._fuzzy_hits(normalized):
+            key = (hit.entity_id, hit.outlet_id, hit.start, hit.end)
+            overlaps_exact = any(
+                e == hit.entity_id and o == hit.outlet_id and s < hit.end and hit.start < t
+                for e, o, s, t in exact
+            )
+            if key not in seen and not overlaps_exact:
+                seen.add(key)
+                candidates.append(hit)
         return _drop_nested(candidates)
 
 
@@ -226,6 +355,18 @@ def _hit(
         steps=tuple(
             s for s in normalized.steps_between(start, end) if s not in pattern.alias_steps
         ),
+    )
+
+
+def _with_fuzzy(hit: IndicatorHit) -> IndicatorHit:
+    return IndicatorHit(
+        hit.entity_id,
+        hit.outlet_id,
+        hit.alias,
+        hit.start,
+        hit.end,
+        hit.matched_text,
+        (*hit.steps, "fuzzy"),
     )
 
 

@@ -71,6 +71,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "tvec.cli.collection:outlinks",
         "List each canonical out-link with the text as seen, its platform and its sightings.",
     ),
+    "outlinks-expand": (
+        "tvec.cli.collection:outlinks_expand",
+        "Expand stored short links (bit.ly...) to the platform hosting the content.",
+    ),
     "watch": (
         "tvec.cli.collection:watch_command",
         "Poll sources on an interval until stopped (SIGINT/SIGTERM stop cleanly); between "

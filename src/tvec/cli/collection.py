@@ -42,6 +42,23 @@ def outlinks(
     out.print(table)
 
 
+def outlinks_expand(
+    limit: Annotated[int | None, typer.Option(help="Expand at most this many.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Expand stored short links (bit.ly...) to the platform hosting the content."""
+    from tvec.app.shortlinks import expand_short_outlinks
+
+    views = expand_short_outlinks(context(), limit=limit)
+    if as_json:
+        print_json(views)
+        return
+    table = Table("short link", "leads to", "platform", "error", title=f"{len(views)}")
+    for v in views:
+        table.add_row(v.url, v.final, v.platform, v.error or "")
+    out.print(table)
+
+
 def watch_command(
     names: Annotated[
         list[str] | None, typer.Argument(help="Sources to poll (default: every enabled one).")

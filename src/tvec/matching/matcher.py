@@ -11,7 +11,9 @@ named ones) and answers :meth:`Matcher.match` for one signal, by the signal type
   its ``default_threshold`` (as python-threatexchange's ``TrivialLinearSearchMatchIndex``):
   obviously right, and linear in the number of entries of that type.
 * Exact types (threshold 0: ``md5``, ``sha256``, ``video_md5``, ``text``, ``url``,
-  ``url_md5``), and any type the registry does not know, use a dictionary.
+  ``url_md5``), and any type the registry does not know, use a dictionary. A ``url`` is
+  keyed by :func:`tvec.urls.equivalence.url_match_key`, so a bank URL matches every
+  equivalent spelling (scheme, ``www.``, mobile host, trailing slash; ``docs/outlinks.md``).
 * ``vpdq`` bank videos have their usable frames in a
   :class:`~tvec.matching.vpdq_index.VideoFrameIndex`. A ``vpdq`` query matches bank videos
   by the vPDQ rule (:class:`~tvec.matching.vpdq_index.VPDQRule`; distance: percent of the
@@ -41,7 +43,7 @@ from tvec.errors import NotFoundError
 from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
-from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key
+from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key, match_value
 from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
@@ -133,7 +135,8 @@ class Matcher:
             elif _linear_type(entry.signal_type) is not None:
                 self._linear[entry.signal_type].append(entry)
             else:
-                self._exact[(entry.signal_type, entry.value)].append(entry.id)
+                key = (entry.signal_type, match_value(entry.signal_type, entry.value))
+                self._exact[key].append(entry.id)
         self._pdq = PDQIndex(threshold=pdq_threshold)
         if pdq_ids:
             self._pdq.add(
@@ -168,7 +171,8 @@ class Matcher:
             return self._scan(signal_type, signal.value)
         if self._live is not None:
             return [self._hit(entry_id, 0) for entry_id in self._live_exact(signal)]
-        ids = self._exact.get((signal.signal_type, signal.value), [])
+        key = (signal.signal_type, match_value(signal.signal_type, signal.value))
+        ids = self._exact.get(key, [])
         return [self._hit(entry_id, 0) for entry_id in ids]
 
     # the persisted index (from_index)
@@ -216,12 +220,13 @@ class Matcher:
         key = exact_key(signal.signal_type, signal.value)
         ids = [entry_id for entry_id, _ in live.snapshot.exact.query(key, 0)]
         known = live.entries(ids)
+        wanted = match_value(signal.signal_type, signal.value)
         return sorted(
             i
             for i in ids
             if i in known
             and known[i].signal_type == signal.signal_type
-            and known[i].value == signal.value
+            and match_value(known[i].signal_type, known[i].value) == wanted
         )
 
     def _scan(self, signal_type: SignalType, value: str) -> list[BankHit]:

@@ -4,17 +4,20 @@ Layout of the index folder (``TVEC_INDEX_DIR``, default ``HOME/index``)::
 
     pdq/     a saved PDQIndex of every ``pdq`` bank entry (id = bank entry id)
     exact/   a saved PDQIndex of the exact-match entries (md5, sha256, text, url, ...): each
-             keyed by :func:`exact_key`, the SHA-256 of ``signal_type NUL value``, looked up
-             at distance 0
+             keyed by :func:`exact_key`, the SHA-256 of ``signal_type NUL match_value``
+             (:func:`match_value`: a ``url`` is keyed by its
+             :func:`tvec.urls.equivalence.url_match_key`), looked up at distance 0
     .lock    taken (``flock``) by whoever writes the folder
 
-Each part's ``meta.json`` names its segment files and carries ``{"version": N}``, the bank
-change counter (:mod:`tvec.store.bank_changes`) it reflects. Writers save ``exact`` then
-``pdq`` (each atomically: files written to temporary names, fsynced, renamed, ``meta.json``
-last; see :mod:`tvec.matching.pdq_store`); a reader loads both and retries until their
-versions agree, so it never sees a half-written index. Segment files are immutable, so a
-process that has mapped them keeps a consistent view even after a writer replaces them
-(unlinked files stay mapped); pages are shared between processes by the page cache.
+Each part's ``meta.json`` names its segment files and carries ``{"version": N, "keys": K}``:
+the bank change counter (:mod:`tvec.store.bank_changes`) it reflects, and
+:data:`EXACT_KEY_FORMAT`, the way exact keys are made; files with another key format load as
+no index, so the next match rebuilds. Writers save ``exact`` then ``pdq`` (each atomically:
+files written to temporary names, fsynced, renamed, ``meta.json`` last; see
+:mod:`tvec.matching.pdq_store`); a reader loads both and retries until their versions agree,
+so it never sees a half-written index. Segment files are immutable, so a process that has
+mapped them keeps a consistent view even after a writer replaces them (unlinked files stay
+mapped); pages are shared between processes by the page cache.
 
 ``vpdq`` entries and the linear types (``text_tlsh``, ``raw_text``) are not in these files:
 the matcher reads them from the database when the version changes (they are few).
@@ -36,6 +39,7 @@ import numpy.typing as npt
 
 from tvec.errors import StoreError
 from tvec.matching.pdq_index import PDQIndex
+from tvec.urls.equivalence import url_match_key
 
 #: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
 LOAD_ATTEMPTS = 100
@@ -43,9 +47,23 @@ LOAD_ATTEMPTS = 100
 LOAD_PAUSE = 0.02
 
 
+#: How exact keys are made: 1 = raw value, 2 = :func:`match_value` (url equivalence).
+EXACT_KEY_FORMAT = 2
+
+
+def match_value(signal_type: str, value: str) -> str:
+    """What exact matching compares for ``value``: for ``url``, its
+    :func:`~tvec.urls.equivalence.url_match_key` (so ``http://t.me/x`` and
+    ``https://www.t.me/x/`` are one), else ``value`` itself. Stored values stay canonical."""
+    if signal_type == "url":
+        return url_match_key(value)
+    return value
+
+
 def exact_key(signal_type: str, value: str) -> bytes:
-    """The 32-byte key of an exact-match entry: SHA-256 of ``signal_type NUL value`` (UTF-8)."""
-    text = f"{signal_type}\x00{value}".encode("utf-8", "surrogatepass")
+    """The 32-byte key of an exact-match entry: SHA-256 of ``signal_type NUL``
+    :func:`match_value` (UTF-8)."""
+    text = f"{signal_type}\x00{match_value(signal_type, value)}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).digest()
 
 
@@ -117,6 +135,8 @@ class IndexFiles:
                 continue
             versions = (pdq.extra.get("version"), exact.extra.get("version"))
             if versions[0] == versions[1] and isinstance(versions[0], int):
+                if exact.extra.get("keys", 1) != EXACT_KEY_FORMAT:
+                    return None  # made with older keys: the caller rebuilds
                 return IndexSnapshot(versions[0], pdq, exact)
             last = StoreError(f"{self.folder}: index parts at versions {versions}")
             time.sleep(LOAD_PAUSE)
@@ -130,7 +150,7 @@ class IndexFiles:
         Raises:
             StoreError: the folder cannot be written.
         """
-        extra = {"version": snapshot.version}
+        extra = {"version": snapshot.version, "keys": EXACT_KEY_FORMAT}
         snapshot.exact.save(self.exact_dir, extra)
         snapshot.pdq.save(self.pdq_dir, extra)
 

@@ -389,6 +389,20 @@ class OutboundClient:
         """
         return self.request("GET", url, headers=headers, retries=retries)
 
+    def head(self, url: str, *, retries: int | None = None) -> PostResult:
+        """HEAD ``url`` (:meth:`request`), redirects not followed: to read where a short link
+        points (its ``Location``) without downloading anything.
+
+        Returns:
+            The outcome (:class:`PostResult`, empty ``content``), whatever the HTTP status or
+            network error.
+
+        Raises:
+            FetchError: not an http(s) URL with a host, or the host does not resolve.
+            BlockedAddressError: the host resolves to a refused address.
+        """
+        return self.request("HEAD", url, retries=retries)
+
     # --- SMTP ------------------------------------------------------------------------------
 
     def send_mail(self, message: EmailMessage, *, waiting: str = "e-mail") -> MailOutcome:

@@ -76,7 +76,9 @@ class PlatformRow(FileModel):
     Required: ``name``, ``kind`` (a :class:`PlatformKind` value), ``domains`` (non-empty
     list of host names, canonicalised to lower-case IDNA, none twice), ``source``, and at
     least one of ``abuse_email``, ``report_url``, ``api`` (``https://`` URLs). Optional:
-    ``country`` (ISO 3166-1 alpha-2), ``notes``. Unknown keys are an error.
+    ``country`` (ISO 3166-1 alpha-2), ``notes``, ``content_fragment`` (true when the URL
+    fragment names or unlocks the content, so canonical URLs keep it). Unknown keys are an
+    error.
     """
 
     name: Annotated[str, BeforeValidator(_required_name)]
@@ -88,6 +90,7 @@ class PlatformRow(FileModel):
     api: OptionalText = None
     source: OptionalText = None
     notes: OptionalText = None
+    content_fragment: bool = False
 
     @field_validator("domains", mode="before")
     @classmethod

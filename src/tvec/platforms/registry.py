@@ -51,6 +51,9 @@ class Platform:
         api: reporting API endpoint or documentation, if any.
         source: public URL (or note) the row's facts come from.
         notes: caveats (service closed, route unconfirmed...), ``""`` if none.
+        content_fragment: the URL fragment names or unlocks the content (MEGA keys), so
+            canonical URLs on these domains keep it
+            (:data:`tvec.urls.canonical.CONTENT_FRAGMENT_DOMAINS`).
     """
 
     name: str
@@ -62,6 +65,7 @@ class Platform:
     api: str | None
     source: str
     notes: str = ""
+    content_fragment: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,4 +240,5 @@ def platform_from_row(row: Mapping[str, object], index: int = 0) -> Platform:
         api=parsed.api,
         source=parsed.source or "",
         notes=parsed.notes or "",
+        content_fragment=parsed.content_fragment,
     )

@@ -32,8 +32,12 @@ list with examples):
     :data:`TRACKING_PARAMETERS` and every name that starts with a prefix in
     :data:`TRACKING_PARAMETER_PREFIXES`, compared case-insensitively. The other parameters
     keep their order and spelling; empty ``&&`` pieces go; an empty query is removed.
-11. The fragment is dropped. (This loses single-page-app routes such as ``#!/user`` and the
-    key of a ``mega.nz`` link; the file id in the path still names the content.)
+11. The fragment is dropped, except on hosts under :data:`CONTENT_FRAGMENT_DOMAINS`, where
+    it names or unlocks the content (``mega.nz/#!id!key``, ``mega.nz/file/id#key``, Proton
+    Drive and PrivateBin keys): there it is kept, its escapes normalised as in a query.
+    That set mirrors the platform registry's ``content_fragment: true`` rows
+    (``tvec/platforms/platforms.yaml``; a test keeps the two equal). Elsewhere this loses
+    single-page-app routes such as ``#!/user``.
 
 The rules are idempotent: ``canonicalize_url(canonicalize_url(u)) == canonicalize_url(u)``.
 """
@@ -88,6 +92,12 @@ TRACKING_PARAMETERS: frozenset[str] = frozenset(
 TRACKING_PARAMETER_PREFIXES: tuple[str, ...] = ("utm_",)
 
 #: Default port of each accepted scheme; these are the only schemes accepted.
+#: Domains (and their sub-domains) whose URL fragment identifies the content (rule 11): the
+#: platform registry's rows with ``content_fragment: true``.
+CONTENT_FRAGMENT_DOMAINS: frozenset[str] = frozenset(
+    {"mega.nz", "mega.co.nz", "mega.io", "drive.proton.me", "privatebin.net"}
+)
+
 DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443, "ftp": 21}
 
 _DEFANGED_SCHEME = re.compile(r"^hxxp(s?)(?=:)", re.IGNORECASE)
@@ -146,7 +156,16 @@ def canonicalize_url(url: str) -> str:
     if not path.startswith("/"):
         path = "/" + path
     query = _strip_tracking(parts.query)
-    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+    fragment = ""
+    if parts.fragment and keeps_fragment(host):
+        fragment = "#" + _normalise_escapes(parts.fragment, _QUERY_SAFE)
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "") + fragment
+
+
+def keeps_fragment(host: str) -> bool:
+    """Whether URLs on ``host`` (canonical, lower-case) keep their fragment (rule 11)."""
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in CONTENT_FRAGMENT_DOMAINS for i in range(len(labels)))
 
 
 def _with_scheme(original: str, text: str) -> tuple[str, bool]:

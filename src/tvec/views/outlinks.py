@@ -30,3 +30,15 @@ class OutlinkView(View):
     last_seen_at: Timestamp
     seen_as: list[str] = Field(default_factory=list, description="Spellings seen, in order.")
     sightings: list[SightingView] = Field(default_factory=list)
+
+
+class ShortLinkView(View):
+    """One short link expanded (``tvec outlinks-expand``)."""
+
+    url: str = Field(description="The short link (canonical).")
+    final: str = Field(description="Where it leads (canonical); the short link on an error.")
+    platform: str = Field(description="The final URL's platform, or unknown.")
+    hops: list[str] = Field(description="URLs redirected to, in order.")
+    sightings: int = Field(description="Sightings added to the final URL (one per item).")
+    cached: bool
+    error: str | None = None

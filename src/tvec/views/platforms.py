@@ -23,4 +23,7 @@ class PlatformView(View):
     api: str | None
     source: str = Field(description="Where the facts come from.")
     notes: str = Field(description="Caveats ('' if none).")
+    content_fragment: bool = Field(
+        default=False, description="The URL fragment names the content (kept in canonical URLs)."
+    )
     user_row: bool = Field(description="Defined or changed by a user ('tvec platform add').")
