@@ -151,6 +151,11 @@ class Settings(BaseSettings):
         le=256,
         description="Processes that read and hash files during a scan; 0 = one per CPU core.",
     )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask distributed scheduler (tcp://HOST:8786); when set, "
+        "tvec scan prepares files and posts on that cluster (docs/scale.md).",
+    )
     keep_evidence: bool = Field(
         default=True,
         description="Keep the original bytes of every scanned file in the evidence store.",

@@ -70,6 +70,14 @@ def scan(
             "--json", help="Write the JSON result (docs/scan-json.md) to FILE, or '-' for stdout."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Prepare files and posts on this Dask scheduler (tcp://HOST:8786; default: "
+            "TVEC_DASK_SCHEDULER; docs/scale.md).",
+        ),
+    ] = None,
 ) -> None:
     """Scan content: store items and signals, match them against banks, report matches.
 
@@ -105,7 +113,7 @@ def scan(
 
         previous = signal.signal(signal.SIGTERM, on_sigterm)
         try:
-            result = use.scan(ctx, paths, banks=banks, progress=on_item)
+            result = use.scan(ctx, paths, banks=banks, progress=on_item, scheduler=scheduler)
         except KeyboardInterrupt:
             if not terminated:
                 raise

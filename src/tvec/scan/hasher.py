@@ -26,10 +26,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,14 +91,23 @@ def worker_init(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
+class Executor(Protocol):
+    """Where the work runs: anything with ``submit(fn, *args)`` returning a future with
+    ``result()`` (a :class:`concurrent.futures.Executor`, a Dask ``Client`` adapter)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
+        """Run ``fn(*args)``; return its future."""
+        ...
+
+
 class PreparedBatch:
     """The prepared files and posts of one batch, by locator; waits for the workers on
     first access."""
 
     def __init__(
         self,
-        futures: dict[str, Future[PreparedFile] | PreparedFile],
-        posts: dict[str, Future[PreparedPost] | PreparedPost] | None = None,
+        futures: dict[str, Any],
+        posts: dict[str, Any] | None = None,
     ) -> None:
         self._items = futures
         self._posts = posts or {}
@@ -106,7 +115,7 @@ class PreparedBatch:
     def post(self, locator: str) -> PreparedPost | None:
         """The prepared post for ``locator``, or None when it was not prepared."""
         found = self._posts.get(locator)
-        if isinstance(found, Future):
+        if found is not None and not isinstance(found, PreparedPost):
             found = found.result()
             self._posts[locator] = found
         return found
@@ -114,7 +123,7 @@ class PreparedBatch:
     def get(self, locator: str) -> PreparedFile | None:
         """The prepared file for ``locator``, or None when it was unchanged or not a file."""
         found = self._items.get(locator)
-        if isinstance(found, Future):
+        if found is not None and not isinstance(found, PreparedFile):
             found = found.result()
             self._items[locator] = found
         return found
@@ -123,10 +132,13 @@ class PreparedBatch:
 class Hasher:
     """Prepares files for a scan, in worker processes when there are enough of them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, executor: Executor | None = None) -> None:
+        """``executor``: where to run the work (a Dask cluster: :mod:`tvec.scan.cluster`);
+        default: a process pool of ``TVEC_WORKERS`` started on first use."""
         self.settings = settings
         self.workers = settings.workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._executor = executor
 
     def submit(self, session: Session, batch: list[RawItem]) -> PreparedBatch:
         """Start preparing every file and post in ``batch`` that is new or changed; return
@@ -169,8 +181,10 @@ class Hasher:
         evidence = settings.evidence_dir if settings.keep_evidence else None
         pdq = PDQOptions.from_settings(settings)
         work = len(todo) + len(new_posts)
-        parallel = self.workers > 1 and (self._pool is not None or work >= MIN_PARALLEL)
-        jobs: dict[str, Future[PreparedFile] | PreparedFile] = {}
+        parallel = self._executor is not None or (
+            self.workers > 1 and (self._pool is not None or work >= MIN_PARALLEL)
+        )
+        jobs: dict[str, Any] = {}
         for node in todo:
             assert node.path is not None
             args = (
@@ -186,7 +200,7 @@ class Hasher:
                 jobs[node.locator] = self.pool().submit(prepare_file, *args)
             else:
                 jobs[node.locator] = prepare_file(*args)
-        prepared_posts: dict[str, Future[PreparedPost] | PreparedPost] = {}
+        prepared_posts: dict[str, Any] = {}
         if parallel:  # inline, the writer analyses posts itself
             for node in new_posts:
                 media_type = node.media_type or "text/plain"
@@ -195,8 +209,10 @@ class Hasher:
                 )
         return PreparedBatch(jobs, prepared_posts)
 
-    def pool(self) -> ProcessPoolExecutor:
+    def pool(self) -> Executor:
         """The scan's worker pool, started on first use; it lives until :meth:`close`."""
+        if self._executor is not None:
+            return self._executor
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,

@@ -168,11 +168,16 @@ def run_scan(
     items: Iterable[RawItem] = (),
     source_id: int | None = None,
     matcher: Matcher | None = None,
+    scheduler: str | None = None,
 ) -> ScanResult:
     """Scan ``paths`` into ``store`` and match against ``banks`` (all banks when None).
 
     ``matcher`` is the matcher over ``banks`` (the application context's,
     :meth:`tvec.app.context.AppContext.matcher`); default: built from the store's settings.
+
+    ``scheduler`` is a Dask scheduler's address (default: ``TVEC_DASK_SCHEDULER``); with one,
+    files and posts are prepared on that cluster (:mod:`tvec.scan.cluster`), else in local
+    worker processes.
 
     ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
     with ``source_id``, new items and out-link sightings are attributed to that source.
@@ -190,6 +195,12 @@ def run_scan(
     """
     settings = store.settings
     path_list = [Path(p) for p in paths]
+    address = scheduler or settings.dask_scheduler
+    executor = None
+    if address:
+        from tvec.scan.cluster import DaskExecutor
+
+        executor = DaskExecutor(address)
     with store.session() as session:
         if matcher is None:
             matcher = Matcher.for_settings(session, settings, banks)
@@ -209,7 +220,7 @@ def run_scan(
     worker = ItemWriter(
         settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
     )
-    hasher = Hasher(settings)
+    hasher = Hasher(settings, executor)
     counts = ScanCounts()
     done = 0
     try:
@@ -233,6 +244,8 @@ def run_scan(
             raise
         finally:
             hasher.close()
+            if executor is not None:
+                executor.close()
         result = collect_result(store, scan_id)
         status = "finished_with_errors" if result.errors else "finished"
         with store.session() as session:
