@@ -19,12 +19,13 @@ from sqlalchemy import select
 from tests.core.test_scan import make_images
 from tests.review_data import fast_settings
 from tvec.banks import add_files, create_bank
+from tvec.scan import run as scan_run
 from tvec.scan import run_scan
 from tvec.store import Store, open_store
 from tvec.store.models import Item, Match, ScanItem
 
-IMAGES = 60
-POSTS = 20
+IMAGES = 30
+POSTS = 10
 DASK = Path(sys.executable).parent / "dask"
 
 
@@ -70,7 +71,7 @@ class Cluster:
     def stop(self) -> None:
         for proc in [*self.workers, self.scheduler]:
             if proc.poll() is None:
-                proc.terminate()
+                proc.kill()
         for proc in [*self.workers, self.scheduler]:
             try:
                 proc.wait(timeout=20)
@@ -97,7 +98,7 @@ def _input(folder: Path) -> tuple[Path, list[Path]]:
 
 
 def _store(url: str, home: Path, known: list[Path]) -> Store:
-    store = open_store(fast_settings(home, database_url=url))
+    store = open_store(fast_settings(home, database_url=url, workers=1))
     create_bank(store, "known", actor="cli")
     add_files(store, "known", known, actor="cli")
     return store
@@ -145,7 +146,7 @@ def test_a_dask_scan_equals_an_in_process_scan(
     seen: list[int] = []
     result = run_scan(store, [folder], scheduler=cluster.address, progress=lambda n, _: seen.append(n))
     assert _result(store) == expected
-    assert len(expected[0]) == IMAGES + POSTS and len(expected[1]) == 6 * 3
+    assert len(expected[0]) == IMAGES + POSTS and len(expected[1]) == 3 * 3
     assert result.counts.new == IMAGES + POSTS and seen[-1] == IMAGES + POSTS
     again = run_scan(store, [folder], scheduler=cluster.address)
     assert again.counts.unchanged == IMAGES + POSTS and again.counts.new == 0
@@ -154,8 +155,9 @@ def test_a_dask_scan_equals_an_in_process_scan(
 
 @pytest.mark.postgres
 def test_a_dask_worker_killed_half_way_costs_nothing(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(scan_run, "BATCH", 4)  # many batches: the kill lands with work queued
     folder, known = _input(tmp_path)
     local = _store(f"sqlite:///{tmp_path / 'local.db'}", tmp_path / "local", known)
     run_scan(local, [folder])
