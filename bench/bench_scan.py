@@ -70,10 +70,19 @@ def cluster(workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
     env = {**os.environ, "PYTHONPATH": str(HERE / "src")}
     quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port",
-                               str(port), "--no-dashboard"], **quiet)]  # type: ignore[call-overload]
-    procs += [subprocess.Popen([str(DASK), "worker", address, "--nthreads", "1", "--no-nanny",
-                                "--no-dashboard"], **quiet) for _ in range(workers)]  # type: ignore[call-overload]
+    procs = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            **quiet,
+        )
+    ]  # type: ignore[call-overload]
+    procs += [
+        subprocess.Popen(
+            [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"],
+            **quiet,
+        )
+        for _ in range(workers)
+    ]  # type: ignore[call-overload]
     from distributed import Client
 
     with Client(address, timeout=60) as client:
@@ -89,12 +98,19 @@ def main() -> None:
         folder = Path(tmp) / "in"
         make_input(folder, n)
         base_tree = Path(tmp) / "base"
-        subprocess.run(["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree),
-                        base], check=True, capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree), base],
+            check=True,
+            capture_output=True,
+        )
         try:
             rows = []
-            for label, tree, workers in [("main (base)", base_tree, 1), ("main (base)", base_tree, 2),
-                                         ("this branch", HERE, 1), ("this branch", HERE, 2)]:
+            for label, tree, workers in [
+                ("main (base)", base_tree, 1),
+                ("main (base)", base_tree, 2),
+                ("this branch", HERE, 1),
+                ("this branch", HERE, 2),
+            ]:
                 wall = run(tree, folder, workers)
                 rows.append((f"{label}, TVEC_WORKERS={workers}", wall))
                 print(rows[-1], flush=True)
@@ -109,10 +125,14 @@ def main() -> None:
                 rows.append((f"this branch, Dask, {workers} worker(s)", wall))
                 print(rows[-1], flush=True)
         finally:
-            subprocess.run(["git", "-C", str(HERE), "worktree", "remove", "--force",
-                            str(base_tree)], check=False)
-    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; N={n} JPEGs + {n} posts")
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "remove", "--force", str(base_tree)],
+                check=False,
+            )
+    print(
+        f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; N={n} JPEGs + {n} posts"
+    )
     print("| run | wall s | items/s |")
     print("|---|---:|---:|")
     for label, wall in rows:

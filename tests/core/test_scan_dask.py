@@ -48,14 +48,30 @@ class Cluster:
         self.address = f"tcp://127.0.0.1:{self.port}"
         common = {"env": _env(), "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         self.scheduler = subprocess.Popen(
-            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-dashboard"],
+            [
+                str(DASK),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-dashboard",
+            ],
             **common,  # type: ignore[call-overload]
         )
         self.workers = [
             subprocess.Popen(
-                [str(DASK), "worker", self.address, "--nthreads", "1", "--no-nanny",
-                 "--no-dashboard", "--host", "127.0.0.1"],
+                [
+                    str(DASK),
+                    "worker",
+                    self.address,
+                    "--nthreads",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
                 **common,  # type: ignore[call-overload]
             )
             for _ in range(2)
@@ -144,7 +160,9 @@ def test_a_dask_scan_equals_an_in_process_scan(
     local.close()
     store = _store(pg_url, tmp_path / "dask", known)
     seen: list[int] = []
-    result = run_scan(store, [folder], scheduler=cluster.address, progress=lambda n, _: seen.append(n))
+    result = run_scan(
+        store, [folder], scheduler=cluster.address, progress=lambda n, _: seen.append(n)
+    )
     assert _result(store) == expected
     assert len(expected[0]) == IMAGES + POSTS and len(expected[1]) == 3 * 3
     assert result.counts.new == IMAGES + POSTS and seen[-1] == IMAGES + POSTS

@@ -36,7 +36,7 @@ class DaskExecutor:
         from distributed import Client
 
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = Client(address, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError) as exc:
             raise ConfigError(
                 f"TVEC_DASK_SCHEDULER / --scheduler {address}: cannot reach the Dask "
@@ -53,4 +53,4 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Disconnect from the cluster (the cluster keeps running)."""
-        self.client.close()
+        self.client.close()  # type: ignore[no-untyped-call]

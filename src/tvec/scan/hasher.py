@@ -34,7 +34,13 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.scan.prepare import PreparedFile, PreparedPost, file_fingerprint, prepare_file, prepare_post
+from tvec.scan.prepare import (
+    PreparedFile,
+    PreparedPost,
+    file_fingerprint,
+    prepare_file,
+    prepare_post,
+)
 from tvec.settings import Settings
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.sources import RawItem
@@ -146,8 +152,8 @@ class Hasher:
         nodes = [node for raw in batch for node in tree(raw)]
         files = [node for node in nodes if node.path is not None]
         settings = self.settings
-        analysing = settings.analysis_language or settings.analysis_ocr or (
-            settings.analysis_indicators
+        analysing = (
+            settings.analysis_language or settings.analysis_ocr or (settings.analysis_indicators)
         )
         posts = [node for node in nodes if node.path is None and node.text] if analysing else []
         if not files and not posts:
