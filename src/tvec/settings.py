@@ -169,6 +169,11 @@ class Settings(BaseSettings):
         description="Address-space limit (RLIMIT_AS) of the helper process, in bytes; a file "
         "that needs more gets a media_crash error. 0 = no limit.",
     )
+    dask_scheduler: str | None = Field(
+        default=None,
+        description="Address of a Dask distributed scheduler (tcp://HOST:8786); when set, "
+        "tvec scan prepares files and posts on that cluster (docs/scale.md).",
+    )
     keep_evidence: bool = Field(
         default=True,
         description="Keep the original bytes of every scanned file in the evidence store.",

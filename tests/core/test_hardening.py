@@ -104,7 +104,12 @@ def test_store_errors_do_not_print_sql_parameters(store: Store) -> None:
     assert "secret-looking-parameter" not in message and "[SQL" not in message
 
 
-def test_interrupted_scan_is_marked_and_resumes(store: Store, tmp_path: Path) -> None:
+def test_interrupted_scan_is_marked_and_resumes(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tvec.scan import run as scan_run
+
+    monkeypatch.setattr(scan_run, "BATCH", 1)  # one item per transaction: stop after the first
     folder = tmp_path / "in"
     folder.mkdir()
     for n in range(3):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tvec.errors import StoreError
+from tvec.scan import run as scan_run
 from tvec.scan import run_scan
 from tvec.scan.writer import ItemWriter
 from tvec.settings import load_settings
@@ -142,6 +143,7 @@ def test_a_scan_ended_by_any_exception_does_not_stay_running(
         written.append(raw.locator)
 
     monkeypatch.setattr(ItemWriter, "write", fail_on_third)
+    monkeypatch.setattr(scan_run, "BATCH", 1)  # one item per transaction
     with pytest.raises(RuntimeError, match="disk on fire"):
         run_scan(store, [folder])
     with store.session() as session:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -68,6 +70,14 @@ def scan(
             "--json", help="Write the JSON result (docs/scan-json.md) to FILE, or '-' for stdout."
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Prepare files and posts on this Dask scheduler (tcp://HOST:8786; default: "
+            "TVEC_DASK_SCHEDULER; docs/scale.md).",
+        ),
+    ] = None,
 ) -> None:
     """Scan content: store items and signals, match them against banks, report matches.
 
@@ -95,7 +105,25 @@ def scan(
         def on_item(done: int, name: str) -> None:
             progress.update(task, completed=done, description=f"scanning {name[-60:]}")
 
-        result = use.scan(ctx, paths, banks=banks, progress=on_item)
+        terminated: list[int] = []
+
+        def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            terminated.append(signum)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            result = use.scan(ctx, paths, banks=banks, progress=on_item, scheduler=scheduler)
+        except KeyboardInterrupt:
+            if not terminated:
+                raise
+            err.print(
+                "scan stopped by SIGTERM: the batches stored so far are kept and the scan "
+                "is marked interrupted; run the same scan again to go on"
+            )
+            raise typer.Exit(143) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     document = dumps(result)
     if json_out == "-":
         typer.echo(document)

@@ -1,24 +1,47 @@
-"""Preparing the files of a batch of items in worker processes, one batch ahead.
+"""Preparing the files and posts of a batch of items in worker processes, one batch ahead.
 
 :class:`Hasher` looks up which files of a batch are new or changed (by size and modification
-time), and submits them to a pool of ``TVEC_WORKERS`` processes (default: one per core,
-started with ``spawn`` on first use, so workers never inherit database connections or
-threads). :meth:`Hasher.submit` returns at once, so the scan stores one batch while the
-workers prepare the next.
+time) and which posts are new or changed (by text and links), and submits them to a pool of
+``TVEC_WORKERS`` processes (default: one per core, started with ``spawn`` on first use, so
+workers never inherit database connections or threads). Files are read, decoded, hashed,
+kept as evidence and analysed there; posts are analysed there (language, indicators).
+:meth:`Hasher.submit` returns at once, so the scan stores one batch while the workers prepare
+the next.
+
+The pool lives as long as the scan (one start-up per scan, not per batch), and no worker
+outlives it: each worker asks the kernel to kill it when its parent dies
+(``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux) and, everywhere, a watchdog thread exits the
+worker as soon as its parent process is gone (its parent pid changes). Workers ignore SIGINT
+(Ctrl-C reaches the whole process group; the scan's process decides and stops them).
+Workers also raise glibc's ``mmap``/``trim`` thresholds so that the hashing kernel's large
+temporaries are reused from the heap instead of being mapped and unmapped (and page-faulted
+in again) for every image.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tvec.scan.prepare import PreparedFile, file_fingerprint, media_limits, prepare_file
+from tvec.scan.prepare import (
+    PreparedFile,
+    PreparedPost,
+    file_fingerprint,
+    media_limits,
+    prepare_file,
+    prepare_post,
+)
 from tvec.settings import Settings
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.sources import RawItem
@@ -35,16 +58,79 @@ def tree(raw: RawItem) -> Iterator[RawItem]:
         yield from tree(child)
 
 
-class PreparedBatch:
-    """The prepared files of one batch, by locator; waits for the workers on first access."""
+#: glibc ``mallopt`` parameters (malloc.h) and the values set in workers: allocations up to
+#: 32 MiB (glibc's largest mmap threshold on 64-bit) come from the heap, and up to 256 MiB of
+#: free heap is kept instead of being handed back to the kernel after each image.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024
+TRIM_THRESHOLD_BYTES = 256 * 1024 * 1024
+#: ``prctl`` option: signal sent to this process when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+#: How often (seconds) a worker's watchdog checks that its parent is alive.
+WATCHDOG_SECONDS = 0.5
 
-    def __init__(self, futures: dict[str, Future[PreparedFile] | PreparedFile]) -> None:
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(0)
+        time.sleep(WATCHDOG_SECONDS)
+
+
+def worker_init(parent: int) -> None:
+    """Set up a scan worker process: die with ``parent``, ignore SIGINT, tune malloc.
+
+    Called in the worker (``ProcessPoolExecutor(initializer=...)``); ``parent`` is the pid of
+    the scan's process.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+            libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+class Executor(Protocol):
+    """Where the work runs: anything with ``submit(fn, *args)`` returning a future with
+    ``result()`` (a :class:`concurrent.futures.Executor`, a Dask ``Client`` adapter)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any:
+        """Run ``fn(*args)``; return its future."""
+        ...
+
+
+class PreparedBatch:
+    """The prepared files and posts of one batch, by locator; waits for the workers on
+    first access."""
+
+    def __init__(
+        self,
+        futures: dict[str, Any],
+        posts: dict[str, Any] | None = None,
+    ) -> None:
         self._items = futures
+        self._posts = posts or {}
+
+    def post(self, locator: str) -> PreparedPost | None:
+        """The prepared post for ``locator``, or None when it was not prepared."""
+        found = self._posts.get(locator)
+        if found is not None and not isinstance(found, PreparedPost):
+            found = found.result()
+            self._posts[locator] = found
+        return found
 
     def get(self, locator: str) -> PreparedFile | None:
         """The prepared file for ``locator``, or None when it was unchanged or not a file."""
         found = self._items.get(locator)
-        if isinstance(found, Future):
+        if found is not None and not isinstance(found, PreparedFile):
             found = found.result()
             self._items[locator] = found
         return found
@@ -53,27 +139,37 @@ class PreparedBatch:
 class Hasher:
     """Prepares files for a scan, in worker processes when there are enough of them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, executor: Executor | None = None) -> None:
+        """``executor``: where to run the work (a Dask cluster: :mod:`tvec.scan.cluster`);
+        default: a process pool of ``TVEC_WORKERS`` started on first use."""
         self.settings = settings
         self.workers = settings.workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._executor = executor
 
     def submit(self, session: Session, batch: list[RawItem]) -> PreparedBatch:
-        """Start preparing every file in ``batch`` that is new or changed; return at once."""
-        files = [node for raw in batch for node in tree(raw) if node.path is not None]
-        if not files:
+        """Start preparing every file and post in ``batch`` that is new or changed; return
+        at once."""
+        nodes = [node for raw in batch for node in tree(raw)]
+        files = [node for node in nodes if node.path is not None]
+        settings = self.settings
+        analysing = (
+            settings.analysis_language or settings.analysis_ocr or (settings.analysis_indicators)
+        )
+        posts = [node for node in nodes if node.path is None and node.text] if analysing else []
+        if not files and not posts:
             return PreparedBatch({})
-        known: dict[str, dict[str, Any]] = {
-            locator: meta
-            for locator, meta in session.execute(
-                select(Item.locator, Item.meta).where(
-                    Item.locator.in_([node.locator for node in files])
+        known: dict[str, tuple[dict[str, Any], str | None]] = {
+            locator: (meta, text)
+            for locator, meta, text in session.execute(
+                select(Item.locator, Item.meta, Item.text).where(
+                    Item.locator.in_([node.locator for node in files + posts])
                 )
             )
         }
         todo: list[RawItem] = []
         for node in files:
-            meta = known.get(node.locator)
+            meta = known.get(node.locator, (None, None))[0]
             if meta is not None and not meta.get("error"):
                 assert node.path is not None
                 try:
@@ -82,12 +178,21 @@ class Hasher:
                 except OSError:
                     pass
             todo.append(node)
-        settings = self.settings
+        new_posts = [
+            node
+            for node in posts
+            if node.locator not in known
+            or known[node.locator][1] != node.text
+            or (known[node.locator][0] or {}).get("links") != node.links
+        ]
         evidence = settings.evidence_dir if settings.keep_evidence else None
         pdq = PDQOptions.from_settings(settings)
         limits = media_limits(settings)
-        parallel = self.workers > 1 and (self._pool is not None or len(todo) >= MIN_PARALLEL)
-        jobs: dict[str, Future[PreparedFile] | PreparedFile] = {}
+        work = len(todo) + len(new_posts)
+        parallel = self._executor is not None or (
+            self.workers > 1 and (self._pool is not None or work >= MIN_PARALLEL)
+        )
+        jobs: dict[str, Any] = {}
         for node in todo:
             assert node.path is not None
             args = (
@@ -101,17 +206,41 @@ class Hasher:
                 limits,
             )
             if parallel:
-                if self._pool is None:
-                    self._pool = ProcessPoolExecutor(
-                        max_workers=self.workers, mp_context=get_context("spawn")
-                    )
-                jobs[node.locator] = self._pool.submit(prepare_file, *args)
+                jobs[node.locator] = self.pool().submit(prepare_file, *args)
             else:
                 jobs[node.locator] = prepare_file(*args)
-        return PreparedBatch(jobs)
+        prepared_posts: dict[str, Any] = {}
+        if parallel:  # inline, the writer analyses posts itself
+            for node in new_posts:
+                media_type = node.media_type or "text/plain"
+                prepared_posts[node.locator] = self.pool().submit(
+                    prepare_post, node.text or "", node.locator, media_type, settings
+                )
+        return PreparedBatch(jobs, prepared_posts)
+
+    def pool(self) -> Executor:
+        """The scan's worker pool, started on first use; it lives until :meth:`close`."""
+        if self._executor is not None:
+            return self._executor
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=get_context("spawn"),
+                initializer=worker_init,
+                initargs=(os.getpid(),),
+            )
+        return self._pool
 
     def close(self) -> None:
         """Stop the worker processes (pending work is cancelled)."""
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop the worker processes at once (the scan is ending on an exception)."""
+        pool = self._pool
+        if pool is not None:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            self.close()

@@ -84,7 +84,8 @@ def prepare_file(
         name: how to name it in error messages.
         max_file_bytes: larger files are refused (``TVEC_MAX_FILE_BYTES``).
         max_pixels: decompression-bomb limit (``TVEC_MAX_IMAGE_PIXELS``).
-        evidence_dir: where to keep the original bytes, or None.
+        evidence_dir: where to keep the original bytes, or None (written without ``fsync``:
+            the caller calls :func:`tvec.store.evidence.sync_evidence` before committing).
         pdq: PDQ hashing options (fast mode, variants).
         analysis: settings for the analysis pipeline (language, OCR, indicators) to run on
             the file here, in the worker; None leaves analysis to the caller.
@@ -120,7 +121,7 @@ def prepare_file(
             hashed.error = EncodingError(name, f"text is not UTF-8 (byte {exc.start})")
     if evidence_dir is not None:
         sha = next((s.value for s in hashed.signals if s.signal_type == "sha256"), None)
-        EvidenceStore(evidence_dir).put(data, sha)
+        EvidenceStore(evidence_dir).put(data, sha, sync=False)  # synced per batch
     found = None
     if analysis is not None:
         analyzer = _analyzer(analysis)
@@ -134,3 +135,27 @@ def prepare_file(
                 media_type=hashed.kind.media_type,
             )
     return PreparedFile(fingerprint, len(data), hashed, text, analysis=found)
+
+
+@dataclass
+class PreparedPost:
+    """A post (an item with text and no file) analysed in a worker process.
+
+    ``analysis`` is the analysis pipeline's result for the post's text (None when every stage
+    is off).
+    """
+
+    analysis: Analysis | None
+
+
+def prepare_post(text: str, name: str, media_type: str, analysis: Settings) -> PreparedPost:
+    """Analyse one post's ``text`` (language, indicators) with the stages ``analysis`` enables.
+
+    ``name`` is the item's locator (for messages); ``media_type`` the post's media type.
+    Never raises for input problems (stage errors are in the result).
+    """
+    analyzer = _analyzer(analysis)
+    if not analyzer.active:
+        return PreparedPost(None)
+    found = analyzer.analyze(text, None, name=name, content_type=TEXT, media_type=media_type)
+    return PreparedPost(found)

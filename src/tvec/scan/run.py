@@ -1,4 +1,10 @@
-"""Running a scan: read the inputs, prepare files in workers, store item by item."""
+"""Running a scan: read the inputs, prepare files and posts in workers, store batch by batch.
+
+Each batch of :data:`BATCH` top-level items is stored in one transaction (evidence files
+made durable by one :func:`tvec.store.evidence.sync_evidence` just before its commit), so
+a killed scan leaves whole batches; the next run sees their items as unchanged and goes on
+from there, storing nothing twice (items are keyed by locator).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
 from tvec.sources import RawItem, read_path
 from tvec.store.db import Store
-from tvec.store.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore, sync_evidence
 from tvec.store.models import Scan, utcnow
 
 #: Called after each top-level item with (items done so far, locator just finished).
@@ -85,6 +91,41 @@ def _write_item(
         return
 
 
+def _write_batch(
+    store: Store,
+    worker: ItemWriter,
+    batch: list[RawItem],
+    counts: ScanCounts,
+    prepared: PreparedBatch,
+) -> None:
+    """Store the top-level items of ``batch`` in one transaction; ``counts`` change only if
+    it commits.
+
+    The evidence kept for the batch is synced once before the commit. When the batch breaks
+    a unique constraint (another scan of the same input committed some of its items
+    meanwhile) it is rolled back and stored item by item (:func:`_write_item`).
+
+    Raises:
+        StoreError: the database failed.
+    """
+    trial = replace(counts)
+    settings = store.settings
+    try:
+        with store.session() as session:
+            for raw in batch:
+                worker.write(session, raw, None, trial, prepared)
+            session.flush()
+            if settings.keep_evidence:
+                sync_evidence(settings.evidence_dir)
+    except StoreError as exc:
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise
+        for raw in batch:
+            _write_item(store, worker, raw, counts, prepared)
+        return
+    vars(counts).update(vars(trial))
+
+
 def _close_scan(store: Store, scan_id: int, counts: ScanCounts, status: str) -> None:
     """Mark a scan that is still ``running`` as ``status`` (the run is ending on an exception).
 
@@ -102,8 +143,9 @@ def _close_scan(store: Store, scan_id: int, counts: ScanCounts, status: str) -> 
         pass
 
 
-#: Top-level items whose files are prepared together (in parallel) before being stored.
-BATCH = 32
+#: Top-level items whose files and posts are prepared together (in parallel), then stored
+#: in one transaction.
+BATCH = 64
 
 
 def _batches(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
@@ -126,11 +168,16 @@ def run_scan(
     items: Iterable[RawItem] = (),
     source_id: int | None = None,
     matcher: Matcher | None = None,
+    scheduler: str | None = None,
 ) -> ScanResult:
     """Scan ``paths`` into ``store`` and match against ``banks`` (all banks when None).
 
     ``matcher`` is the matcher over ``banks`` (the application context's,
     :meth:`tvec.app.context.AppContext.matcher`); default: built from the store's settings.
+
+    ``scheduler`` is a Dask scheduler's address (default: ``TVEC_DASK_SCHEDULER``); with one,
+    files and posts are prepared on that cluster (:mod:`tvec.scan.cluster`), else in local
+    worker processes.
 
     ``items`` are read after ``paths`` (``tvec source poll`` passes a source's items here);
     with ``source_id``, new items and out-link sightings are attributed to that source.
@@ -148,6 +195,12 @@ def run_scan(
     """
     settings = store.settings
     path_list = [Path(p) for p in paths]
+    address = scheduler or settings.dask_scheduler
+    executor = None
+    if address:
+        from tvec.scan.cluster import DaskExecutor
+
+        executor = DaskExecutor(address)
     with store.session() as session:
         if matcher is None:
             matcher = Matcher.for_settings(session, settings, banks)
@@ -167,7 +220,7 @@ def run_scan(
     worker = ItemWriter(
         settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
     )
-    hasher = Hasher(settings)
+    hasher = Hasher(settings, executor)
     counts = ScanCounts()
     done = 0
     try:
@@ -180,14 +233,19 @@ def run_scan(
                     with store.session() as session:
                         ahead = (batch, hasher.submit(session, batch))
                 if pending is not None:
+                    _write_batch(store, worker, pending[0], counts, pending[1])
                     for raw in pending[0]:
-                        _write_item(store, worker, raw, counts, pending[1])
                         done += 1
                         if progress is not None:
                             progress(done, raw.name)
                 pending = ahead
+        except BaseException:
+            hasher.terminate()
+            raise
         finally:
             hasher.close()
+            if executor is not None:
+                executor.close()
         result = collect_result(store, scan_id)
         status = "finished_with_errors" if result.errors else "finished"
         with store.session() as session:

@@ -84,6 +84,9 @@ class ItemWriter:
                 self.analysis.use_registry(entity_registry(self.settings, session))
                 self._registry_read = True
             found = prepared_file.analysis if prepared_file is not None else None
+            if raw.path is None:
+                post = prepared.post(raw.locator)
+                found = post.analysis if post is not None else None
             if found is not None:
                 self.analysis.find_hits(found)
                 self.analysis.store(session, item, found)

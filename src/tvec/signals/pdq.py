@@ -18,6 +18,7 @@ as ``pdqhash``, compiled with numba, about five times faster) when numba is inst
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, ClassVar
 
 import numpy as np
@@ -64,6 +65,22 @@ class PDQSignal(SignalType, ImageHasher):
         return SignalValue(self.name, hashes[0], quality)
 
 
+_LAST_ARRAY: tuple[weakref.ref[Image.Image], npt.NDArray[Any]] | None = None
+
+
+def image_array(image: Image.Image) -> npt.NDArray[Any]:
+    """``np.asarray(image)``, converted once per image: the array of the last image asked
+    for is kept (with a weak reference to the image), so hashing an image and looking for
+    its letterbox borders copy its pixels once, not twice. Callers never write to it."""
+    global _LAST_ARRAY
+    last = _LAST_ARRAY
+    if last is not None and last[0]() is image:
+        return last[1]
+    array: npt.NDArray[Any] = np.asarray(image)
+    _LAST_ARRAY = (weakref.ref(image), array)
+    return array
+
+
 def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     """The array python-threatexchange gives ``pdqhash`` for ``image`` (modes: module doc).
 
@@ -75,7 +92,7 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     if image.mode in ("LA", "I;16"):
         array: npt.NDArray[Any] = _convert_image_to_correct_array_dimension(image)
         return array
-    return np.asarray(image)
+    return image_array(image)
 
 
 def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], int]:

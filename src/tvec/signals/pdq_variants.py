@@ -31,7 +31,7 @@ from PIL import Image
 
 from tvec.signals.base import SignalValue
 from tvec.signals.dihedral import DIHEDRAL_NAMES
-from tvec.signals.pdq import PDQSignal, pdq_hashes
+from tvec.signals.pdq import PDQSignal, image_array, pdq_hashes
 
 #: found_by of a letterboxed copy.
 UNLETTERBOXED = "unletterboxed"
@@ -158,6 +158,6 @@ def unletterbox_box(
 def _rgb_array(image: Image.Image) -> npt.NDArray[np.uint8]:
     """Pixels of ``image.convert("RGB")``; an L image gives its 2-D array (R = G = B)."""
     if image.mode in ("RGB", "L"):
-        return np.asarray(image)
+        return image_array(image)  # the array the PDQ hash used, not a second copy
     with image.convert("RGB") as rgb:
         return np.asarray(rgb)
