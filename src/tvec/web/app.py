@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from tvec import __version__
 from tvec.app.context import AppContext
 from tvec.errors import AuthError, ConflictError, TvecError, http_status_for
+from tvec.views.durations import lateness, readable_duration
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
@@ -123,6 +124,7 @@ def create_app(context: AppContext) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.globals.update(duration=readable_duration, lateness=lateness)
     app.state.ctx = WebContext(app=context, templates=templates)
     secret = settings.secret_key or secrets.token_urlsafe(32)
     #: Signs the session cookie and the known-device cookie of the login throttle.
