@@ -25,7 +25,9 @@ def _record(client, token: str, reference: str = "DE/BKA/7", **extra: str):  # t
         "urls": f"{URL}\nhttps://video.example/v/78",
         "reasons": "Incites the commission of terrorist offences.",
     } | extra
-    return client.post("/orders/new", data=data, files={"order_file": ("", b"")}, follow_redirects=False)
+    return client.post(
+        "/orders/new", data=data, files={"order_file": ("", b"")}, follow_redirects=False
+    )
 
 
 def test_readable_durations() -> None:
@@ -111,7 +113,9 @@ def test_reject_and_resume(web: WebEnv, client_for) -> None:  # type: ignore[no-
     assert api["status"] == "open" and api["time_left"] in ("1 h left", "59 min 59 s left")
 
 
-def test_an_order_file_is_recorded_and_a_bad_form_keeps_what_was_typed(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_order_file_is_recorded_and_a_bad_form_keeps_what_was_typed(
+    web: WebEnv, client_for
+) -> None:  # type: ignore[no-untyped-def]
     client, token = client_for("analyst")
     document = {
         "reference": "NL-FILE-1",

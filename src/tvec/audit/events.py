@@ -124,6 +124,36 @@ class TokenCreated(_UserEvent):
     name: str
 
 
+class TokenRevoked(_UserEvent):
+    """An API token of a user revoked (its name and id; it stops working at once)."""
+
+    KIND = AuditKind.TOKEN_REVOKE
+    name: str
+    token_id: int
+
+
+class UserEnabled(_UserEvent):
+    """A disabled user account enabled again (it may log in; old sessions stay ended)."""
+
+    KIND = AuditKind.USER_ENABLE
+
+
+class UserDeleted(_UserEvent):
+    """A user account deleted with its sessions and tokens (its role at the time); the
+    audit log keeps its name."""
+
+    KIND = AuditKind.USER_DELETE
+    role: str
+
+
+class PasswordChanged(_UserEvent):
+    """A user changed their own password (``forced``: the one-time password had to be
+    changed at first login); the password is never logged."""
+
+    KIND = AuditKind.PASSWORD_CHANGE
+    forced: bool
+
+
 class SettingChanged(_UserEvent):
     """A user's own settings changed: media blur (CSS pixels) and greyscale."""
 
@@ -150,7 +180,6 @@ class CaseOpened(_CaseEvent):
     item_id: int
     priority: float
     by: str | None = None
-
 
 
 class CaseFlagged(_CaseEvent):
@@ -348,7 +377,6 @@ class SignalTypeChanged(AuditEventData):
 
     def target(self) -> str:
         return f"signal_type:{self.signal_type}"
-
 
 
 # --- sources, platforms, routes ----------------------------------------------------------------
@@ -555,7 +583,6 @@ class OrderReplied(_OrderEvent):
     article: str | None = None
 
 
-
 class _HoldEvent(AuditEventData):
     hold_id: int = Field(exclude=True)
 
@@ -571,7 +598,6 @@ class HoldAccessed(_HoldEvent):
     purpose: str
     url: str
     to: str | None = None
-
 
 
 class HoldExtended(_HoldEvent):
@@ -619,6 +645,8 @@ class EntityListImported(AuditEventData):
 
     def target(self) -> str:
         return f"entity-list:{self.format}"
+
+
 class StatementsSent(AuditEventData):
     """A batch of statements of reasons sent to the DSA Transparency Database and what it
     answered: ``status`` (``None``: no answer), statements ``submitted``, already held

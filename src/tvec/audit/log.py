@@ -71,6 +71,10 @@ class AuditKind(StrEnum):
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105 - an event name
     SETTING_CHANGE = "setting.change"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an event name
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105 - an event name
+    USER_ENABLE = "user.enable"
+    USER_DELETE = "user.delete"
+    PASSWORD_CHANGE = "user.change_password"  # noqa: S105 - an event name
     AUDIT_EXPORT = "audit.export"
     ATTRIBUTION = "url.attribute"
     ALERT_DELIVERY = "alert.delivery"

@@ -25,7 +25,13 @@ from starlette.routing import BaseRoute
 
 from tvec import __version__
 from tvec.app.context import AppContext
-from tvec.errors import AuthError, ConflictError, TvecError, http_status_for
+from tvec.errors import (
+    AuthError,
+    ConflictError,
+    PasswordChangeRequiredError,
+    TvecError,
+    http_status_for,
+)
 from tvec.views.durations import lateness, readable_duration
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
@@ -159,6 +165,12 @@ def create_app(context: AppContext) -> FastAPI:
     async def tvec_error(request: Request, exc: TvecError) -> Response:
         if isinstance(exc, AuthError) and not _is_api(request.url.path):
             return _error_response(request, 401, str(exc), exc.kind)
+        if (
+            isinstance(exc, PasswordChangeRequiredError)
+            and request.method == "GET"
+            and not _is_api(request.url.path)
+        ):
+            return RedirectResponse("/me/password", status_code=303)
         status = http_status_for(exc)
         if isinstance(exc, ConflictError) and _is_hma(request.url.path):
             status = 403  # HMA answers a taken bank name with 403 (curation.py lines 122, 159)
