@@ -136,7 +136,6 @@ def watch_sources(
     from tvec.app.rounds import seconds_to_next_due, takedown_round
     from tvec.collection.watch import watch
 
-
     def takedown_work(client: HttpClient) -> None:
         work = takedown_round(ctx, client, alerts=alerts, checks=checks, orders=orders)
         if on_takedowns is not None:

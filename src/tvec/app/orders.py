@@ -174,8 +174,7 @@ def list_holds(ctx: AppContext, *, order_reference: str | None = None) -> list[H
 
 
 def read_hold(ctx: AppContext, hold_id: int, *, actor: str, purpose: str) -> HoldRecordView:
-    """Open a legal hold: its record, data and the path of its bytes (the access is logged).
-    """
+    """Open a legal hold: its record, data and the path of its bytes (the access is logged)."""
     with ctx.write() as session:
         hold, path = holds.read_hold(session, ctx.settings, hold_id, actor=actor, purpose=purpose)
         return holds.hold_record(hold, ctx.now(), path)

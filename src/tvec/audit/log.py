@@ -428,6 +428,40 @@ def events_after(session: Session, after_id: int = 0, limit: int = 100) -> list[
     return list(session.scalars(query.limit(limit)))
 
 
+def search_events(
+    session: Session,
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Events newest first, filtered: ``actor`` and ``kind`` exactly, ``target`` exactly or
+    as a prefix when it ends with ``:`` (``case:`` every case), ``since`` <= at < ``until``
+    (aware UTC), ids below ``before_id`` (the next page); at most ``limit``."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    if target:
+        if target.endswith(":"):
+            escaped = target.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(AuditEvent.target.like(escaped + "%", escape="\\"))
+        else:
+            query = query.where(AuditEvent.target == target)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query))
+
+
 def newest_events(session: Session, kind: str | None = None, limit: int = 200) -> list[AuditEvent]:
     """The newest ``limit`` events (of ``kind`` when given), newest first."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
