@@ -1,6 +1,5 @@
 """Listing alerts (``tvec alert list``, the web app's alert pages)."""
 
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

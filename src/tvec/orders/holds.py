@@ -45,7 +45,6 @@ from tvec.views.orders import HoldRecordView, HoldView
 CONTENT_LINKS = (LINKED_BY_LOCATOR, LINKED_BY_META_URL)
 
 
-
 def _item_data(session: Session, item: Item, linked_by: str) -> dict[str, Any]:
     source = session.get(Source, item.source_id) if item.source_id is not None else None
     return {
@@ -396,9 +395,7 @@ def export_hold(
         if target.exists():
             raise ConflictError(f"{target} exists; export legal holds into an empty folder")
     _access(session, hold, actor=actor, purpose=why, access="export", to=str(destination))
-    targets[0].write_text(
-        dumps(hold_record(hold, utcnow())) + "\n", encoding="utf-8"
-    )
+    targets[0].write_text(dumps(hold_record(hold, utcnow())) + "\n", encoding="utf-8")
     if source is not None:
         targets[1].write_bytes(source.read_bytes())
     return targets

@@ -104,7 +104,6 @@ DEFAULT_CLARIFICATION = {
 TEXT_LIMIT = 20_000
 
 
-
 def rejections(order: RemovalOrder) -> list[dict[str, Any]]:
     """The order's rejections, oldest first (entries in the module docstring)."""
     return list((order.reply or {}).get("impossibility") or [])

@@ -51,7 +51,6 @@ ACTION_WORDS = {
 }
 
 
-
 def provider_reference(order: RemovalOrder) -> str:
     """The provider's own file reference of an order (``tvec-order-<id>``)."""
     return f"tvec-order-{order.id}"

@@ -62,7 +62,6 @@ LIST_FILTERS = ("unfinished", "open", "overdue", "done", "rejected", "all")
 OVERDUE_EVENT = "removal_order.overdue"
 
 
-
 def record_order(
     session: Session,
     *,
@@ -417,8 +416,7 @@ def act_on_order(
         )
     if at < order.received_at:
         raise UsageError(
-            f"acting at {rfc3339(at)} is before the order's receipt "
-            f"({rfc3339(order.received_at)})"
+            f"acting at {rfc3339(at)} is before the order's receipt ({rfc3339(order.received_at)})"
         )
     by_url = {u.url: u for u in order.urls}
     chosen = [u for u in order.urls if u.acted_at is None] if urls is None else []

@@ -59,5 +59,3 @@ def dumps(value: Any) -> str:
     spaces, UTF-8 characters kept (no ``\\u`` escapes), keys in model order, no trailing
     newline."""
     return json.dumps(jsonable(value), indent=2, ensure_ascii=False)
-
-

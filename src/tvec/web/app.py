@@ -40,6 +40,7 @@ from tvec.web.routers import (
     auth,
     cases,
     entities,
+    exports,
     hma,
     hma_curation,
     me,
@@ -195,7 +196,20 @@ def create_app(context: AppContext) -> FastAPI:
         return _error_response(request, 422, problems, "validation")
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
+    routers = (
+        auth,
+        queue,
+        cases,
+        media,
+        me,
+        audit,
+        takedowns,
+        orders,
+        reports,
+        entities,
+        users,
+        exports,
+    )
     for module in (*routers, sor, hma, hma_curation):
         app.include_router(module.router)
     return app
