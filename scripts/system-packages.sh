@@ -4,7 +4,9 @@
 #   ocr    - Tesseract with the language packs tvec reads, and Noto fonts for the OCR tests.
 #            Debian bookworm has no Sorani (ckb) pack (the Arabic-script model, script-arab,
 #            reads Sorani) and no pack trained on Nastaliq (urd reads Urdu in Nastaliq)
-#   browser- Debian's Chromium for the Playwright browser tests of the review app
+#   browser- Debian's Chromium for the Playwright browser tests of the review app, and
+#            axe-core (npm) for their accessibility checks, installed under
+#            $TVEC_NODE_PREFIX (default ~/.cache/tvec-node; never committed)
 #   pdf    - Pango (and its HarfBuzz, fonts) for WeasyPrint's PDF reports, and poppler-utils
 #            (pdftoppm) with which the tests render the PDF's pages
 # Usage: scripts/system-packages.sh [video] [ocr] [browser] [pdf]   (no argument: all four)
@@ -25,6 +27,17 @@ for group in "$@"; do
         *) echo "unknown group: $group (video, ocr, browser, pdf)" >&2; exit 2 ;;
     esac
 done
+case " $* " in
+    *" browser "*)
+        prefix="${TVEC_NODE_PREFIX:-$HOME/.cache/tvec-node}"
+        if [ ! -f "$prefix/node_modules/axe-core/axe.min.js" ]; then
+            if command -v npm >/dev/null; then
+                npm install --silent --no-audit --no-fund --prefix "$prefix" axe-core@4 >/dev/null
+            else
+                echo "tvec: npm missing; install it, then: npm install --prefix \"$prefix\" axe-core@4" >&2
+            fi
+        fi ;;
+esac
 missing=""
 for pkg in $wanted; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -8,6 +8,8 @@ The tree (CLI exit codes and HTTP statuses in brackets; the mappings live only i
     │   ├── NotFoundError          a named bank, scan, item or file does not exist [2; HTTP 404]
     │   ├── AuthError              not logged in, bad credentials or token [2; HTTP 401]
     │   ├── PermissionDeniedError  the user's role does not allow the action [2; HTTP 403]
+    │   │   └── PasswordChangeRequiredError  a one-time password must be changed first
+    │   │                          [2; HTTP 403; pages redirect to /me/password]
     │   ├── CsrfError              a state-changing request without a valid CSRF token
     │   │                          [2; HTTP 403]
     │   ├── RateLimitedError       too many failed logins [2; HTTP 429]
@@ -69,6 +71,13 @@ class PermissionDeniedError(UsageError):
     """The user's role does not allow the action (see ``tvec.accounts.roles``)."""
 
     kind = "permission_denied"
+
+
+class PasswordChangeRequiredError(PermissionDeniedError):
+    """The account still has a one-time password: it must be changed before anything else
+    (the web pages redirect to ``/me/password``)."""
+
+    kind = "password_change_required"
 
 
 class CsrfError(UsageError):

@@ -50,7 +50,22 @@ def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
     assert hma_curation <= paths
     # issue 14: undo (form and API) and the bulk form are walked like every other write
     assert {"/decisions/undo", "/api/decisions/1/undo", "/queue/bulk-decide"} <= paths
-    assert len(paths) >= 20
+    orders_and_accounts = {
+        "/orders/new",
+        "/orders/act",
+        "/orders/reject",
+        "/orders/resume",
+        "/me/password",
+        "/users/new",
+        "/users/1/disable",
+        "/users/1/enable",
+        "/users/1/delete",
+        "/users/1/reset",
+        "/users/1/tokens",
+        "/tokens/1/revoke",
+    }
+    assert orders_and_accounts <= paths
+    assert len(paths) >= 32
 
 
 def test_every_state_changing_route_rejects_missing_or_wrong_csrf(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tvec.accounts.passwords import dummy_hash, generate_password, hash_password, verify_password
@@ -21,16 +21,20 @@ from tvec.audit.events import (
     Login,
     LoginFailed,
     Logout,
+    PasswordChanged,
     PasswordReset,
     TokenCreated,
+    TokenRevoked,
     UserAdded,
+    UserDeleted,
     UserDisabled,
+    UserEnabled,
     record_event,
 )
 from tvec.errors import AuthError, NotFoundError, UsageError
 from tvec.store.models import utcnow
 from tvec.store.models.accounts import Account, ApiToken
-from tvec.views.accounts import UserView
+from tvec.views.accounts import TokenView, UserView
 
 #: Prefix of every API token, so a leaked token is easy to recognise (and to scan for).
 TOKEN_PREFIX = "tvec_"  # noqa: S105 - a public prefix, not a secret
@@ -46,6 +50,8 @@ class Principal:
     username: str
     role: str
     via_token: str | None = None
+    #: The account still has a one-time password: the web app sends it to the change page.
+    must_change_password: bool = False
 
     @property
     def actor(self) -> str:
@@ -54,7 +60,9 @@ class Principal:
 
 
 def _principal(account: Account, token: str | None = None) -> Principal:
-    return Principal(account.id, account.username, account.role, token)
+    return Principal(
+        account.id, account.username, account.role, token, bool(account.must_change_password)
+    )
 
 
 def get_account(session: Session, username: str) -> Account:
@@ -70,9 +78,15 @@ def get_account(session: Session, username: str) -> Account:
 
 
 def add_user(
-    session: Session, username: str, role: str, password: str, *, actor: str = "tvec"
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    actor: str = "tvec",
+    one_time: bool = False,
 ) -> Account:
-    """Create an account.
+    """Create an account; with ``one_time`` its password must be changed at first login.
 
     Raises:
         UsageError: empty, taken or unprintable username, unknown role, or a too-short
@@ -89,7 +103,12 @@ def add_user(
     parsed = parse_role(role)
     if session.scalars(select(Account.id).where(Account.username == name)).first() is not None:
         raise UsageError(f"a user named {name!r} already exists")
-    account = Account(username=name, role=parsed.value, password_hash=hash_password(password))
+    account = Account(
+        username=name,
+        role=parsed.value,
+        password_hash=hash_password(password),
+        must_change_password=one_time,
+    )
     session.add(account)
     session.flush()
     record_event(session, actor, UserAdded(username=name, role=parsed.value))
@@ -108,6 +127,7 @@ def user_view(account: Account) -> UserView:
         role=account.role,
         disabled=account.disabled,
         last_login_at=account.last_login_at,
+        must_change_password=bool(account.must_change_password),
     )
 
 
@@ -144,9 +164,114 @@ def reset_password(
     account = get_account(session, username)
     new = password if password is not None else generate_password()
     account.password_hash = hash_password(new)
+    # a password set by someone else is a one-time password: its owner must change it
+    account.must_change_password = True
     record_event(session, actor, PasswordReset(username=username))
     revoke_sessions(session, account, utcnow(), "password", actor=actor)
     return new
+
+
+def enable_user(session: Session, username: str, *, actor: str = "tvec") -> None:
+    """Enable a disabled account again: it may log in (its old sessions stay ended, its
+    API tokens work again unless revoked).
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    account = get_account(session, username)
+    account.disabled = False
+    record_event(session, actor, UserEnabled(username=username))
+
+
+def delete_user(session: Session, username: str, *, actor: str = "tvec") -> None:
+    """Delete an account with its sessions, tokens and daily counters; its decisions keep
+    no reviewer, the audit log keeps its name.
+
+    Raises:
+        NotFoundError: no such account.
+        UsageError: ``actor`` deleting their own account (another admin must do it).
+    """
+    account = get_account(session, username)
+    if actor.split(" ", 1)[0] == username:
+        raise UsageError("you cannot delete your own account; another admin can")
+    revoke_sessions(session, account, utcnow(), "disabled", actor=actor)
+    session.execute(delete(ApiToken).where(ApiToken.account_id == account.id))
+    record_event(session, actor, UserDeleted(username=username, role=account.role))
+    session.delete(account)
+    session.flush()
+
+
+def change_own_password(
+    session: Session, account_id: int, current: str, new: str, *, keep_session: str | None
+) -> None:
+    """Change one's own password after checking the current one; the one-time flag is
+    cleared and every other web session of the account ends at once (``keep_session``, the
+    caller's session id, stays open).
+
+    Raises:
+        AuthError: the account is gone or disabled, or ``current`` is wrong.
+        UsageError: the new password is too short or the same as the current one.
+    """
+    account = session.get(Account, account_id)
+    if account is None or account.disabled:
+        raise AuthError("the session's account is gone or disabled; log in again")
+    if not verify_password(account.password_hash, current):
+        raise AuthError("the current password is wrong")
+    if new == current:
+        raise UsageError("the new password is the same as the current one; choose another")
+    forced = bool(account.must_change_password)
+    account.password_hash = hash_password(new)
+    account.must_change_password = False
+    record_event(
+        session, account.username, PasswordChanged(username=account.username, forced=forced)
+    )
+    revoke_sessions(
+        session, account, utcnow(), "password", actor=account.username, keep=keep_session
+    )
+
+
+def list_tokens(session: Session, username: str | None = None) -> list[TokenView]:
+    """API tokens (of ``username`` when given), newest first: name, prefix, state, times.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    query = select(ApiToken, Account.username).join(Account, Account.id == ApiToken.account_id)
+    if username is not None:
+        query = query.where(ApiToken.account_id == get_account(session, username).id)
+    rows = session.execute(query.order_by(ApiToken.id.desc())).all()
+    return [
+        TokenView(
+            id=token.id,
+            username=owner,
+            name=token.name,
+            prefix=token.prefix,
+            revoked=token.revoked,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+        )
+        for token, owner in rows
+    ]
+
+
+def revoke_token(session: Session, token_id: int, *, actor: str = "tvec") -> None:
+    """Revoke one API token by its id (it stops working at once; logged).
+
+    Raises:
+        NotFoundError: no token has ``token_id``.
+    """
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFoundError(f"no API token with id {token_id} (see 'tvec user tokens')")
+    account = session.get(Account, token.account_id)
+    token.revoked = True
+    record_event(
+        session,
+        actor,
+        TokenRevoked(
+            username=account.username if account else "?", name=token.name, token_id=token_id
+        ),
+    )
 
 
 def sign_out_everywhere(session: Session, username: str, *, actor: str = "tvec") -> int:
@@ -171,7 +296,7 @@ def ensure_first_admin(
     if session.scalar(select(func.count()).select_from(Account)):
         return None
     chosen = password if password else generate_password()
-    add_user(session, username, Role.ADMIN.value, chosen, actor="tvec")
+    add_user(session, username, Role.ADMIN.value, chosen, actor="tvec", one_time=not password)
     return None if password else chosen
 
 

@@ -84,14 +84,23 @@ def end_session(session: Session, session_id: str, now: datetime) -> int | None:
 
 
 def revoke_sessions(
-    session: Session, account: Account, now: datetime, why: str, *, actor: str
+    session: Session,
+    account: Account,
+    now: datetime,
+    why: str,
+    *,
+    actor: str,
+    keep: str | None = None,
 ) -> int:
-    """Revoke every open session of ``account`` at once; return how many were open. Logged
-    when any was open, and always for ``why`` = ``signout`` (others: ``password``,
-    ``disabled``)."""
+    """Revoke every open session of ``account`` at once (but ``keep``, a session id: the
+    one changing its own password); return how many were revoked. Logged when any was
+    open, and always for ``why`` = ``signout`` (others: ``password``, ``disabled``)."""
+    where = [WebSession.account_id == account.id, WebSession.revoked_at.is_(None)]
+    if keep is not None:
+        where.append(WebSession.id != _digest(keep))
     result = session.execute(
         update(WebSession)
-        .where(WebSession.account_id == account.id, WebSession.revoked_at.is_(None))
+        .where(*where)
         .values(revoked_at=now, revoked_why=why)
         .execution_options(synchronize_session=False)
     )

@@ -20,7 +20,7 @@ from tvec.accounts.wellbeing import (
     set_media_prefs,
 )
 from tvec.app.context import AppContext
-from tvec.views.accounts import MeView, UserView
+from tvec.views.accounts import MeView, TokenView, UserView
 
 
 def add_user(ctx: AppContext, username: str, role: str, password: str | None, *, actor: str) -> str:
@@ -32,7 +32,7 @@ def add_user(ctx: AppContext, username: str, role: str, password: str | None, *,
     """
     chosen = password or generate_password()
     with ctx.write() as session:
-        service.add_user(session, username, role, chosen, actor=actor)
+        service.add_user(session, username, role, chosen, actor=actor, one_time=not password)
     return chosen
 
 
@@ -147,6 +147,63 @@ def session_principal(ctx: AppContext, session_id: str) -> Principal:
         with ctx.write() as session:
             sessions.touch_session(session, session_id, now)
     return principal
+
+
+def enable_user(ctx: AppContext, username: str, *, actor: str) -> None:
+    """Enable a disabled account again (logged).
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    with ctx.write() as session:
+        service.enable_user(session, username, actor=actor)
+
+
+def delete_user(ctx: AppContext, username: str, *, actor: str) -> None:
+    """Delete an account with its sessions and tokens (logged).
+
+    Raises:
+        NotFoundError: no such account.
+        UsageError: deleting one's own account.
+    """
+    with ctx.write() as session:
+        service.delete_user(session, username, actor=actor)
+
+
+def change_own_password(
+    ctx: AppContext, principal: Principal, current: str, new: str, *, keep_session: str | None
+) -> None:
+    """Change the logged-in user's own password (the current one checked); the one-time
+    flag is cleared and every other web session of the account ends (logged).
+
+    Raises:
+        AuthError: the current password is wrong, or the account is gone or disabled.
+        UsageError: the new password is too short or unchanged.
+    """
+    with ctx.write() as session:
+        service.change_own_password(
+            session, principal.account_id, current, new, keep_session=keep_session
+        )
+
+
+def list_tokens(ctx: AppContext, username: str | None = None) -> list[TokenView]:
+    """API tokens (of ``username`` when given), newest first; never the tokens themselves.
+
+    Raises:
+        NotFoundError: no such account.
+    """
+    with ctx.read() as session:
+        return service.list_tokens(session, username)
+
+
+def revoke_token(ctx: AppContext, token_id: int, *, actor: str) -> None:
+    """Revoke one API token by id (logged).
+
+    Raises:
+        NotFoundError: no such token.
+    """
+    with ctx.write() as session:
+        service.revoke_token(session, token_id, actor=actor)
 
 
 def sign_out_everywhere(ctx: AppContext, username: str, *, actor: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -21,6 +22,7 @@ from tvec.audit.log import (
     export_jsonl,
     newest_events,
     record,
+    search_events,
     verify_chain,
 )
 from tvec.clock import rfc3339
@@ -61,6 +63,41 @@ def newest(ctx: AppContext, *, kind: str | None = None, limit: int = 200) -> lis
     """The newest ``limit`` events (of ``kind`` when given), newest first (the audit page)."""
     with ctx.read() as session:
         return [AuditEventView.model_validate(e) for e in newest_events(session, kind, limit)]
+
+
+def search(
+    ctx: AppContext,
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEventView]:
+    """Events newest first, filtered (the audit page; :func:`tvec.audit.log.search_events`)."""
+    with ctx.read() as session:
+        return [
+            AuditEventView.model_validate(e)
+            for e in search_events(
+                session,
+                actor=actor,
+                kind=kind,
+                target=target,
+                since=since,
+                until=until,
+                before_id=before_id,
+                limit=limit,
+            )
+        ]
+
+
+def check_chain(ctx: AppContext) -> ChainReport:
+    """Walk the chain (links, digests and HMACs) and report, writing nothing out (the audit
+    page's check; :func:`verify` also compares and writes anchors)."""
+    with ctx.read() as session:
+        return verify_chain(session)
 
 
 def _publish(ctx: AppContext, verification: Verification) -> None:

@@ -124,6 +124,36 @@ class TokenCreated(_UserEvent):
     name: str
 
 
+class TokenRevoked(_UserEvent):
+    """An API token of a user revoked (its name and id; it stops working at once)."""
+
+    KIND = AuditKind.TOKEN_REVOKE
+    name: str
+    token_id: int
+
+
+class UserEnabled(_UserEvent):
+    """A disabled user account enabled again (it may log in; old sessions stay ended)."""
+
+    KIND = AuditKind.USER_ENABLE
+
+
+class UserDeleted(_UserEvent):
+    """A user account deleted with its sessions and tokens (its role at the time); the
+    audit log keeps its name."""
+
+    KIND = AuditKind.USER_DELETE
+    role: str
+
+
+class PasswordChanged(_UserEvent):
+    """A user changed their own password (``forced``: the one-time password had to be
+    changed at first login); the password is never logged."""
+
+    KIND = AuditKind.PASSWORD_CHANGE
+    forced: bool
+
+
 class SettingChanged(_UserEvent):
     """A user's own settings changed: media blur (CSS pixels) and greyscale."""
 
@@ -695,6 +725,8 @@ class EntityListImported(AuditEventData):
 
     def target(self) -> str:
         return f"entity-list:{self.format}"
+
+
 class StatementsSent(AuditEventData):
     """A batch of statements of reasons sent to the DSA Transparency Database and what it
     answered: ``status`` (``None``: no answer), statements ``submitted``, already held

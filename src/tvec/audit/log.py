@@ -72,6 +72,10 @@ class AuditKind(StrEnum):
     USER_RESET_PASSWORD = "user.reset_password"  # noqa: S105 - an event name
     SETTING_CHANGE = "setting.change"
     TOKEN_CREATE = "token.create"  # noqa: S105 - an event name
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105 - an event name
+    USER_ENABLE = "user.enable"
+    USER_DELETE = "user.delete"
+    PASSWORD_CHANGE = "user.change_password"  # noqa: S105 - an event name
     AUDIT_EXPORT = "audit.export"
     ATTRIBUTION = "url.attribute"
     ALERT_DELIVERY = "alert.delivery"
@@ -429,6 +433,40 @@ def events_after(session: Session, after_id: int = 0, limit: int = 100) -> list[
     """Events with an id above ``after_id``, oldest first, at most ``limit`` (paging)."""
     query = select(AuditEvent).where(AuditEvent.id > after_id).order_by(AuditEvent.id)
     return list(session.scalars(query.limit(limit)))
+
+
+def search_events(
+    session: Session,
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Events newest first, filtered: ``actor`` and ``kind`` exactly, ``target`` exactly or
+    as a prefix when it ends with ``:`` (``case:`` every case), ``since`` <= at < ``until``
+    (aware UTC), ids below ``before_id`` (the next page); at most ``limit``."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    if target:
+        if target.endswith(":"):
+            escaped = target.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(AuditEvent.target.like(escaped + "%", escape="\\"))
+        else:
+            query = query.where(AuditEvent.target == target)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query))
 
 
 def newest_events(session: Session, kind: str | None = None, limit: int = 200) -> list[AuditEvent]:

@@ -17,6 +17,7 @@ from tvec.orders.clock import format_time, parse_time
 from tvec.orders.impossibility import impossibility_text
 from tvec.orders.intake import OrderFile, read_order_file
 from tvec.orders.reply import reply_text
+from tvec.views.durations import lateness
 from tvec.views.orders import OrderUrlView
 
 ACTOR = "cli"
@@ -236,7 +237,7 @@ def act(
     for entry in view.urls:
         out.print(f"{entry.url}: {_done(entry)}", markup=False)
     if view.status == "done":
-        late = "" if view.reply["on_time"] else " (late)"
+        late = "" if view.reply["on_time"] else f" ({lateness(view.reply['late_by_seconds'])})"
         out.print(f"order {reference} done{late}; see 'tvec order reply {reference}'", markup=False)
         _warn(view.reply)
 
@@ -310,7 +311,7 @@ def resume(reference: _Ref, as_json: _Json = False) -> None:
         return
     out.print(
         f"removal order {reference} resumed: open, deadline "
-        f"{format_time(view.deadline_at)} ({view.time_left} left)",
+        f"{format_time(view.deadline_at)} ({view.time_left})",
         markup=False,
     )
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from tvec.errors import UsageError
 from tvec.store.models.orders import RemovalOrder
+from tvec.views.durations import time_left
 
 #: Time allowed between receipt and removal (Article 3(3): one hour).
 ORDER_DEADLINE = timedelta(hours=1)
@@ -59,14 +60,10 @@ def order_state(order: RemovalOrder, now: datetime) -> tuple[str, float]:
 
 
 def format_time_left(seconds: float) -> str:
-    """``seconds`` left as ``H:MM:SS``, or ``overdue by H:MM:SS`` at or past zero.
-
-    Whole seconds, rounded towards the deadline's side: 0.4 s left shows ``0:00:00``
-    (still open), 0.4 s past shows ``overdue by 0:00:00``.
+    """``seconds`` left for people: ``59 min 12 s left``, or ``1 h 12 min late`` at or past
+    zero (:func:`tvec.views.durations.time_left`; 0.4 s left shows ``0 s left``).
     """
-    whole = int(abs(seconds))
-    text = f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    return text if seconds > 0 else f"overdue by {text}"
+    return time_left(seconds)
 
 
 def parse_time(value: str | datetime, what: str) -> datetime:

@@ -37,6 +37,7 @@ from tvec.errors import ConflictError
 from tvec.orders.intake import MEMBER_STATES
 from tvec.settings import Settings
 from tvec.store.models.orders import ACTIONS, RemovalOrder
+from tvec.views.durations import lateness
 
 #: The template the reply follows.
 FORM = (
@@ -153,8 +154,8 @@ def reply_text(reply: dict[str, Any]) -> str:
         lines.append(f"  {entry['url']}: {entry['action']} at {entry['acted_at']}")
     if not reply["on_time"]:
         lines.append(
-            f"Completed after the one-hour deadline ({reply['deadline_at']}) by "
-            f"{reply['late_by_seconds']:.0f} seconds."
+            f"Completed after the one-hour deadline ({reply['deadline_at']}): "
+            f"{lateness(reply['late_by_seconds'])}."
         )
     lines += [
         "",

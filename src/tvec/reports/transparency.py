@@ -297,9 +297,7 @@ def content_section(session: Session, start: datetime, end: datetime) -> Content
 def review_section(session: Session, start: datetime, end: datetime) -> ReviewSectionView:
     """Cases, decisions, backlog and appeals of ``[start, end)``; the backlog at ``end``."""
     if not _any(session, ReviewCase):
-        return ReviewSectionView(
-            **dict.fromkeys(ReviewSectionView.model_fields)
-        )
+        return ReviewSectionView(**dict.fromkeys(ReviewSectionView.model_fields))
     opened = session.execute(
         select(func.count(ReviewCase.id)).where(_period_filter(ReviewCase.opened_at, start, end))
     ).scalar_one()

@@ -15,6 +15,21 @@ class UserView(View):
     role: str
     disabled: bool
     last_login_at: Timestamp | None
+    must_change_password: bool = Field(
+        default=False, description="Still a one-time password: changed at the next login."
+    )
+
+
+class TokenView(View):
+    """An API token as listed (never the token itself: its first characters only)."""
+
+    id: int
+    username: str
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it.")
+    revoked: bool
+    created_at: Timestamp
+    last_used_at: Timestamp | None
 
 
 class MeView(View):

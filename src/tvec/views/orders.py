@@ -38,7 +38,7 @@ class OrderView(View):
         "margin it was completed with."
     )
     time_left: str | None = Field(
-        description="Time left for people ('1 h 12 min'), or 'overdue by ...'; null once "
+        description="Time left for people ('59 min 12 s left', '1 h 12 min late'); null once "
         "the order is done or rejected."
     )
     overdue_at: Timestamp | None

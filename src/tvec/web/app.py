@@ -27,7 +27,14 @@ from starlette.routing import BaseRoute
 
 from tvec import __version__
 from tvec.app.context import AppContext
-from tvec.errors import AuthError, ConflictError, TvecError, http_status_for
+from tvec.errors import (
+    AuthError,
+    ConflictError,
+    PasswordChangeRequiredError,
+    TvecError,
+    http_status_for,
+)
+from tvec.views.durations import lateness, readable_duration
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
@@ -36,6 +43,7 @@ from tvec.web.routers import (
     cases,
     entities,
     exchanges,
+    exports,
     hma,
     hma_curation,
     me,
@@ -227,6 +235,7 @@ def create_app(context: AppContext) -> FastAPI:
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     install_filters(templates.env)
+    templates.env.globals.update(duration=readable_duration, lateness=lateness)
     app.state.ctx = WebContext(app=context, templates=templates)
     secret = settings.secret_key or secrets.token_urlsafe(32)
     #: Signs the session cookie and the known-device cookie of the login throttle.
@@ -261,6 +270,12 @@ def create_app(context: AppContext) -> FastAPI:
     async def tvec_error(request: Request, exc: TvecError) -> Response:
         if isinstance(exc, AuthError) and not _is_api(request.url.path):
             return _error_response(request, 401, str(exc), exc.kind)
+        if (
+            isinstance(exc, PasswordChangeRequiredError)
+            and request.method == "GET"
+            and not _is_api(request.url.path)
+        ):
+            return RedirectResponse("/me/password", status_code=303)
         status = http_status_for(exc)
         if isinstance(exc, ConflictError) and _is_hma(request.url.path):
             status = 403  # HMA answers a taken bank name with 403 (curation.py lines 122, 159)
@@ -316,7 +331,20 @@ def create_app(context: AppContext) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    routers = (auth, queue, cases, media, me, audit, takedowns, orders, reports, entities, users)
+    routers = (
+        auth,
+        queue,
+        cases,
+        media,
+        me,
+        audit,
+        takedowns,
+        orders,
+        reports,
+        entities,
+        users,
+        exports,
+    )
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)
     _document_errors(app)

@@ -26,7 +26,7 @@ from fastapi import Depends, Request
 
 from tvec.accounts import Principal, allowed
 from tvec.app import accounts as use
-from tvec.errors import AuthError, CsrfError, PermissionDeniedError
+from tvec.errors import AuthError, CsrfError, PasswordChangeRequiredError, PermissionDeniedError
 from tvec.web.context import WebContext, get_ctx
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,6 +36,8 @@ CSRF_FIELD = "csrf_token"
 SESSION_ID = "sid"
 #: Cookie of the known-device proof (:func:`tvec.accounts.throttle.device_token`).
 DEVICE_COOKIE = "tvec_device"
+#: Where a user with a one-time password may go (everything else sends them to the first).
+PASSWORD_CHANGE_PATHS = frozenset({"/me/password", "/logout"})
 #: Marks a non-GET route that changes nothing a viewer may not change (login, look-ups):
 #: ``openapi_extra={WRITES: False}``. The security tests read it from the app's routes.
 WRITES = "x-tvec-writes"
@@ -83,6 +85,8 @@ def current_principal(request: Request, ctx: Annotated[WebContext, Depends(get_c
 
     Raises:
         AuthError: neither a valid token nor a logged-in session.
+        PasswordChangeRequiredError: the session's account still has a one-time password
+            and the path is not one of :data:`PASSWORD_CHANGE_PATHS`.
     """
     token = _bearer(request)
     if token is not None:
@@ -91,10 +95,13 @@ def current_principal(request: Request, ctx: Annotated[WebContext, Depends(get_c
     if not isinstance(session_id, str):
         raise AuthError("log in first")
     try:
-        return use.session_principal(ctx.app, session_id)
+        principal = use.session_principal(ctx.app, session_id)
     except AuthError:
         request.session.clear()
         raise
+    if principal.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequiredError("change your one-time password first (/me/password)")
+    return principal
 
 
 def need(permission: str) -> Callable[..., Principal]:

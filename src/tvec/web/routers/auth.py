@@ -31,7 +31,8 @@ def login(
     ctx: Annotated[WebContext, Depends(get_ctx)],
 ) -> Response:
     """Check the password under the login limits; on success start a new server-side session
-    and go to the queue (a refused attempt is 429, a wrong password 401)."""
+    and go to the queue, or to the change page while the password is a one-time password
+    (a refused attempt is 429, a wrong password 401)."""
     outcome = use.login(
         ctx.app,
         username,
@@ -46,7 +47,8 @@ def login(
         )
     request.session.clear()
     request.session[SESSION_ID] = outcome.session_id
-    response = RedirectResponse("/queue", status_code=303)
+    target = "/me/password" if outcome.principal.must_change_password else "/queue"
+    response = RedirectResponse(target, status_code=303)
     if outcome.device_token is not None:
         response.set_cookie(
             DEVICE_COOKIE,
