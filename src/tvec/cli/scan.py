@@ -102,14 +102,17 @@ def scan(
     ) as progress:
         task = progress.add_task("scanning", total=None)
 
-        def on_item(done: int, name: str) -> None:
-            progress.update(task, completed=done, description=f"scanning {name[-60:]}")
-
         terminated: list[int] = []
 
+        def on_item(done: int, name: str) -> None:
+            progress.update(task, completed=done, description=f"scanning {name[-60:]}")
+            if terminated:  # a safe point: the batch holding this item is committed
+                raise KeyboardInterrupt
+
         def on_sigterm(signum: int, frame: FrameType | None) -> None:
+            # Only noted here: raising at an arbitrary point could interrupt a commit and
+            # leave the scan row ``running``; the scan stops after the batch it is storing.
             terminated.append(signum)
-            raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, on_sigterm)
         try:
