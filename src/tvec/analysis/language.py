@@ -41,7 +41,8 @@ How a text is read, in order:
    letters or more whose best label over all 140 model labels is outside the candidates with
    probability :data:`OUTSIDE_CONFIDENCE` or more (Spanish, Italian, Portuguese...).
 7. Persian (``fas``) is reported as Dari (``prs``) or Iranian Persian (``pes``) when the
-   spelling and vocabulary show which (:func:`persian_variety`), else as ``fas``.
+   spelling and vocabulary show which (:func:`persian_variety`, a small naive Bayes word
+   model shipped as ``data/persian_variety.json``), else as ``fas``.
 
 ``primary`` is ``"und"`` when the text has fewer than :data:`MIN_LETTERS` letters (emoji-only,
 a few digits, one short word), or when no language holds at least ``primary_share`` of the
@@ -59,10 +60,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from tvec.analysis import persian_variety as _variety
+
 __all__ = [
     "MIN_LETTERS",
     "OUTSIDE_CONFIDENCE",
     "OUTSIDE_MIN_LETTERS",
+    "PASHTO_PARTICLE_RATIO",
     "SEGMENT_MIN_LETTERS",
     "SORANI_LETTER_RATIO",
     "TARGET_LANGUAGES",
@@ -80,6 +84,11 @@ SEGMENT_MIN_LETTERS = 40
 
 SORANI_LETTER_RATIO = 0.03
 """Share of Sorani-only letters from which an Arabic-script unit is called ``ckb``."""
+
+PASHTO_PARTICLE_RATIO = 0.1
+"""An Arabic-script unit is called ``pus`` when standalone Pashto particles ``د`` make up at
+least this share of its words (one in a post of up to ten words): a Dari sentence that names
+"د افغانستان بانک" once stays Persian."""
 
 DEFAULT_MIN_SHARE = 0.2
 DEFAULT_PRIMARY_SHARE = 0.5
@@ -171,6 +180,11 @@ _TIGRINYA_WORDS = frozenset(
     {"ኣብ", "ናይ", "እዩ", "ኢዩ", "ምስ", "ከም", "እዚ", "ኣብዚ", "ነቲ", "እቲ", "ኣሎ", "ኣለዉ", "እዮም", "ኢዮም", "ዝኾነ"}
 )
 _UYGHUR_LETTERS = frozenset("ۇۈ")
+# Pashto's genitive particle "د" written as a word of its own before another word ("د هلمند",
+# "د افغانستان"). Arabic, Persian, Urdu and Sorani have no one-letter word "د" (Arabic's "د."
+# for doctor ends its sentence unit, so it is not followed by a word there). No letter, mark
+# or ZWNJ may touch it on the left.
+_PASHTO_PARTICLE = re.compile(r"(?<![\w\u064b-\u065f\u0670\u200c])د(?=\s+[^\W\d_])")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|@\w+", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[\n\r.!?؟۔।။።！？]+")
 
@@ -209,6 +223,7 @@ class _Unit:
     script: str | None
     text: str
     letters: int
+    particles: int = 0  # standalone Pashto genitive particles "د" (Arabic-script units only)
 
 
 class _Model:
@@ -281,13 +296,18 @@ def _units(text: str) -> Iterator[_Unit]:
             elif category[0] == "L":
                 char_script = _script_of(char)
                 if started and char_script != script:
-                    yield _Unit(script, "".join(chars).strip(), letters)
+                    yield _unit(script, "".join(chars).strip(), letters)
                     chars, letters = [], 0
                 script, started = char_script, True
                 letters += 1
             chars.append(char)
         if letters:
-            yield _Unit(script, "".join(chars).strip(), letters)
+            yield _unit(script, "".join(chars).strip(), letters)
+
+
+def _unit(script: str | None, text: str, letters: int) -> _Unit:
+    particles = len(_PASHTO_PARTICLE.findall(text)) if script == "Arab" else 0
+    return _Unit(script, text, letters, particles)
 
 
 def _outside(model: _Model, unit: _Unit, candidates: frozenset[str] | None) -> bool:
@@ -326,6 +346,12 @@ def _classify_unit(
             return "ckb"
     if _outside(model, unit, candidates):
         return "und"
+    if (
+        unit.particles
+        and (candidates is None or "pus" in candidates)
+        and unit.particles >= PASHTO_PARTICLE_RATIO * len(unit.text.split())
+    ):
+        return "pus"
     allowed: frozenset[str] | None = None
     script_langs = _SCRIPT_LANGUAGES.get(unit.script or "")
     if candidates is not None and script_langs is not None:
@@ -401,71 +427,24 @@ def identify(
     return LanguageResult(languages=languages, primary=primary)
 
 
-# Words that mark Afghan Dari or Iranian Persian text (one language, ``fas``, written in two
-# standard varieties). Spelling and vocabulary markers: where CLDR's ``fa_AF`` and
-# ``fa`` locales spell country and month names differently (جاپان / ژاپن, هسپانیه / اسپانیا),
-# and the words of administration and daily life the two standards differ on (ولسوالی
-# district, شاروالی / شهرداری municipality, پوهنتون / دانشگاه university, پولیس / پلیس police,
-# شفاخانه / بیمارستان hospital, ملیون / میلیون, امریکا / آمریکا, the Afghan and Iranian solar
-# month names, the Afghan months from English). Iranian topic words, which decide only when
-# those do not: Iran's provinces and cities, institutions and currency. Afghan places are not
-# used the same way: the Iranian press reports on Afghanistan at length (with them, 11 of the
-# 27 Iranian Persian held-out sentences were called Dari; docs/language-id.md).
-_DARI_MARKERS_TEXT = """
-    ولسوالی ولسوالیها ولسوال شاروالی شاروال پوهنتون پوهنتونها پوهنځی پوهنحی پوهاند پوهنوال
-    پولیس شفاخانه موتر موترها داکتر داکتران ملیون ملیارد امریکا امریکایی استند میباشند لوی
-    خارنوالی خارنوال جنوری فبروری مارچ اپریل جولای اگست سپتمبر اکتوبر نومبر دسمبر جوزا سنبله
-    عقرب دلو حوت جاپان هسپانیه برازیل ارجنتاین بلجیم هالند ناروی سویدن پولند اندونیزیا
-    مالیزیا مکسیکو کوریای جرمنی
-    """
-_DARI_MARKERS = frozenset(_DARI_MARKERS_TEXT.split())
-_PERSIAN_MARKERS_TEXT = """
-    استان استانها استانی استاندار استانداری شهرستان شهرستانها شهرداری شهرداریها شهردار
-    دانشگاه دانشگاهها دانشگاهی پلیس بیمارستان بیمارستانها ماشین خودرو خودروها دکتر میلیون
-    میلیارد آمریکا آمریکایی فروردین اردیبهشت خرداد مرداد شهریور آبان آذر بهمن اسفند ژانویه
-    فوریه آوریل ژوئن ژوئیه سپتامبر اکتبر نوامبر دسامبر ژاپن اسپانیا برزیل آرژانتین بلژیک
-    هلند نروژ سوئد لهستان اندونزی مالزی مکزیک کرهٔ آلمان
-    """
-_PERSIAN_MARKERS = frozenset(_PERSIAN_MARKERS_TEXT.split())
-_PERSIAN_TOPICS_TEXT = """
-    ایران ایرانی ایرانیان تهران مشهد اصفهان شیراز تبریز کرج قم اهواز کرمانشاه رشت ارومیه
-    زاهدان همدان یزد کرمان اردبیل خوزستان گیلان مازندران تومان ریال ایرنا ایسنا ایلنا تسنیم
-    سپاه بسیج
-    """
-_PERSIAN_TOPICS = frozenset(_PERSIAN_TOPICS_TEXT.split())
-
-_VARIETY_LISTS = (_DARI_MARKERS, _PERSIAN_MARKERS, _PERSIAN_TOPICS)
-
-
 def persian_variety(text: str) -> str:
-    """``prs`` (Dari) or ``pes`` (Iranian Persian) when the words of ``text`` show which,
-    else ``fas``.
+    """``prs`` (Dari) or ``pes`` (Iranian Persian) when the text shows which, else ``fas``.
 
-    Words (as written, without their ZWNJ, and their part before a ZWNJ, e.g. before a plural
-    ``ها``) that one standard's spelling or vocabulary marks are counted per side
-    (``_DARI_MARKERS``, ``_PERSIAN_MARKERS``); the side with more wins. Only when they do not
-    decide (none, or as many on each side) does a place, institution or the currency of Iran
-    (``_PERSIAN_TOPICS``) make it ``pes``. Otherwise ``fas``.
+    Decided by the naive Bayes word model of :mod:`tvec.analysis.persian_variety`, trained on
+    Afghan and Iranian news sentences and on the names CLDR's ``fa_AF`` and ``fa`` locales
+    spell differently; it abstains (``fas``) when the log-odds stay under its threshold, which
+    is most 2-4-word fragments (docs/language-id.md has the measured rates).
     """
-    marks = [0, 0, 0]  # Dari markers, Persian markers, Iranian topics
-    for word in re.findall(r"[\w\u200c]+", text):
-        forms = {word, word.replace("\u200c", ""), word.split("\u200c")[0]}
-        for index, words in enumerate(_VARIETY_LISTS):
-            if forms & words:
-                marks[index] += 1
-                break
-    dari, persian = marks[0], marks[1]
-    if dari == persian:  # no spelling or vocabulary marker decides: Iranian topics may
-        dari, persian = 0, marks[2]
-    if dari > persian:
-        return "prs"
-    if persian > dari:
-        return "pes"
-    return "fas"
+    return _variety.classify(text)
 
 
 def _pool(script: str | None, group: list[_Unit]) -> _Unit:
-    return _Unit(script, " ".join(unit.text for unit in group), sum(u.letters for u in group))
+    return _Unit(
+        script,
+        " ".join(unit.text for unit in group),
+        sum(unit.letters for unit in group),
+        sum(unit.particles for unit in group),
+    )
 
 
 def _main_script(counts: dict[str | None, int]) -> str | None:
