@@ -192,6 +192,27 @@ def choose(pairs: list[tuple[str, float]]) -> tuple[float, float]:
     return best[1], best[0]
 
 
+def combined_cv(
+    rows: list[Row], alpha: float, ngrams: bool, threshold_short: float, threshold_long: float
+) -> dict[str, tuple[int, int, int]]:
+    """(right, wrong, fas) per kind of text for the model at the chosen thresholds with
+    :func:`tvec.analysis.persian_variety.marker_variety` where it abstains, out of fold."""
+    counts: dict[str, list[int]] = {"short": [0, 0, 0], "long": [0, 0, 0]}
+    for fold in range(FOLDS):
+        weights = train([r for r in rows if _fold(r[2]) != fold], alpha, ngrams)
+        model = persian_variety.VarietyModel(
+            weights, 0.0, ngrams, threshold_short, threshold_long
+        )
+        for variety, text, page in rows:
+            if _fold(page) != fold:
+                continue
+            for piece in [text, *fragments(text)]:
+                guess = model.classify(piece)
+                column = 2 if guess == "fas" else 0 if guess == variety else 1
+                counts[_kind(piece)][column] += 1
+    return {kind: (c[0], c[1], c[2]) for kind, c in counts.items()}
+
+
 def build() -> tuple[dict[str, object], str]:
     """The model as a JSON-ready dict, and a report of the cross-validation."""
     rows, dropped = training_rows()
@@ -222,6 +243,13 @@ def build() -> tuple[dict[str, object], str]:
         f"chosen: ngrams {ngrams}, alpha {alpha}, thresholds {threshold_short} (short) "
         f"{threshold_long} (long)"
     )
+    for kind, counts in combined_cv(rows, alpha, ngrams, threshold_short, threshold_long).items():
+        right, wrong, abstained = counts
+        n = right + wrong + abstained
+        lines.append(
+            f"with the marker fallback, {kind}: right {right}/{n} ({100 * right / n:.1f}%), "
+            f"wrong {wrong} ({100 * wrong / n:.1f}%), fas {abstained}"
+        )
     weights = train(rows, alpha, ngrams)
     model = {
         "about": "Dari (prs) vs Iranian Persian (pes) naive Bayes log ratios; built by "
