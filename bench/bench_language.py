@@ -427,7 +427,9 @@ def variety_table(rows: list[dict[str, str]]) -> str:
             continue
         kind = "long" if len(row["text"].split()) >= 5 else "short"
         got = identify(row["text"]).primary
-        column = 0 if got == row["lang"] else 1 if got in ("prs", "pes") else 2 if got == "fas" else 3
+        column = (
+            0 if got == row["lang"] else 1 if got in ("prs", "pes") else 2 if got == "fas" else 3
+        )
         cells[(row["lang"], kind)][column] += 1
     lines = [
         "| variety, length | right | the other variety (wrong) | `fas` (not shown) | other |",

@@ -17,8 +17,9 @@ over pages (all sentences of a page in the same fold), scoring whole sentences a
 2, 3 and 4 words (the shape of the held-out short items). Each threshold (texts of under five
 words, and longer ones) maximises ``right - COST_WRONG * wrong`` on its own kind of text, i.e.
 a wrong variety costs as much as ``COST_WRONG`` right ones and "not shown" (``fas``) costs
-nothing; the feature set and ``alpha`` maximise the sum over both kinds. Features seen fewer than ``MIN_COUNT`` times are dropped; weights are
-rounded to 3 decimals. The output is deterministic (sorted keys, fixed folds).
+nothing; the feature set and ``alpha`` maximise the sum over both kinds. Features seen fewer
+than ``MIN_COUNT`` times are dropped; weights are rounded to 3 decimals. The output is
+deterministic (sorted keys, fixed folds).
 
 ``--check`` rebuilds in memory and exits 1 if the shipped file differs.
 """
@@ -37,9 +38,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tvec.analysis.persian_variety import MODEL_FILE, features, normalise  # noqa: E402
-
 from tvec.analysis import persian_variety  # noqa: E402
+from tvec.analysis.persian_variety import MODEL_FILE, features, normalise  # noqa: E402
 
 TRAIN = ROOT / "tests" / "data" / "langid" / "persian_variety_train.jsonl"
 NEWS = ROOT / "tests" / "data" / "corpus" / "news.jsonl"
@@ -128,7 +128,8 @@ def train(rows: list[Row], alpha: float, ngrams: bool) -> dict[str, float]:
     n_prs = sum(counts["prs"][f] for f in vocab) + alpha * size
     n_pes = sum(counts["pes"][f] for f in vocab) + alpha * size
     return {
-        f: math.log((counts["prs"][f] + alpha) / n_prs) - math.log((counts["pes"][f] + alpha) / n_pes)
+        f: math.log((counts["prs"][f] + alpha) / n_prs)
+        - math.log((counts["pes"][f] + alpha) / n_pes)
         for f in vocab
     }
 
@@ -200,9 +201,7 @@ def combined_cv(
     counts: dict[str, list[int]] = {"short": [0, 0, 0], "long": [0, 0, 0]}
     for fold in range(FOLDS):
         weights = train([r for r in rows if _fold(r[2]) != fold], alpha, ngrams)
-        model = persian_variety.VarietyModel(
-            weights, 0.0, ngrams, threshold_short, threshold_long
-        )
+        model = persian_variety.VarietyModel(weights, 0.0, ngrams, threshold_short, threshold_long)
         for variety, text, page in rows:
             if _fold(page) != fold:
                 continue

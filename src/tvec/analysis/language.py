@@ -268,7 +268,9 @@ class _Model:
     def log_ratio(self, text: str, first: str, second: str) -> float:
         """``log P(first) - log P(second)`` for ``text`` (ISO 639-3 codes of two labels)."""
         scores = {self._codes[label]: prob for label, prob in self._ident.rank(text)}
-        return math.log(scores.get(first, 0.0) + 1e-300) - math.log(scores.get(second, 0.0) + 1e-300)
+        return math.log(scores.get(first, 0.0) + 1e-300) - math.log(
+            scores.get(second, 0.0) + 1e-300
+        )
 
 
 _model: _Model | None = None
@@ -389,22 +391,20 @@ def _classify_unit(
 # the month and weekday names. Words that both standards use with other meanings (polisi,
 # pejabat, pasukan, baru, boleh) are left out. They decide only between the two when the model
 # has already said Malay or Indonesian, and only when one side has more of them.
-_MALAY_WORDS = frozenset(
-    """
+_MALAY_WORDS_TEXT = """
     kerana bahawa sahaja wang kes baharu antarabangsa kenderaan cukai percuma mahkamah
     hospital isnin khamis ogos julai jun mac disember iaitu syarikat kakitangan selepas mahu
     doktor universiti kualiti aktiviti komuniti peratus ringgit teksi bas akhbar kerajaan
     berkata semalam lepas ramai
-    """.split()
-)
-_INDONESIAN_WORDS = frozenset(
     """
+_MALAY_WORDS = frozenset(_MALAY_WORDS_TEXT.split())
+_INDONESIAN_WORDS_TEXT = """
     karena bahwa saja uang kasus internasional kendaraan pajak gratis pengadilan senin kamis
     agustus juli juni maret desember yaitu yakni perusahaan karyawan setelah mau dokter
     universitas kualitas aktivitas komunitas persen rupiah taksi bus koran pemerintah
     mengatakan kemarin lalu terkait sejumlah tersebut mobil
-    """.split()
-)
+    """
+_INDONESIAN_WORDS = frozenset(_INDONESIAN_WORDS_TEXT.split())
 
 
 def _malay_or_indonesian(text: str, code: str) -> str:

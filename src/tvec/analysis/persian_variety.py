@@ -103,24 +103,22 @@ def features(text: str, *, ngrams: bool = True) -> list[str]:
 # ملیون / میلیون, امریکا / آمریکا, the Afghan and Iranian solar month names, the Afghan months
 # from English). Places and topics are deliberately absent: the Iranian press reports on
 # Afghanistan at length, and Afghan outlets on Iran.
-_DARI_MARKERS = frozenset(
-    """
+_DARI_MARKERS_TEXT = """
     ولسوالی ولسوالیها ولسوال شاروالی شاروال پوهنتون پوهنتونها پوهنځی پوهنحی پوهاند پوهنوال
     پولیس شفاخانه موتر موترها داکتر داکتران ملیون ملیارد امریکا امریکایی استند میباشند لوی
     خارنوالی خارنوال جنوری فبروری مارچ اپریل جولای اگست سپتمبر اکتوبر نومبر دسمبر جوزا سنبله
     عقرب دلو حوت جاپان هسپانیه برازیل ارجنتاین بلجیم هالند ناروی سویدن پولند اندونیزیا
     مالیزیا مکسیکو کوریای جرمنی
-    """.split()
-)
-_PERSIAN_MARKERS = frozenset(
     """
+_DARI_MARKERS = frozenset(_DARI_MARKERS_TEXT.split())
+_PERSIAN_MARKERS_TEXT = """
     استان استانها استانی استاندار استانداری شهرستان شهرستانها شهرداری شهرداریها شهردار
     دانشگاه دانشگاهها دانشگاهی پلیس بیمارستان بیمارستانها ماشین خودرو خودروها دکتر میلیون
     میلیارد آمریکا آمریکایی فروردین اردیبهشت خرداد مرداد شهریور آبان آذر بهمن اسفند ژانویه
     فوریه آوریل ژوئن ژوئیه سپتامبر اکتبر نوامبر دسامبر ژاپن اسپانیا برزیل آرژانتین بلژیک
     هلند نروژ سوئد لهستان اندونزی مالزی مکزیک کرهٔ آلمان
-    """.split()
-)
+    """
+_PERSIAN_MARKERS = frozenset(_PERSIAN_MARKERS_TEXT.split())
 
 
 def marker_variety(text: str) -> str:
