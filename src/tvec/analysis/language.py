@@ -247,15 +247,25 @@ class _Model:
         self._ident: Any = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._codes: dict[str, str] = {label: _iso3(label) for label in self._ident.labels}
         self.labels: frozenset[str] = frozenset(self._codes.values())
+        self._recent = threading.local()  # per thread: the last text ranked, and its ranking
+
+    def _ranked(self, text: str) -> list[tuple[str, float]]:
+        """(ISO 639-3 code, probability) for every label; the last text's ranking is kept per
+        thread, since one unit is scored up to three times (outside check, best, Malay)."""
+        recent: tuple[str, list[tuple[str, float]]] | None = getattr(self._recent, "last", None)
+        if recent is not None and recent[0] == text:
+            return recent[1]
+        codes = self._codes
+        ranked = [(codes[label], float(prob)) for label, prob in self._ident.rank(text)]
+        self._recent.last = (text, ranked)
+        return ranked
 
     def best(self, text: str, allowed: frozenset[str] | None) -> tuple[str, float]:
         """Best ISO 639-3 label of ``text`` among ``allowed`` (all if None) and its probability
         renormalised over ``allowed``; ``("und", 0.0)`` if nothing scores."""
         total = 0.0
         best_code, best_p = "und", 0.0
-        codes = self._codes
-        for label, prob in self._ident.rank(text):
-            code = codes[label]
+        for code, prob in self._ranked(text):
             if code == "zxx" or (allowed is not None and code not in allowed):
                 continue
             total += prob
@@ -267,7 +277,7 @@ class _Model:
 
     def log_ratio(self, text: str, first: str, second: str) -> float:
         """``log P(first) - log P(second)`` for ``text`` (ISO 639-3 codes of two labels)."""
-        scores = {self._codes[label]: prob for label, prob in self._ident.rank(text)}
+        scores = dict(self._ranked(text))
         return math.log(scores.get(first, 0.0) + 1e-300) - math.log(
             scores.get(second, 0.0) + 1e-300
         )
