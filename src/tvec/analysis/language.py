@@ -43,6 +43,10 @@ How a text is read, in order:
 7. Persian (``fas``) is reported as Dari (``prs``) or Iranian Persian (``pes``) when the
    spelling and vocabulary show which (:func:`persian_variety`, a small naive Bayes word
    model shipped as ``data/persian_variety.json``), else as ``fas``.
+8. An Arabic-script unit in which Pashto's particle ``د`` stands as a word before another word
+   for at least :data:`PASHTO_PARTICLE_RATIO` of its words is Pashto. Where the model says
+   Malay or Indonesian, words the two standards write differently decide, else the model's
+   log-odds with :data:`MALAY_PRIOR` for Malay.
 
 ``primary`` is ``"und"`` when the text has fewer than :data:`MIN_LETTERS` letters (emoji-only,
 a few digits, one short word), or when no language holds at least ``primary_share`` of the
@@ -442,7 +446,7 @@ def identify(
     ``min_share`` (0..1, default 0.2): a language is listed when it holds at least this
     fraction of the letters. ``primary_share`` (default 0.5): ``primary`` names the top
     language only when it holds at least this fraction, else ``"und"``. ``min_confidence``
-    (default 0.5): a unit whose best probability, renormalised over the allowed languages,
+    (default 0.3): a unit whose best probability, renormalised over the allowed languages,
     is lower counts as undetermined. ``candidates``: ISO 639-3 codes to choose from (default
     :data:`TARGET_LANGUAGES`); ``None`` lets the model choose among all its 140 labels plus
     ``ckb``. Codes the model does not know are ignored.

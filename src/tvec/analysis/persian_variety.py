@@ -1,33 +1,34 @@
 """Dari (``prs``) or Iranian Persian (``pes``) from the text itself: a small naive Bayes model.
 
-Persian is one language written in two standard varieties. Beyond the marker words of
-:func:`tvec.analysis.language.persian_variety` (ولسوالی, پوهنتون, شهرداری...), the varieties
-differ in many small habits of spelling and vocabulary (استند / هستند, میباشد, شماری از, گفته
-است که..., همچنان, تن for persons, the Afghan month and place names, اعلامیه / بیانیه, ...) that
-no hand-made list covers. This module scores them with a multinomial naive Bayes model over
-character n-grams (after Cavnar & Trenkle 1994 and the langid.py family, Lui & Baldwin 2012),
-trained on ordinary news sentences from Afghan (Dari) and Iranian outlets that are not in the
-held-out evaluation set (``tests/data/langid/persian_variety_train.jsonl`` and the Persian
-sentences of ``tests/data/corpus/news.jsonl`` whose page is not in the held-out set).
-
-When the model abstains, hand-picked vocabulary markers (:func:`marker_variety`: ولسوالی,
-شاروالی / شهرداری, پوهنتون / دانشگاه, the Afghan and Iranian month names, ...) decide if they
-are one-sided; in cross-validation this fallback added 68 right answers on short texts for one
-more wrong one (scripts/build_persian_variety.py prints the figures).
+Persian is one language written in two standard varieties. Beyond a handful of marker words
+(ولسوالی, پوهنتون, شهرداری...), the varieties differ in many small habits of spelling and
+vocabulary (استند / هستند, میباشد, شماری از, همچنان, تن for persons, دالر / دلار, the Afghan
+month names, اعلامیه / بیانیه, ...) that no hand-made list covers. This module scores them with
+a multinomial naive Bayes model over words (optionally character n-grams too; after the
+langid.py family, Lui & Baldwin 2012), trained on ordinary news sentences from Afghan (Dari)
+and Iranian outlets that are not in the held-out evaluation set
+(``tests/data/langid/persian_variety_train.jsonl`` and the Persian sentences of
+``tests/data/corpus/news.jsonl`` whose page is not in the held-out set) and on the names that
+CLDR's ``fa_AF`` and ``fa`` locales spell differently.
 
 The model is the JSON file ``data/persian_variety.json`` beside this module (built,
 deterministically, by ``scripts/build_persian_variety.py``): for every kept feature the log
 ratio ``log P(feature | prs) - log P(feature | pes)`` (add-``alpha`` smoothing), a prior, and
-the abstention threshold chosen by cross-validation on the training pages. :func:`score` sums
-the log ratios of a text's features; :func:`classify` answers ``prs`` or ``pes`` only when the
-absolute score reaches the threshold, else ``fas`` ("Persian, variety not shown").
+two abstention thresholds (texts under :data:`SHORT_WORDS` words, and longer ones: naive Bayes
+scores grow with the length of the text). :meth:`VarietyModel.score` sums the log ratios of a
+text's features; :meth:`VarietyModel.decide` answers ``prs`` or ``pes`` only when the absolute
+score reaches the threshold, else ``fas`` ("Persian, variety not shown"). The build script
+chooses words alone or words and n-grams, ``alpha`` and the thresholds by cross-validation over
+the training pages (a wrong variety costing three right answers).
+
+Where the model abstains, the hand-picked vocabulary markers of :func:`marker_variety` decide
+if they are one-sided (:meth:`VarietyModel.classify`); in cross-validation this fallback added
+68 right answers on short texts for one more wrong one.
 
 Features: the text is normalised (:func:`normalise`: NFKC, Arabic ``ي ك ى`` as the Persian
 ``ی ک``, zero-width non-joiner, tatweel and harakat removed, everything but letters a space);
-each word ``w`` gives the token ``w`` itself and, when the model was built with n-grams, the
-character n-grams (n = 2..4) of ``" w "``. The build script chooses words alone or words and
-n-grams, the smoothing and two thresholds (texts under five words, and longer ones: naive Bayes
-scores grow with the length of the text) by cross-validation.
+each word ``w`` gives the token ``w:w`` and, for an n-gram model, the character n-grams
+(n = 2..4) of ``" w "``.
 """
 
 from __future__ import annotations
