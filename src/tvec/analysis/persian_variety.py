@@ -23,7 +23,7 @@ the training pages (a wrong variety costing three right answers).
 
 Where the model abstains, the hand-picked vocabulary markers of :func:`marker_variety` decide
 if they are one-sided (:meth:`VarietyModel.classify`); in cross-validation this fallback added
-68 right answers on short texts for one more wrong one.
+66 right answers on short texts for one more wrong one.
 
 Features: the text is normalised (:func:`normalise`: NFKC, Arabic ``ي ك ى`` as the Persian
 ``ی ک``, zero-width non-joiner, tatweel and harakat removed, everything but letters a space);
