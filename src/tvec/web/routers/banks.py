@@ -5,7 +5,7 @@ hash list. The lookup box (:mod:`tvec.web.routers.lookup`) is included here.
 Thin over :mod:`tvec.app.banks`, as ``tvec bank`` is: uploaded files are hashed by the code
 ``tvec bank add`` and a scan use (a blurred thumbnail is kept for images), hash lists are read
 as ``tvec bank import`` reads them (``csv``, ``tcap``, ``hma`` or ``auto``), and every write
-is audited there (``bank.created``, ``bank.added``, ``bank.imported``) with the user as
+is audited there (``bank.create``, ``bank.add``, ``bank.import``) with the user as
 actor. Reading needs ``match.lookup`` (every role, as HMA's ``GET /c/banks``).
 """
 
@@ -82,7 +82,7 @@ def create_bank_form(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Writer,
 ) -> Response:
-    """Create an empty bank (audited as ``bank.created``), then show it. A taken or empty
+    """Create an empty bank (audited as ``bank.create``), then show it. A taken or empty
     name shows the banks page again with the problem and what was typed (HTTP 400)."""
     try:
         view = use.create_bank(
