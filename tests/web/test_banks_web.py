@@ -245,15 +245,14 @@ def test_lookup_a_hash_finds_bank_entries_items_and_cases(web: WebEnv, client_fo
     assert 'id="lookup-outlinks"' not in page.text  # a hash has no out-links
     # a PDQ hash of the near copy: the bank entry within the threshold, with its distance
     with web.store.session() as session:
-        near = session.scalars(
-            select(Item).where(Item.locator.like("%b-near.png"))
-        ).one()
+        near = session.scalars(select(Item).where(Item.locator.like("%b-near.png"))).one()
         near_pdq = next(s.value for s in near.signals if s.signal_type == "pdq")
         bank_pdq = session.scalars(
             select(BankEntry.value).where(BankEntry.signal_type == "pdq")
         ).one()
     distance = sum(
-        bin(a ^ b).count("1") for a, b in zip(bytes.fromhex(near_pdq), bytes.fromhex(bank_pdq))
+        bin(a ^ b).count("1")
+        for a, b in zip(bytes.fromhex(near_pdq), bytes.fromhex(bank_pdq), strict=True)
     )
     assert distance > 0
     near_page = client.get("/lookup", params={"q": near_pdq, "signal_type": "pdq"}).text
@@ -298,9 +297,9 @@ def test_lookup_a_defanged_url_finds_equivalent_out_links_and_bank_urls(
     refused = client.get("/lookup", params={"q": "no such thing"})
     assert refused.status_code == 400
     assert "is neither a hash" in refused.text
-    assert "not a md5 value" in client.get(
-        "/lookup", params={"q": "abc", "signal_type": "md5"}
-    ).text
+    assert (
+        "not a md5 value" in client.get("/lookup", params={"q": "abc", "signal_type": "md5"}).text
+    )
 
 
 def test_lookup_an_uploaded_file(web: WebEnv, client_for: Any) -> None:
@@ -332,4 +331,4 @@ def test_bank_values_with_bidi_controls_are_shown_visibly(web: WebEnv, client_fo
     client, _ = client_for("viewer")
     page = client.get("/banks").text
     assert "\u202e" not in page and "\u2067" not in page
-    assert "evil<span class=\"bidi-mark\" title=\"U+202E right-to-left override\">" in page
+    assert 'evil<span class="bidi-mark" title="U+202E right-to-left override">' in page

@@ -344,9 +344,7 @@ def test_bank_writes_in_the_browser_are_audited_with_the_user(web: WebEnv, clien
     def events() -> list[tuple[str, str, str | None]]:
         with web.store.session() as session:
             rows = session.execute(
-                select(AuditEvent.kind, AuditEvent.actor, AuditEvent.target).order_by(
-                    AuditEvent.id
-                )
+                select(AuditEvent.kind, AuditEvent.actor, AuditEvent.target).order_by(AuditEvent.id)
             )
             return [tuple(r) for r in rows]  # type: ignore[misc]
 

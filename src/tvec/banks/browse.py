@@ -56,7 +56,7 @@ def _sources(session: Session, bank_id: int | None = None) -> dict[int, list[str
     out: dict[int, list[str]] = {}
     for found_id, source in session.execute(query):
         names = out.setdefault(found_id, [])
-        if len(names) < MAX_SOURCES:
+        if source and len(names) < MAX_SOURCES:
             names.append(source)
     return out
 

@@ -345,9 +345,7 @@ def _check_utf8(path: Path, shown: str | None = None) -> None:
                     return
                 done += len(piece)
     except OSError as exc:
-        raise NotFoundError(
-            f"cannot read bank file {shown or path}: {exc.strerror}"
-        ) from exc
+        raise NotFoundError(f"cannot read bank file {shown or path}: {exc.strerror}") from exc
 
 
 def _sniff(path: Path) -> str:

@@ -53,8 +53,8 @@ def items_with_signals(
             found.setdefault(item_id, (signal_type, value))
     for signal in signals:
         if signal.signal_type == "sha256":
-            query = select(Item.id).where(Item.sha256 == signal.value).limit(limit + 1)
-            for item_id in session.scalars(query):
+            by_bytes = select(Item.id).where(Item.sha256 == signal.value).limit(limit + 1)
+            for item_id in session.scalars(by_bytes):
                 found.setdefault(item_id, ("sha256", signal.value))
     ids = sorted(found)
     return _items(session, ids[:limit], found), len(ids) > limit

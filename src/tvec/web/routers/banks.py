@@ -90,9 +90,7 @@ def create_bank_form(
         )
     except UsageError as exc:
         form = {"name": name, "description": description}
-        return _banks_page(
-            request, ctx, principal, error=str(exc), form=form, status_code=400
-        )
+        return _banks_page(request, ctx, principal, error=str(exc), form=form, status_code=400)
     return RedirectResponse(bank_url(view.name), status_code=303)
 
 
