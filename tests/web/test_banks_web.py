@@ -69,6 +69,8 @@ def test_bank_page_shows_entries_with_thumbnails_filters_and_pages(
     assert page.count('src="/banks/entries/') == 3  # each entry of known.png has its thumbnail
     assert "entity=<bdi>Islamic State</bdi>" in page and "file=<bdi>known.png</bdi>" in page
     assert 'id="add-files"' not in page and 'id="import-list"' not in page
+    md5 = hashlib.md5(web.sample.known.read_bytes()).hexdigest()
+    assert f'href="/lookup?q={md5}&amp;signal_type=md5"' in page  # each entry can be looked up
     pdq = client.get("/banks/tcap", params={"signal_type": "pdq"}).text
     assert pdq.count('class="entry-row"') == 1 and "1 matching entry" in pdq
     assert client.get("/banks/tcap", params={"label": "islamic"}).text.count("entry-row") == 3
