@@ -72,8 +72,8 @@ def test_bad_pastes_are_refused_with_the_value_named(
     assert problem in str(raised.value)
 
 
-def test_items_and_equivalent_outlinks_are_found(tmp_path: Path) -> None:
-    store = open_store(load_settings(home=tmp_path / "home", progress=False))
+def test_items_and_equivalent_outlinks_are_found(tmp_path: Path, db_url: str) -> None:
+    store = open_store(load_settings(home=tmp_path / "home", progress=False, database_url=db_url))
     try:
         with store.session() as session:
             photo = Item(locator="file:///x/a.png", media_type="image/png", content_type="photo")
@@ -109,5 +109,44 @@ def test_items_and_equivalent_outlinks_are_found(tmp_path: Path) -> None:
             assert all(o.sightings == 1 and o.item_ids == [post.id] for o in links)
             none, _ = items_with_signals(session, [SignalValue("md5", "f" * 32)])
             assert none == []
+    finally:
+        store.close()
+
+
+def test_bank_entry_pages_filter_by_label_and_signal_type(tmp_path: Path, db_url: str) -> None:
+    from tvec.banks.browse import bank_entries, bank_summaries
+    from tvec.store.models import Bank, BankEntry
+
+    store = open_store(load_settings(home=tmp_path / "home", progress=False, database_url=db_url))
+    try:
+        with store.session() as session:
+            bank = Bank(name="b")
+            session.add(bank)
+            session.flush()
+            session.add_all(
+                BankEntry(
+                    bank_id=bank.id,
+                    signal_type="md5" if i % 2 else "url",
+                    value=f"{i:032x}" if i % 2 else f"https://example.org/{i}",
+                    entity="100% Front" if i < 3 else "Other_Group",
+                    source="GIFCT" if i < 5 else None,
+                )
+                for i in range(7)
+            )
+            session.flush()
+            page = bank_entries(session, "b", label="100%", per_page=2)
+            assert (page.matching, page.pages, [e.id for e in page.entries]) == (3, 2, [3, 2])
+            assert bank_entries(session, "b", label="r_g").matching == 4  # _ is not a wildcard
+            assert bank_entries(session, "b", label="0% f").matching == 3  # case-insensitive
+            urls = bank_entries(session, "b", signal_type="url", page=9, per_page=3)
+            assert (urls.matching, urls.page, len(urls.entries)) == (4, 2, 1)
+            (summary,) = bank_summaries(session)
+            assert (summary.counts, summary.total, summary.sources) == (
+                {"md5": 3, "url": 4},
+                7,
+                ["GIFCT"],
+            )
+            with pytest.raises(UsageError, match="page 0 is not a page number"):
+                bank_entries(session, "b", page=0)
     finally:
         store.close()
