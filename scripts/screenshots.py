@@ -40,6 +40,9 @@ PAGES = (
     ("reports.png", "/reports"),
     ("entities.png", "/entities"),
     ("me.png", "/me"),
+    ("banks.png", "/banks"),
+    ("bank.png", "/banks/demo-posters"),
+    ("lookup.png", "/lookup?q=hxxps%5B%3A%5D%2F%2Ffiles%5B.%5Dfm%2Fu%2Fclf-issue7"),
 )
 
 

@@ -65,7 +65,9 @@ def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
         "/tokens/1/revoke",
     }
     assert orders_and_accounts <= paths
-    assert len(paths) >= 32
+    # issue 14 part 6: the bank pages' writes and the lookup box's file form
+    assert {"/banks/new", "/banks/add", "/banks/import", "/lookup/file"} <= paths
+    assert len(paths) >= 36
 
 
 def test_every_state_changing_route_rejects_missing_or_wrong_csrf(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -329,3 +331,50 @@ def test_a_removal_with_an_unknown_ground_is_refused(web: WebEnv, client_for) ->
     assert refused.status_code == 400
     assert "unknown terms-of-service ground 'because I said so'" in refused.json()["detail"]
     assert client.get(f"/api/cases/{case_id}").json()["status"] == "open"
+
+
+def test_bank_writes_in_the_browser_are_audited_with_the_user(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    """Each bank write route, used with a valid CSRF token by an analyst, leaves one audit
+    event naming the analyst; the look-up form (not a write) leaves none."""
+    from sqlalchemy import func, select
+
+    from tests.review_data import gradient_image
+    from tvec.store.models.audit import AuditEvent
+
+    def events() -> list[tuple[str, str, str | None]]:
+        with web.store.session() as session:
+            rows = session.execute(
+                select(AuditEvent.kind, AuditEvent.actor, AuditEvent.target).order_by(AuditEvent.id)
+            )
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    client, token = client_for("analyst")
+    picture = gradient_image(web.home / "audited.png", 11).read_bytes()
+    writes = {
+        "/banks/new": ({"name": "audited"}, None, ("bank.create", "bank:audited")),
+        "/banks/add": (
+            {"bank": "audited"},
+            {"files": ("a.png", picture, "image/png")},
+            ("bank.add", "bank:audited"),
+        ),
+        "/banks/import": (
+            {"bank": "audited"},
+            {"hash_list": ("h.csv", b"md5,00000000000000000000000000000001\n", "text/csv")},
+            ("bank.import", "bank:audited"),
+        ),
+    }
+    written = {p for m, p, r in _routes(web) if p.startswith("/banks/")}
+    assert written == set(writes)  # every bank write route is exercised here
+    for path, (data, files, (kind, target)) in writes.items():
+        before = events()
+        response = client.post(path, data={"csrf_token": token, **data}, files=files)
+        assert response.status_code == 200, (path, response.text)
+        assert events()[len(before) :] == [(kind, "analyst", target)], path
+    before = events()
+    looked = client.post(
+        "/lookup/file", data={"csrf_token": token}, files={"file": ("a.png", picture, "image/png")}
+    )
+    assert looked.status_code == 200 and "audited" in looked.text
+    assert events() == before
+    with web.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == len(before)

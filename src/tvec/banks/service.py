@@ -20,7 +20,7 @@ import codecs
 import io
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -319,8 +319,9 @@ IMPORT_CHUNK = 20_000
 READ_BYTES = 1 << 20
 
 
-def _check_utf8(path: Path) -> None:
-    """Read ``path`` once, in pieces, to check it is UTF-8 (BOM allowed).
+def _check_utf8(path: Path, shown: str | None = None) -> None:
+    """Read ``path`` once, in pieces, to check it is UTF-8 (BOM allowed); errors name the
+    file ``shown`` (default: the path).
 
     Raises:
         NotFoundError: the file cannot be read.
@@ -338,13 +339,13 @@ def _check_utf8(path: Path) -> None:
                     pending = len(decoder.getstate()[0]) if piece else 0
                     where = done - pending + exc.start
                     raise EncodingError(
-                        str(path), f"bank file is not UTF-8 (byte {where})"
+                        shown or str(path), f"bank file is not UTF-8 (byte {where})"
                     ) from exc
                 if not piece:
                     return
                 done += len(piece)
     except OSError as exc:
-        raise NotFoundError(f"cannot read bank file {path}: {exc.strerror}") from exc
+        raise NotFoundError(f"cannot read bank file {shown or path}: {exc.strerror}") from exc
 
 
 def _sniff(path: Path) -> str:
@@ -398,6 +399,7 @@ def import_bank(
     *,
     create: bool = False,
     actor: str,
+    shown_as: str | None = None,
 ) -> LoadReport:
     """Load a bank file (``csv``, ``tcap``, ``hma`` or ``auto``) into bank ``name``.
 
@@ -410,14 +412,15 @@ def import_bank(
     still load. An entry already in the bank, or earlier in the file, is counted as already
     present (the first occurrence wins). Audited as :class:`BankImported` by ``actor`` (the
     file, its format, how many rows were added, already present or refused), and a bank made
-    by ``create`` as :class:`BankCreated`.
+    by ``create`` as :class:`BankCreated`. ``shown_as`` names the file in the audit event
+    and in errors instead of ``path`` (an upload's name, not its temporary path).
 
     Raises:
         NotFoundError: no such bank (unless ``create``) or no such file.
         EncodingError: the file is not UTF-8.
         UsageError: unknown format, or a TCAP file lacking its columns.
     """
-    _check_utf8(path)
+    _check_utf8(path, shown_as)
     chosen = _sniff(path) if fmt == "auto" else fmt
     if chosen not in FORMATS:
         raise UsageError(f"unknown bank format {fmt!r} (known: auto, {', '.join(FORMATS)})")
@@ -447,7 +450,7 @@ def import_bank(
             actor,
             BankImported(
                 bank=name,
-                file=str(path),
+                file=shown_as or str(path),
                 format=chosen,
                 added=report.added,
                 existing=report.already_present,
@@ -516,23 +519,96 @@ def add_files(
     Raises:
         NotFoundError: no such bank.
     """
-    settings = store.settings
     report = LoadReport()
-    rows: list[EntryRow] = []
+    contents: list[tuple[int, str, bytes]] = []
     for position, path in enumerate(paths, start=1):
         try:
-            data = path.read_bytes()
+            contents.append((position, str(path), path.read_bytes()))
         except OSError as exc:
             report.problems.append(RowProblem(position, f"{path}: cannot read: {exc.strerror}"))
-            continue
-        hashed = hash_content(data, str(path), max_pixels=settings.max_image_pixels)
+    labels = Labels(entity, ideology, source, note)
+    return _add_contents(store, name, contents, len(paths), labels, report, actor=actor)
+
+
+#: Longest file name kept from an upload (the ``file`` label and the default note).
+UPLOAD_NAME_CHARS = 200
+
+
+def upload_name(filename: str | None, position: int) -> str:
+    """The file name an uploaded file is known by: the last part of ``filename`` as the
+    browser sent it (``/`` and ``\\`` both separate folders), at most
+    :data:`UPLOAD_NAME_CHARS` characters; ``upload-<position>`` when there is none."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:UPLOAD_NAME_CHARS] or f"upload-{position}"
+
+
+def add_uploads(
+    store: Store,
+    name: str,
+    uploads: Sequence[tuple[str | None, bytes]],
+    *,
+    entity: str | None = None,
+    ideology: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+    actor: str,
+) -> LoadReport:
+    """Hash uploaded files (``(file name as sent, bytes)`` pairs, as the web app receives
+    them) and add their signals to a bank, exactly as :func:`add_files` does for local files:
+    the same hashing (:func:`tvec.signals.hashing.hash_content`, as a scan), the same quality
+    rule, a blurred thumbnail kept for images (:func:`bank_thumbnail`), one
+    :class:`BankAdded` audit event. File names are cut to their last part
+    (:func:`upload_name`); problems name the file by it, with its position from 1.
+
+    Raises:
+        NotFoundError: no such bank.
+    """
+    contents = [
+        (position, upload_name(filename, position), data)
+        for position, (filename, data) in enumerate(uploads, start=1)
+    ]
+    labels = Labels(entity, ideology, source, note)
+    return _add_contents(store, name, contents, len(uploads), labels, LoadReport(), actor=actor)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The labels given to every entry added from files (None: not given)."""
+
+    entity: str | None = None
+    ideology: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The labels that were given, by name (for the audit event)."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+def _add_contents(
+    store: Store,
+    name: str,
+    contents: list[tuple[int, str, bytes]],
+    files: int,
+    labels: Labels,
+    report: LoadReport,
+    *,
+    actor: str,
+) -> LoadReport:
+    """Hash ``(position, name, bytes)`` files into bank ``name`` (see :func:`add_files`);
+    ``files`` is how many were given (read or not), for the audit event."""
+    settings = store.settings
+    rows: list[EntryRow] = []
+    for position, shown, data in contents:
+        hashed = hash_content(data, shown, max_pixels=settings.max_image_pixels)
         if hashed.error is not None:
             # A file that cannot be read as what it claims to be adds nothing: its byte
             # hashes alone (an empty file's MD5, say) would match unrelated content.
             report.problems.append(RowProblem(position, f"{hashed.error}; not added"))
             continue
-        extra: dict[str, Any] = {"file": path.name}
-        thumbnail = bank_thumbnail(data, str(path), settings)
+        file_name = Path(shown).name
+        extra: dict[str, Any] = {"file": file_name}
+        thumbnail = bank_thumbnail(data, shown, settings)
         if thumbnail is not None:
             extra["thumbnail"] = thumbnail
         for signal in hashed.signals:
@@ -540,7 +616,7 @@ def add_files(
                 report.problems.append(
                     RowProblem(
                         position,
-                        f"{path}: {signal.signal_type} quality "
+                        f"{shown}: {signal.signal_type} quality "
                         f"{signal.quality} is below {settings.pdq_min_quality}; not added",
                     )
                 )
@@ -550,31 +626,22 @@ def add_files(
                     position,
                     signal.signal_type,
                     signal.value,
-                    entity,
-                    ideology,
-                    source,
-                    note or path.name,
+                    labels.entity,
+                    labels.ideology,
+                    labels.source,
+                    labels.note or file_name,
                     dict(extra),
                 )
             )
-    labels = {
-        key: value
-        for key, value in (
-            ("entity", entity),
-            ("ideology", ideology),
-            ("source", source),
-            ("note", note),
-        )
-        if value is not None
-    }
     with store.session() as session:
         _add_rows(session, _bank(session, name), rows, report)
         record_event(
             session,
             actor,
-            BankAdded(bank=name, added=report.added, files=len(paths), labels=labels),
+            BankAdded(bank=name, added=report.added, files=files, labels=labels.given()),
         )
     refresh_index(store)
+    report.problems.sort(key=lambda p: p.line)
     return report
 
 

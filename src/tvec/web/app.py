@@ -40,6 +40,7 @@ from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
     audit,
     auth,
+    banks,
     cases,
     entities,
     exchanges,
@@ -344,6 +345,7 @@ def create_app(context: AppContext) -> FastAPI:
         entities,
         users,
         exports,
+        banks,
     )
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)
