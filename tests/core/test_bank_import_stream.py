@@ -79,3 +79,19 @@ def test_a_file_that_is_not_utf8_names_the_byte(any_store: Store, tmp_path: Path
     with pytest.raises(EncodingError, match=r"byte 42"):
         service.import_bank(any_store, "bad", path, "csv", create=True, actor="test")
     assert service.list_banks(any_store) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "offset"),
+    [
+        (b"md5,caf\xe9", 7),  # a lead byte cut off at the end of the file
+        (b"\xef\xbb\xbfmd5,\x80", 7),  # after a BOM, counted from the file's first byte
+    ],
+)
+def test_the_bad_byte_is_named_at_its_offset_in_the_file(
+    any_store: Store, tmp_path: Path, data: bytes, offset: int
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(EncodingError, match=rf"\(byte {offset}\)"):
+        service.import_bank(any_store, "bad", path, "csv", create=True, actor="test")

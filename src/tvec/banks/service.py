@@ -333,11 +333,15 @@ def _check_utf8(path: Path, shown: str | None = None) -> None:
         with path.open("rb") as handle:
             while True:
                 piece = handle.read(READ_BYTES)
+                # The decoder decodes its pending bytes followed by ``piece``; the error's
+                # offset counts from the first pending byte.
+                pending = len(decoder.getstate()[0])
                 try:
                     decoder.decode(piece, final=not piece)
                 except UnicodeDecodeError as exc:
-                    pending = len(decoder.getstate()[0]) if piece else 0
-                    where = done - pending + exc.start
+                    # ``utf-8-sig`` counts from after a leading BOM.
+                    bom = 3 if done == 0 and piece.startswith(codecs.BOM_UTF8) else 0
+                    where = done - pending + bom + exc.start
                     raise EncodingError(
                         shown or str(path), f"bank file is not UTF-8 (byte {where})"
                     ) from exc
