@@ -216,6 +216,9 @@ class Hasher:
                 prepared_posts[node.locator] = self.pool().submit(
                     prepare_post, node.text or "", node.locator, media_type, settings
                 )
+        flush = getattr(self._executor, "flush", None)
+        if flush is not None:  # an executor that groups inputs into tasks: send the last one
+            flush()
         return PreparedBatch(jobs, prepared_posts)
 
     def pool(self) -> Executor:

@@ -220,6 +220,8 @@ def run_scan(
     worker = ItemWriter(
         settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
     )
+    if executor is not None:
+        executor.match_on_workers(matcher, settings)
     hasher = Hasher(settings, executor)
     counts = ScanCounts()
     done = 0
