@@ -185,7 +185,7 @@ class Hasher:
             or known[node.locator][1] != node.text
             or (known[node.locator][0] or {}).get("links") != node.links
         ]
-        evidence = settings.evidence_dir if settings.keep_evidence else None
+        evidence = settings.evidence_location if settings.keep_evidence else None
         pdq = PDQOptions.from_settings(settings)
         limits = media_limits(settings)
         work = len(todo) + len(new_posts)

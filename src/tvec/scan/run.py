@@ -116,7 +116,7 @@ def _write_batch(
                 worker.write(session, raw, None, trial, prepared)
             session.flush()
             if settings.keep_evidence:
-                sync_evidence(settings.evidence_dir)
+                sync_evidence(settings.evidence_location)
     except StoreError as exc:
         if not isinstance(exc.__cause__, IntegrityError):
             raise
