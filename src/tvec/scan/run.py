@@ -194,7 +194,7 @@ def run_scan(
     ``running`` (until :func:`mark_interrupted_scans`).
     """
     settings = store.settings
-    path_list = [Path(p) for p in paths]
+    path_list = [p if isinstance(p, Path) else Path(p) for p in paths]  # keeps RemoteFile
     address = scheduler or settings.dask_scheduler
     executor = None
     if address:
