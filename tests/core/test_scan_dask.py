@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -26,8 +27,8 @@ from tvec.matching.candidates import IndexLookups
 from tvec.scan import cluster as scan_cluster
 from tvec.scan import run as scan_run
 from tvec.scan import run_scan
-from tvec.store.evidence import open_evidence
 from tvec.store import Store, open_store
+from tvec.store.evidence import open_evidence
 from tvec.store.models import Item, Match, Scan, ScanItem
 
 IMAGES = 30
@@ -158,7 +159,7 @@ def pg_url(postgres_server_url: str) -> str:
 class SpyLookups(IndexLookups):
     """The scan's :class:`IndexLookups`, kept so that a test can see what the workers did."""
 
-    made: list[IndexLookups] = []
+    made: ClassVar[list[IndexLookups]] = []
 
     def __init__(self) -> None:
         super().__init__()
