@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tvec.errors import ConfigError
+from tvec.errors import ConfigError, TvecError
 from tvec.matching.candidates import Candidates, IndexLookups, IndexSpec, look_up
 from tvec.matching.matcher import Matcher
 from tvec.scan.prepare import PreparedFile, prepare_post
@@ -66,15 +66,19 @@ def run_task(jobs: list[Job], spec: IndexSpec | None) -> list[tuple[Any, Candida
     """Run on a Dask worker: prepare each input of ``jobs`` and, with ``spec``, look its
     signals up in the persisted index; return ``(prepared, candidates)`` per input, in order.
 
-    The per-item functions never raise for input problems; a damaged index raises
-    (``StoreError``) and fails the task.
+    The per-item functions never raise for input problems. An index the worker cannot read
+    (damaged, or replaced too often while loading) gives no candidates: the scan's process
+    then matches those inputs itself (and reports a damaged index if it finds one).
     """
     out: list[tuple[Any, Candidates | None]] = []
     for fn, args in jobs:
         prepared = fn(*args)
         found = None
         if spec is not None:
-            found = look_up(spec, signals_of(fn, args, prepared))
+            try:
+                found = look_up(spec, signals_of(fn, args, prepared))
+            except TvecError:
+                found = None
         out.append((prepared, found))
     return out
 
@@ -164,7 +168,7 @@ class DaskExecutor:
         if version is None:
             return None
         return IndexSpec(
-            str(settings.index_folder), version, settings.pdq_threshold, settings.pdq_min_quality
+            str(settings.index_folder), version, matcher.pdq_threshold, matcher.pdq_min_quality
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> TaskFuture:
