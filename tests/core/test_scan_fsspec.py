@@ -127,8 +127,11 @@ def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 (random port), with the environment s3fs reads."""
     from moto.server import ThreadedMotoServer
 
+    from s3fs import S3FileSystem
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
+    S3FileSystem.clear_instance_cache()  # none made for another module's server
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     saved = {k: os.environ.get(k) for k in S3_ENV}
@@ -142,6 +145,7 @@ def s3_endpoint() -> Iterator[str]:
             else:
                 os.environ[name] = value
         server.stop()
+        S3FileSystem.clear_instance_cache()
 
 
 S3_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")
