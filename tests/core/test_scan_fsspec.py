@@ -126,7 +126,6 @@ def test_the_remote_evidence_store_writes_each_key_once() -> None:
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1 (random port), with the environment s3fs reads."""
     from moto.server import ThreadedMotoServer
-
     from s3fs import S3FileSystem
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
