@@ -1,12 +1,16 @@
 """`tvec scan` throughput: N generated 1024x768 JPEGs + N posts (OCR off), in one run:
 
 - main before issue 17 part 3 (a git worktree of BASE) vs this tree, TVEC_WORKERS=1 and 2;
-- this tree on a local Dask cluster (scheduler + 1 or 2 workers, --nthreads 1).
+- this tree on a local Dask cluster (scheduler + 1 or 2 workers, --nthreads 1), with its
+  inputs grouped into tasks of ``tvec.scan.cluster.TASK_INPUTS`` and, as the peer, one task
+  per input (``TASK_INPUTS = 1``, the Dask path before tasks were grouped).
 
 Each run is a fresh `python -m tvec scan` subprocess into a fresh SQLite store (TVEC_HOME);
-items/s = 2N / wall seconds. Usage:
+items/s = 2N / wall seconds. CPU s is user+sys of every process the run waited for
+(``RUSAGE_CHILDREN``): the scan and its pool; for Dask runs also the scheduler and the
+workers (started for the run, their start-up included). Usage:
 
-    python bench/bench_scan.py [N] [BASE_COMMIT]
+    python bench/bench_scan.py [N] [BASE_COMMIT]     (BASE_COMMIT "-": no base runs)
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import os
 import platform
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -41,7 +46,15 @@ def make_input(folder: Path, n: int) -> None:
             out.write(json.dumps({"id": str(i), "text": text}) + "\n")
 
 
-def run(tree: Path, folder: Path, workers: int, scheduler: str | None = None) -> float:
+def cpu_children() -> float:
+    """User+sys CPU seconds of the children waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(
+    tree: Path, folder: Path, workers: int, scheduler: str | None = None, task_inputs: int = 0
+) -> float:
     with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,
@@ -53,6 +66,12 @@ def run(tree: Path, folder: Path, workers: int, scheduler: str | None = None) ->
         }
         env.pop("TVEC_DATABASE_URL", None)
         args = [sys.executable, "-m", "tvec", "scan", str(folder), "--json", "-"]
+        if task_inputs:
+            code = (
+                f"import sys, tvec.scan.cluster as c; c.TASK_INPUTS = {task_inputs}; "
+                "from tvec.cli.app import main; sys.argv = ['tvec', *sys.argv[1:]]; main()"
+            )
+            args = [sys.executable, "-c", code, *args[3:]]
         if scheduler:
             args += ["--scheduler", scheduler]
         start = time.perf_counter()
@@ -98,45 +117,54 @@ def main() -> None:
         folder = Path(tmp) / "in"
         make_input(folder, n)
         base_tree = Path(tmp) / "base"
-        subprocess.run(
-            ["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree), base],
-            check=True,
-            capture_output=True,
-        )
+        peers = [("this branch", HERE, 1), ("this branch", HERE, 2)]
+        if base != "-":
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "add", "--detach", str(base_tree), base],
+                check=True,
+                capture_output=True,
+            )
+            peers = [("main (base)", base_tree, 1), ("main (base)", base_tree, 2), *peers]
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         try:
             rows = []
-            for label, tree, workers in [
-                ("main (base)", base_tree, 1),
-                ("main (base)", base_tree, 2),
-                ("this branch", HERE, 1),
-                ("this branch", HERE, 2),
-            ]:
+            for label, tree, workers in peers:
+                cpu = cpu_children()
                 wall = run(tree, folder, workers)
-                rows.append((f"{label}, TVEC_WORKERS={workers}", wall))
+                rows.append((f"{label}, TVEC_WORKERS={workers}", wall, cpu_children() - cpu))
                 print(rows[-1], flush=True)
-            for workers in (1, 2):
-                address, procs = cluster(workers)
-                try:
-                    wall = run(HERE, folder, 1, address)
-                finally:
-                    for proc in procs:
-                        proc.kill()
-                        proc.wait()
-                rows.append((f"this branch, Dask, {workers} worker(s)", wall))
-                print(rows[-1], flush=True)
+            from tvec.scan.cluster import TASK_INPUTS
+
+            for task_inputs in (1, TASK_INPUTS):
+                for workers in (1, 2):
+                    cpu = cpu_children()
+                    address, procs = cluster(workers)
+                    try:
+                        wall = run(HERE, folder, 1, address, task_inputs)
+                    finally:
+                        for proc in procs:
+                            proc.kill()
+                            proc.wait()
+                    label = f"this branch, Dask, {workers} worker(s), {task_inputs} input(s)/task"
+                    rows.append((label, wall, cpu_children() - cpu))
+                    print(rows[-1], flush=True)
         finally:
-            subprocess.run(
-                ["git", "-C", str(HERE), "worktree", "remove", "--force", str(base_tree)],
-                check=False,
-            )
+            if base != "-":
+                subprocess.run(
+                    ["git", "-C", str(HERE), "worktree", "remove", "--force", str(base_tree)],
+                    check=False,
+                )
     print(
         f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; N={n} JPEGs + {n} posts"
+        f"Python {platform.python_version()}; N={n} JPEGs + {n} posts; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at the start "
+        f"{load}, at the end "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print("| run | wall s | items/s |")
-    print("|---|---:|---:|")
-    for label, wall in rows:
-        print(f"| {label} | {wall:.1f} | {2 * n / wall:.1f} |")
+    print("| run | wall s | items/s | CPU s |")
+    print("|---|---:|---:|---:|")
+    for label, wall, cpu in rows:
+        print(f"| {label} | {wall:.1f} | {2 * n / wall:.1f} | {cpu:.1f} |")
 
 
 if __name__ == "__main__":

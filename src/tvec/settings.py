@@ -174,6 +174,12 @@ class Settings(BaseSettings):
         description="Address of a Dask distributed scheduler (tcp://HOST:8786); when set, "
         "tvec scan prepares files and posts on that cluster (docs/scale.md).",
     )
+    evidence_url: str | None = Field(
+        default=None,
+        description="fsspec URL of the evidence store (s3://bucket/evidence, gs://..., "
+        "file:///shared/evidence) instead of HOME/evidence, so that Dask workers on other "
+        "machines keep evidence in one place (docs/scale.md).",
+    )
     keep_evidence: bool = Field(
         default=True,
         description="Keep the original bytes of every scanned file in the evidence store.",
@@ -706,6 +712,12 @@ class Settings(BaseSettings):
     def evidence_dir(self) -> Path:
         """Folder of the content-addressed evidence store (``HOME/evidence``)."""
         return self.home / "evidence"
+
+    @property
+    def evidence_location(self) -> Path | str:
+        """Where scans keep evidence: ``evidence_url`` (an fsspec URL) if set, else
+        :attr:`evidence_dir` (see :func:`tvec.store.evidence.open_evidence`)."""
+        return self.evidence_url or self.evidence_dir
 
 
 #: Optional file of ``TVEC_*=value`` lines inside the home folder, read under the environment.

@@ -32,7 +32,7 @@ from tvec.entities.registry import Entity
 from tvec.entities.resolve import entity_for_label
 from tvec.errors import InputError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
-from tvec.store.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore, open_evidence
 from tvec.store.models import BankEntry, Item
 from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.verification.alertability import TreeOutlink, outlinks_of_item_tree
@@ -398,7 +398,7 @@ def _original(ctx: AppContext, item_id: int) -> Original:
         if not item.sha256:
             raise NotFoundError(f"item {item_id} has no stored media")
         sha256, locator, media_type = item.sha256, item.locator, item.media_type
-    data = EvidenceStore(ctx.settings.evidence_dir).get(sha256)
+    data = open_evidence(ctx.settings.evidence_location).get(sha256)
     return Original(data, locator, media_type, sha256)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from tvec.app.context import AppContext
 from tvec.errors import NotFoundError, UsageError
 from tvec.scan import Progress, run_scan
+from tvec.sources.remote import LOCAL_SCHEMES, RemoteFile, normalised_url, url_scheme
 from tvec.views.scan import ScanView
 
 
@@ -31,7 +32,8 @@ def scan(
             read).
         StoreError: the database fails.
     ``scheduler``: a Dask scheduler (``tcp://HOST:8786``) to prepare files and posts on
-    (default: ``TVEC_DASK_SCHEDULER``; docs/scale.md). A path may be a ``file://`` URL.
+    (default: ``TVEC_DASK_SCHEDULER``; docs/scale.md). A path may be a ``file://`` URL or
+    another fsspec URL (``s3://bucket/prefix``; :mod:`tvec.sources.remote`).
 
     Input problems never raise: they are listed in the result's ``errors``.
     """
@@ -52,23 +54,23 @@ def scan(
 
 
 def local_path(path: Path | str) -> Path:
-    """``path``, with a ``file://`` URL turned into the local path it names.
+    """``path``, with a ``file://`` URL turned into the local path it names, and another
+    fsspec URL (``s3://``, ``gs://``, ``memory://``) into a
+    :class:`~tvec.sources.remote.RemoteFile` read through fsspec (docs/scale.md).
 
     Raises:
-        UsageError: another URL scheme (``s3://``, ``gs://``: the readers walk local
-            folders only; mount the bucket, e.g. with s3fs/gcsfuse, and pass the mount).
+        UsageError: a URL scheme that fsspec does not know.
     """
     text = str(path)
-    if text.startswith("file:"):
-        from urllib.parse import unquote, urlparse
+    scheme = url_scheme(text)
+    if scheme in LOCAL_SCHEMES:
+        if text.startswith("file:"):
+            from urllib.parse import unquote, urlparse
 
-        return Path(unquote(urlparse(text).path))
-    scheme = text.split("://", 1)[0] if "://" in text else ""
-    if not scheme and text.split(":/", 1)[0].isalpha() and ":/" in text:
-        scheme = text.split(":/", 1)[0]  # a URL that pathlib folded (s3://b -> s3:/b)
-    if scheme:
-        raise UsageError(
-            f"{text}: {scheme}:// inputs are not read directly; mount the bucket on every "
-            "machine (s3fs, gcsfuse) and pass the mounted path (docs/scale.md)"
-        )
-    return Path(path)
+            return Path(unquote(urlparse(normalised_url(text)).path))
+        return Path(path)
+    from fsspec.registry import known_implementations
+
+    if scheme not in known_implementations:
+        raise UsageError(f"{text}: fsspec knows no {scheme}:// file system (docs/scale.md)")
+    return RemoteFile(text)

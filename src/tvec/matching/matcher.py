@@ -40,6 +40,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tvec.errors import NotFoundError
+from tvec.matching.candidates import IndexLookups
 from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
@@ -146,6 +147,9 @@ class Matcher:
         self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold)
         self._live: _LiveIndex | None = None
         self._generation = -1
+        #: Look-ups made elsewhere (Dask workers, :mod:`tvec.matching.candidates`), used
+        #: instead of querying the persisted index when at the same version.
+        self.lookups: IndexLookups | None = None
 
     def __len__(self) -> int:
         if self._live is not None:
@@ -174,6 +178,15 @@ class Matcher:
         key = (signal.signal_type, match_value(signal.signal_type, signal.value))
         ids = self._exact.get(key, [])
         return [self._hit(entry_id, 0) for entry_id in ids]
+
+    def index_version(self) -> int | None:
+        """The version of the persisted index this matcher uses now (after catching up with
+        bank changes), or None when it matches from memory (no index folder)."""
+        if self._live is None:
+            return None
+        self._refresh()
+        snapshot = self._live.snapshot
+        return None if snapshot is None else snapshot.version
 
     # the persisted index (from_index)
 
@@ -210,7 +223,11 @@ class Matcher:
         if live is None:
             return self._pdq.query(pdq)
         assert live.snapshot is not None
-        found = live.snapshot.pdq.query(pdq, self.pdq_threshold)
+        found = None
+        if self.lookups is not None:
+            found = self.lookups.pdq(live.snapshot.version, pdq)
+        if found is None:
+            found = live.snapshot.pdq.query(pdq, self.pdq_threshold)
         known = live.entries([entry_id for entry_id, _ in found])
         return [(i, d) for i, d in found if i in known]
 
@@ -218,7 +235,11 @@ class Matcher:
         live = self._live
         assert live is not None and live.snapshot is not None
         key = exact_key(signal.signal_type, signal.value)
-        ids = [entry_id for entry_id, _ in live.snapshot.exact.query(key, 0)]
+        ids = None
+        if self.lookups is not None:
+            ids = self.lookups.exact(live.snapshot.version, key)
+        if ids is None:
+            ids = [entry_id for entry_id, _ in live.snapshot.exact.query(key, 0)]
         known = live.entries(ids)
         wanted = match_value(signal.signal_type, signal.value)
         return sorted(

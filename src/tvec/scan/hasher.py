@@ -185,7 +185,7 @@ class Hasher:
             or known[node.locator][1] != node.text
             or (known[node.locator][0] or {}).get("links") != node.links
         ]
-        evidence = settings.evidence_dir if settings.keep_evidence else None
+        evidence = settings.evidence_location if settings.keep_evidence else None
         pdq = PDQOptions.from_settings(settings)
         limits = media_limits(settings)
         work = len(todo) + len(new_posts)
@@ -216,6 +216,9 @@ class Hasher:
                 prepared_posts[node.locator] = self.pool().submit(
                     prepare_post, node.text or "", node.locator, media_type, settings
                 )
+        flush = getattr(self._executor, "flush", None)
+        if flush is not None:  # an executor that groups inputs into tasks: send the last one
+            flush()
         return PreparedBatch(jobs, prepared_posts)
 
     def pool(self) -> Executor:

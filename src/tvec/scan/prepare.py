@@ -17,7 +17,7 @@ from tvec.media import TEXT
 from tvec.settings import Settings
 from tvec.signals.hashing import HashResult, hash_content
 from tvec.signals.pdq_variants import PDQOptions
-from tvec.store.evidence import EvidenceStore
+from tvec.store.evidence import open_evidence
 
 if TYPE_CHECKING:
     from tvec.analysis.pipeline import Analysis, Analyzer
@@ -72,7 +72,7 @@ def prepare_file(
     name: str,
     max_file_bytes: int,
     max_pixels: int,
-    evidence_dir: Path | None,
+    evidence_dir: Path | str | None,
     pdq: PDQOptions | None = None,
     analysis: Settings | None = None,
     limits: MediaLimits | None = None,
@@ -84,7 +84,8 @@ def prepare_file(
         name: how to name it in error messages.
         max_file_bytes: larger files are refused (``TVEC_MAX_FILE_BYTES``).
         max_pixels: decompression-bomb limit (``TVEC_MAX_IMAGE_PIXELS``).
-        evidence_dir: where to keep the original bytes, or None (written without ``fsync``:
+        evidence_dir: where to keep the original bytes (a folder or an fsspec URL:
+            :func:`tvec.store.evidence.open_evidence`), or None (written without ``fsync``:
             the caller calls :func:`tvec.store.evidence.sync_evidence` before committing).
         pdq: PDQ hashing options (fast mode, variants).
         analysis: settings for the analysis pipeline (language, OCR, indicators) to run on
@@ -121,7 +122,7 @@ def prepare_file(
             hashed.error = EncodingError(name, f"text is not UTF-8 (byte {exc.start})")
     if evidence_dir is not None:
         sha = next((s.value for s in hashed.signals if s.signal_type == "sha256"), None)
-        EvidenceStore(evidence_dir).put(data, sha, sync=False)  # synced per batch
+        open_evidence(evidence_dir).put(data, sha, sync=False)  # synced per batch
     found = None
     if analysis is not None:
         analyzer = _analyzer(analysis)

@@ -116,7 +116,7 @@ def _write_batch(
                 worker.write(session, raw, None, trial, prepared)
             session.flush()
             if settings.keep_evidence:
-                sync_evidence(settings.evidence_dir)
+                sync_evidence(settings.evidence_location)
     except StoreError as exc:
         if not isinstance(exc.__cause__, IntegrityError):
             raise
@@ -194,7 +194,7 @@ def run_scan(
     ``running`` (until :func:`mark_interrupted_scans`).
     """
     settings = store.settings
-    path_list = [Path(p) for p in paths]
+    path_list = [p if isinstance(p, Path) else Path(p) for p in paths]  # keeps RemoteFile
     address = scheduler or settings.dask_scheduler
     executor = None
     if address:
@@ -220,6 +220,8 @@ def run_scan(
     worker = ItemWriter(
         settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
     )
+    if executor is not None:
+        executor.match_on_workers(matcher, settings)
     hasher = Hasher(settings, executor)
     counts = ScanCounts()
     done = 0

@@ -134,7 +134,7 @@ class ItemWriter:
             )
             if item is not None and unchanged:
                 return item, "unchanged"
-            evidence = self.settings.evidence_dir if self.settings.keep_evidence else None
+            evidence = self.settings.evidence_location if self.settings.keep_evidence else None
             prepared = prepare_file(
                 raw.path,
                 raw.name,

@@ -9,6 +9,7 @@ from tvec.errors import MissingMediaError
 from tvec.sources.base import RawItem, guarded
 from tvec.sources.folder import file_item, walk
 from tvec.sources.jsonl import read_jsonl
+from tvec.sources.remote import RemoteFile, read_remote
 from tvec.sources.telegram import EXPORT_FILE, is_export_file, read_export, read_export_folder
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -24,7 +25,12 @@ def read_path(path: Path) -> Iterator[RawItem]:
     as posts; anything else is a file.
     A path that does not exist yields one item carrying a MissingMediaError; a reader that
     raises ends its input with a ReaderFailedError item (:func:`tvec.sources.base.guarded`).
+    A :class:`~tvec.sources.remote.RemoteFile` (an fsspec URL) yields a file item per object
+    under it (:func:`tvec.sources.remote.read_remote`).
     """
+    if isinstance(path, RemoteFile):
+        yield from read_remote(path)
+        return
     if not path.exists():
         yield RawItem(
             path.absolute().as_uri(),
@@ -53,4 +59,4 @@ def _is_jsonl(path: Path | None) -> bool:
     return path is not None and path.suffix.lower() in JSONL_SUFFIXES
 
 
-__all__ = ["RawItem", "read_path"]
+__all__ = ["RawItem", "RemoteFile", "read_path"]

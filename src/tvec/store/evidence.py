@@ -11,6 +11,11 @@ the reference machine) and makes a whole batch durable at once with :func:`sync_
 commit order is the guarantee: an item row that names evidence is committed only after its
 bytes reached the disk; a crash before that leaves at most evidence files with no row, which
 the next scan writes again (same name, same bytes).
+
+The store may also be an fsspec URL (``TVEC_EVIDENCE_URL``: ``s3://bucket/evidence``,
+``gs://...``), so that scan workers on several machines (Dask) keep evidence in one place:
+:class:`RemoteEvidenceStore`, same layout and keys. :func:`open_evidence` picks the store for
+a location; a ``file://`` URL is the local store of that folder.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 from tvec.errors import NotFoundError, StoreError
 
@@ -92,15 +99,122 @@ class EvidenceStore:
         return isinstance(sha256, str) and self.path_for(sha256).exists()
 
 
-def sync_evidence(root: Path) -> None:
+class RemoteEvidenceStore:
+    """The evidence store at an fsspec URL (``s3://bucket/evidence``, ``gs://...``,
+    ``memory://...``): ``<url>/<aa>/<bb>/<sha256>``, as :class:`EvidenceStore`.
+
+    A write is one whole-object upload (``pipe_file``: an object appears whole or not at all
+    on object stores), skipped when the key exists, so a retried task that writes the same
+    bytes again changes nothing. Durability is the object store's at the end of each upload.
+
+    Args:
+        url: the store's root URL; its protocol's fsspec implementation must be installed
+            (``s3fs`` for ``s3://``, ``gcsfs`` for ``gs://``).
+        storage_options: passed to ``fsspec.core.url_to_fs`` (credentials come from the
+            environment otherwise, as each implementation documents).
+
+    Raises:
+        StoreError: the URL's protocol is unknown or its implementation is not installed.
+    """
+
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        import fsspec.core
+
+        self.url = url.rstrip("/")
+        try:
+            fs, root = fsspec.core.url_to_fs(self.url, **storage_options)
+        except (ImportError, ValueError) as exc:
+            raise StoreError(f"evidence store {url}: {exc}") from exc
+        self.fs = fs
+        self.root = str(root).rstrip("/")
+
+    def key_for(self, sha256: str) -> str:
+        """The object path (in the URL's file system) of the bytes with this digest.
+
+        Raises:
+            StoreError: ``sha256`` is not 64 lower-case hex characters.
+        """
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise StoreError(f"evidence key {sha256!r} is not a lower-case SHA-256 hex digest")
+        return f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def put(self, data: bytes, sha256: str | None = None, *, sync: bool = True) -> str:
+        """Store ``data`` and return its SHA-256 hex digest (``sync`` is accepted for the
+        local store's signature: an upload is durable when it returns).
+
+        Raises:
+            StoreError: the digest given does not match, or the upload fails.
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        if sha256 is not None and sha256 != digest:
+            raise StoreError(f"evidence digest mismatch: given {sha256}, computed {digest}")
+        key = self.key_for(digest)
+        try:
+            if not self.fs.exists(key):
+                self.fs.pipe_file(key, data)
+        except OSError as exc:
+            raise StoreError(f"cannot write evidence {digest} under {self.url}: {exc}") from exc
+        return digest
+
+    def get(self, sha256: str) -> bytes:
+        """The stored bytes for ``sha256``.
+
+        Raises:
+            NotFoundError: nothing is stored under that digest.
+            StoreError: the store cannot be read.
+        """
+        key = self.key_for(sha256)
+        try:
+            return bytes(self.fs.cat_file(key))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"no evidence stored for sha256 {sha256}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot read evidence {sha256} under {self.url}: {exc}") from exc
+
+    def __contains__(self, sha256: object) -> bool:
+        return isinstance(sha256, str) and bool(self.fs.exists(self.key_for(sha256)))
+
+
+def local_root(location: Path | str) -> Path | None:
+    """The local folder of an evidence location (a path or a ``file://`` URL), or None for
+    another URL."""
+    if isinstance(location, Path):
+        return location
+    if location.startswith("file:"):
+        return Path(unquote(urlparse(location).path))
+    if "://" not in location:
+        return Path(location)
+    return None
+
+
+def open_evidence(location: Path | str) -> EvidenceStore | RemoteEvidenceStore:
+    """The evidence store at ``location`` (``Settings.evidence_location``): a folder or
+    ``file://`` URL gives :class:`EvidenceStore`, another fsspec URL
+    :class:`RemoteEvidenceStore`.
+
+    Raises:
+        StoreError: an unknown protocol, or one whose implementation is not installed.
+    """
+    root = local_root(location)
+    if root is not None:
+        return EvidenceStore(root)
+    return RemoteEvidenceStore(str(location))
+
+
+def sync_evidence(root: Path | str) -> None:
     """Make every evidence file written so far under ``root`` durable, at once.
 
     On Linux one ``syncfs`` of the file system holding ``root`` (files and the renames that
-    named them); elsewhere ``os.sync()``. A missing ``root`` (nothing written yet) is a no-op.
+    named them); elsewhere ``os.sync()``. A missing ``root`` (nothing written yet) is a no-op,
+    and so is an fsspec URL other than ``file://`` (each upload is durable when it returns).
 
     Raises:
         StoreError: the file system reports a write error.
     """
+    local = local_root(root)
+    if local is None:
+        return
+    root = local
     if not root.is_dir():
         return
     if sys.platform.startswith("linux"):
