@@ -98,13 +98,13 @@ PASHTO_PARTICLE_RATIO = 0.1
 least this share of its words (one in a post of up to ten words): a Dari sentence that names
 "د افغانستان بانک" once stays Persian."""
 
-MALAY_PRIOR = 0.2
+MALAY_PRIOR = -0.2
 """Log-odds added for Malay over Indonesian when py3langid's best label is one of the two and
 neither the Malay / Indonesian word model (:mod:`tvec.analysis.malay_variety`) nor its marker
-words show the variety: py3langid leans Indonesian on short Malay text (2-4-word fragments of
-the news corpus minus the held-out pages: 72 of 129 Malay right with no prior, 91 with this
-one, while Indonesian went from 73 to 67 of 84; chosen for the best mean of the two recalls
-before the word model existed, docs/language-id.md)."""
+words show the variety. Chosen with the word model in place, by 5-fold cross-validation over
+the pages of its training text (2-4-word pieces: best mean of the Malay and Indonesian recalls,
+0.787 at -0.2 against 0.776 at +0.2, the value chosen before the model existed;
+``scripts/build_variety_model.py``, docs/language-id.md)."""
 
 DEFAULT_MIN_SHARE = 0.2
 DEFAULT_PRIMARY_SHARE = 0.5
