@@ -24,7 +24,7 @@ the training pages (a wrong variety costing three right answers).
 
 Where the model abstains, the hand-picked vocabulary markers of :func:`marker_variety` decide
 if they are one-sided (:meth:`VarietyModel.classify`); in cross-validation this fallback added
-66 right answers on short texts for one more wrong one.
+75 right answers on short texts for one more wrong one (2,009 short pieces, 830 lines).
 
 Features: the text is normalised (:func:`normalise`: NFKC, Arabic ``ي ك ى`` as the Persian
 ``ی ک``, zero-width non-joiner, tatweel and harakat removed, everything but letters a space);
