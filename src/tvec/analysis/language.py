@@ -45,8 +45,9 @@ How a text is read, in order:
    model shipped as ``data/persian_variety.json``), else as ``fas``.
 8. An Arabic-script unit in which Pashto's particle ``د`` stands as a word before another word
    for at least :data:`PASHTO_PARTICLE_RATIO` of its words is Pashto. Where the model says
-   Malay or Indonesian, words the two standards write differently decide, else the model's
-   log-odds with :data:`MALAY_PRIOR` for Malay.
+   Malay or Indonesian, the naive Bayes word model of :mod:`tvec.analysis.malay_variety`
+   (``data/malay_variety.json``) decides, then, where it abstains, words the two standards
+   write differently, else py3langid's log-odds with :data:`MALAY_PRIOR` for Malay.
 
 ``primary`` is ``"und"`` when the text has fewer than :data:`MIN_LETTERS` letters (emoji-only,
 a few digits, one short word), or when no language holds at least ``primary_share`` of the
@@ -65,6 +66,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from tvec.analysis import malay_variety as _malay
 from tvec.analysis import persian_variety as _variety
 
 __all__ = [
@@ -96,12 +98,13 @@ PASHTO_PARTICLE_RATIO = 0.1
 least this share of its words (one in a post of up to ten words): a Dari sentence that names
 "د افغانستان بانک" once stays Persian."""
 
-MALAY_PRIOR = 0.2
-"""Log-odds added for Malay over Indonesian when the model's best label is one of the two:
-the model leans Indonesian on short Malay text (2-4-word fragments of the news corpus minus
-the held-out pages: 72 of 129 Malay right with no prior, 91 with this one, while Indonesian
-went from 73 to 67 of 84; chosen for the best mean of the two recalls, docs/language-id.md).
-Marker words (``_MALAY_WORDS``, ``_INDONESIAN_WORDS``) decide before it when they differ."""
+MALAY_PRIOR = -0.2
+"""Log-odds added for Malay over Indonesian when py3langid's best label is one of the two and
+neither the Malay / Indonesian word model (:mod:`tvec.analysis.malay_variety`) nor its marker
+words show the variety. Chosen with the word model in place, by 5-fold cross-validation over
+the pages of its training text (2-4-word pieces: best mean of the Malay and Indonesian recalls,
+0.794 at -0.2 against 0.784 at +0.2, the value chosen before the model existed;
+``scripts/build_variety_model.py``, docs/language-id.md)."""
 
 DEFAULT_MIN_SHARE = 0.2
 DEFAULT_PRIMARY_SHARE = 0.5
@@ -394,42 +397,10 @@ def _classify_unit(
     if code == "fas":
         return persian_variety(unit.text)
     if code in ("ind", "msa") and (candidates is None or {"ind", "msa"} <= candidates):
-        leaning = "msa" if model.log_ratio(unit.text, "msa", "ind") + MALAY_PRIOR > 0 else "ind"
-        return _malay_or_indonesian(unit.text, leaning)
-    return code
-
-
-# Words whose spelling or choice differs between the Malaysian (Dewan Bahasa dan Pustaka) and
-# the Indonesian (KBBI) standard, where the other standard writes another word for the same
-# thing: kerana/karena, bahawa/bahwa, sahaja/saja, wang/uang, kes/kasus, baharu (new) ... and
-# the month and weekday names. Words that both standards use with other meanings (polisi,
-# pejabat, pasukan, baru, boleh) are left out. They decide only between the two when the model
-# has already said Malay or Indonesian, and only when one side has more of them.
-_MALAY_WORDS_TEXT = """
-    kerana bahawa sahaja wang kes baharu antarabangsa kenderaan cukai percuma mahkamah
-    hospital isnin khamis ogos julai jun mac disember iaitu syarikat kakitangan selepas mahu
-    doktor universiti kualiti aktiviti komuniti peratus ringgit teksi bas akhbar kerajaan
-    berkata semalam lepas ramai
-    """
-_MALAY_WORDS = frozenset(_MALAY_WORDS_TEXT.split())
-_INDONESIAN_WORDS_TEXT = """
-    karena bahwa saja uang kasus internasional kendaraan pajak gratis pengadilan senin kamis
-    agustus juli juni maret desember yaitu yakni perusahaan karyawan setelah mau dokter
-    universitas kualitas aktivitas komunitas persen rupiah taksi bus koran pemerintah
-    mengatakan kemarin lalu terkait sejumlah tersebut mobil
-    """
-_INDONESIAN_WORDS = frozenset(_INDONESIAN_WORDS_TEXT.split())
-
-
-def _malay_or_indonesian(text: str, code: str) -> str:
-    """``msa`` or ``ind`` by the marker words above; ``code`` (the model's answer) on a tie."""
-    words = [word.lower() for word in re.findall(r"[^\W\d_]+", text)]
-    malay = sum(word in _MALAY_WORDS for word in words)
-    indonesian = sum(word in _INDONESIAN_WORDS for word in words)
-    if malay > indonesian:
-        return "msa"
-    if indonesian > malay:
-        return "ind"
+        decided = _malay.classify(unit.text)
+        if decided != "und":
+            return decided
+        return "msa" if model.log_ratio(unit.text, "msa", "ind") + MALAY_PRIOR > 0 else "ind"
     return code
 
 
