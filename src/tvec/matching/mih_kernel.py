@@ -152,7 +152,7 @@ if AVAILABLE:
     from numba.core import cgutils  # type: ignore[import-untyped,import-not-found,unused-ignore]
     from numba.extending import intrinsic  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-    @intrinsic  # type: ignore[misc]
+    @intrinsic  # type: ignore[misc,unused-ignore]
     def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
         if not isinstance(array, numba.types.Array):
             return None
@@ -161,12 +161,12 @@ if AVAILABLE:
         def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
             array_type = sig.args[0]
             data = context.make_array(array_type)(context, builder, args[0])
-            pointer = cgutils.get_item_pointer(
+            pointer = cgutils.get_item_pointer(  # type: ignore[no-untyped-call,unused-ignore]
                 context, builder, array_type, data, [args[1]], wraparound=False
             )
             byte_pointer = ir.IntType(8).as_pointer()
             int32 = ir.IntType(32)
-            function = cgutils.get_or_insert_function(
+            function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call,unused-ignore]
                 builder.module,
                 ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]),
                 "llvm.prefetch.p0i8",
@@ -185,7 +185,7 @@ if AVAILABLE:
 
         return signature, codegen
 
-    _prefetch = _prefetch_intrinsic
+    _prefetch = _prefetch_intrinsic  # type: ignore[assignment,unused-ignore]
     _popcount64 = numba.njit(nogil=True, cache=True, inline="always")(_popcount64)
     _grow = numba.njit(nogil=True, cache=True)(_grow)
     _probe_verify = numba.njit(nogil=True, cache=True)(_probe_verify)

@@ -225,6 +225,17 @@ class PDQIndex:
         index._segments = tuple(indexed)
         return index
 
+    def ids_between(self, low: int, high: int) -> npt.NDArray[np.int64]:
+        """The live ids ``low <= id < high``, sorted (a binary search per segment)."""
+        parts = []
+        for seg in (*self._segments, self._tail):
+            first, last = np.searchsorted(seg.ids, [low, high]).tolist()
+            if last > first:
+                parts.append(seg.ids[first:last][seg.alive[first:last]])
+        if not parts:
+            return np.empty(0, np.int64)
+        return np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+
     def segments(self) -> tuple[Segment, ...]:
         """The index's segments (the brute-force tail last), for checks and compaction."""
         return (*self._segments, self._tail)
