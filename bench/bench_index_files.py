@@ -23,7 +23,6 @@ does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child p
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import statistics
@@ -36,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot
 
 CHILD = textwrap.dedent(
@@ -183,9 +181,7 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
     print(f"rows {n:,}: build {build:.1f} s CPU, save {save:.1f} s wall, {size:,.0f} MiB of files")
     runs = compare(folder, hashes_file, main_src, options.rounds)
     medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
-    same_answers = all(
-        len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds)
-    )
+    same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
     for name, rs in runs.items():
         print(
             f"  {name:10s} CPU per lookup: median {medians[name]:.0f} us, rounds "
