@@ -195,9 +195,7 @@ class Matcher:
         # ids must stay known until it is replaced.
         self._entries = {**self._entries, **{e.id: e for e in entries}}
         assert live.snapshot is not None
-        self._videos = VideoFrameIndex.from_index(
-            live.snapshot.vpdq, self.vpdq, _VideoFrames(live, self.vpdq)
-        )
+        self._videos = VideoFrameIndex.from_index(live.snapshot.vpdq, self.vpdq, _VideoFrames(live))
         self._linear = linear
         self._entries = {e.id: e for e in entries}
         self._generation = live.generation
@@ -493,9 +491,8 @@ class _VideoFrames:
     """A bank video's distinct frames by entry id, read from the database when a frame of it
     matched (for the frame's timestamp), cached for the index version they were read at."""
 
-    def __init__(self, live: _LiveIndex, rule: VPDQRule) -> None:
+    def __init__(self, live: _LiveIndex) -> None:
         self.live = live
-        self.rule = rule
         self.generation = live.generation
         self.cache: dict[int, tuple[VPDQFrame, ...]] = {}
 
