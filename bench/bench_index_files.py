@@ -1,21 +1,31 @@
 """The persisted PDQ index at 10 million hashes, without a database (issue 17).
 
-Usage: ``PYTHONPATH=src python bench/bench_index_files.py [--rows 10000000] [--pss 3]``
+Usage: ``PYTHONPATH=src python bench/bench_index_files.py [--rows 1000000,10000000] [--pss 3]
+[--main-commit 2d4174a] [--rounds 4]``
 
 Builds an index of N random PDQ hashes (numpy random bits) and saves it as ``tvec index``
 does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child processes:
 
 * load (memory-mapped) and answer one lookup: wall and CPU from process start, and the
   same child with the import of tvec alone (the start-up floor);
-* per-lookup CPU over 2,000 random queries, memory-mapped, against the same index held in
-  memory (``PDQIndex`` built in the process: today's path); answers compared;
-* PSS of ``--pss`` processes that mapped the index and answered the 2,000 queries.
+* per-lookup CPU over 2,000 random queries (after 200 warm-up ones), memory-mapped, against
+  the same index held in memory (``PDQIndex`` built in the process); answers compared;
+* PSS of ``--pss`` processes that mapped the index and answered the 2,000 queries;
+* per-lookup CPU of this code against main's (the ``--main-commit`` of ``--main-repo``,
+  extracted with ``git archive`` and run from its own ``src``) on the same mapped files, in
+  fresh child processes that alternate (main, this, this with numpy only) for ``--rounds``
+  rounds: each child answers 200 warm-up lookups (so this code's automatic choice has moved
+  to the compiled loop), then 2,000 timed ones, half near-duplicates of stored hashes (0-31
+  bits flipped) and half random; CPU is the child's ``process_time``. Answers are compared
+  by digest. The medians of the rounds give the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot
 
 CHILD = textwrap.dedent(
@@ -43,6 +52,8 @@ CHILD = textwrap.dedent(
     if mode == "one":
         print(time.process_time() - t0, len(found), flush=True); sys.exit()
     rng = np.random.default_rng(5)
+    for row in rng.integers(0, 256, size=(200, 32), dtype=np.uint8):  # warm-up
+        snap.pdq.query(row.tobytes(), 31)
     queries = rng.integers(0, 256, size=(2000, 32), dtype=np.uint8)
     t1 = time.process_time()
     for row in queries:
@@ -51,6 +62,67 @@ CHILD = textwrap.dedent(
     sys.stdin.readline()
     """
 )
+
+
+COMPARE = textwrap.dedent(
+    """
+    import hashlib, json, sys, time
+    import numpy as np
+    from tvec.matching.shared import IndexFiles
+    snap = IndexFiles(sys.argv[1]).load()
+    index = snap.pdq
+    if sys.argv[2] == "numpy":
+        index.accelerate = False
+    hashes = np.load(sys.argv[3], mmap_mode="r")
+    rng = np.random.default_rng(int(sys.argv[4]))
+    queries = rng.integers(0, 256, size=(2200, 32), dtype=np.uint8)
+    for i in range(0, 2200, 2):
+        row = np.unpackbits(hashes[int(rng.integers(0, hashes.shape[0]))])
+        row[rng.choice(256, size=int(rng.integers(0, 32)), replace=False)] ^= 1
+        queries[i] = np.packbits(row)
+    for q in queries[:200]:
+        index.query(q.tobytes(), 31)
+    t = time.process_time()
+    answers = [index.query(q.tobytes(), 31) for q in queries[200:]]
+    cpu = (time.process_time() - t) / 2000 * 1e6
+    digest = hashlib.sha256(json.dumps(answers).encode()).hexdigest()[:10]
+    print(cpu, digest, sum(len(a) for a in answers))
+    """
+)
+
+
+def main_source(repo: Path, commit: str) -> Path:
+    """``src`` of ``commit`` in ``repo``, extracted to a temporary folder."""
+    out = Path(tempfile.mkdtemp(prefix=f"tvec-main-{commit}-"))
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", commit, "src"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
+    return out / "src"
+
+
+def compare(
+    folder: Path, hashes: Path, main_src: Path, rounds: int
+) -> dict[str, list[tuple[float, str, int]]]:
+    """Per-lookup CPU (µs), answer digest and hits of main, this, this with numpy only."""
+    here = str(Path(__file__).resolve().parent.parent / "src")
+    runs: dict[str, list[tuple[float, str, int]]] = {"main": [], "this": [], "this numpy": []}
+    for r in range(rounds):
+        for name, src, mode in (
+            ("main", str(main_src), "auto"),
+            ("this", here, "auto"),
+            ("this numpy", here, "numpy"),
+        ):
+            env = {**os.environ, "PYTHONPATH": src}
+            out = subprocess.run(
+                [sys.executable, "-c", COMPARE, str(folder), mode, str(hashes), str(100 + r)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            runs[name].append((float(out[0]), out[1], int(out[2])))
+    return runs
 
 
 def child(folder: Path, mode: str, query: str) -> subprocess.Popen[str]:
@@ -65,16 +137,38 @@ def child(folder: Path, mode: str, query: str) -> subprocess.Popen[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--rows", default="1000000,10000000", help="comma-separated sizes")
     parser.add_argument("--pss", type=int, default=3)
+    parser.add_argument("--main-repo", type=Path, default=Path("/work/main"))
+    parser.add_argument("--main-commit", default="2d4174a")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--compare-only", action="store_true")
     options = parser.parse_args()
-    n = options.rows
-    folder = Path(tempfile.mkdtemp(prefix="tvec-index-files-")) / "index"
+    main_src = main_source(options.main_repo, options.main_commit)
+    print(f"main: {options.main_commit} from {options.main_repo} ({main_src})")
+    try:
+        for n in (int(x) for x in options.rows.split(",")):
+            measure(n, options, main_src)
+    finally:
+        shutil.rmtree(main_src.parent, ignore_errors=True)
+
+
+def measure(n: int, options: argparse.Namespace, main_src: Path) -> None:
+    """Every figure of the module docstring for an index of ``n`` random hashes."""
+    work = Path(tempfile.mkdtemp(prefix="tvec-index-files-"))
+    try:
+        measure_in(n, options, main_src, work / "index")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path) -> None:
+    """:func:`measure` with the index in ``folder``."""
     rng = np.random.default_rng(1)
     hashes = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
     ids = np.arange(1, n + 1, dtype=np.int64)
     t = time.process_time()
-    snapshot = IndexSnapshot(1, PDQIndex(), PDQIndex(threshold=0))
+    snapshot = IndexSnapshot.empty(1)
     snapshot.pdq.add(ids, hashes)
     build = time.process_time() - t
     files = IndexFiles(folder)
@@ -82,9 +176,28 @@ def main() -> None:
     files.save(snapshot)
     save = time.perf_counter() - t
     size = files.nbytes() / 2**20
+    hashes_file = folder.parent / "hashes.npy"
+    np.save(hashes_file, hashes)
     query = hashes[12345].copy()
     query[0] ^= 0x0F
     print(f"rows {n:,}: build {build:.1f} s CPU, save {save:.1f} s wall, {size:,.0f} MiB of files")
+    runs = compare(folder, hashes_file, main_src, options.rounds)
+    medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
+    same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
+    for name, rs in runs.items():
+        print(
+            f"  {name:10s} CPU per lookup: median {medians[name]:.0f} us, rounds "
+            + ", ".join(f"{r[0]:.0f}" for r in rs)
+            + f"; answers {rs[0][1]} ({rs[0][2]} hits)"
+        )
+    same = "same answers in every round" if same_answers else "DIFFERENT answers"
+    print(
+        f"  this / main: {medians['this'] / medians['main']:.2f} "
+        f"(numpy only: {medians['this numpy'] / medians['main']:.2f}), {same}; "
+        f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    if options.compare_only:
+        return
     floors, ones, walls = [], [], []
     for _ in range(3):
         p = child(folder, "floor", query.tobytes().hex())
@@ -100,11 +213,15 @@ def main() -> None:
     )
     # per-lookup CPU: in memory (today's path) vs mapped
     qs = np.random.default_rng(5).integers(0, 256, size=(2000, 32), dtype=np.uint8)
+    for q in qs[:200]:  # warm-up: the automatic choice moves to the compiled loop
+        snapshot.pdq.query(q.tobytes(), 31)
     t = time.process_time()
     memory_answers = [snapshot.pdq.query(q.tobytes(), 31) for q in qs]
     in_memory = (time.process_time() - t) / 2000 * 1e6
     mapped_index = files.load()
     assert mapped_index is not None
+    for q in qs[:200]:
+        mapped_index.pdq.query(q.tobytes(), 31)
     t = time.process_time()
     mapped_answers = [mapped_index.pdq.query(q.tobytes(), 31) for q in qs]
     mapped = (time.process_time() - t) / 2000 * 1e6

@@ -261,3 +261,53 @@ def test_load_rejects_a_folder_that_is_not_an_index(tmp_path: Path) -> None:
     (tmp_path / "meta.json").write_text('{"format": "something-else"}')
     with pytest.raises(StoreError):
         PDQIndex.load(tmp_path)
+
+
+@pytest.mark.parametrize("accelerate", [True, False])
+def test_large_bank_equals_brute_force_with_planted_near_duplicates(accelerate: bool) -> None:
+    """200,000 random hashes plus, for each of 40 queries, hashes at every distance 0..33:
+    the index (one multi-indexed segment, 15 tables) gives exactly the oracle's ids and
+    distances, one query at a time and in batches, at the default threshold and others."""
+    rng = np.random.default_rng(20261207)
+    queries = random_hashes(rng, 40)
+    planted = np.array([flip_bits(rng, q, d) for q in queries for d in range(34)])
+    bank = np.concatenate([random_hashes(rng, 200_000), planted])
+    ids = rng.permutation(3 * bank.shape[0])[: bank.shape[0]].astype(np.int64) - 1000
+    fast = PDQIndex(accelerate=accelerate)
+    fast.add(ids, bank)
+    slow = BruteForcePDQIndex()
+    slow.add(ids, bank)
+    assert [s.index is not None for s in fast.segments() if s.live] == [True]
+    expected = slow.query_batch(queries)
+    assert all(len(found) >= 32 for found in expected)  # the planted ones at 0..31, at least
+    assert [fast.query(q) for q in queries] == expected
+    assert fast.query_batch(queries) == expected
+    for threshold in (0, 7, 16, 32, 33):
+        assert fast.query_batch(queries, threshold) == slow.query_batch(queries, threshold)
+    gone = ids[-34 * 40 :: 3]  # remove every third planted hash
+    assert fast.remove(gone) == slow.remove(gone)
+    assert [fast.query(q) for q in queries] == slow.query_batch(queries)
+
+
+def test_auto_acceleration_switches_to_the_compiled_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tvec.matching import pdq_index
+
+    rng = np.random.default_rng(8)
+    bank = random_hashes(rng, 5000)
+    index = PDQIndex(allow_scan=False)
+    index.add(np.arange(5000), bank)
+    used: list[bool] = []
+    original = pdq_index.Segment.search
+
+    def spy(self: object, *args: object) -> object:
+        used.append(bool(args[-1]))
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdq_index.Segment, "search", spy)
+    monkeypatch.setattr(pdq_index, "numba_imported", lambda: False)
+    for _ in range(pdq_index.AUTO_ACCELERATE_AFTER):
+        assert index.query(bank[1])[0] == (1, 0)
+    assert used and not any(used)
+    used.clear()
+    assert index.query(bank[2])[0] == (2, 0)
+    assert used and all(used)

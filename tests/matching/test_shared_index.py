@@ -12,12 +12,15 @@ import pytest
 from tvec.app.context import AppContext, open_context
 from tvec.app.index import rebuild, status, verify
 from tvec.banks import service
+from tvec.banks.formats import write_csv
 from tvec.errors import StoreError
 from tvec.matching import index_sync
+from tvec.matching.matcher import Matcher
 from tvec.matching.pdq_hash import pdq_bytes_to_hex
 from tvec.matching.shared import IndexFiles, IndexSnapshot
 from tvec.settings import load_settings
 from tvec.signals import SignalValue
+from tvec.signals.vpdq import VPDQFrame, format_vpdq
 from tvec.store import open_store
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -224,4 +227,109 @@ def test_a_matcher_recovers_from_parts_left_at_two_versions(
     _import(ctx, "b", [f"pdq,{pdq[1]}"], tmp_path)
     assert _hits(ctx, "pdq", pdq[1]) == [("b", 0)]
     assert verify(ctx).ok
+    ctx.close()
+
+
+def _video(rng: np.random.Generator, n: int, base: list[str] | None = None) -> list[VPDQFrame]:
+    """``n`` frames: random hashes of mixed qualities (some below the default minimum of
+    50), or near copies of ``base`` (0-12 bits away, quality 100); the first one repeated."""
+    frames = []
+    for i in range(n):
+        if base is not None:
+            value = int(base[i % len(base)], 16)
+            for bit in rng.choice(256, size=int(rng.integers(0, 13)), replace=False):
+                value ^= 1 << int(bit)
+            pdq = f"{value:064x}"
+        else:
+            pdq = pdq_bytes_to_hex(bytes(rng.integers(0, 256, size=32, dtype=np.uint8)))
+        quality = 100 if base is not None else int(rng.choice([20, 60, 100]))
+        frames.append(VPDQFrame(pdq, quality, float(i)))
+    return [*frames, frames[0]]
+
+
+def _import_videos(ctx: AppContext, bank: str, videos: list[list[VPDQFrame]], path: Path) -> None:
+    rows = [("vpdq", format_vpdq(v), None, None, None) for v in videos]
+    path.write_text(write_csv(rows), encoding="utf-8")
+    service.import_bank(ctx.store, bank, path, "csv", create=True, actor="test")
+
+
+def _answers(matcher: Matcher, signals: list[SignalValue]) -> list[list[tuple[object, ...]]]:
+    return [
+        [(h.entry_id, h.bank, h.signal_type, h.distance, sorted(h.labels.items())) for h in hits]
+        for hits in (matcher.match(s) for s in signals)
+    ]
+
+
+def test_video_entries_are_in_the_persisted_index_and_caught_up(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = _context(tmp_path, db_url)
+    rng = np.random.default_rng(12)
+    a, b, c = _video(rng, 40), _video(rng, 25), _video(rng, 30)
+    _import_videos(ctx, "videos", [a, b], tmp_path / "ab.csv")
+    _import(ctx, "pictures", [f"pdq,{b[3].pdq_hex}"], tmp_path)
+    with ctx.read() as session:
+        persisted = ctx.matcher(session)  # a running matcher: built the files once
+    files = IndexFiles(ctx.settings.index_folder)
+    snapshot = files.load()
+    assert snapshot is not None
+    assert len(snapshot.vpdq) == 40 + 25  # distinct frames of every quality
+    monkeypatch.setattr(index_sync, "build_snapshot", lambda db: pytest.fail("full rebuild"))
+
+    usable_a = [f.pdq_hex for f in a if f.quality >= 50]
+    usable_c = [f.pdq_hex for f in c if f.quality >= 50]
+
+    def queries() -> list[SignalValue]:
+        near_a = _video(rng, 30, usable_a)
+        near_c = _video(rng, 20, usable_c)
+        return [
+            SignalValue("vpdq", format_vpdq(near_a)),
+            SignalValue("vpdq", format_vpdq(near_c)),
+            SignalValue("vpdq", format_vpdq(b)),
+            SignalValue("pdq", usable_a[5]),  # a picture: found among the video frames
+            SignalValue("pdq", usable_c[7]),
+        ]
+
+    def in_memory() -> Matcher:
+        with ctx.read() as session:
+            return Matcher.from_session(session)  # no index folder: built in memory
+
+    signals = queries()
+    before = _answers(persisted, signals)
+    assert before == _answers(in_memory(), signals)
+    assert before[0] and before[0][0][2] == "vpdq" and before[3] and before[2]
+    assert before[1] == [] and before[4] == []
+    _import_videos(ctx, "more", [c], tmp_path / "c.csv")  # added: seen after catch-up
+    signals = queries()
+    after_add = _answers(persisted, signals)
+    assert after_add == _answers(in_memory(), signals)
+    assert after_add[1] and after_add[1][0][1] == "more" and after_add[4]
+    service.delete_bank(ctx.store, "videos", actor="test")  # removed: tombstoned
+    signals = queries()
+    after_delete = _answers(persisted, signals)
+    assert after_delete == _answers(in_memory(), signals)
+    assert after_delete[0] == [] and after_delete[3] == [] and after_delete[1]
+    assert [h[1] for h in after_delete[2]] == ["pictures"]  # b's frame in the picture bank
+    fresh = files.load()
+    assert fresh is not None and len(fresh.vpdq) == 30
+    monkeypatch.undo()  # verify compares with a fresh build
+    assert verify(ctx).problems == []
+    ctx.close()
+
+
+def test_an_index_without_the_vpdq_part_is_rebuilt_and_verify_says_so(tmp_path: Path) -> None:
+    ctx = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")
+    pdq = _hashes(1, seed=9)
+    _import(ctx, "b", [f"pdq,{pdq[0]}"], tmp_path)
+    assert _hits(ctx, "pdq", pdq[0]) == [("b", 0)]
+    files = IndexFiles(ctx.settings.index_folder)
+    for path in files.vpdq_dir.iterdir():  # as an older tvec left it
+        path.unlink()
+    files.vpdq_dir.rmdir()
+    [problem] = verify(ctx).problems
+    assert "older format" in problem and "tvec index rebuild" in problem
+    other = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")  # a new process
+    assert _hits(other, "pdq", pdq[0]) == [("b", 0)]  # its first match rebuilds
+    assert files.exists() and verify(ctx).problems == []
+    other.close()
     ctx.close()

@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, and_, or_, select
 
-from tvec.errors import StoreError
+from tvec.errors import InvalidSignalError, StoreError
 from tvec.matching.mih import MultiIndex
 from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
+from tvec.matching.vpdq_index import usable_range, video_rows
 from tvec.signals import registry
+from tvec.signals.vpdq import VPDQFrame, parse_vpdq
 from tvec.store.bank_changes import changes_since, current_version
 from tvec.store.models import BankEntry
+from tvec.store.models.vpdq import VPDQFeatures
+from tvec.store.vpdq import REF_PREFIX, is_ref
 
 #: Rows read per chunk by a rebuild or a catch-up.
 CHUNK_ROWS = 100_000
@@ -55,18 +59,21 @@ def kind_of(signal_type: str) -> str:
 
 @dataclass
 class _Rows:
-    """``pdq`` and exact rows collected from the database, as arrays."""
+    """``pdq``, exact and video frame rows collected from the database, as arrays."""
 
     pdq_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
     pdq_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
     exact_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
     exact_keys: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+    frame_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    frame_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
 
-    def take(self, rows: list[tuple[int, str, str]]) -> None:
+    def take(self, rows: list[tuple[int, str, str]], db: Connection) -> None:
         pdq_ids: list[int] = []
         pdq_hex: list[str] = []
         exact_ids: list[int] = []
         exact_pairs: list[tuple[str, str]] = []
+        videos: list[tuple[int, str]] = []
         for entry_id, signal_type, value in rows:
             kind = kind_of(signal_type)
             if kind == PDQ:
@@ -76,6 +83,10 @@ class _Rows:
             elif kind == EXACT:
                 exact_ids.append(entry_id)
                 exact_pairs.append((signal_type, value))
+            elif kind == VIDEO:
+                videos.append((entry_id, value))
+        if videos:
+            self._take_videos(videos, db)
         if pdq_ids:
             try:
                 raw = bytes.fromhex("".join(pdq_hex))
@@ -92,11 +103,45 @@ class _Rows:
             self.exact_ids.append(np.asarray(exact_ids, dtype=np.int64))
             self.exact_keys.append(exact_keys(exact_pairs))
 
-    def into(self, pdq: PDQIndex, exact: PDQIndex) -> None:
+    def _take_videos(self, videos: list[tuple[int, str]], db: Connection) -> None:
+        """The distinct frames of ``(entry id, value)`` vpdq entries (a value is a frame
+        list or a stored reference); a malformed or missing frame list is left out."""
+        values = frame_lists(db, [value for _, value in videos])
+        parsed: list[tuple[int, tuple[VPDQFrame, ...]]] = []
+        for entry_id, value in videos:
+            text = values.get(value, value)
+            if is_ref(text):
+                continue  # its frames are missing from vpdq_features
+            try:
+                parsed.append((entry_id, parse_vpdq(text)))
+            except InvalidSignalError:
+                continue
+        ids, hashes = video_rows(parsed)
+        if ids.size:
+            self.frame_ids.append(ids)
+            self.frame_hashes.append(hashes)
+
+    def into(self, snapshot: IndexSnapshot) -> None:
         if self.pdq_ids:
-            pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
+            snapshot.pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
         if self.exact_ids:
-            exact.add(np.concatenate(self.exact_ids), np.concatenate(self.exact_keys))
+            snapshot.exact.add(np.concatenate(self.exact_ids), np.concatenate(self.exact_keys))
+        if self.frame_ids:
+            snapshot.vpdq.add(np.concatenate(self.frame_ids), np.concatenate(self.frame_hashes))
+
+
+def frame_lists(db: Connection, values: list[str]) -> dict[str, str]:
+    """Stored reference -> frame list (canonical JSON) for the ``values`` that are
+    references found in ``vpdq_features`` (Core selects, 500 digests each)."""
+    digests = sorted({v.removeprefix(REF_PREFIX) for v in values if is_ref(v)})
+    found: dict[str, str] = {}
+    for start in range(0, len(digests), 500):
+        query = select(VPDQFeatures.digest, VPDQFeatures.features).where(
+            VPDQFeatures.digest.in_(digests[start : start + 500])
+        )
+        for digest, features in db.execute(query):
+            found[REF_PREFIX + str(digest)] = str(features)
+    return found
 
 
 def _is_hex(value: str) -> bool:
@@ -118,7 +163,7 @@ def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]
 def _read_all(db: Connection) -> _Rows:
     rows = _Rows()
     for chunk in _chunks(db, select(*_ROW_COLUMNS)):
-        rows.take(chunk)
+        rows.take(chunk, db)
     return rows
 
 
@@ -127,7 +172,7 @@ def build_snapshot(db: Connection) -> IndexSnapshot:
     so changes made while the rows are read are replayed later: replays are idempotent)."""
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
-    _read_all(db).into(snapshot.pdq, snapshot.exact)
+    _read_all(db).into(snapshot)
     return snapshot
 
 
@@ -150,20 +195,24 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
     target = current_version(db)
     changes = changes_since(db, snapshot.version)
     if not changes:
-        return IndexSnapshot(max(target, snapshot.version), snapshot.pdq, snapshot.exact)
+        return replace(snapshot, version=max(target, snapshot.version))
     ranges = merge_ranges([(c.first_id, c.last_id) for c in changes])
     touched = np.concatenate([np.arange(a, b + 1, dtype=np.int64) for a, b in ranges])
     snapshot.pdq.remove(touched)
     snapshot.exact.remove(touched)
+    for first, last in ranges:  # a video's frames are one range of frame ids
+        low, _ = usable_range(first, 0)
+        _, high = usable_range(last, 0)
+        snapshot.vpdq.remove(snapshot.vpdq.ids_between(low, high))
     rows = _Rows()
     for start in range(0, len(ranges), RANGES_PER_QUERY):
         part = ranges[start : start + RANGES_PER_QUERY]
         where = or_(*(and_(BankEntry.id >= a, BankEntry.id <= b) for a, b in part))
         for chunk in _chunks(db, select(*_ROW_COLUMNS).where(where)):
-            rows.take(chunk)
-    rows.into(snapshot.pdq, snapshot.exact)
+            rows.take(chunk, db)
+    rows.into(snapshot)
     version = max(target, max(c.version for c in changes))
-    return IndexSnapshot(version, snapshot.pdq, snapshot.exact)
+    return replace(snapshot, version=version)
 
 
 def up_to_date(db: Connection, files: IndexFiles, known: IndexSnapshot | None) -> IndexSnapshot:
@@ -225,7 +274,14 @@ def compact(files: IndexFiles) -> tuple[int, int]:
         if loaded is None:
             raise StoreError(f"{files.folder}: no match index to compact (tvec index rebuild)")
         before = files.nbytes()
-        files.save(IndexSnapshot(loaded.version, compacted(loaded.pdq), compacted(loaded.exact)))
+        files.save(
+            IndexSnapshot(
+                loaded.version,
+                compacted(loaded.pdq),
+                compacted(loaded.exact),
+                compacted(loaded.vpdq),
+            )
+        )
     return before, files.nbytes()
 
 
@@ -248,9 +304,12 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
     except StoreError as exc:
         return [str(exc)]
     if snapshot is None:
+        outdated = files.outdated()
+        if outdated is not None:
+            return [outdated]
         raise StoreError(f"{files.folder}: no match index (tvec index rebuild)")
     problems: list[str] = []
-    for part, index in (("pdq", snapshot.pdq), ("exact", snapshot.exact)):
+    for part, index in snapshot.parts():
         for seg in index.segments():
             if seg.ids.size > 1 and not bool(np.all(np.diff(seg.ids) > 0)):
                 problems.append(f"{part} segment {seg.name}: ids are not strictly increasing")
@@ -269,10 +328,7 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
         )
         return problems
     truth = build_snapshot(db)
-    for part, have, want in (
-        ("pdq", snapshot.pdq, truth.pdq),
-        ("exact", snapshot.exact, truth.exact),
-    ):
+    for (part, have), (_, want) in zip(snapshot.parts(), truth.parts(), strict=True):
         have_ids, have_hashes = have.live_rows()
         want_ids, want_hashes = want.live_rows()
         missing = np.setdiff1d(want_ids, have_ids).size

@@ -45,7 +45,7 @@ from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key, match_value
-from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule
+from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule, distinct_frames
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
 from tvec.store.models import Bank, BankEntry
@@ -156,7 +156,8 @@ class Matcher:
             self._refresh()
             snapshot = self._live.snapshot
             if snapshot is not None and self._live.banks is None:
-                return len(snapshot.pdq) + len(snapshot.exact) + len(self._entries)
+                videos = self._videos.video_count()
+                return len(snapshot.pdq) + len(snapshot.exact) + videos + len(self._entries)
         return len(self._entries)
 
     def match(self, signal: SignalValue) -> list[BankHit]:
@@ -192,27 +193,22 @@ class Matcher:
 
     def _refresh(self) -> None:
         """Catch up with the persisted index if the banks changed (checked every
-        ``check_seconds``); reload the entries kept in memory (vpdq, linear types)."""
+        ``check_seconds``); reload the entries kept in memory (linear types)."""
         live = self._live
         if live is None:
             return
         live.refresh()
         if live.generation == self._generation:
             return
-        entries, features = live.memory_entries()
+        entries = live.memory_entries()
         linear: dict[str, list[_Entry]] = defaultdict(list)
-        videos: list[tuple[int, tuple[VPDQFrame, ...]]] = []
         for entry in entries:
-            if entry.signal_type == "vpdq":
-                value = features.get(entry.value, entry.value)
-                if not value.startswith("sha256:"):  # else its frames are missing: skip it
-                    videos.append((entry.id, parse_vpdq(value)))
-            else:
-                linear[entry.signal_type].append(entry)
+            linear[entry.signal_type].append(entry)
         # Entries first: a lookup running meanwhile may still use the old video index, whose
         # ids must stay known until it is replaced.
         self._entries = {**self._entries, **{e.id: e for e in entries}}
-        self._videos = VideoFrameIndex(videos, self.vpdq, self.pdq_threshold)
+        assert live.snapshot is not None
+        self._videos = VideoFrameIndex.from_index(live.snapshot.vpdq, self.vpdq, _VideoFrames(live))
         self._linear = linear
         self._entries = {e.id: e for e in entries}
         self._generation = live.generation
@@ -261,10 +257,20 @@ class Matcher:
 
     def _in_video_frames(self, pdq_hex: str) -> list[BankHit]:
         """Bank videos with a frame within the PDQ threshold of a picture's hash."""
+        found = self._videos.match_frame(pdq_hex_to_bytes(pdq_hex), self.pdq_threshold)
+        allowed = self._known([f.entry_id for f in found])
         return [
-            self._frame_hit(found.entry_id, found.distance, found.frame.timestamp)
-            for found in self._videos.match_frame(pdq_hex_to_bytes(pdq_hex), self.pdq_threshold)
+            self._frame_hit(f.entry_id, f.distance, f.frame.timestamp)
+            for f in found
+            if f.entry_id in allowed
         ]
+
+    def _known(self, ids: list[int]) -> set[int] | dict[int, _Entry]:
+        """Those of ``ids`` this matcher matches against (with the persisted index: entries
+        that still exist, in the matcher's banks)."""
+        if self._live is None:
+            return set(ids)
+        return self._live.entries(ids)
 
     def _match_video(self, value: str) -> list[BankHit]:
         """Bank videos matching by the vPDQ rule, then ``pdq`` entries matching a frame.
@@ -274,6 +280,8 @@ class Matcher:
         if value.startswith("sha256:"):
             return []
         frames = parse_vpdq(value)
+        videos = self._videos.match_video(frames)
+        allowed = self._known([m.entry_id for m in videos])
         hits = [
             replace(
                 self._hit(m.entry_id, math.ceil(100 - m.query_percent - 1e-9)),
@@ -283,7 +291,8 @@ class Matcher:
                     "bank_match_percent": round(m.bank_percent, 2),
                 },
             )
-            for m in self._videos.match_video(frames)
+            for m in videos
+            if m.entry_id in allowed
         ]
         best: dict[int, BankHit] = {}
         for frame in usable_frames(frames, self.pdq_min_quality):
@@ -410,6 +419,8 @@ _ENTRY_COLUMNS = (
 ENTRY_CACHE = 100_000
 #: Ids per query when a persisted matcher reads the entries of its hits.
 IDS_PER_QUERY = 500
+#: Bank videos whose frame lists a persisted matcher keeps at most (then it forgets them).
+VIDEO_CACHE = 1_000
 
 
 def _entry_of(row: Any) -> _Entry:
@@ -483,10 +494,9 @@ class _LiveIndex:
                 out[entry_id] = entry
         return out
 
-    def memory_entries(self) -> tuple[list[_Entry], dict[str, str]]:
-        """The ``vpdq`` and linear-type entries (not in the files), and the frame lists of
-        the vpdq ones by their stored reference."""
-        names = ["vpdq", *(n for n in registry() if kind_of(n) == LINEAR)]
+    def memory_entries(self) -> list[_Entry]:
+        """The linear-type entries (``text_tlsh``, ``raw_text``: not in the files)."""
+        names = [n for n in registry() if kind_of(n) == LINEAR]
         query = (
             select(*_ENTRY_COLUMNS)
             .join(Bank, BankEntry.bank_id == Bank.id)
@@ -494,7 +504,31 @@ class _LiveIndex:
         )
         if self.banks is not None:
             query = query.where(Bank.name.in_(sorted(self.banks)))
-        with Session(self.engine) as session:
-            entries = [_entry_of(row) for row in session.execute(query)]
-            features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
-        return entries, features
+        with self.engine.connect() as db:
+            return [_entry_of(row) for row in db.execute(query)]
+
+
+class _VideoFrames:
+    """A bank video's distinct frames by entry id, read from the database when a frame of it
+    matched (for the frame's timestamp), cached for the index version they were read at."""
+
+    def __init__(self, live: _LiveIndex) -> None:
+        self.live = live
+        self.generation = live.generation
+        self.cache: dict[int, tuple[VPDQFrame, ...]] = {}
+
+    def __call__(self, entry_id: int) -> tuple[VPDQFrame, ...]:
+        if self.generation != self.live.generation or len(self.cache) > VIDEO_CACHE:
+            self.cache, self.generation = {}, self.live.generation
+        if entry_id not in self.cache:
+            entry = self.live.entries([entry_id]).get(entry_id)
+            frames: tuple[VPDQFrame, ...] = ()
+            if entry is not None and entry.signal_type == "vpdq":
+                value = entry.value
+                if value.startswith("sha256:"):
+                    with Session(self.live.engine) as session:
+                        value = load_values(session, [value]).get(value, value)
+                if not value.startswith("sha256:"):
+                    frames = tuple(distinct_frames(parse_vpdq(value)))
+            self.cache[entry_id] = frames
+        return self.cache[entry_id]

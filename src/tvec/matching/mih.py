@@ -197,8 +197,10 @@ class MultiIndex:
         expected_offsets = sum((1 << w) + 1 for w in self.widths)
         if perm.shape != (len(layout) * n_rows,) or offsets.shape != (expected_offsets,):
             raise ValueError("multi-index arrays do not match their layout")
-        self.perm = perm
-        self.offsets = offsets
+        # plain ndarray views of memory-mapped arrays: numpy and numba handle the subclass
+        # ``np.memmap`` through slower generic paths (about a tenth of a lookup's CPU)
+        self.perm = np.asarray(perm)
+        self.offsets = np.asarray(offsets)
         self._plans: dict[tuple[int, bool], ProbePlan | None] = {}
 
     @classmethod

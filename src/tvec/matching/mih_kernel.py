@@ -5,6 +5,15 @@ candidate's full 256-bit distance and keeps those within the threshold that are 
 It does in one pass, without the GIL, what the numpy path does in about twenty array
 operations, so query threads run on all cores. Without numba, :data:`AVAILABLE` is false and
 callers use the numpy path (same answers, slower).
+
+At 10 million hashes a lookup is bound by memory latency: some 2,900 directory reads, 1,800
+bucket reads and 2,900 hash reads, each a cache (and usually TLB) miss. The loop is therefore
+split into phases, each a tight loop of *independent* reads with no branch between them
+(directory, then permutation, then hashes), so the CPU keeps as many misses in flight as it
+can; the bucket walk, whose trip counts are unpredictable, touches only the small per-query
+scratch arrays. An earlier version walked the buckets and read the permutation in one nested
+loop: its branch mispredictions kept few misses in flight and it cost more CPU per lookup
+than the numpy path (docs/pdq-index.md, "The probe loop").
 """
 
 from __future__ import annotations
@@ -23,12 +32,21 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
     AVAILABLE = False
 
 
+#: How many reads ahead the loops prefetch (software prefetch keeps more cache misses in
+#: flight than the CPU's out-of-order window would on its own).
+PREFETCH_AHEAD = 32
+
+
 def _popcount64(x: Any) -> Any:
     # SWAR popcount; LLVM turns it into the POPCNT instruction where the CPU has one.
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
     x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
     return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+def _prefetch(array: Any, index: Any) -> None:
+    """Hint that ``array[index]`` will be read soon (compiled: LLVM's ``llvm.prefetch``)."""
 
 
 def _probe_verify(
@@ -43,12 +61,15 @@ def _probe_verify(
     alive: Any,
     threshold: int,
 ) -> tuple[Any, Any, Any]:
-    # Three passes per query, each a run of independent memory reads (directory, then
-    # permutation, then hashes) so the CPU overlaps their cache misses.
     n_probes = probe_mask.shape[0]
+    ahead = PREFETCH_AHEAD
+    slots = np.empty(n_probes + ahead, dtype=np.int64)
+    slots[n_probes:] = 0
     starts = np.empty(n_probes, dtype=np.int64)
     ends = np.empty(n_probes, dtype=np.int64)
-    rows = np.empty(64, dtype=np.int64)
+    capacity_rows = 4096
+    positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
+    rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
     capacity = 64
     out_q = np.empty(capacity, dtype=np.int64)
     out_row = np.empty(capacity, dtype=np.int64)
@@ -56,22 +77,50 @@ def _probe_verify(
     count = 0
     limit = np.uint64(threshold)
     for q in range(qwords.shape[0]):
-        total = 0
+        # 1. directory slots (arithmetic only), then the directory reads
         for p in range(n_probes):
-            slot = np.int64(qkeys[q, probe_table[p]] ^ probe_mask[p]) + probe_base[p]
+            slots[p] = np.int64(qkeys[q, probe_table[p]] ^ probe_mask[p]) + probe_base[p]
+        for p in range(ahead):
+            _prefetch(offsets, slots[p])
+        for p in range(n_probes):
+            _prefetch(offsets, slots[p + ahead])
+            slot = slots[p]
             starts[p] = offsets[slot]
             ends[p] = offsets[slot + 1]
+        # 2. the buckets' positions in the permutation (scratch arrays only); buckets of up
+        # to four rows are written without a branch on their size
+        total = 0
         for p in range(n_probes):
             total += ends[p] - starts[p]
-        if total > rows.shape[0]:
-            rows = np.empty(2 * total, dtype=np.int64)
+        if total > capacity_rows:
+            capacity_rows = 2 * total
+            positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
+            rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
         k = 0
         for p in range(n_probes):
-            for j in range(starts[p], ends[p]):
-                rows[k] = perm[j]
-                k += 1
+            first = starts[p]
+            size = ends[p] - first
+            positions[k] = first
+            positions[k + 1] = first + 1
+            positions[k + 2] = first + 2
+            positions[k + 3] = first + 3
+            if size > 4:
+                for j in range(4, size):
+                    positions[k + j] = first + j
+            k += size
+        positions[total : total + ahead] = 0
+        # 3. the permutation reads, then the hash reads with the verification
+        for i in range(ahead):
+            _prefetch(perm, positions[i])
+        for i in range(total):
+            _prefetch(perm, positions[i + ahead])
+            rows[i] = perm[positions[i]]
+        rows[total : total + ahead] = 0
+        for i in range(ahead):
+            _prefetch(words, rows[i])
         w0, w1, w2, w3 = qwords[q, 0], qwords[q, 1], qwords[q, 2], qwords[q, 3]
         for i in range(total):
+            _prefetch(words, rows[i + ahead])
             row = rows[i]
             d = (
                 _popcount64(words[row, 0] ^ w0)
@@ -99,6 +148,44 @@ def _grow(a: Any, capacity: int) -> Any:
 
 
 if AVAILABLE:
+    from llvmlite import ir  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from numba.core import cgutils  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from numba.extending import intrinsic  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    @intrinsic  # type: ignore[misc,unused-ignore]
+    def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> Any:
+        if not isinstance(array, numba.types.Array):
+            return None
+        signature = numba.types.void(array, index)
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            array_type = sig.args[0]
+            data = context.make_array(array_type)(context, builder, args[0])
+            pointer = cgutils.get_item_pointer(  # type: ignore[no-untyped-call,unused-ignore]
+                context, builder, array_type, data, [args[1]], wraparound=False
+            )
+            byte_pointer = ir.IntType(8).as_pointer()
+            int32 = ir.IntType(32)
+            function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call,unused-ignore]
+                builder.module,
+                ir.FunctionType(ir.VoidType(), [byte_pointer, int32, int32, int32]),
+                "llvm.prefetch.p0i8",
+            )
+            # read, keep in all cache levels, data cache
+            builder.call(
+                function,
+                [
+                    builder.bitcast(pointer, byte_pointer),
+                    ir.Constant(int32, 0),
+                    ir.Constant(int32, 3),
+                    ir.Constant(int32, 1),
+                ],
+            )
+            return context.get_dummy_value()
+
+        return signature, codegen
+
+    _prefetch = _prefetch_intrinsic  # type: ignore[assignment,unused-ignore]
     _popcount64 = numba.njit(nogil=True, cache=True, inline="always")(_popcount64)
     _grow = numba.njit(nogil=True, cache=True)(_grow)
     _probe_verify = numba.njit(nogil=True, cache=True)(_probe_verify)

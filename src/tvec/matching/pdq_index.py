@@ -19,6 +19,7 @@ the new state of each segment.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,6 +55,9 @@ INDEX_MIN_ROWS = 1 << 12
 MERGE_RATIO = 4
 #: Queries per chunk of a batch (bounds scratch memory to some tens of MB).
 BATCH_CHUNK = 128
+#: Lookups an index with ``accelerate=None`` answers with numpy before it imports numba and
+#: uses the compiled loop (unless numba is already imported).
+AUTO_ACCELERATE_AFTER = 64
 
 
 class PDQIndex:
@@ -68,10 +72,13 @@ class PDQIndex:
         min_indexed_rows: additions collect in the brute-force tail until there are this many.
         allow_scan: let a segment be scanned instead of probed when the planner estimates a
             scan is cheaper (tests turn it off to exercise the multi-index on tiny banks).
-        accelerate: probe with the compiled numba loop (when numba is installed) instead of
-            numpy. Off by default: in the benchmark of docs/benchmarks.md the numpy path
-            answered more lookups per second at 1M and 10M uniform hashes (10M, 2 threads,
-            quiet machine: 2,695/s numpy against 1,544/s numba); same answers either way.
+        accelerate: probe with the compiled loop of :mod:`tvec.matching.mih_kernel` (True)
+            or with numpy (False); same answers either way. ``None`` (the default) chooses:
+            the compiled loop once numba is imported in the process anyway, or from the
+            ``AUTO_ACCELERATE_AFTER``-th lookup on, numpy before that. Importing numba costs
+            about 0.3 s of CPU, which a one-shot ``tvec match`` should not pay for a lookup
+            of a few hundred microseconds; a long-running process (web worker, scan) soon
+            switches and then spends about half the CPU per lookup (docs/pdq-index.md).
 
     Raises:
         UsageError: threshold out of range.
@@ -84,10 +91,11 @@ class PDQIndex:
         workers: int | None = None,
         min_indexed_rows: int = INDEX_MIN_ROWS,
         allow_scan: bool = True,
-        accelerate: bool = False,
+        accelerate: bool | None = None,
     ) -> None:
         self.threshold = check_threshold(threshold)
         self.accelerate = accelerate
+        self._lookups = 0
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.min_indexed_rows = max(1, min_indexed_rows)
         self.allow_scan = allow_scan
@@ -161,7 +169,8 @@ class PDQIndex:
         """
         limit = self.threshold if threshold is None else check_threshold(threshold)
         words = hashes_to_words(as_hash_rows(pdq, "pdq query"))
-        return self._search(words, (*self._segments, self._tail), limit)[0]
+        accelerate = self._accelerate(1)
+        return self._search(words, (*self._segments, self._tail), limit, accelerate)[0]
 
     def query_batch(
         self, hashes: npt.NDArray[np.uint8], threshold: int | None = None
@@ -170,12 +179,15 @@ class PDQIndex:
         limit = self.threshold if threshold is None else check_threshold(threshold)
         words = hashes_to_words(as_hash_rows(hashes, "pdq queries"))
         segments = (*self._segments, self._tail)
+        accelerate = self._accelerate(words.shape[0])
         chunks = [words[i : i + BATCH_CHUNK] for i in range(0, words.shape[0], BATCH_CHUNK)]
         if len(chunks) <= 1 or self.workers == 1:
-            parts = [self._search(c, segments, limit) for c in chunks]
+            parts = [self._search(c, segments, limit, accelerate) for c in chunks]
         else:
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
-                parts = list(pool.map(lambda c: self._search(c, segments, limit), chunks))
+                parts = list(
+                    pool.map(lambda c: self._search(c, segments, limit, accelerate), chunks)
+                )
         return [answer for part in parts for answer in part]
 
     def save(self, folder: Path, extra: dict[str, Any] | None = None) -> None:
@@ -190,7 +202,12 @@ class PDQIndex:
 
     @classmethod
     def load(
-        cls, folder: Path, *, mmap: bool = False, allow_scan: bool = True, accelerate: bool = False
+        cls,
+        folder: Path,
+        *,
+        mmap: bool = False,
+        allow_scan: bool = True,
+        accelerate: bool | None = None,
     ) -> PDQIndex:
         """Load an index saved by :meth:`save`; with ``mmap``, map its arrays read-only.
 
@@ -208,6 +225,17 @@ class PDQIndex:
         index._segments = tuple(indexed)
         return index
 
+    def ids_between(self, low: int, high: int) -> npt.NDArray[np.int64]:
+        """The live ids ``low <= id < high``, sorted (a binary search per segment)."""
+        parts = []
+        for seg in (*self._segments, self._tail):
+            first, last = np.searchsorted(seg.ids, [low, high]).tolist()
+            if last > first:
+                parts.append(seg.ids[first:last][seg.alive[first:last]])
+        if not parts:
+            return np.empty(0, np.int64)
+        return np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+
     def segments(self) -> tuple[Segment, ...]:
         """The index's segments (the brute-force tail last), for checks and compaction."""
         return (*self._segments, self._tail)
@@ -222,8 +250,19 @@ class PDQIndex:
 
     # internals
 
+    def _accelerate(self, lookups: int) -> bool:
+        """Whether this call uses the compiled loop (see ``accelerate``); counts lookups."""
+        if self.accelerate is not None:
+            return self.accelerate
+        self._lookups += lookups
+        return self._lookups > AUTO_ACCELERATE_AFTER or numba_imported()
+
     def _search(
-        self, words: npt.NDArray[np.uint64], segments: tuple[Segment, ...], threshold: int
+        self,
+        words: npt.NDArray[np.uint64],
+        segments: tuple[Segment, ...],
+        threshold: int,
+        accelerate: bool,
     ) -> list[list[tuple[int, int]]]:
         keys: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
         parts: list[Hits] = []
@@ -236,7 +275,7 @@ class PDQIndex:
                 if layout not in keys:
                     keys[layout] = substring_keys(words, layout)
                 seg_keys = keys[layout]
-            parts.append(seg.search(words, seg_keys, threshold, self.allow_scan, self.accelerate))
+            parts.append(seg.search(words, seg_keys, threshold, self.allow_scan, accelerate))
         hits = concat_hits(parts)
         if words.shape[0] == 1:
             order = np.lexsort((hits.ids, hits.distance))
@@ -284,6 +323,11 @@ class PDQIndex:
             kept.append(Segment.build(ids, words, indexed=True))
             kept.sort(key=lambda s: s.live, reverse=True)
         self._segments = tuple(kept)
+
+
+def numba_imported() -> bool:
+    """Whether numba is already imported in this process (so the compiled loop is cheap)."""
+    return "numba" in sys.modules
 
 
 def _empty_segment() -> Segment:

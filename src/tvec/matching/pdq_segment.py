@@ -72,8 +72,9 @@ class Segment:
         index: MultiIndex | None = None,
         name: str | None = None,
     ) -> None:
-        self.ids = ids
-        self.words = words
+        # plain ndarray views of memory-mapped arrays (see MultiIndex)
+        self.ids = np.asarray(ids)
+        self.words = np.asarray(words)
         self.alive = np.ones(ids.shape[0], dtype=np.bool_) if alive is None else alive
         self.index = index
         self.name = name or uuid.uuid4().hex
@@ -208,6 +209,8 @@ def concat_hits(parts: list[Hits]) -> Hits:
     """Concatenate per-segment hits (an empty list gives empty arrays)."""
     if not parts:
         return Hits(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0, np.uint32))
+    if len(parts) == 1:
+        return parts[0]
     return Hits(
         np.concatenate([p.query for p in parts]).astype(np.intp),
         np.concatenate([p.ids for p in parts]).astype(np.int64),

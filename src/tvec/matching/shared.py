@@ -7,20 +7,25 @@ Layout of the index folder (``TVEC_INDEX_DIR``, default ``HOME/index``)::
              keyed by :func:`exact_key`, the SHA-256 of ``signal_type NUL match_value``
              (:func:`match_value`: a ``url`` is keyed by its
              :func:`tvec.urls.equivalence.url_match_key`), looked up at distance 0
+    vpdq/    a saved PDQIndex of the distinct frames of every ``vpdq`` bank entry, each under
+             its frame id (:func:`tvec.matching.vpdq_index.frame_id`: entry id, quality,
+             position), so the quality filter is applied at lookup
     .lock    taken (``flock``) by whoever writes the folder
 
 Each part's ``meta.json`` names its segment files and carries ``{"version": N, "keys": K}``:
 the bank change counter (:mod:`tvec.store.bank_changes`) it reflects, and
 :data:`EXACT_KEY_FORMAT`, the way exact keys are made; files with another key format load as
-no index, so the next match rebuilds. Writers save ``exact`` then ``pdq`` (each atomically:
+no index, so the next match rebuilds (as does a folder without the ``vpdq`` part, written by
+tvec before it had one: :meth:`IndexFiles.outdated` says so). Writers save ``exact``, then
+``vpdq``, then ``pdq`` (each atomically:
 files written to temporary names, fsynced, renamed, ``meta.json`` last; see
-:mod:`tvec.matching.pdq_store`); a reader loads both and retries until their versions agree,
+:mod:`tvec.matching.pdq_store`); a reader loads all three and retries until their versions agree,
 so it never sees a half-written index. Segment files are immutable, so a process that has
 mapped them keeps a consistent view even after a writer replaces them (unlinked files stay
 mapped); pages are shared between processes by the page cache.
 
-``vpdq`` entries and the linear types (``text_tlsh``, ``raw_text``) are not in these files:
-the matcher reads them from the database when the version changes (they are few).
+The linear types (``text_tlsh``, ``raw_text``) are not in these files: the matcher reads them
+from the database when the version changes (they are few).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -75,16 +80,22 @@ def exact_keys(pairs: list[tuple[str, str]]) -> npt.NDArray[np.uint8]:
 
 @dataclass(frozen=True)
 class IndexSnapshot:
-    """One consistent version of the persisted index: ``pdq`` and ``exact`` at ``version``."""
+    """One consistent version of the persisted index: ``pdq``, ``exact`` and the video
+    frames ``vpdq`` (see :mod:`tvec.matching.vpdq_index`) at ``version``."""
 
     version: int
     pdq: PDQIndex
     exact: PDQIndex
+    vpdq: PDQIndex = field(default_factory=PDQIndex)
 
     @classmethod
     def empty(cls, version: int = 0) -> IndexSnapshot:
         """An index with nothing in it, at ``version``."""
-        return cls(version, PDQIndex(), PDQIndex(threshold=0))
+        return cls(version, PDQIndex(), PDQIndex(threshold=0), PDQIndex())
+
+    def parts(self) -> tuple[tuple[str, PDQIndex], ...]:
+        """``(name, index)`` of the three parts."""
+        return (("pdq", self.pdq), ("exact", self.exact), ("vpdq", self.vpdq))
 
 
 class IndexFiles:
@@ -98,10 +109,24 @@ class IndexFiles:
         self.folder = Path(folder)
         self.pdq_dir = self.folder / "pdq"
         self.exact_dir = self.folder / "exact"
+        self.vpdq_dir = self.folder / "vpdq"
 
     def exists(self) -> bool:
-        """Whether an index has been saved here."""
-        return (self.pdq_dir / "meta.json").exists() and (self.exact_dir / "meta.json").exists()
+        """Whether an index (of the current layout) has been saved here."""
+        return all(
+            (d / "meta.json").exists() for d in (self.pdq_dir, self.exact_dir, self.vpdq_dir)
+        )
+
+    def outdated(self) -> str | None:
+        """Why the folder holds an index that :meth:`load` will not serve (made by an older
+        tvec), or None. Such an index is rebuilt by the next match or ``tvec index rebuild``."""
+        parts = (self.pdq_dir / "meta.json").exists() and (self.exact_dir / "meta.json").exists()
+        if parts and not (self.vpdq_dir / "meta.json").exists():
+            return (
+                f"{self.folder}: an index of an older format, without the vpdq part "
+                "(rebuilt by the next match, or run 'tvec index rebuild')"
+            )
+        return None
 
     def version(self) -> int | None:
         """The version of the saved ``pdq`` part (cheap: reads one small file), or None."""
@@ -128,16 +153,21 @@ class IndexFiles:
                 return None
             try:
                 exact = PDQIndex.load(self.exact_dir, mmap=mmap)
+                vpdq = PDQIndex.load(self.vpdq_dir, mmap=mmap)
                 pdq = PDQIndex.load(self.pdq_dir, mmap=mmap)
             except StoreError as exc:  # a file replaced under us, or damage
                 last = exc
                 time.sleep(LOAD_PAUSE)
                 continue
-            versions = (pdq.extra.get("version"), exact.extra.get("version"))
-            if versions[0] == versions[1] and isinstance(versions[0], int):
+            versions = (
+                pdq.extra.get("version"),
+                exact.extra.get("version"),
+                vpdq.extra.get("version"),
+            )
+            if len(set(versions)) == 1 and isinstance(versions[0], int):
                 if exact.extra.get("keys", 1) != EXACT_KEY_FORMAT:
                     return None  # made with older keys: the caller rebuilds
-                return IndexSnapshot(versions[0], pdq, exact)
+                return IndexSnapshot(versions[0], pdq, exact, vpdq)
             last = StoreError(f"{self.folder}: index parts at versions {versions}")
             time.sleep(LOAD_PAUSE)
         raise StoreError(
@@ -145,13 +175,15 @@ class IndexFiles:
         )
 
     def save(self, snapshot: IndexSnapshot) -> None:
-        """Save ``snapshot`` (hold :meth:`locked`): ``exact`` first, then ``pdq``.
+        """Save ``snapshot`` (hold :meth:`locked`): ``exact``, ``vpdq``, then ``pdq`` (whose
+        version :meth:`version` reads).
 
         Raises:
             StoreError: the folder cannot be written.
         """
         extra = {"version": snapshot.version, "keys": EXACT_KEY_FORMAT}
         snapshot.exact.save(self.exact_dir, extra)
+        snapshot.vpdq.save(self.vpdq_dir, extra)
         snapshot.pdq.save(self.pdq_dir, extra)
 
     @contextmanager
