@@ -48,6 +48,7 @@ from tvec.web.routers import (
     hma_curation,
     me,
     media,
+    operations,
     orders,
     queue,
     reports,
@@ -344,6 +345,7 @@ def create_app(context: AppContext) -> FastAPI:
         entities,
         users,
         exports,
+        operations,
     )
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)
