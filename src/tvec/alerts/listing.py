@@ -103,14 +103,19 @@ def alert_page(session: Session, reference: str) -> AlertPageView:
             )
         )
     for c in checks:
-        status = f" (HTTP {c.http_status})" if c.http_status is not None else ""
-        timeline.append(
-            TimelineEventView(at=c.checked_at, kind="check", text=f"{c.result}{status} {c.reason}")
-        )
+        words = [c.result]
+        if c.http_status is not None:
+            words.append(f"(HTTP {c.http_status})")
+        if c.reason:
+            words.append(c.reason)
+        timeline.append(TimelineEventView(at=c.checked_at, kind="check", text=" ".join(words)))
     if takedown is not None and takedown.removed_at is not None:
+        since = takedown.removed_at.strftime("%Y-%m-%d %H:%M")
         timeline.append(
             TimelineEventView(
-                at=takedown.removed_at, kind="removed", text="removal confirmed by two checks"
+                at=takedown.confirmed_at or takedown.removed_at,
+                kind="removed",
+                text=f"removal confirmed by a second check (removed since the check at {since})",
             )
         )
     timeline.sort(key=lambda e: e.at)

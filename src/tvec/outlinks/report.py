@@ -137,13 +137,13 @@ def platform_outlinks(
     rows = session.execute(
         _query(platform).offset((page - 1) * OUTLINKS_PER_PAGE).limit(OUTLINKS_PER_PAGE)
     )
-    return [_row(*r) for r in rows.tuples()], total
+    return [_row(*r) for r in rows], total
 
 
 def outlinks_csv(session: Session, platform: str | None = None) -> tuple[str, int]:
     """Every out-link (only ``platform``'s if given) as CSV (:data:`CSV_COLUMNS`, newest
     first, CSV-injection safe: :mod:`tvec.views.csv`) and the number of rows."""
-    views = [_row(*r) for r in session.execute(_query(platform)).tuples()]
+    views = [_row(*r) for r in session.execute(_query(platform))]
 
     def cells(v: OutlinkRowView) -> Iterable[object]:
         return (

@@ -61,7 +61,7 @@ def _row(
 
 def _rows(session: Session, scans: Sequence[Scan], now: datetime) -> list[ScanRowView]:
     ids = [s.id for s in scans]
-    sources = dict(session.execute(select(Source.id, Source.name)).tuples().all())
+    sources = dict(((i, n) for i, n in session.execute(select(Source.id, Source.name))))
     seen = _counts(session, ScanItem.scan_id, ids)
     errors = _counts(session, ItemError.scan_id, ids)
     return [_row(s, sources, seen, errors, now) for s in scans]
