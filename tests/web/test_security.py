@@ -65,7 +65,9 @@ def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
         "/tokens/1/revoke",
     }
     assert orders_and_accounts <= paths
-    assert len(paths) >= 32
+    sources = {"/sources/new", "/sources/enable", "/sources/disable", "/sources/poll"}
+    assert sources <= paths
+    assert len(paths) >= 36
 
 
 def test_every_state_changing_route_rejects_missing_or_wrong_csrf(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -329,3 +331,48 @@ def test_a_removal_with_an_unknown_ground_is_refused(web: WebEnv, client_for) ->
     assert refused.status_code == 400
     assert "unknown terms-of-service ground 'because I said so'" in refused.json()["detail"]
     assert client.get(f"/api/cases/{case_id}").json()["status"] == "open"
+
+
+#: The operations pages' writes (issue 14 part 6): path, form fields, the audit kind each adds.
+OPERATIONS_WRITES = [
+    (
+        "/sources/new",
+        {"name": "walked", "kind": "feed", "url": "https://feeds.example/rss.xml"},
+        "source.add",
+    ),
+    ("/sources/disable", {"name": "walked"}, "source.change"),
+    ("/sources/enable", {"name": "walked"}, "source.change"),
+    ("/sources/poll", {"name": "walked"}, "source.poll"),
+]
+
+
+def test_operations_writes_are_role_checked_csrf_checked_and_audited(
+    web: WebEnv, client_for, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlalchemy import func, select
+
+    from tvec.app import operations
+    from tvec.store.models import AuditEvent
+
+    polled: list[str] = []
+    monkeypatch.setattr(operations, "poll_source_now", lambda _ctx, name: polled.append(name))
+    walked = {p for _, p, _ in _routes(web)}
+    assert {path for path, _, _ in OPERATIONS_WRITES} <= walked
+    moderator, moderator_token = client_for("moderator")
+    client, token = client_for("analyst")
+    for path, fields, kind in OPERATIONS_WRITES:
+        refused = moderator.post(path, data={**fields, "csrf_token": moderator_token})
+        assert refused.status_code == 403 and "may not source.write" in refused.text, path
+        assert client.post(path, data=fields).status_code == 403  # no CSRF token
+        with web.store.session() as session:
+            before = session.scalar(select(func.count(AuditEvent.id))) or 0
+        done = client.post(path, data={**fields, "csrf_token": token}, follow_redirects=False)
+        assert done.status_code == 303, (path, done.text)
+        with web.store.session() as session:
+            added = list(
+                session.scalars(select(AuditEvent).where(AuditEvent.id > before))
+            )
+            assert [(e.actor, e.kind, e.target) for e in added] == [
+                ("analyst", kind, "source:walked")
+            ], path
+    assert polled == ["walked"]
