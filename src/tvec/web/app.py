@@ -36,6 +36,7 @@ from tvec.errors import (
 )
 from tvec.views.durations import lateness, readable_duration
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from tvec.web import outbox
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
     audit,
@@ -233,6 +234,7 @@ def create_app(context: AppContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(csrf_protect)],
+        lifespan=outbox.lifespan(context),
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     install_filters(templates.env)
