@@ -203,7 +203,7 @@ def test_outlinks_csv_is_filtered_injection_safe_and_audited(ops: Any) -> None:
         f"https://content.example/{n}" for n in ("u7", "u8", "u9")
     ]
     u8 = next(r for r in rows if r["url"].endswith("/u8"))
-    assert u8["entity"] == "'=HYPERLINK(\"http://x.example\")"  # never a formula
+    assert u8["entity"] == '\'=HYPERLINK("http://x.example")'  # never a formula
     assert u8["defanged_url"] == "hxxps://content[.]example/u8" and u8["alert_status"] == "sent"
     everything = list(csv.DictReader(io.StringIO(client.get("/export/outlinks.csv").text)))
     assert len(everything) == 15

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -347,7 +348,7 @@ OPERATIONS_WRITES = [
 
 
 def test_operations_writes_are_role_checked_csrf_checked_and_audited(
-    web: WebEnv, client_for, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    web: WebEnv, client_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import func, select
 
@@ -369,9 +370,7 @@ def test_operations_writes_are_role_checked_csrf_checked_and_audited(
         done = client.post(path, data={**fields, "csrf_token": token}, follow_redirects=False)
         assert done.status_code == 303, (path, done.text)
         with web.store.session() as session:
-            added = list(
-                session.scalars(select(AuditEvent).where(AuditEvent.id > before))
-            )
+            added = list(session.scalars(select(AuditEvent).where(AuditEvent.id > before)))
             assert [(e.actor, e.kind, e.target) for e in added] == [
                 ("analyst", kind, "source:walked")
             ], path

@@ -39,7 +39,9 @@ def _outlinks(session: Session, filters: Mapping[str, str]) -> tuple[str, int]:
 
 
 #: Export name -> (function of a session and the filters -> (CSV text, rows), filters taken).
-EXPORTS: dict[str, tuple[Callable[[Session, Mapping[str, str]], tuple[str, int]], tuple[str, ...]]] = {
+EXPORTS: dict[
+    str, tuple[Callable[[Session, Mapping[str, str]], tuple[str, int]], tuple[str, ...]]
+] = {
     "cases": (_cases, ()),
     "decisions": (_decisions, ()),
     "outlinks": (_outlinks, ("platform",)),

@@ -96,7 +96,7 @@ def poll_source_now(ctx: AppContext, name: str) -> None:
 
     try:
         poll(ctx, [name])
-    except Exception:  # noqa: BLE001 - after the response: log, never raise
+    except Exception:
         log.exception("poll of source %r failed", name)
 
 

@@ -39,6 +39,8 @@ DECISION_COLUMNS = (
     "note",
     "decided_at",
 )
+
+
 def cases_csv(session: Session) -> str:
     """Every case as CSV (:data:`CASE_COLUMNS`), newest first."""
     cases = session.scalars(select(ReviewCase).order_by(ReviewCase.id.desc()))

@@ -27,6 +27,7 @@ from tvec.audit.events import (
     record_event,
 )
 from tvec.audit.log import AuditKind
+from tvec.cases import webhooks
 from tvec.cases.grounds import check_designation_ground, check_tos_ground
 from tvec.cases.priority import (
     PRIORITY_FLAG_KINDS,
@@ -37,7 +38,6 @@ from tvec.cases.priority import (
     score,
     severity_of,
 )
-from tvec.cases import webhooks
 from tvec.cases.queue import source_of_locator
 from tvec.clock import rfc3339
 from tvec.entities import EntityRegistry

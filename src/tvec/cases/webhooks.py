@@ -99,9 +99,7 @@ def claim_due(session: Session, now: datetime, *, limit: int = CLAIM_LIMIT) -> l
         done = session.execute(
             update(DecisionWebhook)
             .where(DecisionWebhook.id == row_id, DecisionWebhook.state == state)
-            .values(
-                state="sending", claimed_at=now, attempts=DecisionWebhook.attempts + 1
-            )
+            .values(state="sending", claimed_at=now, attempts=DecisionWebhook.attempts + 1)
         )
         if getattr(done, "rowcount", 0) == 1:
             claimed.append(int(decision_id))

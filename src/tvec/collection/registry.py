@@ -5,9 +5,9 @@ local path, stored absolute), the platform it lives on (given, or resolved from 
 locator), optional entity attribution (the group it belongs to, when known), language,
 notes, options (a column mapping for ``csv``/``jsonl``) and its polling state (``state``:
 validators, last poll, last error, and the history of the last polls under ``polls``, which
-:class:`~tvec.views.collection.SourceView` leaves out; see :mod:`tvec.collection.poll`). Items keep the source
-they first came from (``item.source_id``); removing a source keeps its items and sightings
-(their ``source_id`` becomes empty).
+:class:`~tvec.views.collection.SourceView` leaves out; see :mod:`tvec.collection.poll`).
+Items keep the source they first came from (``item.source_id``); removing a source keeps its
+items and sightings (their ``source_id`` becomes empty).
 
 Every change is a person's and is audited in the caller's transaction: ``source.add``
 (:class:`~tvec.audit.events.SourceAdded`), ``source.change`` on enable and disable

@@ -24,7 +24,8 @@ SCANS_LISTED = 200
 
 
 def _counts(
-    session: Session, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+    session: Session,
+    column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
     scan_ids: Sequence[int],
 ) -> dict[int, int]:
     """How many rows of ``column``'s table each scan of ``scan_ids`` has."""
@@ -110,7 +111,9 @@ def error_row(error: ItemError) -> ErrorRowView:
     return ErrorRowView(locator=error.locator, kind=error.kind, message=error.message)
 
 
-def first_errors(session: Session, scan_ids: Sequence[int], per_scan: int) -> dict[int, list[ErrorRowView]]:
+def first_errors(
+    session: Session, scan_ids: Sequence[int], per_scan: int
+) -> dict[int, list[ErrorRowView]]:
     """The first ``per_scan`` errors of each scan of ``scan_ids``, by locator."""
     out: dict[int, list[ErrorRowView]] = {}
     if not scan_ids:

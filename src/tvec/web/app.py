@@ -35,8 +35,8 @@ from tvec.errors import (
     http_status_for,
 )
 from tvec.views.durations import lateness, readable_duration
-from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web import outbox
+from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
     audit,
@@ -49,7 +49,7 @@ from tvec.web.routers import (
     hma_curation,
     me,
     media,
-    operations,
+    ops,
     orders,
     queue,
     reports,
@@ -347,7 +347,7 @@ def create_app(context: AppContext) -> FastAPI:
         entities,
         users,
         exports,
-        operations,
+        ops,
     )
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)

@@ -48,7 +48,7 @@ class OutboxThread:
         while not self._stop.wait(self.interval):
             try:
                 deliver_due_decisions(self.ctx)
-            except Exception:  # noqa: BLE001 - a failed round is logged; the next one retries
+            except Exception:
                 log.exception("decision webhook outbox round failed")
 
 

@@ -59,6 +59,4 @@ def alert_page(
     principal: Annotated[Principal, Depends(need("takedown.view"))],
 ) -> Response:
     """One alert: its deliveries, status checks and the timeline of its takedown."""
-    return render(
-        request, ctx, "alert.html", principal, view=use.alert_page(ctx.app, reference)
-    )
+    return render(request, ctx, "alert.html", principal, view=use.alert_page(ctx.app, reference))

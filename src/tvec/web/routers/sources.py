@@ -48,9 +48,7 @@ def sources_page(
         {"source": s, "locator": defang(s.locator), "href": _source_url(s.name)}
         for s in collection.list_sources(ctx.app)
     ]
-    return render(
-        request, ctx, "sources.html", principal, rows=rows, kinds=use.remote_kinds()
-    )
+    return render(request, ctx, "sources.html", principal, rows=rows, kinds=use.remote_kinds())
 
 
 @router.get("/sources/view", response_class=HTMLResponse)
@@ -104,7 +102,9 @@ def add_source(
     return RedirectResponse(_source_url(source.name), status_code=303)
 
 
-def _set_enabled(request: Request, ctx: WebContext, principal: Principal, name: str, on: bool) -> Response:
+def _set_enabled(
+    request: Request, ctx: WebContext, principal: Principal, name: str, on: bool
+) -> Response:
     source = collection.set_enabled(ctx.app, name, on, actor=principal.actor)
     set_flash(request, f"Source {source.name} {'enabled' if on else 'disabled'}.")
     return RedirectResponse(_source_url(source.name), status_code=303)
