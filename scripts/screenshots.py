@@ -40,6 +40,11 @@ PAGES = (
     ("reports.png", "/reports"),
     ("entities.png", "/entities"),
     ("me.png", "/me"),
+    ("sources.png", "/sources"),
+    ("scans.png", "/scans"),
+    ("scan.png", "/scans/1"),
+    ("outlinks.png", "/outlinks"),
+    ("alerts.png", "/alerts"),
 )
 
 
