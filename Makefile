@@ -17,10 +17,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	touch $@
 
 # Everything the full test suite uses: Debian packages for video (FFmpeg, to build vpdq),
-# OCR (Tesseract and its language packs) and browser tests (Chromium), then the video extra.
-$(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh
+# OCR (Tesseract and its language packs) and browser tests (Chromium, and axe-core through
+# scripts/axe-core.sh), then the video extra.
+$(VENV)/.installed-full: $(VENV)/.installed scripts/system-packages.sh scripts/axe-core.sh
 	sh scripts/system-packages.sh video ocr browser pdf
-	sh scripts/axe-core.sh
 	if pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
 		$(BIN)/pip install --quiet -e '.[dev,video]'; \
 	else echo "FFmpeg development packages missing: vPDQ video tests will be skipped" >&2; fi

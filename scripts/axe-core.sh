@@ -1,7 +1,8 @@
 #!/usr/bin/env sh
-# axe-core (npm) for the accessibility checks of the browser tests (tests/web/test_browser_review.py):
-# installs it into .cache/axe/ (never committed); the tests inject node_modules/axe-core/axe.min.js
-# into each page they check. Needs npm (Debian: apt-get install npm) and the npm registry.
+# axe-core (npm) for the accessibility checks of every browser test (tests/web/axe.py): the one
+# install, at the one version pinned here, into .cache/axe/ (never committed); the tests inject
+# node_modules/axe-core/axe.min.js into each page they check. scripts/system-packages.sh browser
+# runs it after installing npm (Debian's package). Needs the npm registry.
 # Usage: scripts/axe-core.sh   (a no-op when the pinned version is already there)
 set -eu
 VERSION="4.14.1"

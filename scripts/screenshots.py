@@ -43,6 +43,11 @@ PAGES = (
     ("banks.png", "/banks"),
     ("bank.png", "/banks/demo-posters"),
     ("lookup.png", "/lookup?q=hxxps%5B%3A%5D%2F%2Ffiles%5B.%5Dfm%2Fu%2Fclf-issue7"),
+    ("sources.png", "/sources"),
+    ("scans.png", "/scans"),
+    ("scan.png", "/scans/1"),
+    ("outlinks.png", "/outlinks"),
+    ("alerts.png", "/alerts"),
 )
 
 

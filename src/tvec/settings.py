@@ -296,7 +296,8 @@ class Settings(BaseSettings):
         ge=0,
         le=3600,
         description="Seconds after a decision in which its reviewer may undo it, as long as "
-        "it has not left tvec (no webhook delivered, no out-link attributed from it); 0: no undo.",
+        "it has not left tvec (no out-link attributed from it); its webhook event is held "
+        "until they have passed. 0: no undo.",
     )
     reveal_break_after: int = Field(
         default=50,

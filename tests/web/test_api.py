@@ -157,6 +157,7 @@ def test_decision_flow_by_api_with_signed_webhook(tmp_path: Path, hook_server: s
         webhook_url=hook_server,
         webhook_secret="hook-secret",
         outbound_allow_hosts=["127.0.0.1"],
+        undo_seconds=0,  # no undo window: each decision is sent right after its response
     )
     store = open_store(settings_)
     scan_sample(store, tmp_path)

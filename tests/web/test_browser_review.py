@@ -30,6 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.review_data import PASSWORD, fast_settings, make_users, scan_sample
+from tests.web.axe import AXE_JS, need_axe
 from tests.web.test_browser import ARGS, ARTIFACTS, CHROMIUM, _free_port
 from tests.web.test_review_flow import make_video
 from tvec.accounts import Principal
@@ -39,8 +40,6 @@ from tvec.store import open_store
 from tvec.store.models import Item
 from tvec.store.models.cases import ReviewCase
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE_JS = Path(os.environ.get("TVEC_AXE_JS", ROOT / ".cache/axe/node_modules/axe-core/axe.min.js"))
 #: The message text a photo case came in: an override, isolates and Arabic with Latin.
 PARENT_TEXT = "invoice \u202egnp.exe\u202c see https://t.me/chan \u2066abc\u2069 مرحبا world 42"
 #: The same text as the page must show it: controls as marks, in the order written.
@@ -316,10 +315,7 @@ def test_viewer_reads_error_pages_and_favicon(server: dict[str, Any]) -> None:
 
 def test_no_serious_accessibility_violations(server: dict[str, Any]) -> None:
     _need_browser()
-    if not AXE_JS.exists():
-        if os.environ.get("TVEC_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"TVEC_REQUIRE_BROWSER=1 but {AXE_JS} is missing (sh scripts/axe-core.sh)")
-        pytest.skip("axe-core not installed (sh scripts/axe-core.sh)")
+    need_axe()
     from playwright.sync_api import sync_playwright
 
     base = server["base"]

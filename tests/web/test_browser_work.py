@@ -2,9 +2,9 @@
 against ``tvec serve`` as an analyst, an admin and a viewer, and runs axe-core in the page on
 every page these flows add (no serious or critical violations).
 
-Needs ``/usr/bin/chromium`` and axe-core from npm under ``$TVEC_NODE_PREFIX`` (default
-``~/.cache/tvec-node``; ``scripts/system-packages.sh browser`` installs both). Without them
-the tests skip, unless TVEC_REQUIRE_BROWSER=1.
+Needs ``/usr/bin/chromium`` and axe-core (``scripts/system-packages.sh browser`` installs
+both; axe-core through ``scripts/axe-core.sh``, see :mod:`tests.web.axe`). Without them the
+tests skip, unless TVEC_REQUIRE_BROWSER=1.
 """
 
 from __future__ import annotations
@@ -12,29 +12,23 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.review_data import PASSWORD
+from tests.web.axe import need_axe, serious_violations
 from tests.web.test_browser import ARGS, CHROMIUM, server  # noqa: F401 - the fixture
 
-AXE = (
-    Path(os.environ.get("TVEC_NODE_PREFIX", Path.home() / ".cache" / "tvec-node"))
-    / "node_modules"
-    / "axe-core"
-    / "axe.min.js"
-)
 NEW = "a-brand-new-password-42"
 
 
 def _need_browser() -> None:
-    missing = [str(p) for p in (CHROMIUM, AXE) if not p.exists()]
-    if missing:
+    if not CHROMIUM.exists():
         if os.environ.get("TVEC_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"TVEC_REQUIRE_BROWSER=1 but {', '.join(missing)} is missing")
-        pytest.skip(f"missing {', '.join(missing)} (scripts/system-packages.sh browser)")
+            pytest.fail(f"TVEC_REQUIRE_BROWSER=1 but {CHROMIUM} is missing")
+        pytest.skip(f"missing {CHROMIUM} (scripts/system-packages.sh browser)")
+    need_axe()
 
 
 @pytest.fixture
@@ -51,14 +45,8 @@ def browser() -> Iterator[Any]:
 
 
 def _axe(page: Any) -> list[str]:
-    """Serious and critical axe-core violations of the page, as ``id: target`` lines."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    """Serious and critical axe-core violations of the page (:mod:`tests.web.axe`)."""
+    return serious_violations(page)
 
 
 def _log_in(page: Any, base: str, user: str, password: str = PASSWORD) -> None:

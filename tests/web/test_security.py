@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
@@ -67,6 +68,8 @@ def test_there_are_state_changing_routes_to_check(web: WebEnv) -> None:
     assert orders_and_accounts <= paths
     # issue 14 part 6: the bank pages' writes and the lookup box's file form
     assert {"/banks/new", "/banks/add", "/banks/import", "/lookup/file"} <= paths
+    sources = {"/sources/new", "/sources/enable", "/sources/disable", "/sources/poll"}
+    assert sources <= paths
     assert len(paths) >= 36
 
 
@@ -378,3 +381,46 @@ def test_bank_writes_in_the_browser_are_audited_with_the_user(web: WebEnv, clien
     assert events() == before
     with web.store.session() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == len(before)
+
+
+#: The operations pages' writes (issue 14 part 6): path, form fields, the audit kind each adds.
+OPERATIONS_WRITES = [
+    (
+        "/sources/new",
+        {"name": "walked", "kind": "feed", "url": "https://feeds.example/rss.xml"},
+        "source.add",
+    ),
+    ("/sources/disable", {"name": "walked"}, "source.change"),
+    ("/sources/enable", {"name": "walked"}, "source.change"),
+    ("/sources/poll", {"name": "walked"}, "source.poll"),
+]
+
+
+def test_operations_writes_are_role_checked_csrf_checked_and_audited(
+    web: WebEnv, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+
+    from tvec.app import operations
+    from tvec.store.models import AuditEvent
+
+    polled: list[str] = []
+    monkeypatch.setattr(operations, "poll_source_now", lambda _ctx, name: polled.append(name))
+    walked = {p for _, p, _ in _routes(web)}
+    assert {path for path, _, _ in OPERATIONS_WRITES} <= walked
+    moderator, moderator_token = client_for("moderator")
+    client, token = client_for("analyst")
+    for path, fields, kind in OPERATIONS_WRITES:
+        refused = moderator.post(path, data={**fields, "csrf_token": moderator_token})
+        assert refused.status_code == 403 and "may not source.write" in refused.text, path
+        assert client.post(path, data=fields).status_code == 403  # no CSRF token
+        with web.store.session() as session:
+            before = session.scalar(select(func.count(AuditEvent.id))) or 0
+        done = client.post(path, data={**fields, "csrf_token": token}, follow_redirects=False)
+        assert done.status_code == 303, (path, done.text)
+        with web.store.session() as session:
+            added = list(session.scalars(select(AuditEvent).where(AuditEvent.id > before)))
+            assert [(e.actor, e.kind, e.target) for e in added] == [
+                ("analyst", kind, "source:walked")
+            ], path
+    assert polled == ["walked"]

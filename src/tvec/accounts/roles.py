@@ -31,6 +31,9 @@
 | exchange.fetch   | yes   | yes     | no        | no     |
 | exchange.write   | yes   | yes     | no        | no     |
 | exchange.credentials | yes | no     | no        | no     |
+| source.view      | yes   | yes     | yes       | yes    |
+| source.write     | yes   | yes     | no        | no     |
+| scan.view        | yes   | yes     | yes       | yes    |
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "exchange.write": _SENIOR,
     # HMA's per-API credentials (POST /c/exchanges/api/<api>): system configuration
     "exchange.credentials": _ADMIN,
+    # sources (beacon channels, feeds) and their polls, scans and their errors: read by all;
+    # adding a source, enabling or disabling it and polling it now are senior work
+    "source.view": _ALL,
+    "source.write": _SENIOR,
+    "scan.view": _ALL,
 }
 
 

@@ -127,16 +127,19 @@ def watch_sources(
 ) -> int:
     """Poll sources every ``interval`` seconds until ``stop`` is set (or ``rounds`` are
     done); between polls run the due takedown work (:func:`tvec.app.rounds.takedown_round`,
-    actor ``watch``), all with one outbound client of the context. Returns the rounds of
-    polls run.
+    actor ``watch``) and send the decision webhook events whose undo window has passed
+    (:func:`tvec.app.review.deliver_due_decisions`), all with one outbound client of the
+    context. Returns the rounds of polls run.
 
     Raises:
         NotFoundError: an unknown source name; StoreError: the database failed.
     """
+    from tvec.app.review import deliver_due_decisions
     from tvec.app.rounds import seconds_to_next_due, takedown_round
     from tvec.collection.watch import watch
 
     def takedown_work(client: HttpClient) -> None:
+        deliver_due_decisions(ctx)  # the decision webhook's outbox (tvec.cases.webhooks)
         work = takedown_round(ctx, client, alerts=alerts, checks=checks, orders=orders)
         if on_takedowns is not None:
             on_takedowns(work)

@@ -5,8 +5,10 @@ decision webhook.
 Each takes the :class:`~tvec.app.context.AppContext` first, runs in its own transaction and
 returns result models (:mod:`tvec.views.cases`, :mod:`tvec.views.media`); errors are those of
 :mod:`tvec.cases` (``UsageError``, ``NotFoundError``, ``ConflictError``,
-``PermissionDeniedError``). Decisions and resolved appeals are told to the webhook with
-:func:`notify_decision` and :func:`notify_appeal` after they commit.
+``PermissionDeniedError``). Decisions are told to the webhook once their undo window has
+passed (:func:`deliver_due_decisions`, the outbox of :mod:`tvec.cases.webhooks`); resolved
+appeals at once; the web app calls :func:`notify_decision` and :func:`notify_appeal` after
+its response.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from tvec.accounts.wellbeing import MediaPrefs, account_media_prefs, count_revea
 from tvec.app.context import AppContext
 from tvec.audit.events import MediaDownloaded, MediaRevealed, WebhookDelivered, record_event
 from tvec.cases import queue as queue_core
-from tvec.cases import service
+from tvec.cases import service, webhooks
 from tvec.cases.grounds import offered_grounds
 from tvec.cases.keyframes import keyframes as video_keyframes
 from tvec.cases.page import ItemPage, PageItem, item_page
@@ -328,16 +330,20 @@ def undo_decisions(ctx: AppContext, decision_ids: Sequence[int], principal: Prin
 # --- the decision webhook --------------------------------------------------------------------
 
 
-def _deliver(ctx: AppContext, event: dict[str, Any]) -> None:
-    """Send ``event`` to ``TVEC_WEBHOOK_URL`` and log the outcome (:class:`WebhookDelivered`)."""
+def _deliver(ctx: AppContext, event: dict[str, Any]) -> tuple[bool, str | None]:
+    """Send ``event`` to ``TVEC_WEBHOOK_URL`` and log the outcome (:class:`WebhookDelivered`);
+    returns whether it was delivered and, if not, why."""
     subject = f"case:{event.get('case_id')}"
+    delivered, error = False, None
     try:
         with ctx.http() as client:
             result = send_webhook(ctx.settings, event, client=client)
-        outcome = (
-            WebhookDelivered(subject=subject, event=event.get("event"), skipped=True)
-            if result is None
-            else WebhookDelivered(
+        if result is None:
+            outcome = WebhookDelivered(subject=subject, event=event.get("event"), skipped=True)
+            error = "no webhook configured"
+        else:
+            delivered, error = result.delivered, result.error
+            outcome = WebhookDelivered(
                 subject=subject,
                 event=event.get("event"),
                 delivered=result.delivered,
@@ -345,26 +351,49 @@ def _deliver(ctx: AppContext, event: dict[str, Any]) -> None:
                 status=result.status,
                 error=result.error,
             )
-        )
     except TvecError as exc:
+        error = str(exc)
         outcome = WebhookDelivered(
-            subject=subject, event=event.get("event"), delivered=False, error=str(exc)
+            subject=subject, event=event.get("event"), delivered=False, error=error
         )
     with ctx.write() as session:
         record_event(session, "tvec", outcome)
+    return delivered, error
+
+
+def deliver_due_decisions(ctx: AppContext) -> int:
+    """Send the decision webhook events whose undo window has passed (the outbox of
+    :mod:`tvec.cases.webhooks`); an undone decision has left the outbox and is never sent.
+    Returns how many were sent. Run by the web app's background thread and ``tvec watch``.
+
+    Raises:
+        StoreError: the database failed (a webhook failure is recorded, not raised).
+    """
+    if not ctx.settings.webhook_url:
+        return 0
+    with ctx.write() as session:
+        claimed = webhooks.claim_due(session, ctx.now())
+    sent = 0
+    for decision_id in claimed:
+        with ctx.read() as session:
+            try:
+                event = service.decision_event(service.get_decision(session, decision_id))
+            except NotFoundError:  # deleted with its case
+                continue
+        delivered, error = _deliver(ctx, event)
+        with ctx.write() as session:
+            webhooks.finish(session, decision_id, delivered=delivered, error=error, now=ctx.now())
+        sent += int(delivered)
+    return sent
 
 
 def notify_decision(ctx: AppContext, decision_id: int) -> None:
-    """Tell the webhook about a decision (nothing when ``TVEC_WEBHOOK_URL`` is unset); the
-    web app runs it after the response. The outcome is audit-logged."""
-    if not ctx.settings.webhook_url:
-        return
-    with ctx.read() as session:
-        try:
-            event = service.decision_event(service.get_decision(session, decision_id))
-        except NotFoundError:  # undone before it was sent
-            return
-    _deliver(ctx, event)
+    """Deliver the decision webhook events that are due (nothing when ``TVEC_WEBHOOK_URL``
+    is unset); the web app runs it after the response. A decision is queued when it is
+    recorded and sent only after ``TVEC_UNDO_SECONDS`` (immediately when it is 0), so this
+    sends ``decision_id``'s own event only when undo is off; later events go out through
+    :func:`deliver_due_decisions`."""
+    deliver_due_decisions(ctx)
 
 
 def notify_appeal(ctx: AppContext, appeal_id: int) -> None:

@@ -497,6 +497,25 @@ class SourceRemoved(_SourceEvent):
     locator: str
 
 
+class SourcePollRequested(_SourceEvent):
+    """A poll of a source asked for by a person (the web app's "poll now"); what the poll
+    did is kept in the source's poll history."""
+
+    KIND = AuditKind.SOURCE_POLL
+
+
+class CsvExported(AuditEventData):
+    """A CSV export downloaded: which one, with which filters, and how many rows it held."""
+
+    KIND = AuditKind.CSV_EXPORT
+    export: str = Field(exclude=True)
+    filters: dict[str, str]
+    rows: int
+
+    def target(self) -> str:
+        return f"export:{self.export}"
+
+
 class _PlatformEvent(AuditEventData):
     platform: str = Field(exclude=True)
 

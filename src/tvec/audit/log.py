@@ -65,6 +65,8 @@ class AuditKind(StrEnum):
     SOURCE_ADD = "source.add"
     SOURCE_CHANGE = "source.change"
     SOURCE_REMOVE = "source.remove"
+    SOURCE_POLL = "source.poll"
+    CSV_EXPORT = "export.csv"
     PLATFORM_CHANGE = "platform.change"
     WEBHOOK = "webhook.delivery"
     USER_ADD = "user.add"

@@ -2,22 +2,17 @@
 ``/export/decisions.csv``).
 
 UTF-8 CSV with a header row (RFC 4180, ``\\r\\n`` line ends), newest first. Times are
-RFC 3339 UTC. A cell that a spreadsheet would read as a formula (starting with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return) is prefixed with ``'`` (OWASP's CSV injection
-advice), since stored text comes from untrusted posts.
+RFC 3339 UTC. Cells are CSV-injection safe (:mod:`tvec.views.csv`).
 """
 
 from __future__ import annotations
-
-import csv
-import io
-from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tvec.clock import rfc3339
 from tvec.store.models.cases import Decision, ReviewCase
+from tvec.views.csv import csv_text as _csv
 
 CASE_COLUMNS = (
     "case_id",
@@ -44,21 +39,6 @@ DECISION_COLUMNS = (
     "note",
     "decided_at",
 )
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return out.getvalue()
 
 
 def cases_csv(session: Session) -> str:

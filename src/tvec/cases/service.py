@@ -27,6 +27,7 @@ from tvec.audit.events import (
     record_event,
 )
 from tvec.audit.log import AuditKind
+from tvec.cases import webhooks
 from tvec.cases.grounds import check_designation_ground, check_tos_ground
 from tvec.cases.priority import (
     PRIORITY_FLAG_KINDS,
@@ -450,6 +451,7 @@ def decide(
             note=decision.note,
         ),
     )
+    webhooks.enqueue(session, decision, settings)
     return decision
 
 
@@ -480,8 +482,9 @@ def undo_blocker(
 
     A decision may be undone by its own reviewer within ``TVEC_UNDO_SECONDS`` while it is
     still its case's latest decision and has not left tvec: no appeal filed, no bank written
-    (``bank``), no out-link attributed from the case (what alerts go out on), and no
-    webhook delivered about the case since it was taken.
+    (``bank``), no out-link attributed from the case (what alerts go out on), no webhook
+    delivered about the case since it was taken, and its own webhook event still waiting in
+    the outbox (:mod:`tvec.cases.webhooks`: it is sent only after the undo window).
     """
     window = timedelta(seconds=settings.undo_seconds)
     if settings.undo_seconds <= 0:
@@ -512,7 +515,7 @@ def undo_blocker(
     )
     if any(data.get("delivered") for data in sent):
         return f"decision {decision.id} was already sent to the webhook"
-    return None
+    return webhooks.undo_blocker(session, decision.id)
 
 
 def undo_decision(
@@ -537,6 +540,7 @@ def undo_decision(
     blocker = undo_blocker(session, decision, actor.username, settings, now or utcnow())
     if blocker is not None:
         raise ConflictError(f"cannot undo: {blocker}")
+    webhooks.withdraw(session, decision.id)
     case = decision.case
     outcome = decision.outcome
     case.decisions.remove(decision)

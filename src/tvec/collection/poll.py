@@ -66,10 +66,30 @@ def _until_stopped(items: Iterable[RawItem], stop: threading.Event | None) -> It
         yield raw
 
 
+#: How many polls each source keeps in ``state["polls"]`` (newest last).
+POLL_HISTORY = 100
+#: The counts of a poll's scan that its history entry keeps.
+_POLL_COUNTS = ("items", "new", "changed", "unchanged", "errors")
+
+
 def _save_state(store: Store, name: str, changes: dict[str, Any]) -> None:
+    """Save ``changes`` to the source's state, and this poll as the last entry of
+    ``state["polls"]`` (at most :data:`POLL_HISTORY`): when, status, scan, counts, problem."""
+    now = rfc3339(utcnow())
+    counts = changes.get("last_counts") or changes.get("poll_counts") or {}
+    entry = {
+        "at": now,
+        "status": changes.get("last_status"),
+        "scan_id": changes.get("last_scan_id"),
+        "counts": {k: int(counts.get(k, 0)) for k in _POLL_COUNTS},
+        "problem": changes.get("last_error"),
+    }
+    changes = {k: v for k, v in changes.items() if k != "poll_counts"}
     with store.session() as session:
         source = get_source(session, name)
-        source.state = {**(source.state or {}), **changes, "last_polled_at": rfc3339(utcnow())}
+        state = dict(source.state or {})
+        polls = [*list(state.get("polls") or []), entry][-POLL_HISTORY:]
+        source.state = {**state, **changes, "last_polled_at": now, "polls": polls}
 
 
 def poll_sources(
@@ -217,7 +237,11 @@ def _run(
     counts = result.counts.model_dump()
     errors = [e.model_dump() for e in result.errors]
     if stop is not None and stop.is_set():
-        _save_state(store, name, {"last_status": "stopped", "last_scan_id": result.scan_id})
+        _save_state(
+            store,
+            name,
+            {"last_status": "stopped", "last_scan_id": result.scan_id, "poll_counts": counts},
+        )
         return PollOutcome(
             source=name,
             status="stopped",

@@ -4,9 +4,10 @@ A source has a unique name, a kind (:mod:`tvec.collection.kinds`), a locator (a 
 local path, stored absolute), the platform it lives on (given, or resolved from a URL
 locator), optional entity attribution (the group it belongs to, when known), language,
 notes, options (a column mapping for ``csv``/``jsonl``) and its polling state (``state``:
-validators, last poll, last error; see :mod:`tvec.collection.poll`). Items keep the source
-they first came from (``item.source_id``); removing a source keeps its items and sightings
-(their ``source_id`` becomes empty).
+validators, last poll, last error, and the history of the last polls under ``polls``, which
+:class:`~tvec.views.collection.SourceView` leaves out; see :mod:`tvec.collection.poll`).
+Items keep the source they first came from (``item.source_id``); removing a source keeps its
+items and sightings (their ``source_id`` becomes empty).
 
 Every change is a person's and is audited in the caller's transaction: ``source.add``
 (:class:`~tvec.audit.events.SourceAdded`), ``source.change`` on enable and disable
@@ -155,7 +156,7 @@ def _view(session: Session, source: Source) -> SourceView:
         notes=source.notes,
         enabled=source.enabled,
         options=dict(source.options or {}),
-        state=dict(source.state or {}),
+        state={k: v for k, v in (source.state or {}).items() if k != "polls"},
         items=items,
         sightings=sightings,
         created_at=source.created_at,
@@ -170,6 +171,13 @@ def list_sources(session: Session) -> list[SourceView]:
 def show_source(session: Session, name: str) -> SourceView:
     """One source. Raises NotFoundError."""
     return _view(session, get_source(session, name))
+
+
+def poll_history(session: Session, name: str) -> list[dict[str, Any]]:
+    """The source's last polls (:data:`tvec.collection.poll.POLL_HISTORY` at most), newest
+    first: each ``{"at", "status", "scan_id", "counts", "problem"}``. Raises NotFoundError."""
+    polls = (get_source(session, name).state or {}).get("polls") or []
+    return [dict(p) for p in reversed(polls) if isinstance(p, dict)]
 
 
 def set_enabled(session: Session, name: str, enabled: bool, *, actor: str) -> SourceView:

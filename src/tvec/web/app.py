@@ -35,6 +35,7 @@ from tvec.errors import (
     http_status_for,
 )
 from tvec.views.durations import lateness, readable_duration
+from tvec.web import outbox
 from tvec.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from tvec.web.limits import BodyLimit
 from tvec.web.routers import (
@@ -49,6 +50,7 @@ from tvec.web.routers import (
     hma_curation,
     me,
     media,
+    ops,
     orders,
     queue,
     reports,
@@ -233,6 +235,7 @@ def create_app(context: AppContext) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(csrf_protect)],
+        lifespan=outbox.lifespan(context),
     )
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     install_filters(templates.env)
@@ -346,6 +349,7 @@ def create_app(context: AppContext) -> FastAPI:
         users,
         exports,
         banks,
+        ops,
     )
     for module in (*routers, exchanges, sor, hma, hma_curation):
         app.include_router(module.router)

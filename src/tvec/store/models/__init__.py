@@ -28,7 +28,7 @@ from tvec.store.models.alerts import (
 )
 from tvec.store.models.analysis import ItemAnalysis, ItemIndicatorHit
 from tvec.store.models.audit import AuditEvent
-from tvec.store.models.cases import Appeal, CaseEvidence, Decision, ReviewCase
+from tvec.store.models.cases import Appeal, CaseEvidence, Decision, DecisionWebhook, ReviewCase
 from tvec.store.models.core import (
     Bank,
     BankEntry,
@@ -69,6 +69,7 @@ __all__ = [
     "Base",
     "CaseEvidence",
     "Decision",
+    "DecisionWebhook",
     "EntityDesignation",
     "Exchange",
     "ExchangeEntry",

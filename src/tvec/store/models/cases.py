@@ -143,3 +143,32 @@ class Appeal(Base):
     resolved_at: Mapped[datetime | None] = mapped_column()
 
     decision: Mapped[Decision] = relationship(back_populates="appeals")
+
+
+#: States of a decision's webhook delivery: waiting for its undo window to pass, handed to
+#: a deliverer, delivered, or given up after the webhook's retries.
+WEBHOOK_STATES = ("pending", "sending", "sent", "failed")
+
+
+class DecisionWebhook(Base):
+    """The decision webhook's outbox (migration 0018): one row per decision to tell
+    ``TVEC_WEBHOOK_URL`` about, due when the decision's undo window (``TVEC_UNDO_SECONDS``)
+    has passed. Undoing the decision deletes its row while it is ``pending``, so an undone
+    decision never leaves tvec; ``sending`` (claimed by a deliverer) blocks the undo."""
+
+    __tablename__ = "decision_webhook"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decision.id", ondelete="CASCADE"), unique=True
+    )
+    case_id: Mapped[int] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_decision_webhook_due", "state", "due_at"),)
