@@ -29,6 +29,9 @@ for group in "$@"; do
 done
 missing=""
 for pkg in $wanted; do
+    # npm may come with another Node.js package (NodeSource's nodejs, which conflicts with
+    # Debian's npm): a working npm command is enough.
+    if [ "$pkg" = npm ] && command -v npm >/dev/null; then continue; fi
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then
