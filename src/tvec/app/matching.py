@@ -14,13 +14,12 @@ from tvec.app.context import AppContext
 from tvec.errors import InvalidSignalError, NotFoundError, UsageError
 from tvec.matching.lookup import Query, lookup, lookup_view, query_for_file, query_for_value
 from tvec.settings import Settings
-from tvec.signals.pdq_variants import PDQOptions
 from tvec.views.matching import HashView, LookupView, SignalView
 
 
 def _lookup(ctx: AppContext, queries: Sequence[Query], banks: list[str] | None) -> LookupView:
-    with ctx.read() as session:
-        matcher = ctx.matcher(session, banks or None)
+    with ctx.connect() as db:
+        matcher = ctx.matcher(db, banks or None)
     return lookup_view(queries, lookup(matcher, queries))
 
 
@@ -55,6 +54,8 @@ def lookup_files(
     for path in paths:
         if not path.is_file():
             raise NotFoundError(f"{path}: no such file (to look up a value, give --signal-type)")
+    from tvec.signals.pdq_variants import PDQOptions  # image decoding: not for values
+
     settings = ctx.settings
     queries = [
         query_for_file(

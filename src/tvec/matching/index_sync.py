@@ -26,7 +26,7 @@ from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
 from tvec.signals import registry
 from tvec.store.bank_changes import changes_since, current_version
-from tvec.store.models import BankEntry
+from tvec.store.tables import BANK_ENTRY
 
 #: Rows read per chunk by a rebuild or a catch-up.
 CHUNK_ROWS = 100_000
@@ -106,7 +106,7 @@ def _is_hex(value: str) -> bool:
         return False
 
 
-_ROW_COLUMNS = (BankEntry.id, BankEntry.signal_type, BankEntry.value)
+_ROW_COLUMNS = (BANK_ENTRY.c.id, BANK_ENTRY.c.signal_type, BANK_ENTRY.c.value)
 
 
 def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]]]:
@@ -158,7 +158,8 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
     rows = _Rows()
     for start in range(0, len(ranges), RANGES_PER_QUERY):
         part = ranges[start : start + RANGES_PER_QUERY]
-        where = or_(*(and_(BankEntry.id >= a, BankEntry.id <= b) for a, b in part))
+        entry_id = BANK_ENTRY.c.id
+        where = or_(*(and_(entry_id >= a, entry_id <= b) for a, b in part))
         for chunk in _chunks(db, select(*_ROW_COLUMNS).where(where)):
             rows.take(chunk)
     rows.into(snapshot.pdq, snapshot.exact)
