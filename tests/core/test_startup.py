@@ -120,3 +120,15 @@ def test_first_command_in_a_new_home_still_migrates(tmp_path: Path) -> None:
     code, modules = _modules(tmp_path, "match", "--signal-type", "pdq", "f" * 64)
     assert code == 0
     assert "alembic" not in modules  # now at head: one query tells
+
+
+def test_hash_opens_no_store(tmp_path: Path) -> None:
+    picture = tmp_path / "a.png"
+    from PIL import Image
+
+    Image.effect_noise((64, 48), 60).convert("RGB").save(picture)
+    code, modules = _modules(tmp_path, "hash", str(picture))
+    assert code == 0
+    assert "tvec.signals.hashing" in modules  # it really hashed
+    assert {"sqlalchemy", "tvec.store", "alembic", "rich"} & modules == set()
+    assert not (tmp_path / "home").exists()  # nothing written: no database made

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.matching.matcher import BankHit, Matcher
 from tvec.matching.variants import match_variants
 from tvec.signals import SignalValue, get_signal_type
 from tvec.signals.url_md5 import url_md5_signal
 from tvec.views.matching import LookupErrorView, LookupMatchView, LookupView
 
 if TYPE_CHECKING:
+    from tvec.matching.matcher import BankHit, Matcher
     from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 
 

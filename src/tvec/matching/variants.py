@@ -14,9 +14,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from tvec.matching.matcher import BankHit, Matcher
-
 if TYPE_CHECKING:
+    from tvec.matching.matcher import BankHit, Matcher
     from tvec.signals.pdq_variants import PDQVariant
 
 #: The label naming the variant that matched.
