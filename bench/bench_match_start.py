@@ -19,9 +19,11 @@ behind, without waiting for them at 10 million rows:
 Then ``tvec match --signal-type pdq PROBE`` (PROBE: a bank hash with 4 bits flipped) runs
 ``--repeat`` times per source tree, interleaved, each in a fresh process after one unmeasured
 run (which compiles the bytecode into a folder of this run: an installed tvec has its
-bytecode). CPU (user + system) and peak RSS come from ``wait4``; wall time from process start
-to exit. The load average is printed before and after: wall time on a loaded machine is not
-the idle figure.
+bytecode). CPU (user + system) comes from ``wait4``; wall time from process start to exit.
+(No peak RSS: a child's ``ru_maxrss`` counts this process's pages at the fork, gigabytes
+here, so it would say nothing about tvec; memory at 10M is measured as PSS by
+``bench_index_files.py``.) The load average is printed before and after: wall time on a
+loaded machine is not the idle figure.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def child_env(home: Path, pyc: Path, src: Path) -> dict[str, str]:
     return env
 
 
-def tvec(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout)."""
+def tvec(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run ``python -m tvec ARGS``: (wall s, CPU s, stdout)."""
     start = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "tvec", *args],
@@ -78,7 +80,7 @@ def tvec(args: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"tvec {' '.join(args)} failed ({code}): {err.decode()}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, out.decode()
+    return wall, usage.ru_utime + usage.ru_stime, out.decode()
 
 
 def sorted_hashes(n: int) -> np.ndarray:
@@ -155,34 +157,31 @@ def main() -> None:
         )
         args = ["match", "--signal-type", "pdq", probe]
         for env in envs.values():
-            _, _, _, out = tvec(args, env)  # compiles the bytecode; checks the answer
+            _, _, out = tvec(args, env)  # compiles the bytecode; checks the answer
             assert "1 match(es)" in out, out
         load_before = os.getloadavg()
-        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in trees}
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
         for _ in range(options.repeat):
             for name, env in envs.items():
-                wall, cpu, peak, _ = tvec(args, env)
-                runs[name].append((wall, cpu, peak))
+                wall, cpu, _ = tvec(args, env)
+                runs[name].append((wall, cpu))
         load_after = os.getloadavg()
         print(
             f"load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}; "
             f"after: {', '.join(f'{x:.1f}' for x in load_after)}\n"
         )
-        print(
-            "| code | CPU min (s) | CPU median (s) | wall min (s) | wall median (s) "
-            "| peak RSS MiB |"
-        )
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| code | CPU min (s) | CPU median (s) | wall min (s) | wall median (s) |")
+        print("|---|---:|---:|---:|---:|")
         for name, found in runs.items():
-            cpus = [c for _, c, _ in found]
-            walls = [w for w, _, _ in found]
+            cpus = [c for _, c in found]
+            walls = [w for w, _ in found]
             print(
                 f"| {name} | {min(cpus):.2f} | {statistics.median(cpus):.2f} | {min(walls):.2f} "
-                f"| {statistics.median(walls):.2f} | {max(p for _, _, p in found)} |"
+                f"| {statistics.median(walls):.2f} |"
             )
         if "main" in runs:
-            ratio = statistics.median(c for _, c, _ in runs["this"]) / statistics.median(
-                c for _, c, _ in runs["main"]
+            ratio = statistics.median(c for _, c in runs["this"]) / statistics.median(
+                c for _, c in runs["main"]
             )
             print(f"\nCPU this/main (medians): {ratio:.2f}")
     finally:
