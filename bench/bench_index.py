@@ -21,7 +21,12 @@ start-up and imports, as a user sees them:
 5. PSS: ``--pss K`` processes map the index and answer 2,000 lookups each; their
    ``/proc/PID/smaps_rollup`` Pss while all are alive.
 6. With ``--main SRC`` the same import and match with the code at SRC (today's main) at
-   ``--main-rows`` hashes, in the same run, for the ratios.
+   ``--main-rows`` hashes, in the same run, for the ratios; and ``tvec match`` with the code
+   at SRC against the N-hash homes of step 3 (the schema is the same), runs interleaved.
+
+Children run with compiled bytecode, as an installed tvec does: ``PYTHONDONTWRITEBYTECODE``
+is dropped and ``PYTHONPYCACHEPREFIX`` points at a folder of this run (so neither source
+tree is written to); a first, unmeasured run of each command compiles.
 
 Prints Markdown for docs/benchmarks.md.
 """
@@ -42,6 +47,9 @@ import numpy as np
 
 PYTHON = sys.executable
 HERE = Path(__file__).resolve().parent.parent / "src"
+#: The environment of every child: bytecode cached (in a folder of this run), as installed.
+BASE_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+BASE_ENV["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="tvec-bench-pyc-")
 
 
 def write_hashes(path: Path, n: int, seed: int = 1) -> list[str]:
@@ -79,7 +87,7 @@ def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, 
     start = time.perf_counter()
     child = subprocess.Popen(
         [PYTHON, "-m", "tvec", *args],
-        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        env={**BASE_ENV, **env, "PYTHONPATH": str(src)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -113,9 +121,32 @@ def fresh_env(home: Path, url: str | None) -> dict[str, str]:
 
 
 def best_match(env: dict[str, str], src: Path, value: str, times: int = 3) -> tuple[float, float]:
-    """Least (wall, CPU) of ``times`` runs of ``tvec match`` of one PDQ hash."""
+    """Least (wall, CPU) of ``times`` runs of ``tvec match`` of one PDQ hash (after one
+    unmeasured run, which compiles the bytecode)."""
+    run(["match", "--signal-type", "pdq", value], env, src)
     runs = [run(["match", "--signal-type", "pdq", value], env, src)[:2] for _ in range(times)]
     return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+def paired_match(
+    env: dict[str, str], trees: dict[str, Path], value: str, times: int = 5
+) -> dict[str, tuple[float, float, float]]:
+    """Per tree: (least wall, least CPU, median CPU) of ``times`` runs of ``tvec match`` of
+    one PDQ hash, the trees' runs interleaved so that load hits them alike."""
+    for src in trees.values():
+        run(["match", "--signal-type", "pdq", value], env, src)  # compiles the bytecode
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    for _ in range(times):
+        for name, src in trees.items():
+            runs[name].append(run(["match", "--signal-type", "pdq", value], env, src)[:2])
+    return {
+        name: (
+            min(w for w, _ in r),
+            min(c for _, c in r),
+            sorted(c for _, c in r)[len(r) // 2],
+        )
+        for name, r in runs.items()
+    }
 
 
 PSS_CHILD = textwrap.dedent(
@@ -137,7 +168,7 @@ def pss(folder: Path, k: int, src: Path) -> list[float]:
     children = [
         subprocess.Popen(
             [PYTHON, "-c", PSS_CHILD, str(folder), str(i)],
-            env={**os.environ, "PYTHONPATH": str(src)},
+            env={**BASE_ENV, "PYTHONPATH": str(src)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -192,7 +223,7 @@ def change_delay(
     csv_path.write_text("".join(f"pdq,{h}\n" for h in hashes), encoding="ascii")
     watcher = subprocess.Popen(
         [PYTHON, "-c", script, hashes[-1]],
-        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        env={**BASE_ENV, **env, "PYTHONPATH": str(src)},
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -215,7 +246,7 @@ def change_delay(
     )
     done = subprocess.run(
         [PYTHON, "-c", probe],
-        env={**os.environ, **env, "PYTHONPATH": str(src)},
+        env={**BASE_ENV, **env, "PYTHONPATH": str(src)},
         capture_output=True,
         text=True,
         check=True,
@@ -262,6 +293,18 @@ def main() -> None:
         mw, mc = best_match(env, HERE, probe)
         print(f"| match 1 hash | {label} | this | {n:,} | {mw:.2f} | {mc:.2f} | | | |")
         sys.stdout.flush()
+        if options.main is not None:
+            trees = {"this": HERE, "main": options.main}
+            paired = paired_match(env, trees, probe)
+            for code, (pw, pc, pm) in paired.items():
+                print(
+                    f"| match 1 hash, interleaved (median CPU {pm:.2f}) | {label} | {code} | "
+                    f"{n:,} | {pw:.2f} | {pc:.2f} | | | |"
+                )
+            ratio = paired["this"][2] / paired["main"][2]
+            print(f"| CPU this/main (medians) | {label} | | {n:,} | | {ratio:.2f} | | | |")
+            print(f"load average now: {os.getloadavg()[0]:.1f}")
+            sys.stdout.flush()
     if options.main is not None:
         small = work / "small.csv"
         write_hashes(small, options.main_rows)

@@ -5,7 +5,9 @@ source tree under test, in a home prepared for it (a bank of 100 PDQ hashes, a s
 ``--repeat`` times; the CPU time (user + system, seconds) of each run is read from
 ``resource.getrusage(RUSAGE_CHILDREN)``. The older tree is taken with ``git archive`` (default
 ``f311d57``, main before the reshaping of issue 11), so both run on the same machine, in the
-same minute, with the same Python and packages. Medians and the ratio after/before go to stdout
+same minute, with the same Python and packages. Bytecode is cached as in an installed tvec
+(``PYTHONDONTWRITEBYTECODE`` dropped, ``PYTHONPYCACHEPREFIX`` in the run's folder) and one
+unmeasured run per command and tree compiles it. Medians and the ratio after/before go to stdout
 as a Markdown table (pasted into ``docs/benchmarks.md``).
 
 Usage: python bench/bench_startup.py [--before COMMIT] [--repeat N]
@@ -35,6 +37,9 @@ COMMANDS = (
     ("tvec --help", ["--help"]),
     ("tvec version", ["version"]),
     ("tvec match (one PDQ hash)", ["match", "--signal-type", "pdq", "{hash}"]),
+    ("tvec match (one PDQ hash, matched)", ["match", "--signal-type", "pdq", "{banked}"]),
+    ("tvec match --json (one PDQ hash)", ["match", "--signal-type", "pdq", "{hash}", "--json"]),
+    ("tvec hash (one file)", ["hash", "{picture}"]),
     ("tvec stats removals", ["stats", "removals"]),
     ("tvec scan (one file)", ["scan", "{picture}"]),
 )
@@ -68,7 +73,12 @@ def _cpu(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 def _prepare(src: Path, home: Path, work: Path) -> dict[str, str]:
     """A home with a bank of 100 PDQ hashes; returns the environment to run tvec in."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("TVEC_")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TVEC_") and k != "PYTHONDONTWRITEBYTECODE"
+        },
+        "PYTHONPYCACHEPREFIX": str(work / "pyc"),
         "PYTHONPATH": str(src),
         "TVEC_HOME": str(home),
         "TVEC_PROGRESS": "false",
@@ -99,11 +109,17 @@ def main() -> None:
         noise.save(picture, quality=90)
         trees = {"before": _tree(options.before, work / "before"), "after": ROOT / "src"}
         envs = {name: _prepare(src, work / f"home-{name}", work) for name, src in trees.items()}
-        values = {"hash": f"{random.Random(1).getrandbits(256):064x}", "picture": str(picture)}
+        values = {
+            "hash": f"{random.Random(1).getrandbits(256):064x}",
+            "banked": f"{random.Random(7).getrandbits(256):064x}",  # the bank's first hash
+            "picture": str(picture),
+        }
         rows = []
         for label, template in COMMANDS:
             args = [a.format(**values) for a in template]
             runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+            for name in ("before", "after"):
+                _cpu(args, envs[name])  # unmeasured: compiles the bytecode
             for _ in range(options.repeat):  # interleaved, so load hits both alike
                 for name in ("before", "after"):
                     runs[name].append(_cpu(args, envs[name]))
@@ -111,7 +127,7 @@ def main() -> None:
             wall = {n: statistics.median(w for _, w in r) for n, r in runs.items()}
             rows.append((label, cpu, wall))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"Machine: {machine};")
+    print(f"Machine: {machine}; load average {os.getloadavg()[0]:.1f} at the end;")
     print(f"before = {options.before}, after = this tree; median of {options.repeat} runs each.\n")
     print("| command | CPU before (s) | CPU after (s) | after/before | wall after (s) |")
     print("|---|---:|---:|---:|---:|")

@@ -73,3 +73,62 @@ def test_commands_that_hash_no_images_never_import_numba(
     assert code == 0
     assert "tvec.store" in modules or args == ("settings",)  # the command really ran
     assert "numba" not in modules
+
+
+#: What a look-up of a value never needs once the store is current and the index exists:
+#: Alembic and the migrations, the ORM and the models, the hashers (python-threatexchange and
+#: faiss, numba), the public suffix list (tldextract: URL look-ups only).
+NOT_FOR_A_LOOKUP = {
+    "alembic",
+    "sqlalchemy.orm",
+    "tvec.store.models",
+    "threatexchange",
+    "faiss",
+    "numba",
+    "tldextract",
+}
+
+
+def _bank_of_two(tmp_path: Path) -> list[str]:
+    """A home with a bank of two PDQ hashes, migrated and indexed; returns the hashes."""
+    hashes = ["f" * 64, "0f" * 32]
+    bank = tmp_path / "bank.txt"
+    bank.write_text("".join(f"pdq,{h}\n" for h in hashes), encoding="utf-8")
+    for args in (("bank", "import", "--create", "b", str(bank)), ("index", "rebuild")):
+        code, _ = _modules(tmp_path, *args)
+        assert code == 0, args
+    return hashes
+
+
+def test_match_of_a_value_loads_no_orm_alembic_or_hasher(tmp_path: Path) -> None:
+    hashes = _bank_of_two(tmp_path)
+    code, modules = _modules(tmp_path, "match", "--signal-type", "pdq", hashes[0])
+    assert code == 0
+    assert {"tvec.matching.shared", "tvec.store.tables"} <= modules  # it really matched
+    assert NOT_FOR_A_LOOKUP & modules == set()
+    assert "rich" in modules  # a match is printed as a table
+    code, modules = _modules(tmp_path, "match", "--signal-type", "pdq", hashes[0], "--json")
+    assert code == 0
+    assert NOT_FOR_A_LOOKUP & modules == set()
+    assert not any(m == "rich" or m.startswith("rich.") for m in modules)  # JSON: no Rich
+
+
+def test_first_command_in_a_new_home_still_migrates(tmp_path: Path) -> None:
+    code, modules = _modules(tmp_path, "match", "--signal-type", "pdq", "f" * 64)
+    assert code == 0
+    assert "alembic" in modules  # an empty database is handed to Alembic
+    code, modules = _modules(tmp_path, "match", "--signal-type", "pdq", "f" * 64)
+    assert code == 0
+    assert "alembic" not in modules  # now at head: one query tells
+
+
+def test_hash_opens_no_store(tmp_path: Path) -> None:
+    picture = tmp_path / "a.png"
+    from PIL import Image
+
+    Image.effect_noise((64, 48), 60).convert("RGB").save(picture)
+    code, modules = _modules(tmp_path, "hash", str(picture))
+    assert code == 0
+    assert "tvec.signals.hashing" in modules  # it really hashed
+    assert {"sqlalchemy", "tvec.store", "alembic", "rich"} & modules == set()
+    assert not (tmp_path / "home").exists()  # nothing written: no database made

@@ -33,7 +33,8 @@ from tvec.signals.vpdq import (
 )
 from tvec.store import Store
 from tvec.store.models import BankEntry
-from tvec.store.vpdq import VPDQFeatures, is_ref, vpdq_ref
+from tvec.store.models.vpdq import VPDQFeatures
+from tvec.store.vpdq import is_ref, vpdq_ref
 
 from .contract import SignalTypeContract
 

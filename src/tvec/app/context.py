@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from tvec.clock import Clock, utcnow
 from tvec.settings import Settings
 from tvec.store import Store, open_store
 
 if TYPE_CHECKING:
     import httpx
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
     from tvec.entities import EntityRegistry
     from tvec.matching.matcher import Matcher
@@ -72,6 +72,17 @@ class AppContext:
             yield session
 
     @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A Core connection for reading, without the ORM (the matcher reads through one:
+        ``tvec match`` starts faster without SQLAlchemy's ORM).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        with self.store.connect() as connection:
+            yield connection
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """A session for writing, holding the write lock until it commits or rolls back.
 
@@ -105,8 +116,9 @@ class AppContext:
         with self.read() as own:
             return entity_registry(self.settings, own)
 
-    def matcher(self, session: Session, banks: list[str] | None = None) -> Matcher:
-        """A matcher over ``banks`` (default: every bank) with the matching settings.
+    def matcher(self, session: Session | Connection, banks: list[str] | None = None) -> Matcher:
+        """A matcher over ``banks`` (default: every bank) with the matching settings, read
+        through ``session`` (or a Core connection, :meth:`connect`).
 
         The matcher maps the persisted index (``TVEC_INDEX_DIR``) and follows bank changes
         by itself (it checks the bank change counter every ``TVEC_INDEX_CHECK_SECONDS``); the

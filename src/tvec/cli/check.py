@@ -68,7 +68,7 @@ def run(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
-        console=err,
+        console=err.console,
         disable=not show_progress,
         transient=True,
     ) as bar:

@@ -1,5 +1,6 @@
 """What every command needs: the application context (settings, store, clock, outbound
-client, matcher), built once per process, and Rich consoles for stdout and stderr.
+client, matcher), built once per process, and Rich consoles for stdout and stderr (made on
+first use: a command that prints only JSON or plain lines never imports Rich).
 
 Commands import this module and :mod:`tvec.app` use cases; they never open sessions or read
 the environment themselves (settings are loaded here, once).
@@ -11,9 +12,9 @@ import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tvec.app.context import AppContext
     from tvec.settings import Settings
     from tvec.store import Store
@@ -25,14 +26,42 @@ PIPE_WIDTH = 200
 def _console(*, stderr: bool = False) -> Console:
     """A Rich console; when it writes to a pipe or file (and ``COLUMNS`` is unset) tables get
     :data:`PIPE_WIDTH` columns instead of Rich's 80, so URLs are not cut."""
+    from rich.console import Console
+
     console = Console(stderr=stderr, highlight=False, soft_wrap=True)
     if console.is_terminal or "COLUMNS" in os.environ:
         return console
     return Console(stderr=stderr, highlight=False, soft_wrap=True, width=PIPE_WIDTH)
 
 
-out = _console()
-err = _console(stderr=True)
+class LazyConsole:
+    """The Rich console of stdout (or stderr), made on first use: importing Rich and sizing
+    the console costs tens of milliseconds that a command printing only JSON or plain lines
+    need not pay. :attr:`console` is the console itself (for Rich's progress bars)."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._made: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The Rich console (made now if not yet)."""
+        if self._made is None:
+            self._made = _console(stderr=self._stderr)
+        return self._made
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the console writes to a terminal."""
+        return self.console.is_terminal
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """:meth:`rich.console.Console.print`."""
+        self.console.print(*objects, **options)
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 
 
 @cache

@@ -138,7 +138,7 @@ def _fetch_one(name: str, show_progress: bool) -> ExchangeFetchView:
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         TimeElapsedColumn(),
-        console=err,
+        console=err.console,
         transient=True,
         disable=not show_progress,
     ) as progress:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tvec.app.matching import hash_file
+from tvec.app.hashing import hash_file
 from tvec.cli.context import err, print_json, settings
 from tvec.errors import NotFoundError
 

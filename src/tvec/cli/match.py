@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tvec.app import matching as use
 from tvec.cli.context import context, err, out, print_json
@@ -60,8 +59,10 @@ def match(
 
 def _print_matches(found: list[LookupMatchView]) -> None:
     if not found:
-        out.print("no matches")
+        typer.echo("no matches")  # what Rich prints for it, without importing Rich
         return
+    from rich.table import Table  # only to print a table
+
     table = Table(title=f"{len(found)} match(es)")
     table.add_column("query", overflow="fold", ratio=2)
     table.add_column("signal type")

@@ -96,7 +96,7 @@ def scan(
         BarColumn(),
         TextColumn("{task.completed} items"),
         TimeElapsedColumn(),
-        console=err,
+        console=err.console,
         disable=not show_progress,
         transient=True,
     ) as progress:

@@ -135,7 +135,7 @@ def _print_table(document: RemovalMetricsView, by: str) -> None:
         )
     # A terminal gets the table fitted to its width; a pipe or file its natural width
     # (Rich would otherwise squeeze it into 80 columns).
-    console = out if out.is_terminal else Console(highlight=False, width=PIPE_WIDTH)
+    console = out.console if out.is_terminal else Console(highlight=False, width=PIPE_WIDTH)
     console.print(table)
 
 

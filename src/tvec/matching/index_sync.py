@@ -28,9 +28,8 @@ from tvec.matching.vpdq_index import usable_range, video_rows
 from tvec.signals import registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq
 from tvec.store.bank_changes import changes_since, current_version
-from tvec.store.models import BankEntry
-from tvec.store.models.vpdq import VPDQFeatures
-from tvec.store.vpdq import REF_PREFIX, is_ref
+from tvec.store.tables import BANK_ENTRY
+from tvec.store.vpdq import is_ref, load_values
 
 #: Rows read per chunk by a rebuild or a catch-up.
 CHUNK_ROWS = 100_000
@@ -133,15 +132,7 @@ class _Rows:
 def frame_lists(db: Connection, values: list[str]) -> dict[str, str]:
     """Stored reference -> frame list (canonical JSON) for the ``values`` that are
     references found in ``vpdq_features`` (Core selects, 500 digests each)."""
-    digests = sorted({v.removeprefix(REF_PREFIX) for v in values if is_ref(v)})
-    found: dict[str, str] = {}
-    for start in range(0, len(digests), 500):
-        query = select(VPDQFeatures.digest, VPDQFeatures.features).where(
-            VPDQFeatures.digest.in_(digests[start : start + 500])
-        )
-        for digest, features in db.execute(query):
-            found[REF_PREFIX + str(digest)] = str(features)
-    return found
+    return load_values(db, values)
 
 
 def _is_hex(value: str) -> bool:
@@ -151,7 +142,7 @@ def _is_hex(value: str) -> bool:
         return False
 
 
-_ROW_COLUMNS = (BankEntry.id, BankEntry.signal_type, BankEntry.value)
+_ROW_COLUMNS = (BANK_ENTRY.c.id, BANK_ENTRY.c.signal_type, BANK_ENTRY.c.value)
 
 
 def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]]]:
@@ -207,7 +198,8 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
     rows = _Rows()
     for start in range(0, len(ranges), RANGES_PER_QUERY):
         part = ranges[start : start + RANGES_PER_QUERY]
-        where = or_(*(and_(BankEntry.id >= a, BankEntry.id <= b) for a, b in part))
+        entry_id = BANK_ENTRY.c.id
+        where = or_(*(and_(entry_id >= a, entry_id <= b) for a, b in part))
         for chunk in _chunks(db, select(*_ROW_COLUMNS).where(where)):
             rows.take(chunk, db)
     rows.into(snapshot)

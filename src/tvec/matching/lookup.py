@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
-from tvec.matching.matcher import BankHit, Matcher
 from tvec.matching.variants import match_variants
-from tvec.media import TEXT
 from tvec.signals import SignalValue, get_signal_type
-from tvec.signals.hashing import hash_content, hash_text
-from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 from tvec.signals.url_md5 import url_md5_signal
 from tvec.views.matching import LookupErrorView, LookupMatchView, LookupView
+
+if TYPE_CHECKING:
+    from tvec.matching.matcher import BankHit, Matcher
+    from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ def query_for_file(
     Never raises for a bad file: an unreadable or too large file gives a query with no
     signals and ``error`` set; a corrupt one keeps what could be hashed.
     """
+    # imported here: decoders and hashers are not needed to look a value up
+    from tvec.media import TEXT
+    from tvec.signals.hashing import hash_content, hash_text
+
     source = str(path)
     try:
         size = path.stat().st_size

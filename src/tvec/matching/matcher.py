@@ -36,8 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, select
 
 from tvec.errors import NotFoundError
 from tvec.matching.candidates import IndexLookups
@@ -48,10 +47,12 @@ from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key, match_val
 from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule, distinct_frames
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
-from tvec.store.models import Bank, BankEntry
+from tvec.store.tables import BANK, BANK_ENTRY
 from tvec.store.vpdq import load_values
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from tvec.settings import Settings
 
 #: ``found_by`` of a match between a picture and a video frame.
@@ -331,7 +332,10 @@ class Matcher:
 
     @classmethod
     def for_settings(
-        cls, session: Session, settings: Settings, bank_names: list[str] | None = None
+        cls,
+        session: Session | Connection,
+        settings: Settings,
+        bank_names: list[str] | None = None,
     ) -> Matcher:
         """:meth:`from_session` with the matching settings: ``TVEC_PDQ_THRESHOLD``,
         ``TVEC_PDQ_MIN_QUALITY``, the vPDQ rule (``TVEC_VPDQ_*``) and the persisted index in
@@ -355,7 +359,7 @@ class Matcher:
     @classmethod
     def from_session(
         cls,
-        session: Session,
+        session: Session | Connection,
         bank_names: list[str] | None = None,
         *,
         pdq_threshold: int = 31,
@@ -364,7 +368,8 @@ class Matcher:
         index_dir: Path | None = None,
         check_seconds: float = 1.0,
     ) -> Matcher:
-        """A matcher over the entries of ``bank_names`` (all banks when None).
+        """A matcher over the entries of ``bank_names`` (all banks when None), read through
+        ``session`` (an ORM session or a Core connection).
 
         With ``index_dir`` it uses the persisted index there (:mod:`tvec.matching.shared`,
         built on first use, brought up to date when the bank change counter moves; entry
@@ -376,12 +381,13 @@ class Matcher:
             StoreError: the index folder cannot be read or written.
         """
         if bank_names:
-            known = set(session.scalars(select(Bank.name).where(Bank.name.in_(bank_names))))
+            names = select(BANK.c.name).where(BANK.c.name.in_(bank_names))
+            known = set(session.scalars(names))
             missing = [n for n in bank_names if n not in known]
             if missing:
                 raise NotFoundError(f"no bank named {', '.join(repr(m) for m in missing)}")
         if index_dir is not None:
-            bind = session.get_bind()
+            bind = session if isinstance(session, Connection) else session.get_bind()
             engine = bind if isinstance(bind, Engine) else bind.engine
             matcher = cls(
                 (), pdq_threshold=pdq_threshold, pdq_min_quality=pdq_min_quality, vpdq=vpdq
@@ -390,9 +396,9 @@ class Matcher:
             matcher._live = live
             matcher._refresh()
             return matcher
-        query = select(*_ENTRY_COLUMNS).join(Bank, BankEntry.bank_id == Bank.id)
+        query = select(*_ENTRY_COLUMNS).select_from(_ENTRY_JOIN)
         if bank_names:
-            query = query.where(Bank.name.in_(bank_names))
+            query = query.where(BANK.c.name.in_(bank_names))
         entries = [_entry_of(row) for row in session.execute(query)]
         features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
         return cls(
@@ -405,16 +411,18 @@ class Matcher:
 
 
 _ENTRY_COLUMNS = (
-    BankEntry.id,
-    Bank.name,
-    BankEntry.signal_type,
-    BankEntry.value,
-    BankEntry.entity,
-    BankEntry.ideology,
-    BankEntry.source,
-    BankEntry.note,
-    BankEntry.extra,
+    BANK_ENTRY.c.id,
+    BANK.c.name,
+    BANK_ENTRY.c.signal_type,
+    BANK_ENTRY.c.value,
+    BANK_ENTRY.c.entity,
+    BANK_ENTRY.c.ideology,
+    BANK_ENTRY.c.source,
+    BANK_ENTRY.c.note,
+    BANK_ENTRY.c.extra,
 )
+#: Bank entries with their bank (for the bank's name).
+_ENTRY_JOIN = BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id)
 #: Entries whose labels a persisted matcher keeps at most (then it forgets them all).
 ENTRY_CACHE = 100_000
 #: Ids per query when a persisted matcher reads the entries of its hits.
@@ -481,8 +489,8 @@ class _LiveIndex:
                     part = missing[start : start + IDS_PER_QUERY]
                     query = (
                         select(*_ENTRY_COLUMNS)
-                        .join(Bank, BankEntry.bank_id == Bank.id)
-                        .where(BankEntry.id.in_(part))
+                        .select_from(_ENTRY_JOIN)
+                        .where(BANK_ENTRY.c.id.in_(part))
                     )
                     found = {e.id: e for e in map(_entry_of, db.execute(query))}
                     for entry_id in part:
@@ -499,11 +507,11 @@ class _LiveIndex:
         names = [n for n in registry() if kind_of(n) == LINEAR]
         query = (
             select(*_ENTRY_COLUMNS)
-            .join(Bank, BankEntry.bank_id == Bank.id)
-            .where(BankEntry.signal_type.in_(names))
+            .select_from(_ENTRY_JOIN)
+            .where(BANK_ENTRY.c.signal_type.in_(names))
         )
         if self.banks is not None:
-            query = query.where(Bank.name.in_(sorted(self.banks)))
+            query = query.where(BANK.c.name.in_(sorted(self.banks)))
         with self.engine.connect() as db:
             return [_entry_of(row) for row in db.execute(query)]
 
@@ -526,8 +534,8 @@ class _VideoFrames:
             if entry is not None and entry.signal_type == "vpdq":
                 value = entry.value
                 if value.startswith("sha256:"):
-                    with Session(self.live.engine) as session:
-                        value = load_values(session, [value]).get(value, value)
+                    with self.live.engine.connect() as db:
+                        value = load_values(db, [value]).get(value, value)
                 if not value.startswith("sha256:"):
                     frames = tuple(distinct_frames(parse_vpdq(value)))
             self.cache[entry_id] = frames

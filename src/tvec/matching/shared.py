@@ -44,7 +44,6 @@ import numpy.typing as npt
 
 from tvec.errors import StoreError
 from tvec.matching.pdq_index import PDQIndex
-from tvec.urls.equivalence import url_match_key
 
 #: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
 LOAD_ATTEMPTS = 100
@@ -61,6 +60,9 @@ def match_value(signal_type: str, value: str) -> str:
     :func:`~tvec.urls.equivalence.url_match_key` (so ``http://t.me/x`` and
     ``https://www.t.me/x/`` are one), else ``value`` itself. Stored values stay canonical."""
     if signal_type == "url":
+        # imported here: it loads the public suffix list, which a PDQ look-up never needs
+        from tvec.urls.equivalence import url_match_key
+
         return url_match_key(value)
     return value
 

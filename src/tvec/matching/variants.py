@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from tvec.matching.matcher import BankHit, Matcher
-from tvec.signals.pdq_variants import PDQVariant
+if TYPE_CHECKING:
+    from tvec.matching.matcher import BankHit, Matcher
+    from tvec.signals.pdq_variants import PDQVariant
 
 #: The label naming the variant that matched.
 FOUND_BY = "found_by"

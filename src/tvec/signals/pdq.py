@@ -24,10 +24,6 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
-from threatexchange.signal_type.pdq.pdq_hasher import (
-    _convert_image_to_correct_array_dimension,
-    _pdq_from_numpy_array,
-)
 
 from tvec.media import PHOTO, REDUCED_FROM
 from tvec.signals.base import ImageHasher, SignalType, SignalValue, require_hex
@@ -90,6 +86,12 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     if image.mode not in PYTX_MODES:
         image = rendered_rgb(image)
     if image.mode in ("LA", "I;16"):
+        # python-threatexchange (and faiss with it) is imported only to hash: a look-up of
+        # a hash value, which validates PDQ values here, starts without it
+        from threatexchange.signal_type.pdq.pdq_hasher import (
+            _convert_image_to_correct_array_dimension,
+        )
+
         array: npt.NDArray[Any] = _convert_image_to_correct_array_dimension(image)
         return array
     return image_array(image)
@@ -114,6 +116,8 @@ def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], i
     if array.ndim == 2:
         array = np.repeat(array[..., np.newaxis], 3, axis=2)
     if not dihedral:
+        from threatexchange.signal_type.pdq.pdq_hasher import _pdq_from_numpy_array
+
         hex_hash, quality = _pdq_from_numpy_array(array)
         return [hex_hash], int(quality)
     import pdqhash

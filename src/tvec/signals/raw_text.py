@@ -35,8 +35,6 @@ import unicodedata
 from functools import lru_cache
 from typing import ClassVar
 
-from rapidfuzz.distance import Levenshtein
-
 from tvec.errors import InvalidSignalError
 from tvec.media import TEXT
 from tvec.signals.base import SignalType, SignalValue, TextHasher
@@ -110,6 +108,8 @@ class RawTextSignal(SignalType, TextHasher):
         longer = max(len(ra), len(rb))
         if longer == 0:
             return 0 if a == b else 100
+        from rapidfuzz.distance import Levenshtein  # only to compare: not at start-up
+
         edits = Levenshtein.distance(ra, rb)
         return -(-100 * edits // longer)
 

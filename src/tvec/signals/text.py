@@ -17,13 +17,14 @@ from typing import ClassVar
 
 from tvec.media import TEXT
 from tvec.signals.base import SignalType, SignalValue, TextHasher, require_hex
-from tvec.text import profiles
 
 MIN_CHARS = 8
 
 
 def normalize_text(text: str) -> str:
     """The normalised form of ``text`` described in the module docstring."""
+    from tvec.text import profiles  # imported on first use: look-ups of hashes never need it
+
     return profiles.hashing(text)
 
 

@@ -14,20 +14,20 @@ database's state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
-from tvec.store.models import BankChange, BankVersion
+from tvec.store.tables import BANK_CHANGE as _CHANGE
+from tvec.store.tables import BANK_VERSION as _VERSION
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 ADD = "add"
 REMOVE = "remove"
-_VERSION: Table = BankVersion.__table__  # type: ignore[assignment]
-_CHANGE: Table = BankChange.__table__  # type: ignore[assignment]
 
 
 class Change(NamedTuple):
@@ -79,6 +79,8 @@ def record_change(
     )
     version = session.execute(bump).scalar()
     if version is None:  # a database made without the migration's first row
+        from sqlalchemy.dialects import postgresql, sqlite  # rare: not on every start-up
+
         dialect = session.get_bind().dialect.name
         maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(maker(_VERSION).values(id=1, version=0).on_conflict_do_nothing())

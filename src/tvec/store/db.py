@@ -7,19 +7,24 @@ transaction). PostgreSQL works through ``postgresql+psycopg://`` URLs with the s
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from tvec.errors import ConfigError, StoreError
 from tvec.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -126,6 +131,58 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         raise StoreError(f"cannot migrate database {engine.url!r}: {exc}") from exc
 
 
+#: ``revision = "0017"`` (optionally annotated) at the start of a line of a migration file.
+_REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"'\n]+)["']\s*$""", re.MULTILINE)
+#: ``down_revision = ...``: None, a string, or a tuple of strings (a merge).
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The revision of the newest migration in :data:`MIGRATIONS_DIR`, read from the text of
+    the migration files (``revision = "..."`` and ``down_revision = ...`` lines) without
+    importing Alembic: the one revision no other names as its ``down_revision``.
+
+    ``None`` when that cannot be told from the text alone (a file without a plain
+    ``revision`` line, no head or several heads): callers then let Alembic decide.
+    Read once per process.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        revision = _REVISION.findall(text)
+        down = _DOWN_REVISION.findall(text)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        parents.update(re.findall(r"""["']([^"']+)["']""", down[0]))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the database behind ``connection`` is at :func:`head_revision`, read with one
+    plain query of ``alembic_version`` (no Alembic import: a read-only command that finds the
+    schema current never loads Alembic or the migrations). ``False`` whenever in doubt: no
+    such table (an empty database), another revision, several rows, or no head known.
+    """
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except SQLAlchemyError:
+        connection.rollback()
+        return False
+    return [str(row[0]) for row in rows] == [head]
+
+
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at, or ``None`` for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -149,12 +206,36 @@ SETTINGS_INFO = "tvec_settings"
 class Store:
     """The database (engine + session factory) and where evidence is kept.
 
-    Use :func:`open_store` to build one; it migrates the database to head.
+    Use :func:`open_store` to build one; it migrates the database to head. The ORM is
+    imported when the first session is made (:attr:`sessions`): a reader that only needs
+    Core connections (:meth:`connect`, the matcher) starts without it.
     """
 
     settings: Settings
     engine: Engine
-    sessions: sessionmaker[Session]
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """The session factory (sessions carry the settings in ``info``, so the audit log
+        finds its key file)."""
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(
+            self.engine, expire_on_commit=False, info={SETTINGS_INFO: self.settings}
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A Core connection for reading (no ORM; rolled back at the end).
+
+        Raises:
+            StoreError: the database failed (wrapping SQLAlchemy's error).
+        """
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {_short(exc)}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -188,6 +269,9 @@ class Store:
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     """Open (and by default migrate to head) the database named by ``settings``.
 
+    A database already at head (:func:`schema_is_current`, one query) is not handed to
+    Alembic at all, so opening a current store costs a connection and that query.
+
     Raises:
         ConfigError: the database URL is invalid, or HOME cannot be created.
         StoreError: the database cannot be reached or migrated, is not a database (a corrupt
@@ -200,13 +284,11 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     url = settings.resolved_database_url
     engine = make_engine(url)
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as connection:
+            current = upgrade and schema_is_current(connection)
     except SQLAlchemyError as exc:
         engine.dispose()
         raise open_fault(url, exc) from exc
-    if upgrade:
+    if upgrade and not current:  # Alembic is imported only when there is work for it
         migrate(engine)
-    # The settings ride on every session, so the audit log finds its key file.
-    sessions = sessionmaker(engine, expire_on_commit=False, info={SETTINGS_INFO: settings})
-    return Store(settings=settings, engine=engine, sessions=sessions)
+    return Store(settings=settings, engine=engine)

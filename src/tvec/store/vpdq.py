@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from tvec.signals.base import SignalValue
-from tvec.store.models.vpdq import VPDQFeatures
+from tvec.store.tables import VPDQ_FEATURES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: The signal type stored by reference.
 VPDQ = "vpdq"
@@ -46,6 +49,8 @@ def store_value(session: Session, signal_type: str, value: str) -> str:
     """
     if signal_type != VPDQ or is_ref(value):
         return value
+    from tvec.store.models.vpdq import VPDQFeatures  # the ORM: only when writing
+
     ref = vpdq_ref(value)
     digest = ref.removeprefix(REF_PREFIX)
     if session.get(VPDQFeatures, digest) is None:
@@ -63,15 +68,18 @@ def store_signal(session: Session, signal: SignalValue) -> SignalValue:
     )
 
 
-def load_values(session: Session, refs: Iterable[str]) -> dict[str, str]:
-    """Reference -> frame list (canonical JSON) for the ``refs`` that are stored."""
+def load_values(session: Session | Connection, refs: Iterable[str]) -> dict[str, str]:
+    """Reference -> frame list (canonical JSON) for the ``refs`` that are stored (read in
+    ``session``, or a Core connection)."""
     digests = {ref.removeprefix(REF_PREFIX) for ref in refs if is_ref(ref)}
     found: dict[str, str] = {}
     ordered = sorted(digests)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
         rows = session.execute(
-            select(VPDQFeatures.digest, VPDQFeatures.features).where(VPDQFeatures.digest.in_(chunk))
+            select(VPDQ_FEATURES.c.digest, VPDQ_FEATURES.c.features).where(
+                VPDQ_FEATURES.c.digest.in_(chunk)
+            )
         )
         for digest, features in rows:
             found[REF_PREFIX + digest] = features
