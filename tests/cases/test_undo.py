@@ -84,3 +84,32 @@ def test_undo_is_refused_once_the_decision_may_have_left_tvec(
         )
     with store.session() as session:
         assert session.get(ReviewCase, 2).status == "decided"  # type: ignore[union-attr]
+
+
+def test_a_statement_of_reasons_goes_with_an_undone_decision_until_it_is_sent(
+    reviewed: tuple[Store, dict[str, Principal]],
+) -> None:
+    """A pending statement is deleted with the decision it was made from; once sent to the
+    DSA Transparency Database (any state but pending), the decision may no longer be undone."""
+    from tvec.sor.build import make_statements
+    from tvec.store.models.sor import StatementOfReasons
+
+    store, users = reviewed
+    moderator = users["moderator"]
+    request = DecisionRequest(
+        outcome="remove", ground_kind="tos", ground="ToS 4.1 terrorist content"
+    )
+    with store.session() as session:
+        first = service.decide(session, 1, moderator, request, store.settings).id
+        second = service.decide(session, 2, moderator, request, store.settings).id
+    with store.session() as session:
+        made = make_statements(session, store.settings, utcnow())
+        assert sorted(s.decision_id for s in made) == [first, second]  # type: ignore[type-var]
+        made[-1].state = "submitted"
+    with store.session() as session:
+        service.undo_decision(session, first, moderator, store.settings, utcnow())
+    with store.session() as session, pytest.raises(ConflictError, match="DSA Transparency"):
+        service.undo_decision(session, second, moderator, store.settings, utcnow())
+    with store.session() as session:
+        left = session.execute(select(StatementOfReasons.decision_id, StatementOfReasons.state))
+        assert [tuple(r) for r in left] == [(second, "submitted")]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tvec.accounts import Principal, allowed, require
@@ -50,6 +50,7 @@ from tvec.store.models import Bank, BankEntry, Item, Match, Signal, Source, utcn
 from tvec.store.models.alerts import Attribution
 from tvec.store.models.audit import AuditEvent
 from tvec.store.models.cases import OPEN_STATUSES, Appeal, CaseEvidence, Decision, ReviewCase
+from tvec.store.models.sor import StatementOfReasons
 from tvec.views.cases import AppealView, CaseView, DecisionView, EvidenceView
 
 #: Decision outcomes.
@@ -515,6 +516,17 @@ def undo_blocker(
     )
     if any(data.get("delivered") for data in sent):
         return f"decision {decision.id} was already sent to the webhook"
+    stated = session.scalar(
+        select(StatementOfReasons.state).where(
+            StatementOfReasons.decision_id == decision.id,
+            StatementOfReasons.state != "pending",
+        )
+    )
+    if stated is not None:
+        return (
+            f"the statement of reasons for decision {decision.id} was sent to the DSA "
+            f"Transparency Database ({stated})"
+        )
     return webhooks.undo_blocker(session, decision.id)
 
 
@@ -541,6 +553,13 @@ def undo_decision(
     if blocker is not None:
         raise ConflictError(f"cannot undo: {blocker}")
     webhooks.withdraw(session, decision.id)
+    # A statement of reasons not yet sent goes with its decision (one that was sent blocks
+    # the undo above).
+    session.execute(
+        delete(StatementOfReasons).where(
+            StatementOfReasons.decision_id == decision.id, StatementOfReasons.state == "pending"
+        )
+    )
     case = decision.case
     outcome = decision.outcome
     case.decisions.remove(decision)
