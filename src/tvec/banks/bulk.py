@@ -11,13 +11,14 @@ JSON text) and writes them in the caller's transaction:
   them: about half the CPU of file order at 1 million PDQ hashes (``docs/benchmarks.md``).
   The stable sort keeps a value's first occurrence first, so it is the one kept.
 * PostgreSQL: ``COPY`` (text format, written by :func:`copy_text`) of every chunk into a
-  temporary table, then one ``INSERT ... SELECT ... ORDER BY signal_type, value, line ON
-  CONFLICT DO NOTHING``: in value order for the same reason, and the first occurrence of a
-  value wins.
+  temporary table, then, with other writers of ``bank_entry`` held off by a ``SHARE ROW
+  EXCLUSIVE`` table lock until the transaction ends, one ``INSERT ... SELECT`` of the
+  first occurrence of each value (``DISTINCT ON ... ORDER BY signal_type, value, line``)
+  not already in the bank, in value order for the same reason.
 
 Either way a row whose (bank, signal type, value) is already in the bank, or came earlier
-in the same load, is skipped by the unique constraint ``uq_bank_entry_value``. New entries'
-ids follow the order of their values within a chunk (SQLite) or the load (PostgreSQL), not
+in the same load, is skipped (on SQLite by the unique constraint ``uq_bank_entry_value``). New
+entries' ids follow the order of their values within a chunk (SQLite) or the load (PostgreSQL), not
 the file's order. Memory stays at one chunk (plus, on SQLite, the page cache set for the
 load, :data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish` returns how many rows were
 added and the range of their ids.
@@ -31,7 +32,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tvec.banks.bulkread import Row
@@ -47,7 +48,7 @@ _TABLE = BankEntry.__table__
 SQLITE_CACHE_KIB = 192 * 1024
 #: PostgreSQL ``work_mem`` of the load's transaction (the sort of the loaded rows by value).
 POSTGRES_WORK_MEM = "128MB"
-_BY_VALUE = itemgetter(1, 2)
+_BY_VALUE = itemgetter(2)
 _SAFE_LITERAL = re.compile(r"[0-9 :.T+-]+")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -88,6 +89,12 @@ class BulkEntries:
         self.connection = session.connection()
         self.dialect = self.connection.dialect
         self.postgres = self.dialect.name == "postgresql"
+        if self.postgres:
+            # Writers of bank_entry wait until this transaction ends (readers do not), so
+            # the counts below and the anti-join in finish() see every entry there will be,
+            # and the insert needs no ON CONFLICT (PostgreSQL's speculative insertion costs
+            # about 40% more server CPU per row, docs/benchmarks.md).
+            self.session.execute(text("LOCK TABLE bank_entry IN SHARE ROW EXCLUSIVE MODE"))
         self._before = self._stats()
         raw: Any = self.connection.connection.dbapi_connection
         self._cursor = raw.cursor()
@@ -142,9 +149,13 @@ class BulkEntries:
         if self.postgres:
             self._cursor.execute(
                 f"INSERT INTO bank_entry ({_COLUMNS}) SELECT %s, signal_type, value, entity, "  # noqa: S608
-                "ideology, source, note, extra::json, %s FROM tvec_bank_load "
-                "ORDER BY signal_type, value, line ON CONFLICT DO NOTHING",
-                (self.bank_id, self._now),
+                "ideology, source, note, extra::json, %s FROM ("
+                "SELECT DISTINCT ON (signal_type, value) * FROM tvec_bank_load "
+                "ORDER BY signal_type, value, line) AS first "
+                "WHERE NOT EXISTS (SELECT 1 FROM bank_entry AS b WHERE b.bank_id = %s "
+                "AND b.signal_type = first.signal_type AND b.value = first.value) "
+                "ORDER BY signal_type, value",
+                (self.bank_id, self._now, self.bank_id),
             )
             self._cursor.execute("DROP TABLE tvec_bank_load")
         else:

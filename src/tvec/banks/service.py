@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
 from tvec.banks.bulk import BulkEntries
-from tvec.banks.bulkread import Check, Row, extra_text, read_chunks
+from tvec.banks.bulkread import Check, Row, extra_text, read_chunks, without_cyclic_gc
 from tvec.banks.formats import (
     FORMATS,
     PREVIEW_CHARS,
@@ -430,10 +430,11 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        for chunk in _stream_rows(session, path, chosen, report):
-            valid += len(chunk)
-            bulk.write(chunk)
-        added, ids = bulk.finish()
+        with without_cyclic_gc():
+            for chunk in _stream_rows(session, path, chosen, report):
+                valid += len(chunk)
+                bulk.write(chunk)
+            added, ids = bulk.finish()
         report.added = added
         report.already_present = valid - added
         if ids is not None:
