@@ -3,10 +3,10 @@
 :class:`BulkEntries` takes rows in chunks (:data:`~tvec.banks.bulkread.Row`, extra already
 JSON text) and writes them in the caller's transaction:
 
-* SQLite: each chunk sorted by (signal type, value), then one ``executemany`` of
-  ``INSERT ... ON CONFLICT DO NOTHING`` on the driver's cursor, the rows bound as they are
-  (numbered parameters ``?2``-``?8``; the bank id and ``created_at`` are constants of the
-  statement). Sorted rows make the inserts into the two value indexes (``uq_bank_entry_value``
+* SQLite: each chunk sorted by value, then one ``executemany`` of ``INSERT ... ON
+  CONFLICT DO NOTHING`` on the driver's cursor, the rows bound as they are (numbered
+  parameters ``?1``-``?8``; the bank id, the id base and ``created_at`` are constants of
+  the statement). Sorted rows make the inserts into the two value indexes (``uq_bank_entry_value``
   and ``ix_bank_entry_type_value``) walk them in order instead of touching pages all over
   them: about half the CPU of file order at 1 million PDQ hashes (``docs/benchmarks.md``).
   The stable sort keeps a value's first occurrence first, so it is the one kept.
@@ -17,11 +17,12 @@ JSON text) and writes them in the caller's transaction:
   not already in the bank, in value order for the same reason.
 
 Either way a row whose (bank, signal type, value) is already in the bank, or came earlier
-in the same load, is skipped (on SQLite by the unique constraint ``uq_bank_entry_value``). New
-entries' ids follow the order of their values within a chunk (SQLite) or the load (PostgreSQL), not
-the file's order. Memory stays at one chunk (plus, on SQLite, the page cache set for the
-load, :data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish` returns how many rows were
-added and the range of their ids.
+in the same load, is skipped (on SQLite by the unique constraint ``uq_bank_entry_value``).
+A new entry's id is a base (above every id there is) plus its line number, so ids follow
+the file's order (an export lists entries as the file did) although the rows go in by
+value; lines skipped leave gaps. Memory stays at one chunk (plus, on SQLite, the page
+cache set for the load, :data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish` returns how
+many rows were added and the range of ids they may have.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ class BulkEntries:
             # about 40% more server CPU per row, docs/benchmarks.md).
             self.session.execute(text("LOCK TABLE bank_entry IN SHARE ROW EXCLUSIVE MODE"))
         self._before = self._stats()
+        self._base = self._id_base()
         raw: Any = self.connection.connection.dbapi_connection
         self._cursor = raw.cursor()
         self._now: Any = now
@@ -116,11 +118,23 @@ class BulkEntries:
         stamp = str(created(now) if created else now)
         if not _SAFE_LITERAL.fullmatch(stamp):  # pragma: no cover - a DateTime's own text
             raise ValueError(f"unexpected SQLite time text {stamp!r}")
-        # ?1 (the line) is bound and unused: the rows go to the driver as they are.
+        # The rows go to the driver as they are; the id is the base plus the line (?1).
         self._insert = (
-            f"INSERT INTO bank_entry ({_COLUMNS}) VALUES ({self.bank_id}, ?2, ?3, ?4, ?5, "  # noqa: S608 (an int and a checked time)
-            f"?6, ?7, ?8, '{stamp}') ON CONFLICT DO NOTHING"
+            f"INSERT INTO bank_entry (id, {_COLUMNS}) VALUES ({self._base} + ?1, "  # noqa: S608 (ints and a checked time)
+            f"{self.bank_id}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '{stamp}') ON CONFLICT DO NOTHING"
         )
+
+    def _id_base(self) -> int:
+        """The id of line 0: new entries get this plus their line number, so ids follow
+        the file's order whatever order the rows are inserted in. Above every id in the
+        table and, on PostgreSQL, every id its sequence has handed out (other writers are
+        held off by the table lock; :meth:`finish` moves the sequence past the new ids)."""
+        if not self.postgres:
+            return self._before[1]
+        handed_out = self.session.scalar(
+            text("SELECT pg_sequence_last_value(pg_get_serial_sequence('bank_entry', 'id'))")
+        )
+        return max(self._before[1], int(handed_out or 0))
 
     def _stats(self) -> tuple[int, int]:
         """(entries in the bank, largest entry id in the table)."""
@@ -148,14 +162,20 @@ class BulkEntries:
         of ids they got (``None`` when none were)."""
         if self.postgres:
             self._cursor.execute(
-                f"INSERT INTO bank_entry ({_COLUMNS}) SELECT %s, signal_type, value, entity, "  # noqa: S608
-                "ideology, source, note, extra::json, %s FROM ("
+                f"INSERT INTO bank_entry (id, {_COLUMNS}) SELECT %s + line, %s, signal_type, "  # noqa: S608
+                "value, entity, ideology, source, note, extra::json, %s FROM ("
                 "SELECT DISTINCT ON (signal_type, value) * FROM tvec_bank_load "
                 "ORDER BY signal_type, value, line) AS first "
                 "WHERE NOT EXISTS (SELECT 1 FROM bank_entry AS b WHERE b.bank_id = %s "
                 "AND b.signal_type = first.signal_type AND b.value = first.value) "
                 "ORDER BY signal_type, value",
-                (self.bank_id, self._now, self.bank_id),
+                (self._base, self.bank_id, self._now, self.bank_id),
+            )
+            self._cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('bank_entry', 'id'), "
+                "(SELECT max(id) FROM bank_entry)) "
+                "WHERE (SELECT max(id) FROM bank_entry) > %s",
+                (self._base,),
             )
             self._cursor.execute("DROP TABLE tvec_bank_load")
         else:
