@@ -83,8 +83,8 @@ subprocess.Popen._try_wait = _try_wait  # type: ignore[attr-defined,method-assig
 class Watch(threading.Thread):
     """Samples, every 50 ms while a step runs, the load average and the CPU time (user +
     system, from ``/proc/PID/stat``) of every PostgreSQL backend serving database
-    ``database`` (its process title is ``postgres: USER DATABASE HOST ...``), keeping each
-    backend's last reading: the server's share of the step. A backend's last 50 ms before
+    ``database`` (process title ``postgres: [CLUSTER:] USER DATABASE HOST ...``), keeping
+    each backend's last reading: the server's share of the step. A backend's last 50 ms before
     it exits can be missed (the step's own work is over by then)."""
 
     def __init__(self, database: str | None) -> None:
@@ -101,7 +101,9 @@ class Watch(threading.Thread):
                 continue
             try:
                 title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
-                if not title.startswith("postgres: ") or title.split()[2:3] != [self.database]:
+                words = title.split()
+                # "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE"; not autovacuum
+                if words[:1] != ["postgres:"] or self.database not in words[2:4]:
                     continue
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, UnicodeDecodeError, IndexError):
