@@ -94,6 +94,17 @@ class Watch(threading.Thread):
         self.loads: list[float] = []
         self.done = threading.Event()
         self.tick = os.sysconf("SC_CLK_TCK")
+        self.child: int | None = None
+        self.peak_kib = 0
+
+    def _peak(self) -> None:
+        try:
+            status = Path(f"/proc/{self.child}/status").read_text()
+        except OSError:
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
     def _backends(self) -> None:
         for entry in Path("/proc").iterdir():
@@ -113,6 +124,8 @@ class Watch(threading.Thread):
     def run(self) -> None:
         while not self.done.wait(0.05):
             self.loads.append(os.getloadavg()[0])
+            if self.child is not None:
+                self._peak()
             if self.database:
                 self._backends()
 
@@ -124,8 +137,12 @@ class Watch(threading.Thread):
         return sum(self.cpu.values()), load
 
 
-def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, int, str]:
-    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout)."""
+def run(
+    args: list[str], env: dict[str, str], src: Path, watch: Watch | None = None
+) -> tuple[float, float, int, str]:
+    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout). The peak is
+    ``ru_maxrss``, which Linux carries over ``exec`` from the forked copy of this process;
+    with ``watch`` its sampled ``VmHWM`` (the child's own high-water mark) is used."""
     start = time.perf_counter()
     child = subprocess.Popen(
         [PYTHON, "-m", "tvec", *args],
@@ -134,6 +151,8 @@ def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, 
         stderr=subprocess.PIPE,
         text=True,
     )
+    if watch is not None:
+        watch.child = child.pid
     out, err = child.communicate()
     wall = time.perf_counter() - start
     # communicate() reaped the child; its own usage comes from wait4 only before that, so
@@ -142,6 +161,8 @@ def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, 
     if child.returncode not in (0, 1):
         raise RuntimeError(f"tvec {' '.join(args)}: {err}")
     assert usage is not None
+    if watch is not None and watch.peak_kib:
+        return wall, usage[0], watch.peak_kib // 1024, out
     return wall, usage[0], usage[1], out
 
 
@@ -282,7 +303,7 @@ def import_step(
     env = fresh_env(work / f"home-{label}-{code}", url)
     watch = Watch(url.rsplit("/", 1)[1] if url else None)
     watch.start()
-    wall, cpu, peak, out = run(["bank", "import", "--create", "b", str(data)], env, src)
+    wall, cpu, peak, out = run(["bank", "import", "--create", "b", str(data)], env, src, watch)
     server, load = watch.stop()
     if f"{n} added" not in out:
         raise RuntimeError(f"import ({label}, {code}) did not add {n} rows: {out}")
