@@ -18,11 +18,12 @@ JSON text) and writes them in the caller's transaction:
 
 Either way a row whose (bank, signal type, value) is already in the bank, or came earlier
 in the same load, is skipped (on SQLite by the unique constraint ``uq_bank_entry_value``).
-A new entry's id is a base (above every id there is) plus its line number, so ids follow
-the file's order (an export lists entries as the file did) although the rows go in by
-value; lines skipped leave gaps. Memory stays at one chunk (plus, on SQLite, the page
-cache set for the load, :data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish` returns how
-many rows were added and the range of ids they may have.
+A new entry's id is a base (above every id there is) plus its place among the valid rows
+of the load, so ids follow the file's order (an export lists entries as the file did)
+although the rows go in by value; only duplicates leave gaps. Memory stays at one chunk
+(plus, on SQLite, the page cache set for the load, :data:`SQLITE_CACHE_KIB`).
+:meth:`BulkEntries.finish` returns how many rows were added and the range of ids they may
+have.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ class BulkEntries:
             self.session.execute(text("LOCK TABLE bank_entry IN SHARE ROW EXCLUSIVE MODE"))
         self._before = self._stats()
         self._base = self._id_base()
+        self._next = 1
         raw: Any = self.connection.connection.dbapi_connection
         self._cursor = raw.cursor()
         self._now: Any = now
@@ -118,14 +120,15 @@ class BulkEntries:
         stamp = str(created(now) if created else now)
         if not _SAFE_LITERAL.fullmatch(stamp):  # pragma: no cover - a DateTime's own text
             raise ValueError(f"unexpected SQLite time text {stamp!r}")
-        # The rows go to the driver as they are; the id is the base plus the line (?1).
+        # The rows go to the driver as they are; the id is the base plus the row's place (?1).
         self._insert = (
             f"INSERT INTO bank_entry (id, {_COLUMNS}) VALUES ({self._base} + ?1, "  # noqa: S608 (ints and a checked time)
             f"{self.bank_id}, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '{stamp}') ON CONFLICT DO NOTHING"
         )
 
     def _id_base(self) -> int:
-        """The id of line 0: new entries get this plus their line number, so ids follow
+        """The id before the first row's: a row gets this plus its place among the load's
+        rows (1, 2, ...), so ids follow
         the file's order whatever order the rows are inserted in. Above every id in the
         table and, on PostgreSQL, every id its sequence has handed out (other writers are
         held off by the table lock; :meth:`finish` moves the sequence past the new ids)."""
@@ -148,14 +151,20 @@ class BulkEntries:
         """Write one chunk of rows (in file order)."""
         if not rows:
             return
+        # Number the rows by their place among the load's rows (their line no longer
+        # matters: problems are reported apart), so ids only skip the duplicates.
+        _, *columns = zip(*rows, strict=True)
+        first = self._next
+        self._next += len(rows)
+        ranked: list[Row] = list(zip(range(first, self._next), *columns, strict=True))
         if self.postgres:
             with self._cursor.copy(
                 "COPY tvec_bank_load (line, signal_type, value, entity, ideology, source, "
                 "note, extra) FROM STDIN"
             ) as copy:
-                copy.write(copy_text(rows))
+                copy.write(copy_text(ranked))
             return
-        self._cursor.executemany(self._insert, sorted(rows, key=_BY_VALUE))
+        self._cursor.executemany(self._insert, sorted(ranked, key=_BY_VALUE))
 
     def finish(self) -> tuple[int, tuple[int, int] | None]:
         """Move the rows in place (PostgreSQL); return how many were added and the range
