@@ -28,6 +28,11 @@ Children run with compiled bytecode, as an installed tvec does: ``PYTHONDONTWRIT
 is dropped and ``PYTHONPYCACHEPREFIX`` points at a folder of this run (so neither source
 tree is written to); a first, unmeasured run of each command compiles.
 
+``--imports-only`` runs just step 2 for this code and ``--main`` (interleaved, ``--repeat``
+rounds, same file), reporting for PostgreSQL also the CPU of the server backends serving
+the database (sampled from ``/proc`` every 50 ms, see :class:`Watch`) and for every step the
+mean load average while it ran.
+
 Prints Markdown for docs/benchmarks.md.
 """
 
@@ -40,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -82,8 +88,69 @@ def _try_wait(self: subprocess.Popen[str], wait_flags: int) -> tuple[int, int]:
 subprocess.Popen._try_wait = _try_wait  # type: ignore[attr-defined,method-assign]
 
 
-def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, int, str]:
-    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout)."""
+class Watch(threading.Thread):
+    """Samples, every 50 ms while a step runs, the load average and the CPU time (user +
+    system, from ``/proc/PID/stat``) of every PostgreSQL backend serving database
+    ``database`` (process title ``postgres: [CLUSTER:] USER DATABASE HOST ...``), keeping
+    each backend's last reading: the server's share of the step. A backend's last 50 ms before
+    it exits can be missed (the step's own work is over by then)."""
+
+    def __init__(self, database: str | None) -> None:
+        super().__init__(daemon=True)
+        self.database = database
+        self.cpu: dict[int, float] = {}
+        self.loads: list[float] = []
+        self.done = threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.child: int | None = None
+        self.peak_kib = 0
+
+    def _peak(self) -> None:
+        try:
+            status = Path(f"/proc/{self.child}/status").read_text()
+        except OSError:
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+
+    def _backends(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
+                words = title.split()
+                # "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) STATE"; not autovacuum
+                if words[:1] != ["postgres:"] or self.database not in words[2:4]:
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, UnicodeDecodeError, IndexError):
+                continue
+            self.cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / self.tick
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            self.loads.append(os.getloadavg()[0])
+            if self.child is not None:
+                self._peak()
+            if self.database:
+                self._backends()
+
+    def stop(self) -> tuple[float, float]:
+        """(server CPU s, mean load average) of the step."""
+        self.done.set()
+        self.join()
+        load = sum(self.loads) / len(self.loads) if self.loads else os.getloadavg()[0]
+        return sum(self.cpu.values()), load
+
+
+def run(
+    args: list[str], env: dict[str, str], src: Path, watch: Watch | None = None
+) -> tuple[float, float, int, str]:
+    """Run ``python -m tvec ARGS``: (wall s, CPU s, peak RSS MiB, stdout). The peak is
+    ``ru_maxrss``, which Linux carries over ``exec`` from the forked copy of this process;
+    with ``watch`` its sampled ``VmHWM`` (the child's own high-water mark) is used."""
     start = time.perf_counter()
     child = subprocess.Popen(
         [PYTHON, "-m", "tvec", *args],
@@ -92,6 +159,8 @@ def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, 
         stderr=subprocess.PIPE,
         text=True,
     )
+    if watch is not None:
+        watch.child = child.pid
     out, err = child.communicate()
     wall = time.perf_counter() - start
     # communicate() reaped the child; its own usage comes from wait4 only before that, so
@@ -100,6 +169,8 @@ def run(args: list[str], env: dict[str, str], src: Path) -> tuple[float, float, 
     if child.returncode not in (0, 1):
         raise RuntimeError(f"tvec {' '.join(args)}: {err}")
     assert usage is not None
+    if watch is not None and watch.peak_kib:
+        return wall, usage[0], watch.peak_kib // 1024, out
     return wall, usage[0], usage[1], out
 
 
@@ -254,6 +325,52 @@ def change_delay(
     return seen - start, seen - float(done.stdout)
 
 
+def import_step(
+    label: str, code: str, src: Path, data: Path, n: int, work: Path, url: str | None
+) -> dict[str, str]:
+    """``tvec bank import --create`` of ``data`` (n rows) into a fresh database with the
+    code at ``src``: prints one table row (rows/s by wall, by client CPU and by client +
+    server backend CPU, peak RSS, mean load average) and returns the environment."""
+    env = fresh_env(work / f"home-{label}-{code}", url)
+    watch = Watch(url.rsplit("/", 1)[1] if url else None)
+    watch.start()
+    wall, cpu, peak, out = run(["bank", "import", "--create", "b", str(data)], env, src, watch)
+    server, load = watch.stop()
+    if f"{n} added" not in out:
+        raise RuntimeError(f"import ({label}, {code}) did not add {n} rows: {out}")
+    total = cpu + server
+    server_text = f"{server:.1f}" if url else "-"
+    print(
+        f"| import | {label} | {code} | {n:,} | {wall:.1f} | {cpu:.1f} | {server_text} | "
+        f"{n / wall:,.0f} | {n / cpu:,.0f} | {n / total:,.0f} | {peak} | {load:.1f} |"
+    )
+    sys.stdout.flush()
+    return env
+
+
+def imports_only(options: argparse.Namespace) -> None:
+    """This code and ``--main`` side by side, each database, ``--repeat`` times."""
+    work = Path(tempfile.mkdtemp(prefix="tvec-bench-import-"))
+    n = options.rows
+    data = work / "bank.csv"
+    write_hashes(data, n)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; rows: {n:,}\n")
+    print(
+        "| step | database | code | rows | wall s | client CPU s | server CPU s | rows/s (wall) "
+        "| rows/s (client CPU) | rows/s (client + server CPU) | peak RSS MiB | load avg |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    targets = ([] if options.skip_sqlite else [("SQLite", None)]) + (
+        [("PostgreSQL", options.postgres)] if options.postgres else []
+    )
+    codes = [("this", HERE)] + ([("main", options.main)] if options.main else [])
+    for _ in range(options.repeat):
+        for label, url in targets:
+            for code, src in codes:
+                import_step(label, code, src, data, n, work, url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -262,7 +379,14 @@ def main() -> None:
     parser.add_argument("--postgres", default=None)
     parser.add_argument("--pss", type=int, default=3)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--imports-only", action="store_true", help="only the import, this and --main"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of --imports-only")
     options = parser.parse_args()
+    if options.imports_only:
+        imports_only(options)
+        return
     work = Path(tempfile.mkdtemp(prefix="tvec-bench-index-"))
     n = options.rows
     data = work / "bank.csv"

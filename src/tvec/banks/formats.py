@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tvec.errors import InvalidSignalError, UsageError
 
@@ -88,14 +88,15 @@ def detect_format(text: str) -> str:
     return "hma"
 
 
-def _stream(source: str | TextIO) -> TextIO:
-    """``source`` as a text stream (a string is wrapped; a file should be opened with
+def _stream(source: str | Iterable[str]) -> Iterable[str]:
+    """``source`` as lines (a string is wrapped; a file should be opened with
     ``newline=""`` so the csv module sees line ends as they are)."""
     return io.StringIO(source) if isinstance(source, str) else source
 
 
-def read_rows(text: str | TextIO, fmt: str) -> Iterator[EntryRow | RowProblem]:
-    """Read ``text`` (a string, or a text stream read as it goes, for files of any size)
+def read_rows(text: str | Iterable[str], fmt: str) -> Iterator[EntryRow | RowProblem]:
+    """Read ``text`` (a string, or a text stream or other iterable of lines with their line
+    ends, read as it goes, for files of any size)
     in format ``fmt`` (``csv``, ``tcap``, ``hma``; ``auto`` needs a string).
 
     Raises:
@@ -154,7 +155,7 @@ def _blank(value: str | None) -> str | None:
     return value or None
 
 
-def _read_csv(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+def _read_csv(text: str | Iterable[str]) -> Iterator[EntryRow | RowProblem]:
     for line, row in csv_rows(csv.reader(_stream(text))):
         if isinstance(row, csv.Error):
             yield RowProblem(line, f"unreadable CSV: {row}")
@@ -180,7 +181,7 @@ def _read_csv(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
         )
 
 
-def _lines(text: str | TextIO) -> Iterator[str]:
+def _lines(text: str | Iterable[str]) -> Iterator[str]:
     """The lines of ``text`` as ``str.splitlines`` splits them, read as it goes."""
     if isinstance(text, str):
         yield from text.splitlines()
@@ -189,7 +190,7 @@ def _lines(text: str | TextIO) -> Iterator[str]:
         yield from chunk.splitlines() or [""]
 
 
-def _read_hma(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+def _read_hma(text: str | Iterable[str]) -> Iterator[EntryRow | RowProblem]:
     for number, raw in enumerate(_lines(text), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -216,7 +217,7 @@ def parse_tcap_time(value: str) -> str | None:
         raise InvalidSignalError(repr(value), "date is not in TCAP's %m/%d/%y %H:%M:%S") from exc
 
 
-def _read_tcap(text: str | TextIO) -> Iterator[EntryRow | RowProblem]:
+def _read_tcap(text: str | Iterable[str]) -> Iterator[EntryRow | RowProblem]:
     reader = csv.DictReader(_stream(text.lstrip("\ufeff") if isinstance(text, str) else text))
     try:
         columns = reader.fieldnames or []

@@ -30,7 +30,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
-from tvec.banks.bulk import BulkEntries, Row
+from tvec.banks.bulk import BulkEntries
+from tvec.banks.bulkread import Check, Row, extra_text, read_chunks, without_cyclic_gc
 from tvec.banks.formats import (
     FORMATS,
     PREVIEW_CHARS,
@@ -39,7 +40,6 @@ from tvec.banks.formats import (
     clip,
     detect_format,
     preview,
-    read_rows,
     write_csv,
     write_hma,
 )
@@ -314,7 +314,7 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
 
 
 #: Rows validated and written per chunk by :func:`import_bank` (bounds its memory).
-IMPORT_CHUNK = 20_000
+IMPORT_CHUNK = 100_000
 #: Bytes decoded at a time when a bank file is checked for UTF-8.
 READ_BYTES = 1 << 20
 
@@ -361,38 +361,35 @@ def _sniff(path: Path) -> str:
     return detect_format("")
 
 
+def _row_check(session: Session) -> Check:
+    """The per-row check of an import (:func:`check_row`; vpdq frame lists stored by
+    reference), for :func:`tvec.banks.bulkread.read_chunks`."""
+
+    def check(row: EntryRow) -> Row | str:
+        checked = _validate(row)
+        if isinstance(checked, str):
+            return checked
+        signal_type, value = checked
+        if signal_type.name == "vpdq":
+            value = store_value(session, "vpdq", value)  # frames by reference
+        return (
+            row.line,
+            signal_type.name,
+            value,
+            row.entity,
+            row.ideology,
+            row.source,
+            row.note,
+            extra_text(row.extra),
+        )
+
+    return check
+
+
 def _stream_rows(session: Session, path: Path, fmt: str, report: LoadReport) -> Iterator[list[Row]]:
     """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`; problems go to ``report``."""
-    chunk: list[Row] = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in read_rows(handle, fmt):
-            if isinstance(row, RowProblem):
-                report.problems.append(row)
-                continue
-            checked = _validate(row)
-            if isinstance(checked, str):
-                report.problems.append(RowProblem(row.line, checked))
-                continue
-            signal_type, value = checked
-            if signal_type.name == "vpdq":
-                value = store_value(session, "vpdq", value)  # frames by reference
-            chunk.append(
-                (
-                    row.line,
-                    signal_type.name,
-                    value,
-                    row.entity,
-                    row.ideology,
-                    row.source,
-                    row.note,
-                    row.extra,
-                )
-            )
-            if len(chunk) >= IMPORT_CHUNK:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+        yield from read_chunks(handle, fmt, _row_check(session), report.problems, IMPORT_CHUNK)
 
 
 def import_bank(
@@ -440,10 +437,11 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        for chunk in _stream_rows(session, path, chosen, report):
-            valid += len(chunk)
-            bulk.write(chunk)
-        added, ids = bulk.finish()
+        with without_cyclic_gc():
+            for chunk in _stream_rows(session, path, chosen, report):
+                valid += len(chunk)
+                bulk.write(chunk)
+            added, ids = bulk.finish()
         report.added = added
         report.already_present = valid - added
         if ids is not None:
