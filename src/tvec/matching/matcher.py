@@ -147,6 +147,12 @@ class Matcher:
         self._live: _LiveIndex | None = None
         self._generation = -1
 
+    @property
+    def persisted(self) -> bool:
+        """Whether this matcher maps the persisted index (``TVEC_INDEX_DIR``), so that any
+        process with the same settings and banks (:meth:`for_settings`) matches alike."""
+        return self._live is not None
+
     def __len__(self) -> int:
         if self._live is not None:
             self._refresh()

@@ -7,15 +7,18 @@ picklable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.isolation import MediaLimits, helper_for
 from tvec.media import TEXT
+from tvec.scan.links import url_signals
+from tvec.scan.matches import Found, MatchSpec, match_signals, worker_matcher
 from tvec.settings import Settings
-from tvec.signals.hashing import HashResult, hash_content
+from tvec.signals import SignalValue
+from tvec.signals.hashing import HashResult, hash_content, hash_text
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.store.evidence import EvidenceStore
 
@@ -30,7 +33,12 @@ class PreparedFile:
     ``fingerprint`` is ``{"size": bytes, "mtime_ns": ns}`` used to skip unchanged files.
     ``hashed`` is None when the file could not be read at all (see ``error``).
     ``analysis`` is the analysis pipeline's result for the file (its text and media), when
-    the scan computed it here; None means "analyse when storing".
+    the scan computed it here; None means "analyse when storing". ``hits_final``: its
+    indicator hits were found with the registry in force (the database's designation lists
+    included), so the writer need not find them again.
+    ``matches`` are the matches of ``hashed``'s signals and PDQ variants
+    (:func:`tvec.scan.matches.match_signals`), when the worker matched; None means "match
+    when storing".
     """
 
     fingerprint: dict[str, int] | None
@@ -39,6 +47,8 @@ class PreparedFile:
     text: str | None = None
     error: InputError | None = None
     analysis: Analysis | None = None
+    matches: list[Found] | None = None
+    hits_final: bool = False
 
 
 def file_fingerprint(path: Path) -> dict[str, int]:
@@ -50,13 +60,34 @@ def file_fingerprint(path: Path) -> dict[str, int]:
 _ANALYZERS: dict[str, Analyzer] = {}
 
 
-def _analyzer(settings: Settings) -> Analyzer:
-    """One analyzer per process and settings (it loads models and finds Tesseract once)."""
+def _analyzer(settings: Settings, with_db: bool = False) -> Analyzer:
+    """One analyzer per process and settings (it loads models and finds Tesseract once).
+
+    ``with_db``: find indicators with the registry in force, the imported designation lists
+    of the settings' database included (read once per process, as the writer reads them once
+    per scan); else with the packaged registry and the entities file.
+
+    Raises:
+        StoreError: ``with_db`` and the database cannot be read.
+    """
     from tvec.analysis.pipeline import Analyzer
 
-    key = settings.model_dump_json()
+    key = f"{with_db}:{settings.model_dump_json()}"
     if key not in _ANALYZERS:
-        _ANALYZERS[key] = Analyzer.from_settings(settings)
+        analyzer = Analyzer.from_settings(settings)
+        if with_db and analyzer.enabled["indicators"]:
+            from sqlalchemy.orm import Session
+
+            from tvec.entities.resolve import entity_registry
+            from tvec.store.db import make_engine
+
+            engine = make_engine(settings.resolved_database_url)
+            try:
+                with Session(engine) as session:
+                    analyzer.use_registry(entity_registry(settings, session))
+            finally:
+                engine.dispose()
+        _ANALYZERS[key] = analyzer
     return _ANALYZERS[key]
 
 
@@ -76,6 +107,7 @@ def prepare_file(
     pdq: PDQOptions | None = None,
     analysis: Settings | None = None,
     limits: MediaLimits | None = None,
+    match: MatchSpec | None = None,
 ) -> PreparedFile:
     """Read, hash and (if ``evidence_dir``) keep one file; never raises for input problems.
 
@@ -92,6 +124,9 @@ def prepare_file(
         limits: run video hashing and OCR in this process's helper process
             (:func:`tvec.isolation.helper_for`) under these limits; a crash or timeout
             there is an error on this file. None: run them here.
+        match: match the file's signals here (:func:`tvec.scan.matches.match_signals`,
+            with :func:`~tvec.scan.matches.worker_matcher`) and find indicator hits with
+            the registry in force; None leaves both to the caller.
 
     Text files are decoded as UTF-8 (``EncodingError`` otherwise).
     """
@@ -124,7 +159,7 @@ def prepare_file(
         EvidenceStore(evidence_dir).put(data, sha, sync=False)  # synced per batch
     found = None
     if analysis is not None:
-        analyzer = _analyzer(analysis)
+        analyzer = _analyzer(analysis, with_db=match is not None)
         analyzer.helper = helper
         if analyzer.active:
             found = analyzer.analyze(
@@ -134,28 +169,77 @@ def prepare_file(
                 content_type=hashed.kind.content_type,
                 media_type=hashed.kind.media_type,
             )
-    return PreparedFile(fingerprint, len(data), hashed, text, analysis=found)
+    matches = None
+    if match is not None:
+        options = pdq or PDQOptions()
+        matcher = worker_matcher(match)
+        matches = match_signals(matcher, hashed.signals, hashed.pdq_variants, options)
+    return PreparedFile(
+        fingerprint,
+        len(data),
+        hashed,
+        text,
+        analysis=found,
+        matches=matches,
+        hits_final=found is not None and match is not None,
+    )
 
 
 @dataclass
 class PreparedPost:
-    """A post (an item with text and no file) analysed in a worker process.
+    """A post (an item with text and no file) prepared in a worker process.
 
     ``analysis`` is the analysis pipeline's result for the post's text (None when every stage
-    is off).
+    is off, or not asked for). ``signals`` are its text and out-link signals, ``outlinks``
+    its ``meta['outlinks']`` and ``errors`` the problems with its links
+    (:func:`tvec.scan.links.url_signals`). ``matches`` and ``hits_final`` as for
+    :class:`PreparedFile`.
     """
 
     analysis: Analysis | None
+    signals: list[SignalValue] = field(default_factory=list)
+    outlinks: list[dict[str, str]] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    matches: list[Found] | None = None
+    hits_final: bool = False
 
 
-def prepare_post(text: str, name: str, media_type: str, analysis: Settings) -> PreparedPost:
-    """Analyse one post's ``text`` (language, indicators) with the stages ``analysis`` enables.
+def prepare_post(
+    text: str,
+    name: str,
+    media_type: str,
+    analysis: Settings | None,
+    links: list[str] | None = None,
+    match: MatchSpec | None = None,
+) -> PreparedPost:
+    """Prepare one post: its signals (text hashes, out-links in ``text`` and ``links``),
+    their matches (with ``match``) and the analysis ``analysis`` enables (language,
+    indicators; None: none).
 
     ``name`` is the item's locator (for messages); ``media_type`` the post's media type.
     Never raises for input problems (stage errors are in the result).
+
+    Raises:
+        StoreError: ``match`` is given and the database or the index cannot be read.
     """
-    analyzer = _analyzer(analysis)
-    if not analyzer.active:
-        return PreparedPost(None)
-    found = analyzer.analyze(text, None, name=name, content_type=TEXT, media_type=media_type)
-    return PreparedPost(found)
+    found = None
+    if analysis is not None:
+        analyzer = _analyzer(analysis, with_db=match is not None)
+        if analyzer.active:
+            found = analyzer.analyze(
+                text, None, name=name, content_type=TEXT, media_type=media_type
+            )
+    signals = hash_text(text) if text else []
+    extra, outlinks, errors = url_signals(name, list(links or []), text)
+    signals.extend(extra)
+    matches = None
+    if match is not None:
+        matches = match_signals(worker_matcher(match), signals, [], PDQOptions())
+    return PreparedPost(
+        found,
+        signals,
+        outlinks,
+        errors,
+        matches=matches,
+        hits_final=found is not None and match is not None,
+    )

@@ -1,0 +1,105 @@
+"""Matching an item's signals against the banks, in a scan's worker processes.
+
+Each worker maps the persisted index (:mod:`tvec.matching.shared`) through its own
+:class:`~tvec.matching.matcher.Matcher` (:func:`worker_matcher`, built once per process and
+scan settings). The matcher checks the bank change counter at most every
+``TVEC_INDEX_CHECK_SECONDS`` when it is asked to match, so a worker moves to a newer index
+version between two of its items (in practice at a batch boundary); it never matches against
+a half-written index (:meth:`tvec.matching.shared.IndexFiles.load` loads one consistent
+version). :func:`match_signals` gives what :class:`tvec.scan.writer.ItemWriter` would store
+as ``match`` rows for a new item, so the scan's process only inserts them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tvec.matching.matcher import Matcher
+from tvec.matching.variants import match_variants
+from tvec.settings import Settings
+from tvec.signals import SignalValue
+from tvec.signals.pdq_variants import PDQOptions, PDQVariant
+
+#: One match found for an item: ``(signal_type, value, bank entry id, distance)``; the
+#: ``value`` is the signal's value as matched (a ``vpdq`` frame list, not its stored
+#: reference).
+Found = tuple[str, str, int, int]
+
+
+@dataclass(frozen=True)
+class MatchSpec:
+    """What a worker needs to match as the scan does: the scan's settings (database URL,
+    ``TVEC_INDEX_DIR``, thresholds) and its banks (None: every bank)."""
+
+    settings: Settings
+    banks: tuple[str, ...] | None
+
+
+_MATCHERS: dict[str, Matcher] = {}
+
+
+def worker_matcher(spec: MatchSpec) -> Matcher:
+    """The matcher of this process for ``spec``, built on first use (it maps the persisted
+    index; :meth:`Matcher.for_settings`).
+
+    Raises:
+        NotFoundError: a named bank does not exist.
+        StoreError: the database or the index folder cannot be read.
+    """
+    key = spec.settings.model_dump_json() + repr(spec.banks)
+    found = _MATCHERS.get(key)
+    if found is None:
+        from sqlalchemy.orm import Session
+
+        from tvec.store.db import make_engine
+
+        engine = make_engine(spec.settings.resolved_database_url)
+        with Session(engine) as session:
+            banks = list(spec.banks) if spec.banks else None
+            found = _MATCHERS[key] = Matcher.for_settings(session, spec.settings, banks)
+    return found
+
+
+def unique_signals(signals: list[SignalValue]) -> list[SignalValue]:
+    """``signals`` without repeated ``(signal_type, value)`` (the last of each wins, as an
+    item stores them), in first-seen order."""
+    wanted = {(s.signal_type, s.value): s for s in signals}
+    return list(wanted.values())
+
+
+def match_signals(
+    matcher: Matcher,
+    signals: list[SignalValue],
+    variants: list[PDQVariant],
+    options: PDQOptions,
+) -> list[Found]:
+    """Every match of a new item with ``signals`` and PDQ ``variants``, once each.
+
+    Each signal is matched (:meth:`Matcher.match`); then the variants that ``options``
+    enable are matched with the quality of the item's ``pdq`` signal, keeping only bank
+    entries the ``pdq`` signal did not match, nearest variant first
+    (:func:`tvec.matching.variants.match_variants`). The same rows, in the same order, as
+    :meth:`tvec.scan.writer.ItemWriter.write` stores for a new item.
+    """
+    out: list[Found] = []
+    known: set[tuple[int, str, str]] = set()
+    unique = unique_signals(signals)
+    for signal in unique:
+        for hit in matcher.match(signal):
+            key = (hit.entry_id, signal.signal_type, signal.value)
+            if key in known:
+                continue
+            known.add(key)
+            out.append((signal.signal_type, signal.value, hit.entry_id, hit.distance))
+    main = next((s for s in unique if s.signal_type == "pdq"), None)
+    if main is None or not variants:
+        return out
+    chosen = [
+        PDQVariant(v.found_by, SignalValue("pdq", v.signal.value, main.quality))
+        for v in variants
+        if options.enabled(v.found_by)
+    ]
+    matched = {entry_id for entry_id, signal_type, _ in known if signal_type == "pdq"}
+    for found in match_variants(matcher, chosen, matched):
+        out.append(("pdq", found.variant.signal.value, found.hit.entry_id, found.hit.distance))
+    return out
