@@ -30,7 +30,7 @@ from tvec.analysis.pipeline import Analysis
 from tvec.clock import utcnow
 from tvec.errors import InputError
 from tvec.media import TEXT
-from tvec.outlinks.sightings import new_outlink_row
+from tvec.outlinks.sightings import Resolved, new_outlink_row
 from tvec.scan.hasher import PreparedBatch
 from tvec.scan.links import url_signals
 from tvec.scan.matches import Found, match_signals, unique_signals
@@ -68,6 +68,7 @@ class _NewItem:
     analysis: Analysis | None
     hits_final: bool
     links: list[tuple[str, str]] = field(default_factory=list)
+    resolved: dict[str, Resolved] = field(default_factory=dict)
     item_id: int = 0
 
 
@@ -133,6 +134,7 @@ class BulkWriter:
             }
             found, matched, hits_final = post.analysis, post.matches, post.hits_final
             variants = []
+            resolved = post.resolved
         else:
             file = prepared.get(raw.locator)
             if file is None or file.hashed is None or (file.analysis is None and active):
@@ -166,6 +168,7 @@ class BulkWriter:
             }
             found, hits_final = file.analysis, file.hits_final
             variants = hashed.pdq_variants
+            resolved = {}
         if matched is None:
             matched = match_signals(self.writer.matcher, signals, variants, self.options)
         stored = self._stored(session, signals, matched)
@@ -177,7 +180,7 @@ class BulkWriter:
             source_id=self.writer.source_id,
         )
         links = [(o["url"], o["seen"]) for o in meta.get("outlinks", [])]
-        return _NewItem(row, stored[0], stored[1], errors, found, hits_final, links)
+        return _NewItem(row, stored[0], stored[1], errors, found, hits_final, links, resolved)
 
     @staticmethod
     def _stored(
@@ -318,7 +321,8 @@ class BulkWriter:
         missing = [url for url in urls if url not in known]
         if missing:
             platforms = self.writer.platforms(session)
-            rows = [new_outlink_row(url, platforms, now) for url in missing]
+            resolved = {url: r for new, _ in per_item for url, r in new.resolved.items()}
+            rows = [new_outlink_row(url, platforms, now, resolved.get(url)) for url in missing]
             dialect = session.get_bind().dialect.name
             if dialect == "postgresql":
                 from sqlalchemy.dialects.postgresql import insert as pg_insert

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.isolation import MediaLimits, helper_for
 from tvec.media import TEXT
+from tvec.outlinks.sightings import Resolved, resolve_outlink
+from tvec.platforms import PlatformRegistry
 from tvec.scan.links import url_signals
 from tvec.scan.matches import Found, MatchSpec, match_signals, worker_matcher
 from tvec.settings import Settings
@@ -193,7 +195,9 @@ class PreparedPost:
     is off, or not asked for). ``signals`` are its text and out-link signals, ``outlinks``
     its ``meta['outlinks']`` and ``errors`` the problems with its links
     (:func:`tvec.scan.links.url_signals`). ``matches`` and ``hits_final`` as for
-    :class:`PreparedFile`.
+    :class:`PreparedFile`. ``resolved``: the platform, registrable domain and host of each
+    out-link (:func:`tvec.outlinks.sightings.resolve_outlink`, with the database's platform
+    registry), when the worker resolved them.
     """
 
     analysis: Analysis | None
@@ -202,6 +206,7 @@ class PreparedPost:
     errors: list[InputError] = field(default_factory=list)
     matches: list[Found] | None = None
     hits_final: bool = False
+    resolved: dict[str, Resolved] = field(default_factory=dict)
 
 
 def prepare_post(
@@ -233,8 +238,12 @@ def prepare_post(
     extra, outlinks, errors = url_signals(name, list(links or []), text)
     signals.extend(extra)
     matches = None
+    resolved: dict[str, Resolved] = {}
     if match is not None:
         matches = match_signals(worker_matcher(match), signals, [], PDQOptions())
+        if outlinks:
+            platforms = _platforms(match.settings)
+            resolved = {o["url"]: resolve_outlink(o["url"], platforms) for o in outlinks}
     return PreparedPost(
         found,
         signals,
@@ -242,4 +251,31 @@ def prepare_post(
         errors,
         matches=matches,
         hits_final=found is not None and match is not None,
+        resolved=resolved,
     )
+
+
+_PLATFORMS: dict[str, PlatformRegistry] = {}
+
+
+def _platforms(settings: Settings) -> PlatformRegistry:
+    """The platform registry in force (the database's overrides included), read once per
+    process and settings.
+
+    Raises:
+        StoreError: the database cannot be read.
+    """
+    key = settings.model_dump_json()
+    if key not in _PLATFORMS:
+        from sqlalchemy.orm import Session
+
+        from tvec.platforms.overrides import load_registry
+        from tvec.store.db import make_engine
+
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            with Session(engine) as session:
+                _PLATFORMS[key] = load_registry(session)
+        finally:
+            engine.dispose()
+    return _PLATFORMS[key]
