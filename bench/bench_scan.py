@@ -38,11 +38,11 @@ DASK = Path(sys.executable).parent / "dask"
 #: ``-c`` code, so spawned workers do not run it again.
 LAUNCH = """
 import atexit, resource, runpy, sys
-def _cpu():
+def _cpu(path):
     r = resource.getrusage(resource.RUSAGE_SELF)
-    with open(sys.argv[1], "w") as f:
+    with open(path, "w") as f:
         f.write(str(r.ru_utime + r.ru_stime))
-atexit.register(_cpu)
+atexit.register(_cpu, sys.argv[1])
 sys.argv = ["tvec", *sys.argv[2:]]
 runpy.run_module("tvec", run_name="__main__")
 """
