@@ -37,7 +37,8 @@ def _live(version: int) -> npt.NDArray[np.int64]:
     """The ids live at ``version``: 0..100+20v-1, less every third id below 20v (removed)."""
     ids = np.arange(100 + 20 * version, dtype=np.int64)
     removed = (ids < 20 * version) & (ids % 3 == 0)
-    return ids[~removed]
+    live: npt.NDArray[np.int64] = ids[~removed]
+    return live
 
 
 def _rows(ids: npt.NDArray[np.int64], salt: int) -> npt.NDArray[np.uint8]:
