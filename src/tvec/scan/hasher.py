@@ -40,6 +40,9 @@ from tvec.scan.prepare import (
     PreparedPost,
     file_fingerprint,
     media_limits,
+    pool_setup,
+    pooled_file,
+    pooled_post,
     prepare_file,
     prepare_post,
 )
@@ -79,12 +82,17 @@ def _watch_parent(parent: int) -> None:
         time.sleep(WATCHDOG_SECONDS)
 
 
-def worker_init(parent: int) -> None:
-    """Set up a scan worker process: die with ``parent``, ignore SIGINT, tune malloc.
+def worker_init(
+    parent: int, settings: Settings | None = None, match: MatchSpec | None = None
+) -> None:
+    """Set up a scan worker process: die with ``parent``, ignore SIGINT, tune malloc, and
+    keep the scan's ``settings`` and ``match`` for its tasks (:func:`pool_setup`).
 
     Called in the worker (``ProcessPoolExecutor(initializer=...)``); ``parent`` is the pid of
     the scan's process.
     """
+    if settings is not None:
+        pool_setup(settings, match)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
@@ -209,9 +217,17 @@ class Hasher:
             self.workers > 1 and (self._pool is not None or work >= MIN_PARALLEL)
         )
         match = self._match if parallel else None
+        # The local pool's workers have the settings from their start: tasks carry only
+        # what differs per item (pickling the settings per task costs about a millisecond).
+        local = parallel and self._executor is None
         jobs: dict[str, Any] = {}
         for node in todo:
             assert node.path is not None
+            if local:
+                jobs[node.locator] = self.pool().submit(
+                    pooled_file, node.path, node.name, evidence is not None, limits, True
+                )
+                continue
             args = (
                 node.path,
                 node.name,
@@ -229,10 +245,16 @@ class Hasher:
                 jobs[node.locator] = prepare_file(*args)
         prepared_posts: dict[str, Any] = {}
         for node in new_posts:
+            text, media_type = node.text or "", node.media_type or "text/plain"
+            if local:
+                prepared_posts[node.locator] = self.pool().submit(
+                    pooled_post, text, node.locator, media_type, analysing, list(node.links), True
+                )
+                continue
             post_args = (
-                node.text or "",
+                text,
                 node.locator,
-                node.media_type or "text/plain",
+                media_type,
                 settings if analysing else None,
                 list(node.links),
                 match,
@@ -252,7 +274,7 @@ class Hasher:
                 max_workers=self.workers,
                 mp_context=get_context("spawn"),
                 initializer=worker_init,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.settings, self._match),
             )
         return self._pool
 

@@ -36,6 +36,21 @@ class MatchSpec:
 
 
 _MATCHERS: dict[str, Matcher] = {}
+_KEYS: dict[int, tuple[Settings, str]] = {}
+#: Settings objects whose keys :func:`settings_key` remembers at most (then it forgets them).
+KEYS_KEPT = 64
+
+
+def settings_key(settings: Settings) -> str:
+    """A key for per-process caches of things built from ``settings`` (its JSON), computed
+    once per settings object: a pool worker gets one object for the whole scan, and
+    serialising the settings for every file would cost as much as a small file's work."""
+    found = _KEYS.get(id(settings))
+    if found is None or found[0] is not settings:
+        if len(_KEYS) >= KEYS_KEPT:
+            _KEYS.clear()
+        found = _KEYS[id(settings)] = (settings, settings.model_dump_json())
+    return found[1]
 
 
 def worker_matcher(spec: MatchSpec) -> Matcher:
@@ -46,7 +61,7 @@ def worker_matcher(spec: MatchSpec) -> Matcher:
         NotFoundError: a named bank does not exist.
         StoreError: the database or the index folder cannot be read.
     """
-    key = spec.settings.model_dump_json() + repr(spec.banks)
+    key = settings_key(spec.settings) + repr(spec.banks)
     found = _MATCHERS.get(key)
     if found is None:
         from sqlalchemy.orm import Session

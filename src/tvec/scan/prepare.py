@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tvec.errors import EncodingError, InputError, MissingMediaError
 from tvec.isolation import MediaLimits, helper_for
@@ -17,7 +17,7 @@ from tvec.media import TEXT
 from tvec.outlinks.sightings import Resolved, resolve_outlink
 from tvec.platforms import PlatformRegistry
 from tvec.scan.links import url_signals
-from tvec.scan.matches import Found, MatchSpec, match_signals, worker_matcher
+from tvec.scan.matches import Found, MatchSpec, match_signals, settings_key, worker_matcher
 from tvec.settings import Settings
 from tvec.signals import SignalValue
 from tvec.signals.hashing import HashResult, hash_content, hash_text
@@ -74,7 +74,7 @@ def _analyzer(settings: Settings, with_db: bool = False) -> Analyzer:
     """
     from tvec.analysis.pipeline import Analyzer
 
-    key = f"{with_db}:{settings.model_dump_json()}"
+    key = f"{with_db}:{settings_key(settings)}"
     if key not in _ANALYZERS:
         analyzer = Analyzer.from_settings(settings)
         if with_db and analyzer.enabled["indicators"]:
@@ -265,7 +265,7 @@ def _platforms(settings: Settings) -> PlatformRegistry:
     Raises:
         StoreError: the database cannot be read.
     """
-    key = settings.model_dump_json()
+    key = settings_key(settings)
     if key not in _PLATFORMS:
         from sqlalchemy.orm import Session
 
@@ -279,3 +279,65 @@ def _platforms(settings: Settings) -> PlatformRegistry:
         finally:
             engine.dispose()
     return _PLATFORMS[key]
+
+
+#: What a local pool's worker was given once at start (:func:`tvec.scan.hasher.worker_init`):
+#: the scan's settings and how to match, so tasks need not carry them.
+_POOL: dict[str, Any] = {}
+
+
+def pool_setup(settings: Settings, match: MatchSpec | None) -> None:
+    """Keep the scan's ``settings`` and ``match`` for :func:`pooled_file` and
+    :func:`pooled_post` (called once in each local pool worker)."""
+    _POOL["settings"] = settings
+    _POOL["match"] = match
+
+
+def pooled_file(
+    path: Path,
+    name: str,
+    evidence: bool,
+    limits: MediaLimits | None,
+    match: bool,
+) -> PreparedFile:
+    """:func:`prepare_file` in a local pool worker, with the settings given at start
+    (:func:`pool_setup`): evidence kept when ``evidence``, matched when ``match``.
+
+    Raises:
+        RuntimeError: :func:`pool_setup` was not called in this process.
+    """
+    settings: Settings | None = _POOL.get("settings")
+    if settings is None:
+        raise RuntimeError("pooled_file: the worker was started without the scan's settings")
+    return prepare_file(
+        path,
+        name,
+        settings.max_file_bytes,
+        settings.max_image_pixels,
+        settings.evidence_dir if evidence else None,
+        PDQOptions.from_settings(settings),
+        settings,
+        limits,
+        _POOL["match"] if match else None,
+    )
+
+
+def pooled_post(
+    text: str, name: str, media_type: str, analysing: bool, links: list[str], match: bool
+) -> PreparedPost:
+    """:func:`prepare_post` in a local pool worker, with the settings given at start.
+
+    Raises:
+        RuntimeError: :func:`pool_setup` was not called in this process.
+    """
+    settings: Settings | None = _POOL.get("settings")
+    if settings is None:
+        raise RuntimeError("pooled_post: the worker was started without the scan's settings")
+    return prepare_post(
+        text,
+        name,
+        media_type,
+        settings if analysing else None,
+        links,
+        _POOL["match"] if match else None,
+    )
