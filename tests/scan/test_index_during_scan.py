@@ -20,12 +20,14 @@ from sqlalchemy import select
 
 from tests.core.test_scan import make_images
 from tvec.banks import add_files, create_bank
-from tvec.banks.service import delete_bank
+from tvec.banks.service import delete_bank, import_bank
+from tvec.matching.matcher import Matcher
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
 from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot
 from tvec.scan import run_scan
 from tvec.settings import load_settings
+from tvec.signals import SignalValue
 from tvec.store import open_store
 from tvec.store.models import BankEntry, Item, Match
 
@@ -194,4 +196,31 @@ def test_a_scan_with_workers_matches_only_whole_index_versions_while_banks_chang
             session.scalars(select(BankEntry.value).where(BankEntry.signal_type == "sha256"))
         )
     assert len(in_bank) == len(known) > 4
+    store.close()
+
+
+def test_a_matcher_behind_the_banks_never_pairs_a_hash_with_the_entry_that_took_its_id(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(home=tmp_path / "home", progress=False, index_check_seconds=3600)
+    store = open_store(settings)
+    rng = np.random.default_rng(3)
+    old, new = (bytes(rng.integers(0, 256, 32, dtype=np.uint8)) for _ in range(2))
+    near = bytearray(old)
+    near[0] ^= 0b111  # 3 bits from ``old``, about 128 from ``new``
+    csv = tmp_path / "a.csv"
+    csv.write_text(f"pdq,{old.hex()}\n", encoding="utf-8")
+    import_bank(store, "a", csv, "csv", create=True, actor="test")
+    with store.session() as session:
+        matcher = Matcher.for_settings(session, settings)  # maps the index as it is now
+        first = session.scalars(select(BankEntry.id)).one()
+    delete_bank(store, "a", actor="test")
+    csv.write_text(f"pdq,{new.hex()}\n", encoding="utf-8")
+    import_bank(store, "b", csv, "csv", create=True, actor="test")
+    with store.session() as session:
+        assert session.scalars(select(BankEntry.id)).one() == first  # SQLite reused the id
+    # The matcher's index still has ``old`` under that id; the entry now holds ``new``.
+    assert matcher.match(SignalValue("pdq", bytes(near).hex())) == []
+    exact = matcher.match(SignalValue("pdq", new.hex()))
+    assert exact == []  # not in this (older) index at all: found after the next check
     store.close()
