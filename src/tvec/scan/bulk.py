@@ -33,7 +33,7 @@ from tvec.media import TEXT
 from tvec.outlinks.sightings import Resolved, new_outlink_row
 from tvec.scan.hasher import PreparedBatch
 from tvec.scan.links import url_signals
-from tvec.scan.matches import Found, match_signals, unique_signals
+from tvec.scan.matches import Found, match_signals, still_found, unique_signals
 from tvec.scan.result import ScanCounts
 from tvec.scan.writer import ItemWriter
 from tvec.signals import SignalValue
@@ -41,6 +41,7 @@ from tvec.signals.hashing import hash_text
 from tvec.signals.pdq_variants import PDQOptions
 from tvec.sources import RawItem
 from tvec.store.models import (
+    BankEntry,
     Item,
     ItemAnalysis,
     ItemError,
@@ -216,6 +217,7 @@ class BulkWriter:
         errors: list[dict[str, Any]] = []
         matches: list[dict[str, Any]] = []
         scan_id = self.writer.scan_id
+        self._recheck(session, run)
         for new, item_id in zip(run, ids, strict=True):
             new.item_id = item_id
             signals += [
@@ -260,6 +262,27 @@ class BulkWriter:
                 session.execute(insert(_table(model)), rows)
         self._analyses(session, run)
         self._sightings(session, run)
+
+    def _recheck(self, session: Session, run: list[_NewItem]) -> None:
+        """Keep only the matches still true of their entries as stored now (read in this
+        transaction, after the items' insert: on SQLite no bank change can come between
+        this read and the commit), :func:`tvec.scan.matches.still_found`."""
+        wanted = sorted({found[2] for new in run for found in new.matches})
+        if not wanted:
+            return
+        entries: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(wanted), URLS_PER_QUERY):
+            part = wanted[start : start + URLS_PER_QUERY]
+            for entry_id, signal_type, value in session.execute(
+                select(BankEntry.id, BankEntry.signal_type, BankEntry.value).where(
+                    BankEntry.id.in_(part)
+                )
+            ):
+                entries[entry_id] = (signal_type, value)
+        threshold = self.writer.settings.pdq_threshold
+        for new in run:
+            checked = (still_found(f, entries.get(f[2]), threshold) for f in new.matches)
+            new.matches = [f for f in checked if f is not None]
 
     def _analyses(self, session: Session, run: list[_NewItem]) -> None:
         """Insert the analysis of each item that has one, and its indicator hits."""

@@ -118,3 +118,45 @@ def match_signals(
     for found in match_variants(matcher, chosen, matched):
         out.append(("pdq", found.variant.signal.value, found.hit.entry_id, found.hit.distance))
     return out
+
+
+def still_found(found: Found, entry: tuple[str, str] | None, pdq_threshold: int) -> Found | None:
+    """``found`` checked against its bank entry as it is now (``(signal_type, value)``, None
+    when deleted): the match, with its distance measured again for ``pdq``, or None.
+
+    A worker matched with the index of some moments ago; by the time the scan's process
+    stores the match the entry may be gone, and on SQLite its id may belong to another
+    entry (the largest rowids are reused). Exact types must have the same match value
+    (:func:`tvec.matching.shared.match_value`), ``pdq`` pairs be within ``pdq_threshold``
+    bits, linear types within their type's threshold; a video's match (``vpdq`` on either
+    side) needs only the entry to still be a ``pdq`` or ``vpdq`` one.
+    """
+    from tvec.matching.index_sync import EXACT, LINEAR, kind_of
+    from tvec.matching.shared import match_value
+    from tvec.signals import registry
+
+    if entry is None:
+        return None
+    signal_type, value, entry_id, _ = found
+    entry_type, entry_value = entry
+    if "vpdq" in (signal_type, entry_type):
+        return found if entry_type in ("pdq", "vpdq") else None
+    if signal_type == "pdq":
+        if entry_type != "pdq":
+            return None
+        try:
+            now = (int(value, 16) ^ int(entry_value, 16)).bit_count()
+        except ValueError:
+            return None
+        return (signal_type, value, entry_id, now) if now <= pdq_threshold else None
+    if entry_type != signal_type:
+        return None
+    kind = kind_of(signal_type)
+    if kind == EXACT:
+        same = match_value(signal_type, value) == match_value(entry_type, entry_value)
+        return found if same else None
+    if kind == LINEAR:
+        known = registry()[signal_type]
+        now = known.distance(value, entry_value)
+        return (signal_type, value, entry_id, now) if now <= known.default_threshold else None
+    return found
