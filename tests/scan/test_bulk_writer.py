@@ -13,6 +13,7 @@ from tests.core.test_scan import make_images
 from tvec.banks import add_files, create_bank
 from tvec.scan import run_scan
 from tvec.scan.bulk import BulkWriter
+from tvec.scan.matches import still_found
 from tvec.settings import load_settings
 from tvec.store import Store, open_store
 from tvec.store.models import (
@@ -196,3 +197,33 @@ def test_bulk_inserts_store_what_the_item_writer_stores(
         assert bulk[table] == orm[table], table
     assert bulk["sightings"] and bulk["hits"] and bulk["matches"]
     assert bulk_result.matches == orm_result.matches
+
+
+PDQ_A = "f" * 64
+PDQ_B = "f" * 63 + "0"  # 4 bits from PDQ_A
+
+
+@pytest.mark.parametrize(
+    ("found", "entry", "kept"),
+    [
+        (("md5", "a" * 32, 7, 0), None, None),  # the entry is gone
+        (("md5", "a" * 32, 7, 0), ("md5", "a" * 32), ("md5", "a" * 32, 7, 0)),
+        (("md5", "a" * 32, 7, 0), ("md5", "b" * 32), None),  # the id is another entry's
+        (("md5", "a" * 32, 7, 0), ("sha256", "a" * 32), None),
+        (("pdq", PDQ_A, 7, 0), ("pdq", PDQ_B), ("pdq", PDQ_A, 7, 4)),  # distance measured again
+        (("pdq", PDQ_A, 7, 0), ("pdq", "0" * 64), None),
+        (
+            ("url", "https://t.me/x", 7, 0),
+            ("url", "http://www.t.me/x/"),
+            ("url", "https://t.me/x", 7, 0),
+        ),
+        (("vpdq", "sha256:ab", 7, 10), ("vpdq", "sha256:cd"), ("vpdq", "sha256:ab", 7, 10)),
+        (("vpdq", "sha256:ab", 7, 10), ("md5", "a" * 32), None),
+    ],
+)
+def test_a_match_is_kept_only_if_still_true_of_its_entry(
+    found: tuple[str, str, int, int],
+    entry: tuple[str, str] | None,
+    kept: tuple[str, str, int, int] | None,
+) -> None:
+    assert still_found(found, entry, 31) == kept
