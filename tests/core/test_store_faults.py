@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tvec.errors import StoreError
 from tvec.scan import run as scan_run
 from tvec.scan import run_scan
-from tvec.scan.writer import ItemWriter
+from tvec.scan.bulk import BulkWriter
 from tvec.settings import load_settings
 from tvec.sources import RawItem
 from tvec.store import Store, open_store
@@ -133,16 +133,16 @@ def test_a_scan_ended_by_any_exception_does_not_stay_running(
 ) -> None:
     folder = tmp_path / "in"
     _notes(folder, 5)
-    original = ItemWriter.write
+    original = BulkWriter.write
     written: list[str] = []
 
-    def fail_on_third(self: ItemWriter, session: Session, raw: RawItem, *args: Any) -> None:
+    def fail_on_third(self: BulkWriter, session: Session, batch: list[RawItem], *args: Any) -> None:
         if len(written) == 2:
             raise RuntimeError("disk on fire")
-        original(self, session, raw, *args)
-        written.append(raw.locator)
+        original(self, session, batch, *args)
+        written.extend(raw.locator for raw in batch)
 
-    monkeypatch.setattr(ItemWriter, "write", fail_on_third)
+    monkeypatch.setattr(BulkWriter, "write", fail_on_third)
     monkeypatch.setattr(scan_run, "BATCH", 1)  # one item per transaction
     with pytest.raises(RuntimeError, match="disk on fire"):
         run_scan(store, [folder])

@@ -152,6 +152,12 @@ class Matcher:
         #: instead of querying the persisted index when at the same version.
         self.lookups: IndexLookups | None = None
 
+    @property
+    def persisted(self) -> bool:
+        """Whether this matcher maps the persisted index (``TVEC_INDEX_DIR``), so that any
+        process with the same settings and banks (:meth:`for_settings`) matches alike."""
+        return self._live is not None
+
     def __len__(self) -> int:
         if self._live is not None:
             self._refresh()
@@ -226,7 +232,22 @@ class Matcher:
         if found is None:
             found = live.snapshot.pdq.query(pdq, self.pdq_threshold)
         known = live.entries([entry_id for entry_id, _ in found])
-        return [(i, d) for i, d in found if i in known]
+        # The entries are read now, the snapshot may be older: an id deleted and given
+        # again to another entry since (SQLite reuses the largest rowids) would pair one
+        # hash's distance with another entry. Measure against the entry as it is now.
+        query = int.from_bytes(pdq, "big")
+        checked = []
+        for entry_id, _ in found:
+            entry = known.get(entry_id)
+            if entry is None or entry.signal_type != "pdq":
+                continue
+            try:
+                distance = (query ^ int(entry.value, 16)).bit_count()
+            except ValueError:  # a malformed stored value never matches
+                continue
+            if distance <= self.pdq_threshold:
+                checked.append((distance, entry_id))
+        return [(entry_id, distance) for distance, entry_id in sorted(checked)]
 
     def _live_exact(self, signal: SignalValue) -> list[int]:
         live = self._live

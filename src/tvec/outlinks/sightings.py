@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,21 +33,40 @@ UNKNOWN = "unknown"
 MAX_OUTLINK_BYTES = MAX_URL_BYTES
 
 
-def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink:
+#: Where an out-link points: ``(platform name or None, registrable domain, host)``.
+Resolved = tuple[str | None, str, str]
+
+
+def resolve_outlink(url: str, registry: PlatformRegistry) -> Resolved:
+    """The platform's name (None for an unknown domain), registrable domain and host of the
+    canonical ``url`` (empty when ``registry`` cannot resolve it)."""
     try:
         resolution = registry.resolve(url)
-        platform = resolution.platform.name if resolution.platform else None
-        domain, host = resolution.registrable_domain, resolution.host
     except InvalidSignalError:
-        platform, domain, host = None, "", ""
-    return Outlink(
-        url=url,
-        registrable_domain=domain,
-        host=host,
-        platform=platform,
-        first_seen_at=now,
-        last_seen_at=now,
-    )
+        return None, "", ""
+    platform = resolution.platform.name if resolution.platform else None
+    return platform, resolution.registrable_domain, resolution.host
+
+
+def new_outlink_row(
+    url: str, registry: PlatformRegistry, now: datetime, resolved: Resolved | None = None
+) -> dict[str, Any]:
+    """The column values of a new ``outlink`` row for the canonical ``url``, first and last
+    seen ``now`` (``resolved``: :func:`resolve_outlink` of it, done elsewhere; default:
+    resolved here with ``registry``)."""
+    platform, domain, host = resolved or resolve_outlink(url, registry)
+    return {
+        "url": url,
+        "registrable_domain": domain,
+        "host": host,
+        "platform": platform,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
+
+
+def _new_outlink(url: str, registry: PlatformRegistry, now: datetime) -> Outlink:
+    return Outlink(**new_outlink_row(url, registry, now))
 
 
 def outlink_for(

@@ -34,11 +34,15 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tvec.scan.matches import MatchSpec
 from tvec.scan.prepare import (
     PreparedFile,
     PreparedPost,
     file_fingerprint,
     media_limits,
+    pool_setup,
+    pooled_file,
+    pooled_post,
     prepare_file,
     prepare_post,
 )
@@ -78,12 +82,17 @@ def _watch_parent(parent: int) -> None:
         time.sleep(WATCHDOG_SECONDS)
 
 
-def worker_init(parent: int) -> None:
-    """Set up a scan worker process: die with ``parent``, ignore SIGINT, tune malloc.
+def worker_init(
+    parent: int, settings: Settings | None = None, match: MatchSpec | None = None
+) -> None:
+    """Set up a scan worker process: die with ``parent``, ignore SIGINT, tune malloc, and
+    keep the scan's ``settings`` and ``match`` for its tasks (:func:`pool_setup`).
 
     Called in the worker (``ProcessPoolExecutor(initializer=...)``); ``parent`` is the pid of
     the scan's process.
     """
+    if settings is not None:
+        pool_setup(settings, match)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
@@ -109,15 +118,18 @@ class Executor(Protocol):
 
 class PreparedBatch:
     """The prepared files and posts of one batch, by locator; waits for the workers on
-    first access."""
+    first access. ``new`` holds the locators of the batch's items (at any depth) that were
+    not stored when the batch was submitted."""
 
     def __init__(
         self,
         futures: dict[str, Any],
         posts: dict[str, Any] | None = None,
+        new: set[str] | None = None,
     ) -> None:
         self._items = futures
         self._posts = posts or {}
+        self.new = new or set()
 
     def post(self, locator: str) -> PreparedPost | None:
         """The prepared post for ``locator``, or None when it was not prepared."""
@@ -137,15 +149,28 @@ class PreparedBatch:
 
 
 class Hasher:
-    """Prepares files for a scan, in worker processes when there are enough of them."""
+    """Prepares files and posts for a scan, in worker processes when there are enough of
+    them."""
 
-    def __init__(self, settings: Settings, executor: Executor | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        executor: Executor | None = None,
+        match: MatchSpec | None = None,
+    ) -> None:
         """``executor``: where to run the work (a Dask cluster: :mod:`tvec.scan.cluster`);
-        default: a process pool of ``TVEC_WORKERS`` started on first use."""
+        default: a process pool of ``TVEC_WORKERS`` started on first use.
+
+        ``match``: how work sent to the executor or the pool also matches (each worker maps
+        the persisted index, :mod:`tvec.scan.matches`); None: the scan's process matches.
+        Work done inline (one worker, or a batch too small to start the pool) is never
+        matched here: the scan's process matches it with its own matcher.
+        """
         self.settings = settings
         self.workers = settings.workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self._executor = executor
+        self._match = match
 
     def submit(self, session: Session, batch: list[RawItem]) -> PreparedBatch:
         """Start preparing every file and post in ``batch`` that is new or changed; return
@@ -156,17 +181,16 @@ class Hasher:
         analysing = (
             settings.analysis_language or settings.analysis_ocr or (settings.analysis_indicators)
         )
-        posts = [node for node in nodes if node.path is None and node.text] if analysing else []
-        if not files and not posts:
-            return PreparedBatch({})
+        posts = [node for node in nodes if node.path is None and node.text]
         known: dict[str, tuple[dict[str, Any], str | None]] = {
             locator: (meta, text)
             for locator, meta, text in session.execute(
                 select(Item.locator, Item.meta, Item.text).where(
-                    Item.locator.in_([node.locator for node in files + posts])
+                    Item.locator.in_([node.locator for node in nodes])
                 )
             )
         }
+        new = {node.locator for node in nodes if node.locator not in known}
         todo: list[RawItem] = []
         for node in files:
             meta = known.get(node.locator, (None, None))[0]
@@ -192,9 +216,18 @@ class Hasher:
         parallel = self._executor is not None or (
             self.workers > 1 and (self._pool is not None or work >= MIN_PARALLEL)
         )
+        match = self._match if parallel else None
+        # The local pool's workers have the settings from their start: tasks carry only
+        # what differs per item (pickling the settings per task costs about a millisecond).
+        local = parallel and self._executor is None
         jobs: dict[str, Any] = {}
         for node in todo:
             assert node.path is not None
+            if local:
+                jobs[node.locator] = self.pool().submit(
+                    pooled_file, node.path, node.name, evidence is not None, limits, True
+                )
+                continue
             args = (
                 node.path,
                 node.name,
@@ -204,22 +237,36 @@ class Hasher:
                 pdq,
                 settings,
                 limits,
+                match,
             )
             if parallel:
                 jobs[node.locator] = self.pool().submit(prepare_file, *args)
             else:
                 jobs[node.locator] = prepare_file(*args)
         prepared_posts: dict[str, Any] = {}
-        if parallel:  # inline, the writer analyses posts itself
-            for node in new_posts:
-                media_type = node.media_type or "text/plain"
+        for node in new_posts:
+            text, media_type = node.text or "", node.media_type or "text/plain"
+            if local:
                 prepared_posts[node.locator] = self.pool().submit(
-                    prepare_post, node.text or "", node.locator, media_type, settings
+                    pooled_post, text, node.locator, media_type, analysing, list(node.links), True
                 )
+                continue
+            post_args = (
+                text,
+                node.locator,
+                media_type,
+                settings if analysing else None,
+                list(node.links),
+                match,
+            )
+            if parallel:
+                prepared_posts[node.locator] = self.pool().submit(prepare_post, *post_args)
+            else:
+                prepared_posts[node.locator] = prepare_post(*post_args)
         flush = getattr(self._executor, "flush", None)
         if flush is not None:  # an executor that groups inputs into tasks: send the last one
             flush()
-        return PreparedBatch(jobs, prepared_posts)
+        return PreparedBatch(jobs, prepared_posts, new)
 
     def pool(self) -> Executor:
         """The scan's worker pool, started on first use; it lives until :meth:`close`."""
@@ -230,7 +277,7 @@ class Hasher:
                 max_workers=self.workers,
                 mp_context=get_context("spawn"),
                 initializer=worker_init,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.settings, self._match),
             )
         return self._pool
 

@@ -84,13 +84,13 @@ def collect_result(store: Store, scan_id: int) -> ScanView:
         ]
         outlinks = []
         platforms = load_registry(session)
-        for item in session.scalars(
-            select(Item).where(Item.id.in_(item_ids)).order_by(Item.locator)
+        for locator, meta in session.execute(  # columns, not ORM objects: scans are large
+            select(Item.locator, Item.meta).where(Item.id.in_(item_ids)).order_by(Item.locator)
         ):
-            for link in (item.meta or {}).get("outlinks", []):
+            for link in (meta or {}).get("outlinks", []):
                 outlinks.append(
                     ScanOutlinkView(
-                        item=item.locator,
+                        item=locator,
                         url=link["url"],
                         seen=link["seen"],
                         **describe(platforms, link["url"]),

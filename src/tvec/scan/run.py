@@ -23,7 +23,9 @@ from tvec.cases import open_cases_for_scan
 from tvec.cases.indicators import open_cases_for_indicator_hits
 from tvec.errors import StoreError
 from tvec.matching.matcher import Matcher
+from tvec.scan.bulk import BulkWriter
 from tvec.scan.hasher import Hasher, PreparedBatch
+from tvec.scan.matches import MatchSpec
 from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
 from tvec.sources import RawItem, read_path
@@ -98,8 +100,8 @@ def _write_batch(
     counts: ScanCounts,
     prepared: PreparedBatch,
 ) -> None:
-    """Store the top-level items of ``batch`` in one transaction; ``counts`` change only if
-    it commits.
+    """Store the top-level items of ``batch`` in one transaction (new items with bulk
+    inserts, :class:`tvec.scan.bulk.BulkWriter`); ``counts`` change only if it commits.
 
     The evidence kept for the batch is synced once before the commit. When the batch breaks
     a unique constraint (another scan of the same input committed some of its items
@@ -112,8 +114,7 @@ def _write_batch(
     settings = store.settings
     try:
         with store.session() as session:
-            for raw in batch:
-                worker.write(session, raw, None, trial, prepared)
+            BulkWriter(worker).write(session, batch, trial, prepared)
             session.flush()
             if settings.keep_evidence:
                 sync_evidence(settings.evidence_location)
@@ -222,7 +223,9 @@ def run_scan(
     )
     if executor is not None:
         executor.match_on_workers(matcher, settings)
-    hasher = Hasher(settings, executor)
+    # Local workers match too when they can map the same persisted index as this matcher.
+    spec = MatchSpec(settings, tuple(banks) if banks else None) if matcher.persisted else None
+    hasher = Hasher(settings, executor, None if executor is not None else spec)
     counts = ScanCounts()
     done = 0
     try:

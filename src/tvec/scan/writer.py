@@ -7,28 +7,26 @@ from sqlalchemy.orm import Session
 
 from tvec.analysis.pipeline import Analyzer
 from tvec.entities.resolve import entity_registry
-from tvec.errors import InputError, InvalidSignalError
+from tvec.errors import InputError
 from tvec.isolation import helper_for
 from tvec.matching.matcher import Matcher
 from tvec.matching.variants import match_variants
 from tvec.media import TEXT
-from tvec.outlinks import extract_outlinks
-from tvec.outlinks.sightings import MAX_OUTLINK_BYTES, record_sightings
+from tvec.outlinks.sightings import record_sightings
 from tvec.platforms import PlatformRegistry
 from tvec.platforms.overrides import load_registry
 from tvec.scan.hasher import PreparedBatch
+from tvec.scan.links import url_signals
 from tvec.scan.prepare import PreparedFile, file_fingerprint, media_limits, prepare_file
 from tvec.scan.result import ScanCounts
 from tvec.settings import Settings
 from tvec.signals import SignalValue
 from tvec.signals.hashing import hash_text
 from tvec.signals.pdq_variants import PDQOptions, PDQVariant
-from tvec.signals.url_md5 import url_md5_signal
 from tvec.sources import RawItem
 from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, ItemError, Match, ScanItem, Signal
 from tvec.store.vpdq import load_signal, store_signal
-from tvec.urls import canonicalize_url
 
 
 class ItemWriter:
@@ -79,10 +77,7 @@ class ItemWriter:
             # A source's poll attributes out-links even of items an earlier scan stored.
             self._record_outlinks(session, item)
         if state != "unchanged":
-            if not self._registry_read:
-                # The registry in force includes the imported designation lists.
-                self.analysis.use_registry(entity_registry(self.settings, session))
-                self._registry_read = True
+            self.use_registry(session)
             found = prepared_file.analysis if prepared_file is not None else None
             if raw.path is None:
                 post = prepared.post(raw.locator)
@@ -199,56 +194,36 @@ class ItemWriter:
         self._replace_signals(session, new_item, signals)
         return new_item, state
 
+    def use_registry(self, session: Session) -> None:
+        """Find indicators with the registry in force from now on (read once per scan: it
+        includes the imported designation lists, which only the database has)."""
+        if not self._registry_read:
+            self.analysis.use_registry(entity_registry(self.settings, session))
+            self._registry_read = True
+
+    def platforms(self, session: Session) -> PlatformRegistry:
+        """The platform registry in force (with the database's overrides; read once)."""
+        if self._platforms is None:
+            self._platforms = load_registry(session)
+        return self._platforms
+
     def _record_outlinks(self, session: Session, item: Item) -> None:
         """Store the item's out-links (``meta['outlinks']``) once each, with a sighting."""
         links = [(o["url"], o["seen"]) for o in (item.meta or {}).get("outlinks", [])]
         if not links:
             return
         session.flush()
-        if self._platforms is None:
-            self._platforms = load_registry(session)
-        record_sightings(session, item, links, self._platforms, source_id=self.source_id)
+        record_sightings(session, item, links, self.platforms(session), source_id=self.source_id)
 
     def _url_signals(
         self, raw: RawItem, text: str, item: Item, errors: list[InputError]
     ) -> list[SignalValue]:
-        """The ``url`` and ``url_md5`` signals of the item's out-links (``meta['outlinks']``).
-
-        A URL longer than :data:`MAX_OUTLINK_BYTES` gets only its ``url_md5`` signal (it
-        still matches banks) and an ``invalid_signal`` error, and is not tracked as an
-        out-link: PostgreSQL cannot index such values, and one of them must not stop a scan.
-        """
-        seen: dict[str, str] = {}
-        for link in raw.links:
-            try:
-                seen.setdefault(canonicalize_url(link), link)
-            except InvalidSignalError:
-                continue
-        for found in extract_outlinks(text):
-            if any(found.seen != link and found.seen.startswith(link) for link in raw.links):
-                # An explicit link (a Telegram ``link`` entity) says where the URL ends; the
-                # entity after it ("...issue7" + "archive") is not part of it.
-                continue
-            seen.setdefault(found.canonical, found.seen)
-        signals: list[SignalValue] = []
-        tracked: dict[str, str] = {}
-        for url, text_seen in seen.items():
-            size = len(url.encode("utf-8"))
-            if size > MAX_OUTLINK_BYTES:
-                errors.append(
-                    InvalidSignalError(
-                        raw.locator,
-                        f"a URL of {size:,} bytes ({url[:60]}...) is longer than the "
-                        f"{MAX_OUTLINK_BYTES:,}-byte limit of out-links: matched by its "
-                        "url_md5 only, not tracked as an out-link",
-                    )
-                )
-                signals.append(url_md5_signal(url))
-                continue
-            tracked[url] = text_seen
-            signals.extend((SignalValue("url", url), url_md5_signal(url)))
+        """The ``url`` and ``url_md5`` signals of the item's out-links
+        (:func:`tvec.scan.links.url_signals`); sets ``meta['outlinks']``, adds the errors."""
+        signals, outlinks, problems = url_signals(raw.locator, raw.links, text)
+        errors.extend(problems)
         meta = dict(item.meta or {})
-        meta["outlinks"] = [{"url": url, "seen": text_seen} for url, text_seen in tracked.items()]
+        meta["outlinks"] = outlinks
         item.meta = meta
         return signals
 
