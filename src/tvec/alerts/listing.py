@@ -59,9 +59,10 @@ def alert_view(alert: Alert) -> AlertView:
 
 def get_alert(session: Session, reference: str) -> Alert:
     """The alert with ``reference`` (``TVEC-...``, any case). Raises NotFoundError."""
-    alert = session.scalars(
-        select(Alert).where(Alert.reference == reference.strip().upper())
-    ).one_or_none()
+    wanted = reference.strip()
+    if wanted[:5].upper() == "TVEC-":  # references are written TVEC- + lower-case hex
+        wanted = "TVEC-" + wanted[5:].lower()
+    alert = session.scalars(select(Alert).where(Alert.reference == wanted)).one_or_none()
     if alert is None:
         raise NotFoundError(f"no alert {reference!r}")
     return alert
