@@ -165,6 +165,17 @@ def test_scans_list_progress_and_paginated_errors(ops: Any) -> None:
     assert client.get("/scans/999").status_code == 404
 
 
+def test_a_scan_id_beyond_the_id_range_is_a_clear_error_not_a_500(ops: Any) -> None:
+    # /scans/100000000000000000000 reached the database and overflowed SQLite's INTEGER
+    env, _ = ops
+    client, _ = _client(env, "viewer")
+    for scan_id in ("100000000000000000000", str(2**31)):
+        response = client.get(f"/scans/{scan_id}")
+        assert response.status_code == 422, (scan_id, response.text)
+        assert "scan_id" in response.text and "less than or equal to 2147483647" in response.text
+        assert "Traceback" not in response.text
+
+
 def test_outlinks_by_platform_with_alert_and_takedown_state(ops: Any) -> None:
     env, data = ops
     client, _ = _client(env, "viewer")
