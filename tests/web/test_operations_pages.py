@@ -144,6 +144,28 @@ def test_an_analyst_adds_polls_and_disables_a_source(ops: Any, httpserver: HTTPS
     assert [e.data for e in _events(env, "source.change")][-1] == {"enabled": True}
 
 
+def test_a_source_language_with_bidi_controls_is_shown_isolated_with_the_controls_visible(
+    ops: Any,
+) -> None:
+    # the language typed in the add-source form was printed raw on the source page, so a
+    # right-to-left override in it reordered what followed
+    env, _ = ops
+    client, token = _client(env, "analyst")
+    added = client.post(
+        "/sources/new",
+        data={
+            "csrf_token": token,
+            "name": "beacon-lang",
+            "kind": "feed",
+            "url": "https://feeds.example/a.xml",
+            "language": "ar\u202ene",
+        },
+    )
+    assert added.status_code == 200, added.text
+    assert f"<dt>Language</dt><dd><bdi>ar{RLO_MARK}ne</bdi></dd>" in added.text
+    assert "\u202e" not in added.text
+
+
 def test_scans_list_progress_and_paginated_errors(ops: Any) -> None:
     env, data = ops
     client, _ = _client(env, "viewer")
