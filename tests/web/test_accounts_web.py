@@ -129,3 +129,16 @@ def test_disable_enable_and_delete_a_user(web: WebEnv, client_for) -> None:  # t
         assert (kind, "admin", "user:moderator") in kinds, kind
     refused = moderator.post("/users/viewer/disable", data={"csrf_token": token})
     assert refused.status_code in (401, 403)
+
+
+def test_an_admin_cannot_disable_their_own_account(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    # disabling oneself was accepted: the admin's session ended at once and, the last admin,
+    # nobody could manage users from the browser any more
+    admin, token = client_for("admin")
+    page = admin.get("/users").text
+    assert 'id="disable-admin"' not in page and 'id="disable-viewer"' in page
+    own = admin.post("/users/admin/disable", data={"csrf_token": token})
+    assert own.status_code == 400
+    assert "you cannot disable your own account; another admin can" in own.text
+    assert admin.get("/users").status_code == 200  # still logged in
+    assert ("user.disable", "admin", "user:admin") not in _kinds(web)
