@@ -166,6 +166,16 @@ def test_a_source_language_with_bidi_controls_is_shown_isolated_with_the_control
     assert "\u202e" not in added.text
 
 
+def test_a_stored_name_cannot_reverse_the_page_title(ops: Any) -> None:
+    # the <title> (the browser's tab and history) printed a source's name raw, so its
+    # right-to-left override reversed the title
+    env, _ = ops
+    client, _ = _client(env, "viewer")
+    page = client.get("/sources/view", params={"name": BIDI_SOURCE}).text
+    assert "<title>Source beacon \u27e8RLO\u27e9oc.elpmaxe · tvec review</title>" in page
+    assert "\u202e" not in page
+
+
 def test_scans_list_progress_and_paginated_errors(ops: Any) -> None:
     env, data = ops
     client, _ = _client(env, "viewer")
