@@ -97,7 +97,7 @@ def test_tokens_are_listed_and_revoked_one_by_one(web: WebEnv, client_for) -> No
     ids = re.findall(r'id="revoke-(\d+)"', page)
     assert len(ids) == 2
     feed_id = re.search(
-        r'<tr id="token-(\d+)">\s*<td>\d+</td><td dir="auto">analyst</td><td dir="auto">feed</td>',
+        r'<tr id="token-(\d+)">\s*<td>\d+</td><td dir="auto">analyst</td><td><bdi>feed</bdi></td>',
         page,
     ).group(1)  # type: ignore[union-attr]
     admin.post(f"/tokens/{feed_id}/revoke", data={"csrf_token": token})
@@ -129,3 +129,30 @@ def test_disable_enable_and_delete_a_user(web: WebEnv, client_for) -> None:  # t
         assert (kind, "admin", "user:moderator") in kinds, kind
     refused = moderator.post("/users/viewer/disable", data={"csrf_token": token})
     assert refused.status_code in (401, 403)
+
+
+def test_an_admin_cannot_disable_their_own_account(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
+    # disabling oneself was accepted: the admin's session ended at once and, the last admin,
+    # nobody could manage users from the browser any more
+    admin, token = client_for("admin")
+    page = admin.get("/users").text
+    assert 'id="disable-admin"' not in page and 'id="disable-viewer"' in page
+    own = admin.post("/users/admin/disable", data={"csrf_token": token})
+    assert own.status_code == 400
+    assert "you cannot disable your own account; another admin can" in own.text
+    assert admin.get("/users").status_code == 200  # still logged in
+    assert ("user.disable", "admin", "user:admin") not in _kinds(web)
+
+
+def test_a_token_name_with_bidi_controls_is_listed_isolated_with_the_controls_visible(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # the token list printed the name raw: a right-to-left override reversed the row
+    admin, token = client_for("admin")
+    made = admin.post("/users/analyst/tokens", data={"csrf_token": token, "name": "\u202etob"})
+    assert made.status_code == 200
+    page = admin.get("/users").text
+    mark = '<span class="bidi-mark" title="U+202E right-to-left override">\u27e8RLO\u27e9</span>'
+    assert f"<td><bdi>{mark}tob</bdi></td>" in page
+    assert "\u202e" not in page

@@ -35,3 +35,18 @@ def test_filters_pages_links_and_verification(web: WebEnv, client_for) -> None: 
     assert admin.get("/audit").status_code == 200
     viewer, _ = client_for("viewer")
     assert viewer.get("/audit").status_code == 403
+
+
+def test_an_analyst_gets_no_link_to_the_users_page_they_cannot_open(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # user:... targets linked /users for everyone who reads the audit log; an analyst
+    # following the link got a 403
+    admin, token = client_for("admin")
+    admin.post("/users/viewer/signout", data={"csrf_token": token})
+    analyst, _ = client_for("analyst")
+    assert analyst.get("/users").status_code == 403
+    page = analyst.get("/audit", params={"target": "user:"}).text
+    assert "<td><bdi>user:viewer</bdi></td>" in page
+    assert 'href="/users"' not in page

@@ -340,6 +340,15 @@ def test_content_get_update_delete_errors(hma: Hma) -> None:
     assert client.delete("/c/bank/NOPE/content/1").status_code == 404
     # <int:content_id> (curation.py:225): a non-number does not match the route at all
     assert client.get("/c/bank/TEST_BANK_GET/content/abc").status_code == 404
+    # an id beyond the database's integer range names no content (it was a 500: the
+    # query's parameter overflowed SQLite's INTEGER)
+    huge = "/c/bank/TEST_BANK_GET/content/100000000000000000000"
+    assert (client.get(huge).status_code, client.get(huge).json()) == (
+        404,
+        {"message": "content '100000000000000000000' not found"},
+    )
+    assert client.put(huge, json={"note": "x"}).status_code == 404
+    assert (client.delete(huge).status_code, client.delete(huge).json()) == (200, {"deleted": 0})
     cid = client.post("/c/bank/TEST_BANK_GET/signal", json={"pdq": PDQ_A}).json()["id"]
     path = f"/c/bank/TEST_BANK_GET/content/{cid}"
     # curation.py:435-440 (test_api_banks.py:207-224)

@@ -144,6 +144,38 @@ def test_an_analyst_adds_polls_and_disables_a_source(ops: Any, httpserver: HTTPS
     assert [e.data for e in _events(env, "source.change")][-1] == {"enabled": True}
 
 
+def test_a_source_language_with_bidi_controls_is_shown_isolated_with_the_controls_visible(
+    ops: Any,
+) -> None:
+    # the language typed in the add-source form was printed raw on the source page, so a
+    # right-to-left override in it reordered what followed
+    env, _ = ops
+    client, token = _client(env, "analyst")
+    added = client.post(
+        "/sources/new",
+        data={
+            "csrf_token": token,
+            "name": "beacon-lang",
+            "kind": "feed",
+            "url": "https://feeds.example/a.xml",
+            "language": "ar\u202ene",
+        },
+    )
+    assert added.status_code == 200, added.text
+    assert f"<dt>Language</dt><dd><bdi>ar{RLO_MARK}ne</bdi></dd>" in added.text
+    assert "\u202e" not in added.text
+
+
+def test_a_stored_name_cannot_reverse_the_page_title(ops: Any) -> None:
+    # the <title> (the browser's tab and history) printed a source's name raw, so its
+    # right-to-left override reversed the title
+    env, _ = ops
+    client, _ = _client(env, "viewer")
+    page = client.get("/sources/view", params={"name": BIDI_SOURCE}).text
+    assert "<title>Source beacon \u27e8RLO\u27e9oc.elpmaxe · tvec review</title>" in page
+    assert "\u202e" not in page
+
+
 def test_scans_list_progress_and_paginated_errors(ops: Any) -> None:
     env, data = ops
     client, _ = _client(env, "viewer")
@@ -163,6 +195,17 @@ def test_scans_list_progress_and_paginated_errors(ops: Any) -> None:
     past = client.get(f"/scans/{data.error_scan}", params={"page": 3})
     assert past.status_code == 400 and "pages 1 to 2" in past.text
     assert client.get("/scans/999").status_code == 404
+
+
+def test_a_scan_id_beyond_the_id_range_is_a_clear_error_not_a_500(ops: Any) -> None:
+    # /scans/100000000000000000000 reached the database and overflowed SQLite's INTEGER
+    env, _ = ops
+    client, _ = _client(env, "viewer")
+    for scan_id in ("100000000000000000000", str(2**31)):
+        response = client.get(f"/scans/{scan_id}")
+        assert response.status_code == 422, (scan_id, response.text)
+        assert "scan_id" in response.text and "less than or equal to 2147483647" in response.text
+        assert "Traceback" not in response.text
 
 
 def test_outlinks_by_platform_with_alert_and_takedown_state(ops: Any) -> None:

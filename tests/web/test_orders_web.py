@@ -84,6 +84,23 @@ def test_order_pages_and_api(web: WebEnv, client_for) -> None:  # type: ignore[n
     assert missing.status_code == 404 and "no removal order" in missing.json()["detail"]
 
 
+def test_order_pages_have_a_plain_title_and_load_the_countdown_once(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # the countdown's <script> tag sat in the title block, so the tab read
+    # 'Removal orders<script src="/static/countdown.js" defer></script> · tvec review'
+    _orders(web)
+    client, _ = client_for("moderator")
+    for path, title in (
+        ("/orders", "Removal orders"),
+        ("/orders/DE/BKA/2024/1", "Removal order DE/BKA/2024/1"),
+    ):
+        page = client.get(path).text
+        assert f"<title>{title} · tvec review</title>" in page, path
+        assert page.count('<script src="/static/countdown.js" defer></script>') == 1, path
+
+
 def test_viewers_do_not_see_orders(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
     _orders(web)
     client, _ = client_for("viewer")

@@ -167,6 +167,30 @@ def test_a_refused_decision_is_shown_inline_with_what_was_typed(
     assert _statuses(web) == {1: "open", 2: "open"}
 
 
+def test_deciding_a_case_decided_meanwhile_says_it_was_not_recorded(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # two tabs on the same case: the second decision answered 409 with the decided case and
+    # no word that it was refused (the reason was inside the form, which is gone)
+    first, token = client_for("moderator")
+    assert first.post(
+        "/cases/1/decide", data={"outcome": "no_violation", "csrf_token": token}
+    ).is_success
+    second, other = client_for("admin")
+    late = second.post(
+        "/cases/1/decide",
+        data={"outcome": "escalate", "note": f"second look {RLO}", "csrf_token": other},
+    )
+    assert late.status_code == 409
+    page = late.text
+    assert 'id="decide-error"' in page and 'id="decide"' not in page
+    assert "Not recorded: <bdi>case 1 is decided, not waiting for a decision</bdi>" in page
+    assert 'id="decide-note-kept">Your note (not recorded): <bdi>second look ' in page
+    assert RLO not in page
+    assert _statuses(web)[1] == "decided"
+
+
 def test_bulk_remove_with_a_ground_and_inline_errors(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]
     client, token = client_for("moderator")
     queue = client.get("/queue").text

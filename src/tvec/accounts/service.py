@@ -144,8 +144,12 @@ def disable_user(session: Session, username: str, *, actor: str = "tvec") -> Non
 
     Raises:
         NotFoundError: no such account.
+        UsageError: ``actor`` disabling their own account (it would lock them out at once,
+            the last admin included; another admin, or ``tvec user disable``, can).
     """
     account = get_account(session, username)
+    if actor.split(" ", 1)[0] == username:
+        raise UsageError("you cannot disable your own account; another admin can")
     account.disabled = True
     record_event(session, actor, UserDisabled(username=username))
     revoke_sessions(session, account, utcnow(), "disabled", actor=actor)

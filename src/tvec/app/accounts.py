@@ -48,6 +48,7 @@ def disable_user(ctx: AppContext, username: str, *, actor: str) -> None:
 
     Raises:
         NotFoundError: no such account.
+        UsageError: disabling one's own account.
     """
     with ctx.write() as session:
         service.disable_user(session, username, actor=actor)

@@ -322,8 +322,16 @@ def add_content(
     return content_id, checked
 
 
+#: Largest id a database integer column holds on both backends (PostgreSQL INTEGER): a
+#: content id beyond it names no content (and would overflow the query's parameter).
+MAX_CONTENT_ID = 2**31 - 1
+
+
 def _entries(session: Session, bank: Bank, content_id: int) -> list[BankEntry]:
-    """The entries of content ``content_id`` in ``bank``, by id."""
+    """The entries of content ``content_id`` in ``bank``, by id (none for an id outside
+    1..:data:`MAX_CONTENT_ID`)."""
+    if not 1 <= content_id <= MAX_CONTENT_ID:
+        return []
     candidates = session.scalars(
         select(BankEntry)
         .where(BankEntry.bank_id == bank.id, BankEntry.id >= content_id)

@@ -125,12 +125,24 @@ def json_text(value: Any) -> Markup:
     return untrusted(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
+def plain_marks(value: Any) -> Markup:
+    """Already-escaped text for a place that takes no markup (the page's ``<title>``, shown
+    in the browser's tab and history): each bidi control replaced by its short name in
+    plain text (``\u27e8RLO\u27e9``), so a stored name cannot reverse the title."""
+    text = escape(value)  # a block's output is escaped already (Markup), kept as it is
+    for control, (short, _) in BIDI_CONTROLS.items():
+        text = text.replace(control, f"\u27e8{short}\u27e9")
+    return text
+
+
 def install_filters(env: Environment) -> None:
     """Add ``u`` (:func:`untrusted`), ``linked`` (:func:`linked`), ``readable``
-    (:func:`readable_locator`) and ``json_u`` (:func:`json_text`) to a Jinja environment,
-    and ``bidi`` (:func:`has_bidi_controls`) as a test."""
+    (:func:`readable_locator`), ``json_u`` (:func:`json_text`) and ``plain_marks``
+    (:func:`plain_marks`, for the page title) to a Jinja environment, and ``bidi``
+    (:func:`has_bidi_controls`) as a test."""
     env.filters["u"] = untrusted
     env.filters["linked"] = linked
     env.filters["readable"] = readable_locator
     env.filters["json_u"] = json_text
+    env.filters["plain_marks"] = plain_marks
     env.tests["bidi"] = has_bidi_controls

@@ -5,13 +5,14 @@ and ``GET /api/audit`` (``tvec audit list``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tvec.accounts import Principal
+from tvec.accounts import Principal, allowed
 from tvec.app import audit as use
 from tvec.app.context import AppContext
 from tvec.audit import AuditKind
@@ -35,8 +36,10 @@ def _time(value: str | None, what: str) -> datetime | None:
     return parse_time(value if "T" in value or " " in value else value + "T00:00:00Z", what)
 
 
-def target_link(target: str | None) -> str | None:
-    """The page of an event's target (``case:12`` -> ``/cases/12``), if tvec has one."""
+def target_link(target: str | None, *, users_page: bool = True) -> str | None:
+    """The page of an event's target (``case:12`` -> ``/cases/12``), if tvec has one;
+    ``user:`` targets link the users page only when ``users_page`` (the reader may manage
+    users: an analyst reads the audit log but would get a 403 there)."""
     if not target:
         return None
     kind, _, rest = target.partition(":")
@@ -45,7 +48,7 @@ def target_link(target: str | None) -> str | None:
     if kind == "order" and rest:
         return "/orders/" + quote(rest, safe="")
     if kind == "user":
-        return "/users"
+        return "/users" if users_page else None
     if kind == "entity" and rest:
         return "/entities/" + quote(rest, safe="")
     return None
@@ -89,7 +92,7 @@ def audit_page(
         events=events,
         filters=filters,
         kinds=sorted(kind.value for kind in AuditKind),
-        link=target_link,
+        link=partial(target_link, users_page=allowed(principal.role, "user.manage")),
         next_page=("/audit?" + urlencode(kept | {"before": events[-1].id})) if more else None,
         first_page=("/audit?" + urlencode(kept)) if before else None,
         chain=use.check_chain(ctx.app) if verify else None,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.accounts import Principal
 from tvec.app import operations as use
 from tvec.web.context import WebContext, get_ctx
+from tvec.web.params import PathId
 from tvec.web.render import render
 from tvec.web.security import need
 
@@ -32,7 +33,7 @@ def scans_page(
 def scan_page(
     *,
     request: Request,
-    scan_id: Annotated[int, Path(ge=1)],
+    scan_id: PathId,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("scan.view"))],
