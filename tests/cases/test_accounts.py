@@ -146,6 +146,12 @@ def test_user_cli(cli) -> None:  # type: ignore[no-untyped-def]
     assert cli("user", "disable", "ghost").code == 2
     token = cli("user", "token", "mo", "ci")
     assert token.code == 0 and token.out.strip().startswith("tvec_")
+    assert cli("user", "enable", "mo").code == 0
+    assert '"disabled": false' in cli("user", "list", "--json").out
+    assert cli("user", "enable", "ghost").code == 2
+    assert cli("user", "delete", "mo").code == 0
+    assert '"username": "mo"' not in cli("user", "list", "--json").out
+    assert cli("user", "delete", "mo").code == 2  # gone
 
 
 @pytest.mark.parametrize("name", ["a\nb", "two words", "tab\there", "bell\x07"])

@@ -262,6 +262,21 @@ def test_login_works_for_each_role(web: WebEnv, role: str) -> None:
         assert client.get("/api/me").json()["role"] == role
 
 
+def test_a_login_with_an_empty_field_shows_the_form_again_with_the_username_kept(
+    web: WebEnv,
+) -> None:
+    with TestClient(web.app) as client:
+        page = client.get("/login").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        for form in ({"username": "alice"}, {"username": "alice", "password": ""}, {}):
+            response = client.post("/login", data={"csrf_token": token, **form})
+            assert response.status_code == 400, form
+            assert "Enter both your username and your password." in response.text
+            assert 'id="password"' in response.text  # the form, not an error page
+            kept = form.get("username", "")
+            assert f'value="{kept}"' in response.text
+
+
 def _no_store(response) -> bool:  # type: ignore[no-untyped-def]
     directives = response.headers.get("cache-control", "")
     return "no-store" in [d.strip() for d in directives.split(",")]

@@ -1,5 +1,5 @@
-"""``tvec user``: add, list, disable users, reset passwords, sign users out everywhere,
-create API tokens."""
+"""``tvec user``: add, list, disable, enable and delete users, reset passwords, sign users
+out everywhere, create API tokens."""
 
 from __future__ import annotations
 
@@ -75,6 +75,21 @@ def disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> Non
     stop working."""
     use.disable_user(context(), username, actor="cli")
     out.print(f"disabled {username}")
+
+
+@app.command("enable")
+def enable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Enable a disabled user again: they may log in (logged)."""
+    use.enable_user(context(), username, actor="cli")
+    out.print(f"enabled {username}")
+
+
+@app.command("delete")
+def delete(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Delete a user with their web sessions and API tokens (logged; the audit log keeps
+    their name)."""
+    use.delete_user(context(), username, actor="cli")
+    out.print(f"deleted {username}")
 
 
 @app.command("reset-password")

@@ -26,13 +26,23 @@ def login_page(request: Request, ctx: Annotated[WebContext, Depends(get_ctx)]) -
 def login(
     *,
     request: Request,
-    username: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=1000)],
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
     ctx: Annotated[WebContext, Depends(get_ctx)],
 ) -> Response:
     """Check the password under the login limits; on success start a new server-side session
     and go to the queue, or to the change page while the password is a one-time password
-    (a refused attempt is 429, a wrong password 401)."""
+    (a refused attempt is 429, a wrong password 401, an empty field 400 with the form again
+    and the username kept)."""
+    if not username.strip() or not password:
+        return render(
+            request,
+            ctx,
+            "login.html",
+            status_code=400,
+            error="Enter both your username and your password.",
+            username=username,
+        )
     outcome = use.login(
         ctx.app,
         username,
@@ -43,7 +53,12 @@ def login(
     )
     if outcome.principal is None or outcome.session_id is None:
         return render(
-            request, ctx, "login.html", status_code=401, error="Wrong username or password."
+            request,
+            ctx,
+            "login.html",
+            status_code=401,
+            error="Wrong username or password.",
+            username=username,
         )
     request.session.clear()
     request.session[SESSION_ID] = outcome.session_id
