@@ -11,7 +11,7 @@ scan's own process (``getrusage(RUSAGE_SELF)`` at its exit) and of the whole sca
 acceptance ratios of issue 17 (this tree's items/s over BASE's at TVEC_WORKERS=2, and this
 tree's two workers over one) and the load average before and after. Usage:
 
-    python bench/bench_scan.py [N] [BASE_COMMIT] [--repeat R] [--dask]
+    python bench/bench_scan.py [N] [BASE_COMMIT] [--repeat R] [--dask] [--base-two-only]
 """
 
 from __future__ import annotations
@@ -136,6 +136,11 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also scan on a local Dask cluster")
     parser.add_argument("--input", type=Path, help="reuse this input folder (made by a run)")
     parser.add_argument("--skip-base", action="store_true", help="only this tree's runs")
+    parser.add_argument(
+        "--base-two-only",
+        action="store_true",
+        help="run BASE with TVEC_WORKERS=2 only (the acceptance's peer; its 1-worker run is slow)",
+    )
     options = parser.parse_args()
     n = options.n
     load_before = os.getloadavg()
@@ -154,7 +159,7 @@ def main() -> None:
             ("main (base)", base_tree, 2),
             ("this branch", HERE, 1),
             ("this branch", HERE, 2),
-        ][2 if options.skip_base else 0 :]
+        ][2 if options.skip_base else 1 if options.base_two_only else 0 :]
         best: dict[tuple[str, int], Run] = {}
         try:
             for _ in range(options.repeat):
