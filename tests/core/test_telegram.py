@@ -130,6 +130,30 @@ def test_full_account_layout_and_escaping_paths(tmp_path: Path) -> None:
     assert items[1].children[0].path == (export / "photos" / "a.jpg").resolve()
 
 
+def test_a_media_path_the_file_system_cannot_look_up_is_an_error_on_that_item(
+    tmp_path: Path,
+) -> None:
+    """A name longer than the file system allows (ENAMETOOLONG, found by the fuzz test) and a
+    symlink loop are errors on the media item; the export is still read."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "loop").symlink_to(export / "loop")
+    messages = [
+        {"id": 1, "type": "message", "date": "2024-01-02T03:04:05", "photo": "x" * 300},
+        {"id": 2, "type": "message", "date": "2024-01-02T03:04:06", "photo": "loop/a.jpg"},
+        {"id": 3, "type": "message", "date": "2024-01-02T03:04:07", "text": "still read"},
+    ]
+    document = {"name": "Beacon", "type": "public_channel", "id": 42, "messages": messages}
+    (export / "result.json").write_text(json.dumps(document), encoding="utf-8")
+    items = read_export(export)
+    assert [i.locator for i in items] == ["tg:42/1", "tg:42/2", "tg:42/3"]
+    for item in items[:2]:
+        error = item.children[0].error
+        assert error is not None and error.kind == "missing_media", item.locator
+        assert "media path unusable" in str(error)
+    assert items[2].text == "still read"
+
+
 def test_message_text_of_the_wrong_type_is_an_item_error(store: Store, tmp_path: Path) -> None:
     """A ``text`` that is neither a string nor a list is named in an item error on its
     message; the message is still stored with its date and media."""

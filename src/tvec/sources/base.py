@@ -53,7 +53,8 @@ def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> 
     The one rule every reader uses for media paths that come from the input itself: a path
     with a NUL byte, or one that leads outside ``folder`` (``../``, absolute paths, symlinks out
     of it) is refused with :class:`~tvec.errors.UnsafePathError` and never read; a path to
-    nothing (or to a folder) is a :class:`~tvec.errors.MissingMediaError`.
+    nothing (or to a folder), or one the file system cannot look up (a name too long, a
+    symlink loop), is a :class:`~tvec.errors.MissingMediaError`.
 
     Args:
         child: the media item; its ``name`` is used in error messages.
@@ -64,10 +65,17 @@ def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> 
     if "\x00" in value:
         child.error = UnsafePathError(child.name, "path contains a NUL byte")
         return child
-    candidate = (folder / value).resolve()
-    if not candidate.is_relative_to(folder):
+    try:
+        candidate = (folder / value).resolve()
+        inside = candidate.is_relative_to(folder)
+        present = inside and candidate.is_file()
+    except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop (3.11: RuntimeError)
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or "symbolic link loop"
+        child.error = MissingMediaError(child.name, f"media path unusable: {reason}")
+        return child
+    if not inside:
         child.error = UnsafePathError(child.name, f"path leads outside the {folder_kind} {folder}")
-    elif not candidate.is_file():
+    elif not present:
         child.error = MissingMediaError(child.name, f"media file missing: {candidate}")
     else:
         child.path = candidate
