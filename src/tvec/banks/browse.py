@@ -13,6 +13,7 @@ from collections import Counter
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from tvec.banks.service import entry_counts
 from tvec.errors import NotFoundError, UsageError
 from tvec.store.models import Bank, BankEntry
 from tvec.store.models.exchanges import Exchange
@@ -30,18 +31,6 @@ MAX_PER_PAGE = 500
 MAX_SOURCES = 10
 #: Longest label filter, in characters.
 MAX_LABEL_FILTER = 200
-
-
-def _counts(session: Session, bank_id: int | None = None) -> dict[int, Counter[str]]:
-    query = select(BankEntry.bank_id, BankEntry.signal_type, func.count()).group_by(
-        BankEntry.bank_id, BankEntry.signal_type
-    )
-    if bank_id is not None:
-        query = query.where(BankEntry.bank_id == bank_id)
-    counts: dict[int, Counter[str]] = {}
-    for found_id, signal_type, n in session.execute(query):
-        counts.setdefault(found_id, Counter())[signal_type] = n
-    return counts
 
 
 def _sources(session: Session, bank_id: int | None = None) -> dict[int, list[str]]:
@@ -94,7 +83,7 @@ def _summary(
 
 def bank_summaries(session: Session) -> list[BankSummaryView]:
     """Every bank by name with its entry counts, curation state and source."""
-    counts = _counts(session)
+    counts = entry_counts(session)
     sources = _sources(session)
     feeds = _feeds(session)
     return [
@@ -181,7 +170,7 @@ def bank_entries(
     feed = _feeds(session, bank.id).get(bank.id)
     summary = _summary(
         bank,
-        _counts(session, bank.id).get(bank.id, Counter()),
+        entry_counts(session, bank.id).get(bank.id, Counter()),
         feed,
         _sources(session, bank.id).get(bank.id, []),
     )

@@ -222,7 +222,7 @@ def _bank_view(bank: Bank, counts: Counter[str]) -> BankView:
     )
 
 
-def _counts(session: Session, bank_id: int | None = None) -> dict[int, Counter[str]]:
+def entry_counts(session: Session, bank_id: int | None = None) -> dict[int, Counter[str]]:
     """Entry counts per signal type of every bank (or of ``bank_id``), by bank id."""
     query = select(BankEntry.bank_id, BankEntry.signal_type, func.count()).group_by(
         BankEntry.bank_id, BankEntry.signal_type
@@ -238,7 +238,7 @@ def _counts(session: Session, bank_id: int | None = None) -> dict[int, Counter[s
 def list_banks(store: Store) -> list[BankView]:
     """Every bank with its entry counts per signal type, by name."""
     with store.session() as session:
-        counts = _counts(session)
+        counts = entry_counts(session)
         return [
             _bank_view(b, counts.get(b.id, Counter()))
             for b in session.scalars(select(Bank).order_by(Bank.name))
@@ -268,7 +268,7 @@ def show_bank(store: Store, name: str, limit: int = 50) -> BankShowView:
                 .limit(limit)
             )
         ]
-        summary = _bank_view(bank, _counts(session, bank.id).get(bank.id, Counter()))
+        summary = _bank_view(bank, entry_counts(session, bank.id).get(bank.id, Counter()))
     return BankShowView(bank=summary, entries=entries)
 
 
