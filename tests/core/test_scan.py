@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -149,3 +151,42 @@ def test_sigkill_half_way_then_resume(tmp_path: Path) -> None:
     with store.session() as session:
         statuses = sorted(s.status for s in session.scalars(select(Scan)))
     assert statuses == ["finished", "interrupted"]
+
+
+class _FakeExecutor:
+    """Stands in for :class:`tvec.scan.cluster.DaskExecutor`: records whether it was closed."""
+
+    made: ClassVar[list[_FakeExecutor]] = []
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.closed = False
+        _FakeExecutor.made.append(self)
+
+    def match_on_workers(self, matcher: object, settings: object) -> None:
+        raise RuntimeError("the cluster refused the index spec")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_scan_that_fails_before_reading_closes_its_dask_client(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tvec.errors import NotFoundError
+    from tvec.scan import cluster
+
+    monkeypatch.setattr(cluster, "DaskExecutor", _FakeExecutor)
+    _FakeExecutor.made.clear()
+    # an unknown bank: raised before any scan row exists, and the client is closed
+    with pytest.raises(NotFoundError):
+        run_scan(store, [tmp_path], banks=["no-such-bank"], scheduler="tcp://127.0.0.1:1")
+    assert [e.closed for e in _FakeExecutor.made] == [True]
+    with store.session() as session:
+        assert session.scalars(select(Scan)).all() == []
+    # a failure once the scan row exists: the client is closed and the row says "failed"
+    with pytest.raises(RuntimeError, match="refused the index spec"):
+        run_scan(store, [tmp_path], scheduler="tcp://127.0.0.1:1")
+    assert [e.closed for e in _FakeExecutor.made] == [True, True]
+    with store.session() as session:
+        assert [s.status for s in session.scalars(select(Scan))] == ["failed"]

@@ -202,9 +202,16 @@ def run_scan(
         from tvec.scan.cluster import DaskExecutor
 
         executor = DaskExecutor(address)
+    try:
+        with store.session() as session:
+            if matcher is None:
+                matcher = Matcher.for_settings(session, settings, banks)
+    except BaseException:
+        # an unknown bank or a store fault before the scan starts: the client goes too
+        if executor is not None:
+            executor.close()
+        raise
     with store.session() as session:
-        if matcher is None:
-            matcher = Matcher.for_settings(session, settings, banks)
         mark_interrupted_scans(session)
         scan = Scan(
             paths={
@@ -218,14 +225,22 @@ def run_scan(
         session.add(scan)
         session.flush()
         scan_id = scan.id
-    worker = ItemWriter(
-        settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
-    )
-    if executor is not None:
-        executor.match_on_workers(matcher, settings)
-    # Local workers match too when they can map the same persisted index as this matcher.
-    spec = MatchSpec(settings, tuple(banks) if banks else None) if matcher.persisted else None
-    hasher = Hasher(settings, executor, None if executor is not None else spec)
+    try:
+        worker = ItemWriter(
+            settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
+        )
+        if executor is not None:
+            executor.match_on_workers(matcher, settings)
+        # Local workers match too when they can map the same persisted index as this matcher.
+        spec = MatchSpec(settings, tuple(banks) if banks else None) if matcher.persisted else None
+        hasher = Hasher(settings, executor, None if executor is not None else spec)
+    except BaseException as exc:
+        # nothing was read yet: the scan row says it failed, and no client is left open
+        if executor is not None:
+            executor.close()
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        _close_scan(store, scan_id, ScanCounts(), "interrupted" if interrupted else "failed")
+        raise
     counts = ScanCounts()
     done = 0
     try:
