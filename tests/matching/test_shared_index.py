@@ -312,6 +312,8 @@ def test_video_entries_are_in_the_persisted_index_and_caught_up(
     assert [h[1] for h in after_delete[2]] == ["pictures"]  # b's frame in the picture bank
     fresh = files.load()
     assert fresh is not None and len(fresh.vpdq) == 30
+    view = status(ctx)
+    assert (view.vpdq_frames, view.tombstones) == (30, 0)  # a half-removed segment is rebuilt
     monkeypatch.undo()  # verify compares with a fresh build
     assert verify(ctx).problems == []
     ctx.close()

@@ -29,6 +29,7 @@ def _status(ctx: AppContext, files: IndexFiles, snapshot: IndexSnapshot | None) 
             database_version=database_version,
             pdq_entries=0,
             exact_entries=0,
+            vpdq_frames=0,
             tombstones=0,
             segments=0,
             bytes=0,
@@ -40,16 +41,16 @@ def _status(ctx: AppContext, files: IndexFiles, snapshot: IndexSnapshot | None) 
         database_version=database_version,
         pdq_entries=len(snapshot.pdq),
         exact_entries=len(snapshot.exact),
-        tombstones=index_sync.tombstones(snapshot.pdq) + index_sync.tombstones(snapshot.exact),
-        segments=sum(
-            1 for s in (*snapshot.pdq.segments(), *snapshot.exact.segments()) if s.ids.size
-        ),
+        vpdq_frames=len(snapshot.vpdq),
+        tombstones=sum(index_sync.tombstones(part) for _, part in snapshot.parts()),
+        segments=sum(1 for _, part in snapshot.parts() for seg in part.segments() if seg.ids.size),
         bytes=files.nbytes(),
     )
 
 
 def status(ctx: AppContext) -> IndexStatusView:
-    """The index folder, its version against the database's, entries, tombstones, size.
+    """The index folder, its version against the database's, entries and video frames,
+    tombstones, size.
 
     Raises:
         StoreError: the files are damaged.

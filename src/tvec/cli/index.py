@@ -30,6 +30,7 @@ def _print_status(view: IndexStatusView) -> None:
     out.print(
         f"index {view.folder}: version {view.version} (database {view.database_version}), "
         f"{view.pdq_entries} pdq and {view.exact_entries} exact entries, "
+        f"{view.vpdq_frames} vpdq frames, "
         f"{view.tombstones} tombstones, {view.segments} segments, {view.bytes} bytes",
         markup=False,
     )

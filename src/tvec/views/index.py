@@ -16,7 +16,12 @@ class IndexStatusView(View):
     database_version: int = Field(description="Bank change counter in the database.")
     pdq_entries: int = Field(description="Live pdq entries in the files.")
     exact_entries: int = Field(description="Live exact-match entries (md5, url...) in the files.")
-    tombstones: int = Field(description="Removed rows still in the files (tvec index compact).")
+    vpdq_frames: int = Field(
+        description="Live vPDQ video frames in the files (distinct frames of each video entry)."
+    )
+    tombstones: int = Field(
+        description="Removed rows of every part still in the files (tvec index compact)."
+    )
     segments: int
     bytes: int = Field(description="Size of the folder's files.")
 
