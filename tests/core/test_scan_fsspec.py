@@ -186,11 +186,49 @@ def test_an_s3_folder_scans_like_the_local_one_with_evidence_in_s3(
     assert result.counts.new == 6 and not result.errors
     assert _signals(store) == expected
     kept = open_evidence(evidence)
-    local_evidence = EvidenceStore(tmp_path / "s3" / "evidence")  # bank thumbnails only
+    local_evidence = EvidenceStore(tmp_path / "s3" / "evidence")
     for path in sorted((tmp_path / "in").iterdir()):
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         assert kept.get(digest) == data and digest not in local_evidence
     again = run_scan(store, [local_path(f"s3://{BUCKET}/drop/")])
     assert again.counts.unchanged == 6 and again.counts.new == 0
+    store.close()
+
+
+def test_bank_thumbnails_and_video_keyframes_use_the_evidence_url(tmp_path: Path) -> None:
+    """With ``TVEC_EVIDENCE_URL`` a bank entry's thumbnail is kept in that store (web workers
+    on other machines show it), and a video's keyframes are made from the bytes kept there."""
+    from tests.web.test_review_flow import make_video
+    from tvec.accounts.service import add_user, principal_for
+    from tvec.app.context import AppContext
+    from tvec.app.review import bank_entry_thumbnail, keyframe_preview
+    from tvec.store.models import BankEntry
+
+    images = make_images(tmp_path / "in", 2)
+    make_video(tmp_path / "in" / "clip.mp4")
+    evidence = "memory://tvec-evidence-ui/kept"
+    store = _store(tmp_path / "home", images[:1], evidence_url=evidence)
+    run_scan(store, [tmp_path / "in"])
+    ctx = AppContext(store.settings, store)
+    kept = open_evidence(evidence)
+    local = EvidenceStore(store.settings.evidence_dir)
+    with store.session() as session:
+        entries = session.scalars(select(BankEntry).order_by(BankEntry.id)).all()
+        with_thumbnail = [e for e in entries if (e.extra or {}).get("thumbnail")]
+        assert len(with_thumbnail) == len(entries) >= 2  # pdq and md5 of the one image
+        entry, key = entries[0], entries[0].extra["thumbnail"]
+        video = session.scalars(
+            select(Item).where(Item.locator.like("%clip.mp4"), Item.parent_id.is_(None))
+        ).one()
+        video_id, video_sha = video.id, video.sha256
+        principal = principal_for(session, add_user(session, "mod", "moderator", "pw-" * 4).id)
+    assert key in kept and key not in local
+    thumbnail = bank_entry_thumbnail(ctx, entry.id)
+    assert thumbnail == kept.get(key) and thumbnail[:3] == b"\xff\xd8\xff"
+    assert video_sha is not None and video_sha in kept and video_sha not in local
+    frame = keyframe_preview(ctx, video_id, 0, principal)
+    assert frame[:3] == b"\xff\xd8\xff"
+    with pytest.raises(NotFoundError, match="no keyframe 9"):
+        keyframe_preview(ctx, video_id, 9, principal)
     store.close()

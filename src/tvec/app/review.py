@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from tvec.accounts import Principal
@@ -25,6 +26,7 @@ from tvec.cases import queue as queue_core
 from tvec.cases import service, webhooks
 from tvec.cases.grounds import offered_grounds
 from tvec.cases.keyframes import keyframes as video_keyframes
+from tvec.cases.keyframes import keyframes_cached
 from tvec.cases.page import ItemPage, PageItem, item_page
 from tvec.cases.preview import can_preview, render_preview
 from tvec.cases.queue import QueueFilter
@@ -34,7 +36,7 @@ from tvec.entities.registry import Entity
 from tvec.entities.resolve import entity_for_label
 from tvec.errors import InputError, NotFoundError, TvecError, UsageError
 from tvec.net.webhook import send_webhook
-from tvec.store.evidence import EvidenceStore, open_evidence
+from tvec.store.evidence import EvidenceStore, local_root, open_evidence
 from tvec.store.models import BankEntry, Item
 from tvec.store.models.alerts import CONTENT_KINDS
 from tvec.verification.alertability import TreeOutlink, outlinks_of_item_tree
@@ -463,16 +465,38 @@ def _keyframe_counts(ctx: AppContext, media: Sequence[PageItem]) -> dict[int, in
     """Keyframes per video item of ``media`` (extracted once, cached in the evidence store);
     a video that cannot be decoded has 0."""
     counts: dict[int, int] = {}
-    store = EvidenceStore(ctx.settings.evidence_dir)
     for m in media:
         if m.content_type != "video" or not m.sha256:
             continue
         try:
-            path = store.path_for(m.sha256)
-            counts[m.id] = len(video_keyframes(ctx.settings.evidence_dir, m.sha256, path))
+            counts[m.id] = len(_video_keyframes(ctx, m.sha256))
         except TvecError:
             counts[m.id] = 0
     return counts
+
+
+def _video_keyframes(ctx: AppContext, sha256: str) -> list[Path]:
+    """The keyframe JPEGs of the video stored under ``sha256`` (:mod:`tvec.cases.keyframes`),
+    cached in the local evidence folder. With evidence in an fsspec store
+    (``TVEC_EVIDENCE_URL``: ``s3://...``) the video's bytes are fetched into the local
+    evidence folder once, when its keyframes are not cached yet, since the decoder reads a
+    file.
+
+    Raises:
+        InputError: the video cannot be decoded.
+        NotFoundError: the evidence store has no such bytes.
+        StoreError: the evidence store fails.
+    """
+    location = ctx.settings.evidence_location
+    root = local_root(location)
+    path = EvidenceStore(root or ctx.settings.evidence_dir).path_for(sha256)
+    if (
+        root is None
+        and not path.exists()
+        and not keyframes_cached(ctx.settings.evidence_dir, sha256)
+    ):
+        EvidenceStore(ctx.settings.evidence_dir).put(open_evidence(location).get(sha256), sha256)
+    return video_keyframes(ctx.settings.evidence_dir, sha256, path)
 
 
 def keyframe_preview(
@@ -490,9 +514,8 @@ def keyframe_preview(
             raise NotFoundError(f"item {item_id} has no stored video")
         sha256 = item.sha256
         prefs = account_media_prefs(session, principal.account_id, ctx.settings)
-    store = EvidenceStore(ctx.settings.evidence_dir)
     try:
-        frames = video_keyframes(ctx.settings.evidence_dir, sha256, store.path_for(sha256))
+        frames = _video_keyframes(ctx, sha256)
     except InputError as exc:
         raise NotFoundError(f"item {item_id} has no keyframes: {exc.problem}") from exc
     if not 0 <= n < len(frames):
@@ -520,7 +543,7 @@ def bank_entry_thumbnail(ctx: AppContext, entry_id: int) -> bytes:
     if not isinstance(key, str):
         raise NotFoundError(f"bank entry {entry_id} has no thumbnail")
     try:
-        return EvidenceStore(ctx.settings.evidence_dir).get(key)
+        return open_evidence(ctx.settings.evidence_location).get(key)
     except TvecError as exc:
         raise NotFoundError(f"bank entry {entry_id} has no thumbnail") from exc
 

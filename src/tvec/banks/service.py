@@ -53,7 +53,7 @@ from tvec.signals import SignalType, registry
 from tvec.signals.hashing import hash_content
 from tvec.store.bank_changes import ADD, REMOVE, record_change
 from tvec.store.db import Store
-from tvec.store.evidence import EvidenceStore
+from tvec.store.evidence import open_evidence
 from tvec.store.models import Bank, BankEntry
 from tvec.store.vpdq import load_values, store_value
 from tvec.urls.canonical import MAX_URL_BYTES
@@ -497,7 +497,7 @@ def bank_thumbnail(data: bytes, name: str, settings: Settings) -> str | None:
             image.save(out, format="JPEG", quality=80)
     except (InputError, OSError):
         return None
-    return EvidenceStore(settings.evidence_dir).put(out.getvalue())
+    return open_evidence(settings.evidence_location).put(out.getvalue())
 
 
 def add_files(

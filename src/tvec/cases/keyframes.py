@@ -61,6 +61,15 @@ def _decode(path: Path, max_frames: int, max_side: int) -> list[bytes]:
     return out
 
 
+def keyframes_cached(evidence_dir: Path, sha256: str) -> bool:
+    """Whether the keyframes of the video stored under ``sha256`` were extracted already.
+
+    Raises:
+        NotFoundError: ``sha256`` is not a SHA-256 hex digest.
+    """
+    return (_folder(evidence_dir, sha256) / "done").exists()
+
+
 def keyframes(
     evidence_dir: Path,
     sha256: str,

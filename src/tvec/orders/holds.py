@@ -33,7 +33,7 @@ from tvec.clock import rfc3339, rfc3339_or_none
 from tvec.errors import ConflictError, NotFoundError, StoreError, UsageError
 from tvec.orders.intake import LINKED_BY_LOCATOR, LINKED_BY_META_URL
 from tvec.settings import Settings
-from tvec.store.evidence import EvidenceStore
+from tvec.store.evidence import EvidenceStore, open_evidence
 from tvec.store.models import Item, Source, utcnow
 from tvec.store.models.orders import LegalHold, RemovalOrder, RemovalOrderUrl
 from tvec.text import profiles
@@ -89,7 +89,7 @@ def _content_bytes(
             raise UsageError(f"content file {given} for {entry.url}: {exc.strerror}") from None
     if item is None or item.sha256 is None or linked_by not in CONTENT_LINKS:
         return None
-    evidence = EvidenceStore(settings.evidence_dir)
+    evidence = open_evidence(settings.evidence_location)
     if item.sha256 not in evidence:
         return None
     data = evidence.get(item.sha256)
@@ -186,7 +186,7 @@ def preserve_media(
     children = session.scalars(
         select(Item).where(Item.parent_id == entry.item_id).order_by(Item.id)
     ).all()
-    evidence = EvidenceStore(settings.evidence_dir)
+    evidence = open_evidence(settings.evidence_location)
     held = []
     for child in children:
         if child.sha256 is None or child.sha256 not in evidence:
