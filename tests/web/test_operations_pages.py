@@ -20,7 +20,8 @@ from tests.web.conftest import WebEnv, login
 from tests.web.ops_data import BIDI_SOURCE, MANY_ERRORS, OpsData, seed_operations
 from tvec.app.context import open_context
 from tvec.store import open_store
-from tvec.store.models import AuditEvent
+from tvec.store.models import AuditEvent, Outlink
+from tvec.store.models.alerts import Alert, Takedown
 from tvec.web import create_app
 
 RLO_MARK = '<span class="bidi-mark" title="U+202E right-to-left override">\u27e8RLO\u27e9</span>'
@@ -213,9 +214,11 @@ def test_outlinks_by_platform_with_alert_and_takedown_state(ops: Any) -> None:
     client, _ = _client(env, "viewer")
     page = client.get("/outlinks").text
     rows = _platform_rows(page)
-    assert rows["Telegram"] == {"outlinks": 7, "open": 1, "alerted": 3, "removed": 3}
-    assert rows["Archive.org"] == {"outlinks": 3, "open": 0, "alerted": 1, "removed": 2}
-    assert rows["unknown"] == {"outlinks": 2, "open": 2, "alerted": 0, "removed": 0}
+    keys = ("outlinks", "open", "alerted", "alert_failed", "removed")
+    # Telegram's f1 alert failed for good (tests.alerts.removal_data): not "alerted"
+    assert rows["Telegram"] == dict(zip(keys, (7, 1, 2, 1, 3), strict=True))
+    assert rows["Archive.org"] == dict(zip(keys, (3, 0, 1, 0, 2), strict=True))
+    assert rows["unknown"] == dict(zip(keys, (2, 2, 0, 0, 0), strict=True))
     telegram = client.get("/outlinks/platform", params={"name": "telegram"}).text
     assert telegram.count('class="outlink"') == 7 and "7 in all" in telegram
     assert "hxxps://content[.]example/u1" in telegram and "https://content.example" not in telegram
@@ -223,6 +226,27 @@ def test_outlinks_by_platform_with_alert_and_takedown_state(ops: Any) -> None:
     assert "removed (2024-01-10 13:00)" in telegram
     assert "not alerted" in telegram and "hxxps://t[.]me/open_channel" in telegram
     assert 'href="/export/outlinks.csv?platform=telegram"' in telegram
+
+
+def test_a_failed_alert_is_counted_apart_from_the_alerted(ops: Any) -> None:
+    # an alert whose delivery failed for good was counted as "alerted", so the platform
+    # looked told when it was not: a second one fails here
+    env, _ = ops
+    with env.store.session() as session:
+        telegram = session.scalars(
+            select(Alert)
+            .join(Outlink, Outlink.id == Alert.outlink_id)
+            .outerjoin(Takedown, Takedown.outlink_id == Outlink.id)
+            .where(Outlink.platform == "Telegram", Alert.status == "sent")
+            .where(Takedown.state.is_(None) | (Takedown.state != "removed"))
+            .order_by(Alert.id)
+        ).first()
+        assert telegram is not None
+        telegram.status = "failed"
+    client, _ = _client(env, "viewer")
+    rows = _platform_rows(client.get("/outlinks").text)
+    keys = ("outlinks", "open", "alerted", "alert_failed", "removed")
+    assert rows["Telegram"] == dict(zip(keys, (7, 1, 1, 2, 3), strict=True))
 
 
 def _platform_rows(page: str) -> dict[str, dict[str, int]]:

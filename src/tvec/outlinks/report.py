@@ -4,8 +4,9 @@ with their entity, case, alert and takedown, and their CSV export (the web app's
 
 An out-link is ``removed`` when its status checks confirmed the removal (takedown state
 ``removed``), ``alerted`` when an alert was queued or sent for it and its removal is not
-confirmed, and ``open`` otherwise. Its case is the one it was attributed from, else the
-oldest case of an item it was seen in.
+confirmed, ``alert failed`` when its alert's delivery failed for good (no platform was told)
+and its removal is not confirmed, and ``open`` otherwise. Its case is the one it was
+attributed from, else the oldest case of an item it was seen in.
 """
 
 from __future__ import annotations
@@ -49,12 +50,17 @@ def platform_counts(session: Session) -> list[PlatformOutlinksView]:
     """Every platform with out-links (``unknown`` for those on no known platform), by the
     number of out-links, most first, then by name."""
     removed = case((Takedown.state == "removed", 1), else_=0)
-    alerted = case(
-        (Alert.id.is_not(None) & ((Takedown.state.is_(None)) | (Takedown.state != "removed")), 1),
-        else_=0,
-    )
+    not_removed = Takedown.state.is_(None) | (Takedown.state != "removed")
+    alerted = case((Alert.status.in_(("queued", "sent")) & not_removed, 1), else_=0)
+    failed = case(((Alert.status == "failed") & not_removed, 1), else_=0)
     rows = session.execute(
-        select(Outlink.platform, func.count(Outlink.id), func.sum(alerted), func.sum(removed))
+        select(
+            Outlink.platform,
+            func.count(Outlink.id),
+            func.sum(alerted),
+            func.sum(failed),
+            func.sum(removed),
+        )
         .outerjoin(Alert, Alert.outlink_id == Outlink.id)
         .outerjoin(Takedown, Takedown.outlink_id == Outlink.id)
         .group_by(Outlink.platform)
@@ -63,11 +69,12 @@ def platform_counts(session: Session) -> list[PlatformOutlinksView]:
         PlatformOutlinksView(
             platform=platform or UNKNOWN,
             outlinks=int(total),
-            open=int(total) - int(alerted_n or 0) - int(removed_n or 0),
+            open=int(total) - int(alerted_n or 0) - int(failed_n or 0) - int(removed_n or 0),
             alerted=int(alerted_n or 0),
+            alert_failed=int(failed_n or 0),
             removed=int(removed_n or 0),
         )
-        for platform, total, alerted_n, removed_n in rows
+        for platform, total, alerted_n, failed_n, removed_n in rows
     ]
     return sorted(views, key=lambda v: (-v.outlinks, v.platform.casefold()))
 

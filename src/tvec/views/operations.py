@@ -72,7 +72,12 @@ class PlatformOutlinksView(View):
     platform: str
     outlinks: int
     open: int = Field(description="Not alerted and not removed.")
-    alerted: int = Field(description="Alerted, removal not confirmed.")
+    alerted: int = Field(description="Alert queued or sent, removal not confirmed.")
+    alert_failed: int = Field(
+        default=0,
+        description="Alert delivery failed for good (the platform was not told), removal "
+        "not confirmed.",
+    )
     removed: int = Field(description="Removal confirmed by status checks.")
 
 
