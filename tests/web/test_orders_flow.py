@@ -155,3 +155,22 @@ def test_a_moderator_sees_orders_but_no_forms(web: WebEnv, client_for) -> None: 
     refused = client.post("/orders/act", data={"csrf_token": token, "reference": "VIEW-1"})
     assert refused.status_code == 403
     assert client.get("/orders-new").status_code == 403
+
+
+def test_a_long_order_is_recorded_and_an_overlong_reason_keeps_the_form(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # the URL list was cut at 20,000 characters with a generic 422 page (about 300 URLs of a
+    # real order) and everything typed was lost
+    client, token = client_for("analyst")
+    urls = "\n".join(f"https://video.example/v/{n:06d}?from=beacon-channel" for n in range(400))
+    assert len(urls) > 20_000
+    answer = _record(client, token, reference="MANY-URLS", urls=urls)
+    assert answer.status_code == 303, answer.text[:500]
+    assert len(client.get("/api/orders/MANY-URLS").json()["urls"]) == 400
+    reasons = "Incites terrorist offences. " * 3572  # 100,016 characters
+    refused = _record(client, token, reference="LONG-REASONS", reasons=reasons)
+    assert refused.status_code == 400 and "Error 422" not in refused.text
+    assert "reasons is longer than 100000 characters" in refused.text
+    assert 'value="LONG-REASONS"' in refused.text and reasons[:200] in refused.text

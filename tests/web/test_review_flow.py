@@ -167,6 +167,37 @@ def test_a_refused_decision_is_shown_inline_with_what_was_typed(
     assert _statuses(web) == {1: "open", 2: "open"}
 
 
+def test_a_note_over_the_limit_gives_the_form_back_with_the_note_kept(
+    web: WebEnv,
+    client_for,  # type: ignore[no-untyped-def]
+) -> None:
+    # a note over 5,000 characters (past the browser's maxlength: pasted by a script or an
+    # older page) answered the generic 422 error page, and what was typed was lost
+    client, token = client_for("moderator")
+    note = "reasoning " * 601  # 6,010 characters
+    response = client.post(
+        "/cases/1/decide",
+        data={"outcome": "escalate", "note": note, "csrf_token": token},
+    )
+    assert response.status_code == 400
+    page = response.text
+    assert "the note has 6,010 characters; at most 5,000 are kept" in page
+    assert f">{note}</textarea>" in page and "Error 422" not in page
+    bulk = client.post(
+        "/queue/bulk-decide",
+        data={"case_ids": ["1", "2"], "outcome": "escalate", "note": note, "csrf_token": token},
+    )
+    assert bulk.status_code == 400 and "the note has 6,010 characters" in bulk.text
+    assert f'value="{note}"' in bulk.text
+    assert _statuses(web) == {1: "open", 2: "open"}
+    at_limit = client.post(
+        "/cases/1/decide",
+        data={"outcome": "escalate", "note": "n" * 5000, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert at_limit.status_code == 303 and _statuses(web)[1] == "escalated"
+
+
 def test_deciding_a_case_decided_meanwhile_says_it_was_not_recorded(
     web: WebEnv,
     client_for,  # type: ignore[no-untyped-def]

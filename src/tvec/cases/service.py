@@ -57,6 +57,8 @@ from tvec.views.cases import AppealView, CaseView, DecisionView, EvidenceView
 OUTCOMES = ("remove", "no_violation", "escalate", "duplicate")
 #: Kinds of removal ground: a designated entity (and which designation), or a ToS clause.
 GROUND_KINDS = ("designated_entity", "tos")
+#: Characters a decision's note may hold (the API's ``DecisionIn`` has the same limit).
+MAX_NOTE = 5000
 #: Signal types a decision may add to a bank (URLs and raw text are not the content itself).
 BANKABLE_SIGNAL_TYPES = frozenset({"md5", "sha256", "pdq", "video_md5", "text", "text_tlsh"})
 
@@ -367,6 +369,11 @@ def _check_request(
 ) -> None:
     if request.outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome {request.outcome!r} (known: {', '.join(OUTCOMES)})")
+    if request.note is not None and len(request.note) > MAX_NOTE:
+        raise UsageError(
+            f"the note has {len(request.note):,} characters; at most {MAX_NOTE:,} are kept: "
+            "shorten it"
+        )
     has_ground = request.ground_kind in GROUND_KINDS and (request.ground or "").strip()
     if request.outcome == "remove" and not has_ground:
         raise UsageError(
@@ -411,7 +418,7 @@ def decide(
         NotFoundError: no such case, duplicate target or bank.
         ConflictError: the case is not waiting for a decision.
         UsageError: unknown outcome, a removal without ground or with an unknown one, a
-            duplicate without target.
+            duplicate without target, a note over :data:`MAX_NOTE` characters.
     """
     require(actor.role, "case.decide")
     case = get_case(session, case_id)

@@ -15,6 +15,11 @@ from tvec.errors import TvecError
 #: Largest id a database integer column holds on both backends (PostgreSQL INTEGER).
 MAX_ID = 2**31 - 1
 
+#: Characters a decision form's note field takes before the request is refused outright
+#: (422). Notes over the domain's limit (:data:`tvec.cases.service.MAX_NOTE`) but under this
+#: one get the form again with the reason and everything typed kept, not an error page.
+MAX_FORM_NOTE = 100_000
+
 #: A database id in a URL path.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: A database id in a request body.

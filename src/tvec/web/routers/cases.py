@@ -31,7 +31,7 @@ from tvec.views.cases import (
 )
 from tvec.web.context import WebContext, get_app, get_ctx
 from tvec.web.flash import set_flash
-from tvec.web.params import MAX_ID, BodyId, PathId, parse_queue_query, queue_query
+from tvec.web.params import MAX_FORM_NOTE, MAX_ID, BodyId, PathId, parse_queue_query, queue_query
 from tvec.web.render import ViewResponse, render
 from tvec.web.security import need
 
@@ -170,7 +170,7 @@ def case_decide_form(
     background: BackgroundTasks,
     outcome: Annotated[str, Form(max_length=20)] = "",
     ground: Annotated[str | None, Form(max_length=600)] = None,
-    note: Annotated[str | None, Form(max_length=5000)] = None,
+    note: Annotated[str | None, Form(max_length=MAX_FORM_NOTE)] = None,
     duplicate_of: Annotated[str | None, Form(max_length=20)] = None,
     bank: Annotated[str | None, Form(max_length=200)] = None,
     queue: Annotated[str | None, Form(max_length=2000)] = None,

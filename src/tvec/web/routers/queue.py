@@ -15,7 +15,7 @@ from tvec.cases import DecisionRequest, QueueFilter
 from tvec.errors import ConflictError, NotFoundError, UsageError, http_status_for
 from tvec.views.cases import QueuePageView
 from tvec.web.context import WebContext, get_app, get_ctx
-from tvec.web.params import BodyId, parse_queue_query, queue_query
+from tvec.web.params import MAX_FORM_NOTE, BodyId, parse_queue_query, queue_query
 from tvec.web.render import ViewResponse, render
 from tvec.web.routers.cases import land_after_decision
 from tvec.web.security import need
@@ -111,7 +111,7 @@ def queue_bulk_decide(
     case_ids: Annotated[list[BodyId] | None, Form(max_length=500)] = None,
     outcome: Annotated[str, Form(max_length=20)] = "",
     ground: Annotated[str | None, Form(max_length=600)] = None,
-    note: Annotated[str | None, Form(max_length=5000)] = None,
+    note: Annotated[str | None, Form(max_length=MAX_FORM_NOTE)] = None,
     queue: Annotated[str | None, Form(max_length=2000)] = None,
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("case.decide"))],
