@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from tvec.collection.registry import add_source, remove_source
@@ -121,3 +122,19 @@ def test_database_at_0002_upgrades_with_its_sources(db_url: str) -> None:
         assert conn.execute(text("SELECT count(*) FROM outlink")).scalar_one() == 0
     migrate(engine)
     engine.dispose()
+
+
+def test_a_source_language_must_be_a_language_tag(any_store: Store) -> None:
+    from tvec.collection.registry import check_language
+    from tvec.errors import UsageError
+
+    for tag in ("ar", "prs", "ps-AF", "uz-Cyrl", "so", " en "):
+        assert check_language(tag) == tag.strip()
+    assert check_language(None) is None and check_language("  ") is None
+    for bad in ("arabic", "xx", "ar\u202ene", "zz-QQ", "ar SA", "ب"):
+        with pytest.raises(UsageError, match="is not a language tag"):
+            check_language(bad)
+    with any_store.session() as session, pytest.raises(UsageError, match="'pashto'"):
+        add_source(
+            session, "b", "url-list", "https://x.example/l.txt", language="pashto", actor="t"
+        )

@@ -20,7 +20,7 @@ from tests.web.conftest import WebEnv, login
 from tests.web.ops_data import BIDI_SOURCE, MANY_ERRORS, OpsData, seed_operations
 from tvec.app.context import open_context
 from tvec.store import open_store
-from tvec.store.models import AuditEvent, Outlink
+from tvec.store.models import AuditEvent, Outlink, Source
 from tvec.store.models.alerts import Alert, Takedown
 from tvec.web import create_app
 
@@ -149,22 +149,34 @@ def test_a_source_language_with_bidi_controls_is_shown_isolated_with_the_control
     ops: Any,
 ) -> None:
     # the language typed in the add-source form was printed raw on the source page, so a
-    # right-to-left override in it reordered what followed
+    # right-to-left override in it reordered what followed. Such a language is now refused
+    # (not a language tag), with the form kept; one stored before is still shown isolated.
     env, _ = ops
     client, token = _client(env, "analyst")
-    added = client.post(
-        "/sources/new",
-        data={
-            "csrf_token": token,
-            "name": "beacon-lang",
-            "kind": "feed",
-            "url": "https://feeds.example/a.xml",
-            "language": "ar\u202ene",
-        },
-    )
-    assert added.status_code == 200, added.text
-    assert f"<dt>Language</dt><dd><bdi>ar{RLO_MARK}ne</bdi></dd>" in added.text
-    assert "\u202e" not in added.text
+    form = {
+        "csrf_token": token,
+        "name": "beacon-lang",
+        "kind": "feed",
+        "url": "https://feeds.example/a.xml",
+        "language": "ar\u202ene",
+    }
+    refused = client.post("/sources/new", data=form)
+    assert refused.status_code == 400, refused.text
+    error = refused.text.split('id="add-source-error"', 1)[1].split("</p>", 1)[0]
+    assert "language &#39;ar\\u202ene&#39; is not a language tag" in error  # repr: escaped
+    assert "\u202e" not in error
+    assert 'value="beacon-lang"' in refused.text and 'value="feed" selected' in refused.text
+    assert 'value="https://feeds.example/a.xml"' in refused.text
+    assert client.get("/sources/view", params={"name": "beacon-lang"}).status_code == 404
+    added = client.post("/sources/new", data=form | {"language": "ps-AF"})
+    assert added.status_code == 200 and "<dt>Language</dt><dd><bdi>ps-AF</bdi></dd>" in added.text
+    with env.store.session() as session:  # as a store written before the check has it
+        session.scalars(
+            select(Source).where(Source.name == "beacon-lang")
+        ).one().language = "ar\u202ene"
+    page = client.get("/sources/view", params={"name": "beacon-lang"}).text
+    assert f"<dt>Language</dt><dd><bdi>ar{RLO_MARK}ne</bdi></dd>" in page
+    assert "\u202e" not in page
 
 
 def test_a_stored_name_cannot_reverse_the_page_title(ops: Any) -> None:

@@ -66,6 +66,28 @@ def _platform_for(locator: str) -> str | None:
     return platform.name if platform else None
 
 
+def check_language(language: str | None) -> str | None:
+    """A source's main language as given (stripped), checked to be a well-formed BCP 47
+    language tag with a registered language subtag (``ar``, ``prs``, ``ps-AF``, ``uz-Cyrl``;
+    checked by ``langcodes.tag_is_valid`` against the IANA language subtag registry); None
+    for None or blank.
+
+    Raises:
+        UsageError: anything else (``arabic``, ``xx``, control or invisible characters).
+    """
+    if language is None or not language.strip():
+        return None
+    import langcodes
+
+    tag = language.strip()
+    if not tag.isascii() or not tag.isprintable() or not langcodes.tag_is_valid(tag):
+        raise UsageError(
+            f"language {tag!r} is not a language tag: give an ISO 639 code such as ar, ps, "
+            "prs, so or en, optionally with a region or script (ps-AF, uz-Cyrl)"
+        )
+    return tag
+
+
 def add_source(
     session: Session,
     name: str,
@@ -86,14 +108,15 @@ def add_source(
         actor: who adds it (``cli`` from the command line).
     Raises:
         UsageError: unknown kind, empty name, a name already used, a URL for a local-only
-            kind, a mapping for a kind that takes none, or a ``csv`` source without a
-            ``text`` or ``url`` column.
+            kind, a mapping for a kind that takes none, a ``csv`` source without a
+            ``text`` or ``url`` column, or a language that is not a language tag.
         NotFoundError: a local locator does not exist.
     """
     name = name.strip()
     if not name:
         raise UsageError("the source name is empty")
     check_kind(kind)
+    language = check_language(language)
     stored_locator = _locator(kind, locator)
     pairs = list(mapping)
     options: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tvec.accounts import Principal
 from tvec.app import collection
 from tvec.app import operations as use
+from tvec.errors import ConflictError, NotFoundError, UsageError, http_status_for
 from tvec.urls.defang import defang
 from tvec.web.context import WebContext, get_ctx
 from tvec.web.flash import set_flash
@@ -44,11 +45,33 @@ def sources_page(
     principal: Annotated[Principal, Depends(need("source.view"))],
 ) -> Response:
     """Every source: kind, name, defanged locator, enabled, last poll, status, items."""
+    return _sources_response(request, ctx, principal)
+
+
+def _sources_response(
+    request: Request,
+    ctx: WebContext,
+    principal: Principal,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> Response:
     rows = [
         {"source": s, "locator": defang(s.locator), "href": _source_url(s.name)}
         for s in collection.list_sources(ctx.app)
     ]
-    return render(request, ctx, "sources.html", principal, rows=rows, kinds=use.remote_kinds())
+    return render(
+        request,
+        ctx,
+        "sources.html",
+        principal,
+        status_code=status_code,
+        rows=rows,
+        kinds=use.remote_kinds(),
+        error=error,
+        form=form or {},
+    )
 
 
 @router.get("/sources/view", response_class=HTMLResponse)
@@ -86,18 +109,27 @@ def add_source(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     principal: Annotated[Principal, Depends(need("source.write"))],
 ) -> Response:
-    """Add a source read from an http(s) URL (audited); then its page."""
-    source = use.add_remote_source(
-        ctx.app,
-        name,
-        kind,
-        url,
-        actor=principal.actor,
-        platform=platform,
-        entity=entity,
-        language=language,
-        notes=notes,
-    )
+    """Add a source read from an http(s) URL (audited); then its page. A refused source
+    shows the sources page again with the reason next to the form and everything typed kept
+    (status 400/404/409)."""
+    try:
+        source = use.add_remote_source(
+            ctx.app,
+            name,
+            kind,
+            url,
+            actor=principal.actor,
+            platform=platform,
+            entity=entity,
+            language=language,
+            notes=notes,
+        )
+    except (UsageError, NotFoundError, ConflictError) as exc:
+        typed = {"name": name, "kind": kind, "url": url, "platform": platform}
+        typed |= {"entity": entity, "language": language, "notes": notes}
+        return _sources_response(
+            request, ctx, principal, status_code=http_status_for(exc), error=str(exc), form=typed
+        )
     set_flash(request, f"Source {source.name} added.")
     return RedirectResponse(_source_url(source.name), status_code=303)
 
