@@ -15,7 +15,7 @@ from tvec.accounts import Principal
 from tvec.audit.log import AuditKind
 from tvec.cases import DecisionRequest, service
 from tvec.clock import utcnow
-from tvec.errors import ConflictError
+from tvec.errors import ConflictError, NotFoundError
 from tvec.store import Store, open_store
 from tvec.store.models.audit import AuditEvent
 from tvec.store.models.cases import Decision, ReviewCase
@@ -61,6 +61,26 @@ def test_undo_restores_the_status_and_is_audited(
             (second, "escalated"),
             (first, "open"),
         ]
+
+
+def test_a_second_undo_says_the_decision_was_undone_already(
+    reviewed: tuple[Store, dict[str, Principal]],
+) -> None:
+    # the second undo of one decision (a second tab, a double click) answered "no decision N"
+    store, users = reviewed
+    moderator = users["moderator"]
+    first = _decide(store, 1, moderator, "no_violation")
+    other = _decide(store, 2, moderator, "escalate")
+    for decision_id in (first, other):
+        with store.session() as session:
+            service.undo_decision(session, decision_id, moderator, store.settings, utcnow())
+    with store.session() as session, pytest.raises(ConflictError) as refused:
+        service.undo_decision(session, first, moderator, store.settings, utcnow())
+    message = str(refused.value)
+    assert message.startswith(f"decision {first} was undone already (by moderator, ")
+    assert message.endswith("case 1 is back in review")
+    with store.session() as session, pytest.raises(NotFoundError, match="no decision 999"):
+        service.undo_decision(session, 999, moderator, store.settings, utcnow())
 
 
 def test_undo_is_refused_once_the_decision_may_have_left_tvec(

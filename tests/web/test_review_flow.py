@@ -86,7 +86,8 @@ def test_undo_through_the_api_is_audited(web: WebEnv, client_for) -> None:  # ty
     assert undone.status_code == 200 and undone.json()["status"] == "open"
     assert _kinds(web)[-2:] == [AuditKind.DECISION.value, AuditKind.DECISION_UNDO.value]
     again = client.post(f"/api/decisions/{decision_id}/undo", headers={"X-CSRF-Token": token})
-    assert again.status_code == 404
+    assert again.status_code == 409  # it was: 404 "no decision N"
+    assert f"decision {decision_id} was undone already (by moderator, " in again.text
 
 
 def test_the_last_case_lands_on_the_queue(web: WebEnv, client_for) -> None:  # type: ignore[no-untyped-def]

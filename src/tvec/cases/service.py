@@ -552,9 +552,26 @@ def undo_decision(
     Raises:
         PermissionDeniedError: the actor may not decide.
         NotFoundError: no such decision.
-        ConflictError: the decision may no longer be undone (the message says why).
+        ConflictError: the decision may no longer be undone, or was undone already (the
+            message says why).
     """
     require(actor.role, "case.decide")
+    if session.get(Decision, decision_id) is None:
+        undone = session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.kind == AuditKind.DECISION_UNDO.value,
+                AuditEvent.data["decision_id"].as_integer() == decision_id,
+            )
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ).first()
+        if undone is not None:
+            case_ref = (undone.target or "").replace("case:", "case ")
+            raise ConflictError(
+                f"decision {decision_id} was undone already (by {undone.actor}, "
+                f"{undone.at:%Y-%m-%d %H:%M:%S} UTC); {case_ref} is back in review"
+            )
     decision = get_decision(session, decision_id)
     blocker = undo_blocker(session, decision, actor.username, settings, now or utcnow())
     if blocker is not None:
