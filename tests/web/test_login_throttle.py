@@ -192,7 +192,8 @@ def test_a_second_app_instance_sees_the_same_counters(env: Env) -> None:
 
 
 def test_tvec_serve_believes_proxy_headers_only_from_trusted_proxies(
-    cli, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    cli,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     import socket
 
@@ -213,3 +214,33 @@ def test_tvec_serve_believes_proxy_headers_only_from_trusted_proxies(
         (True, "10.0.0.5"),
         (True, "10.0.0.6,10.0.0.7"),
     ]
+
+
+def test_address_windows_that_are_over_are_pruned(env: Env) -> None:
+    # every address that ever failed a login kept its row for good (an attacker rotating
+    # addresses grew the table without bound)
+    from sqlalchemy import select
+
+    from tvec.store.models.accounts import LoginThrottle
+
+    def keys() -> list[str]:
+        with env.store.session() as session:
+            return sorted(session.scalars(select(LoginThrottle.key)))
+
+    app = env.app()
+    for n in range(10, 14):
+        assert _try(_client(app, (f"203.0.113.{n}", 40000)), "nobody-real", f"guess {n}") == 401
+    assert [k for k in keys() if k.startswith("ip:")] == [
+        f"ip:203.0.113.{n}" for n in range(10, 14)
+    ]
+    env.clock.now += timedelta(seconds=env.settings.login_window_seconds + 1)
+    assert _try(_client(app, ATTACKER), "someone-else", "one more") == 401
+    # the windows that are over went; the usernames' rows stay (their backoff)
+    assert keys() == ["ip:203.0.113.66", "user:nobody-real", "user:someone-else"]
+    env.clock.now += timedelta(days=env.settings.login_known_days + 1)
+    home = _client(app, HOME_ADDRESS)
+    assert _try(home, "moderator", PASSWORD) == 303
+    assert "ok:moderator:198.51.100.7" in keys()
+    env.clock.now += timedelta(days=env.settings.login_known_days + 1)
+    assert _try(_client(app, CAFE), "someone", "wrong") == 401
+    assert "ok:moderator:198.51.100.7" not in keys() and "ip:203.0.113.66" not in keys()

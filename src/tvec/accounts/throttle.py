@@ -28,9 +28,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -202,13 +204,41 @@ def fail(
     device: str | None = None,
 ) -> None:
     """Count a failed attempt: on the address (or the device) and on the username, whose
-    backoff grows."""
+    backoff grows; rows that no longer limit anything are removed first (:func:`prune`)."""
+    keep = [_ip_key(address), _user_key(username), _ok_key(username, address)]
+    prune(session, policy, now, keep=[*keep, *([_dev_key(device)] if device else [])])
     _count_in_window(_row(session, _dev_key(device) if device else _ip_key(address)), policy, now)
     user = _row(session, _user_key(username))
     user.failures += 1
     wait = policy.backoff(user.failures)
     if wait:
         user.blocked_until = now + wait
+
+
+def prune(session: Session, policy: ThrottlePolicy, now: datetime, keep: Sequence[str] = ()) -> int:
+    """Delete the rows that no longer limit anything and return how many: address and
+    device windows that are over, and known addresses not used to log in for
+    ``policy.known_for``. A username's row stays (its failures drive the backoff until the
+    next success), and so do the rows ``keep`` names (the ones this request reads and
+    writes). Without this, every address that ever failed a login (an attacker rotating
+    addresses) kept a row for good.
+    """
+    window_over = LoginThrottle.window_start.is_(None) | (
+        LoginThrottle.window_start < now - policy.window
+    )
+    unused = LoginThrottle.last_success_at.is_(None) | (
+        LoginThrottle.last_success_at < now - policy.known_for
+    )
+    limits = LoginThrottle.key.startswith("ip:") | LoginThrottle.key.startswith("dev:")
+    result = session.execute(
+        delete(LoginThrottle)
+        .where(
+            or_(limits & window_over, LoginThrottle.key.startswith("ok:") & unused),
+            LoginThrottle.key.not_in(list(keep)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def succeed(session: Session, username: str, address: str, now: datetime) -> None:
