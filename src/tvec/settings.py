@@ -41,6 +41,16 @@ def _text_list(value: object) -> object:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+#: The EEA (EU 27, Iceland, Liechtenstein, Norway) as the DSA Transparency Database spells it
+#: (``EuropeanCountriesService::EUROPEAN_COUNTRY_CODES``: Greece is ``GR``, not ``EL``); the
+#: default territorial scope of statements of reasons (:mod:`tvec.sor.schema` checks against
+#: it).
+EEA_COUNTRY_CODES = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+
+
 class Settings(BaseSettings):
     """tvec's settings. Build with ``Settings()`` (environment) or with keyword overrides."""
 
@@ -593,38 +603,7 @@ class Settings(BaseSettings):
         "unique to this installation when several submit for one platform.",
     )
     sor_territorial_scope: TextList = Field(
-        default=[
-            "AT",
-            "BE",
-            "BG",
-            "CY",
-            "CZ",
-            "DE",
-            "DK",
-            "EE",
-            "ES",
-            "FI",
-            "FR",
-            "GR",
-            "HR",
-            "HU",
-            "IE",
-            "IS",
-            "IT",
-            "LI",
-            "LT",
-            "LU",
-            "LV",
-            "MT",
-            "NL",
-            "NO",
-            "PL",
-            "PT",
-            "RO",
-            "SE",
-            "SI",
-            "SK",
-        ],
+        default=list(EEA_COUNTRY_CODES),
         description="Statements of reasons: territorial_scope, EEA country codes as the API "
         "spells them (Greece is GR); default: the whole EEA.",
     )

@@ -22,6 +22,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from tvec.settings import EEA_COUNTRY_CODES
+
 DECISION_VISIBILITIES = (
     "DECISION_VISIBILITY_CONTENT_REMOVED",
     "DECISION_VISIBILITY_CONTENT_DISABLED",
@@ -161,41 +163,9 @@ AUTOMATED_DECISIONS = (
     "AUTOMATED_DECISION_NOT_AUTOMATED",
 )
 #: ``EuropeanCountriesService::EUROPEAN_COUNTRY_CODES``: the EEA (EU 27, Iceland,
-#: Liechtenstein, Norway); Greece is ``GR`` here (not ``EL``).
-EUROPEAN_COUNTRY_CODES = tuple(
-    (
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    )
-)
+#: Liechtenstein, Norway); Greece is ``GR`` here (not ``EL``). Kept once, in the settings
+#: (the default territorial scope).
+EUROPEAN_COUNTRY_CODES = EEA_COUNTRY_CODES
 #: ``EuropeanLanguagesService::ALL_LANGUAGES`` keys: ISO 639-1 codes in upper case.
 LANGUAGES = frozenset(
     (
