@@ -36,8 +36,7 @@ def expand_short_outlinks(ctx: AppContext, *, limit: int | None = None) -> list[
     cache = ShortLinkCache(ctx.settings.home / CACHE_FILE)
     with ctx.http() as client:
         expansions = [
-            expand_short_link(url, client=client, registry=registry, cache=cache)
-            for url in shorts
+            expand_short_link(url, client=client, registry=registry, cache=cache) for url in shorts
         ]
     views: list[ShortLinkView] = []
     with ctx.write() as session:
