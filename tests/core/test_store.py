@@ -124,6 +124,26 @@ def test_evidence_store_is_content_addressed_and_atomic(tmp_path: Path) -> None:
         evidence.get("1" * 64)
 
 
+def test_evidence_with_a_verified_digest_is_stored_under_it_without_hashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan worker hands over the ``sha256`` signal it computed from the same bytes: the
+    store takes it as the key instead of hashing the bytes again."""
+    import hashlib
+
+    from tvec.store import evidence as module
+
+    digest = hashlib.sha256(b"world").hexdigest()
+    evidence = EvidenceStore(tmp_path / "ev")
+    with monkeypatch.context() as patch:
+        patch.setattr(module.hashlib, "sha256", lambda *a: pytest.fail("hashed again"))
+        assert evidence.put(b"world", digest, sync=False, verified=True) == digest
+    assert evidence.get(digest) == b"world"
+    assert evidence.put(b"world", digest) == digest  # checked when not verified
+    with pytest.raises(StoreError, match="mismatch"):
+        evidence.put(b"world", "0" * 64, verified=False)
+
+
 def test_timestamps_come_back_aware_utc(any_store: Store) -> None:
     with any_store.session() as session:
         session.add(Bank(name="t"))

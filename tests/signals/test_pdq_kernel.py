@@ -93,3 +93,20 @@ def test_bad_arrays_are_refused() -> None:
         pdq_kernel.pdq_hashes(np.zeros((8, 8, 3), np.float32))
     with pytest.raises(ValueError, match="array"):
         pdq_kernel.pdq_hashes(np.zeros((8, 8, 2), np.uint8))
+
+
+def test_looked_up_luma_is_pdqhash_luma_for_every_colour() -> None:
+    """The kernel looks up each channel's product (``_luma_terms``); for all 2**24 colours
+    the float32 luma is bit for bit pdqhash's float64 numpy expression, rounded."""
+    values = np.arange(2**24, dtype=np.uint32)
+    red, green, blue = (values >> 16) & 255, (values >> 8) & 255, values & 255
+    image = np.stack([red, green, blue], axis=-1).astype(np.uint8).reshape(4096, 4096, 3)
+    luma = pdq_kernel._luma(image).reshape(-1)
+    for r in range(0, 256, 16):  # in slices, to keep the float64 temporaries small
+        part = slice(r << 16, (r + 16) << 16)
+        expected = (
+            red[part].astype(np.float64) * 0.299
+            + green[part].astype(np.float64) * 0.587
+            + blue[part].astype(np.float64) * 0.114
+        ).astype(np.float32)
+        assert np.array_equal(luma[part].view(np.uint32), expected.view(np.uint32))

@@ -159,7 +159,8 @@ def prepare_file(
             hashed.error = EncodingError(name, f"text is not UTF-8 (byte {exc.start})")
     if evidence_dir is not None:
         sha = next((s.value for s in hashed.signals if s.signal_type == "sha256"), None)
-        open_evidence(evidence_dir).put(data, sha, sync=False)  # synced per batch
+        # synced per batch; ``sha`` is hash_content's digest of these bytes
+        open_evidence(evidence_dir).put(data, sha, sync=False, verified=True)
     found = None
     if analysis is not None:
         analyzer = _analyzer(analysis, with_db=match is not None)

@@ -139,16 +139,32 @@ def _box_cols(src: Any, dst: Any, window: int, sums: Any) -> None:
         oi += 1
 
 
+def _luma_terms() -> npt.NDArray[np.float64]:
+    """Each channel value's term of pdqhash's luma: ``terms[k, v]`` is ``float64(v) *
+    weight_k`` (weights 0.299, 0.587, 0.114), the very product the luma expression computes
+    for a channel value ``v``, so adding three looked-up terms in the same order (R + G,
+    then + B) gives the same float64 sum, bit for bit, for every colour (tested on all 2**24
+    of them)."""
+    values = np.arange(256, dtype=np.float64)
+    return np.stack([values * 0.299, values * 0.587, values * 0.114])
+
+
+_LUMA_TERMS = _luma_terms()
+
+
 def _luma(image: Any) -> Any:
-    # pdqhash's float64 numpy expression, rounded to float32 at the end.
+    # pdqhash's float64 numpy expression, rounded to float32 at the end; the three products
+    # are looked up (_luma_terms) instead of converted and multiplied for every pixel (a
+    # quarter less time).
     rows, cols = image.shape[0], image.shape[1]
     out = np.empty((rows, cols), dtype=np.float32)
+    red = _LUMA_TERMS[0]
+    green = _LUMA_TERMS[1]
+    blue = _LUMA_TERMS[2]
     for r in range(rows):
         for c in range(cols):
             out[r, c] = np.float32(
-                np.float64(image[r, c, 0]) * 0.299
-                + np.float64(image[r, c, 1]) * 0.587
-                + np.float64(image[r, c, 2]) * 0.114
+                red[image[r, c, 0]] + green[image[r, c, 1]] + blue[image[r, c, 2]]
             )
     return out
 
