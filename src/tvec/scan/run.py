@@ -30,7 +30,7 @@ from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
 from tvec.sources import RawItem, read_path
 from tvec.store.db import Store
-from tvec.store.evidence import EvidenceStore, sync_evidence
+from tvec.store.evidence import sync_evidence
 from tvec.store.models import Scan, utcnow
 
 #: Called after each top-level item with (items done so far, locator just finished).
@@ -226,9 +226,7 @@ def run_scan(
         session.flush()
         scan_id = scan.id
     try:
-        worker = ItemWriter(
-            settings, EvidenceStore(settings.evidence_dir), matcher, scan_id, source_id=source_id
-        )
+        worker = ItemWriter(settings, matcher, scan_id, source_id=source_id)
         if executor is not None:
             executor.match_on_workers(matcher, settings)
         # Local workers match too when they can map the same persisted index as this matcher.

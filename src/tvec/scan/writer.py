@@ -24,7 +24,6 @@ from tvec.signals import SignalValue
 from tvec.signals.hashing import hash_text
 from tvec.signals.pdq_variants import PDQOptions, PDQVariant
 from tvec.sources import RawItem
-from tvec.store.evidence import EvidenceStore
 from tvec.store.models import Item, ItemError, Match, ScanItem, Signal
 from tvec.store.vpdq import load_signal, store_signal
 
@@ -35,14 +34,12 @@ class ItemWriter:
     def __init__(
         self,
         settings: Settings,
-        evidence: EvidenceStore,
         matcher: Matcher,
         scan_id: int,
         *,
         source_id: int | None = None,
     ) -> None:
         self.settings = settings
-        self.evidence = evidence
         self.matcher = matcher
         self.scan_id = scan_id
         self.source_id = source_id
