@@ -299,9 +299,9 @@ def test_auto_acceleration_switches_to_the_compiled_loop(monkeypatch: pytest.Mon
     used: list[bool] = []
     original = pdq_index.Segment.search
 
-    def spy(self: object, *args: object) -> object:
+    def spy(self: object, *args: object, **kwargs: object) -> object:
         used.append(bool(args[-1]))
-        return original(self, *args)  # type: ignore[arg-type]
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pdq_index.Segment, "search", spy)
     monkeypatch.setattr(pdq_index, "numba_imported", lambda: False)

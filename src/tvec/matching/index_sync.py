@@ -308,7 +308,7 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
             if seg.index is not None:
                 fresh = MultiIndex.build(np.asarray(seg.words), len(seg.index.layout))
                 if not (
-                    np.array_equal(fresh.perm, seg.index.perm)
+                    np.array_equal(fresh.entries, seg.index.entries)
                     and np.array_equal(fresh.offsets, seg.index.offsets)
                 ):
                     problems.append(f"{part} segment {seg.name}: multi-index tables are damaged")

@@ -9,8 +9,14 @@ at least ``sum(radius[t] + 1)``; so when that sum exceeds the threshold ``r``, e
 3). Candidates are then verified with the full 256-bit distance, so the search is exact.
 
 Each table is a directory (bucket offsets, one per possible substring value, ``2**width + 1``
-``uint32``) into a permutation of the rows sorted by that substring (``uint32`` per row): a
-counting-sort layout, so a probe costs two array reads and no binary search.
+``uint32``) into the table's entries, one per row sorted by that substring: a counting-sort
+layout, so a probe costs two array reads and no binary search. An entry is ``1 +
+FRAGMENT_WORDS`` ``uint32``: the row, then a fragment of the row's hash (``FRAGMENT_WORDS``
+aligned 32-bit words of it that do not overlap the table's substring, :func:`fragment_words`).
+The fragment's distance to the query's, plus the bits the probe flipped in the substring, is a
+lower bound of the full distance read in the same cache line as the row: a candidate whose
+bound exceeds the threshold is dropped without reading its 32-byte hash (at 10 million random
+hashes, all but a few in ten thousand), so a candidate costs one random read instead of two.
 
 This module knows rows only (``0..n-1``); ids, deletions and verification live in
 :mod:`tvec.matching.pdq_segment`.
@@ -31,7 +37,7 @@ import numpy.typing as npt
 PDQ_BITS = 256
 
 #: Cost model of a query, in nanoseconds: one probe (two directory reads), one candidate
-#: (a permutation read and a 256-bit verification) and one row of a brute-force scan. Measured
+#: (an entry read and its fragment's distance) and one row of a brute-force scan. Measured
 #: on the reference machine (see docs/pdq-index.md); only the plan's speed depends on them.
 PROBE_COST_NS = 25.0
 CANDIDATE_COST_NS = 40.0
@@ -39,6 +45,11 @@ BRUTE_COST_NS = 10.0
 
 #: Largest number of probes a plan may use per table before brute force is preferred.
 _MAX_BALL = 50_000
+
+#: 32-bit words of each row's hash stored in each table's entries beside the row (see the
+#: module docstring); an entry is ``4 * (1 + FRAGMENT_WORDS)`` bytes (16: one per cache line's
+#: quarter, never split between two lines).
+FRAGMENT_WORDS = 3
 
 
 def table_count(n_rows: int) -> int:
@@ -103,6 +114,55 @@ def _substring(words: npt.NDArray[np.uint64], start: int, width: int) -> npt.NDA
     return high | low
 
 
+def fragment_words(layout: tuple[tuple[int, int], ...]) -> npt.NDArray[np.intp]:
+    """For each table, the ``FRAGMENT_WORDS`` 32-bit words of the hash kept in its entries.
+
+    The hash is read as 8 big-endian 32-bit words (word 0: bits 0-31). Table ``t`` keeps the
+    words that follow the last word its substring touches, cyclically; a substring of at most
+    32 bits touches at most two words, so the fragment never overlaps it and the fragment's
+    distance adds to the substring's in a lower bound of the full distance.
+
+    Returns:
+        shape (len(layout), FRAGMENT_WORDS), word numbers 0..7.
+
+    Raises:
+        ValueError: a substring is wider than 32 bits.
+    """
+    out = np.empty((len(layout), FRAGMENT_WORDS), dtype=np.intp)
+    for t, (start, width) in enumerate(layout):
+        if not 0 < width <= 32:
+            raise ValueError(f"substring of {width} bits: fragments need at most 32")
+        last = (start + width - 1) // 32
+        out[t] = [(last + 1 + k) % 8 for k in range(FRAGMENT_WORDS)]
+    return out
+
+
+def hash_word32(words: npt.NDArray[np.uint64], number: int) -> npt.NDArray[np.uint32]:
+    """32-bit word ``number`` (0..7, big-endian order) of each hash; ``words`` shape (n, 4)."""
+    col = words[:, number // 2]
+    if number % 2 == 0:
+        col = col >> np.uint64(32)
+    return (col & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def query_fragments(
+    words: npt.NDArray[np.uint64], layout: tuple[tuple[int, int], ...]
+) -> npt.NDArray[np.uint32]:
+    """The queries' fragments for each table (what :meth:`MultiIndex.build` stores per row).
+
+    Args:
+        words: shape (q, 4) query words.
+        layout: from :func:`table_layout`.
+
+    Returns:
+        shape (q, len(layout), FRAGMENT_WORDS) ``uint32``.
+    """
+    halves = np.empty((words.shape[0], 8), dtype=np.uint32)
+    halves[:, 0::2] = words >> np.uint64(32)
+    halves[:, 1::2] = words & np.uint64(0xFFFFFFFF)
+    return np.ascontiguousarray(halves[:, fragment_words(layout)])
+
+
 @lru_cache(maxsize=256)
 def flip_masks(width: int, radius: int) -> npt.NDArray[np.uint32]:
     """All ``width``-bit masks with at most ``radius`` bits set (the Hamming ball's offsets)."""
@@ -124,7 +184,8 @@ class ProbePlan:
 
     ``radii[t]`` is the search radius in table ``t`` (``-1``: table skipped); exactness holds
     because ``sum(radii[t] + 1) > threshold``. The flat arrays list every probe: its table, the
-    mask XORed into that table's query substring, and the table's directory base.
+    mask XORed into that table's query substring, the mask's bits set (the probe's distance in
+    the substring) and the table's directory base.
     """
 
     threshold: int
@@ -132,6 +193,7 @@ class ProbePlan:
     probe_table: npt.NDArray[np.intp]
     probe_mask: npt.NDArray[np.uint32]
     probe_base: npt.NDArray[np.int64]
+    probe_bits: npt.NDArray[np.int64]
 
 
 def plan_radii(
@@ -173,19 +235,20 @@ def plan_radii(
 class MultiIndex:
     """Substring tables over ``n`` hashes (rows ``0..n-1``), immutable once built.
 
-    Memory: ``4 * m`` bytes per hash (the permutations) plus ``4 * 2**width`` bytes per table
-    (the directories); at 10 million hashes, ``m = 11`` tables of 23 or 24 bits: 44 bytes per
-    hash plus 448 MiB.
+    Memory: ``4 * (1 + FRAGMENT_WORDS) * m`` bytes per hash (the entries) plus
+    ``4 * 2**width`` bytes per table (the directories); at 10 million hashes, ``m = 11``
+    tables of 23 or 24 bits: 176 bytes per hash plus 448 MiB.
     """
 
     def __init__(
         self,
         layout: tuple[tuple[int, int], ...],
         n_rows: int,
-        perm: npt.NDArray[np.uint32],
+        entries: npt.NDArray[np.uint32],
         offsets: npt.NDArray[np.uint32],
     ) -> None:
-        """Wrap built arrays: ``perm`` shape (m * n,), ``offsets`` the concatenated directories.
+        """Wrap built arrays: ``entries`` shape (m * n, 1 + FRAGMENT_WORDS) (each table's rows
+        in bucket order, each with its fragment), ``offsets`` the concatenated directories.
 
         Raises:
             ValueError: when the arrays do not fit the layout.
@@ -195,12 +258,14 @@ class MultiIndex:
         self.n_rows = n_rows
         self.bases = np.cumsum([0] + [(1 << w) + 1 for w in self.widths[:-1]], dtype=np.int64)
         expected_offsets = sum((1 << w) + 1 for w in self.widths)
-        if perm.shape != (len(layout) * n_rows,) or offsets.shape != (expected_offsets,):
+        entry_shape = (len(layout) * n_rows, 1 + FRAGMENT_WORDS)
+        if entries.shape != entry_shape or offsets.shape != (expected_offsets,):
             raise ValueError("multi-index arrays do not match their layout")
         # plain ndarray views of memory-mapped arrays: numpy and numba handle the subclass
         # ``np.memmap`` through slower generic paths (about a tenth of a lookup's CPU)
-        self.perm = np.asarray(perm)
+        self.entries = np.asarray(entries)
         self.offsets = np.asarray(offsets)
+        self.fragments = fragment_words(layout)
         self._plans: dict[tuple[int, bool], ProbePlan | None] = {}
 
     @classmethod
@@ -218,13 +283,18 @@ class MultiIndex:
         if m * n >= 2**32 or m < 11:
             raise ValueError(f"cannot build a multi-index of {m} tables over {n} rows")
         layout = table_layout(m)
-        perm = np.empty(m * n, dtype=np.uint32)
-        directories: list[npt.NDArray[np.uint32]] = []
+        fragments = fragment_words(layout)
+        entries = np.empty((m * n, 1 + FRAGMENT_WORDS), dtype=np.uint32)
 
         def build_table(t: int) -> npt.NDArray[np.uint32]:
             start, width = layout[t]
             keys = _substring(words, start, width).astype(np.uint32)
-            perm[t * n : (t + 1) * n] = np.argsort(keys, kind="stable")
+            order = np.argsort(keys, kind="stable")
+            table = entries[t * n : (t + 1) * n]
+            table[:, 0] = order
+            for k, number in enumerate(fragments[t].tolist()):
+                table[:, 1 + k] = np.take(hash_word32(words, number), order)
+            del order
             counts = np.bincount(keys, minlength=1 << width)
             directory = np.empty((1 << width) + 1, dtype=np.uint32)
             directory[0] = t * n
@@ -234,7 +304,7 @@ class MultiIndex:
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             directories = list(pool.map(build_table, range(m)))
-        return cls(layout, n, perm, np.concatenate(directories))
+        return cls(layout, n, entries, np.concatenate(directories))
 
     def plan(self, threshold: int, allow_scan: bool = True) -> ProbePlan | None:
         """Return the probe plan for ``threshold`` bits (cached), or ``None`` for brute force.
@@ -256,8 +326,14 @@ class MultiIndex:
             tables.append(np.full(mask.shape[0], t, dtype=np.intp))
             masks.append(mask)
             bases.append(np.full(mask.shape[0], self.bases[t], dtype=np.int64))
+        all_masks = np.concatenate(masks)
         return ProbePlan(
-            threshold, radii, np.concatenate(tables), np.concatenate(masks), np.concatenate(bases)
+            threshold,
+            radii,
+            np.concatenate(tables),
+            all_masks,
+            np.concatenate(bases),
+            np.bitwise_count(all_masks).astype(np.int64),
         )
 
     def candidates(
@@ -285,4 +361,4 @@ class MultiIndex:
         positions = np.arange(total, dtype=np.int64)
         positions += np.repeat(starts - (ends - lengths), lengths)
         query_of_probe = hit // plan.probe_mask.shape[0]
-        return np.repeat(query_of_probe, lengths), np.take(self.perm, positions)
+        return np.repeat(query_of_probe, lengths), np.take(self.entries[:, 0], positions)
