@@ -10,9 +10,10 @@ at least ``sum(radius[t] + 1)``; so when that sum exceeds the threshold ``r``, e
 
 Each table is a directory (bucket offsets, one per possible substring value, ``2**width + 1``
 ``uint32``) into the table's entries, one per row sorted by that substring: a counting-sort
-layout, so a probe costs two array reads and no binary search. An entry is ``1 +
-FRAGMENT_WORDS`` ``uint32``: the row, then a fragment of the row's hash (``FRAGMENT_WORDS``
-aligned 32-bit words of it that do not overlap the table's substring, :func:`fragment_words`).
+layout, so a probe costs two array reads and no binary search. An entry is ``1 + F``
+``uint32``: the row, then a fragment of the row's hash (``F`` aligned 32-bit words of it that
+do not overlap the table's substring, :func:`fragment_words`; ``F`` is ``FRAGMENT_WORDS``
+unless the index was built with another count).
 The fragment's distance to the query's, plus the bits the probe flipped in the substring, is a
 lower bound of the full distance read in the same cache line as the row: a candidate whose
 bound exceeds the threshold is dropped without reading its 32-byte hash (at 10 million random
@@ -47,9 +48,13 @@ BRUTE_COST_NS = 10.0
 _MAX_BALL = 50_000
 
 #: 32-bit words of each row's hash stored in each table's entries beside the row (see the
-#: module docstring); an entry is ``4 * (1 + FRAGMENT_WORDS)`` bytes (16: one per cache line's
-#: quarter, never split between two lines).
+#: module docstring), by default; an entry is then 16 bytes, never split between two cache
+#: lines. Measured at 10 million hashes (docs/benchmarks.md): 3 words drop all but a few in ten
+#: thousand candidates, 2 words about three in four (and cost more CPU per lookup), 0 is the
+#: bare permutation of format version 1 (every candidate's hash read).
 FRAGMENT_WORDS = 3
+#: Most fragment words a table can keep (a substring touches at most two of the eight).
+MAX_FRAGMENT_WORDS = 6
 
 
 def table_count(n_rows: int) -> int:
@@ -114,8 +119,11 @@ def _substring(words: npt.NDArray[np.uint64], start: int, width: int) -> npt.NDA
     return high | low
 
 
-def fragment_words(layout: tuple[tuple[int, int], ...]) -> npt.NDArray[np.intp]:
-    """For each table, the ``FRAGMENT_WORDS`` 32-bit words of the hash kept in its entries.
+@lru_cache(maxsize=64)
+def fragment_words(
+    layout: tuple[tuple[int, int], ...], count: int = FRAGMENT_WORDS
+) -> npt.NDArray[np.intp]:
+    """For each table, the ``count`` 32-bit words of the hash kept in its entries.
 
     The hash is read as 8 big-endian 32-bit words (word 0: bits 0-31). Table ``t`` keeps the
     words that follow the last word its substring touches, cyclically; a substring of at most
@@ -123,17 +131,20 @@ def fragment_words(layout: tuple[tuple[int, int], ...]) -> npt.NDArray[np.intp]:
     distance adds to the substring's in a lower bound of the full distance.
 
     Returns:
-        shape (len(layout), FRAGMENT_WORDS), word numbers 0..7.
+        shape (len(layout), count), word numbers 0..7 (cached: do not modify).
 
     Raises:
-        ValueError: a substring is wider than 32 bits.
+        ValueError: a substring is wider than 32 bits, or ``count`` is not 0..6.
     """
-    out = np.empty((len(layout), FRAGMENT_WORDS), dtype=np.intp)
+    if not 0 <= count <= MAX_FRAGMENT_WORDS:
+        raise ValueError(f"{count} fragment words: must be 0..{MAX_FRAGMENT_WORDS}")
+    out = np.empty((len(layout), count), dtype=np.intp)
     for t, (start, width) in enumerate(layout):
         if not 0 < width <= 32:
             raise ValueError(f"substring of {width} bits: fragments need at most 32")
         last = (start + width - 1) // 32
-        out[t] = [(last + 1 + k) % 8 for k in range(FRAGMENT_WORDS)]
+        out[t] = [(last + 1 + k) % 8 for k in range(count)]
+    out.flags.writeable = False
     return out
 
 
@@ -146,21 +157,21 @@ def hash_word32(words: npt.NDArray[np.uint64], number: int) -> npt.NDArray[np.ui
 
 
 def query_fragments(
-    words: npt.NDArray[np.uint64], layout: tuple[tuple[int, int], ...]
+    words: npt.NDArray[np.uint64], layout: tuple[tuple[int, int], ...], count: int
 ) -> npt.NDArray[np.uint32]:
     """The queries' fragments for each table (what :meth:`MultiIndex.build` stores per row).
 
     Args:
         words: shape (q, 4) query words.
         layout: from :func:`table_layout`.
+        count: fragment words per table (:attr:`MultiIndex.fragment_count`).
 
     Returns:
-        shape (q, len(layout), FRAGMENT_WORDS) ``uint32``.
+        shape (q, len(layout), count) ``uint32``.
     """
-    halves = np.empty((words.shape[0], 8), dtype=np.uint32)
-    halves[:, 0::2] = words >> np.uint64(32)
-    halves[:, 1::2] = words & np.uint64(0xFFFFFFFF)
-    return np.ascontiguousarray(halves[:, fragment_words(layout)])
+    halves = words.astype(">u8").view(">u4").astype(np.uint32)  # (q, 8), big-endian order
+    fragments: npt.NDArray[np.uint32] = halves[:, fragment_words(layout, count)]
+    return fragments
 
 
 @lru_cache(maxsize=256)
@@ -235,9 +246,9 @@ def plan_radii(
 class MultiIndex:
     """Substring tables over ``n`` hashes (rows ``0..n-1``), immutable once built.
 
-    Memory: ``4 * (1 + FRAGMENT_WORDS) * m`` bytes per hash (the entries) plus
+    Memory: ``4 * (1 + F) * m`` bytes per hash (the entries, ``F`` fragment words) plus
     ``4 * 2**width`` bytes per table (the directories); at 10 million hashes, ``m = 11``
-    tables of 23 or 24 bits: 176 bytes per hash plus 448 MiB.
+    tables of 23 or 24 bits and ``F = 3``: 176 bytes per hash plus 448 MiB.
     """
 
     def __init__(
@@ -247,8 +258,9 @@ class MultiIndex:
         entries: npt.NDArray[np.uint32],
         offsets: npt.NDArray[np.uint32],
     ) -> None:
-        """Wrap built arrays: ``entries`` shape (m * n, 1 + FRAGMENT_WORDS) (each table's rows
-        in bucket order, each with its fragment), ``offsets`` the concatenated directories.
+        """Wrap built arrays: ``entries`` shape (m * n, 1 + F) (each table's rows in bucket
+        order, each with its fragment of ``F`` words, 0..6), ``offsets`` the concatenated
+        directories.
 
         Raises:
             ValueError: when the arrays do not fit the layout.
@@ -258,21 +270,32 @@ class MultiIndex:
         self.n_rows = n_rows
         self.bases = np.cumsum([0] + [(1 << w) + 1 for w in self.widths[:-1]], dtype=np.int64)
         expected_offsets = sum((1 << w) + 1 for w in self.widths)
-        entry_shape = (len(layout) * n_rows, 1 + FRAGMENT_WORDS)
-        if entries.shape != entry_shape or offsets.shape != (expected_offsets,):
+        count = entries.shape[1] - 1 if entries.ndim == 2 else -1
+        entry_shape = (len(layout) * n_rows, 1 + count)
+        if (
+            not 0 <= count <= MAX_FRAGMENT_WORDS
+            or entries.shape != entry_shape
+            or offsets.shape != (expected_offsets,)
+        ):
             raise ValueError("multi-index arrays do not match their layout")
         # plain ndarray views of memory-mapped arrays: numpy and numba handle the subclass
         # ``np.memmap`` through slower generic paths (about a tenth of a lookup's CPU)
         self.entries = np.asarray(entries)
         self.offsets = np.asarray(offsets)
-        self.fragments = fragment_words(layout)
+        #: Fragment words per entry (``F``).
+        self.fragment_count = count
         self._plans: dict[tuple[int, bool], ProbePlan | None] = {}
 
     @classmethod
     def build(
-        cls, words: npt.NDArray[np.uint64], n_tables: int | None = None, workers: int = 2
+        cls,
+        words: npt.NDArray[np.uint64],
+        n_tables: int | None = None,
+        workers: int = 2,
+        fragment_count: int = FRAGMENT_WORDS,
     ) -> MultiIndex:
-        """Build the tables for ``words`` (shape (n, 4) big-endian 64-bit words).
+        """Build the tables for ``words`` (shape (n, 4) big-endian 64-bit words), each entry
+        with ``fragment_count`` words of its hash (0..6).
 
         Sorting is by ``numpy.argsort`` per table, tables sorted on ``workers`` threads (numpy
         releases the GIL while sorting). Raises ``ValueError`` above 2**32 / m rows, or when
@@ -283,8 +306,8 @@ class MultiIndex:
         if m * n >= 2**32 or m < 11:
             raise ValueError(f"cannot build a multi-index of {m} tables over {n} rows")
         layout = table_layout(m)
-        fragments = fragment_words(layout)
-        entries = np.empty((m * n, 1 + FRAGMENT_WORDS), dtype=np.uint32)
+        fragments = fragment_words(layout, fragment_count)
+        entries = np.empty((m * n, 1 + fragment_count), dtype=np.uint32)
 
         def build_table(t: int) -> npt.NDArray[np.uint32]:
             start, width = layout[t]

@@ -228,7 +228,7 @@ def probe_verify(
     """Return (query number, row, distance in bits) of every live row found within threshold.
 
     Shapes: ``qwords`` (q, 4), ``qkeys`` (q, m) (:func:`~tvec.matching.mih.substring_keys`),
-    ``qfrags`` (q, m, FRAGMENT_WORDS) (:func:`~tvec.matching.mih.query_fragments`); ``plan``
+    ``qfrags`` (q, m, F) (:func:`~tvec.matching.mih.query_fragments`); ``plan``
     from ``index.plan``; ``words`` (n, 4) and ``alive`` (n,) the segment's rows. A row found
     through several tables appears once per table (the caller removes repeats).
 

@@ -265,7 +265,7 @@ class PDQIndex:
         accelerate: bool,
     ) -> list[list[tuple[int, int]]]:
         keys: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
-        fragments: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
+        fragments: dict[tuple[tuple[tuple[int, int], ...], int], npt.NDArray[np.uint32]] = {}
         parts: list[Hits] = []
         for seg in segments:
             if seg.live == 0:
@@ -273,10 +273,12 @@ class PDQIndex:
             seg_keys = seg_fragments = None
             if seg.index is not None:
                 layout = seg.index.layout
+                count = seg.index.fragment_count
                 if layout not in keys:
                     keys[layout] = substring_keys(words, layout)
-                    fragments[layout] = query_fragments(words, layout)
-                seg_keys, seg_fragments = keys[layout], fragments[layout]
+                if (layout, count) not in fragments:
+                    fragments[layout, count] = query_fragments(words, layout, count)
+                seg_keys, seg_fragments = keys[layout], fragments[layout, count]
             parts.append(
                 seg.search(
                     words,

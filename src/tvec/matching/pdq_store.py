@@ -6,7 +6,7 @@ Layout of the folder::
     <segment>.ids.npy                int64 (n,), sorted        } written once per segment:
     <segment>.words.npy              uint64 (n, 4)             } a segment's rows never change
     <segment>.entries.npy            uint32 (m * n, 1 + F)     } (only with a multi-index;
-                                                               }  F = FRAGMENT_WORDS)
+                                                               }  F fragment words, 0..6)
     <segment>.offsets.npy            uint32 directories        }
     <segment>.alive.<save>.npy       bool (n,), written at every save
 
