@@ -344,7 +344,7 @@ def test_entries_hold_each_tables_rows_in_bucket_order_with_their_fragments(
     assert index.entries.shape == (13 * n, 1 + fragment_count)
     assert index.fragment_count == fragment_count
     numbers = fragment_words(index.layout, fragment_count)
-    for t, (start, width) in enumerate(index.layout):
+    for t in range(len(index.layout)):
         table = index.entries[t * n : (t + 1) * n]
         rows = table[:, 0].astype(np.int64)
         assert np.array_equal(np.sort(rows), np.arange(n))  # a permutation of the rows
@@ -385,7 +385,9 @@ def test_fragment_bound_keeps_every_hash_at_the_threshold(
     keys = substring_keys(query_words, layout)
     for threshold in (0, 15, 31, 32):
         hits = segment.search(query_words, keys, threshold, False, accelerate)
-        found = sorted(zip(hits.query.tolist(), hits.ids.tolist(), hits.distance.tolist()))
+        found = sorted(
+            zip(hits.query.tolist(), hits.ids.tolist(), hits.distance.tolist(), strict=True)
+        )
         expected = []
         for q in range(queries.shape[0]):
             dist = hamming(hashes_to_words(bank), query_words[q])

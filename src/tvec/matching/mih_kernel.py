@@ -13,8 +13,9 @@ the next level of indirection would cost. The loop is therefore split into phase
 tight loop of *independent* reads with no branch between them (directory, then entries, then
 the hashes of the few candidates kept), so the CPU keeps as many misses in flight as it can;
 the bucket walk, whose trip counts are unpredictable, touches only the small per-query scratch
-arrays. An earlier version walked the buckets and read the permutation in one nested loop: its branch mispredictions kept few misses in flight and it cost more CPU per lookup
-than the numpy path (docs/pdq-index.md, "The probe loop").
+arrays. An earlier version walked the buckets and read the permutation in one nested loop: its
+branch mispredictions kept few misses in flight and it cost more CPU per lookup than the numpy
+path (docs/pdq-index.md, "The probe loop").
 """
 
 from __future__ import annotations
@@ -131,13 +132,13 @@ def _probe_verify(
         for i in range(total):
             _prefetch(entries, positions[i + ahead])
             at = positions[i]
-            p = position_probe[i]
-            t = probe_table[p]
-            bound = np.uint64(probe_bits[p])
+            probe = position_probe[i]
+            t = probe_table[probe]
+            bound = np.uint64(probe_bits[probe])
             for f in range(n_frag):
                 bound += _popcount64(np.uint64(entries[at + 1 + f] ^ qfrags[q, t, f]))
             rows[kept] = entries[at]
-            kept += bound <= limit
+            kept += int(bound <= limit)
         rows[kept : kept + ahead] = 0
         # 4. the hash reads with the verification, for the candidates kept
         for i in range(min(ahead, kept)):

@@ -146,9 +146,7 @@ class Segment:
         kernel = _kernel() if accelerate else None
         if kernel is not None:
             if fragments is None:
-                fragments = query_fragments(
-                    words, self.index.layout, self.index.fragment_count
-                )
+                fragments = query_fragments(words, self.index.layout, self.index.fragment_count)
             query, rows, dist = kernel.probe_verify(
                 words, keys, fragments, plan, self.index, self.words, self.alive, threshold
             )
