@@ -12,7 +12,9 @@ does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child p
   the same index held in memory (``PDQIndex`` built in the process); answers compared;
 * PSS of ``--pss`` processes that mapped the index and answered the 2,000 queries;
 * per-lookup CPU of this code against main's (the ``--main-commit`` of ``--main-repo``,
-  extracted with ``git archive`` and run from its own ``src``) on the same mapped files, in
+  extracted with ``git archive`` and run from its own ``src``) on the same hashes, each on
+  its own saved index (main's code builds and saves its own, in a child process, since index
+  format version 2 added a fragment to each table entry and main reads only version 1), in
   fresh child processes that alternate (main, this, this with numpy only) for ``--rounds``
   rounds: each child answers 200 warm-up lookups (so this code's automatic choice has moved
   to the compiled loop), then 2,000 timed ones, half near-duplicates of stored hashes (0-31
@@ -91,6 +93,19 @@ COMPARE = textwrap.dedent(
 )
 
 
+MAIN_BUILD = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from tvec.matching.shared import IndexFiles, IndexSnapshot
+    hashes = np.load(sys.argv[2])
+    snapshot = IndexSnapshot.empty(1)
+    snapshot.pdq.add(np.arange(1, hashes.shape[0] + 1, dtype=np.int64), hashes)
+    IndexFiles(sys.argv[1]).save(snapshot)
+    """
+)
+
+
 def main_source(repo: Path, commit: str) -> Path:
     """``src`` of ``commit`` in ``repo``, extracted to a temporary folder."""
     out = Path(tempfile.mkdtemp(prefix=f"tvec-main-{commit}-"))
@@ -102,20 +117,21 @@ def main_source(repo: Path, commit: str) -> Path:
 
 
 def compare(
-    folder: Path, hashes: Path, main_src: Path, rounds: int
+    folder: Path, main_folder: Path, hashes: Path, main_src: Path, rounds: int
 ) -> dict[str, list[tuple[float, str, int]]]:
-    """Per-lookup CPU (µs), answer digest and hits of main, this, this with numpy only."""
+    """Per-lookup CPU (µs), answer digest and hits of main (on ``main_folder``, saved by
+    main's code), this and this with numpy only (on ``folder``)."""
     here = str(Path(__file__).resolve().parent.parent / "src")
     runs: dict[str, list[tuple[float, str, int]]] = {"main": [], "this": [], "this numpy": []}
     for r in range(rounds):
-        for name, src, mode in (
-            ("main", str(main_src), "auto"),
-            ("this", here, "auto"),
-            ("this numpy", here, "numpy"),
+        for name, src, mode, index_folder in (
+            ("main", str(main_src), "auto", main_folder),
+            ("this", here, "auto", folder),
+            ("this numpy", here, "numpy", folder),
         ):
             env = {**os.environ, "PYTHONPATH": src}
             out = subprocess.run(
-                [sys.executable, "-c", COMPARE, str(folder), mode, str(hashes), str(100 + r)],
+                [sys.executable, "-c", COMPARE, str(index_folder), mode, str(hashes), str(100 + r)],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -181,7 +197,16 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
     query = hashes[12345].copy()
     query[0] ^= 0x0F
     print(f"rows {n:,}: build {build:.1f} s CPU, save {save:.1f} s wall, {size:,.0f} MiB of files")
-    runs = compare(folder, hashes_file, main_src, options.rounds)
+    main_folder = folder.parent / "main-index"
+    subprocess.run(
+        [sys.executable, "-c", MAIN_BUILD, str(main_folder), str(hashes_file)],
+        env={**os.environ, "PYTHONPATH": str(main_src)},
+        check=True,
+    )
+    main_size = IndexFiles(main_folder).nbytes() / 2**20
+    print(f"  main's index of the same hashes: {main_size:,.0f} MiB of files")
+    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds)
+    shutil.rmtree(main_folder, ignore_errors=True)
     medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
     same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
     for name, rs in runs.items():

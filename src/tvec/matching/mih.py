@@ -384,4 +384,7 @@ class MultiIndex:
         positions = np.arange(total, dtype=np.int64)
         positions += np.repeat(starts - (ends - lengths), lengths)
         query_of_probe = hit // plan.probe_mask.shape[0]
-        return np.repeat(query_of_probe, lengths), np.take(self.entries[:, 0], positions)
+        # the rows, read through the flat view (``take`` of the strided column would copy it)
+        positions *= self.entries.shape[1]
+        rows = np.take(self.entries.reshape(-1), positions)
+        return np.repeat(query_of_probe, lengths), rows
