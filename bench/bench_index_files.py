@@ -1,7 +1,7 @@
 """The persisted PDQ index at 10 million hashes, without a database (issue 17).
 
 Usage: ``PYTHONPATH=src python bench/bench_index_files.py [--rows 1000000,10000000] [--pss 3]
-[--main-commit 2d4174a] [--rounds 4]``
+[--main-commit 2d4174a] [--rounds 4] [--compare-only] [--before-commit COMMIT]``
 
 Builds an index of N random PDQ hashes (numpy random bits) and saves it as ``tvec index``
 does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child processes:
@@ -19,7 +19,9 @@ does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child p
   rounds: each child answers 200 warm-up lookups (so this code's automatic choice has moved
   to the compiled loop), then 2,000 timed ones, half near-duplicates of stored hashes (0-31
   bits flipped) and half random; CPU is the child's ``process_time``. Answers are compared
-  by digest. The medians of the rounds give the ratio.
+  by digest. The medians of the rounds give the ratio. With ``--before-commit``, the code of
+  that commit (also format version 1: it maps main's files) joins each round as "before", to
+  show what a change of this code gained in the same minutes.
 """
 
 from __future__ import annotations
@@ -117,18 +119,27 @@ def main_source(repo: Path, commit: str) -> Path:
 
 
 def compare(
-    folder: Path, main_folder: Path, hashes: Path, main_src: Path, rounds: int
+    folder: Path,
+    main_folder: Path,
+    hashes: Path,
+    main_src: Path,
+    rounds: int,
+    before_src: Path | None = None,
 ) -> dict[str, list[tuple[float, str, int]]]:
     """Per-lookup CPU (µs), answer digest and hits of main (on ``main_folder``, saved by
-    main's code), this and this with numpy only (on ``folder``)."""
+    main's code), this and this with numpy only (on ``folder``), and before (on
+    ``main_folder``) if ``before_src``."""
     here = str(Path(__file__).resolve().parent.parent / "src")
-    runs: dict[str, list[tuple[float, str, int]]] = {"main": [], "this": [], "this numpy": []}
+    peers = [
+        ("main", str(main_src), "auto", main_folder),
+        ("this", here, "auto", folder),
+        ("this numpy", here, "numpy", folder),
+    ]
+    if before_src is not None:
+        peers.append(("before", str(before_src), "auto", main_folder))
+    runs: dict[str, list[tuple[float, str, int]]] = {name: [] for name, *_ in peers}
     for r in range(rounds):
-        for name, src, mode, index_folder in (
-            ("main", str(main_src), "auto", main_folder),
-            ("this", here, "auto", folder),
-            ("this numpy", here, "numpy", folder),
-        ):
+        for name, src, mode, index_folder in peers:
             env = {**os.environ, "PYTHONPATH": src}
             out = subprocess.run(
                 [sys.executable, "-c", COMPARE, str(index_folder), mode, str(hashes), str(100 + r)],
@@ -159,14 +170,23 @@ def main() -> None:
     parser.add_argument("--main-commit", default="2d4174a")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--compare-only", action="store_true")
+    parser.add_argument("--before-commit", default=None, help="also run this commit's code")
     options = parser.parse_args()
     main_src = main_source(options.main_repo, options.main_commit)
     print(f"main: {options.main_commit} from {options.main_repo} ({main_src})")
+    options.before_src = None
+    if options.before_commit:
+        options.before_src = main_source(
+            Path(__file__).resolve().parent.parent, options.before_commit
+        )
+        print(f"before: {options.before_commit} ({options.before_src})")
     try:
         for n in (int(x) for x in options.rows.split(",")):
             measure(n, options, main_src)
     finally:
         shutil.rmtree(main_src.parent, ignore_errors=True)
+        if options.before_src is not None:
+            shutil.rmtree(options.before_src.parent, ignore_errors=True)
 
 
 def measure(n: int, options: argparse.Namespace, main_src: Path) -> None:
@@ -205,7 +225,7 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
     )
     main_size = IndexFiles(main_folder).nbytes() / 2**20
     print(f"  main's index of the same hashes: {main_size:,.0f} MiB of files")
-    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds)
+    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds, options.before_src)
     shutil.rmtree(main_folder, ignore_errors=True)
     medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
     same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
@@ -216,9 +236,12 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
             + f"; answers {rs[0][1]} ({rs[0][2]} hits)"
         )
     same = "same answers in every round" if same_answers else "DIFFERENT answers"
+    before = (
+        f", this / before: {medians['this'] / medians['before']:.2f}" if "before" in medians else ""
+    )
     print(
         f"  this / main: {medians['this'] / medians['main']:.2f} "
-        f"(numpy only: {medians['this numpy'] / medians['main']:.2f}), {same}; "
+        f"(numpy only: {medians['this numpy'] / medians['main']:.2f}){before}, {same}; "
         f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     if options.compare_only:
