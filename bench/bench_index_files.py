@@ -20,8 +20,8 @@ does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child p
   to the compiled loop), then 2,000 timed ones, half near-duplicates of stored hashes (0-31
   bits flipped) and half random; CPU is the child's ``process_time``. Answers are compared
   by digest. The medians of the rounds give the ratio. With ``--before-commit``, the code of
-  that commit (also format version 1: it maps main's files) joins each round as "before", to
-  show what a change of this code gained in the same minutes.
+  that commit joins each round as "before" (on an index it saves itself, like main), to show
+  what a change of this code gained in the same minutes.
 """
 
 from __future__ import annotations
@@ -108,6 +108,15 @@ MAIN_BUILD = textwrap.dedent(
 )
 
 
+def peer_build(src: Path, folder: Path, hashes: Path) -> None:
+    """Save an index of ``hashes`` into ``folder`` with the code in ``src`` (a child)."""
+    subprocess.run(
+        [sys.executable, "-c", MAIN_BUILD, str(folder), str(hashes)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        check=True,
+    )
+
+
 def main_source(repo: Path, commit: str) -> Path:
     """``src`` of ``commit`` in ``repo``, extracted to a temporary folder."""
     out = Path(tempfile.mkdtemp(prefix=f"tvec-main-{commit}-"))
@@ -124,30 +133,32 @@ def compare(
     hashes: Path,
     main_src: Path,
     rounds: int,
-    before_src: Path | None = None,
+    before: tuple[Path, Path] | None = None,
 ) -> dict[str, list[tuple[float, str, int]]]:
     """Per-lookup CPU (µs), answer digest and hits of main (on ``main_folder``, saved by
-    main's code), this and this with numpy only (on ``folder``), and before (on
-    ``main_folder``) if ``before_src``."""
+    main's code), this and this with numpy only (on ``folder``), and, if ``before`` is
+    (source, index folder saved by that source), before."""
     here = str(Path(__file__).resolve().parent.parent / "src")
     peers = [
         ("main", str(main_src), "auto", main_folder),
         ("this", here, "auto", folder),
         ("this numpy", here, "numpy", folder),
     ]
-    if before_src is not None:
-        peers.append(("before", str(before_src), "auto", main_folder))
+    if before is not None:
+        peers.append(("before", str(before[0]), "auto", before[1]))
     runs: dict[str, list[tuple[float, str, int]]] = {name: [] for name, *_ in peers}
     for r in range(rounds):
         for name, src, mode, index_folder in peers:
             env = {**os.environ, "PYTHONPATH": src}
-            out = subprocess.run(
+            done = subprocess.run(
                 [sys.executable, "-c", COMPARE, str(index_folder), mode, str(hashes), str(100 + r)],
                 env=env,
                 capture_output=True,
                 text=True,
-                check=True,
-            ).stdout.split()
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"{name} ({src}) failed:\n{done.stderr}")
+            out = done.stdout.split()
             runs[name].append((float(out[0]), out[1], int(out[2])))
     return runs
 
@@ -218,15 +229,17 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
     query[0] ^= 0x0F
     print(f"rows {n:,}: build {build:.1f} s CPU, save {save:.1f} s wall, {size:,.0f} MiB of files")
     main_folder = folder.parent / "main-index"
-    subprocess.run(
-        [sys.executable, "-c", MAIN_BUILD, str(main_folder), str(hashes_file)],
-        env={**os.environ, "PYTHONPATH": str(main_src)},
-        check=True,
-    )
+    peer_build(main_src, main_folder, hashes_file)
     main_size = IndexFiles(main_folder).nbytes() / 2**20
     print(f"  main's index of the same hashes: {main_size:,.0f} MiB of files")
-    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds, options.before_src)
+    before = None
+    if options.before_src is not None:
+        before = (options.before_src, folder.parent / "before-index")
+        peer_build(*before, hashes_file)
+    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds, before)
     shutil.rmtree(main_folder, ignore_errors=True)
+    if before is not None:
+        shutil.rmtree(before[1], ignore_errors=True)
     medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
     same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
     for name, rs in runs.items():
