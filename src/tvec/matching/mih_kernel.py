@@ -37,8 +37,10 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 
 #: How many reads ahead the loops prefetch (software prefetch keeps more cache misses in
-#: flight than the CPU's out-of-order window would on its own).
-PREFETCH_AHEAD = 32
+#: flight than the CPU's out-of-order window would on its own). At 10 million hashes, with
+#: 16-byte entries: 16 ahead cost 173 us per lookup's loop, 32 164, 48 158, 64 156, 96 158
+#: (medians of 5 rounds of 2,000 lookups in one process, load average 5).
+PREFETCH_AHEAD = 64
 
 
 def _popcount64(x: Any) -> Any:
