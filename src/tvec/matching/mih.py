@@ -281,6 +281,8 @@ class MultiIndex:
         # plain ndarray views of memory-mapped arrays: numpy and numba handle the subclass
         # ``np.memmap`` through slower generic paths (about a tenth of a lookup's CPU)
         self.entries = np.asarray(entries)
+        #: ``entries`` as one flat ``uint32`` array (a view), what the compiled loop reads.
+        self.flat_entries = self.entries.reshape(-1)
         self.offsets = np.asarray(offsets)
         #: Fragment words per entry (``F``).
         self.fragment_count = count
@@ -386,5 +388,5 @@ class MultiIndex:
         query_of_probe = hit // plan.probe_mask.shape[0]
         # the rows, read through the flat view (``take`` of the strided column would copy it)
         positions *= self.entries.shape[1]
-        rows = np.take(self.entries.reshape(-1), positions)
+        rows = np.take(self.flat_entries, positions)
         return np.repeat(query_of_probe, lengths), rows

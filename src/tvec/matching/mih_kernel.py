@@ -77,10 +77,11 @@ def _probe_verify(
     slots[n_probes:] = 0
     starts = np.empty(n_probes, dtype=np.int64)
     ends = np.empty(n_probes, dtype=np.int64)
+    # scratch arrays are not zeroed: every cell a phase reads was written before it
     capacity_rows = 4096
-    positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
-    position_probe = np.zeros(capacity_rows + 4, dtype=np.int64)
-    rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
+    positions = np.empty(capacity_rows + ahead + 4, dtype=np.int64)
+    position_probe = np.empty(capacity_rows + 4, dtype=np.int64)
+    rows = np.empty(capacity_rows + ahead, dtype=np.int64)
     capacity = 64
     out_q = np.empty(capacity, dtype=np.int64)
     out_row = np.empty(capacity, dtype=np.int64)
@@ -105,9 +106,9 @@ def _probe_verify(
             total += ends[p] - starts[p]
         if total > capacity_rows:
             capacity_rows = 2 * total
-            positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
-            position_probe = np.zeros(capacity_rows + 4, dtype=np.int64)
-            rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
+            positions = np.empty(capacity_rows + ahead + 4, dtype=np.int64)
+            position_probe = np.empty(capacity_rows + 4, dtype=np.int64)
+            rows = np.empty(capacity_rows + ahead, dtype=np.int64)
         k = 0
         for p in range(n_probes):
             first = starts[p] * stride
@@ -251,7 +252,7 @@ def probe_verify(
             plan.probe_base,
             plan.probe_bits,
             index.offsets,
-            entries.reshape(-1),
+            index.flat_entries,
             entries.shape[1],
             words,
             alive,
