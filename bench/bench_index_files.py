@@ -1,7 +1,7 @@
 """The persisted PDQ index at 10 million hashes, without a database (issue 17).
 
 Usage: ``PYTHONPATH=src python bench/bench_index_files.py [--rows 1000000,10000000] [--pss 3]
-[--main-commit 2d4174a] [--rounds 4]``
+[--main-commit 2d4174a] [--rounds 4] [--compare-only] [--before-commit COMMIT]``
 
 Builds an index of N random PDQ hashes (numpy random bits) and saves it as ``tvec index``
 does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child processes:
@@ -12,12 +12,16 @@ does (``IndexFiles``: pdq part plus an empty exact part), then, in fresh child p
   the same index held in memory (``PDQIndex`` built in the process); answers compared;
 * PSS of ``--pss`` processes that mapped the index and answered the 2,000 queries;
 * per-lookup CPU of this code against main's (the ``--main-commit`` of ``--main-repo``,
-  extracted with ``git archive`` and run from its own ``src``) on the same mapped files, in
+  extracted with ``git archive`` and run from its own ``src``) on the same hashes, each on
+  its own saved index (main's code builds and saves its own, in a child process, since index
+  format version 2 added a fragment to each table entry and main reads only version 1), in
   fresh child processes that alternate (main, this, this with numpy only) for ``--rounds``
   rounds: each child answers 200 warm-up lookups (so this code's automatic choice has moved
   to the compiled loop), then 2,000 timed ones, half near-duplicates of stored hashes (0-31
   bits flipped) and half random; CPU is the child's ``process_time``. Answers are compared
-  by digest. The medians of the rounds give the ratio.
+  by digest. The medians of the rounds give the ratio. With ``--before-commit``, the code of
+  that commit joins each round as "before" (on an index it saves itself, like main), to show
+  what a change of this code gained in the same minutes.
 """
 
 from __future__ import annotations
@@ -91,6 +95,28 @@ COMPARE = textwrap.dedent(
 )
 
 
+MAIN_BUILD = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from tvec.matching.shared import IndexFiles, IndexSnapshot
+    hashes = np.load(sys.argv[2])
+    snapshot = IndexSnapshot.empty(1)
+    snapshot.pdq.add(np.arange(1, hashes.shape[0] + 1, dtype=np.int64), hashes)
+    IndexFiles(sys.argv[1]).save(snapshot)
+    """
+)
+
+
+def peer_build(src: Path, folder: Path, hashes: Path) -> None:
+    """Save an index of ``hashes`` into ``folder`` with the code in ``src`` (a child)."""
+    subprocess.run(
+        [sys.executable, "-c", MAIN_BUILD, str(folder), str(hashes)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        check=True,
+    )
+
+
 def main_source(repo: Path, commit: str) -> Path:
     """``src`` of ``commit`` in ``repo``, extracted to a temporary folder."""
     out = Path(tempfile.mkdtemp(prefix=f"tvec-main-{commit}-"))
@@ -102,25 +128,37 @@ def main_source(repo: Path, commit: str) -> Path:
 
 
 def compare(
-    folder: Path, hashes: Path, main_src: Path, rounds: int
+    folder: Path,
+    main_folder: Path,
+    hashes: Path,
+    main_src: Path,
+    rounds: int,
+    before: tuple[Path, Path] | None = None,
 ) -> dict[str, list[tuple[float, str, int]]]:
-    """Per-lookup CPU (µs), answer digest and hits of main, this, this with numpy only."""
+    """Per-lookup CPU (µs), answer digest and hits of main (on ``main_folder``, saved by
+    main's code), this and this with numpy only (on ``folder``), and, if ``before`` is
+    (source, index folder saved by that source), before."""
     here = str(Path(__file__).resolve().parent.parent / "src")
-    runs: dict[str, list[tuple[float, str, int]]] = {"main": [], "this": [], "this numpy": []}
+    peers = [
+        ("main", str(main_src), "auto", main_folder),
+        ("this", here, "auto", folder),
+        ("this numpy", here, "numpy", folder),
+    ]
+    if before is not None:
+        peers.append(("before", str(before[0]), "auto", before[1]))
+    runs: dict[str, list[tuple[float, str, int]]] = {name: [] for name, *_ in peers}
     for r in range(rounds):
-        for name, src, mode in (
-            ("main", str(main_src), "auto"),
-            ("this", here, "auto"),
-            ("this numpy", here, "numpy"),
-        ):
+        for name, src, mode, index_folder in peers:
             env = {**os.environ, "PYTHONPATH": src}
-            out = subprocess.run(
-                [sys.executable, "-c", COMPARE, str(folder), mode, str(hashes), str(100 + r)],
+            done = subprocess.run(
+                [sys.executable, "-c", COMPARE, str(index_folder), mode, str(hashes), str(100 + r)],
                 env=env,
                 capture_output=True,
                 text=True,
-                check=True,
-            ).stdout.split()
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"{name} ({src}) failed:\n{done.stderr}")
+            out = done.stdout.split()
             runs[name].append((float(out[0]), out[1], int(out[2])))
     return runs
 
@@ -143,14 +181,23 @@ def main() -> None:
     parser.add_argument("--main-commit", default="2d4174a")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--compare-only", action="store_true")
+    parser.add_argument("--before-commit", default=None, help="also run this commit's code")
     options = parser.parse_args()
     main_src = main_source(options.main_repo, options.main_commit)
     print(f"main: {options.main_commit} from {options.main_repo} ({main_src})")
+    options.before_src = None
+    if options.before_commit:
+        options.before_src = main_source(
+            Path(__file__).resolve().parent.parent, options.before_commit
+        )
+        print(f"before: {options.before_commit} ({options.before_src})")
     try:
         for n in (int(x) for x in options.rows.split(",")):
             measure(n, options, main_src)
     finally:
         shutil.rmtree(main_src.parent, ignore_errors=True)
+        if options.before_src is not None:
+            shutil.rmtree(options.before_src.parent, ignore_errors=True)
 
 
 def measure(n: int, options: argparse.Namespace, main_src: Path) -> None:
@@ -181,7 +228,18 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
     query = hashes[12345].copy()
     query[0] ^= 0x0F
     print(f"rows {n:,}: build {build:.1f} s CPU, save {save:.1f} s wall, {size:,.0f} MiB of files")
-    runs = compare(folder, hashes_file, main_src, options.rounds)
+    main_folder = folder.parent / "main-index"
+    peer_build(main_src, main_folder, hashes_file)
+    main_size = IndexFiles(main_folder).nbytes() / 2**20
+    print(f"  main's index of the same hashes: {main_size:,.0f} MiB of files")
+    before = None
+    if options.before_src is not None:
+        before = (options.before_src, folder.parent / "before-index")
+        peer_build(*before, hashes_file)
+    runs = compare(folder, main_folder, hashes_file, main_src, options.rounds, before)
+    shutil.rmtree(main_folder, ignore_errors=True)
+    if before is not None:
+        shutil.rmtree(before[1], ignore_errors=True)
     medians = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
     same_answers = all(len({rs[i][1] for rs in runs.values()}) == 1 for i in range(options.rounds))
     for name, rs in runs.items():
@@ -191,9 +249,12 @@ def measure_in(n: int, options: argparse.Namespace, main_src: Path, folder: Path
             + f"; answers {rs[0][1]} ({rs[0][2]} hits)"
         )
     same = "same answers in every round" if same_answers else "DIFFERENT answers"
+    before = (
+        f", this / before: {medians['this'] / medians['before']:.2f}" if "before" in medians else ""
+    )
     print(
         f"  this / main: {medians['this'] / medians['main']:.2f} "
-        f"(numpy only: {medians['this numpy'] / medians['main']:.2f}), {same}; "
+        f"(numpy only: {medians['this numpy'] / medians['main']:.2f}){before}, {same}; "
         f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     if options.compare_only:

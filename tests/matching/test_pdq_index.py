@@ -19,14 +19,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tvec.errors import InvalidSignalError, StoreError, UsageError
-from tvec.matching.mih import MultiIndex, plan_radii, substring_keys, table_layout
+from tvec.matching.mih import (
+    MultiIndex,
+    fragment_words,
+    hash_word32,
+    plan_radii,
+    substring_keys,
+    table_layout,
+)
 from tvec.matching.pdq_index import (
     BruteForcePDQIndex,
     PDQIndex,
     pdq_bytes_to_hex,
     pdq_hex_to_bytes,
 )
-from tvec.matching.pdq_segment import hamming, hashes_to_words
+from tvec.matching.pdq_segment import Segment, hamming, hashes_to_words
 
 HEX_A = "f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339e4e9c9b22"
 
@@ -240,11 +247,11 @@ def test_large_segment_save_writes_only_changes(tmp_path: Path) -> None:
     index = PDQIndex()
     index.add(np.arange(40_000), bank)
     index.save(tmp_path)
-    big = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.perm.npy")}
+    big = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.entries.npy")}
     index.add(np.array([10**6]), bank[:1])
     index.remove(np.array([3]))
     index.save(tmp_path)
-    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.perm.npy")} == big
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.entries.npy")} == big
     meta = json.loads((tmp_path / "meta.json").read_text())
     referenced = {f"{s['name']}.{f}.npy" for s in meta["segments"] for f in ("ids", "words")}
     assert referenced <= {p.name for p in tmp_path.iterdir()}
@@ -299,9 +306,9 @@ def test_auto_acceleration_switches_to_the_compiled_loop(monkeypatch: pytest.Mon
     used: list[bool] = []
     original = pdq_index.Segment.search
 
-    def spy(self: object, *args: object) -> object:
+    def spy(self: object, *args: object, **kwargs: object) -> object:
         used.append(bool(args[-1]))
-        return original(self, *args)  # type: ignore[arg-type]
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pdq_index.Segment, "search", spy)
     monkeypatch.setattr(pdq_index, "numba_imported", lambda: False)
@@ -311,3 +318,81 @@ def test_auto_acceleration_switches_to_the_compiled_loop(monkeypatch: pytest.Mon
     used.clear()
     assert index.query(bank[2])[0] == (2, 0)
     assert used and all(used)
+
+
+@pytest.mark.parametrize("n_tables", [11, 13, 16, 21, 32])
+def test_fragment_words_never_overlap_their_table_substring(n_tables: int) -> None:
+    layout = table_layout(n_tables)
+    for (start, width), numbers in zip(layout, fragment_words(layout, 6), strict=True):
+        substring = set(range(start, start + width))
+        fragment = {32 * int(w) + b for w in numbers for b in range(32)}
+        assert len(fragment) == 6 * 32 and not substring & fragment
+
+
+def test_fragment_words_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="fragment words"):
+        fragment_words(table_layout(11), 7)
+
+
+@pytest.mark.parametrize("fragment_count", [0, 2, 3])
+def test_entries_hold_each_tables_rows_in_bucket_order_with_their_fragments(
+    fragment_count: int,
+) -> None:
+    words = hashes_to_words(random_hashes(np.random.default_rng(31), 3000))
+    index = MultiIndex.build(words, 13, fragment_count=fragment_count)
+    n = words.shape[0]
+    assert index.entries.shape == (13 * n, 1 + fragment_count)
+    assert index.fragment_count == fragment_count
+    numbers = fragment_words(index.layout, fragment_count)
+    for t in range(len(index.layout)):
+        table = index.entries[t * n : (t + 1) * n]
+        rows = table[:, 0].astype(np.int64)
+        assert np.array_equal(np.sort(rows), np.arange(n))  # a permutation of the rows
+        keys = substring_keys(words, index.layout)[rows, t]
+        assert np.all(np.diff(keys.astype(np.int64)) >= 0)  # sorted by the table's substring
+        base = index.bases[t]
+        assert index.offsets[base + keys[0]] <= t * n
+        for k, number in enumerate(numbers[t].tolist()):
+            assert np.array_equal(table[:, 1 + k], hash_word32(words[rows], number))
+
+
+@pytest.mark.parametrize("accelerate", [True, False])
+@pytest.mark.parametrize("fragment_count", [0, 2, 3])
+def test_fragment_bound_keeps_every_hash_at_the_threshold(
+    fragment_count: int, accelerate: bool
+) -> None:
+    """Hashes whose differing bits all sit in one table's fragment words, at exactly the
+    threshold and one past it, plus near-duplicates at 0..33 bits: the segment finds exactly
+    what a full comparison finds, whatever the fragment width."""
+    rng = np.random.default_rng(7 + fragment_count)
+    queries = random_hashes(rng, 4)
+    layout = table_layout(13)
+    numbers = fragment_words(layout, 3)
+    planted = []
+    for q in queries:
+        planted.extend(flip_bits(rng, q, d) for d in range(34))
+        for t in range(len(layout)):
+            bits = np.array([32 * int(w) + b for w in numbers[t] for b in range(32)])
+            for distance in (31, 32):
+                row = np.unpackbits(q)
+                row[rng.choice(bits, size=distance, replace=False)] ^= 1
+                planted.append(np.packbits(row))
+    bank = np.concatenate([random_hashes(rng, 6000), np.array(planted)])
+    ids = np.arange(bank.shape[0], dtype=np.int64) * 3 + 5
+    segment = Segment.build(ids, hashes_to_words(bank), True, 13, fragment_count)
+    assert segment.index is not None and segment.index.layout == layout
+    query_words = hashes_to_words(queries)
+    keys = substring_keys(query_words, layout)
+    for threshold in (0, 15, 31, 32):
+        hits = segment.search(query_words, keys, threshold, False, accelerate)
+        found = sorted(
+            zip(hits.query.tolist(), hits.ids.tolist(), hits.distance.tolist(), strict=True)
+        )
+        expected = []
+        for q in range(queries.shape[0]):
+            dist = hamming(hashes_to_words(bank), query_words[q])
+            near = np.flatnonzero(dist <= threshold)
+            expected.extend((q, int(ids[r]), int(dist[r])) for r in near)
+        assert found == sorted(expected)
+        if threshold == 31:
+            assert sum(d == 31 for _, _, d in found) >= 13 * 4  # the planted ones at 31

@@ -128,10 +128,10 @@ def test_verify_finds_a_damaged_index_file(tmp_path: Path) -> None:
     rebuild(ctx)
     assert verify(ctx).ok
     folder = ctx.settings.index_folder / "pdq"
-    perm = next(folder.glob("*.perm.npy"))
-    data = bytearray(perm.read_bytes())
+    entries = next(folder.glob("*.entries.npy"))
+    data = bytearray(entries.read_bytes())
     data[-400:-200] = bytes(200)  # zeroes over part of a table
-    perm.write_bytes(bytes(data))
+    entries.write_bytes(bytes(data))
     problems = verify(ctx).problems
     assert len(problems) == 1 and "multi-index tables are damaged" in problems[0]
     words = max(folder.glob("*.words.npy"), key=lambda p: p.stat().st_size)
@@ -333,5 +333,39 @@ def test_an_index_without_the_vpdq_part_is_rebuilt_and_verify_says_so(tmp_path: 
     other = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")  # a new process
     assert _hits(other, "pdq", pdq[0]) == [("b", 0)]  # its first match rebuilds
     assert files.exists() and verify(ctx).problems == []
+    other.close()
+    ctx.close()
+
+
+def test_an_index_of_the_older_format_version_is_rebuilt_and_verify_says_so(
+    tmp_path: Path,
+) -> None:
+    """Format version 1 stored each table as a bare permutation (``perm.npy``); this tvec
+    reads version 2 (entries with fragments) and rebuilds an index left by an older one."""
+    import json
+
+    ctx = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")
+    pdq = _hashes(5000, seed=12)
+    _import(ctx, "big", [f"pdq,{h}" for h in pdq], tmp_path)
+    rebuild(ctx)
+    assert _hits(ctx, "pdq", pdq[17]) == [("big", 0)]
+    files = IndexFiles(ctx.settings.index_folder)
+    for part in (files.pdq_dir, files.exact_dir, files.vpdq_dir):  # as an older tvec left it
+        for entries in part.glob("*.entries.npy"):
+            perm = np.ascontiguousarray(np.load(entries)[:, 0])
+            np.save(entries.with_name(entries.name.replace(".entries.", ".perm.")), perm)
+            entries.unlink()
+        meta = json.loads((part / "meta.json").read_text())
+        (part / "meta.json").write_text(json.dumps({**meta, "version": 1}))
+    assert list(files.pdq_dir.glob("*.perm.npy"))
+    assert files.load() is None
+    [problem] = verify(ctx).problems
+    assert "older format" in problem and "version 1" in problem
+    assert "tvec index rebuild" in problem
+    other = _context(tmp_path, f"sqlite:///{tmp_path / 'tvec.db'}")  # a new process
+    assert _hits(other, "pdq", pdq[17]) == [("big", 0)]  # its first match rebuilds
+    assert verify(ctx).problems == []
+    assert not list(files.pdq_dir.glob("*.perm.npy"))
+    assert list(files.pdq_dir.glob("*.entries.npy"))
     other.close()
     ctx.close()

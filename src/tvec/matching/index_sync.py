@@ -306,9 +306,13 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
             if seg.ids.size > 1 and not bool(np.all(np.diff(seg.ids) > 0)):
                 problems.append(f"{part} segment {seg.name}: ids are not strictly increasing")
             if seg.index is not None:
-                fresh = MultiIndex.build(np.asarray(seg.words), len(seg.index.layout))
+                fresh = MultiIndex.build(
+                    np.asarray(seg.words),
+                    len(seg.index.layout),
+                    fragment_count=seg.index.fragment_count,
+                )
                 if not (
-                    np.array_equal(fresh.perm, seg.index.perm)
+                    np.array_equal(fresh.entries, seg.index.entries)
                     and np.array_equal(fresh.offsets, seg.index.offsets)
                 ):
                     problems.append(f"{part} segment {seg.name}: multi-index tables are damaged")

@@ -6,14 +6,16 @@ It does in one pass, without the GIL, what the numpy path does in about twenty a
 operations, so query threads run on all cores. Without numba, :data:`AVAILABLE` is false and
 callers use the numpy path (same answers, slower).
 
-At 10 million hashes a lookup is bound by memory latency: some 2,900 directory reads, 1,800
-bucket reads and 2,900 hash reads, each a cache (and usually TLB) miss. The loop is therefore
-split into phases, each a tight loop of *independent* reads with no branch between them
-(directory, then permutation, then hashes), so the CPU keeps as many misses in flight as it
-can; the bucket walk, whose trip counts are unpredictable, touches only the small per-query
-scratch arrays. An earlier version walked the buckets and read the permutation in one nested
-loop: its branch mispredictions kept few misses in flight and it cost more CPU per lookup
-than the numpy path (docs/pdq-index.md, "The probe loop").
+At 10 million hashes a lookup is bound by memory latency: some 2,900 directory reads and
+2,900 entry reads (in 1,800 buckets), each a cache (and usually TLB) miss; the fragment kept
+in each entry (:mod:`tvec.matching.mih`) spares all but a few of the 2,900 hash reads that
+the next level of indirection would cost. The loop is therefore split into phases, each a
+tight loop of *independent* reads with no branch between them (directory, then entries, then
+the hashes of the few candidates kept), so the CPU keeps as many misses in flight as it can;
+the bucket walk, whose trip counts are unpredictable, touches only the small per-query scratch
+arrays. An earlier version walked the buckets and read the permutation in one nested loop: its
+branch mispredictions kept few misses in flight and it cost more CPU per lookup than the numpy
+path (docs/pdq-index.md, "The probe loop").
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from tvec.matching.mih import MultiIndex, ProbePlan
 
 try:
     import numba  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -33,8 +37,10 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 
 #: How many reads ahead the loops prefetch (software prefetch keeps more cache misses in
-#: flight than the CPU's out-of-order window would on its own).
-PREFETCH_AHEAD = 32
+#: flight than the CPU's out-of-order window would on its own). At 10 million hashes, with
+#: 16-byte entries: 16 ahead cost 173 us per lookup's loop, 32 164, 48 158, 64 156, 96 158
+#: (medians of 5 rounds of 2,000 lookups in one process, load average 5).
+PREFETCH_AHEAD = 64
 
 
 def _popcount64(x: Any) -> Any:
@@ -52,24 +58,30 @@ def _prefetch(array: Any, index: Any) -> None:
 def _probe_verify(
     qwords: Any,
     qkeys: Any,
+    qfrags: Any,
     probe_table: Any,
     probe_mask: Any,
     probe_base: Any,
+    probe_bits: Any,
     offsets: Any,
-    perm: Any,
+    entries: Any,
+    stride: int,
     words: Any,
     alive: Any,
     threshold: int,
 ) -> tuple[Any, Any, Any]:
     n_probes = probe_mask.shape[0]
+    n_frag = stride - 1
     ahead = PREFETCH_AHEAD
     slots = np.empty(n_probes + ahead, dtype=np.int64)
     slots[n_probes:] = 0
     starts = np.empty(n_probes, dtype=np.int64)
     ends = np.empty(n_probes, dtype=np.int64)
+    # scratch arrays are not zeroed: every cell a phase reads was written before it
     capacity_rows = 4096
-    positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
-    rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
+    positions = np.empty(capacity_rows + ahead + 4, dtype=np.int64)
+    position_probe = np.empty(capacity_rows + 4, dtype=np.int64)
+    rows = np.empty(capacity_rows + ahead, dtype=np.int64)
     capacity = 64
     out_q = np.empty(capacity, dtype=np.int64)
     out_row = np.empty(capacity, dtype=np.int64)
@@ -87,39 +99,55 @@ def _probe_verify(
             slot = slots[p]
             starts[p] = offsets[slot]
             ends[p] = offsets[slot + 1]
-        # 2. the buckets' positions in the permutation (scratch arrays only); buckets of up
-        # to four rows are written without a branch on their size
+        # 2. the buckets' entry numbers and probes (scratch arrays only); buckets of up to
+        # four entries are written without a branch on their size
         total = 0
         for p in range(n_probes):
             total += ends[p] - starts[p]
         if total > capacity_rows:
             capacity_rows = 2 * total
-            positions = np.zeros(capacity_rows + ahead + 4, dtype=np.int64)
-            rows = np.zeros(capacity_rows + ahead, dtype=np.int64)
+            positions = np.empty(capacity_rows + ahead + 4, dtype=np.int64)
+            position_probe = np.empty(capacity_rows + 4, dtype=np.int64)
+            rows = np.empty(capacity_rows + ahead, dtype=np.int64)
         k = 0
         for p in range(n_probes):
-            first = starts[p]
-            size = ends[p] - first
+            first = starts[p] * stride
+            size = ends[p] - starts[p]
             positions[k] = first
-            positions[k + 1] = first + 1
-            positions[k + 2] = first + 2
-            positions[k + 3] = first + 3
+            positions[k + 1] = first + stride
+            positions[k + 2] = first + 2 * stride
+            positions[k + 3] = first + 3 * stride
+            position_probe[k] = p
+            position_probe[k + 1] = p
+            position_probe[k + 2] = p
+            position_probe[k + 3] = p
             if size > 4:
                 for j in range(4, size):
-                    positions[k + j] = first + j
+                    positions[k + j] = first + j * stride
+                    position_probe[k + j] = p
             k += size
         positions[total : total + ahead] = 0
-        # 3. the permutation reads, then the hash reads with the verification
+        # 3. the entry reads: a candidate whose fragment bound exceeds the threshold is
+        # dropped there; the others' rows are kept for the hash reads
         for i in range(ahead):
-            _prefetch(perm, positions[i])
+            _prefetch(entries, positions[i])
+        kept = 0
         for i in range(total):
-            _prefetch(perm, positions[i + ahead])
-            rows[i] = perm[positions[i]]
-        rows[total : total + ahead] = 0
-        for i in range(ahead):
+            _prefetch(entries, positions[i + ahead])
+            at = positions[i]
+            probe = position_probe[i]
+            t = probe_table[probe]
+            bound = np.uint64(probe_bits[probe])
+            for f in range(n_frag):
+                bound += _popcount64(np.uint64(entries[at + 1 + f] ^ qfrags[q, t, f]))
+            rows[kept] = entries[at]
+            kept += int(bound <= limit)
+        rows[kept : kept + ahead] = 0
+        # 4. the hash reads with the verification, for the candidates kept
+        for i in range(min(ahead, kept)):
             _prefetch(words, rows[i])
         w0, w1, w2, w3 = qwords[q, 0], qwords[q, 1], qwords[q, 2], qwords[q, 3]
-        for i in range(total):
+        for i in range(kept):
             _prefetch(words, rows[i + ahead])
             row = rows[i]
             d = (
@@ -194,20 +222,18 @@ if AVAILABLE:
 def probe_verify(
     qwords: npt.NDArray[np.uint64],
     qkeys: npt.NDArray[np.uint32],
-    probe_table: npt.NDArray[np.intp],
-    probe_mask: npt.NDArray[np.uint32],
-    probe_base: npt.NDArray[np.int64],
-    offsets: npt.NDArray[np.uint32],
-    perm: npt.NDArray[np.uint32],
+    qfrags: npt.NDArray[np.uint32],
+    plan: ProbePlan,
+    index: MultiIndex,
     words: npt.NDArray[np.uint64],
     alive: npt.NDArray[np.bool_],
     threshold: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
     """Return (query number, row, distance in bits) of every live row found within threshold.
 
-    Shapes: ``qwords`` (q, 4), ``qkeys`` (q, m); the probe arrays from a
-    :class:`~tvec.matching.mih.ProbePlan`; ``offsets``, ``perm`` from the
-    :class:`~tvec.matching.mih.MultiIndex`; ``words`` (n, 4), ``alive`` (n,). A row found
+    Shapes: ``qwords`` (q, 4), ``qkeys`` (q, m) (:func:`~tvec.matching.mih.substring_keys`),
+    ``qfrags`` (q, m, F) (:func:`~tvec.matching.mih.query_fragments`); ``plan``
+    from ``index.plan``; ``words`` (n, 4) and ``alive`` (n,) the segment's rows. A row found
     through several tables appears once per table (the caller removes repeats).
 
     Raises:
@@ -215,15 +241,19 @@ def probe_verify(
     """
     if not AVAILABLE:
         raise RuntimeError("numba is not installed")
+    entries = index.entries
     result: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint32]] = (
         _probe_verify(
             np.ascontiguousarray(qwords),
             np.ascontiguousarray(qkeys),
-            probe_table,
-            probe_mask,
-            probe_base,
-            offsets,
-            perm,
+            np.ascontiguousarray(qfrags),
+            plan.probe_table,
+            plan.probe_mask,
+            plan.probe_base,
+            plan.probe_bits,
+            index.offsets,
+            index.flat_entries,
+            entries.shape[1],
             words,
             alive,
             threshold,

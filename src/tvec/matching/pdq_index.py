@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tvec.matching.mih import substring_keys
+from tvec.matching.mih import query_fragments, substring_keys
 from tvec.matching.pdq_brute import BruteForcePDQIndex
 from tvec.matching.pdq_hash import (
     DEFAULT_THRESHOLD,
@@ -114,7 +114,7 @@ class PDQIndex:
         for seg in (*self._segments, self._tail):
             total += seg.ids.nbytes + seg.words.nbytes + seg.alive.nbytes
             if seg.index is not None:
-                total += seg.index.perm.nbytes + seg.index.offsets.nbytes
+                total += seg.index.entries.nbytes + seg.index.offsets.nbytes
         return total
 
     def add(self, ids: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint8]) -> None:
@@ -265,17 +265,30 @@ class PDQIndex:
         accelerate: bool,
     ) -> list[list[tuple[int, int]]]:
         keys: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
+        fragments: dict[tuple[tuple[tuple[int, int], ...], int], npt.NDArray[np.uint32]] = {}
         parts: list[Hits] = []
         for seg in segments:
             if seg.live == 0:
                 continue
-            seg_keys = None
+            seg_keys = seg_fragments = None
             if seg.index is not None:
                 layout = seg.index.layout
+                count = seg.index.fragment_count
                 if layout not in keys:
                     keys[layout] = substring_keys(words, layout)
-                seg_keys = keys[layout]
-            parts.append(seg.search(words, seg_keys, threshold, self.allow_scan, accelerate))
+                if (layout, count) not in fragments:
+                    fragments[layout, count] = query_fragments(words, layout, count)
+                seg_keys, seg_fragments = keys[layout], fragments[layout, count]
+            parts.append(
+                seg.search(
+                    words,
+                    seg_keys,
+                    threshold,
+                    self.allow_scan,
+                    accelerate,
+                    fragments=seg_fragments,
+                )
+            )
         hits = concat_hits(parts)
         if words.shape[0] == 1:
             order = np.lexsort((hits.ids, hits.distance))

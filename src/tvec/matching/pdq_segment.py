@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from tvec.matching.mih import MultiIndex, ProbePlan
+from tvec.matching.mih import FRAGMENT_WORDS, MultiIndex, ProbePlan, query_fragments
 
 #: Pairs (query, row) compared at once by the brute-force scan: bounds its scratch memory.
 _BRUTE_BLOCK = 1 << 18
@@ -87,12 +87,18 @@ class Segment:
         words: npt.NDArray[np.uint64],
         indexed: bool,
         n_tables: int | None = None,
+        fragment_count: int = FRAGMENT_WORDS,
     ) -> Segment:
-        """Sort rows by id (ids must be unique) and build the multi-index if ``indexed``."""
+        """Sort rows by id (ids must be unique) and build the multi-index if ``indexed``
+        (``fragment_count``: see :meth:`MultiIndex.build`)."""
         order = np.argsort(ids, kind="stable")
         ids = np.ascontiguousarray(ids[order])
         words = np.ascontiguousarray(np.take(words, order, axis=0))
-        index = MultiIndex.build(words, n_tables) if indexed and ids.size else None
+        index = (
+            MultiIndex.build(words, n_tables, fragment_count=fragment_count)
+            if indexed and ids.size
+            else None
+        )
         return cls(ids, words, index=index)
 
     def __len__(self) -> int:
@@ -119,6 +125,7 @@ class Segment:
         threshold: int,
         allow_scan: bool = True,
         accelerate: bool = True,
+        fragments: npt.NDArray[np.uint32] | None = None,
     ) -> Hits:
         """Every live row within ``threshold`` bits of each query, exactly.
 
@@ -130,23 +137,18 @@ class Segment:
             allow_scan: scan instead of probing when the planner finds that cheaper.
             accelerate: use the compiled loop of :mod:`tvec.matching.mih_kernel` if numba is
                 installed (the numpy path gives the same answers, slower).
+            fragments: shape (q, m, F), the queries' fragments for this multi-index
+                (:func:`~tvec.matching.mih.query_fragments`; computed here if ``None``).
         """
         plan = self.index.plan(threshold, allow_scan) if self.index is not None else None
         if self.index is None or plan is None or keys is None:
             return self._scan(words, threshold)
         kernel = _kernel() if accelerate else None
         if kernel is not None:
+            if fragments is None:
+                fragments = query_fragments(words, self.index.layout, self.index.fragment_count)
             query, rows, dist = kernel.probe_verify(
-                words,
-                keys,
-                plan.probe_table,
-                plan.probe_mask,
-                plan.probe_base,
-                self.index.offsets,
-                self.index.perm,
-                self.words,
-                self.alive,
-                threshold,
+                words, keys, fragments, plan, self.index, self.words, self.alive, threshold
             )
         else:
             query, rows, dist = self._probe_verify_numpy(words, keys, plan, threshold)

@@ -5,7 +5,8 @@ Layout of the folder::
     meta.json                        format, version, threshold, the list of segments
     <segment>.ids.npy                int64 (n,), sorted        } written once per segment:
     <segment>.words.npy              uint64 (n, 4)             } a segment's rows never change
-    <segment>.perm.npy               uint32 (m * n,)           } (only with a multi-index)
+    <segment>.entries.npy            uint32 (m * n, 1 + F)     } (only with a multi-index;
+                                                               }  F fragment words, 0..6)
     <segment>.offsets.npy            uint32 directories        }
     <segment>.alive.<save>.npy       bool (n,), written at every save
 
@@ -31,7 +32,14 @@ from tvec.matching.mih import MultiIndex, table_layout
 from tvec.matching.pdq_segment import Segment
 
 FORMAT = "tvec-pdq-index"
-VERSION = 1
+#: 2: each table's rows are stored with a fragment of their hash (``entries``; version 1
+#: stored a bare permutation, ``perm``).
+VERSION = 2
+
+
+class OutdatedIndexError(StoreError):
+    """The folder holds a PDQ index saved by an older tvec (another format version): it is
+    not read, and rebuilding it is the remedy."""
 
 
 def write_npy(path: Path, array: npt.NDArray[Any]) -> None:
@@ -84,7 +92,7 @@ def save_segments(
         for seg in segments:
             arrays: dict[str, npt.NDArray[Any]] = {"ids": seg.ids, "words": seg.words}
             if seg.index is not None:
-                arrays["perm"] = seg.index.perm
+                arrays["entries"] = seg.index.entries
                 arrays["offsets"] = seg.index.offsets
             for field, array in arrays.items():
                 path = folder / f"{seg.name}.{field}.npy"
@@ -135,12 +143,19 @@ def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
     load on first use); the deletion marks are always read into memory.
 
     Raises:
+        OutdatedIndexError: the folder was saved with an older format version.
         StoreError: missing or unreadable folder, wrong format or version, inconsistent arrays.
     """
     mode: Any = "r" if mmap else None
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        version = meta.get("version")
+        if meta.get("format") == FORMAT and isinstance(version, int) and version < VERSION:
+            raise OutdatedIndexError(
+                f"{folder}: a {FORMAT} of the older format version {version} (this tvec "
+                f"reads version {VERSION})"
+            )
+        if meta.get("format") != FORMAT or version != VERSION:
             raise StoreError(f"{folder}: not a {FORMAT} version {VERSION} folder")
         segments = []
         for e in meta["segments"]:
@@ -154,11 +169,11 @@ def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
                 raise StoreError(f"{folder}: segment {name} has arrays of the wrong type")
             index = None
             if tables:
-                perm = np.load(folder / f"{name}.perm.npy", mmap_mode=mode)
+                entries = np.load(folder / f"{name}.entries.npy", mmap_mode=mode)
                 offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode=mode)
-                if perm.dtype != np.uint32 or offsets.dtype != np.uint32:
+                if entries.dtype != np.uint32 or offsets.dtype != np.uint32:
                     raise StoreError(f"{folder}: segment {name} has tables of the wrong type")
-                index = MultiIndex(table_layout(tables), rows, perm, offsets)
+                index = MultiIndex(table_layout(tables), rows, entries, offsets)
             segments.append(Segment(ids, words, alive, index, name))
         meta["segments"] = segments
         meta.setdefault("extra", {})

@@ -16,7 +16,8 @@ Each part's ``meta.json`` names its segment files and carries ``{"version": N, "
 the bank change counter (:mod:`tvec.store.bank_changes`) it reflects, and
 :data:`EXACT_KEY_FORMAT`, the way exact keys are made; files with another key format load as
 no index, so the next match rebuilds (as does a folder without the ``vpdq`` part, written by
-tvec before it had one: :meth:`IndexFiles.outdated` says so). Writers save ``exact``, then
+tvec before it had one, or whose parts are of an older format version of
+:mod:`tvec.matching.pdq_store`: :meth:`IndexFiles.outdated` says so). Writers save ``exact``, then
 ``vpdq``, then ``pdq`` (each atomically:
 files written to temporary names, fsynced, renamed, ``meta.json`` last; see
 :mod:`tvec.matching.pdq_store`); a reader loads all three and retries until their versions agree,
@@ -44,6 +45,8 @@ import numpy.typing as npt
 
 from tvec.errors import StoreError
 from tvec.matching.pdq_index import PDQIndex
+from tvec.matching.pdq_store import VERSION as STORE_VERSION
+from tvec.matching.pdq_store import OutdatedIndexError
 
 #: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
 LOAD_ATTEMPTS = 100
@@ -122,12 +125,26 @@ class IndexFiles:
     def outdated(self) -> str | None:
         """Why the folder holds an index that :meth:`load` will not serve (made by an older
         tvec), or None. Such an index is rebuilt by the next match or ``tvec index rebuild``."""
+        import json
+
         parts = (self.pdq_dir / "meta.json").exists() and (self.exact_dir / "meta.json").exists()
         if parts and not (self.vpdq_dir / "meta.json").exists():
             return (
                 f"{self.folder}: an index of an older format, without the vpdq part "
                 "(rebuilt by the next match, or run 'tvec index rebuild')"
             )
+        for part in (self.pdq_dir, self.exact_dir, self.vpdq_dir):
+            try:
+                meta = json.loads((part / "meta.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            version = meta.get("version") if isinstance(meta, dict) else None
+            if isinstance(version, int) and version < STORE_VERSION:
+                return (
+                    f"{self.folder}: an index of an older format (version {version}, this "
+                    f"tvec reads {STORE_VERSION}; rebuilt by the next match, or run "
+                    "'tvec index rebuild')"
+                )
         return None
 
     def version(self) -> int | None:
@@ -141,7 +158,8 @@ class IndexFiles:
             return None
 
     def load(self, mmap: bool = True) -> IndexSnapshot | None:
-        """The saved index (None if there is none), its arrays memory-mapped by default.
+        """The saved index (None if there is none, or if an older tvec made it: see
+        :meth:`outdated`), its arrays memory-mapped by default.
 
         Retries while a writer is replacing the files, so both parts are at one version.
 
@@ -157,6 +175,8 @@ class IndexFiles:
                 exact = PDQIndex.load(self.exact_dir, mmap=mmap)
                 vpdq = PDQIndex.load(self.vpdq_dir, mmap=mmap)
                 pdq = PDQIndex.load(self.pdq_dir, mmap=mmap)
+            except OutdatedIndexError:
+                return None  # made by an older tvec: the caller rebuilds
             except StoreError as exc:  # a file replaced under us, or damage
                 last = exc
                 time.sleep(LOAD_PAUSE)
