@@ -14,11 +14,14 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 import filetype
-from PIL import Image, UnidentifiedImageError
 
 from tvec.errors import CorruptMediaError, DecompressionBombError, TypeMismatchError
+
+if TYPE_CHECKING:  # Pillow is imported to sniff or decode: looking a value up needs neither
+    from PIL import Image
 
 PHOTO = "photo"
 VIDEO = "video"
@@ -109,6 +112,8 @@ def sniff(data: bytes, name: str) -> MediaKind:
 
 def _image_format(data: bytes) -> str | None:
     """Pillow's format name for ``data`` if it is an image format tvec hashes, else None."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -170,6 +175,8 @@ def open_image(
             before any pixel data is decoded.
         CorruptMediaError: the bytes cannot be decoded (truncated, damaged, empty).
     """
+    from PIL import Image, UnidentifiedImageError
+
     if not data:
         raise CorruptMediaError(name, "empty file (0 bytes)")
     try:

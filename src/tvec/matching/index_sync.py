@@ -17,22 +17,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
 from tvec.errors import InvalidSignalError, StoreError
-from tvec.matching.mih import MultiIndex
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
 from tvec.matching.vpdq_index import usable_range, video_rows
 from tvec.signals import registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq
-from tvec.store.bank_changes import changes_since, current_version
 from tvec.store.reads import BankReads, CoreReads
 from tvec.store.vpdq import is_ref, load_values
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from sqlalchemy import Connection
+
+    from tvec.matching.pdq_index import PDQIndex
+
+# numpy, the change log and the index classes are imported in the functions that build,
+# replay or verify: checking that a current index is current (what a look-up does) needs none.
 
 #: Rows read per chunk by a rebuild or a catch-up.
 CHUNK_ROWS = 100_000
@@ -71,6 +72,8 @@ class _Rows:
     frame_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
 
     def take(self, rows: list[tuple[int, str, str]], db: Connection) -> None:
+        import numpy as np
+
         pdq_ids: list[int] = []
         pdq_hex: list[str] = []
         exact_ids: list[int] = []
@@ -124,6 +127,8 @@ class _Rows:
             self.frame_hashes.append(hashes)
 
     def into(self, snapshot: IndexSnapshot) -> None:
+        import numpy as np
+
         if self.pdq_ids:
             snapshot.pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
         if self.exact_ids:
@@ -171,6 +176,8 @@ def _read_all(db: Connection) -> _Rows:
 def build_snapshot(db: Connection) -> IndexSnapshot:
     """A fresh in-memory index of every bank entry, at the database's version (read first,
     so changes made while the rows are read are replayed later: replays are idempotent)."""
+    from tvec.store.bank_changes import current_version
+
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
     _read_all(db).into(snapshot)
@@ -193,8 +200,10 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
     its version: every entry id they touched is tombstoned, then those that exist now are
     appended (so the result holds exactly the database's entries, in any replay order).
     Modifies ``snapshot``'s indexes in place and returns them at the new version."""
+    import numpy as np
     from sqlalchemy import and_, or_, select
 
+    from tvec.store.bank_changes import changes_since, current_version
     from tvec.store.tables import BANK_ENTRY
 
     target = current_version(db)
@@ -223,7 +232,11 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
 
 
 def up_to_date(
-    db: Connection | BankReads, files: IndexFiles, known: IndexSnapshot | None
+    db: Connection | BankReads,
+    files: IndexFiles,
+    known: IndexSnapshot | None,
+    *,
+    light: bool = False,
 ) -> IndexSnapshot:
     """The index at the database's bank version: ``known`` if it is current, else the files
     (memory-mapped), updated first under the folder's lock if they are behind (built if
@@ -231,7 +244,9 @@ def up_to_date(
 
     ``db`` is a Core connection or the reads port (:class:`tvec.store.reads.BankReads`):
     checking a current index reads only the bank change counter; a catch-up or a build reads
-    rows through a Core connection (:meth:`~tvec.store.reads.BankReads.core`).
+    rows through a Core connection (:meth:`~tvec.store.reads.BankReads.core`). With
+    ``light``, current files are loaded as :class:`~tvec.matching.light_index.LightIndex` es
+    (plain Python for the first look-ups, no numpy).
 
     Raises:
         StoreError: the folder cannot be read or written.
@@ -243,7 +258,7 @@ def up_to_date(
     on_disk = files.version()
     if on_disk is not None and on_disk >= wanted:
         try:
-            loaded = files.load()
+            loaded = files.load(light=light)
         except StoreError:  # damaged, or a writer died half-way: see below
             loaded = None
         if loaded is not None and loaded.version >= wanted:
@@ -315,6 +330,11 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
     Raises:
         StoreError: there is no index.
     """
+    import numpy as np
+
+    from tvec.matching.mih import MultiIndex
+    from tvec.store.bank_changes import current_version
+
     try:
         snapshot = files.load()
     except StoreError as exc:

@@ -30,20 +30,23 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from tvec.errors import NotFoundError
 from tvec.matching.candidates import IndexLookups
 from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key, match_value
-from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule, distinct_frames
+from tvec.matching.vpdq_index import (
+    FrameMatch,
+    VideoFrameIndex,
+    VideoMatch,
+    VPDQRule,
+    distinct_frames,
+)
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
 from tvec.store.reads import BankReads, CoreReads, EntryRow
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+    from tvec.matching.pdq_index import PDQIndex
     from tvec.settings import Settings
 
 #: ``found_by`` of a match between a picture and a video frame.
@@ -142,13 +146,19 @@ class Matcher:
             else:
                 key = (entry.signal_type, match_value(entry.signal_type, entry.value))
                 self._exact[key].append(entry.id)
-        self._pdq = PDQIndex(threshold=pdq_threshold)
+        # numpy and the indexes only for entries held in memory (not with the persisted index)
+        self._pdq: PDQIndex | None = None
         if pdq_ids:
+            import numpy as np
+
+            from tvec.matching.pdq_index import PDQIndex
+
+            self._pdq = PDQIndex(threshold=pdq_threshold)
             self._pdq.add(
                 np.asarray(pdq_ids, dtype=np.int64),
                 np.frombuffer(b"".join(pdq_hashes), dtype=np.uint8).reshape(-1, 32),
             )
-        self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold)
+        self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold) if videos else _NoVideos()
         self._live: _LiveIndex | None = None
         self._generation = -1
         #: Look-ups made elsewhere (Dask workers, :mod:`tvec.matching.candidates`), used
@@ -227,7 +237,7 @@ class Matcher:
         """(entry id, distance) of the ``pdq`` entries within the threshold, nearest first."""
         live = self._live
         if live is None:
-            return self._pdq.query(pdq)
+            return [] if self._pdq is None else self._pdq.query(pdq)
         assert live.snapshot is not None
         found = None
         if self.lookups is not None:
@@ -514,7 +524,7 @@ class _LiveIndex:
             return
         with self._lock:
             with self.open() as db:
-                fresh = up_to_date(db, self.files, self.snapshot)
+                fresh = up_to_date(db, self.files, self.snapshot, light=True)
             self._checked = time.monotonic()
             if fresh is not self.snapshot:
                 self.snapshot = fresh
@@ -547,6 +557,29 @@ class _LiveIndex:
         banks = None if self.banks is None else sorted(self.banks)
         with self.open() as db:
             return [_entry_of(row) for row in db.entries_of_types(names, banks)]
+
+
+class _NoVideos(VideoFrameIndex):
+    """The video index of a matcher whose entries in memory hold no video (built without
+    numpy: a matcher over the persisted index starts with none)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return 0
+
+    def video_count(self) -> int:
+        return 0
+
+    def usable_count(self, entry_id: int) -> int:
+        return 0
+
+    def match_video(self, frames: Sequence[VPDQFrame]) -> list[VideoMatch]:
+        return []
+
+    def match_frame(self, pdq: bytes, distance: int) -> list[FrameMatch]:
+        return []
 
 
 class _VideoFrames:
