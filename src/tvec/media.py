@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-import filetype
-
 from tvec.errors import CorruptMediaError, DecompressionBombError, TypeMismatchError
 
 if TYPE_CHECKING:  # Pillow is imported to sniff or decode: looking a value up needs neither
@@ -78,6 +76,8 @@ def sniff(data: bytes, name: str) -> MediaKind:
             raise CorruptMediaError(name, "empty file (0 bytes)")
         return MediaKind(TEXT if ext in TEXT_EXTENSIONS else FILE, "application/octet-stream")
     image_format = _image_format(data)
+    import filetype  # sniffing bytes: looking a value up needs none
+
     guess = filetype.guess(data)
     guessed_mime = guess.mime if guess is not None else None
     if ext in IMAGE_EXTENSIONS:
@@ -128,6 +128,8 @@ def _image_format(data: bytes) -> str | None:
 
 
 def _format_from_magic(data: bytes) -> str | None:
+    import filetype  # sniffing bytes: looking a value up needs none
+
     guess = filetype.guess(data)
     if guess is None:
         return None

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +216,8 @@ class VPDQSignal(SignalType, VideoHasher):
             ModuleNotFoundError: the ``vpdq`` package is not installed.
         """
         suffix = Path(name).suffix.lower()[:10]
+        import tempfile
+
         with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
             handle.write(data)
             handle.flush()
