@@ -26,6 +26,7 @@ named ones) and answers :meth:`Matcher.match` for one signal, by the signal type
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -49,7 +50,7 @@ from tvec.matching.vpdq_index import (
 )
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
-from tvec.store.reads import BankReads, CoreReads, EntryRow
+from tvec.store.reads import BankReads, CoreReads, EntryRow, engine_of, engine_reads
 from tvec.store.vpdq import load_values
 
 if TYPE_CHECKING:
@@ -424,9 +425,12 @@ class Matcher:
             matcher = cls(
                 (), pdq_threshold=pdq_threshold, pdq_min_quality=pdq_min_quality, vpdq=vpdq
             )
-            live = _LiveIndex(
-                reads.reopen, IndexFiles(index_dir), bank_names or None, check_seconds
-            )
+            # what the matcher reopens later: the port's own way, or the session's engine
+            # (not the session, which may be closed by then)
+            opener = reads.reopen
+            if not isinstance(session, BankReads):
+                opener = functools.partial(engine_reads, engine_of(session))
+            live = _LiveIndex(opener, IndexFiles(index_dir), bank_names or None, check_seconds)
             matcher._live = live
             matcher._refresh()
             return matcher

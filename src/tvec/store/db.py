@@ -347,9 +347,11 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     driver = driver_for(url) if upgrade else None
     if driver is not None:
         head = head_revision()
-        if head is not None and driver.schema_revisions() == [head]:
+        current = head is not None and driver.schema_revisions() == [head]
+        driver.close()  # reopened by the first reads: most commands never read this way
+        if current:
             return Store(settings, driver=driver)
-        driver.close()  # not current, or not readable this way: SQLAlchemy's path decides
+        # not current, or not readable this way: SQLAlchemy's path decides
     from sqlalchemy.exc import SQLAlchemyError
 
     engine = make_engine(url)

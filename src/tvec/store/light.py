@@ -34,8 +34,8 @@ SQLITE_TIMEOUT = 30.0
 
 @dataclass
 class Driver:
-    """How to open one database with its DB-API driver; one connection, kept open and
-    shared under a lock (:meth:`reads`).
+    """How to open one database with its DB-API driver; one connection, opened by the first
+    :meth:`reads`, then kept and shared under a lock until :meth:`close`.
 
     Args:
         kind: ``"sqlite"`` or ``"postgresql"``.

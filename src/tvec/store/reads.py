@@ -184,10 +184,15 @@ class CoreReads(BankReads):
     def reopen(self) -> AbstractContextManager[BankReads]:
         if self._again is not None:
             return self._again()
-        from sqlalchemy import Connection as CoreConnection
+        return engine_reads(engine_of(self.db))
 
-        bind = self.db if isinstance(self.db, CoreConnection) else self.db.get_bind()
-        return engine_reads(bind if not isinstance(bind, CoreConnection) else bind.engine)
+
+def engine_of(db: Any) -> Engine:
+    """The engine behind a Core connection or an ORM session."""
+    from sqlalchemy import Connection as CoreConnection
+
+    bind = db if isinstance(db, CoreConnection) else db.get_bind()
+    return bind.engine if isinstance(bind, CoreConnection) else bind
 
 
 @contextmanager
