@@ -25,8 +25,9 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+# The plan (layout, radii, masks) is plain Python in mih_plan, shared with the numpy-free
+# reader of tvec.matching.light_index; its names stay importable from here.
 from tvec.matching.mih_plan import (
-    _MAX_BALL,
     BRUTE_COST_NS,
     CANDIDATE_COST_NS,
     PDQ_BITS,
@@ -43,7 +44,6 @@ __all__ = [
     "CANDIDATE_COST_NS",
     "PDQ_BITS",
     "PROBE_COST_NS",
-    "_MAX_BALL",
     "MultiIndex",
     "ProbePlan",
     "ball_size",
