@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src python bench/bench_match_start.py [--rows 10000000] [--main SRC]
-        [--repeat 5] [--keep]
+        [--repeat 5] [--keep] [--postgres URL] [--check-outputs]
 
 Builds, in a temporary home, what ``tvec bank import`` and ``tvec index rebuild`` would leave
 behind, without waiting for them at 10 million rows:
@@ -12,7 +12,8 @@ behind, without waiting for them at 10 million rows:
 2. N random PDQ hashes (numpy random bits, seed 1), sorted, written straight into
    ``bank_entry`` with the ``sqlite3`` module (ids 1..N, so both value indexes grow at
    their right edge), the bank change counter set to 1 and one change logged (``add``
-   1..N), as an import would;
+   1..N), as an import would; with ``--postgres URL`` (a ``postgresql+psycopg://`` URL of
+   an empty database) the same rows go into that database with ``COPY``;
 3. the persisted index of the same hashes at version 1 (``IndexFiles.save``, as
    ``tvec index rebuild`` writes it).
 
@@ -24,6 +25,12 @@ bytecode). CPU (user + system) comes from ``wait4``; wall time from process star
 here, so it would say nothing about tvec; memory at 10M is measured as PSS by
 ``bench_index_files.py``.) The load average is printed before and after: wall time on a
 loaded machine is not the idle figure.
+
+With ``--check-outputs`` (and ``--main``) it first runs the invocations whose output must
+not change (a match as a table and as ``--json``, no match, an invalid value, an unknown
+signal type, an unknown bank, a ``url``, an ``md5`` as JSON, a picture, a missing file,
+``tvec --help`` and ``tvec match --help``) with both trees and fails unless stdout, stderr
+and the exit code are byte for byte the same.
 """
 
 from __future__ import annotations
@@ -120,6 +127,73 @@ def fill_database(db_file: Path, hashes: np.ndarray) -> None:
         db.close()
 
 
+def fill_postgres(url: str, hashes: np.ndarray) -> None:
+    """:func:`fill_database` for PostgreSQL (``COPY`` into ``bank_entry``)."""
+    import psycopg
+
+    now = datetime.now(UTC).isoformat()
+    target = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(target) as db, db.cursor() as cur:
+        copy_sql = "COPY bank_entry (id, bank_id, signal_type, value, extra, created_at) FROM STDIN"
+        with cur.copy(copy_sql) as copy:
+            for start in range(0, len(hashes), CHUNK):
+                part = hashes[start : start + CHUNK]
+                text = part.tobytes().hex()
+                lines = "".join(
+                    f"{start + i + 1}\t1\tpdq\t{text[64 * i : 64 * i + 64]}\t{{}}\t{now}\n"
+                    for i in range(len(part))
+                )
+                copy.write(lines)
+        cur.execute("SELECT setval(pg_get_serial_sequence('bank_entry', 'id'), %s)", (len(hashes),))
+        cur.execute("UPDATE bank_version SET version = 1 WHERE id = 1")
+        cur.execute(
+            "INSERT INTO bank_change (version, op, first_id, last_id) VALUES (1, 'add', 1, %s)",
+            (len(hashes),),
+        )
+        cur.execute("ANALYZE bank_entry")
+
+
+def run_output(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, bytes, bytes]:
+    """Exit code, stdout and stderr of ``python -m tvec ARGS``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tvec", *args], env=env, capture_output=True, check=False, cwd=cwd
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def check_outputs(envs: dict[str, dict[str, str]], work: Path, probe: str) -> None:
+    """Run the invocations of the module docstring with each tree; exit unless all agree."""
+    from PIL import Image
+
+    picture = work / "picture.png"
+    Image.effect_noise((64, 48), 60).convert("RGB").save(picture)
+    far = "0" * 64
+    cases = [
+        ["match", "--signal-type", "pdq", probe],
+        ["match", "--signal-type", "pdq", probe, "--json"],
+        ["match", "--signal-type", "pdq", far],
+        ["match", "--signal-type", "pdq", "zz"],
+        ["match", "--signal-type", "nope", probe],
+        ["match", "--signal-type", "pdq", probe, "--bank", "nope"],
+        ["match", "--signal-type", "url", "https://example.com/a?b=1"],
+        ["match", "--signal-type", "md5", "0" * 32, "--json"],
+        ["match", str(picture)],
+        ["match", str(work / "missing.png")],
+        ["--help"],
+        ["match", "--help"],
+    ]
+    failed = 0
+    for args in cases:
+        found = {name: run_output(args, env, work) for name, env in envs.items()}
+        first = next(iter(found.values()))
+        same = all(result == first for result in found.values())
+        failed += not same
+        print(f"{'same' if same else 'DIFFERENT'} (exit {first[0]}): tvec {' '.join(args)}")
+    if failed:
+        raise SystemExit(f"{failed} invocations differ between the trees")
+    print(f"all {len(cases)} invocations give the same stdout, stderr and exit code\n")
+
+
 def main() -> None:
     """Build the home, run the matches, print Markdown for docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,6 +201,10 @@ def main() -> None:
     parser.add_argument("--main", type=Path, default=None, help="another src tree to compare")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the home (print its path)")
+    parser.add_argument("--postgres", help="an empty PostgreSQL database's URL (default: SQLite)")
+    parser.add_argument(
+        "--check-outputs", action="store_true", help="compare the outputs of the trees first"
+    )
     options = parser.parse_args()
     n = options.rows
     work = Path(tempfile.mkdtemp(prefix="tvec-bench-match-"))
@@ -134,11 +212,17 @@ def main() -> None:
     pyc = work / "pyc"
     trees = {"this": HERE, **({"main": options.main} if options.main else {})}
     envs = {name: child_env(home, pyc, src) for name, src in trees.items()}
+    if options.postgres:
+        for env in envs.values():
+            env["TVEC_DATABASE_URL"] = options.postgres
     try:
         tvec(["bank", "create", "b"], envs["this"])
         t = time.perf_counter()
         hashes = sorted_hashes(n)
-        fill_database(home / "tvec.db", hashes)
+        if options.postgres:
+            fill_postgres(options.postgres, hashes)
+        else:
+            fill_database(home / "tvec.db", hashes)
         fill = time.perf_counter() - t
         t = time.perf_counter()
         snapshot = IndexSnapshot(1, PDQIndex(), PDQIndex(threshold=0))
@@ -149,16 +233,20 @@ def main() -> None:
         probe_row[0] ^= 0x0F
         probe = probe_row.tobytes().hex()
         del snapshot, hashes
+        database = "PostgreSQL" if options.postgres else "SQLite"
         size = sum(p.stat().st_size for p in (home / "index").rglob("*") if p.is_file())
         print(
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}; {n:,} hashes; database written in {fill:.0f} s, "
+            f"{platform.python_version()}; {n:,} hashes ({database}); database written in "
+            f"{fill:.0f} s, "
             f"index built and saved in {build:.0f} s ({size / 2**20:,.0f} MiB of files)."
         )
         args = ["match", "--signal-type", "pdq", probe]
         for env in envs.values():
             _, _, out = tvec(args, env)  # compiles the bytecode; checks the answer
             assert "1 match(es)" in out, out
+        if options.check_outputs:
+            check_outputs(envs, work, probe)
         load_before = os.getloadavg()
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
         for _ in range(options.repeat):

@@ -14,11 +14,12 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePath
-
-import filetype
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from tvec.errors import CorruptMediaError, DecompressionBombError, TypeMismatchError
+
+if TYPE_CHECKING:  # Pillow is imported to sniff or decode: looking a value up needs neither
+    from PIL import Image
 
 PHOTO = "photo"
 VIDEO = "video"
@@ -75,6 +76,8 @@ def sniff(data: bytes, name: str) -> MediaKind:
             raise CorruptMediaError(name, "empty file (0 bytes)")
         return MediaKind(TEXT if ext in TEXT_EXTENSIONS else FILE, "application/octet-stream")
     image_format = _image_format(data)
+    import filetype  # sniffing bytes: looking a value up needs none
+
     guess = filetype.guess(data)
     guessed_mime = guess.mime if guess is not None else None
     if ext in IMAGE_EXTENSIONS:
@@ -109,6 +112,8 @@ def sniff(data: bytes, name: str) -> MediaKind:
 
 def _image_format(data: bytes) -> str | None:
     """Pillow's format name for ``data`` if it is an image format tvec hashes, else None."""
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -123,6 +128,8 @@ def _image_format(data: bytes) -> str | None:
 
 
 def _format_from_magic(data: bytes) -> str | None:
+    import filetype  # sniffing bytes: looking a value up needs none
+
     guess = filetype.guess(data)
     if guess is None:
         return None
@@ -170,6 +177,8 @@ def open_image(
             before any pixel data is decoded.
         CorruptMediaError: the bytes cannot be decoded (truncated, damaged, empty).
     """
+    from PIL import Image, UnidentifiedImageError
+
     if not data:
         raise CorruptMediaError(name, "empty file (0 bytes)")
     try:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tvec.matching.matcher import Matcher
     from tvec.net.addresses import Resolver
     from tvec.net.client import OutboundClient
+    from tvec.store.reads import BankReads
 
 
 @dataclass
@@ -72,15 +73,16 @@ class AppContext:
             yield session
 
     @contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A Core connection for reading, without the ORM (the matcher reads through one:
-        ``tvec match`` starts faster without SQLAlchemy's ORM).
+    def reads(self) -> Iterator[BankReads]:
+        """The reads a matcher needs (:meth:`tvec.store.Store.reads`), without the ORM and,
+        on a store opened at the newest schema, without SQLAlchemy: ``tvec match`` starts
+        faster through them.
 
         Raises:
             StoreError: the database failed.
         """
-        with self.store.connect() as connection:
-            yield connection
+        with self.store.reads() as found:
+            yield found
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -116,9 +118,11 @@ class AppContext:
         with self.read() as own:
             return entity_registry(self.settings, own)
 
-    def matcher(self, session: Session | Connection, banks: list[str] | None = None) -> Matcher:
+    def matcher(
+        self, session: Session | Connection | BankReads, banks: list[str] | None = None
+    ) -> Matcher:
         """A matcher over ``banks`` (default: every bank) with the matching settings, read
-        through ``session`` (or a Core connection, :meth:`connect`).
+        through ``session`` (or a Core connection, or the reads port, :meth:`reads`).
 
         The matcher maps the persisted index (``TVEC_INDEX_DIR``) and follows bank changes
         by itself (it checks the bank change counter every ``TVEC_INDEX_CHECK_SECONDS``); the

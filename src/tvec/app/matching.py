@@ -17,7 +17,7 @@ from tvec.views.matching import LookupView
 
 
 def _lookup(ctx: AppContext, queries: Sequence[Query], banks: list[str] | None) -> LookupView:
-    with ctx.connect() as db:
+    with ctx.reads() as db:
         matcher = ctx.matcher(db, banks or None)
     return lookup_view(queries, lookup(matcher, queries))
 

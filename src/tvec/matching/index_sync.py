@@ -15,21 +15,25 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-
-import numpy as np
-import numpy.typing as npt
-from sqlalchemy import Connection, and_, or_, select
+from typing import TYPE_CHECKING
 
 from tvec.errors import InvalidSignalError, StoreError
-from tvec.matching.mih import MultiIndex
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
 from tvec.matching.vpdq_index import usable_range, video_rows
 from tvec.signals import registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq
-from tvec.store.bank_changes import changes_since, current_version
-from tvec.store.tables import BANK_ENTRY
+from tvec.store.reads import BankReads, CoreReads
 from tvec.store.vpdq import is_ref, load_values
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from sqlalchemy import Connection
+
+    from tvec.matching.pdq_index import PDQIndex
+
+# numpy, the change log and the index classes are imported in the functions that build,
+# replay or verify: checking that a current index is current (what a look-up does) needs none.
 
 #: Rows read per chunk by a rebuild or a catch-up.
 CHUNK_ROWS = 100_000
@@ -68,6 +72,8 @@ class _Rows:
     frame_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
 
     def take(self, rows: list[tuple[int, str, str]], db: Connection) -> None:
+        import numpy as np
+
         pdq_ids: list[int] = []
         pdq_hex: list[str] = []
         exact_ids: list[int] = []
@@ -121,6 +127,8 @@ class _Rows:
             self.frame_hashes.append(hashes)
 
     def into(self, snapshot: IndexSnapshot) -> None:
+        import numpy as np
+
         if self.pdq_ids:
             snapshot.pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
         if self.exact_ids:
@@ -142,7 +150,12 @@ def _is_hex(value: str) -> bool:
         return False
 
 
-_ROW_COLUMNS = (BANK_ENTRY.c.id, BANK_ENTRY.c.signal_type, BANK_ENTRY.c.value)
+def _row_columns() -> tuple[object, ...]:
+    """``(id, signal_type, value)`` of ``bank_entry`` (SQLAlchemy is imported here: a
+    look-up on a current index never reads rows)."""
+    from tvec.store.tables import BANK_ENTRY
+
+    return (BANK_ENTRY.c.id, BANK_ENTRY.c.signal_type, BANK_ENTRY.c.value)
 
 
 def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]]]:
@@ -152,8 +165,10 @@ def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]
 
 
 def _read_all(db: Connection) -> _Rows:
+    from sqlalchemy import select
+
     rows = _Rows()
-    for chunk in _chunks(db, select(*_ROW_COLUMNS)):
+    for chunk in _chunks(db, select(*_row_columns())):  # type: ignore[call-overload]
         rows.take(chunk, db)
     return rows
 
@@ -161,6 +176,8 @@ def _read_all(db: Connection) -> _Rows:
 def build_snapshot(db: Connection) -> IndexSnapshot:
     """A fresh in-memory index of every bank entry, at the database's version (read first,
     so changes made while the rows are read are replayed later: replays are idempotent)."""
+    from tvec.store.bank_changes import current_version
+
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
     _read_all(db).into(snapshot)
@@ -183,6 +200,12 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
     its version: every entry id they touched is tombstoned, then those that exist now are
     appended (so the result holds exactly the database's entries, in any replay order).
     Modifies ``snapshot``'s indexes in place and returns them at the new version."""
+    import numpy as np
+    from sqlalchemy import and_, or_, select
+
+    from tvec.store.bank_changes import changes_since, current_version
+    from tvec.store.tables import BANK_ENTRY
+
     target = current_version(db)
     changes = changes_since(db, snapshot.version)
     if not changes:
@@ -200,28 +223,42 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
         part = ranges[start : start + RANGES_PER_QUERY]
         entry_id = BANK_ENTRY.c.id
         where = or_(*(and_(entry_id >= a, entry_id <= b) for a, b in part))
-        for chunk in _chunks(db, select(*_ROW_COLUMNS).where(where)):
+        query = select(*_row_columns()).where(where)  # type: ignore[call-overload]
+        for chunk in _chunks(db, query):
             rows.take(chunk, db)
     rows.into(snapshot)
     version = max(target, max(c.version for c in changes))
     return replace(snapshot, version=version)
 
 
-def up_to_date(db: Connection, files: IndexFiles, known: IndexSnapshot | None) -> IndexSnapshot:
+def up_to_date(
+    db: Connection | BankReads,
+    files: IndexFiles,
+    known: IndexSnapshot | None,
+    *,
+    light: bool = False,
+) -> IndexSnapshot:
     """The index at the database's bank version: ``known`` if it is current, else the files
     (memory-mapped), updated first under the folder's lock if they are behind (built if
     missing).
 
+    ``db`` is a Core connection or the reads port (:class:`tvec.store.reads.BankReads`):
+    checking a current index reads only the bank change counter; a catch-up or a build reads
+    rows through a Core connection (:meth:`~tvec.store.reads.BankReads.core`). With
+    ``light``, current files are loaded as :class:`~tvec.matching.light_index.LightIndex` es
+    (plain Python for the first look-ups, no numpy).
+
     Raises:
         StoreError: the folder cannot be read or written.
     """
-    wanted = current_version(db)
+    reads = db if isinstance(db, BankReads) else CoreReads(db)
+    wanted = reads.bank_version()
     if known is not None and known.version >= wanted:
         return known
     on_disk = files.version()
     if on_disk is not None and on_disk >= wanted:
         try:
-            loaded = files.load()
+            loaded = files.load(light=light)
         except StoreError:  # damaged, or a writer died half-way: see below
             loaded = None
         if loaded is not None and loaded.version >= wanted:
@@ -231,10 +268,12 @@ def up_to_date(db: Connection, files: IndexFiles, known: IndexSnapshot | None) -
             loaded = files.load()
         except StoreError:  # no writer is at work: damage, so build afresh
             loaded = None
-        if loaded is None:
-            files.save(build_snapshot(db))
-        elif loaded.version < wanted:
-            files.save(apply_changes(db, loaded))
+        if loaded is None or loaded.version < wanted:
+            with reads.core() as connection:
+                if loaded is None:
+                    files.save(build_snapshot(connection))
+                else:
+                    files.save(apply_changes(connection, loaded))
     fresh = files.load()
     if fresh is None:  # pragma: no cover - just saved
         raise StoreError(f"{files.folder}: the match index vanished while it was written")
@@ -291,6 +330,11 @@ def verify(db: Connection, files: IndexFiles) -> list[str]:
     Raises:
         StoreError: there is no index.
     """
+    import numpy as np
+
+    from tvec.matching.mih import MultiIndex
+    from tvec.store.bank_changes import current_version
+
     try:
         snapshot = files.load()
     except StoreError as exc:

@@ -26,33 +26,41 @@ named ones) and answers :meth:`Matcher.match` for one signal, by the signal type
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-from sqlalchemy import Connection, Engine, select
 
 from tvec.errors import NotFoundError
 from tvec.matching.candidates import IndexLookups
 from tvec.matching.index_sync import LINEAR, kind_of, up_to_date
 from tvec.matching.pdq_hash import pdq_hex_to_bytes
-from tvec.matching.pdq_index import PDQIndex
 from tvec.matching.shared import IndexFiles, IndexSnapshot, exact_key, match_value
-from tvec.matching.vpdq_index import VideoFrameIndex, VPDQRule, distinct_frames
+from tvec.matching.vpdq_index import (
+    FrameMatch,
+    VideoFrameIndex,
+    VideoMatch,
+    VPDQRule,
+    distinct_frames,
+)
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
-from tvec.store.tables import BANK, BANK_ENTRY
+from tvec.store.reads import BankReads, CoreReads, EntryRow, engine_of, engine_reads
 from tvec.store.vpdq import load_values
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+    from tvec.matching.pdq_index import PDQIndex
     from tvec.settings import Settings
 
 #: ``found_by`` of a match between a picture and a video frame.
@@ -139,13 +147,19 @@ class Matcher:
             else:
                 key = (entry.signal_type, match_value(entry.signal_type, entry.value))
                 self._exact[key].append(entry.id)
-        self._pdq = PDQIndex(threshold=pdq_threshold)
+        # numpy and the indexes only for entries held in memory (not with the persisted index)
+        self._pdq: PDQIndex | None = None
         if pdq_ids:
+            import numpy as np
+
+            from tvec.matching.pdq_index import PDQIndex
+
+            self._pdq = PDQIndex(threshold=pdq_threshold)
             self._pdq.add(
                 np.asarray(pdq_ids, dtype=np.int64),
                 np.frombuffer(b"".join(pdq_hashes), dtype=np.uint8).reshape(-1, 32),
             )
-        self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold)
+        self._videos = VideoFrameIndex(videos, self.vpdq, pdq_threshold) if videos else _NoVideos()
         self._live: _LiveIndex | None = None
         self._generation = -1
         #: Look-ups made elsewhere (Dask workers, :mod:`tvec.matching.candidates`), used
@@ -224,7 +238,7 @@ class Matcher:
         """(entry id, distance) of the ``pdq`` entries within the threshold, nearest first."""
         live = self._live
         if live is None:
-            return self._pdq.query(pdq)
+            return [] if self._pdq is None else self._pdq.query(pdq)
         assert live.snapshot is not None
         found = None
         if self.lookups is not None:
@@ -354,7 +368,7 @@ class Matcher:
     @classmethod
     def for_settings(
         cls,
-        session: Session | Connection,
+        session: Session | Connection | BankReads,
         settings: Settings,
         bank_names: list[str] | None = None,
     ) -> Matcher:
@@ -380,7 +394,7 @@ class Matcher:
     @classmethod
     def from_session(
         cls,
-        session: Session | Connection,
+        session: Session | Connection | BankReads,
         bank_names: list[str] | None = None,
         *,
         pdq_threshold: int = 31,
@@ -401,27 +415,35 @@ class Matcher:
             NotFoundError: a named bank does not exist.
             StoreError: the index folder cannot be read or written.
         """
+        reads = session if isinstance(session, BankReads) else CoreReads(session)
         if bank_names:
-            names = select(BANK.c.name).where(BANK.c.name.in_(bank_names))
-            known = set(session.scalars(names))
+            known = reads.bank_names(bank_names)
             missing = [n for n in bank_names if n not in known]
             if missing:
                 raise NotFoundError(f"no bank named {', '.join(repr(m) for m in missing)}")
         if index_dir is not None:
-            bind = session if isinstance(session, Connection) else session.get_bind()
-            engine = bind if isinstance(bind, Engine) else bind.engine
             matcher = cls(
                 (), pdq_threshold=pdq_threshold, pdq_min_quality=pdq_min_quality, vpdq=vpdq
             )
-            live = _LiveIndex(engine, IndexFiles(index_dir), bank_names or None, check_seconds)
+            # what the matcher reopens later: the port's own way, or the session's engine
+            # (not the session, which may be closed by then)
+            opener = reads.reopen
+            if not isinstance(session, BankReads):
+                opener = functools.partial(engine_reads, engine_of(session))
+            live = _LiveIndex(opener, IndexFiles(index_dir), bank_names or None, check_seconds)
             matcher._live = live
             matcher._refresh()
             return matcher
-        query = select(*_ENTRY_COLUMNS).select_from(_ENTRY_JOIN)
+        from sqlalchemy import select
+
+        from tvec.store.tables import BANK
+
+        query = select(*_entry_columns()).select_from(_entry_join())
         if bank_names:
             query = query.where(BANK.c.name.in_(bank_names))
-        entries = [_entry_of(row) for row in session.execute(query)]
-        features = load_values(session, (e.value for e in entries if e.signal_type == "vpdq"))
+        with reads.core() as db:
+            entries = [_entry_of(row) for row in db.execute(query)]
+            features = load_values(db, (e.value for e in entries if e.signal_type == "vpdq"))
         return cls(
             entries,
             pdq_threshold=pdq_threshold,
@@ -431,19 +453,30 @@ class Matcher:
         )
 
 
-_ENTRY_COLUMNS = (
-    BANK_ENTRY.c.id,
-    BANK.c.name,
-    BANK_ENTRY.c.signal_type,
-    BANK_ENTRY.c.value,
-    BANK_ENTRY.c.entity,
-    BANK_ENTRY.c.ideology,
-    BANK_ENTRY.c.source,
-    BANK_ENTRY.c.note,
-    BANK_ENTRY.c.extra,
-)
-#: Bank entries with their bank (for the bank's name).
-_ENTRY_JOIN = BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id)
+def _entry_columns() -> tuple[Any, ...]:
+    """The columns of :class:`~tvec.store.reads.EntryRow` as Core clauses."""
+    from tvec.store.tables import BANK, BANK_ENTRY
+
+    return (
+        BANK_ENTRY.c.id,
+        BANK.c.name,
+        BANK_ENTRY.c.signal_type,
+        BANK_ENTRY.c.value,
+        BANK_ENTRY.c.entity,
+        BANK_ENTRY.c.ideology,
+        BANK_ENTRY.c.source,
+        BANK_ENTRY.c.note,
+        BANK_ENTRY.c.extra,
+    )
+
+
+def _entry_join() -> Any:
+    """Bank entries with their bank (for the bank's name)."""
+    from tvec.store.tables import BANK, BANK_ENTRY
+
+    return BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id)
+
+
 #: Entries whose labels a persisted matcher keeps at most (then it forgets them all).
 ENTRY_CACHE = 100_000
 #: Ids per query when a persisted matcher reads the entries of its hits.
@@ -452,9 +485,9 @@ IDS_PER_QUERY = 500
 VIDEO_CACHE = 1_000
 
 
-def _entry_of(row: Any) -> _Entry:
-    """An :class:`_Entry` from a row of :data:`_ENTRY_COLUMNS` (labels as
-    :meth:`BankEntry.labels`)."""
+def _entry_of(row: EntryRow | Any) -> _Entry:
+    """An :class:`_Entry` from a row of :class:`~tvec.store.reads.EntryRow`'s columns
+    (labels as :meth:`BankEntry.labels`)."""
     entry_id, bank, signal_type, value, entity, ideology, source, note, extra = row
     labels: dict[str, Any] = {
         "entity": entity,
@@ -472,9 +505,13 @@ class _LiveIndex:
     (read from the database, cached until the version changes), the in-memory entries."""
 
     def __init__(
-        self, engine: Engine, files: IndexFiles, banks: list[str] | None, check_seconds: float
+        self,
+        open_reads: Callable[[], AbstractContextManager[BankReads]],
+        files: IndexFiles,
+        banks: list[str] | None,
+        check_seconds: float,
     ) -> None:
-        self.engine = engine
+        self.open = open_reads
         self.files = files
         self.banks = set(banks) if banks else None
         self.check_seconds = check_seconds
@@ -490,8 +527,8 @@ class _LiveIndex:
         if self.snapshot is not None and time.monotonic() - self._checked < self.check_seconds:
             return
         with self._lock:
-            with self.engine.connect() as db:
-                fresh = up_to_date(db, self.files, self.snapshot)
+            with self.open() as db:
+                fresh = up_to_date(db, self.files, self.snapshot, light=True)
             self._checked = time.monotonic()
             if fresh is not self.snapshot:
                 self.snapshot = fresh
@@ -505,15 +542,10 @@ class _LiveIndex:
         if missing:
             if len(cache) > ENTRY_CACHE:
                 cache = self._cache = {}
-            with self.engine.connect() as db:
+            with self.open() as db:
                 for start in range(0, len(missing), IDS_PER_QUERY):
                     part = missing[start : start + IDS_PER_QUERY]
-                    query = (
-                        select(*_ENTRY_COLUMNS)
-                        .select_from(_ENTRY_JOIN)
-                        .where(BANK_ENTRY.c.id.in_(part))
-                    )
-                    found = {e.id: e for e in map(_entry_of, db.execute(query))}
+                    found = {e.id: e for e in map(_entry_of, db.entries(part))}
                     for entry_id in part:
                         cache[entry_id] = found.get(entry_id)
         out: dict[int, _Entry] = {}
@@ -526,15 +558,32 @@ class _LiveIndex:
     def memory_entries(self) -> list[_Entry]:
         """The linear-type entries (``text_tlsh``, ``raw_text``: not in the files)."""
         names = [n for n in registry() if kind_of(n) == LINEAR]
-        query = (
-            select(*_ENTRY_COLUMNS)
-            .select_from(_ENTRY_JOIN)
-            .where(BANK_ENTRY.c.signal_type.in_(names))
-        )
-        if self.banks is not None:
-            query = query.where(BANK.c.name.in_(sorted(self.banks)))
-        with self.engine.connect() as db:
-            return [_entry_of(row) for row in db.execute(query)]
+        banks = None if self.banks is None else sorted(self.banks)
+        with self.open() as db:
+            return [_entry_of(row) for row in db.entries_of_types(names, banks)]
+
+
+class _NoVideos(VideoFrameIndex):
+    """The video index of a matcher whose entries in memory hold no video (built without
+    numpy: a matcher over the persisted index starts with none)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return 0
+
+    def video_count(self) -> int:
+        return 0
+
+    def usable_count(self, entry_id: int) -> int:
+        return 0
+
+    def match_video(self, frames: Sequence[VPDQFrame]) -> list[VideoMatch]:
+        return []
+
+    def match_frame(self, pdq: bytes, distance: int) -> list[FrameMatch]:
+        return []
 
 
 class _VideoFrames:
@@ -555,8 +604,8 @@ class _VideoFrames:
             if entry is not None and entry.signal_type == "vpdq":
                 value = entry.value
                 if value.startswith("sha256:"):
-                    with self.live.engine.connect() as db:
-                        value = load_values(db, [value]).get(value, value)
+                    with self.live.open() as db:
+                        value = db.frame_lists([value]).get(value, value)
                 if not value.startswith("sha256:"):
                     frames = tuple(distinct_frames(parse_vpdq(value)))
             self.cache[entry_id] = frames

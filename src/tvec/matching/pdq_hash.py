@@ -7,12 +7,15 @@ the first byte. Distances are Hamming distances in bits.
 
 from __future__ import annotations
 
+import numbers
 import re
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from tvec.errors import InvalidSignalError, UsageError
+
+if TYPE_CHECKING:  # numpy is imported for arrays of hashes: one value needs none
+    import numpy as np
+    import numpy.typing as npt
 
 #: Bytes in a PDQ hash.
 PDQ_BYTES = 32
@@ -57,11 +60,25 @@ def check_threshold(threshold: int) -> int:
     Raises:
         UsageError: otherwise.
     """
-    if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer):
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral):
         raise UsageError(f"PDQ threshold must be an integer, not {threshold!r}")
     if not 0 <= threshold <= PDQ_BITS:
         raise UsageError(f"PDQ threshold must be 0..{PDQ_BITS} bits, not {threshold}")
     return int(threshold)
+
+
+def as_query_bytes(pdq: object, source: str = "pdq query") -> bytes | None:
+    """The 32 bytes of one query given as ``bytes`` (or ``bytearray``, ``memoryview``);
+    None when it is something else (an array: :func:`as_hash_rows` takes it).
+
+    Raises:
+        InvalidSignalError: bytes of another length.
+    """
+    if isinstance(pdq, bytes | bytearray | memoryview):
+        if len(pdq) != PDQ_BYTES:
+            raise InvalidSignalError(source, f"a PDQ hash must be 32 bytes, not {len(pdq)}")
+        return bytes(pdq)
+    return None
 
 
 def as_hash_rows(hashes: npt.ArrayLike, source: str = "pdq hashes") -> npt.NDArray[np.uint8]:
@@ -72,6 +89,8 @@ def as_hash_rows(hashes: npt.ArrayLike, source: str = "pdq hashes") -> npt.NDArr
     Raises:
         InvalidSignalError: wrong shape or a dtype that is not 8-bit unsigned.
     """
+    import numpy as np
+
     if isinstance(hashes, bytes | bytearray | memoryview):
         if len(hashes) != PDQ_BYTES:
             raise InvalidSignalError(source, f"a PDQ hash must be 32 bytes, not {len(hashes)}")
@@ -92,6 +111,8 @@ def as_ids(ids: npt.ArrayLike, count: int) -> npt.NDArray[np.int64]:
     Raises:
         UsageError: not integers, or not ``count`` of them.
     """
+    import numpy as np
+
     arr = np.asarray(ids)
     if arr.ndim != 1 or arr.shape[0] != count or not np.issubdtype(arr.dtype, np.integer):
         raise UsageError(f"ids must be {count} integers, not shape {arr.shape} {arr.dtype}")

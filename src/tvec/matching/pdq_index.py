@@ -216,8 +216,24 @@ class PDQIndex:
         """
         meta = load_meta(Path(folder), mmap=mmap)
         threshold, segments = int(meta["threshold"]), list(meta["segments"])
+        return cls.from_segments(
+            threshold, dict(meta["extra"]), segments, allow_scan=allow_scan, accelerate=accelerate
+        )
+
+    @classmethod
+    def from_segments(
+        cls,
+        threshold: int,
+        extra: dict[str, Any],
+        segments: list[Segment],
+        *,
+        allow_scan: bool = True,
+        accelerate: bool | None = None,
+    ) -> PDQIndex:
+        """An index of saved ``segments`` (as :func:`tvec.matching.pdq_store.load_meta`
+        gives them): the indexed ones kept, the others joined into the brute-force tail."""
         index = cls(threshold, allow_scan=allow_scan, accelerate=accelerate)
-        index.extra = dict(meta["extra"])
+        index.extra = extra
         indexed = [s for s in segments if s.index is not None]
         for tail in (s for s in segments if s.index is None):
             promoted = index._append_tail(*tail.live_rows())

@@ -28,18 +28,11 @@ import numpy as np
 import numpy.typing as npt
 
 from tvec.errors import StoreError
+from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError
 from tvec.matching.mih import MultiIndex, table_layout
 from tvec.matching.pdq_segment import Segment
 
-FORMAT = "tvec-pdq-index"
-#: 2: each table's rows are stored with a fragment of their hash (``entries``; version 1
-#: stored a bare permutation, ``perm``).
-VERSION = 2
-
-
-class OutdatedIndexError(StoreError):
-    """The folder holds a PDQ index saved by an older tvec (another format version): it is
-    not read, and rebuilding it is the remedy."""
+__all__ = ["FORMAT", "VERSION", "OutdatedIndexError", "load_meta", "load_segments", "save_segments"]
 
 
 def write_npy(path: Path, array: npt.NDArray[Any]) -> None:

@@ -39,14 +39,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from tvec.errors import StoreError
-from tvec.matching.pdq_index import PDQIndex
-from tvec.matching.pdq_store import VERSION as STORE_VERSION
-from tvec.matching.pdq_store import OutdatedIndexError
+from tvec.matching.index_format import VERSION as STORE_VERSION
+from tvec.matching.index_format import OutdatedIndexError
+
+if TYPE_CHECKING:  # numpy and the index are imported when an index is loaded or built
+    import numpy as np
+    import numpy.typing as npt
+
+    from tvec.matching.pdq_index import PDQIndex
 
 #: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
 LOAD_ATTEMPTS = 100
@@ -79,6 +82,8 @@ def exact_key(signal_type: str, value: str) -> bytes:
 
 def exact_keys(pairs: list[tuple[str, str]]) -> npt.NDArray[np.uint8]:
     """:func:`exact_key` of each ``(signal_type, value)``: shape (n, 32) ``uint8``."""
+    import numpy as np
+
     joined = b"".join(exact_key(t, v) for t, v in pairs)
     return np.frombuffer(joined, dtype=np.uint8).reshape(-1, 32)
 
@@ -89,18 +94,25 @@ class IndexSnapshot:
     frames ``vpdq`` (see :mod:`tvec.matching.vpdq_index`) at ``version``."""
 
     version: int
-    pdq: PDQIndex
-    exact: PDQIndex
-    vpdq: PDQIndex = field(default_factory=PDQIndex)
+    pdq: PDQIndex | Any
+    exact: PDQIndex | Any
+    vpdq: PDQIndex | Any = field(default_factory=lambda: _index())
 
     @classmethod
     def empty(cls, version: int = 0) -> IndexSnapshot:
         """An index with nothing in it, at ``version``."""
-        return cls(version, PDQIndex(), PDQIndex(threshold=0), PDQIndex())
+        return cls(version, _index(), _index(threshold=0), _index())
 
     def parts(self) -> tuple[tuple[str, PDQIndex], ...]:
         """``(name, index)`` of the three parts."""
         return (("pdq", self.pdq), ("exact", self.exact), ("vpdq", self.vpdq))
+
+
+def _index(**options: Any) -> PDQIndex:
+    """An empty :class:`~tvec.matching.pdq_index.PDQIndex` (imported here, with numpy)."""
+    from tvec.matching.pdq_index import PDQIndex
+
+    return PDQIndex(**options)
 
 
 class IndexFiles:
@@ -157,24 +169,33 @@ class IndexFiles:
         except (OSError, ValueError):
             return None
 
-    def load(self, mmap: bool = True) -> IndexSnapshot | None:
+    def load(self, mmap: bool = True, light: bool = False) -> IndexSnapshot | None:
         """The saved index (None if there is none, or if an older tvec made it: see
         :meth:`outdated`), its arrays memory-mapped by default.
 
         Retries while a writer is replacing the files, so both parts are at one version.
+        With ``light`` the parts are :class:`~tvec.matching.light_index.LightIndex` es (read
+        with plain Python, no numpy: a one-shot look-up; same answers).
 
         Raises:
             StoreError: the files stay unreadable or inconsistent (a damaged index: run
                 ``tvec index rebuild``).
         """
+        from tvec.matching.light_index import LightIndex
+
+        loader: Any = LightIndex
+        if not light:
+            from tvec.matching.pdq_index import PDQIndex
+
+            loader = PDQIndex
         last: Exception | None = None
         for _ in range(LOAD_ATTEMPTS):
             if not self.exists():
                 return None
             try:
-                exact = PDQIndex.load(self.exact_dir, mmap=mmap)
-                vpdq = PDQIndex.load(self.vpdq_dir, mmap=mmap)
-                pdq = PDQIndex.load(self.pdq_dir, mmap=mmap)
+                exact = loader.load(self.exact_dir, mmap=mmap)
+                vpdq = loader.load(self.vpdq_dir, mmap=mmap)
+                pdq = loader.load(self.pdq_dir, mmap=mmap)
             except OutdatedIndexError:
                 return None  # made by an older tvec: the caller rebuilds
             except StoreError as exc:  # a file replaced under us, or damage
@@ -234,6 +255,8 @@ class IndexFiles:
 
 def compacted(index: PDQIndex) -> PDQIndex:
     """A copy of ``index`` with its live rows in one segment (tombstones dropped)."""
+    from tvec.matching.pdq_index import PDQIndex
+
     ids, hashes = index.live_rows()
     out = PDQIndex(threshold=index.threshold)
     if ids.size:

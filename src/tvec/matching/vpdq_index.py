@@ -27,12 +27,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy and the index are imported when videos are indexed or counted
+    import numpy as np
+    import numpy.typing as npt
 
-from tvec.matching.pdq_index import PDQIndex
+    from tvec.matching.pdq_index import PDQIndex
 from tvec.signals.vpdq import (
     BANK_MATCH_PERCENT,
     DISTANCE_THRESHOLD,
@@ -81,6 +82,8 @@ def video_rows(
     """Frame ids (shape (n,)) and hashes (shape (n, 32) ``uint8``) of the distinct frames
     of ``(bank entry id, frames)`` videos. Videos whose entry id is above
     :data:`MAX_ENTRY_ID` are left out; so are frames after :data:`MAX_POSITION`."""
+    import numpy as np
+
     ids: list[int] = []
     kept: list[VPDQFrame] = []
     for entry_id, frames in videos:
@@ -157,6 +160,8 @@ class VideoFrameIndex:
         rule: VPDQRule,
         max_distance: int,
     ) -> None:
+        from tvec.matching.pdq_index import PDQIndex
+
         distinct = {entry_id: distinct_frames(frames) for entry_id, frames in videos}
         index = PDQIndex(threshold=max(max_distance, rule.distance))
         ids, rows = video_rows(distinct.items())
@@ -199,6 +204,8 @@ class VideoFrameIndex:
 
     def video_count(self) -> int:
         """Number of bank videos with a frame indexed."""
+        import numpy as np
+
         owners = [seg.ids[seg.alive] >> ENTRY_SHIFT for seg in self._index.segments()]
         return int(np.unique(np.concatenate(owners)).size) if owners else 0
 

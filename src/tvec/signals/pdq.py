@@ -19,15 +19,14 @@ as ``pdqhash``, compiled with numba, about five times faster) when numba is inst
 from __future__ import annotations
 
 import weakref
-from typing import Any, ClassVar
-
-import numpy as np
-import numpy.typing as npt
-from PIL import Image
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tvec.media import PHOTO, REDUCED_FROM
 from tvec.signals.base import ImageHasher, SignalType, SignalValue, require_hex
-from tvec.signals.rendering import rendered_rgb
+
+if TYPE_CHECKING:  # numpy and PIL are imported to hash: validating a value needs neither
+    import numpy.typing as npt
+    from PIL import Image
 
 #: Modes python-threatexchange hashes as the picture itself; others are converted to RGB.
 PYTX_MODES = frozenset({"RGB", "RGBA", "L", "LA", "I;16"})
@@ -68,6 +67,8 @@ def image_array(image: Image.Image) -> npt.NDArray[Any]:
     """``np.asarray(image)``, converted once per image: the array of the last image asked
     for is kept (with a weak reference to the image), so hashing an image and looking for
     its letterbox borders copy its pixels once, not twice. Callers never write to it."""
+    import numpy as np
+
     global _LAST_ARRAY
     last = _LAST_ARRAY
     if last is not None and last[0]() is image:
@@ -83,6 +84,8 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     2-D greyscale arrays are returned as they are (not stacked to three channels): every
     hasher here treats them as pytx's stacked array, without the copy.
     """
+    from tvec.signals.rendering import rendered_rgb
+
     if image.mode not in PYTX_MODES:
         image = rendered_rgb(image)
     if image.mode in ("LA", "I;16"):
@@ -104,6 +107,8 @@ def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], i
     first), as ``pdqhash.compute_dihedral``. Runs the numba kernel when available, else
     ``pdqhash`` through pytx's own function.
     """
+    import numpy as np
+
     from tvec.signals import pdq_kernel  # numba: compiled on first use, imported only here
 
     array = pdq_array(image)
@@ -154,6 +159,8 @@ def align_reduced(array: npt.NDArray[Any], full_size: tuple[int, int]) -> npt.ND
     Fast mode (``TVEC_PDQ_FAST``) only: content moves right/down by whole pixels (edge pixels
     repeated), by :func:`_alignment` per axis. Same shape and dtype as ``array``.
     """
+    import numpy as np
+
     out = array
     for axis, full in ((1, full_size[0]), (0, full_size[1])):
         shift = _alignment(full, array.shape[axis])

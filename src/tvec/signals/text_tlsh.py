@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-import tlsh
-
 from tvec.errors import InvalidSignalError
 from tvec.media import TEXT
 from tvec.signals.base import SignalType, SignalValue, TextHasher
@@ -55,10 +53,14 @@ class TextTLSHSignal(SignalType, TextHasher):
 
     def distance(self, a: str, b: str) -> int:
         """TLSH difference score ``tlsh.diff(a, b)`` of two canonical digests (0 = equal)."""
+        import tlsh  # imported to compare or hash: validating a value needs none
+
         return int(tlsh.diff(a, b))
 
     def hash_text(self, text: str) -> SignalValue | None:
         """TLSH digest of ``text`` as UTF-8, or ``None`` if TLSH cannot hash it (too short)."""
+        import tlsh
+
         digest = str(tlsh.hash(text.encode("utf-8")))
         if not _DIGEST.fullmatch(digest):
             return None

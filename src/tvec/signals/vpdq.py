@@ -26,18 +26,18 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, ClassVar
 
 from tvec.errors import CorruptMediaError, InvalidSignalError
 from tvec.media import VIDEO
 from tvec.signals.base import SignalType, SignalValue, VideoHasher
+
+if TYPE_CHECKING:  # numpy is imported to compare frames: parsing a value needs none
+    import numpy as np
+    import numpy.typing as npt
 
 #: pytx's ``VPDQ_DISTANCE_THRESHOLD``: largest frame distance (bits of 256) that matches.
 DISTANCE_THRESHOLD = 31
@@ -122,6 +122,8 @@ def usable_frames(frames: Sequence[VPDQFrame], min_quality: int) -> list[VPDQFra
 
 def frame_rows(frames: Sequence[VPDQFrame]) -> npt.NDArray[np.uint8]:
     """The frames' hashes as an (n, 32) ``uint8`` array of big-endian bytes."""
+    import numpy as np
+
     data = b"".join(bytes.fromhex(frame.pdq_hex) for frame in frames)
     return np.frombuffer(data, dtype=np.uint8).reshape(-1, 32)
 
@@ -141,6 +143,8 @@ def match_percentages(
     right = usable_frames(compared, min_quality)
     if not left or not right:
         return 0.0, 0.0
+    import numpy as np
+
     a = frame_rows(left).view(np.uint64)
     b = frame_rows(right).view(np.uint64)
     bits = np.bitwise_count(a[:, None, :] ^ b[None, :, :]).sum(axis=2)
@@ -212,6 +216,8 @@ class VPDQSignal(SignalType, VideoHasher):
             ModuleNotFoundError: the ``vpdq`` package is not installed.
         """
         suffix = Path(name).suffix.lower()[:10]
+        import tempfile
+
         with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
             handle.write(data)
             handle.flush()

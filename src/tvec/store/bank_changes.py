@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, insert, select, update
-
-from tvec.store.tables import BANK_CHANGE as _CHANGE
-from tvec.store.tables import BANK_VERSION as _VERSION
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
+
+# SQLAlchemy and the table clauses are imported in the functions: this module is imported by
+# the matcher, which on a current index reads the counter through tvec.store.reads.
 
 ADD = "add"
 REMOVE = "remove"
@@ -52,6 +52,10 @@ def id_ranges(ids: Iterable[int] | npt.NDArray[np.int64]) -> list[tuple[int, int
 
 def current_version(db: Session | Connection) -> int:
     """The bank change counter (0 when no bank has ever changed)."""
+    from sqlalchemy import select
+
+    from tvec.store.tables import BANK_VERSION as _VERSION
+
     found = db.execute(select(_VERSION.c.version).where(_VERSION.c.id == 1)).scalar()
     return int(found or 0)
 
@@ -69,6 +73,11 @@ def record_change(
     Raises:
         ValueError: unknown ``op``.
     """
+    from sqlalchemy import insert, update
+
+    from tvec.store.tables import BANK_CHANGE as _CHANGE
+    from tvec.store.tables import BANK_VERSION as _VERSION
+
     if op not in (ADD, REMOVE):
         raise ValueError(f"unknown bank change {op!r}")
     bump = (
@@ -96,6 +105,10 @@ def record_change(
 
 def changes_since(db: Session | Connection, version: int) -> list[Change]:
     """The logged ranges of every change after ``version``, in version order."""
+    from sqlalchemy import select
+
+    from tvec.store.tables import BANK_CHANGE as _CHANGE
+
     query = (
         select(_CHANGE.c.version, _CHANGE.c.op, _CHANGE.c.first_id, _CHANGE.c.last_id)
         .where(_CHANGE.c.version > version)

@@ -11,19 +11,18 @@ import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-
 from tvec.errors import ConfigError, StoreError
 from tvec.settings import Settings
+from tvec.store.light import Driver, driver_for
+from tvec.store.reads import BankReads, CoreReads
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -44,6 +43,9 @@ def sqlite_file(url: str) -> Path | None:
     Raises:
         ConfigError: the URL cannot be parsed.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -68,6 +70,9 @@ def make_engine(url: str) -> Engine:
         ConfigError: the URL cannot be parsed or names an unknown driver.
         StoreError: the folder of the SQLite file does not exist (or is not a folder).
     """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError
+
     path = sqlite_file(url)
     if path is not None and not path.parent.is_dir():
         raise StoreError(
@@ -92,6 +97,8 @@ def open_fault(url: str, exc: SQLAlchemyError) -> StoreError:
     database (file is not a database)"; a damaged one "PATH is a damaged SQLite database (...)";
     any other fault "cannot open database PATH (driver message)".
     """
+    from sqlalchemy.engine import make_url
+
     fault = _short(exc)
     path = sqlite_file(url)
     if path is None:
@@ -121,6 +128,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         StoreError: the database cannot be reached or a migration fails.
     """
     from alembic import command
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
@@ -172,6 +180,8 @@ def schema_is_current(connection: Connection) -> bool:
     schema current never loads Alembic or the migrations). ``False`` whenever in doubt: no
     such table (an empty database), another revision, several rows, or no head known.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     head = head_revision()
     if head is None:
         return False
@@ -202,17 +212,41 @@ def _short(exc: SQLAlchemyError) -> str:
 SETTINGS_INFO = "tvec_settings"
 
 
-@dataclass
 class Store:
     """The database (engine + session factory) and where evidence is kept.
 
-    Use :func:`open_store` to build one; it migrates the database to head. The ORM is
-    imported when the first session is made (:attr:`sessions`): a reader that only needs
-    Core connections (:meth:`connect`, the matcher) starts without it.
+    Use :func:`open_store` to build one; it migrates the database to head. The engine, and
+    with it SQLAlchemy, is made on first use (:attr:`engine`), the ORM when the first session
+    is made (:attr:`sessions`): a one-shot reader of a current store
+    (:meth:`reads`, ``tvec match``) reads through the database's driver alone.
+
+    Args:
+        settings: the settings (the database URL, HOME).
+        engine: the engine (default: made from the settings on first use).
+        driver: a DB-API driver for :meth:`reads` (:func:`tvec.store.light.driver_for`;
+            default: none, :meth:`reads` goes through the engine).
     """
 
-    settings: Settings
-    engine: Engine
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, driver: Driver | None = None
+    ) -> None:
+        self.settings = settings
+        self.driver = driver
+        if engine is not None:
+            self.__dict__["engine"] = engine
+
+    def __repr__(self) -> str:
+        return f"Store(url={self.settings.resolved_database_url!r})"
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made on first use).
+
+        Raises:
+            ConfigError: the database URL is invalid.
+            StoreError: the folder of a SQLite file does not exist.
+        """
+        return make_engine(self.settings.resolved_database_url)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -231,11 +265,29 @@ class Store:
         Raises:
             StoreError: the database failed (wrapping SQLAlchemy's error).
         """
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             with self.engine.connect() as connection:
                 yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {_short(exc)}") from exc
+
+    @contextmanager
+    def reads(self) -> Iterator[BankReads]:
+        """The reads a matcher needs (:class:`tvec.store.reads.BankReads`): through the
+        database's driver when the store was opened with one (no SQLAlchemy), else through a
+        Core connection (:meth:`connect`).
+
+        Raises:
+            StoreError: the database failed.
+        """
+        if self.driver is not None:
+            with self.driver.reads(self.connect, self.reads) as found:
+                yield found
+            return
+        with self.connect() as connection:  # SQLAlchemy's errors become StoreError
+            yield CoreReads(connection, self.connect, self.reads)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -244,6 +296,8 @@ class Store:
         Raises:
             StoreError: the database failed (wrapping SQLAlchemy's error).
         """
+        from sqlalchemy.exc import SQLAlchemyError
+
         session = self.sessions()
         try:
             yield session
@@ -259,18 +313,26 @@ class Store:
 
     def table_names(self) -> list[str]:
         """Names of the tables that exist in the database."""
+        from sqlalchemy import inspect
+
         return sorted(inspect(self.engine).get_table_names())
 
     def close(self) -> None:
-        """Release the engine's connections."""
-        self.engine.dispose()
+        """Release the engine's connections (and the driver's)."""
+        if self.driver is not None:
+            self.driver.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
 
 
 def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     """Open (and by default migrate to head) the database named by ``settings``.
 
-    A database already at head (:func:`schema_is_current`, one query) is not handed to
-    Alembic at all, so opening a current store costs a connection and that query.
+    A database already at head is not handed to Alembic at all: one query of
+    ``alembic_version`` tells. When the URL has a plain form (:func:`tvec.store.light.driver_for`)
+    that query runs through the driver alone and the store is returned without SQLAlchemy
+    (its engine is made on first use); otherwise, or when that fails, through the engine
+    (:func:`schema_is_current`).
 
     Raises:
         ConfigError: the database URL is invalid, or HOME cannot be created.
@@ -282,6 +344,16 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
     except OSError as exc:
         raise ConfigError(f"TVEC_HOME {settings.home}: cannot create: {exc.strerror}") from exc
     url = settings.resolved_database_url
+    driver = driver_for(url) if upgrade else None
+    if driver is not None:
+        head = head_revision()
+        current = head is not None and driver.schema_revisions() == [head]
+        driver.close()  # reopened by the first reads: most commands never read this way
+        if current:
+            return Store(settings, driver=driver)
+        # not current, or not readable this way: SQLAlchemy's path decides
+    from sqlalchemy.exc import SQLAlchemyError
+
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -291,4 +363,4 @@ def open_store(settings: Settings, *, upgrade: bool = True) -> Store:
         raise open_fault(url, exc) from exc
     if upgrade and not current:  # Alembic is imported only when there is work for it
         migrate(engine)
-    return Store(settings=settings, engine=engine)
+    return Store(settings, engine)

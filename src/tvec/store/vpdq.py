@@ -17,12 +17,10 @@ import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select
-
 from tvec.signals.base import SignalValue
-from tvec.store.tables import VPDQ_FEATURES
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
 #: The signal type stored by reference.
@@ -71,6 +69,10 @@ def store_signal(session: Session, signal: SignalValue) -> SignalValue:
 def load_values(session: Session | Connection, refs: Iterable[str]) -> dict[str, str]:
     """Reference -> frame list (canonical JSON) for the ``refs`` that are stored (read in
     ``session``, or a Core connection)."""
+    from sqlalchemy import select
+
+    from tvec.store.tables import VPDQ_FEATURES
+
     digests = {ref.removeprefix(REF_PREFIX) for ref in refs if is_ref(ref)}
     found: dict[str, str] = {}
     ordered = sorted(digests)
