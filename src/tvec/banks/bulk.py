@@ -53,7 +53,7 @@ _TABLE = BankEntry.__table__
 #: SQLite page cache during a load, in KiB (the default 2 MiB makes index inserts read and
 #: write the same pages over and over once the bank outgrows it). It is part of the import's
 #: peak memory.
-SQLITE_CACHE_KIB = 192 * 1024
+SQLITE_CACHE_KIB = 128 * 1024
 #: PostgreSQL ``work_mem`` of the load's transaction (the sort of the loaded rows by value).
 POSTGRES_WORK_MEM = "128MB"
 #: ``extra`` of a row with no extra fields.
@@ -71,22 +71,22 @@ def _copy_field(text: str | None) -> str:
     return "\\N" if text is None else text.translate(_COPY_ESCAPES)
 
 
-def copy_text(rows: Sequence[Row], tail: str = "") -> str:
+def copy_text(rows: Sequence[Row], tail: str = "", base: int = 0) -> str:
     """``rows`` in PostgreSQL's ``COPY ... FROM STDIN`` text format (tab-separated, ``\\N``
     for NULL, backslash, tab, newline and carriage return escaped; PostgreSQL manual,
     "COPY", "Text Format"), columns ``line, signal_type, value, entity, ideology, source,
-    note, extra``, then ``tail`` (already in that format, e.g. ``"\\t7\\t2026-..."``
-    for more columns of the same value on every line)."""
+    note, extra``, ``base`` added to ``line``, then ``tail`` (already in that format, e.g.
+    ``"\\t7\\t2026-..."`` for more columns of the same value on every line)."""
     end = tail + "\n"
     plain_rest = "\t\\N\t\\N\t\\N\t\\N\t" + PLAIN_EXTRA + end
     parts: list[str] = []
     for line, signal_type, value, entity, ideology, source, note, extra in rows:
         plain = entity is None and ideology is None and source is None and note is None
         if plain and extra == PLAIN_EXTRA and value.isalnum():
-            parts.append(f"{line}\t{signal_type}\t{value}{plain_rest}")
+            parts.append(f"{base + line}\t{signal_type}\t{value}{plain_rest}")
             continue
         fields = (signal_type, value, entity, ideology, source, note, extra)
-        parts.append(f"{line}\t" + "\t".join(_copy_field(f) for f in fields) + end)
+        parts.append(f"{base + line}\t" + "\t".join(_copy_field(f) for f in fields) + end)
     return "".join(parts)
 
 
@@ -234,14 +234,13 @@ class BulkEntries:
         into the temporary table."""
         if self._direct:
             kept = first_occurrences(ranked)
-            ided = [(self._base + row[0], *row[1:]) for row in kept]
             self._cursor.execute("SAVEPOINT tvec_bank_chunk")
             try:
                 with self._cursor.copy(
                     "COPY bank_entry (id, signal_type, value, entity, ideology, source, "
                     "note, extra, bank_id, created_at) FROM STDIN"
                 ) as copy:
-                    copy.write(copy_text(ided, self._tail))
+                    copy.write(copy_text(kept, self._tail, self._base))
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
                     raise

@@ -297,7 +297,7 @@ def read_ahead(
     the reader is raised in the caller; if the caller stops early, the reader is stopped
     and joined.
     """
-    items: queue.Queue[Any] = queue.Queue(maxsize=depth + 1)
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def in_caller(function: Callable[[], Any]) -> Any:

@@ -323,7 +323,7 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
 
 
 #: Rows validated and written per chunk by :func:`import_bank` (bounds its memory).
-IMPORT_CHUNK = 100_000
+IMPORT_CHUNK = 50_000
 #: Bytes decoded at a time when a bank file is checked for UTF-8.
 READ_BYTES = 1 << 20
 
