@@ -188,38 +188,25 @@ class BulkEntries:
             return
         # Number the rows by their place among the load's rows (their line no longer
         # matters: problems are reported apart), so ids only skip the duplicates.
-        _, *columns = zip(*rows, strict=True)
+        _, types, values, *labels = zip(*rows, strict=True)
         first = self._next
         self._next += len(rows)
-        ranked: list[Row] = list(zip(range(first, self._next), *columns, strict=True))
+        plain = _plain(values, labels)
         if self.postgres:
-            self._write_postgres(ranked)
-            return
-        if self._write_plain(first, *columns):
-            return
-        self._cursor.executemany(self._insert, first_occurrences(ranked))
-        self._added += self._cursor.rowcount
+            self._write_postgres(rows, first, types, values, plain)
+        elif plain:
+            self._write_plain(first, types, values)
+        else:
+            self._cursor.executemany(self._insert, first_occurrences(_ranked(rows, first)))
+            self._added += self._cursor.rowcount
 
-    def _write_plain(
-        self,
-        first: int,
-        types: tuple[str, ...],
-        values: tuple[str, ...],
-        *labels: tuple[str | None, ...],
-    ) -> bool:
-        """Insert a chunk (its columns; ``first`` the first row's place) whose rows have
-        no labels and no extra fields and whose values are ASCII letters and digits (hex
-        hashes) with one statement per signal type, the values bound as one JSON array
+    def _write_plain(self, first: int, types: tuple[str, ...], values: tuple[str, ...]) -> None:
+        """Insert a plain chunk (:func:`_plain`; its columns, ``first`` the first row's
+        place) with one statement per signal type, the values bound as one JSON array
         (SQLite's ``json_each`` gives each its position: the row's place is ``first`` plus
-        it) and sorted by SQLite (first occurrences first); ``False``, having done nothing,
-        for any other chunk. One statement runs without Python's GIL, so the next chunk
-        can be read meanwhile, and costs less than binding each row."""
-        *names, extras = labels
-        if any(set(column) != {None} for column in names) or set(extras) != {PLAIN_EXTRA}:
-            return False
-        joined = "".join(values)
-        if not (joined.isascii() and joined.isalnum()):
-            return False
+        it) and sorted by SQLite (first occurrences first). One statement runs without
+        Python's GIL, so the next chunk can be read meanwhile, and costs less than binding
+        each row."""
         kinds = sorted(set(types))
         for kind in kinds:
             array: Sequence[str | None] = values
@@ -227,20 +214,39 @@ class BulkEntries:
                 array = tuple(v if t == kind else None for t, v in zip(types, values, strict=True))
             self._cursor.execute(self._insert_json, (json.dumps(array), kind, first))
             self._added += self._cursor.rowcount
-        return True
 
-    def _write_postgres(self, ranked: list[Row]) -> None:
+    def _plain_copy_text(self, first: int, kind: str, values: tuple[str, ...]) -> str:
+        """The ``COPY`` text for ``bank_entry`` of a plain chunk of one signal type: what
+        :func:`copy_text` of :func:`first_occurrences` gives, built column-wise."""
+        start = self._base + first
+        pairs = sorted(zip(values, range(start, start + len(values)), strict=True))
+        if len(set(values)) < len(values):
+            pairs = [p for n, p in enumerate(pairs) if n == 0 or p[0] != pairs[n - 1][0]]
+        rest = f"\t\\N\t\\N\t\\N\t\\N\t{PLAIN_EXTRA}{self._tail}\n"
+        return "".join([f"{i}\t{kind}\t{v}{rest}" for v, i in pairs])
+
+    def _write_postgres(
+        self,
+        rows: Sequence[Row],
+        first: int,
+        types: tuple[str, ...],
+        values: tuple[str, ...],
+        plain: bool,
+    ) -> None:
         """``COPY`` a chunk straight into ``bank_entry`` while nothing can collide, else
         into the temporary table."""
         if self._direct:
-            kept = first_occurrences(ranked)
+            if plain and len(set(types)) == 1:
+                data = self._plain_copy_text(first, types[0], values)
+            else:
+                data = copy_text(first_occurrences(_ranked(rows, first)), self._tail, self._base)
             self._cursor.execute("SAVEPOINT tvec_bank_chunk")
             try:
                 with self._cursor.copy(
                     "COPY bank_entry (id, signal_type, value, entity, ideology, source, "
                     "note, extra, bank_id, created_at) FROM STDIN"
                 ) as copy:
-                    copy.write(copy_text(kept, self._tail, self._base))
+                    copy.write(data)
             except Exception as exc:
                 if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
                     raise
@@ -262,7 +268,7 @@ class BulkEntries:
             "COPY tvec_bank_load (line, signal_type, value, entity, ideology, source, "
             "note, extra) FROM STDIN"
         ) as copy:
-            copy.write(copy_text(ranked))
+            copy.write(copy_text(_ranked(rows, first)))
 
     def finish(self) -> tuple[int, tuple[int, int] | None]:
         """Move the staged rows in place (PostgreSQL); return how many rows were added and
@@ -295,6 +301,23 @@ class BulkEntries:
             return 0, None
         newest = int(self.session.scalar(select(func.max(_TABLE.c.id))) or 0)
         return self._added, (self._newest + 1, newest)
+
+
+def _ranked(rows: Sequence[Row], first: int) -> list[Row]:
+    """``rows`` with their places (``first``, ``first`` + 1, ...) instead of their lines."""
+    _, *columns = zip(*rows, strict=True)
+    return list(zip(range(first, first + len(rows)), *columns, strict=True))
+
+
+def _plain(values: tuple[str, ...], labels: Sequence[tuple[str | None, ...]]) -> bool:
+    """Whether a chunk's rows (their values and label columns, then extra) have no labels
+    and no extra fields and their values are ASCII letters and digits (hex hashes): no
+    quoting in JSON or in ``COPY`` text."""
+    *names, extras = labels
+    if any(set(column) != {None} for column in names) or set(extras) != {PLAIN_EXTRA}:
+        return False
+    joined = "".join(values)
+    return joined.isascii() and joined.isalnum()
 
 
 def _checked_literal(stamp: str) -> str:
