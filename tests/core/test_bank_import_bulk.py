@@ -14,16 +14,18 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tvec.app.context import open_context
 from tvec.app.index import rebuild, status
 from tvec.banks import bulkread, service
-from tvec.banks.bulk import copy_text
+from tvec.banks.bulk import BulkEntries, copy_text
 from tvec.banks.bulkread import EMPTY_EXTRA, Row, extra_text, read_chunks
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
 from tvec.errors import UsageError
@@ -32,7 +34,7 @@ from tvec.settings import load_settings
 from tvec.signals import SignalValue
 from tvec.store import Store, open_store
 from tvec.store.bank_changes import changes_since, current_version
-from tvec.store.models import AuditEvent, BankEntry
+from tvec.store.models import AuditEvent, Bank, BankEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -384,3 +386,25 @@ def test_read_ahead_stops_its_reader_when_the_caller_stops() -> None:
     assert next(reader)[0][0] == 1
     reader.close()
     assert not [t for t in threading.enumerate() if t.name == "tvec-bank-read"]
+
+
+def test_postgres_skips_row_by_row_foreign_key_checks_only_during_the_load(
+    any_store: Store,
+) -> None:
+    """A role that may set ``session_replication_role`` (the tests' superuser) loads with
+    it at ``replica``, the bank's row locked instead; the rest of the transaction checks
+    foreign keys again."""
+    if any_store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with any_store.session() as session:
+        bank = Bank(name="b")
+        session.add(bank)
+        session.flush()
+        role = "SELECT current_setting('session_replication_role')"
+        load = BulkEntries(session, bank.id, datetime.now(UTC))
+        assert session.scalar(text(role)) == "replica"
+        load.write([(1, "pdq", "ab" * 32, None, None, None, None, EMPTY_EXTRA)])
+        assert load.finish() == (1, (1, 1))
+        assert session.scalar(text(role)) == "origin"
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(BankEntry(bank_id=bank.id + 1, signal_type="md5", value="0" * 32))
