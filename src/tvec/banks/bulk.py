@@ -1,34 +1,40 @@
 """Writing many bank entries fast: chunks of rows into ``bank_entry``, duplicates skipped.
 
 :class:`BulkEntries` takes rows in chunks (:data:`~tvec.banks.bulkread.Row`, extra already
-JSON text) and writes them in the caller's transaction. Each chunk is first sorted by
-(signal type, value), the order of the unique constraint ``uq_bank_entry_value`` (bank_id,
-signal_type, value), the stable sort keeping a value's first occurrence first, and a
-value's later occurrences in the chunk are dropped (:func:`first_occurrences`). Then:
+JSON text) and writes them in the caller's transaction, each chunk in the order of the
+unique constraint ``uq_bank_entry_value`` (bank_id, signal_type, value), so that the
+inserts into its index walk it in order instead of touching pages all over it (about half
+the CPU of file order at 1 million PDQ hashes, ``docs/benchmarks.md``). A chunk is "plain"
+when no row has a label or an extra field and every value is ASCII letters and digits
+(hex hashes: nothing to quote), as almost every row of a large bank file is.
 
-* SQLite: one ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING`` on the driver's
-  cursor, the rows bound as they are (the bank id, the id base and ``created_at`` are
-  constants of the statement; a chunk of rows with no labels binds only place, signal type
-  and value, :data:`PLAIN_EXTRA` and NULL labels being constants too). Sorted rows make the
-  inserts into the constraint's index walk it in order instead of touching pages all over
-  it: about half the CPU of file order at 1 million PDQ hashes (``docs/benchmarks.md``).
+* SQLite: a plain chunk goes in with one ``INSERT ... SELECT ... FROM json_each(?)
+  ORDER BY value, key ON CONFLICT DO NOTHING`` per signal type, its values bound as one
+  JSON array (the array position gives the row's place; the bank id, the id base,
+  ``created_at`` and the empty labels are constants of the statement). SQLite sorts the
+  rows, and the one statement runs without Python's GIL, so the next chunk is read and
+  checked meanwhile (:func:`tvec.banks.bulkread.read_ahead`). Any other chunk is sorted
+  here (:func:`first_occurrences`) and bound row by row with ``executemany``.
 * PostgreSQL: other writers of ``bank_entry`` are held off by a ``SHARE ROW EXCLUSIVE``
   table lock until the transaction ends. While the bank was empty when the load began and
-  no chunk has met a value already stored, each chunk is ``COPY``-ed straight into
-  ``bank_entry`` (text format, :func:`copy_text`) under a savepoint: nothing can collide
-  but a value repeated from an earlier chunk, which the constraint refuses; the savepoint
-  then undoes that chunk and it, and every later one, takes the general path: ``COPY``
-  into a temporary table, then one ``INSERT ... SELECT`` of the first occurrence of each
-  value (``DISTINCT ON ... ORDER BY signal_type, value, line``) not already in the bank, in
-  value order.
+  no chunk has met a value already stored, each chunk, sorted and its repeats dropped here,
+  is ``COPY``-ed straight into ``bank_entry`` (text format, :func:`copy_text`) under a
+  savepoint: nothing can collide but a value repeated from an earlier chunk, which the
+  constraint refuses; the savepoint then undoes that chunk and it, and every later one,
+  takes the general path: ``COPY`` into a temporary table, then one ``INSERT ... SELECT``
+  of the first occurrence of each value (``DISTINCT ON ... ORDER BY signal_type, value,
+  line``) not already in the bank, in value order. Where the role may, the row-by-row
+  foreign key check is skipped for the load
+  (:meth:`BulkEntries._skip_foreign_key_checks`).
 
 Either way a row whose (bank, signal type, value) is already in the bank, or came earlier
-in the same load, is skipped. A new entry's id is a base (above every id there is) plus
-its place among the valid rows of the load, so ids follow the file's order (an export
-lists entries as the file did) although the rows go in by value; only duplicates leave
-gaps. Memory stays at one chunk (plus, on SQLite, the page cache set for the load,
-:data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish` returns how many rows were added and
-the range of ids they may have.
+in the same load, is skipped: the first occurrence wins. A new entry's id is a base (above
+every id there is) plus its place among the valid rows of the load, so ids follow the
+file's order (an export lists entries as the file did) although the rows go in by value;
+only duplicates leave gaps. Memory stays at one chunk and its text (plus, on SQLite, the
+page cache set for the load, :data:`SQLITE_CACHE_KIB`). :meth:`BulkEntries.finish`
+returns how many rows were added (from the statements' row counts) and the range of ids
+they may have.
 """
 
 from __future__ import annotations

@@ -322,7 +322,8 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
         record_change(session, ADD, [e.id for e in added])
 
 
-#: Rows validated and written per chunk by :func:`import_bank` (bounds its memory).
+#: Rows validated and written per chunk by :func:`import_bank` (bounds its memory: the chunk
+#: being written, the next one read ahead and the one being read).
 IMPORT_CHUNK = 50_000
 #: Bytes decoded at a time when a bank file is checked for UTF-8.
 READ_BYTES = 1 << 20
