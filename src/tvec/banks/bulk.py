@@ -59,7 +59,7 @@ _TABLE = BankEntry.__table__
 #: SQLite page cache during a load, in KiB (the default 2 MiB makes index inserts read and
 #: write the same pages over and over once the bank outgrows it). It is part of the import's
 #: peak memory.
-SQLITE_CACHE_KIB = 128 * 1024
+SQLITE_CACHE_KIB = 192 * 1024
 #: PostgreSQL ``work_mem`` of the load's transaction (the sort of the loaded rows by value).
 POSTGRES_WORK_MEM = "128MB"
 #: ``extra`` of a row with no extra fields.
