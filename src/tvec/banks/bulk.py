@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -53,14 +52,7 @@ from sqlalchemy.orm import Session
 from tvec.banks.bulkread import EMPTY_EXTRA, Row
 from tvec.store.models import BankEntry
 
-__all__ = [
-    "SQLITE_CACHE_KIB",
-    "BulkEntries",
-    "Prepared",
-    "Row",
-    "copy_text",
-    "first_occurrences",
-]
+__all__ = ["SQLITE_CACHE_KIB", "BulkEntries", "Row", "copy_text", "first_occurrences"]
 
 _COLUMNS = "bank_id, signal_type, value, entity, ideology, source, note, extra, created_at"
 _TABLE = BankEntry.__table__
@@ -122,23 +114,6 @@ def first_occurrences(rows: Sequence[Row]) -> list[Row]:
     return kept
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A chunk made ready by :meth:`BulkEntries.prepare`: its rows, the place of its first
-    row, its signal types and values, whether it is plain, and its ``COPY`` text for
-    ``bank_entry`` (PostgreSQL, a bank still loaded directly; else ``None``)."""
-
-    rows: Sequence[Row]
-    first: int
-    types: tuple[str, ...]
-    values: tuple[str, ...]
-    plain: bool
-    data: str | None
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-
 class BulkEntries:
     """Bulk writer of the entries of bank ``bank_id`` in ``session``'s transaction.
 
@@ -168,7 +143,6 @@ class BulkEntries:
         raw: Any = self.connection.connection.dbapi_connection
         self._cursor = raw.cursor()
         self._now: Any = now
-        self._direct = False
         if self.postgres:
             self._cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
             self._replica_from = self._skip_foreign_key_checks()
@@ -241,47 +215,23 @@ class BulkEntries:
         )
         return max(self._newest, int(handed_out or 0))
 
-    def prepare(self, rows: Sequence[Row]) -> Prepared:
-        """Number a chunk's rows and do what needs no database (checks, sorting, ``COPY``
-        text), so that it can run in the thread reading the file while :meth:`write`
-        waits on the database. Call it on the chunks in file order."""
-        first = self._next
-        self._next += len(rows)
+    def write(self, rows: Sequence[Row]) -> None:
+        """Write one chunk of rows (in file order)."""
         if not rows:
-            return Prepared(rows, first, (), (), False, None)
+            return
         # Number the rows by their place among the load's rows (their line no longer
         # matters: problems are reported apart), so ids only skip the duplicates.
         _, types, values, *labels = zip(*rows, strict=True)
+        first = self._next
+        self._next += len(rows)
         plain = _plain(values, labels)
-        data = self._direct_text(rows, first, types, values, plain) if self._direct else None
-        return Prepared(rows, first, types, values, plain, data)
-
-    def write(self, rows: Sequence[Row] | Prepared) -> None:
-        """Write one chunk of rows (in file order), or one :meth:`prepare` made."""
-        chunk = rows if isinstance(rows, Prepared) else self.prepare(rows)
-        if not chunk.rows:
-            return
         if self.postgres:
-            self._write_postgres(chunk)
-        elif chunk.plain:
-            self._write_plain(chunk.first, chunk.types, chunk.values)
+            self._write_postgres(rows, first, types, values, plain)
+        elif plain:
+            self._write_plain(first, types, values)
         else:
-            ranked = _ranked(chunk.rows, chunk.first)
-            self._cursor.executemany(self._insert, first_occurrences(ranked))
+            self._cursor.executemany(self._insert, first_occurrences(_ranked(rows, first)))
             self._added += self._cursor.rowcount
-
-    def _direct_text(
-        self,
-        rows: Sequence[Row],
-        first: int,
-        types: tuple[str, ...],
-        values: tuple[str, ...],
-        plain: bool,
-    ) -> str:
-        """The ``COPY`` text of a chunk for ``bank_entry``: its first occurrences, sorted."""
-        if plain and len(set(types)) == 1:
-            return self._plain_copy_text(first, types[0], values)
-        return copy_text(first_occurrences(_ranked(rows, first)), self._tail, self._base)
 
     def _write_plain(self, first: int, types: tuple[str, ...], values: tuple[str, ...]) -> None:
         """Insert a plain chunk (:func:`_plain`; its columns, ``first`` the first row's
@@ -308,15 +258,21 @@ class BulkEntries:
         rest = f"\t\\N\t\\N\t\\N\t\\N\t{PLAIN_EXTRA}{self._tail}\n"
         return "".join([f"{i}\t{kind}\t{v}{rest}" for v, i in pairs])
 
-    def _write_postgres(self, chunk: Prepared) -> None:
+    def _write_postgres(
+        self,
+        rows: Sequence[Row],
+        first: int,
+        types: tuple[str, ...],
+        values: tuple[str, ...],
+        plain: bool,
+    ) -> None:
         """``COPY`` a chunk straight into ``bank_entry`` while nothing can collide, else
         into the temporary table."""
         if self._direct:
-            data = chunk.data
-            if data is None:  # pragma: no cover - prepared before a chunk collided
-                data = self._direct_text(
-                    chunk.rows, chunk.first, chunk.types, chunk.values, chunk.plain
-                )
+            if plain and len(set(types)) == 1:
+                data = self._plain_copy_text(first, types[0], values)
+            else:
+                data = copy_text(first_occurrences(_ranked(rows, first)), self._tail, self._base)
             self._cursor.execute("SAVEPOINT tvec_bank_chunk")
             try:
                 with self._cursor.copy(
@@ -345,7 +301,7 @@ class BulkEntries:
             "COPY tvec_bank_load (line, signal_type, value, entity, ideology, source, "
             "note, extra) FROM STDIN"
         ) as copy:
-            copy.write(copy_text(_ranked(chunk.rows, chunk.first)))
+            copy.write(copy_text(_ranked(rows, first)))
 
     def finish(self) -> tuple[int, tuple[int, int] | None]:
         """Move the staged rows in place (PostgreSQL); return how many rows were added and

@@ -30,7 +30,7 @@ import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
 from tvec.signals import SignalType, registry
@@ -245,8 +245,6 @@ def read_chunks(
         yield chunk
 
 
-T = TypeVar("T")
-
 #: Runs a function in the thread that consumes the chunks and returns its result.
 InCaller = Callable[[Callable[[], Any]], Any]
 
@@ -287,8 +285,8 @@ _END = object()
 
 
 def read_ahead(
-    chunks_of: Callable[[InCaller], Iterator[T]], depth: int = 1
-) -> Generator[T, None, None]:
+    chunks_of: Callable[[InCaller], Iterator[list[Row]]], depth: int = 1
+) -> Generator[list[Row], None, None]:
     """The chunks of ``chunks_of(in_caller)``, read in a thread up to ``depth`` chunks
     ahead of the caller, so that reading and parsing the next chunk overlaps with writing
     this one (the database drivers release the GIL while the database works).

@@ -31,7 +31,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
-from tvec.banks.bulk import BulkEntries, Prepared
+from tvec.banks.bulk import BulkEntries
 from tvec.banks.bulkread import (
     Check,
     InCaller,
@@ -399,17 +399,16 @@ def _row_check(session: Session, in_caller: InCaller) -> Check:
 
 
 def _stream_rows(
-    session: Session, path: Path, fmt: str, report: LoadReport, bulk: BulkEntries
-) -> Generator[Prepared, None, None]:
-    """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`, read, checked and
-    prepared for ``bulk`` (:meth:`~tvec.banks.bulk.BulkEntries.prepare`) in a thread one
-    chunk ahead (:func:`~tvec.banks.bulkread.read_ahead`); problems go to ``report``."""
+    session: Session, path: Path, fmt: str, report: LoadReport
+) -> Generator[list[Row], None, None]:
+    """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`, read and checked in a
+    thread one chunk ahead (:func:`~tvec.banks.bulkread.read_ahead`); problems go to
+    ``report``."""
 
-    def chunks(in_caller: InCaller) -> Iterator[Prepared]:
+    def chunks(in_caller: InCaller) -> Iterator[list[Row]]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             check = _row_check(session, in_caller)
-            for chunk in read_chunks(handle, fmt, check, report.problems, IMPORT_CHUNK):
-                yield bulk.prepare(chunk)
+            yield from read_chunks(handle, fmt, check, report.problems, IMPORT_CHUNK)
 
     return read_ahead(chunks)
 
@@ -459,9 +458,8 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        chunks = _stream_rows(session, path, chosen, report, bulk)
-        with without_cyclic_gc(), closing(chunks):
-            for chunk in chunks:
+        with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
+            for chunk in rows:
                 valid += len(chunk)
                 bulk.write(chunk)
             added, ids = bulk.finish()
