@@ -365,10 +365,11 @@ def imports_only(options: argparse.Namespace) -> None:
         [("PostgreSQL", options.postgres)] if options.postgres else []
     )
     codes = [("this", HERE)] + ([("main", options.main)] if options.main else [])
-    for _ in range(options.repeat):
+    for round_ in range(options.repeat):
         for label, url in targets:
             for code, src in codes:
-                import_step(label, code, src, data, n, work, url)
+                # a fresh home each round (a SQLite home would still hold the bank)
+                import_step(label, code, src, data, n, work / f"round-{round_}", url)
 
 
 def main() -> None:

@@ -12,24 +12,29 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tvec.app.context import open_context
 from tvec.app.index import rebuild, status
 from tvec.banks import bulkread, service
-from tvec.banks.bulk import copy_text
+from tvec.banks.bulk import BulkEntries, copy_text
 from tvec.banks.bulkread import EMPTY_EXTRA, Row, extra_text, read_chunks
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
+from tvec.errors import UsageError
 from tvec.matching.shared import IndexFiles
 from tvec.settings import load_settings
 from tvec.signals import SignalValue
 from tvec.store import Store, open_store
 from tvec.store.bank_changes import changes_since, current_version
-from tvec.store.models import AuditEvent, BankEntry
+from tvec.store.models import AuditEvent, Bank, BankEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -306,3 +311,100 @@ def test_an_import_killed_half_way_and_run_again_loads_every_row_once(
         low, high = session.execute(select(func.min(BankEntry.id), func.max(BankEntry.id))).one()
     assert change.first_id <= low and change.last_id == high
     store.close()
+
+
+def test_a_new_bank_keeps_each_values_first_row_within_and_across_chunks(
+    any_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new bank takes the fast paths (SQLite: plain chunks through json_each; PostgreSQL:
+    COPY straight into bank_entry until a chunk repeats a stored value): repeats inside a
+    chunk, across chunks, with and without labels, and one value under two signal types
+    give what the general path gives: the first row of each (signal type, value), its id
+    its place in the file."""
+    monkeypatch.setattr(service, "IMPORT_CHUNK", 1000)
+    monkeypatch.setattr(bulkread, "BLOCK_CHARS", 20_000)
+    hashes = _pdq(np.random.default_rng(21), 3500)
+    md5 = [h[:32] for h in _pdq(np.random.default_rng(22), 50)]
+    lines = [f"pdq,{h}" for h in hashes]
+    lines[9] = lines[4]  # in the first (plain) chunk
+    lines[1499] = f"pdq,{hashes[1499]},E"
+    lines[1599] = f"pdq,{hashes[1499]},F"  # a labelled repeat: E stays
+    lines[1700] = f"md5,{md5[0]}"
+    lines[1701] = f"url_md5,{md5[0]}"  # same value, another signal type: both kept
+    lines[2499] = f"pdq,{hashes[99]},X"  # repeats the first chunk
+    for i, value in enumerate(md5[1:20]):  # a plain chunk of three signal types
+        lines[3100 + 2 * i] = f"md5,{value}"
+        lines[3101 + 2 * i] = f"url_md5,{value}"
+    lines[3300] = f"md5,{md5[1]}"  # a repeat inside that chunk
+    lines[3400] = lines[20]  # and of the first chunk
+    path = tmp_path / "bank.csv"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    expected: dict[tuple[str, str], tuple[int, str | None]] = {}
+    for number, line in enumerate(lines, 1):
+        kind, value, *entity = line.split(",")
+        expected.setdefault((kind, value), (number, entity[0] if entity else None))
+    report = service.import_bank(any_store, "b", path, "csv", create=True, actor="test")
+    assert (report.added, report.already_present) == (len(expected), 3500 - len(expected))
+    with any_store.session() as session:
+        stored = session.execute(
+            select(BankEntry.signal_type, BankEntry.value, BankEntry.id, BankEntry.entity)
+        ).all()
+    assert {(t, v): (i, e) for t, v, i, e in stored} == expected
+    with any_store.engine.connect() as db:
+        (change,) = changes_since(db, 0)
+    assert (change.first_id, change.last_id) == (1, 3500)
+
+
+def test_read_ahead_runs_calls_in_the_caller_and_hands_errors_over() -> None:
+    callers: list[int] = []
+
+    def chunks(in_caller: bulkread.InCaller) -> Iterator[list[Row]]:
+        for n in range(3):
+            caller = str(in_caller(threading.get_ident))
+            yield [(n, "pdq", "0" * 64, caller, None, None, None, EMPTY_EXTRA)]
+        raise UsageError("bad file")
+
+    got: list[list[Row]] = []
+    with pytest.raises(UsageError, match="bad file"):
+        for chunk in bulkread.read_ahead(chunks):
+            got.append(chunk)
+            callers.append(int(chunk[0][3] or 0))
+    assert [c[0][0] for c in got] == [0, 1, 2]
+    assert callers == [threading.get_ident()] * 3
+    assert not [t for t in threading.enumerate() if t.name == "tvec-bank-read"]
+
+
+def test_read_ahead_stops_its_reader_when_the_caller_stops() -> None:
+    def endless(in_caller: bulkread.InCaller) -> Iterator[list[Row]]:
+        n = 0
+        while True:
+            n += 1
+            in_caller(lambda: None)
+            yield [(n, "pdq", "0" * 64, None, None, None, None, EMPTY_EXTRA)]
+
+    reader = bulkread.read_ahead(endless)
+    assert next(reader)[0][0] == 1
+    reader.close()
+    assert not [t for t in threading.enumerate() if t.name == "tvec-bank-read"]
+
+
+def test_postgres_skips_row_by_row_foreign_key_checks_only_during_the_load(
+    any_store: Store,
+) -> None:
+    """A role that may set ``session_replication_role`` (the tests' superuser) loads with
+    it at ``replica``, the bank's row locked instead; the rest of the transaction checks
+    foreign keys again."""
+    if any_store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with any_store.session() as session:
+        bank = Bank(name="b")
+        session.add(bank)
+        session.flush()
+        role = "SELECT current_setting('session_replication_role')"
+        load = BulkEntries(session, bank.id, datetime.now(UTC))
+        assert session.scalar(text(role)) == "replica"
+        load.write([(1, "pdq", "ab" * 32, None, None, None, None, EMPTY_EXTRA)])
+        assert load.finish() == (1, (1, 1))
+        assert session.scalar(text(role)) == "origin"
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(BankEntry(bank_id=bank.id + 1, signal_type="md5", value="0" * 32))

@@ -26,9 +26,11 @@ import csv
 import gc
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
 from tvec.signals import SignalType, registry
@@ -241,3 +243,104 @@ def read_chunks(
                 chunk = chunk[chunk_rows:]
     if chunk:
         yield chunk
+
+
+#: Runs a function in the thread that consumes the chunks and returns its result.
+InCaller = Callable[[Callable[[], Any]], Any]
+
+
+class _Call:
+    """A function the reading thread asks the consuming thread to run."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.function()
+        except BaseException as exc:  # handed back to the reading thread
+            self.error = exc
+        self.done.set()
+
+    def cancel(self) -> None:
+        self.error = _StoppedError()
+        self.done.set()
+
+
+class _StoppedError(Exception):
+    """The consumer stopped taking chunks."""
+
+
+class _Failed:
+    """The reading thread's error, handed to the consumer."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def read_ahead(
+    chunks_of: Callable[[InCaller], Iterator[list[Row]]], depth: int = 1
+) -> Generator[list[Row], None, None]:
+    """The chunks of ``chunks_of(in_caller)``, read in a thread up to ``depth`` chunks
+    ahead of the caller, so that reading and parsing the next chunk overlaps with writing
+    this one (the database drivers release the GIL while the database works).
+
+    ``in_caller(function)`` runs ``function`` in the consuming thread, the next time it
+    asks for a chunk, and returns its result (or raises its error) in the reading thread:
+    for work that needs the caller's database connection (vpdq frame lists). An error of
+    the reader is raised in the caller; if the caller stops early, the reader is stopped
+    and joined.
+    """
+    items: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def in_caller(function: Callable[[], Any]) -> Any:
+        call = _Call(function)
+        items.put(call)
+        call.done.wait()
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def read() -> None:
+        try:
+            for chunk in chunks_of(in_caller):
+                if stop.is_set():
+                    return
+                items.put(chunk)
+        except _StoppedError:
+            return
+        except BaseException as exc:  # handed to the consumer
+            items.put(_Failed(exc))
+            return
+        items.put(_END)
+
+    reader = threading.Thread(target=read, name="tvec-bank-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            if isinstance(item, _Call):
+                item.run()
+                continue
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                item = items.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if isinstance(item, _Call):
+                item.cancel()
+        reader.join()

@@ -20,7 +20,8 @@ import codecs
 import io
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,15 @@ from sqlalchemy.orm import Session
 
 from tvec.audit.events import BankAdded, BankCreated, BankDeleted, BankImported, record_event
 from tvec.banks.bulk import BulkEntries
-from tvec.banks.bulkread import Check, Row, extra_text, read_chunks, without_cyclic_gc
+from tvec.banks.bulkread import (
+    Check,
+    InCaller,
+    Row,
+    extra_text,
+    read_ahead,
+    read_chunks,
+    without_cyclic_gc,
+)
 from tvec.banks.formats import (
     FORMATS,
     PREVIEW_CHARS,
@@ -313,8 +322,9 @@ def _add_rows(session: Session, bank: Bank, rows: list[EntryRow], report: LoadRe
         record_change(session, ADD, [e.id for e in added])
 
 
-#: Rows validated and written per chunk by :func:`import_bank` (bounds its memory).
-IMPORT_CHUNK = 100_000
+#: Rows validated and written per chunk by :func:`import_bank` (bounds its memory: the chunk
+#: being written, the next one read ahead and the one being read).
+IMPORT_CHUNK = 50_000
 #: Bytes decoded at a time when a bank file is checked for UTF-8.
 READ_BYTES = 1 << 20
 
@@ -361,9 +371,10 @@ def _sniff(path: Path) -> str:
     return detect_format("")
 
 
-def _row_check(session: Session) -> Check:
+def _row_check(session: Session, in_caller: InCaller) -> Check:
     """The per-row check of an import (:func:`check_row`; vpdq frame lists stored by
-    reference), for :func:`tvec.banks.bulkread.read_chunks`."""
+    reference, through ``session`` in the thread that owns it: ``in_caller``), for
+    :func:`tvec.banks.bulkread.read_chunks`."""
 
     def check(row: EntryRow) -> Row | str:
         checked = _validate(row)
@@ -371,7 +382,8 @@ def _row_check(session: Session) -> Check:
             return checked
         signal_type, value = checked
         if signal_type.name == "vpdq":
-            value = store_value(session, "vpdq", value)  # frames by reference
+            frames = value
+            value = in_caller(lambda: store_value(session, "vpdq", frames))  # by reference
         return (
             row.line,
             signal_type.name,
@@ -386,10 +398,19 @@ def _row_check(session: Session) -> Check:
     return check
 
 
-def _stream_rows(session: Session, path: Path, fmt: str, report: LoadReport) -> Iterator[list[Row]]:
-    """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`; problems go to ``report``."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from read_chunks(handle, fmt, _row_check(session), report.problems, IMPORT_CHUNK)
+def _stream_rows(
+    session: Session, path: Path, fmt: str, report: LoadReport
+) -> Generator[list[Row], None, None]:
+    """Valid rows of the file in chunks of :data:`IMPORT_CHUNK`, read and checked in a
+    thread one chunk ahead (:func:`~tvec.banks.bulkread.read_ahead`); problems go to
+    ``report``."""
+
+    def chunks(in_caller: InCaller) -> Iterator[list[Row]]:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            check = _row_check(session, in_caller)
+            yield from read_chunks(handle, fmt, check, report.problems, IMPORT_CHUNK)
+
+    return read_ahead(chunks)
 
 
 def import_bank(
@@ -437,8 +458,8 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        with without_cyclic_gc():
-            for chunk in _stream_rows(session, path, chosen, report):
+        with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
+            for chunk in rows:
                 valid += len(chunk)
                 bulk.write(chunk)
             added, ids = bulk.finish()

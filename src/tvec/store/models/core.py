@@ -210,8 +210,9 @@ class BankEntry(Base):
     bank: Mapped[Bank] = relationship(back_populates="entries")
 
     __table_args__ = (
+        # Serves every lookup of an entry (by bank, or by bank, signal type and value);
+        # nothing looks values up across banks (migration 0019 dropped that index).
         UniqueConstraint("bank_id", "signal_type", "value", name="uq_bank_entry_value"),
-        Index("ix_bank_entry_type_value", "signal_type", "value"),
     )
 
     def labels(self) -> dict[str, Any]:
