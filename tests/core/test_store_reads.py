@@ -169,3 +169,35 @@ def test_driver_errors_are_store_errors(tmp_path: Path) -> None:
 def test_driver_for_takes_only_plain_urls(url: str, want: tuple[str, str] | None) -> None:
     driver = driver_for(url)
     assert (None if driver is None else (driver.kind, driver.target)) == want
+
+
+def test_entries_of_a_rare_type_are_found_through_the_index_not_a_scan(tmp_path: Path) -> None:
+    # bank_entry has no index on signal_type alone (migration 0019): joining the bank let
+    # SQLite scan all of bank_entry for the few text_tlsh entries, 1 s at 10 million
+    import sqlite3
+
+    settings = load_settings(home=tmp_path / "home", progress=False)
+    open_store(settings).close()
+    store = open_store(settings)
+    try:
+        _fill(store)
+    finally:
+        store.close()
+    store = open_store(settings)
+    try:
+        with store.reads() as reads:
+            assert isinstance(reads, DriverReads)
+            seen: list[str] = []
+            connection: sqlite3.Connection = reads.connection
+            connection.set_trace_callback(seen.append)
+            found = reads.entries_of_types(["text_tlsh", "raw_text"])
+            connection.set_trace_callback(None)
+            assert len(found) == 2
+            selects = [s for s in seen if "FROM bank_entry" in s]
+            assert len(selects) == 1
+            plan = " ".join(
+                str(row[3]) for row in connection.execute(f"EXPLAIN QUERY PLAN {selects[0]}")
+            )
+            assert "SEARCH e USING" in plan and "SCAN e" not in plan, plan
+    finally:
+        store.close()
