@@ -604,3 +604,16 @@ def test_regression_a_character_reference_out_of_range_keeps_the_item() -> None:
     parsed = parse_feed(data, headers={"content-type": "application/rss+xml"})
     (item,) = feed_items(parsed, "https://x.example/feed", "feed")
     assert item.error is None and item.text == "a\ufffdb"
+
+
+def test_yaml_text_with_a_lone_surrogate_is_a_config_error() -> None:
+    # found by test_entity_files_of_any_text in CI: libyaml's loader (the fast one the
+    # entities and removal markers are read with) encodes the text first and raised
+    # UnicodeEncodeError, not a YAML error
+    from tvec.takedowns.markers import _parse_text
+
+    for text in ("\ud800", "lists: {}\nentities: []\n# \udcff\n"):
+        with pytest.raises(ConfigError, match=r"fuzz\.yaml: not valid YAML.*surrogates"):
+            EntityRegistry.from_yaml(text, "fuzz.yaml")
+        with pytest.raises(ConfigError, match=r"fuzz\.yaml: not valid YAML.*surrogates"):
+            _parse_text(text, "fuzz.yaml", None)

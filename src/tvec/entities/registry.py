@@ -390,6 +390,8 @@ def _read_yaml(text: str, origin: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         raise ConfigError(f"{origin}: not valid YAML: {error}") from error
+    except UnicodeEncodeError as error:  # libyaml encodes the text first: a lone surrogate
+        raise ConfigError(f"{origin}: not valid YAML: not UTF-8 text ({error.reason})") from error
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: top level must be a mapping with 'lists' and 'entities'")
     return data

@@ -326,6 +326,8 @@ def _parse_text(text: str, source: str, registry: PlatformRegistry | None) -> li
         document = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         raise ConfigError(f"{source}: not valid YAML ({error})") from error
+    except UnicodeEncodeError as error:  # libyaml encodes the text first: a lone surrogate
+        raise ConfigError(f"{source}: not valid YAML (not UTF-8 text: {error.reason})") from error
     return parse_rows(document if document is not None else [], source, registry)
 
 
