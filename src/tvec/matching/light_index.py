@@ -20,7 +20,6 @@ left to numpy.
 
 from __future__ import annotations
 
-import json
 import mmap
 import re
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tvec.errors import StoreError
-from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError
+from tvec.matching.index_format import read_meta
 from tvec.matching.mih_plan import PDQ_BITS, flip_mask_list, plan_radii, table_layout
 from tvec.matching.pdq_hash import as_query_bytes, check_threshold
 
@@ -184,15 +183,7 @@ def _load_segments(folder: Path, mapped: bool) -> tuple[int, dict[str, Any], lis
         StoreError: missing or unreadable folder, wrong format or version, inconsistent arrays.
     """
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        version = meta.get("version")
-        if meta.get("format") == FORMAT and isinstance(version, int) and version < VERSION:
-            raise OutdatedIndexError(
-                f"{folder}: a {FORMAT} of the older format version {version} (this tvec "
-                f"reads version {VERSION})"
-            )
-        if meta.get("format") != FORMAT or version != VERSION:
-            raise StoreError(f"{folder}: not a {FORMAT} version {VERSION} folder")
+        meta = read_meta(folder)
         segments = []
         for e in meta["segments"]:
             name, rows, tables = str(e["name"]), int(e["rows"]), int(e["tables"])

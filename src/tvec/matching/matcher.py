@@ -50,7 +50,14 @@ from tvec.matching.vpdq_index import (
 )
 from tvec.signals import SignalType, SignalValue, registry
 from tvec.signals.vpdq import VPDQFrame, parse_vpdq, usable_frames
-from tvec.store.reads import BankReads, CoreReads, EntryRow, engine_of, engine_reads
+from tvec.store.reads import (
+    BankReads,
+    CoreReads,
+    EntryRow,
+    engine_of,
+    engine_reads,
+    entry_query,
+)
 from tvec.store.vpdq import load_values
 
 if TYPE_CHECKING:
@@ -434,11 +441,9 @@ class Matcher:
             matcher._live = live
             matcher._refresh()
             return matcher
-        from sqlalchemy import select
-
         from tvec.store.tables import BANK
 
-        query = select(*_entry_columns()).select_from(_entry_join())
+        query = entry_query()
         if bank_names:
             query = query.where(BANK.c.name.in_(bank_names))
         with reads.core() as db:
@@ -451,30 +456,6 @@ class Matcher:
             vpdq=vpdq,
             vpdq_features=features,
         )
-
-
-def _entry_columns() -> tuple[Any, ...]:
-    """The columns of :class:`~tvec.store.reads.EntryRow` as Core clauses."""
-    from tvec.store.tables import BANK, BANK_ENTRY
-
-    return (
-        BANK_ENTRY.c.id,
-        BANK.c.name,
-        BANK_ENTRY.c.signal_type,
-        BANK_ENTRY.c.value,
-        BANK_ENTRY.c.entity,
-        BANK_ENTRY.c.ideology,
-        BANK_ENTRY.c.source,
-        BANK_ENTRY.c.note,
-        BANK_ENTRY.c.extra,
-    )
-
-
-def _entry_join() -> Any:
-    """Bank entries with their bank (for the bank's name)."""
-    from tvec.store.tables import BANK, BANK_ENTRY
-
-    return BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id)
 
 
 #: Entries whose labels a persisted matcher keeps at most (then it forgets them all).

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tvec.errors import StoreError
-from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError
+from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError, read_meta
 from tvec.matching.mih import MultiIndex, table_layout
 from tvec.matching.pdq_segment import Segment
 
@@ -141,15 +141,7 @@ def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
     """
     mode: Any = "r" if mmap else None
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        version = meta.get("version")
-        if meta.get("format") == FORMAT and isinstance(version, int) and version < VERSION:
-            raise OutdatedIndexError(
-                f"{folder}: a {FORMAT} of the older format version {version} (this tvec "
-                f"reads version {VERSION})"
-            )
-        if meta.get("format") != FORMAT or version != VERSION:
-            raise StoreError(f"{folder}: not a {FORMAT} version {VERSION} folder")
+        meta = read_meta(folder)
         segments = []
         for e in meta["segments"]:
             name, rows, tables = str(e["name"]), int(e["rows"]), int(e["tables"])

@@ -106,6 +106,26 @@ def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield items[start : start + PER_QUERY]
 
 
+def entry_query() -> Any:
+    """A Core select of :class:`EntryRow`'s columns: bank entries with their bank's name
+    (filter it with ``.where``)."""
+    from sqlalchemy import select
+
+    from tvec.store.tables import BANK, BANK_ENTRY
+
+    return select(
+        BANK_ENTRY.c.id,
+        BANK.c.name,
+        BANK_ENTRY.c.signal_type,
+        BANK_ENTRY.c.value,
+        BANK_ENTRY.c.entity,
+        BANK_ENTRY.c.ideology,
+        BANK_ENTRY.c.source,
+        BANK_ENTRY.c.note,
+        BANK_ENTRY.c.extra,
+    ).select_from(BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id))
+
+
 class CoreReads(BankReads):
     """:class:`BankReads` over a SQLAlchemy Core connection (or an ORM session).
 
@@ -141,21 +161,7 @@ class CoreReads(BankReads):
         return found
 
     def _entry_query(self) -> Any:
-        from sqlalchemy import select
-
-        from tvec.store.tables import BANK, BANK_ENTRY
-
-        return select(
-            BANK_ENTRY.c.id,
-            BANK.c.name,
-            BANK_ENTRY.c.signal_type,
-            BANK_ENTRY.c.value,
-            BANK_ENTRY.c.entity,
-            BANK_ENTRY.c.ideology,
-            BANK_ENTRY.c.source,
-            BANK_ENTRY.c.note,
-            BANK_ENTRY.c.extra,
-        ).select_from(BANK_ENTRY.join(BANK, BANK_ENTRY.c.bank_id == BANK.c.id))
+        return entry_query()
 
     def entries(self, ids: Sequence[int]) -> list[EntryRow]:
         from tvec.store.tables import BANK_ENTRY
