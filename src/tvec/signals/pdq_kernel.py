@@ -5,17 +5,16 @@ numpy (``R*0.299 + G*0.587 + B*0.114``, then float32), and runs Meta's C++
 ``pdqHash256FromFloatLuma`` (ThreatExchange ``pdq/cpp/hashing/pdqhashing.cpp`` and
 ``pdq/cpp/downscaling/downscaling.cpp``): two Jarosz passes of box filters along rows then
 columns, decimation to 64x64, the image-domain quality metric, a 64->16 DCT, and one bit per
-coefficient above the Torben median. Most of its time goes to the luma temporaries and to the
-column box filter, which walks each column with a stride of a whole row (a cache miss per
-pixel on wide images).
+coefficient above the Torben median.
 
 This module does the same float32 operations, each value through the same sequence of
 additions, subtractions, products and divisions, in the same order, so the results are
 identical under IEEE-754 (numba does not reassociate or fuse floating-point operations unless
-``fastmath`` is asked for, and it is not). Only the loop order across *independent* values
-changes: the column filter runs a row at a time over all columns, which reads memory in order.
+``fastmath`` is asked for, and it is not). The luma and the 64x64 downscaling, most of the
+time, run in :mod:`tvec.signals.pdq_downscale`, in one pass over the pixel rows.
 ``tests/signals/test_pdq_kernel.py`` checks equality with ``pdqhash`` bit for bit, quality
-included, on every vector image and on generated images of many sizes and modes.
+included, on every vector image and on generated images of many sizes and modes, and the
+64x64 buffer float for float against the straightforward filter.
 
 Optional: without numba, :data:`AVAILABLE` is false and callers use ``pdqhash`` (the same
 hashes, slower).
@@ -28,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from tvec.signals.pdq_downscale import downscale64
 
 try:
     import numba  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -53,154 +54,9 @@ def _dct_matrix() -> npt.NDArray[np.float32]:
 _DCT = _dct_matrix()
 
 
-def _box_rows(src: Any, dst: Any, window: int) -> None:
-    # box1DFloat along each row (stride 1), as boxAlongRowsFloat.
-    rows, cols = src.shape
-    half = (window + 2) // 2
-    p1 = half - 1
-    p2 = window - half + 1
-    p3 = cols - window
-    p4 = half - 1
-    for r in range(rows):
-        total = np.float32(0.0)
-        size = 0
-        li = 0
-        ri = 0
-        oi = 0
-        for _ in range(p1):
-            total += src[r, ri]
-            size += 1
-            ri += 1
-        for _ in range(p2):
-            total += src[r, ri]
-            size += 1
-            dst[r, oi] = total / np.float32(size)
-            ri += 1
-            oi += 1
-        for _ in range(p3):
-            total += src[r, ri]
-            total -= src[r, li]
-            dst[r, oi] = total / np.float32(size)
-            li += 1
-            ri += 1
-            oi += 1
-        for _ in range(p4):
-            total -= src[r, li]
-            size -= 1
-            dst[r, oi] = total / np.float32(size)
-            li += 1
-            oi += 1
-
-
-def _box_cols(src: Any, dst: Any, window: int, sums: Any) -> None:
-    # box1DFloat down each column (boxAlongColsFloat), all columns advanced one row at a time:
-    # each column's running sum sees the same operations in the same order as in C++.
-    rows, cols = src.shape
-    half = (window + 2) // 2
-    p1 = half - 1
-    p2 = window - half + 1
-    p3 = rows - window
-    p4 = half - 1
-    for c in range(cols):
-        sums[c] = np.float32(0.0)
-    size = 0
-    li = 0
-    ri = 0
-    oi = 0
-    for _ in range(p1):
-        for c in range(cols):
-            sums[c] += src[ri, c]
-        size += 1
-        ri += 1
-    for _ in range(p2):
-        size += 1
-        div = np.float32(size)
-        for c in range(cols):
-            sums[c] += src[ri, c]
-            dst[oi, c] = sums[c] / div
-        ri += 1
-        oi += 1
-    div = np.float32(size)
-    for _ in range(p3):
-        for c in range(cols):
-            sums[c] += src[ri, c]
-            sums[c] -= src[li, c]
-            dst[oi, c] = sums[c] / div
-        li += 1
-        ri += 1
-        oi += 1
-    for _ in range(p4):
-        size -= 1
-        div = np.float32(size)
-        for c in range(cols):
-            sums[c] -= src[li, c]
-            dst[oi, c] = sums[c] / div
-        li += 1
-        oi += 1
-
-
-def _luma_terms() -> npt.NDArray[np.float64]:
-    """Each channel value's term of pdqhash's luma: ``terms[k, v]`` is ``float64(v) *
-    weight_k`` (weights 0.299, 0.587, 0.114), the very product the luma expression computes
-    for a channel value ``v``, so adding three looked-up terms in the same order (R + G,
-    then + B) gives the same float64 sum, bit for bit, for every colour (tested on all 2**24
-    of them)."""
-    values = np.arange(256, dtype=np.float64)
-    return np.stack([values * 0.299, values * 0.587, values * 0.114])
-
-
-_LUMA_TERMS = _luma_terms()
-
-
-def _luma(image: Any) -> Any:
-    # pdqhash's float64 numpy expression, rounded to float32 at the end; the three products
-    # are looked up (_luma_terms) instead of converted and multiplied for every pixel (a
-    # quarter less time).
-    rows, cols = image.shape[0], image.shape[1]
-    out = np.empty((rows, cols), dtype=np.float32)
-    red = _LUMA_TERMS[0]
-    green = _LUMA_TERMS[1]
-    blue = _LUMA_TERMS[2]
-    for r in range(rows):
-        for c in range(cols):
-            out[r, c] = np.float32(
-                red[image[r, c, 0]] + green[image[r, c, 1]] + blue[image[r, c, 2]]
-            )
-    return out
-
-
-def _luma_grey(image: Any) -> Any:
-    # The same for a 2-D greyscale array (pytx stacks it to three equal channels).
-    rows, cols = image.shape
-    out = np.empty((rows, cols), dtype=np.float32)
-    for r in range(rows):
-        for c in range(cols):
-            v = np.float64(image[r, c])
-            out[r, c] = np.float32(v * 0.299 + v * 0.587 + v * 0.114)
-    return out
-
-
-def _float256(luma: Any, dct: Any) -> tuple[Any, int]:
+def _float256(pixels: Any, channels: int, dct: Any) -> tuple[Any, int]:
     # pdqFloat256FromFloatLuma: the 16x16 DCT output and the quality.
-    rows, cols = luma.shape
-    small = np.empty((64, 64), dtype=np.float32)
-    if rows == 64 and cols == 64:
-        for i in range(64):
-            for j in range(64):
-                small[i, j] = luma[i, j]
-    else:
-        along_rows = (cols + 2 * 64 - 1) // (2 * 64)
-        along_cols = (rows + 2 * 64 - 1) // (2 * 64)
-        other = np.empty_like(luma)
-        sums = np.empty(cols, dtype=np.float32)
-        for _ in range(2):
-            _box_rows(luma, other, along_rows)
-            _box_cols(other, luma, along_cols, sums)
-        for i in range(64):
-            ini = int(((i + 0.5) * rows) / 64)
-            for j in range(64):
-                inj = int(((j + 0.5) * cols) / 64)
-                small[i, j] = luma[ini, inj]
+    small = downscale64(pixels, channels)
     gradient = 0
     hundred = np.float32(100.0)
     scale = np.float32(255.0)
@@ -296,21 +152,12 @@ def _dihedral(a: Any) -> Any:
     return out
 
 
-def _hash_rgb(image: Any, dct: Any, variants: int) -> tuple[Any, int]:
-    rows, cols = image.shape[0], image.shape[1]
+def _hash(pixels: Any, channels: int, dct: Any, variants: int) -> tuple[Any, int]:
+    rows, cols = pixels.shape[0], pixels.shape[1] // channels
     bits = np.zeros((variants, 256), dtype=np.bool_)
     if rows < 5 or cols < 5:
         return bits, 0
-    buffer, quality = _float256(_luma(image), dct)
-    return _variant_bits(buffer, variants), quality
-
-
-def _hash_grey(image: Any, dct: Any, variants: int) -> tuple[Any, int]:
-    rows, cols = image.shape
-    bits = np.zeros((variants, 256), dtype=np.bool_)
-    if rows < 5 or cols < 5:
-        return bits, 0
-    buffer, quality = _float256(_luma_grey(image), dct)
+    buffer, quality = _float256(pixels, channels, dct)
     return _variant_bits(buffer, variants), quality
 
 
@@ -327,17 +174,12 @@ def _variant_bits(buffer: Any, variants: int) -> Any:
 
 if AVAILABLE:
     _jit = numba.njit(nogil=True, cache=True)
-    _box_rows = _jit(_box_rows)
-    _box_cols = _jit(_box_cols)
-    _luma = _jit(_luma)
-    _luma_grey = _jit(_luma_grey)
     _float256 = _jit(_float256)
     _torben = _jit(_torben)
     _bits = _jit(_bits)
     _dihedral = _jit(_dihedral)
     _variant_bits = _jit(_variant_bits)
-    _hash_rgb = _jit(_hash_rgb)
-    _hash_grey = _jit(_hash_grey)
+    _hash = _jit(_hash)
 
 
 def bits_to_hex(bits: npt.NDArray[np.bool_]) -> str:
@@ -354,7 +196,8 @@ def pdq_hashes(array: npt.NDArray[Any], dihedral: bool = False) -> tuple[list[st
 
     Args:
         array: ``uint8`` pixels, shape (rows, cols) greyscale or (rows, cols, >=3) with R, G,
-            B first (further channels, such as alpha, are ignored, as by ``pdqhash``).
+            B first (further channels, such as alpha or Pillow's RGBX padding, are ignored,
+            as by ``pdqhash``). Read only; copied only when not C-contiguous.
         dihedral: also return the seven rotated and mirrored hashes.
 
     Returns:
@@ -372,9 +215,14 @@ def pdq_hashes(array: npt.NDArray[Any], dihedral: bool = False) -> tuple[list[st
         raise ValueError(f"PDQ needs uint8 pixels, not {array.dtype}")
     variants = 8 if dihedral else 1
     if array.ndim == 2:
-        bits, quality = _hash_grey(np.ascontiguousarray(array), _DCT, variants)
+        channels = 1
     elif array.ndim == 3 and array.shape[2] >= 3:
-        bits, quality = _hash_rgb(np.ascontiguousarray(array), _DCT, variants)
+        channels = array.shape[2]
     else:
         raise ValueError(f"PDQ needs a (rows, cols) or (rows, cols, 3+) array, not {array.shape}")
+    # each pixel row as one run of bytes; read-only, so that every array (Pillow's pixel
+    # views are read-only) uses the same compiled specialisation
+    pixels = np.ascontiguousarray(array).reshape(array.shape[0], array.shape[1] * channels)
+    pixels.flags.writeable = False
+    bits, quality = _hash(pixels, channels, _DCT, variants)
     return [bits_to_hex(row) for row in bits], int(quality)
