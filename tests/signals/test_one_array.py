@@ -27,7 +27,14 @@ def test_an_image_is_converted_to_an_array_once(monkeypatch: pytest.MonkeyPatch)
             images.append(obj)
         return original(obj, *args, **kwargs)
 
+    arrow = Image.Image.__arrow_c_array__
+
+    def exported(image: Image.Image, *args: Any, **kwargs: Any) -> Any:
+        images.append(image)
+        return arrow(image, *args, **kwargs)
+
     monkeypatch.setattr(np, "asarray", counting)
+    monkeypatch.setattr(Image.Image, "__arrow_c_array__", exported)
     options = PDQOptions(unletterbox=True)
     result = hash_content(data.getvalue(), "framed.png", max_pixels=10**8, pdq=options)
     assert [v.found_by for v in result.pdq_variants] == ["unletterboxed"]

@@ -64,26 +64,32 @@ _LAST_ARRAY: tuple[weakref.ref[Image.Image], npt.NDArray[Any]] | None = None
 
 
 def image_array(image: Image.Image) -> npt.NDArray[Any]:
-    """``np.asarray(image)``, converted once per image: the array of the last image asked
-    for is kept (with a weak reference to the image), so hashing an image and looking for
-    its letterbox borders copy its pixels once, not twice. Callers never write to it."""
+    """The pixels of ``image``, R, G, B first, read once per image: the array of the last
+    image asked for is kept (with a weak reference to the image), so hashing an image and
+    looking for its letterbox borders read its pixels once, not twice. Callers never write
+    to it (it is read-only).
+
+    Pillow's own memory, viewed without a copy, where :func:`tvec.signals.pixels.pixel_view`
+    can (modes ``L``, ``RGBA``, and ``RGB`` with a fourth, padding, channel); else
+    ``np.asarray(image)``."""
     import numpy as np
+
+    from tvec.signals.pixels import pixel_view
 
     global _LAST_ARRAY
     last = _LAST_ARRAY
     if last is not None and last[0]() is image:
         return last[1]
-    array: npt.NDArray[Any] = np.asarray(image)
+    array = pixel_view(image)
+    if array is None:
+        array = np.asarray(image)
     _LAST_ARRAY = (weakref.ref(image), array)
     return array
 
 
-def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
-    """The array python-threatexchange gives ``pdqhash`` for ``image`` (modes: module doc).
-
-    2-D greyscale arrays are returned as they are (not stacked to three channels): every
-    hasher here treats them as pytx's stacked array, without the copy.
-    """
+def pdq_pixels(image: Image.Image) -> npt.NDArray[Any]:
+    """:func:`pdq_array`'s pixels, but an RGB image's may keep Pillow's padding byte as a
+    fourth channel (no copy): the same PDQ hash (every hasher here reads R, G, B only)."""
     from tvec.signals.rendering import rendered_rgb
 
     if image.mode not in PYTX_MODES:
@@ -100,6 +106,20 @@ def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
     return image_array(image)
 
 
+def pdq_array(image: Image.Image) -> npt.NDArray[Any]:
+    """The array python-threatexchange gives ``pdqhash`` for ``image`` (modes: module doc).
+
+    2-D greyscale arrays are returned as they are (not stacked to three channels): every
+    hasher here treats them as pytx's stacked array, without the copy.
+    """
+    import numpy as np
+
+    array = pdq_pixels(image)
+    if array.ndim == 3 and array.shape[2] == 4 and image.mode != "RGBA":  # RGB as RGBX
+        return np.ascontiguousarray(array[..., :3])
+    return array
+
+
 def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], int]:
     """pytx's PDQ hash of ``image`` (hex) and its quality (0-100), bit for bit.
 
@@ -111,13 +131,15 @@ def pdq_hashes(image: Image.Image, dihedral: bool = False) -> tuple[list[str], i
 
     from tvec.signals import pdq_kernel  # numba: compiled on first use, imported only here
 
-    array = pdq_array(image)
+    array = pdq_pixels(image)
     full = image.info.get(REDUCED_FROM)
     # Set by open_image as a tuple; a file's own metadata (a PNG text chunk) is only ever str.
     if isinstance(full, tuple) and len(full) == 2 and all(isinstance(n, int) for n in full):
         array = align_reduced(array, full)
     if pdq_kernel.AVAILABLE:
         return pdq_kernel.pdq_hashes(array, dihedral)
+    if array.ndim == 3 and array.shape[2] == 4 and image.mode != "RGBA":  # RGB as RGBX
+        array = np.ascontiguousarray(array[..., :3])
     if array.ndim == 2:
         array = np.repeat(array[..., np.newaxis], 3, axis=2)
     if not dihedral:

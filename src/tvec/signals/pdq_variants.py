@@ -32,6 +32,7 @@ from PIL import Image
 from tvec.signals.base import SignalValue
 from tvec.signals.dihedral import DIHEDRAL_NAMES
 from tvec.signals.pdq import PDQSignal, image_array, pdq_hashes
+from tvec.signals.pixels import pixel_view, rgb_channels
 
 #: found_by of a letterboxed copy.
 UNLETTERBOXED = "unletterboxed"
@@ -156,8 +157,10 @@ def unletterbox_box(
 
 
 def _rgb_array(image: Image.Image) -> npt.NDArray[np.uint8]:
-    """Pixels of ``image.convert("RGB")``; an L image gives its 2-D array (R = G = B)."""
+    """Pixels of ``image.convert("RGB")`` (a view, perhaps strided); an L image gives its 2-D
+    array (R = G = B)."""
     if image.mode in ("RGB", "L"):
-        return image_array(image)  # the array the PDQ hash used, not a second copy
+        return rgb_channels(image_array(image))  # the pixels the PDQ hash read, no copy
     with image.convert("RGB") as rgb:
-        return np.asarray(rgb)
+        view = pixel_view(rgb)  # valid after close: it holds Pillow's memory
+        return rgb_channels(np.asarray(rgb) if view is None else view)
