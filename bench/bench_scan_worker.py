@@ -4,8 +4,9 @@ by stage, in one process (no pool, no scan's process), as ``tvec.scan.prepare`` 
 CPU time (``time.process_time``), the best of ``--repeat`` passes over the same sample, so
 the figures hold on a loaded machine better than wall time does. The JPEGs and posts are
 ``bench/bench_scan.py``'s (``--input`` reuses a folder it made). Stages of a JPEG: reading
-the file, sniffing its type, decoding, the pixel array, the PDQ kernel (and its luma and
-box-filter parts), letterbox detection, MD5, SHA-256, keeping the evidence, matching and
+the file, sniffing its type, decoding, the pixel array (a view of Pillow's memory, and for
+comparison ``np.asarray``'s copy), the PDQ kernel (and its luma and downscaling parts),
+letterbox detection, MD5, SHA-256, keeping the evidence, matching and
 the analysis (OCR off); then ``pooled_file`` whole. Stages of a post: text signals,
 out-links, language, indicators, the analysis, matching, out-link platforms; then
 ``pooled_post`` whole. Usage:
@@ -69,8 +70,9 @@ def report(folder: Path, n: int, repeat: int, home: Path) -> None:
     from tvec.scan.matches import MatchSpec, match_signals, worker_matcher
     from tvec.scan.prepare import _analyzer, _platforms, pool_setup, pooled_file, pooled_post
     from tvec.settings import load_settings
-    from tvec.signals import pdq_kernel
+    from tvec.signals import pdq_downscale, pdq_kernel
     from tvec.signals.hashing import hash_content, hash_text
+    from tvec.signals.pdq import image_array
     from tvec.signals.pdq_variants import PDQOptions, unletterbox_box
     from tvec.store import open_store
     from tvec.store.evidence import EvidenceStore
@@ -85,7 +87,7 @@ def report(folder: Path, n: int, repeat: int, home: Path) -> None:
     images = [
         open_image(d, p.name, settings.max_image_pixels) for d, p in zip(datas, paths, strict=True)
     ]
-    arrays = [np.asarray(i) for i in images]
+    arrays = [image_array(i) for i in images]
     analyzer = _analyzer(settings, with_db=True)
     matcher = worker_matcher(spec)
     platforms = _platforms(settings)
@@ -95,8 +97,19 @@ def report(folder: Path, n: int, repeat: int, home: Path) -> None:
         hash_content(d, p.name, max_pixels=10**9, pdq=PDQOptions())
         for d, p in zip(datas, paths, strict=True)
     ]
-    lumas = [pdq_kernel._luma(a) for a in arrays]
-    spare = np.empty_like(lumas[0])
+    flat = [a.reshape(a.shape[0], -1) for a in arrays]
+    channels = arrays[0].shape[2] if arrays[0].ndim == 3 else 1
+
+    def pixels(image: Any) -> object:
+        import tvec.signals.pdq as pdq
+
+        pdq._LAST_ARRAY = None  # as for a new image
+        return image_array(image)
+
+    def letterbox(image: Any) -> object:
+        pixels(image)
+        return unletterbox_box(image)
+
     evidence = home / "bench-evidence"
 
     # as prepare_file keeps it: with the digest it has, verified where the store knows how
@@ -118,14 +131,16 @@ def report(folder: Path, n: int, repeat: int, home: Path) -> None:
         ("read file", best_ms(paths, Path.read_bytes, repeat)),
         ("sniff", best_ms(datas, lambda d: sniff(d, "x.jpg"), repeat)),
         ("decode (open_image)", best_ms(datas, lambda d: open_image(d, "x.jpg", 10**9), repeat)),
-        ("pixel array (np.asarray)", best_ms(images, np.asarray, repeat)),
+        ("pixel array (image_array: Pillow's memory)", best_ms(images, pixels, repeat)),
+        ("  for comparison: np.asarray (RGBX to RGB copy)", best_ms(images, np.asarray, repeat)),
         ("PDQ kernel", best_ms(arrays, pdq_kernel.pdq_hashes, repeat)),
-        ("  of which luma", best_ms(arrays, pdq_kernel._luma, repeat)),
+        ("  of which luma", best_ms(flat, lambda p: pdq_downscale.luma(p, channels), repeat)),
         (
-            "  of which one row box pass",
-            best_ms(lumas, lambda x: pdq_kernel._box_rows(x, spare, 8), repeat),
+            "  of which luma and downscaling",
+            best_ms(flat, lambda p: pdq_downscale.downscale64(p, channels), repeat),
         ),
-        ("letterbox detection", best_ms(images, unletterbox_box, repeat)),
+        ("letterbox detection (pixels read again here)", best_ms(images, letterbox, repeat)),
+        ("  of which the check", best_ms(images, unletterbox_box, repeat)),
         (
             "MD5",
             best_ms(datas, lambda d: hashlib.md5(d, usedforsecurity=False).hexdigest(), repeat),

@@ -103,6 +103,26 @@ def test_border_detection_is_pytx_s(threshold: int) -> None:
         assert unletterbox_box(image, threshold) == _pytx_box(image, threshold), image.mode
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L", "RGBA"])
+def test_border_detection_with_dark_corners_and_sides_is_pytx_s(mode: str) -> None:
+    """Every combination of dark corners and dark sides (the corner pre-check must never
+    skip a border): the box is pytx's."""
+    rng = np.random.default_rng(11)
+    for case in range(64):
+        pixels = rng.integers(40, 256, (23, 31, 3), dtype=np.uint8)
+        sides = [(slice(0, 2), slice(None)), (slice(-3, None), slice(None))]
+        sides += [(slice(None), slice(0, 1)), (slice(None), slice(-2, None))]
+        for bit, (rows, cols) in enumerate(sides):
+            if case >> bit & 1:
+                pixels[rows, cols] = rng.integers(0, 16, 3)
+        if case >> 4 & 1:
+            pixels[0, 0] = pixels[-1, -1] = 0
+        if case >> 5 & 1:
+            pixels[0, -1] = pixels[-1, 0] = 3
+        image = Image.fromarray(pixels).convert(mode)
+        assert unletterbox_box(image) == _pytx_box(image, 15), (case, mode)
+
+
 def _bank_and_scan(cli, bank_file: Path, folder: Path) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
     """Bank ``bank_file``, scan ``folder``: the pdq matches by file name (OCR off: not tested)."""
     assert cli("bank", "create", "posters").code == 0

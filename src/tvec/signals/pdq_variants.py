@@ -123,6 +123,10 @@ def pdq_variants(image: Image.Image, options: PDQOptions, main: str | None) -> l
     return out
 
 
+#: The four corners (top left, top right, bottom left, bottom right), as numpy indices.
+_ROWS, _COLS = [0, 0, -1, -1], [0, -1, 0, -1]
+
+
 def unletterbox_box(
     image: Image.Image, black_threshold: int = BLACK_THRESHOLD
 ) -> tuple[int, int, int, int] | None:
@@ -141,6 +145,12 @@ def unletterbox_box(
         below = pixels <= black_threshold
         return np.asarray(below.all(axis=-1) if colour else below)
 
+    # A side can be border only if both its corners are dark (most pictures: no corner is).
+    top_left, top_right, bottom_left, bottom_right = (bool(d) for d in dark(rgb[_ROWS, _COLS]))
+    if not (
+        (top_left and (top_right or bottom_left)) or (bottom_right and (top_right or bottom_left))
+    ):
+        return None
     if not any(dark(edge).all() for edge in (rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1])):
         return None
     mask = dark(rgb)
