@@ -81,3 +81,19 @@ def test_letterbox_box_of_the_view_is_that_of_the_copy() -> None:
         framed = framed.convert(mode)
         box = unletterbox_box(framed)
         assert box == (0, 30, 300, 230), mode
+
+
+@pytest.mark.parametrize("channels", [0, 3, 4])
+def test_an_image_mapped_on_a_numpy_array_keeps_its_memory_under_the_view(channels: int) -> None:
+    """``Image.fromarray`` maps L and RGBA images on the array's own buffer (read-only
+    images): the view keeps that memory alive after both are gone."""
+    shape = (120, 90, channels) if channels else (120, 90)
+    array = np.random.default_rng(channels).integers(0, 256, shape, dtype=np.uint8)
+    expected = array.copy()
+    image = Image.fromarray(array)
+    view = pixel_view(image)
+    assert view is not None
+    del array, image
+    gc.collect()
+    _ = [np.full(shape, 7, np.uint8) for _ in range(20)]  # reuse freed memory, if any
+    assert np.array_equal(view[..., :3] if channels == 3 else view, expected)
