@@ -14,9 +14,9 @@ the order across *independent* values and what is computed at all:
 
 * The image is streamed row by row: a luma row is made, filtered along the row, and fed
   to the first column filter, which keeps a ring of the rows it still has to subtract; each
-  row the column filter outputs goes straight to the second row filter. The full-image
-  float buffers (12 bytes a pixel, more than the L2 cache of a 1024x768 image) are never
-  written, and the pixels are read once.
+  row the column filter outputs goes straight to the second row filter. The two
+  full-image float32 buffers of the straightforward version (6 MiB for a 1024x768 image,
+  more than a core's L2 cache here) are never written, and the pixels are read once.
 * A row filter's running sum is a chain of dependent additions (latency bound); eight rows
   are filtered together (:func:`_totals8`), so the processor runs eight chains at once.
   The divisions are made afterwards over the whole row (they vectorise).
@@ -79,7 +79,9 @@ def _luma_row(pixels: Any, channels: int, out: Any) -> None:
 
 
 def luma(pixels: Any, channels: int) -> Any:
-    # The float32 luma (rows, cols) of pixels (rows, cols * channels).
+    """The float32 luma, shape (rows, cols), of ``pixels``: uint8, shape (rows, cols *
+    channels), each pixel R, G, B first (``channels`` >= 3) or one grey byte (1); pdqhash's
+    float64 ``R*0.299 + G*0.587 + B*0.114`` rounded to float32, bit for bit."""
     rows = pixels.shape[0]
     out = np.empty((rows, pixels.shape[1] // channels), dtype=np.float32)
     for r in range(rows):
@@ -237,8 +239,12 @@ def _box_cols(src: Any, dst: Any, window: int) -> None:
 
 
 def downscale64(pixels: Any, channels: int) -> Any:
-    # pdqFloat256FromFloatLuma's 64x64 buffer (before the DCT) of pixels (rows, cols *
-    # channels), rows and cols >= 5: see the module docstring.
+    """The 64x64 float32 buffer ``pdqFloat256FromFloatLuma`` computes before its DCT (the
+    luma, Jarosz-filtered and decimated), bit for bit: see the module docstring.
+
+    ``pixels``: uint8, shape (rows, cols * channels), as for :func:`luma`; rows and cols at
+    least 5 (the caller hashes smaller images to zeros, as the reference does).
+    """
     rows, cols = pixels.shape[0], pixels.shape[1] // channels
     small = np.empty((64, 64), dtype=np.float32)
     if rows == 64 and cols == 64:  # the reference skips the filter at exactly 64x64
@@ -313,9 +319,9 @@ def downscale64(pixels: Any, channels: int) -> Any:
 
 
 if _COMPILED:
-    # error_model="numpy": a float division by zero gives inf instead of a Python check
-    # (none can happen: every divisor is a window size >= 1); the checks kept the division
-    # loops from vectorising. The results are IEEE-754's either way.
+    # error_model="numpy": a float division by zero would give inf rather than raise, so the
+    # division loops carry no zero test (none can happen: every divisor is a window size
+    # >= 1). The quotients are IEEE-754's either way.
     _jit = numba.njit(nogil=True, cache=True, error_model="numpy")
     _luma_row = _jit(_luma_row)
     luma = _jit(luma)
