@@ -24,6 +24,7 @@ from tvec.matching.mih import (
     fragment_words,
     hash_word32,
     plan_radii,
+    query_fragments,
     substring_keys,
     table_layout,
 )
@@ -396,3 +397,58 @@ def test_fragment_bound_keeps_every_hash_at_the_threshold(
         assert found == sorted(expected)
         if threshold == 31:
             assert sum(d == 31 for _, _, d in found) >= 13 * 4  # the planted ones at 31
+
+
+@pytest.mark.parametrize("n_tables", [11, 12, 13, 16, 21, 32])
+def test_compiled_loop_takes_the_numpy_paths_substrings_and_fragments(n_tables: int) -> None:
+    """The compiled loop takes each query's substrings and fragment words itself: the same
+    values as substring_keys and query_fragments, for every layout and fragment width."""
+    mih_kernel = pytest.importorskip("tvec.matching.mih_kernel")
+    if not mih_kernel.AVAILABLE:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(n_tables)
+    words = hashes_to_words(random_hashes(rng, 50))
+    words[0] = 0
+    words[1] = np.uint64(2**64 - 1)
+    layout = table_layout(n_tables)
+    keys = substring_keys(words, layout)
+    for count in range(7):
+        index_words = hashes_to_words(random_hashes(rng, 10))
+        index = MultiIndex.build(index_words, n_tables, fragment_count=count)
+        fragments = query_fragments(words, layout, count)
+        got_keys = np.empty(n_tables, dtype=np.uint64)
+        got_frags = np.empty((n_tables, max(1, count)), dtype=np.uint64)
+        for q in range(words.shape[0]):
+            mih_kernel._query_keys(
+                words,
+                q,
+                index.layout_start,
+                index.layout_width,
+                index.fragment_word,
+                got_keys,
+                got_frags,
+            )
+            assert np.array_equal(got_keys, keys[q])
+            assert np.array_equal(got_frags[:, :count], fragments[q])
+
+
+def test_compiled_loop_with_more_hits_than_its_output_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query with more hits than the output arrays hold (here 1 per query, and 300 copies
+    of a hash in the bank) gets them all: the loop runs again with room for every hit."""
+    mih_kernel = pytest.importorskip("tvec.matching.mih_kernel")
+    if not mih_kernel.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr(mih_kernel, "OUTPUT_ROWS", 1)
+    rng = np.random.default_rng(17)
+    queries = random_hashes(rng, 3)
+    copies = np.repeat(queries[:1], 300, axis=0)
+    bank = np.concatenate([random_hashes(rng, 20_000), copies, planted_bank(rng, queries, True)])
+    ids = np.arange(bank.shape[0], dtype=np.int64)
+    fast = PDQIndex(accelerate=True, allow_scan=False)
+    fast.add(ids, bank)
+    slow = BruteForcePDQIndex()
+    slow.add(ids, bank)
+    expected = slow.query_batch(queries)
+    assert len(expected[0]) > 300
+    assert fast.query_batch(queries) == expected
+    assert [fast.query(q) for q in queries] == expected

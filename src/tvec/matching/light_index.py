@@ -4,7 +4,8 @@
 it one question. Importing numpy to ask it costs more CPU than the question does (a tenth of
 a second here against some milliseconds), so :class:`LightIndex` answers from the same files
 with the standard library: it reads each segment's ``.npy`` header, maps the arrays
-(:mod:`mmap`), views them with :meth:`memoryview.cast` and probes the multi-index the way
+(:func:`tvec.matching.file_map.map_read_only`), views them with :meth:`memoryview.cast` and
+probes the multi-index the way
 :meth:`tvec.matching.pdq_segment.Segment.search` does (same layout, same plan from
 :func:`tvec.matching.mih_plan.plan_radii`, same verification with the full 256-bit distance,
 ``int.bit_count``), so it returns the same ``(id, distance)`` pairs in the same order as
@@ -20,7 +21,6 @@ left to numpy.
 
 from __future__ import annotations
 
-import mmap
 import re
 import sys
 import threading
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tvec.errors import StoreError
+from tvec.matching.file_map import map_read_only
 from tvec.matching.index_format import read_meta
 from tvec.matching.mih_plan import PDQ_BITS, flip_mask_list, plan_radii, table_layout
 from tvec.matching.pdq_hash import as_query_bytes, check_threshold
@@ -93,7 +94,7 @@ def _read_npy(path: Path, mapped: bool) -> _Array:
                 count *= n
             offset = start + length
             if mapped and count:
-                buffer: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                buffer: Any = map_read_only(f.fileno(), offset + count * size)
             else:
                 f.seek(0)
                 buffer = f.read()

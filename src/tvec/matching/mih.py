@@ -232,9 +232,23 @@ class MultiIndex:
         self.entries = np.asarray(entries)
         #: ``entries`` as one flat ``uint32`` array (a view), what the compiled loop reads.
         self.flat_entries = self.entries.reshape(-1)
+        #: With 3 fragment words, ``flat_entries`` as ``uint64`` (two per entry: the row and
+        #: the first fragment word, then the other two), which the compiled loop reads; else
+        #: empty.
+        self.flat_pairs = (
+            self.flat_entries.view(np.uint64)
+            if count == 3 and self.flat_entries.ctypes.data % 8 == 0
+            else np.empty(0, dtype=np.uint64)
+        )
         self.offsets = np.asarray(offsets)
         #: Fragment words per entry (``F``).
         self.fragment_count = count
+        #: Each table's first bit and width (shape (m,) ``int64``), and the 32-bit word numbers
+        #: of its fragment (shape (m, F) ``int64``): what the compiled loop needs to take a
+        #: query's substrings and fragments itself.
+        self.layout_start = np.array([s for s, _ in layout], dtype=np.int64)
+        self.layout_width = np.array(self.widths, dtype=np.int64)
+        self.fragment_word = np.ascontiguousarray(fragment_words(layout, count), dtype=np.int64)
         self._plans: dict[tuple[int, bool], ProbePlan | None] = {}
 
     @classmethod

@@ -16,6 +16,12 @@ the bucket walk, whose trip counts are unpredictable, touches only the small per
 arrays. An earlier version walked the buckets and read the permutation in one nested loop: its
 branch mispredictions kept few misses in flight and it cost more CPU per lookup than the numpy
 path (docs/pdq-index.md, "The probe loop").
+
+Per call, the loop takes the queries' substrings and fragments from their words itself and
+writes its hits into arrays the caller made (it returns their count): computing them with
+numpy, and boxing the arrays compiled code returns, cost some 15 us per single lookup at 10
+million hashes, a sixth of it (docs/benchmarks.md, "Huge pages and the per-lookup overhead").
+A 16-byte entry (three fragment words) is read as two 64-bit words.
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 #: 16-byte entries: 16 ahead cost 173 us per lookup's loop, 32 164, 48 158, 64 156, 96 158
 #: (medians of 5 rounds of 2,000 lookups in one process, load average 5).
 PREFETCH_AHEAD = 64
+#: Hits per query the output arrays have room for (more: the loop runs again with room for
+#: all). The loop writes into arrays the caller made: returning new arrays from compiled code
+#: costs some microseconds per call to box them.
+OUTPUT_ROWS = 64
 
 
 def _popcount64(x: Any) -> Any:
@@ -55,21 +65,58 @@ def _prefetch(array: Any, index: Any) -> None:
     """Hint that ``array[index]`` will be read soon (compiled: LLVM's ``llvm.prefetch``)."""
 
 
+def _query_keys(
+    qwords: Any,
+    q: int,
+    layout_start: Any,
+    layout_width: Any,
+    fragment_word: Any,
+    keys: Any,
+    frags: Any,
+) -> None:
+    """Query ``q``'s substring in each table (as :func:`tvec.matching.mih.substring_keys`)
+    into ``keys`` and its fragment words (as :func:`tvec.matching.mih.query_fragments`) into
+    ``frags``."""
+    for t in range(layout_start.shape[0]):
+        start = layout_start[t]
+        width = layout_width[t]
+        word = start // 64
+        offset = start % 64
+        mask = (np.uint64(1) << np.uint64(width)) - np.uint64(1)
+        if offset + width <= 64:
+            keys[t] = (qwords[q, word] >> np.uint64(64 - offset - width)) & mask
+        else:
+            low_bits = offset + width - 64
+            high = qwords[q, word] << np.uint64(low_bits)
+            keys[t] = (high | (qwords[q, word + 1] >> np.uint64(64 - low_bits))) & mask
+        for f in range(fragment_word.shape[1]):
+            number = fragment_word[t, f]
+            value = qwords[q, number // 2]
+            if number % 2 == 0:
+                value = value >> np.uint64(32)
+            frags[t, f] = value & np.uint64(0xFFFFFFFF)
+
+
 def _probe_verify(
     qwords: Any,
-    qkeys: Any,
-    qfrags: Any,
+    layout_start: Any,
+    layout_width: Any,
+    fragment_word: Any,
     probe_table: Any,
     probe_mask: Any,
     probe_base: Any,
     probe_bits: Any,
     offsets: Any,
     entries: Any,
+    pairs: Any,
     stride: int,
     words: Any,
     alive: Any,
     threshold: int,
-) -> tuple[Any, Any, Any]:
+    out_q: Any,
+    out_row: Any,
+    out_dist: Any,
+) -> int:
     n_probes = probe_mask.shape[0]
     n_frag = stride - 1
     ahead = PREFETCH_AHEAD
@@ -82,16 +129,19 @@ def _probe_verify(
     positions = np.empty(capacity_rows + ahead + 4, dtype=np.int64)
     position_probe = np.empty(capacity_rows + 4, dtype=np.int64)
     rows = np.empty(capacity_rows + ahead, dtype=np.int64)
-    capacity = 64
-    out_q = np.empty(capacity, dtype=np.int64)
-    out_row = np.empty(capacity, dtype=np.int64)
-    out_dist = np.empty(capacity, dtype=np.uint32)
+    qkeys = np.empty(layout_start.shape[0], dtype=np.uint64)
+    qfrags = np.empty((layout_start.shape[0], max(1, n_frag)), dtype=np.uint64)
+    qpair = np.empty((layout_start.shape[0], 2), dtype=np.uint64)
+    high = np.uint64(0xFFFFFFFF00000000)
+    low = np.uint64(0xFFFFFFFF)
+    capacity = out_q.shape[0]
     count = 0
     limit = np.uint64(threshold)
     for q in range(qwords.shape[0]):
+        _query_keys(qwords, q, layout_start, layout_width, fragment_word, qkeys, qfrags)
         # 1. directory slots (arithmetic only), then the directory reads
         for p in range(n_probes):
-            slots[p] = np.int64(qkeys[q, probe_table[p]] ^ probe_mask[p]) + probe_base[p]
+            slots[p] = np.int64(qkeys[probe_table[p]] ^ probe_mask[p]) + probe_base[p]
         for p in range(ahead):
             _prefetch(offsets, slots[p])
         for p in range(n_probes):
@@ -132,16 +182,34 @@ def _probe_verify(
         for i in range(ahead):
             _prefetch(entries, positions[i])
         kept = 0
-        for i in range(total):
-            _prefetch(entries, positions[i + ahead])
-            at = positions[i]
-            probe = position_probe[i]
-            t = probe_table[probe]
-            bound = np.uint64(probe_bits[probe])
-            for f in range(n_frag):
-                bound += _popcount64(np.uint64(entries[at + 1 + f] ^ qfrags[q, t, f]))
-            rows[kept] = entries[at]
-            kept += int(bound <= limit)
+        if n_frag == 3 and pairs.shape[0] > 0:  # the usual 16-byte entry, as two 64-bit words
+            for t in range(qkeys.shape[0]):
+                qpair[t, 0] = qfrags[t, 0] << np.uint64(32)
+                qpair[t, 1] = qfrags[t, 1] | (qfrags[t, 2] << np.uint64(32))
+            for i in range(total):
+                _prefetch(entries, positions[i + ahead])
+                at = positions[i] // 2
+                probe = position_probe[i]
+                t = probe_table[probe]
+                head = pairs[at]
+                bound = (
+                    np.uint64(probe_bits[probe])
+                    + _popcount64((head ^ qpair[t, 0]) & high)
+                    + _popcount64(pairs[at + 1] ^ qpair[t, 1])
+                )
+                rows[kept] = np.int64(head & low)
+                kept += int(bound <= limit)
+        else:
+            for i in range(total):
+                _prefetch(entries, positions[i + ahead])
+                at = positions[i]
+                probe = position_probe[i]
+                t = probe_table[probe]
+                bound = np.uint64(probe_bits[probe])
+                for f in range(n_frag):
+                    bound += _popcount64(np.uint64(entries[at + 1 + f]) ^ qfrags[t, f])
+                rows[kept] = entries[at]
+                kept += int(bound <= limit)
         rows[kept : kept + ahead] = 0
         # 4. the hash reads with the verification, for the candidates kept
         for i in range(min(ahead, kept)):
@@ -157,22 +225,12 @@ def _probe_verify(
                 + _popcount64(words[row, 3] ^ w3)
             )
             if d <= limit and alive[row]:
-                if count == capacity:
-                    capacity *= 2
-                    out_q = _grow(out_q, capacity)
-                    out_row = _grow(out_row, capacity)
-                    out_dist = _grow(out_dist, capacity)
-                out_q[count] = q
-                out_row[count] = row
-                out_dist[count] = d
+                if count < capacity:
+                    out_q[count] = q
+                    out_row[count] = row
+                    out_dist[count] = d
                 count += 1
-    return out_q[:count], out_row[:count], out_dist[:count]
-
-
-def _grow(a: Any, capacity: int) -> Any:
-    out = np.empty(capacity, dtype=a.dtype)
-    out[: a.shape[0]] = a
-    return out
+    return count
 
 
 if AVAILABLE:
@@ -215,14 +273,12 @@ if AVAILABLE:
 
     _prefetch = _prefetch_intrinsic  # type: ignore[assignment,unused-ignore]
     _popcount64 = numba.njit(nogil=True, cache=True, inline="always")(_popcount64)
-    _grow = numba.njit(nogil=True, cache=True)(_grow)
+    _query_keys = numba.njit(nogil=True, cache=True, inline="always")(_query_keys)
     _probe_verify = numba.njit(nogil=True, cache=True)(_probe_verify)
 
 
 def probe_verify(
     qwords: npt.NDArray[np.uint64],
-    qkeys: npt.NDArray[np.uint32],
-    qfrags: npt.NDArray[np.uint32],
     plan: ProbePlan,
     index: MultiIndex,
     words: npt.NDArray[np.uint64],
@@ -231,32 +287,43 @@ def probe_verify(
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
     """Return (query number, row, distance in bits) of every live row found within threshold.
 
-    Shapes: ``qwords`` (q, 4), ``qkeys`` (q, m) (:func:`~tvec.matching.mih.substring_keys`),
-    ``qfrags`` (q, m, F) (:func:`~tvec.matching.mih.query_fragments`); ``plan``
-    from ``index.plan``; ``words`` (n, 4) and ``alive`` (n,) the segment's rows. A row found
-    through several tables appears once per table (the caller removes repeats).
+    Shapes: ``qwords`` (q, 4) (the queries' substrings and fragments are taken from them in
+    the loop, as :func:`~tvec.matching.mih.substring_keys` and
+    :func:`~tvec.matching.mih.query_fragments` take them); ``plan`` from ``index.plan``;
+    ``words`` (n, 4) and ``alive`` (n,) the segment's rows. A row found through several
+    tables appears once per table (the caller removes repeats).
 
     Raises:
         RuntimeError: numba is not installed (check :data:`AVAILABLE` first).
     """
     if not AVAILABLE:
         raise RuntimeError("numba is not installed")
-    entries = index.entries
-    result: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint32]] = (
-        _probe_verify(
-            np.ascontiguousarray(qwords),
-            np.ascontiguousarray(qkeys),
-            np.ascontiguousarray(qfrags),
+    qwords = np.ascontiguousarray(qwords)
+    capacity = OUTPUT_ROWS * qwords.shape[0]
+    while True:
+        out_q = np.empty(capacity, dtype=np.int64)
+        out_row = np.empty(capacity, dtype=np.int64)
+        out_dist = np.empty(capacity, dtype=np.uint32)
+        count = _probe_verify(
+            qwords,
+            index.layout_start,
+            index.layout_width,
+            index.fragment_word,
             plan.probe_table,
             plan.probe_mask,
             plan.probe_base,
             plan.probe_bits,
             index.offsets,
             index.flat_entries,
-            entries.shape[1],
+            index.flat_pairs,
+            index.entries.shape[1],
             words,
             alive,
             threshold,
+            out_q,
+            out_row,
+            out_dist,
         )
-    )
-    return result
+        if count <= capacity:
+            return out_q[:count], out_row[:count], out_dist[:count]
+        capacity = count  # more hits than room: run again with room for all of them

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tvec.matching.mih import query_fragments, substring_keys
+from tvec.matching.mih import substring_keys
 from tvec.matching.pdq_brute import BruteForcePDQIndex
 from tvec.matching.pdq_hash import (
     DEFAULT_THRESHOLD,
@@ -280,31 +280,19 @@ class PDQIndex:
         threshold: int,
         accelerate: bool,
     ) -> list[list[tuple[int, int]]]:
+        # the numpy path's substrings, once per layout (the compiled loop takes its own)
         keys: dict[tuple[tuple[int, int], ...], npt.NDArray[np.uint32]] = {}
-        fragments: dict[tuple[tuple[tuple[int, int], ...], int], npt.NDArray[np.uint32]] = {}
         parts: list[Hits] = []
         for seg in segments:
             if seg.live == 0:
                 continue
-            seg_keys = seg_fragments = None
-            if seg.index is not None:
+            seg_keys = None
+            if seg.index is not None and not accelerate:
                 layout = seg.index.layout
-                count = seg.index.fragment_count
                 if layout not in keys:
                     keys[layout] = substring_keys(words, layout)
-                if (layout, count) not in fragments:
-                    fragments[layout, count] = query_fragments(words, layout, count)
-                seg_keys, seg_fragments = keys[layout], fragments[layout, count]
-            parts.append(
-                seg.search(
-                    words,
-                    seg_keys,
-                    threshold,
-                    self.allow_scan,
-                    accelerate,
-                    fragments=seg_fragments,
-                )
-            )
+                seg_keys = keys[layout]
+            parts.append(seg.search(words, seg_keys, threshold, self.allow_scan, accelerate))
         hits = concat_hits(parts)
         if words.shape[0] == 1:
             order = np.lexsort((hits.ids, hits.distance))

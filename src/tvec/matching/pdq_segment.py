@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from tvec.matching.mih import FRAGMENT_WORDS, MultiIndex, ProbePlan, query_fragments
+from tvec.matching.mih import FRAGMENT_WORDS, MultiIndex, ProbePlan, substring_keys
 
 #: Pairs (query, row) compared at once by the brute-force scan: bounds its scratch memory.
 _BRUTE_BLOCK = 1 << 18
@@ -125,32 +125,30 @@ class Segment:
         threshold: int,
         allow_scan: bool = True,
         accelerate: bool = True,
-        fragments: npt.NDArray[np.uint32] | None = None,
     ) -> Hits:
         """Every live row within ``threshold`` bits of each query, exactly.
 
         Args:
             words: shape (q, 4) query words.
-            keys: shape (q, m) query substrings for this segment's layout (``None`` if the
-                segment has no multi-index).
+            keys: shape (q, m) query substrings for this segment's layout
+                (:func:`~tvec.matching.mih.substring_keys`), what the numpy path probes with
+                (computed here if ``None``; the compiled loop takes them from ``words``).
             threshold: largest distance in bits that matches.
             allow_scan: scan instead of probing when the planner finds that cheaper.
             accelerate: use the compiled loop of :mod:`tvec.matching.mih_kernel` if numba is
                 installed (the numpy path gives the same answers, slower).
-            fragments: shape (q, m, F), the queries' fragments for this multi-index
-                (:func:`~tvec.matching.mih.query_fragments`; computed here if ``None``).
         """
         plan = self.index.plan(threshold, allow_scan) if self.index is not None else None
-        if self.index is None or plan is None or keys is None:
+        if self.index is None or plan is None:
             return self._scan(words, threshold)
         kernel = _kernel() if accelerate else None
         if kernel is not None:
-            if fragments is None:
-                fragments = query_fragments(words, self.index.layout, self.index.fragment_count)
             query, rows, dist = kernel.probe_verify(
-                words, keys, fragments, plan, self.index, self.words, self.alive, threshold
+                words, plan, self.index, self.words, self.alive, threshold
             )
         else:
+            if keys is None:
+                keys = substring_keys(words, self.index.layout)
             query, rows, dist = self._probe_verify_numpy(words, keys, plan, threshold)
         if rows.size > 1:  # a row found through several tables is reported once
             _, first = np.unique(query * self.ids.size + rows, return_index=True)

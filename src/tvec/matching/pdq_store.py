@@ -19,6 +19,7 @@ immutable, saving again after a few changes rewrites only the small segments and
 from __future__ import annotations
 
 import json
+import math
 import os
 import uuid
 from pathlib import Path
@@ -28,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tvec.errors import StoreError
+from tvec.matching.file_map import map_read_only
 from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError, read_meta
 from tvec.matching.mih import MultiIndex, table_layout
 from tvec.matching.pdq_segment import Segment
@@ -122,6 +124,37 @@ def _delete_unreferenced(folder: Path, entries: list[dict[str, Any]]) -> None:
             path.unlink(missing_ok=True)
 
 
+def read_npy(path: Path, mapped: bool) -> npt.NDArray[Any]:
+    """The array of the ``.npy`` file ``path``: read into memory, or if ``mapped`` a read-only
+    view of the file mapped by :func:`tvec.matching.file_map.map_read_only` (2 MiB pages
+    asked for; ``numpy.load``'s own ``mmap_mode`` cannot ask). Files of ``.npy`` format
+    versions other than 1.0 and 2.0 are mapped by ``numpy.load``.
+
+    Raises:
+        OSError, ValueError: the file is missing, unreadable or not a ``.npy`` file.
+    """
+    if not mapped:
+        return np.load(path)  # type: ignore[no-any-return]
+    with open(path, "rb") as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            return np.load(path, mmap_mode="r")  # type: ignore[no-any-return]
+        offset = f.tell()
+        count = math.prod(shape)
+        if count == 0 or dtype.hasobject:
+            return np.load(path, mmap_mode="r")  # type: ignore[no-any-return]
+        size = os.fstat(f.fileno()).st_size
+        if offset + count * dtype.itemsize > size:
+            raise ValueError(f"{path}: {size} bytes, too short for shape {shape}")
+        buffer = map_read_only(f.fileno(), size)
+    array = np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
 def load_segments(folder: Path, mmap: bool = False) -> tuple[int, list[Segment]]:
     """Load what :func:`save_segments` wrote: ``(threshold, segments)``."""
     meta = load_meta(folder, mmap)
@@ -133,20 +166,19 @@ def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
     :class:`Segment` s (and ``extra``, ``{}`` if none).
 
     With ``mmap`` the large arrays are memory-mapped read-only (start-up is instant and pages
-    load on first use); the deletion marks are always read into memory.
+    load on first use; :func:`read_npy`); the deletion marks are always read into memory.
 
     Raises:
         OutdatedIndexError: the folder was saved with an older format version.
         StoreError: missing or unreadable folder, wrong format or version, inconsistent arrays.
     """
-    mode: Any = "r" if mmap else None
     try:
         meta = read_meta(folder)
         segments = []
         for e in meta["segments"]:
             name, rows, tables = str(e["name"]), int(e["rows"]), int(e["tables"])
-            ids = np.load(folder / f"{name}.ids.npy", mmap_mode=mode)
-            words = np.load(folder / f"{name}.words.npy", mmap_mode=mode)
+            ids = read_npy(folder / f"{name}.ids.npy", mmap)
+            words = read_npy(folder / f"{name}.words.npy", mmap)
             alive = np.array(np.load(folder / str(e["alive"])), dtype=np.bool_)
             if ids.shape != (rows,) or words.shape != (rows, 4) or alive.shape != (rows,):
                 raise StoreError(f"{folder}: segment {name} has arrays of the wrong shape")
@@ -154,8 +186,8 @@ def load_meta(folder: Path, mmap: bool = False) -> dict[str, Any]:
                 raise StoreError(f"{folder}: segment {name} has arrays of the wrong type")
             index = None
             if tables:
-                entries = np.load(folder / f"{name}.entries.npy", mmap_mode=mode)
-                offsets = np.load(folder / f"{name}.offsets.npy", mmap_mode=mode)
+                entries = read_npy(folder / f"{name}.entries.npy", mmap)
+                offsets = read_npy(folder / f"{name}.offsets.npy", mmap)
                 if entries.dtype != np.uint32 or offsets.dtype != np.uint32:
                     raise StoreError(f"{folder}: segment {name} has tables of the wrong type")
                 index = MultiIndex(table_layout(tables), rows, entries, offsets)
