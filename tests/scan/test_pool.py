@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.test_scan import make_images
 from tvec.scan import hasher
-from tvec.scan.hasher import POSTS_PER_TASK, Hasher, pool_context
-from tvec.scan.prepare import PreparedPost, prepare_post
+from tvec.scan.hasher import FILES_PER_TASK, POSTS_PER_TASK, Hasher, pool_context
+from tvec.scan.prepare import PreparedFile, PreparedPost, prepare_file, prepare_post
 from tvec.settings import load_settings
+from tvec.signals.pdq_variants import PDQOptions
 from tvec.sources import RawItem
 from tvec.store import open_store
 
@@ -101,6 +103,42 @@ def test_posts_prepared_in_grouped_tasks_are_the_inline_answers(tmp_path: Path) 
         assert [h.hit for h in mine.analysis.hits] == [h.hit for h in inline.analysis.hits]
     assert {p.analysis.primary_language for p in got if p and p.analysis} >= {"eng", "fra", "deu"}
     assert any(p and p.analysis and p.analysis.hits for p in got)  # Al-Shabaab named
+    store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver")
+def test_files_prepared_in_grouped_tasks_are_the_inline_answers(tmp_path: Path) -> None:
+    settings = load_settings(home=tmp_path / "home", progress=False, workers=2)
+    store = open_store(settings)
+    paths = make_images(tmp_path / "in", 8 * FILES_PER_TASK + 3)
+    (tmp_path / "in" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    paths.append(tmp_path / "in" / "broken.jpg")
+    files = [RawItem(locator=p.as_uri(), name=str(p), path=p) for p in paths]
+    pool_hasher = Hasher(settings)
+    try:
+        with store.session() as session:
+            prepared = pool_hasher.submit(session, files)
+        assert pool_hasher._pool is not None
+        got = [prepared.get(raw.locator) for raw in files]
+    finally:
+        pool_hasher.close()
+    for raw, mine in zip(files, got, strict=True):
+        assert raw.path is not None
+        inline = prepare_file(
+            raw.path,
+            raw.name,
+            settings.max_file_bytes,
+            settings.max_image_pixels,
+            None,
+            PDQOptions.from_settings(settings),
+            settings,
+        )
+        assert isinstance(mine, PreparedFile)
+        assert mine.fingerprint == inline.fingerprint and mine.size == inline.size
+        assert mine.hashed is not None and inline.hashed is not None
+        assert mine.hashed.signals == inline.hashed.signals
+        assert str(mine.hashed.error) == str(inline.hashed.error)
+    assert sum(1 for f in got if f and f.hashed and f.hashed.error) == 1  # broken.jpg
     store.close()
 
 

@@ -46,14 +46,16 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tvec.isolation import MediaLimits
 from tvec.scan.matches import MatchSpec
 from tvec.scan.prepare import (
+    FileJob,
     PreparedFile,
     PreparedPost,
     file_fingerprint,
     media_limits,
     pool_setup,
-    pooled_file,
+    pooled_files,
     pooled_posts,
     prepare_file,
     prepare_post,
@@ -68,6 +70,9 @@ MIN_PARALLEL = 32
 #: Most posts in one task of the local pool (a post's own work, 0.4-0.7 ms, is a few times
 #: the cost of a task's round trip, about 0.13 ms of CPU).
 POSTS_PER_TASK = 32
+#: Most files in one task of the local pool (a JPEG's work is about 10 ms; fewer, larger
+#: tasks save the round trips, at least two tasks per worker and batch keep the load even).
+FILES_PER_TASK = 4
 #: The module the pool's fork server imports before it forks any worker.
 PRELOAD = "tvec.scan.preload"
 
@@ -211,20 +216,20 @@ class Executor(Protocol):
 
 
 class _Part:
-    """One post's result in a task of several posts (``result()`` as a concurrent future)."""
+    """One input's result in a task of several files or posts (``result()`` as a concurrent
+    future)."""
 
     def __init__(self, future: Any, index: int) -> None:
         self._future = future
         self._index = index
 
-    def result(self) -> PreparedPost:
-        """The prepared post; waits for its task.
+    def result(self) -> Any:
+        """The prepared file or post; waits for its task.
 
         Raises:
             Exception: whatever ended the task (the worker's exception, ``BrokenProcessPool``).
         """
-        found: PreparedPost = self._future.result()[self._index]
-        return found
+        return self._future.result()[self._index]
 
 
 class PreparedBatch:
@@ -333,13 +338,11 @@ class Hasher:
         # what differs per item (pickling the settings per task costs about a millisecond).
         local = parallel and self._executor is None
         jobs: dict[str, Any] = {}
+        if local:
+            jobs = self._submit_files(todo, evidence is not None, limits)
+            todo = []
         for node in todo:
             assert node.path is not None
-            if local:
-                jobs[node.locator] = self.pool().submit(
-                    pooled_file, node.path, node.name, evidence is not None, limits, True
-                )
-                continue
             args = (
                 node.path,
                 node.name,
@@ -377,6 +380,26 @@ class Hasher:
         if flush is not None:  # an executor that groups inputs into tasks: send the last one
             flush()
         return PreparedBatch(jobs, prepared_posts, new)
+
+    def _submit_files(
+        self, files: list[RawItem], evidence: bool, limits: MediaLimits | None
+    ) -> dict[str, Any]:
+        """Submit ``files`` to the local pool in tasks of up to :data:`FILES_PER_TASK` files
+        (at least two tasks per worker); return a future-like per locator."""
+        if not files:
+            return {}
+        size = max(1, min(FILES_PER_TASK, math.ceil(len(files) / (2 * self.workers))))
+        out: dict[str, Any] = {}
+        for start in range(0, len(files), size):
+            part = files[start : start + size]
+            file_jobs: list[FileJob] = []
+            for node in part:
+                assert node.path is not None
+                file_jobs.append((node.path, node.name))
+            future = self.pool().submit(pooled_files, file_jobs, evidence, limits, True)
+            for index, node in enumerate(part):
+                out[node.locator] = _Part(future, index)
+        return out
 
     def _submit_posts(self, posts: list[RawItem], analysing: bool) -> dict[str, Any]:
         """Submit ``posts`` to the local pool in tasks of up to :data:`POSTS_PER_TASK` posts
