@@ -17,6 +17,7 @@ cache it fills is the one the first item would have filled).
 
 from __future__ import annotations
 
+import gc
 import io
 
 # The modules a worker's tasks run in, and those they import on first use.
@@ -80,3 +81,6 @@ def warm() -> list[str]:
 
 #: The steps that failed when this module was imported (see :func:`warm`).
 FAILED = warm()
+# What was loaded is kept for the life of the process: moved out of the garbage collector's
+# generations, so that a forked worker's collections do not touch (and copy) those pages.
+gc.freeze()
