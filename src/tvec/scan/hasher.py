@@ -175,11 +175,15 @@ def worker_init(
 
 def pool_context() -> BaseContext:
     """The multiprocessing context of the local pool: ``forkserver`` with
-    :data:`PRELOAD` preloaded where the platform has it (Linux, macOS), else ``spawn``."""
+    :data:`PRELOAD` preloaded where the platform has it (Linux, macOS), else ``spawn``.
+
+    The main module is preloaded too (as multiprocessing does by default: a script's main
+    module is imported by every worker, under ``spawn`` as under ``forkserver``; preloaded,
+    the ``tvec`` script and what it imports are imported once, in the fork server)."""
     if "forkserver" not in get_all_start_methods():
         return get_context("spawn")
     context = get_context("forkserver")
-    context.set_forkserver_preload([PRELOAD])
+    context.set_forkserver_preload(["__main__", PRELOAD])
     return context
 
 
