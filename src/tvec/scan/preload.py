@@ -5,14 +5,15 @@ A local scan pool's workers are forked from one ``forkserver`` process
 of the scan's database connections or threads) that imports this module before it forks any
 worker (:data:`tvec.scan.hasher.PRELOAD`). Importing it calls :func:`warm`, so each worker
 starts as a copy of a process that has already paid what a worker's start cost on its own
-(about 1.9 s of CPU each on the benchmark machine, ``docs/benchmarks.md``): the imports of
+(about 1.6 s of CPU each on the benchmark machine, ``docs/benchmarks.md``): the imports of
 the per-item work, the py3langid model, the PDQ kernel loaded from numba's cache, Pillow's
 JPEG codec, the public suffix list and SQLAlchemy's SQLite dialect. Only what depends on the
 scan's settings and database (the indicator registry, the platform registry, the matcher over
-the persisted index) is still built in each worker, on its first item.
+the persisted index) is still built in each worker, on its first item (about 0.25 s).
 
-Importing this module anywhere else only costs that time once; it changes no answer (every
-cache it fills is the one the first item would have filled).
+Importing this module anywhere else only costs that time once, and calls ``gc.freeze()``
+(what is loaded then is never collected); it changes no answer (every cache it fills is the
+one the first item would have filled).
 """
 
 from __future__ import annotations
