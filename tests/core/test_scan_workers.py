@@ -102,6 +102,22 @@ def test_sigkill_of_the_scan_leaves_no_worker_behind(tmp_path: Path) -> None:
     assert _gone(workers), f"left behind: {sorted(_alive(workers))}"
 
 
+def test_sigkill_while_the_workers_hash_leaves_no_process_behind(tmp_path: Path) -> None:
+    # Killed once a batch is stored: the fork server and every worker it forked are running.
+    proc, home = _start_scan(tmp_path, 600, stderr=subprocess.DEVNULL)
+    store = open_store(load_settings(home=home, progress=False))
+    deadline = time.monotonic() + 600
+    while counts(store)[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    store.close()
+    processes = _children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert len(processes) >= 3  # two workers and multiprocessing's resource tracker at least
+    assert _gone(processes), f"left behind: {sorted(_alive(processes))}"
+
+
 def test_sigterm_stops_the_scan_cleanly_and_says_so(tmp_path: Path) -> None:
     proc, home = _start_scan(tmp_path, 600)
     workers = _workers_of(proc)

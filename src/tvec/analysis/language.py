@@ -246,12 +246,9 @@ class _Model:
     """The py3langid model, loaded once, scored over a subset of its labels."""
 
     def __init__(self) -> None:
-        from py3langid.langid import (  # type: ignore[import-untyped]
-            MODEL_FILE,
-            LanguageIdentifier,
-        )
+        from tvec.analysis.langid_cache import load_identifier
 
-        self._ident: Any = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self._ident: Any = load_identifier()
         self._codes: dict[str, str] = {label: _iso3(label) for label in self._ident.labels}
         self.labels: frozenset[str] = frozenset(self._codes.values())
         self._recent = threading.local()  # per thread: the last text ranked, and its ranking
