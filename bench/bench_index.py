@@ -29,7 +29,9 @@ is dropped and ``PYTHONPYCACHEPREFIX`` points at a folder of this run (so neithe
 tree is written to); a first, unmeasured run of each command compiles.
 
 ``--imports-only`` runs just step 2 for this code and ``--main`` (interleaved, ``--repeat``
-rounds, same file), reporting for PostgreSQL also the CPU of the server backends serving
+rounds, same file; with ``--with-index`` each then ``tvec index rebuild``, an import of N
+other rows into a new bank of the home with that index, which the import brings up to date,
+and ``tvec index compact``), reporting for PostgreSQL also the CPU of the server backends serving
 the database (sampled from ``/proc`` every 50 ms, see :class:`Watch`) and for every step the
 mean load average while it ran.
 
@@ -348,12 +350,44 @@ def import_step(
     return env
 
 
+def index_steps(
+    label: str, code: str, src: Path, env: dict[str, str], extra: Path, n: int, url: str | None
+) -> None:
+    """In the home of :func:`import_step` (n rows, no index yet): ``tvec index rebuild``
+    alone, then ``tvec bank import --create`` of ``extra`` (n other rows, a new bank) into
+    the home with that index, which brings it up to date in the same process, then
+    ``tvec index compact``: one table row each (wall, CPU, peak RSS, load)."""
+    database = url.rsplit("/", 1)[1] if url else None
+    steps = [
+        ("index rebuild", ["index", "rebuild"]),
+        ("import, index exists", ["bank", "import", "--create", "c", str(extra)]),
+        ("index compact", ["index", "compact"]),
+    ]
+    for step, args in steps:
+        watch = Watch(database)
+        watch.start()
+        wall, cpu, peak, out = run(args, env, src, watch)
+        server, load = watch.stop()
+        if step.startswith("import") and f"{n} added" not in out:
+            raise RuntimeError(f"import ({label}, {code}) did not add {n} rows: {out}")
+        server_text = f"{server:.1f}" if url else "-"
+        rate = f"{n / wall:,.0f} | {n / cpu:,.0f} | {n / (cpu + server):,.0f}"
+        print(
+            f"| {step} | {label} | {code} | {n:,} | {wall:.1f} | {cpu:.1f} | {server_text} | "
+            f"{rate if step.startswith('import') else '| |'} | {peak} | {load:.1f} |"
+        )
+        sys.stdout.flush()
+
+
 def imports_only(options: argparse.Namespace) -> None:
     """This code and ``--main`` side by side, each database, ``--repeat`` times."""
     work = Path(tempfile.mkdtemp(prefix="tvec-bench-import-"))
     n = options.rows
     data = work / "bank.csv"
     write_hashes(data, n)
+    extra = work / "extra.csv"
+    if options.with_index:
+        write_hashes(extra, n, seed=2)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; rows: {n:,}\n")
     print(
@@ -369,7 +403,10 @@ def imports_only(options: argparse.Namespace) -> None:
         for label, url in targets:
             for code, src in codes:
                 # a fresh home each round (a SQLite home would still hold the bank)
-                import_step(label, code, src, data, n, work / f"round-{round_}", url)
+                home = work / f"round-{round_}"
+                env = import_step(label, code, src, data, n, home, url)
+                if options.with_index:
+                    index_steps(label, code, src, env, extra, n, url)
 
 
 def main() -> None:
@@ -384,6 +421,12 @@ def main() -> None:
         "--imports-only", action="store_true", help="only the import, this and --main"
     )
     parser.add_argument("--repeat", type=int, default=1, help="rounds of --imports-only")
+    parser.add_argument(
+        "--with-index",
+        action="store_true",
+        help="--imports-only: then index rebuild, an import into the home with the index "
+        "(a new bank of other rows) and index compact, with their peak RSS",
+    )
     options = parser.parse_args()
     if options.imports_only:
         imports_only(options)

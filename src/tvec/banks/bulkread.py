@@ -79,6 +79,25 @@ def without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def release_freed_memory() -> None:
+    """Hand the free pages of the C heap back to the system: glibc's ``malloc_trim(0)``
+    (nothing where the C library has no such function). A large load frees SQLite's page
+    cache (:data:`tvec.banks.bulk.SQLITE_CACHE_KIB`) and millions of row objects, but glibc
+    keeps freed blocks that lie below live ones mapped, so without this the resident memory
+    stays at the load's peak (about 400 MiB at 1 million PDQ hashes) through whatever the
+    process does next, such as bringing the match index up to date (about 180 MiB after
+    it, docs/benchmarks.md)."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):  # pragma: no cover - not glibc
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
+
+
 def extra_text(extra: dict[str, object]) -> str:
     """``extra`` as the JSON text a :data:`Row` carries (``"{}"`` when empty)."""
     return json.dumps(extra) if extra else EMPTY_EXTRA

@@ -39,6 +39,7 @@ from tvec.banks.bulkread import (
     extra_text,
     read_ahead,
     read_chunks,
+    release_freed_memory,
     without_cyclic_gc,
 )
 from tvec.banks.formats import (
@@ -480,6 +481,7 @@ def import_bank(
                 errors=len(report.problems),
             ),
         )
+    release_freed_memory()
     refresh_index(store)
     return report
 

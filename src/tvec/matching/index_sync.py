@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 # numpy, the change log and the index classes are imported in the functions that build,
 # replay or verify: checking that a current index is current (what a look-up does) needs none.
 
-#: Rows read per chunk by a rebuild or a catch-up.
-CHUNK_ROWS = 100_000
+#: Rows read per chunk by a rebuild or a catch-up (a quarter of
+#: :data:`~tvec.matching.shared.SEGMENT_ROWS`: a bounded build adds the rows of four chunks at
+#: a time, one segment's worth).
+CHUNK_ROWS = 1 << 16
 #: Id ranges per query when a catch-up reads the entries it must add.
 RANGES_PER_QUERY = 200
 
@@ -70,6 +72,10 @@ class _Rows:
     exact_keys: list[npt.NDArray[np.uint8]] = field(default_factory=list)
     frame_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
     frame_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """Rows collected (hashes, exact keys and frames)."""
+        return sum(int(a.size) for a in (*self.pdq_ids, *self.exact_ids, *self.frame_ids))
 
     def take(self, rows: list[tuple[int, str, str]], db: Connection) -> None:
         import numpy as np
@@ -164,23 +170,36 @@ def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]
         yield [(int(i), str(t), str(v)) for i, t, v in part]
 
 
-def _read_all(db: Connection) -> _Rows:
-    from sqlalchemy import select
-
+def _add_rows(db: Connection, queries: Iterable[object], snapshot: IndexSnapshot) -> None:
+    """Add the rows of ``queries`` (selects of :func:`_row_columns`) to ``snapshot``. When its
+    parts build bounded segments (:meth:`~tvec.matching.shared.IndexFiles.bounded`), the rows
+    go in a segment's worth at a time, so memory holds that many rows, not all of them."""
+    batch = snapshot.pdq.max_segment_rows
     rows = _Rows()
-    for chunk in _chunks(db, select(*_row_columns())):  # type: ignore[call-overload]
-        rows.take(chunk, db)
-    return rows
+    for query in queries:
+        for chunk in _chunks(db, query):
+            rows.take(chunk, db)
+            if batch is not None and len(rows) >= batch:
+                rows.into(snapshot)
+                rows = _Rows()
+    rows.into(snapshot)
 
 
-def build_snapshot(db: Connection) -> IndexSnapshot:
-    """A fresh in-memory index of every bank entry, at the database's version (read first,
-    so changes made while the rows are read are replayed later: replays are idempotent)."""
+def build_snapshot(db: Connection, files: IndexFiles | None = None) -> IndexSnapshot:
+    """A fresh index of every bank entry, at the database's version (read first, so changes
+    made while the rows are read are replayed later: replays are idempotent). In memory, or
+    with ``files`` (hold its lock) built in bounded segments written into its folder as they
+    are built (:meth:`~tvec.matching.shared.IndexFiles.bounded`), for :meth:`IndexFiles.save`.
+    """
     from tvec.store.bank_changes import current_version
 
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
-    _read_all(db).into(snapshot)
+    if files is not None:
+        snapshot = files.bounded(snapshot)
+    from sqlalchemy import select
+
+    _add_rows(db, [select(*_row_columns())], snapshot)  # type: ignore[call-overload]
     return snapshot
 
 
@@ -218,15 +237,20 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
         low, _ = usable_range(first, 0)
         _, high = usable_range(last, 0)
         snapshot.vpdq.remove(snapshot.vpdq.ids_between(low, high))
-    rows = _Rows()
-    for start in range(0, len(ranges), RANGES_PER_QUERY):
-        part = ranges[start : start + RANGES_PER_QUERY]
-        entry_id = BANK_ENTRY.c.id
-        where = or_(*(and_(entry_id >= a, entry_id <= b) for a, b in part))
-        query = select(*_row_columns()).where(where)  # type: ignore[call-overload]
-        for chunk in _chunks(db, query):
-            rows.take(chunk, db)
-    rows.into(snapshot)
+    del touched
+    entry_id = BANK_ENTRY.c.id
+    queries = (
+        select(*_row_columns()).where(  # type: ignore[call-overload]
+            or_(
+                *(
+                    and_(entry_id >= a, entry_id <= b)
+                    for a, b in ranges[start : start + RANGES_PER_QUERY]
+                )
+            )
+        )
+        for start in range(0, len(ranges), RANGES_PER_QUERY)
+    )
+    _add_rows(db, queries, snapshot)
     version = max(target, max(c.version for c in changes))
     return replace(snapshot, version=version)
 
@@ -271,9 +295,9 @@ def up_to_date(
         if loaded is None or loaded.version < wanted:
             with reads.core() as connection:
                 if loaded is None:
-                    files.save(build_snapshot(connection))
+                    files.save(build_snapshot(connection, files))
                 else:
-                    files.save(apply_changes(connection, loaded))
+                    files.save(apply_changes(connection, files.bounded(loaded)))
     fresh = files.load()
     if fresh is None:  # pragma: no cover - just saved
         raise StoreError(f"{files.folder}: the match index vanished while it was written")
@@ -287,7 +311,7 @@ def rebuild(db: Connection, files: IndexFiles) -> IndexSnapshot:
         StoreError: the folder cannot be written.
     """
     with files.locked():
-        files.save(build_snapshot(db))
+        files.save(build_snapshot(db, files))
     fresh = files.load()
     assert fresh is not None
     return fresh

@@ -57,6 +57,13 @@ LOAD_ATTEMPTS = 100
 LOAD_PAUSE = 0.02
 
 
+#: The most rows of a segment the persisted index builds (a rebuild, a catch-up or a merge
+#: of segments; ``tvec index compact`` merges them into one). Each segment's files are
+#: written and mapped as soon as it is built, so a build holds one segment's tables in memory
+#: at a time: at 2**18 rows and 15 tables of 18 bits, 60 MiB of entries and 15 MiB of
+#: directories (docs/benchmarks.md: the import of 1 million hashes into a home with an index).
+SEGMENT_ROWS = 1 << 18
+
 #: How exact keys are made: 1 = raw value, 2 = :func:`match_value` (url equivalence).
 EXACT_KEY_FORMAT = 2
 
@@ -228,6 +235,22 @@ class IndexFiles:
         snapshot.exact.save(self.exact_dir, extra)
         snapshot.vpdq.save(self.vpdq_dir, extra)
         snapshot.pdq.save(self.pdq_dir, extra)
+
+    def bounded(self, snapshot: IndexSnapshot) -> IndexSnapshot:
+        """``snapshot`` made ready for a build or a catch-up into this folder (hold
+        :meth:`locked`): its parts build segments of at most :data:`SEGMENT_ROWS` rows and
+        write each one's files as soon as it is built (:func:`~tvec.matching.pdq_store.
+        spill_segment`), which readers do not see until :meth:`save` writes the parts'
+        ``meta.json``. Returns ``snapshot`` (its parts changed in place)."""
+        from functools import partial
+
+        from tvec.matching.pdq_store import spill_segment
+
+        folders = {"pdq": self.pdq_dir, "exact": self.exact_dir, "vpdq": self.vpdq_dir}
+        for name, index in snapshot.parts():
+            index.max_segment_rows = SEGMENT_ROWS
+            index.spill = partial(spill_segment, folders[name])
+        return snapshot
 
     @contextmanager
     def locked(self) -> Iterator[None]:
