@@ -268,6 +268,66 @@ def read_chunks(
 InCaller = Callable[[Callable[[], Any]], Any]
 
 
+class WriteBehind:
+    """Runs calls in order in one thread, up to ``depth`` of them queued behind the running
+    one, so that the caller prepares the next while the database works on this one (the
+    driver releases the GIL while it waits). The first error ends the thread and is raised
+    in the caller by its next :meth:`submit` or by :meth:`close`; later calls are dropped.
+
+    Only the thread may use what the calls use (a database cursor) until :meth:`close`.
+    """
+
+    def __init__(self, name: str, depth: int = 1) -> None:
+        self._calls: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._failed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (call := self._calls.get()) is not None:
+            if self._failed:
+                continue  # drain after an error
+            try:
+                call()
+            except BaseException as exc:  # handed to the caller
+                self._error, self._failed = exc, True
+
+    def submit(self, call: Callable[[], None]) -> None:
+        """Queue ``call`` (waits while ``depth`` calls are queued).
+
+        Raises:
+            BaseException: the error of an earlier call.
+        """
+        self._raise()
+        self._calls.put(call)
+
+    def close(self) -> None:
+        """Wait for the queued calls to finish and stop the thread (again: nothing).
+
+        Raises:
+            BaseException: the error of a call, if not raised yet.
+        """
+        if self._thread.is_alive():
+            self._calls.put(None)
+            self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Drop the queued calls, wait for the running one and stop the thread, raising
+        nothing (for a caller that is failing already)."""
+        self._failed = True
+        try:
+            self.close()
+        except BaseException:  # noqa: S110 - the caller's own error is the one to raise
+            pass
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
 class _Call:
     """A function the reading thread asks the consuming thread to run."""
 

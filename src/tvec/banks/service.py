@@ -459,11 +459,14 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
-            for chunk in rows:
-                valid += len(chunk)
-                bulk.write(chunk)
-            added, ids = bulk.finish()
+        try:
+            with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
+                for chunk in rows:
+                    valid += len(chunk)
+                    bulk.write(chunk)
+                added, ids = bulk.finish()
+        finally:
+            bulk.close()
         report.added = added
         report.already_present = valid - added
         if ids is not None:
