@@ -352,7 +352,6 @@ class BulkEntries:
         newest = int(self.session.scalar(select(func.max(_TABLE.c.id))) or 0)
         return self._added, (self._newest + 1, newest)
 
-
     def close(self) -> None:
         """Stop sending (PostgreSQL): what is queued is dropped, the chunk being sent
         finishes. For a load that fails before :meth:`finish`; raises nothing."""

@@ -29,7 +29,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
@@ -317,10 +317,8 @@ class WriteBehind:
         """Drop the queued calls, wait for the running one and stop the thread, raising
         nothing (for a caller that is failing already)."""
         self._failed = True
-        try:
+        with suppress(BaseException):  # the caller's own error is the one to raise
             self.close()
-        except BaseException:  # noqa: S110 - the caller's own error is the one to raise
-            pass
 
     def _raise(self) -> None:
         if self._error is not None:

@@ -22,6 +22,7 @@ the new state of each segment.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
@@ -331,9 +332,7 @@ class PDQIndex:
     def _remove_locked(self, ids: npt.NDArray[np.int64]) -> int:
         return sum(seg.remove(ids) for seg in (*self._segments, self._tail))
 
-    def _build(
-        self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]
-    ) -> list[Segment]:
+    def _build(self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]) -> list[Segment]:
         """Indexed segments of the rows ``ids`` (unique) and ``words``: one, or with
         ``max_segment_rows`` consecutive runs of ids of at most that many rows (of nearly
         equal size), each built and passed to ``spill`` before the next is built."""
@@ -344,7 +343,7 @@ class PDQIndex:
         pieces = -(-ids.size // cap)
         bounds = np.linspace(0, ids.size, pieces + 1).astype(np.int64).tolist()
         out = []
-        for first, last in zip(bounds, bounds[1:], strict=False):
+        for first, last in itertools.pairwise(bounds):
             part = order[first:last]
             out.append(self._spilled(Segment.build(ids[part], words[part], indexed=True)))
         return out
