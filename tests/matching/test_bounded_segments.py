@@ -13,7 +13,7 @@ import pytest
 from tvec.app.context import AppContext, open_context
 from tvec.app.index import compact, rebuild, status, verify
 from tvec.banks import service
-from tvec.matching import index_sync, pdq_store, shared
+from tvec.matching import index_sync, pdq_build, shared
 from tvec.matching.pdq_hash import pdq_bytes_to_hex
 from tvec.matching.pdq_index import INDEX_MIN_ROWS, BruteForcePDQIndex, PDQIndex
 from tvec.matching.pdq_segment import Segment
@@ -43,14 +43,14 @@ def test_an_index_of_bounded_segments_answers_as_one() -> None:
     rng = np.random.default_rng(7)
     hashes = _near(rng, 2400)
     ids = rng.permutation(10_000)[:2400].astype(np.int64)
-    spilled: list[int] = []
+    built: list[int] = []
 
-    def spill(segment: Segment) -> Segment:
-        spilled.append(int(segment.ids.size))
-        return segment
+    def builder(ids: np.ndarray, words: np.ndarray) -> Segment:
+        built.append(int(ids.size))
+        return Segment.build(ids, words, indexed=True)
 
     bounded = PDQIndex(min_indexed_rows=100, max_segment_rows=500, allow_scan=False, workers=1)
-    bounded.spill = spill
+    bounded.builder = builder
     oracle = BruteForcePDQIndex()
     for start in (0, 1500, 1520, 2000):  # one large addition, a small one, then more
         end = {0: 1500, 1500: 1520, 1520: 2000, 2000: 2400}[start]
@@ -58,7 +58,7 @@ def test_an_index_of_bounded_segments_answers_as_one() -> None:
         oracle.add(ids[start:end], hashes[start:end])
     sizes = [int(s.ids.size) for s in bounded.segments()]
     assert max(sizes) <= 500 and len(sizes) >= 6
-    assert spilled and max(spilled) <= 500
+    assert built and max(built) <= 500
     assert len(bounded) == len(oracle) == 2400
     queries = np.concatenate([hashes[::97], rng.integers(0, 256, (5, 32), dtype=np.uint8)])
     for threshold in (0, 31, 48):
@@ -170,10 +170,10 @@ def test_a_catch_up_never_exposes_its_segments_before_it_is_saved(
     assert old is not None and len(old.pdq) == 1000
     old_ids = old.pdq.live_rows()[0]
     seen: list[tuple[int, int]] = []
-    original = pdq_store.spill_segment
+    original = pdq_build.write_segment
 
-    def spill_then_read(folder: Path, segment: Segment) -> Segment:
-        written = original(folder, segment)
+    def write_then_read(folder: Path, ids: np.ndarray, words: np.ndarray) -> Segment:
+        written = original(folder, ids, words)
         # Another process loading now sees the old version whole, not the new segments.
         now = IndexFiles(ctx.settings.index_folder).load()
         assert now is not None
@@ -181,7 +181,7 @@ def test_a_catch_up_never_exposes_its_segments_before_it_is_saved(
         assert np.array_equal(now.pdq.live_rows()[0], old_ids)  # none of the new entries
         return written
 
-    monkeypatch.setattr(pdq_store, "spill_segment", spill_then_read)
+    monkeypatch.setattr(pdq_build, "write_segment", write_then_read)
     _import(ctx, "new", [f"pdq,{h}" for h in pdq[1000:]], tmp_path)
     assert len(seen) >= 3 and set(seen) == {(old.version, 1000)}
     fresh = files.load()
@@ -191,3 +191,25 @@ def test_a_catch_up_never_exposes_its_segments_before_it_is_saved(
     assert verify(ctx).problems == []
     assert ("new", 0) in _hits(ctx, "pdq", pdq[2500])
     ctx.close()
+
+
+def test_a_segment_written_a_table_at_a_time_equals_one_built_in_memory(tmp_path: Path) -> None:
+    rng = np.random.default_rng(13)
+    hashes = _near(rng, 5000)
+    ids = rng.permutation(50_000)[:5000].astype(np.int64)
+    words = hashes.view(">u8").astype(np.uint64)
+    written = pdq_build.write_segment(tmp_path / "pdq", ids, words)
+    built = Segment.build(ids, words, indexed=True)
+    assert written.index is not None and built.index is not None
+    assert written.index.layout == built.index.layout
+    for mine, theirs in (
+        (written.ids, built.ids),
+        (written.words, built.words),
+        (written.index.entries, built.index.entries),
+        (written.index.offsets, built.index.offsets),
+    ):
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs)
+    assert written.alive.all() and written.live == 5000
+    names = sorted(p.name for p in (tmp_path / "pdq").iterdir())
+    fields = ("ids", "words", "entries", "offsets")
+    assert names == sorted(f"{written.name}.{f}.npy" for f in fields)

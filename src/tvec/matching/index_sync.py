@@ -135,12 +135,19 @@ class _Rows:
     def into(self, snapshot: IndexSnapshot) -> None:
         import numpy as np
 
-        if self.pdq_ids:
-            snapshot.pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
-        if self.exact_ids:
-            snapshot.exact.add(np.concatenate(self.exact_ids), np.concatenate(self.exact_keys))
-        if self.frame_ids:
-            snapshot.vpdq.add(np.concatenate(self.frame_ids), np.concatenate(self.frame_hashes))
+        # Each kind's chunks are joined and dropped before its rows are added (a bounded
+        # build holds one copy of the rows less).
+        for index, ids, values in (
+            (snapshot.pdq, self.pdq_ids, self.pdq_hashes),
+            (snapshot.exact, self.exact_ids, self.exact_keys),
+            (snapshot.vpdq, self.frame_ids, self.frame_hashes),
+        ):
+            if ids:
+                joined_ids, joined_values = np.concatenate(ids), np.concatenate(values)
+                ids.clear()
+                values.clear()
+                index.add(joined_ids, joined_values)
+                del joined_ids, joined_values
 
 
 def frame_lists(db: Connection, values: list[str]) -> dict[str, str]:
@@ -318,7 +325,9 @@ def rebuild(db: Connection, files: IndexFiles) -> IndexSnapshot:
 
 
 def compact(files: IndexFiles) -> tuple[int, int]:
-    """Rewrite both parts with their live rows only (tombstones dropped), at the same
+    """Rewrite the parts with their live rows only (tombstones dropped), each in one
+    segment however many rows it has (merging the bounded segments of rebuilds and
+    catch-ups; built straight into the files, :mod:`tvec.matching.pdq_build`), at the same
     version; return the folder's size in bytes before and after.
 
     Raises:
@@ -332,9 +341,9 @@ def compact(files: IndexFiles) -> tuple[int, int]:
         files.save(
             IndexSnapshot(
                 loaded.version,
-                compacted(loaded.pdq),
-                compacted(loaded.exact),
-                compacted(loaded.vpdq),
+                compacted(loaded.pdq, files.builder("pdq")),
+                compacted(loaded.exact, files.builder("exact")),
+                compacted(loaded.vpdq, files.builder("vpdq")),
             )
         )
     return before, files.nbytes()

@@ -10,9 +10,9 @@ memory cost per hash, is in ``docs/pdq-index.md``. In short:
   similar size are merged, LSM-tree style, so there are O(log n) of them;
 * removal clears a row's mark; a segment that is half removed is rebuilt from its live rows;
 * with ``max_segment_rows`` no segment is built over that many rows (large additions are cut
-  into several, and merges stop there), and with ``spill`` each segment is handed over as
-  soon as it is built (the persisted index writes its files and keeps a memory-mapped copy:
-  building a large index then holds one segment's tables in memory at a time);
+  into several, and merges stop there), and with ``builder`` segments are built by it (the
+  persisted index builds each straight into its files, a table at a time, and maps them:
+  :func:`tvec.matching.pdq_build.write_segment`);
 * a lookup probes every segment and verifies each candidate's full 256-bit distance.
 
 Queries may run from many threads at once (numpy releases the GIL in the heavy loops); adds,
@@ -107,10 +107,13 @@ class PDQIndex:
     ) -> None:
         self.threshold = check_threshold(threshold)
         self.max_segment_rows = None if max_segment_rows is None else max(1, max_segment_rows)
-        #: Called with every indexed segment built from now on; returns the segment to keep
-        #: (the persisted index writes its files and returns a memory-mapped copy, so the
-        #: built arrays are freed before the next segment is built). ``None``: kept as built.
-        self.spill: Callable[[Segment], Segment] | None = None
+        #: Builds every indexed segment from now on from its rows ``(ids, words)`` (ids
+        #: unique, any order), as :meth:`Segment.build` with ``indexed=True`` does (the
+        #: persisted index builds it straight into files, :mod:`tvec.matching.pdq_build`).
+        #: ``None``: :meth:`Segment.build`, in memory.
+        self.builder: Callable[[npt.NDArray[np.int64], npt.NDArray[np.uint64]], Segment] | None = (
+            None
+        )
         self.accelerate = accelerate
         self._lookups = 0
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -148,8 +151,10 @@ class PDQIndex:
         """
         rows = as_hash_rows(hashes)
         new_ids = as_ids(ids, rows.shape[0])
-        last = new_ids.size - 1 - np.unique(new_ids[::-1], return_index=True)[1]
-        new_ids, words = new_ids[last], hashes_to_words(rows[last])
+        if not _increasing(new_ids):  # else unique and in order already: no copies
+            last = new_ids.size - 1 - np.unique(new_ids[::-1], return_index=True)[1]
+            new_ids, rows = new_ids[last], rows[last]
+        words = hashes_to_words(rows)
         with self._lock:
             self._remove_locked(new_ids)
             if new_ids.size >= self.min_indexed_rows:
@@ -335,21 +340,23 @@ class PDQIndex:
     def _build(self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]) -> list[Segment]:
         """Indexed segments of the rows ``ids`` (unique) and ``words``: one, or with
         ``max_segment_rows`` consecutive runs of ids of at most that many rows (of nearly
-        equal size), each built and passed to ``spill`` before the next is built."""
+        equal size), each built (by ``builder`` if set) before the next."""
         cap = self.max_segment_rows
         if cap is None or ids.size <= cap:
-            return [self._spilled(Segment.build(ids, words, indexed=True))]
+            return [self._indexed(ids, words)]
         order = np.argsort(ids, kind="stable")
         pieces = -(-ids.size // cap)
         bounds = np.linspace(0, ids.size, pieces + 1).astype(np.int64).tolist()
         out = []
         for first, last in itertools.pairwise(bounds):
             part = order[first:last]
-            out.append(self._spilled(Segment.build(ids[part], words[part], indexed=True)))
+            out.append(self._indexed(ids[part], words[part]))
         return out
 
-    def _spilled(self, segment: Segment) -> Segment:
-        return segment if self.spill is None else self.spill(segment)
+    def _indexed(self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]) -> Segment:
+        if self.builder is None:
+            return Segment.build(ids, words, indexed=True)
+        return self.builder(ids, words)
 
     def _fits(self, rows: int) -> bool:
         """Whether a segment of ``rows`` rows may be built (see ``max_segment_rows``)."""
@@ -390,7 +397,7 @@ class PDQIndex:
             large_ids, large_words = large.live_rows()
             ids = np.concatenate([large_ids, small_ids])
             words = np.concatenate([large_words, small_words])
-            kept.append(self._spilled(Segment.build(ids, words, indexed=True)))
+            kept.append(self._indexed(ids, words))
             kept.sort(key=lambda s: s.live, reverse=True)
         self._segments = tuple(kept)
 
@@ -398,6 +405,11 @@ class PDQIndex:
 def numba_imported() -> bool:
     """Whether numba is already imported in this process (so the compiled loop is cheap)."""
     return "numba" in sys.modules
+
+
+def _increasing(ids: npt.NDArray[np.int64]) -> bool:
+    """Whether ``ids`` are strictly increasing (so unique and sorted)."""
+    return ids.size < 2 or bool(np.all(ids[1:] > ids[:-1]))
 
 
 def _empty_segment() -> Segment:

@@ -39,7 +39,6 @@ __all__ = [
     "load_meta",
     "load_segments",
     "save_segments",
-    "spill_segment",
 ]
 
 
@@ -116,39 +115,6 @@ def save_segments(
         _delete_unreferenced(folder, entries)
     except OSError as e:
         raise StoreError(f"{folder}: cannot save the PDQ index: {e}") from e
-
-
-def spill_segment(folder: Path, segment: Segment) -> Segment:
-    """Write the immutable files of ``segment`` (ids, words and its multi-index) into
-    ``folder`` (created if missing) and return it with those arrays memory-mapped read-only
-    (its deletion marks stay in memory), so the arrays it was built with can be freed.
-
-    The files are named by the segment and unreferenced until :func:`save_segments` writes a
-    ``meta.json`` naming it (which skips files already there); a later save deletes them if
-    no ``meta.json`` does.
-
-    Raises:
-        StoreError: the folder cannot be written or read back.
-    """
-    arrays: dict[str, npt.NDArray[Any]] = {"ids": segment.ids, "words": segment.words}
-    if segment.index is not None:
-        arrays["entries"] = segment.index.entries
-        arrays["offsets"] = segment.index.offsets
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        mapped: dict[str, npt.NDArray[Any]] = {}
-        for field, array in arrays.items():
-            path = folder / f"{segment.name}.{field}.npy"
-            if not path.exists():
-                write_npy(path, array)
-            mapped[field] = np.load(path, mmap_mode="r")
-    except (OSError, ValueError) as e:
-        raise StoreError(f"{folder}: cannot write a segment of the PDQ index: {e}") from e
-    index = None
-    if segment.index is not None:
-        rows = int(segment.ids.size)
-        index = MultiIndex(segment.index.layout, rows, mapped["entries"], mapped["offsets"])
-    return Segment(mapped["ids"], mapped["words"], segment.alive, index, segment.name)
 
 
 def _delete_unreferenced(folder: Path, entries: list[dict[str, Any]]) -> None:
