@@ -139,13 +139,20 @@ def _table(
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
     """One table's entries (rows in bucket order, stable, each with its ``fragment`` words)
     and its directory (bucket offsets from ``base``, ``2**width + 1`` of them), as
-    :meth:`MultiIndex.build` makes them."""
-    order = np.argsort(keys, kind="stable")
+    :meth:`MultiIndex.build` makes them (fewer than 2**32 rows)."""
+    # The stable order by key: sort (key << 32 | row), unique values, and keep the rows
+    # (numpy sorts 64-bit integers several times faster than a stable argsort of 32-bit
+    # keys: about 10 against 85-160 ms at 1 million rows, the same order)
+    packed = keys.astype(np.uint64) << np.uint64(32)
+    packed |= np.arange(keys.size, dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64(0xFFFFFFFF)
+    order = packed.view(np.int64)  # rows, below 2**32
     table = np.empty((keys.size, 1 + fragment.size), dtype=np.uint32)
     table[:, 0] = order
     for k, number in enumerate(fragment.tolist()):
         table[:, 1 + k] = np.take(hash_word32(words, number), order)
-    del order
+    del order, packed
     counts = np.bincount(keys, minlength=1 << width)
     directory = np.empty((1 << width) + 1, dtype=np.uint32)
     directory[0] = base
