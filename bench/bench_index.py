@@ -29,7 +29,9 @@ is dropped and ``PYTHONPYCACHEPREFIX`` points at a folder of this run (so neithe
 tree is written to); a first, unmeasured run of each command compiles.
 
 ``--imports-only`` runs just step 2 for this code and ``--main`` (interleaved, ``--repeat``
-rounds, same file), reporting for PostgreSQL also the CPU of the server backends serving
+rounds, same file; with ``--with-index`` each then ``tvec index rebuild``, an import of N
+other rows into a new bank of the home with that index, which the import brings up to date,
+and ``tvec index compact``), reporting for PostgreSQL also the CPU of the server backends serving
 the database (sampled from ``/proc`` every 50 ms, see :class:`Watch`) and for every step the
 mean load average while it ran.
 
@@ -348,14 +350,70 @@ def import_step(
     return env
 
 
+def index_steps(
+    label: str, code: str, src: Path, env: dict[str, str], extra: Path, n: int, url: str | None
+) -> None:
+    """In the home of :func:`import_step` (n rows, no index yet): ``tvec index rebuild``
+    alone, then ``tvec bank import --create`` of ``extra`` (n other rows, a new bank) into
+    the home with that index, which brings it up to date in the same process, then
+    ``tvec index compact``: one table row each (wall, CPU, peak RSS, load)."""
+    database = url.rsplit("/", 1)[1] if url else None
+    steps = [
+        ("index rebuild", ["index", "rebuild"]),
+        ("import, index exists", ["bank", "import", "--create", "c", str(extra)]),
+        ("index compact", ["index", "compact"]),
+    ]
+    for step, args in steps:
+        watch = Watch(database)
+        watch.start()
+        wall, cpu, peak, out = run(args, env, src, watch)
+        server, load = watch.stop()
+        if step.startswith("import") and f"{n} added" not in out:
+            raise RuntimeError(f"import ({label}, {code}) did not add {n} rows: {out}")
+        server_text = f"{server:.1f}" if url else "-"
+        rate = f"{n / wall:,.0f} | {n / cpu:,.0f} | {n / (cpu + server):,.0f}"
+        print(
+            f"| {step} | {label} | {code} | {n:,} | {wall:.1f} | {cpu:.1f} | {server_text} | "
+            f"{rate if step.startswith('import') else '| |'} | {peak} | {load:.1f} |"
+        )
+        sys.stdout.flush()
+
+
+def warm_up(codes: list[tuple[str, Path]], work: Path) -> None:
+    """Run each tree's commands once on 1,000 rows (SQLite), unmeasured but printed: it
+    compiles their bytecode into this run's cache, as installing tvec does. Without it the
+    first round pays the compilation (about 2 s of CPU)."""
+    small = work / "warm-up.csv"
+    write_hashes(small, 1000, seed=3)
+    for code, src in codes:
+        env = fresh_env(work / f"warm-up-{code}", None)
+        steps = [
+            ["bank", "import", "--create", "b", str(small)],
+            ["index", "rebuild"],
+            ["bank", "import", "--create", "c", str(small)],
+            ["index", "compact"],
+        ]
+        cpu = [run(args, env, src)[1] for args in steps]
+        again = run(["bank", "import", "--create", "d", str(small)], env, src)[1]
+        print(
+            f"warm-up ({code}): import of 1,000 rows {cpu[0]:.2f} s CPU while compiling, "
+            f"{again:.2f} s once compiled\n"
+        )
+
+
 def imports_only(options: argparse.Namespace) -> None:
     """This code and ``--main`` side by side, each database, ``--repeat`` times."""
     work = Path(tempfile.mkdtemp(prefix="tvec-bench-import-"))
     n = options.rows
     data = work / "bank.csv"
     write_hashes(data, n)
+    extra = work / "extra.csv"
+    if options.with_index:
+        write_hashes(extra, n, seed=2)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; rows: {n:,}\n")
+    codes = [("this", HERE)] + ([("main", options.main)] if options.main else [])
+    warm_up(codes, work)
     print(
         "| step | database | code | rows | wall s | client CPU s | server CPU s | rows/s (wall) "
         "| rows/s (client CPU) | rows/s (client + server CPU) | peak RSS MiB | load avg |"
@@ -364,12 +422,14 @@ def imports_only(options: argparse.Namespace) -> None:
     targets = ([] if options.skip_sqlite else [("SQLite", None)]) + (
         [("PostgreSQL", options.postgres)] if options.postgres else []
     )
-    codes = [("this", HERE)] + ([("main", options.main)] if options.main else [])
     for round_ in range(options.repeat):
         for label, url in targets:
             for code, src in codes:
                 # a fresh home each round (a SQLite home would still hold the bank)
-                import_step(label, code, src, data, n, work / f"round-{round_}", url)
+                home = work / f"round-{round_}"
+                env = import_step(label, code, src, data, n, home, url)
+                if options.with_index:
+                    index_steps(label, code, src, env, extra, n, url)
 
 
 def main() -> None:
@@ -384,6 +444,12 @@ def main() -> None:
         "--imports-only", action="store_true", help="only the import, this and --main"
     )
     parser.add_argument("--repeat", type=int, default=1, help="rounds of --imports-only")
+    parser.add_argument(
+        "--with-index",
+        action="store_true",
+        help="--imports-only: then index rebuild, an import into the home with the index "
+        "(a new bank of other rows) and index compact, with their peak RSS",
+    )
     options = parser.parse_args()
     if options.imports_only:
         imports_only(options)

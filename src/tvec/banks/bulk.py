@@ -23,7 +23,10 @@ when no row has a label or an extra field and every value is ASCII letters and d
   constraint refuses; the savepoint then undoes that chunk and it, and every later one,
   takes the general path: ``COPY`` into a temporary table, then one ``INSERT ... SELECT``
   of the first occurrence of each value (``DISTINCT ON ... ORDER BY signal_type, value,
-  line``) not already in the bank, in value order. Where the role may, the row-by-row
+  line``) not already in the bank, in value order. Each chunk's ``COPY`` is sent from a
+  thread (:class:`~tvec.banks.bulkread.WriteBehind`) while the next chunk is read, checked
+  and made into ``COPY`` text, so the client's work overlaps the server's (a load is
+  otherwise the sum of both, ``docs/benchmarks.md``). Where the role may, the row-by-row
   foreign key check is skipped for the load
   (:meth:`BulkEntries._skip_foreign_key_checks`).
 
@@ -39,6 +42,7 @@ they may have.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -49,7 +53,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import Session
 
-from tvec.banks.bulkread import EMPTY_EXTRA, Row
+from tvec.banks.bulkread import EMPTY_EXTRA, Row, WriteBehind
 from tvec.store.models import BankEntry
 
 __all__ = ["SQLITE_CACHE_KIB", "BulkEntries", "Row", "copy_text", "first_occurrences"]
@@ -151,6 +155,8 @@ class BulkEntries:
             self._direct = not self.session.scalar(select(in_bank))
             self._staging = False
             self._tail = f"\t{self.bank_id}\t{_checked_literal(self._stamp().isoformat())}"
+            #: Sends each chunk's ``COPY`` while the next chunk is read and made into text.
+            self._sender = WriteBehind("tvec-bank-copy")
             return
         # Inserting into the value index touches pages all over it: give SQLite a page
         # cache that holds it (for this connection, returned after the load).
@@ -226,7 +232,9 @@ class BulkEntries:
         self._next += len(rows)
         plain = _plain(values, labels)
         if self.postgres:
-            self._write_postgres(rows, first, types, values, plain)
+            # _direct only ever turns False, in the sender: then the text is not needed
+            data = self._direct_text(rows, first, types, values, plain) if self._direct else None
+            self._sender.submit(functools.partial(self._write_postgres, rows, first, data))
         elif plain:
             self._write_plain(first, types, values)
         else:
@@ -258,21 +266,24 @@ class BulkEntries:
         rest = f"\t\\N\t\\N\t\\N\t\\N\t{PLAIN_EXTRA}{self._tail}\n"
         return "".join([f"{i}\t{kind}\t{v}{rest}" for v, i in pairs])
 
-    def _write_postgres(
+    def _direct_text(
         self,
         rows: Sequence[Row],
         first: int,
         types: tuple[str, ...],
         values: tuple[str, ...],
         plain: bool,
-    ) -> None:
-        """``COPY`` a chunk straight into ``bank_entry`` while nothing can collide, else
-        into the temporary table."""
-        if self._direct:
-            if plain and len(set(types)) == 1:
-                data = self._plain_copy_text(first, types[0], values)
-            else:
-                data = copy_text(first_occurrences(_ranked(rows, first)), self._tail, self._base)
+    ) -> str:
+        """The ``COPY`` text of a chunk for ``bank_entry`` (sorted, repeats dropped)."""
+        if plain and len(set(types)) == 1:
+            return self._plain_copy_text(first, types[0], values)
+        return copy_text(first_occurrences(_ranked(rows, first)), self._tail, self._base)
+
+    def _write_postgres(self, rows: Sequence[Row], first: int, data: str | None) -> None:
+        """``COPY`` a chunk (``data``: its :meth:`_direct_text`, made while nothing had
+        collided) straight into ``bank_entry`` while nothing can collide, else into the
+        temporary table. Runs in the sender thread (:class:`WriteBehind`), in chunk order."""
+        if self._direct and data is not None:
             self._cursor.execute("SAVEPOINT tvec_bank_chunk")
             try:
                 with self._cursor.copy(
@@ -307,6 +318,7 @@ class BulkEntries:
         """Move the staged rows in place (PostgreSQL); return how many rows were added and
         the range of ids they got (``None`` when none were)."""
         if self.postgres:
+            self._sender.close()
             if self._staging:
                 self._cursor.execute(
                     f"INSERT INTO bank_entry (id, {_COLUMNS}) SELECT %s + line, %s, "  # noqa: S608
@@ -339,6 +351,12 @@ class BulkEntries:
             return 0, None
         newest = int(self.session.scalar(select(func.max(_TABLE.c.id))) or 0)
         return self._added, (self._newest + 1, newest)
+
+    def close(self) -> None:
+        """Stop sending (PostgreSQL): what is queued is dropped, the chunk being sent
+        finishes. For a load that fails before :meth:`finish`; raises nothing."""
+        if self.postgres:
+            self._sender.abandon()
 
 
 def _ranked(rows: Sequence[Row], first: int) -> list[Row]:

@@ -29,7 +29,7 @@ import json
 import queue
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TextIO
 
 from tvec.banks.formats import EntryRow, RowProblem, read_rows
@@ -77,6 +77,25 @@ def without_cyclic_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def release_freed_memory() -> None:
+    """Hand the free pages of the C heap back to the system: glibc's ``malloc_trim(0)``
+    (nothing where the C library has no such function). A large load frees SQLite's page
+    cache (:data:`tvec.banks.bulk.SQLITE_CACHE_KIB`) and millions of row objects, but glibc
+    keeps freed blocks that lie below live ones mapped, so without this the resident memory
+    stays at the load's peak (about 400 MiB at 1 million PDQ hashes) through whatever the
+    process does next, such as bringing the match index up to date (about 180 MiB after
+    it, docs/benchmarks.md)."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):  # pragma: no cover - not glibc
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    trim(0)
 
 
 def extra_text(extra: dict[str, object]) -> str:
@@ -247,6 +266,64 @@ def read_chunks(
 
 #: Runs a function in the thread that consumes the chunks and returns its result.
 InCaller = Callable[[Callable[[], Any]], Any]
+
+
+class WriteBehind:
+    """Runs calls in order in one thread, up to ``depth`` of them queued behind the running
+    one, so that the caller prepares the next while the database works on this one (the
+    driver releases the GIL while it waits). The first error ends the thread and is raised
+    in the caller by its next :meth:`submit` or by :meth:`close`; later calls are dropped.
+
+    Only the thread may use what the calls use (a database cursor) until :meth:`close`.
+    """
+
+    def __init__(self, name: str, depth: int = 1) -> None:
+        self._calls: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._failed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (call := self._calls.get()) is not None:
+            if self._failed:
+                continue  # drain after an error
+            try:
+                call()
+            except BaseException as exc:  # handed to the caller
+                self._error, self._failed = exc, True
+
+    def submit(self, call: Callable[[], None]) -> None:
+        """Queue ``call`` (waits while ``depth`` calls are queued).
+
+        Raises:
+            BaseException: the error of an earlier call.
+        """
+        self._raise()
+        self._calls.put(call)
+
+    def close(self) -> None:
+        """Wait for the queued calls to finish and stop the thread (again: nothing).
+
+        Raises:
+            BaseException: the error of a call, if not raised yet.
+        """
+        if self._thread.is_alive():
+            self._calls.put(None)
+            self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Drop the queued calls, wait for the running one and stop the thread, raising
+        nothing (for a caller that is failing already)."""
+        self._failed = True
+        with suppress(BaseException):  # the caller's own error is the one to raise
+            self.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 class _Call:

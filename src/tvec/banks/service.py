@@ -39,6 +39,7 @@ from tvec.banks.bulkread import (
     extra_text,
     read_ahead,
     read_chunks,
+    release_freed_memory,
     without_cyclic_gc,
 )
 from tvec.banks.formats import (
@@ -458,11 +459,14 @@ def import_bank(
             record_event(session, actor, BankCreated(bank=name, description=None))
         bulk = BulkEntries(session, bank.id, utcnow())
         valid = 0
-        with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
-            for chunk in rows:
-                valid += len(chunk)
-                bulk.write(chunk)
-            added, ids = bulk.finish()
+        try:
+            with without_cyclic_gc(), closing(_stream_rows(session, path, chosen, report)) as rows:
+                for chunk in rows:
+                    valid += len(chunk)
+                    bulk.write(chunk)
+                added, ids = bulk.finish()
+        finally:
+            bulk.close()
         report.added = added
         report.already_present = valid - added
         if ids is not None:
@@ -480,6 +484,7 @@ def import_bank(
                 errors=len(report.problems),
             ),
         )
+    release_freed_memory()
     refresh_index(store)
     return report
 

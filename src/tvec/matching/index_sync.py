@@ -13,9 +13,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tvec.errors import InvalidSignalError, StoreError
 from tvec.matching.shared import IndexFiles, IndexSnapshot, compacted, exact_keys
@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 # numpy, the change log and the index classes are imported in the functions that build,
 # replay or verify: checking that a current index is current (what a look-up does) needs none.
 
-#: Rows read per chunk by a rebuild or a catch-up.
-CHUNK_ROWS = 100_000
+#: Rows read per chunk by a rebuild or a catch-up (a quarter of
+#: :data:`~tvec.matching.shared.SEGMENT_ROWS`: a bounded build adds the rows of four chunks at
+#: a time, one segment's worth).
+CHUNK_ROWS = 1 << 16
 #: Id ranges per query when a catch-up reads the entries it must add.
 RANGES_PER_QUERY = 200
 
@@ -70,6 +72,10 @@ class _Rows:
     exact_keys: list[npt.NDArray[np.uint8]] = field(default_factory=list)
     frame_ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
     frame_hashes: list[npt.NDArray[np.uint8]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """Rows collected (hashes, exact keys and frames)."""
+        return sum(int(a.size) for a in (*self.pdq_ids, *self.exact_ids, *self.frame_ids))
 
     def take(self, rows: list[tuple[int, str, str]], db: Connection) -> None:
         import numpy as np
@@ -129,12 +135,19 @@ class _Rows:
     def into(self, snapshot: IndexSnapshot) -> None:
         import numpy as np
 
-        if self.pdq_ids:
-            snapshot.pdq.add(np.concatenate(self.pdq_ids), np.concatenate(self.pdq_hashes))
-        if self.exact_ids:
-            snapshot.exact.add(np.concatenate(self.exact_ids), np.concatenate(self.exact_keys))
-        if self.frame_ids:
-            snapshot.vpdq.add(np.concatenate(self.frame_ids), np.concatenate(self.frame_hashes))
+        # Each kind's chunks are joined and dropped before its rows are added (a bounded
+        # build holds one copy of the rows less).
+        for index, ids, values in (
+            (snapshot.pdq, self.pdq_ids, self.pdq_hashes),
+            (snapshot.exact, self.exact_ids, self.exact_keys),
+            (snapshot.vpdq, self.frame_ids, self.frame_hashes),
+        ):
+            if ids:
+                joined_ids, joined_values = np.concatenate(ids), np.concatenate(values)
+                ids.clear()
+                values.clear()
+                index.add(joined_ids, joined_values)
+                del joined_ids, joined_values
 
 
 def frame_lists(db: Connection, values: list[str]) -> dict[str, str]:
@@ -158,29 +171,57 @@ def _row_columns() -> tuple[object, ...]:
     return (BANK_ENTRY.c.id, BANK_ENTRY.c.signal_type, BANK_ENTRY.c.value)
 
 
-def _chunks(db: Connection, query: object) -> Iterator[list[tuple[int, str, str]]]:
-    result = db.execution_options(yield_per=CHUNK_ROWS).execute(query)  # type: ignore[call-overload]
-    for part in result.partitions(CHUNK_ROWS):
-        yield [(int(i), str(t), str(v)) for i, t, v in part]
+def _chunks(db: Connection, query: Any) -> Iterator[list[tuple[int, str, str]]]:
+    """The ``(id, signal_type, value)`` rows of ``query`` in lists of :data:`CHUNK_ROWS`,
+    fetched with the driver's cursor in ``db``'s transaction (SQLAlchemy's result rows cost
+    about as much again as the fetch: 1 s per million rows); on PostgreSQL a server-side
+    cursor, so the rows stream. The query's parameters (ids) are inlined as literals."""
+    import uuid
+
+    sql = str(query.compile(dialect=db.dialect, compile_kwargs={"literal_binds": True}))
+    raw: Any = db.connection.dbapi_connection
+    if db.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"tvec_index_rows_{uuid.uuid4().hex}")
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield rows
+    finally:
+        cursor.close()
 
 
-def _read_all(db: Connection) -> _Rows:
-    from sqlalchemy import select
-
+def _add_rows(db: Connection, queries: Iterable[object], snapshot: IndexSnapshot) -> None:
+    """Add the rows of ``queries`` (selects of :func:`_row_columns`) to ``snapshot``. When its
+    parts build bounded segments (:meth:`~tvec.matching.shared.IndexFiles.bounded`), the rows
+    go in a segment's worth at a time, so memory holds that many rows, not all of them."""
+    batch = snapshot.pdq.max_segment_rows
     rows = _Rows()
-    for chunk in _chunks(db, select(*_row_columns())):  # type: ignore[call-overload]
-        rows.take(chunk, db)
-    return rows
+    for query in queries:
+        for chunk in _chunks(db, query):
+            rows.take(chunk, db)
+            if batch is not None and len(rows) >= batch:
+                rows.into(snapshot)
+                rows = _Rows()
+    rows.into(snapshot)
 
 
-def build_snapshot(db: Connection) -> IndexSnapshot:
-    """A fresh in-memory index of every bank entry, at the database's version (read first,
-    so changes made while the rows are read are replayed later: replays are idempotent)."""
+def build_snapshot(db: Connection, files: IndexFiles | None = None) -> IndexSnapshot:
+    """A fresh index of every bank entry, at the database's version (read first, so changes
+    made while the rows are read are replayed later: replays are idempotent). In memory, or
+    with ``files`` (hold its lock) built in bounded segments written into its folder as they
+    are built (:meth:`~tvec.matching.shared.IndexFiles.bounded`), for :meth:`IndexFiles.save`.
+    """
     from tvec.store.bank_changes import current_version
 
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
-    _read_all(db).into(snapshot)
+    if files is not None:
+        snapshot = files.bounded(snapshot)
+    from sqlalchemy import select
+
+    _add_rows(db, [select(*_row_columns())], snapshot)  # type: ignore[call-overload]
     return snapshot
 
 
@@ -218,15 +259,20 @@ def apply_changes(db: Connection, snapshot: IndexSnapshot) -> IndexSnapshot:
         low, _ = usable_range(first, 0)
         _, high = usable_range(last, 0)
         snapshot.vpdq.remove(snapshot.vpdq.ids_between(low, high))
-    rows = _Rows()
-    for start in range(0, len(ranges), RANGES_PER_QUERY):
-        part = ranges[start : start + RANGES_PER_QUERY]
-        entry_id = BANK_ENTRY.c.id
-        where = or_(*(and_(entry_id >= a, entry_id <= b) for a, b in part))
-        query = select(*_row_columns()).where(where)  # type: ignore[call-overload]
-        for chunk in _chunks(db, query):
-            rows.take(chunk, db)
-    rows.into(snapshot)
+    del touched
+    entry_id = BANK_ENTRY.c.id
+    queries = (
+        select(*_row_columns()).where(  # type: ignore[call-overload]
+            or_(
+                *(
+                    and_(entry_id >= a, entry_id <= b)
+                    for a, b in ranges[start : start + RANGES_PER_QUERY]
+                )
+            )
+        )
+        for start in range(0, len(ranges), RANGES_PER_QUERY)
+    )
+    _add_rows(db, queries, snapshot)
     version = max(target, max(c.version for c in changes))
     return replace(snapshot, version=version)
 
@@ -271,9 +317,9 @@ def up_to_date(
         if loaded is None or loaded.version < wanted:
             with reads.core() as connection:
                 if loaded is None:
-                    files.save(build_snapshot(connection))
+                    files.save(build_snapshot(connection, files))
                 else:
-                    files.save(apply_changes(connection, loaded))
+                    files.save(apply_changes(connection, files.bounded(loaded)))
     fresh = files.load()
     if fresh is None:  # pragma: no cover - just saved
         raise StoreError(f"{files.folder}: the match index vanished while it was written")
@@ -287,14 +333,16 @@ def rebuild(db: Connection, files: IndexFiles) -> IndexSnapshot:
         StoreError: the folder cannot be written.
     """
     with files.locked():
-        files.save(build_snapshot(db))
+        files.save(build_snapshot(db, files))
     fresh = files.load()
     assert fresh is not None
     return fresh
 
 
 def compact(files: IndexFiles) -> tuple[int, int]:
-    """Rewrite both parts with their live rows only (tombstones dropped), at the same
+    """Rewrite the parts with their live rows only (tombstones dropped), each in one
+    segment however many rows it has (merging the bounded segments of rebuilds and
+    catch-ups; built straight into the files, :mod:`tvec.matching.pdq_build`), at the same
     version; return the folder's size in bytes before and after.
 
     Raises:
@@ -308,9 +356,9 @@ def compact(files: IndexFiles) -> tuple[int, int]:
         files.save(
             IndexSnapshot(
                 loaded.version,
-                compacted(loaded.pdq),
-                compacted(loaded.exact),
-                compacted(loaded.vpdq),
+                compacted(loaded.pdq, files.builder("pdq")),
+                compacted(loaded.exact, files.builder("exact")),
+                compacted(loaded.vpdq, files.builder("vpdq")),
             )
         )
     return before, files.nbytes()

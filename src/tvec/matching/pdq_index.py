@@ -9,6 +9,10 @@ memory cost per hash, is in ``docs/pdq-index.md``. In short:
   ones get a multi-index (Norouzi et al., CVPR 2012; :mod:`tvec.matching.mih`); segments of
   similar size are merged, LSM-tree style, so there are O(log n) of them;
 * removal clears a row's mark; a segment that is half removed is rebuilt from its live rows;
+* with ``max_segment_rows`` no segment is built over that many rows (large additions are cut
+  into several, and merges stop there), and with ``builder`` segments are built by it (the
+  persisted index builds each straight into its files, a table at a time, and maps them:
+  :func:`tvec.matching.pdq_build.write_segment`);
 * a lookup probes every segment and verifies each candidate's full 256-bit distance.
 
 Queries may run from many threads at once (numpy releases the GIL in the heavy loops); adds,
@@ -18,9 +22,11 @@ the new state of each segment.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -79,6 +85,11 @@ class PDQIndex:
             about 0.3 s of CPU, which a one-shot ``tvec match`` should not pay for a lookup
             of a few hundred microseconds; a long-running process (web worker, scan) soon
             switches and then spends about half the CPU per lookup (docs/pdq-index.md).
+        max_segment_rows: the most rows a segment is built with (``None``: no bound, one
+            segment per large addition and LSM merges of any size). A bound caps the memory of
+            a build at one segment's tables (:class:`~tvec.matching.mih.MultiIndex`: about
+            ``4 * (1 + F) * m`` bytes per row plus the directories); more segments cost
+            lookups more probes, until compaction merges them.
 
     Raises:
         UsageError: threshold out of range.
@@ -92,8 +103,17 @@ class PDQIndex:
         min_indexed_rows: int = INDEX_MIN_ROWS,
         allow_scan: bool = True,
         accelerate: bool | None = None,
+        max_segment_rows: int | None = None,
     ) -> None:
         self.threshold = check_threshold(threshold)
+        self.max_segment_rows = None if max_segment_rows is None else max(1, max_segment_rows)
+        #: Builds every indexed segment from now on from its rows ``(ids, words)`` (ids
+        #: unique, any order), as :meth:`Segment.build` with ``indexed=True`` does (the
+        #: persisted index builds it straight into files, :mod:`tvec.matching.pdq_build`).
+        #: ``None``: :meth:`Segment.build`, in memory.
+        self.builder: Callable[[npt.NDArray[np.int64], npt.NDArray[np.uint64]], Segment] | None = (
+            None
+        )
         self.accelerate = accelerate
         self._lookups = 0
         self.workers = max(1, workers or os.cpu_count() or 1)
@@ -131,16 +151,16 @@ class PDQIndex:
         """
         rows = as_hash_rows(hashes)
         new_ids = as_ids(ids, rows.shape[0])
-        last = new_ids.size - 1 - np.unique(new_ids[::-1], return_index=True)[1]
-        new_ids, words = new_ids[last], hashes_to_words(rows[last])
+        if not _increasing(new_ids):  # else unique and in order already: no copies
+            last = new_ids.size - 1 - np.unique(new_ids[::-1], return_index=True)[1]
+            new_ids, rows = new_ids[last], rows[last]
+        words = hashes_to_words(rows)
         with self._lock:
             self._remove_locked(new_ids)
             if new_ids.size >= self.min_indexed_rows:
-                segment: Segment | None = Segment.build(new_ids, words, indexed=True)
+                self._segments = (*self._segments, *self._build(new_ids, words))
             else:
-                segment = self._append_tail(new_ids, words)
-            if segment is not None:
-                self._segments = (*self._segments, segment)
+                self._segments = (*self._segments, *self._append_tail(new_ids, words))
             self._rebalance()
 
     def remove(self, ids: npt.NDArray[np.int64]) -> int:
@@ -236,8 +256,7 @@ class PDQIndex:
         index.extra = extra
         indexed = [s for s in segments if s.index is not None]
         for tail in (s for s in segments if s.index is None):
-            promoted = index._append_tail(*tail.live_rows())
-            indexed.extend([promoted] if promoted is not None else [])
+            indexed.extend(index._append_tail(*tail.live_rows()))
         index._segments = tuple(indexed)
         return index
 
@@ -306,18 +325,44 @@ class PDQIndex:
     def _remove_locked(self, ids: npt.NDArray[np.int64]) -> int:
         return sum(seg.remove(ids) for seg in (*self._segments, self._tail))
 
+    def _build(self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]) -> list[Segment]:
+        """Indexed segments of the rows ``ids`` (unique) and ``words``: one, or with
+        ``max_segment_rows`` consecutive runs of ids of at most that many rows (of nearly
+        equal size), each built (by ``builder`` if set) before the next."""
+        cap = self.max_segment_rows
+        if cap is None or ids.size <= cap:
+            return [self._indexed(ids, words)]
+        order = np.argsort(ids, kind="stable")
+        pieces = -(-ids.size // cap)
+        bounds = np.linspace(0, ids.size, pieces + 1).astype(np.int64).tolist()
+        out = []
+        for first, last in itertools.pairwise(bounds):
+            part = order[first:last]
+            out.append(self._indexed(ids[part], words[part]))
+        return out
+
+    def _indexed(self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]) -> Segment:
+        if self.builder is None:
+            return Segment.build(ids, words, indexed=True)
+        return self.builder(ids, words)
+
+    def _fits(self, rows: int) -> bool:
+        """Whether a segment of ``rows`` rows may be built (see ``max_segment_rows``)."""
+        return self.max_segment_rows is None or rows <= self.max_segment_rows
+
     def _append_tail(
         self, ids: npt.NDArray[np.int64], words: npt.NDArray[np.uint64]
-    ) -> Segment | None:
-        """Add rows to the brute-force tail; return it as an indexed segment once it is big."""
+    ) -> list[Segment]:
+        """Add rows to the brute-force tail; once it is big, return it as indexed segments
+        (and empty the tail), else nothing."""
         old_ids, old_words = self._tail.live_rows()
         all_ids = np.concatenate([old_ids, ids])
         all_words = np.concatenate([old_words, words])
         if all_ids.size >= self.min_indexed_rows:
             self._tail = _empty_segment()
-            return Segment.build(all_ids, all_words, indexed=True)
+            return self._build(all_ids, all_words)
         self._tail = Segment.build(all_ids, all_words, indexed=False)
-        return None
+        return []
 
     def _rebalance(self) -> None:
         """Rebuild half-removed segments; merge segments of similar size (LSM tiering)."""
@@ -326,18 +371,21 @@ class PDQIndex:
             if 2 * seg.live > seg.ids.size:
                 kept.append(seg)
             elif seg.live >= self.min_indexed_rows:
-                kept.append(Segment.build(*seg.live_rows(), indexed=True))
+                kept.extend(self._build(*seg.live_rows()))
             elif seg.live:
-                promoted = self._append_tail(*seg.live_rows())
-                kept.extend([promoted] if promoted is not None else [])
+                kept.extend(self._append_tail(*seg.live_rows()))
         kept.sort(key=lambda s: s.live, reverse=True)
-        while len(kept) >= 2 and kept[-2].live <= MERGE_RATIO * kept[-1].live:
+        while (
+            len(kept) >= 2
+            and kept[-2].live <= MERGE_RATIO * kept[-1].live
+            and self._fits(kept[-2].live + kept[-1].live)
+        ):
             small, large = kept.pop(), kept.pop()
             small_ids, small_words = small.live_rows()
             large_ids, large_words = large.live_rows()
             ids = np.concatenate([large_ids, small_ids])
             words = np.concatenate([large_words, small_words])
-            kept.append(Segment.build(ids, words, indexed=True))
+            kept.append(self._indexed(ids, words))
             kept.sort(key=lambda s: s.live, reverse=True)
         self._segments = tuple(kept)
 
@@ -345,6 +393,11 @@ class PDQIndex:
 def numba_imported() -> bool:
     """Whether numba is already imported in this process (so the compiled loop is cheap)."""
     return "numba" in sys.modules
+
+
+def _increasing(ids: npt.NDArray[np.int64]) -> bool:
+    """Whether ``ids`` are strictly increasing (so unique and sorted)."""
+    return ids.size < 2 or bool(np.all(ids[1:] > ids[:-1]))
 
 
 def _empty_segment() -> Segment:

@@ -34,7 +34,14 @@ from tvec.matching.index_format import FORMAT, VERSION, OutdatedIndexError, read
 from tvec.matching.mih import MultiIndex, table_layout
 from tvec.matching.pdq_segment import Segment
 
-__all__ = ["FORMAT", "VERSION", "OutdatedIndexError", "load_meta", "load_segments", "save_segments"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "OutdatedIndexError",
+    "load_meta",
+    "load_segments",
+    "save_segments",
+]
 
 
 def write_npy(path: Path, array: npt.NDArray[Any]) -> None:

@@ -35,7 +35,7 @@ import fcntl
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,12 +50,20 @@ if TYPE_CHECKING:  # numpy and the index are imported when an index is loaded or
     import numpy.typing as npt
 
     from tvec.matching.pdq_index import PDQIndex
+    from tvec.matching.pdq_segment import Segment
 
 #: How many times :meth:`IndexFiles.load` retries while a writer is replacing files.
 LOAD_ATTEMPTS = 100
 #: Pause between those attempts, in seconds.
 LOAD_PAUSE = 0.02
 
+
+#: The most rows of a segment the persisted index builds (a rebuild, a catch-up or a merge
+#: of segments; ``tvec index compact`` merges them into one). Segments are built straight
+#: into their files a table at a time (:func:`tvec.matching.pdq_build.write_segment`), so a
+#: build of this many rows holds about 150 MiB: the rows, one table, the directories
+#: (docs/benchmarks.md: the import of 1 million hashes into a home with an index).
+SEGMENT_ROWS = 1 << 20
 
 #: How exact keys are made: 1 = raw value, 2 = :func:`match_value` (url equivalence).
 EXACT_KEY_FORMAT = 2
@@ -229,6 +237,30 @@ class IndexFiles:
         snapshot.vpdq.save(self.vpdq_dir, extra)
         snapshot.pdq.save(self.pdq_dir, extra)
 
+    def bounded(self, snapshot: IndexSnapshot) -> IndexSnapshot:
+        """``snapshot`` made ready for a build or a catch-up into this folder (hold
+        :meth:`locked`): its parts build segments of at most :data:`SEGMENT_ROWS` rows,
+        each straight into its files (:func:`~tvec.matching.pdq_build.write_segment`),
+        which readers do not see until :meth:`save` writes the parts' ``meta.json``.
+        Returns ``snapshot`` (its parts changed in place)."""
+        for name, index in snapshot.parts():
+            index.max_segment_rows = SEGMENT_ROWS
+            index.builder = self.builder(name)
+        return snapshot
+
+    def builder(
+        self, part: str
+    ) -> Callable[[npt.NDArray[np.int64], npt.NDArray[np.uint64]], Segment]:
+        """What builds a segment of ``part`` ("pdq", "exact" or "vpdq") straight into its
+        folder (:func:`~tvec.matching.pdq_build.write_segment`), for
+        :attr:`PDQIndex.builder <tvec.matching.pdq_index.PDQIndex.builder>`."""
+        from functools import partial
+
+        from tvec.matching.pdq_build import write_segment
+
+        folders = {"pdq": self.pdq_dir, "exact": self.exact_dir, "vpdq": self.vpdq_dir}
+        return partial(write_segment, folders[part])
+
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the folder's write lock (``flock`` on ``.lock``; waits for other writers).
@@ -253,12 +285,17 @@ class IndexFiles:
         return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
 
 
-def compacted(index: PDQIndex) -> PDQIndex:
-    """A copy of ``index`` with its live rows in one segment (tombstones dropped)."""
+def compacted(
+    index: PDQIndex,
+    builder: Callable[[npt.NDArray[np.int64], npt.NDArray[np.uint64]], Segment] | None = None,
+) -> PDQIndex:
+    """A copy of ``index`` with its live rows in one segment (tombstones dropped), built by
+    ``builder`` if given (:meth:`IndexFiles.builder`: straight into the files)."""
     from tvec.matching.pdq_index import PDQIndex
 
     ids, hashes = index.live_rows()
     out = PDQIndex(threshold=index.threshold)
+    out.builder = builder
     if ids.size:
         out.add(ids, hashes)
     return out
