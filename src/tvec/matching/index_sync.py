@@ -210,15 +210,15 @@ def _add_rows(db: Connection, queries: Iterable[object], snapshot: IndexSnapshot
 def build_snapshot(db: Connection, files: IndexFiles | None = None) -> IndexSnapshot:
     """A fresh index of every bank entry, at the database's version (read first, so changes
     made while the rows are read are replayed later: replays are idempotent). In memory, or
-    with ``files`` (hold its lock) built in bounded segments written into its folder as they
-    are built (:meth:`~tvec.matching.shared.IndexFiles.bounded`), for :meth:`IndexFiles.save`.
+    with ``files`` (hold its lock) built into its folder one segment per part, a table at a
+    time (:meth:`~tvec.matching.shared.IndexFiles.bounded`), for :meth:`IndexFiles.save`.
     """
     from tvec.store.bank_changes import current_version
 
     version = current_version(db)
     snapshot = IndexSnapshot.empty(version)
     if files is not None:
-        snapshot = files.bounded(snapshot)
+        snapshot = files.bounded(snapshot, whole=True)
     from sqlalchemy import select
 
     _add_rows(db, [select(*_row_columns())], snapshot)  # type: ignore[call-overload]

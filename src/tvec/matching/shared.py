@@ -58,8 +58,10 @@ LOAD_ATTEMPTS = 100
 LOAD_PAUSE = 0.02
 
 
-#: The most rows of a segment the persisted index builds (a rebuild, a catch-up or a merge
-#: of segments; ``tvec index compact`` merges them into one). Segments are built straight
+#: The most rows of a segment a catch-up of the persisted index builds (and of a merge of
+#: such segments; a full rebuild and ``tvec index compact`` build one segment per part, so
+#: that a lookup probes one multi-index: a rebuild of 10 million rows holds about 10 times
+#: the memory below). Segments are built straight
 #: into their files a table at a time (:func:`tvec.matching.pdq_build.write_segment`), so a
 #: build of this many rows holds about 150 MiB: the rows, one table, the directories
 #: (docs/benchmarks.md: the import of 1 million hashes into a home with an index).
@@ -237,14 +239,16 @@ class IndexFiles:
         snapshot.vpdq.save(self.vpdq_dir, extra)
         snapshot.pdq.save(self.pdq_dir, extra)
 
-    def bounded(self, snapshot: IndexSnapshot) -> IndexSnapshot:
+    def bounded(self, snapshot: IndexSnapshot, whole: bool = False) -> IndexSnapshot:
         """``snapshot`` made ready for a build or a catch-up into this folder (hold
-        :meth:`locked`): its parts build segments of at most :data:`SEGMENT_ROWS` rows,
-        each straight into its files (:func:`~tvec.matching.pdq_build.write_segment`),
-        which readers do not see until :meth:`save` writes the parts' ``meta.json``.
-        Returns ``snapshot`` (its parts changed in place)."""
+        :meth:`locked`): its parts build segments of at most :data:`SEGMENT_ROWS` rows
+        (with ``whole``, one segment however many rows, as a full rebuild does, so that
+        lookups probe one multi-index), each straight into its files
+        (:func:`~tvec.matching.pdq_build.write_segment`), which readers do not see until
+        :meth:`save` writes the parts' ``meta.json``. Returns ``snapshot`` (its parts
+        changed in place)."""
         for name, index in snapshot.parts():
-            index.max_segment_rows = SEGMENT_ROWS
+            index.max_segment_rows = None if whole else SEGMENT_ROWS
             index.builder = self.builder(name)
         return snapshot
 
