@@ -271,3 +271,18 @@ def test_result_json_of_the_scanned_folder_or_given_directly(cli, tmp_path: Path
             "keys: results, ok"
         )
     assert json.loads(cli("scan", folder, "--json", "-").out)["counts"]["items"] == 2
+
+
+def test_media_path_with_a_lone_surrogate_is_missing_media(tmp_path: Path) -> None:
+    # JSON exports may carry "\ud800" in a path: it names no file, and must not raise
+    # (found by tests/core/test_fuzz_parsers.py::test_telegram_exports).
+    from tvec.errors import MissingMediaError
+    from tvec.sources.base import RawItem, attach_media
+
+    folder = tmp_path.resolve()
+    child = attach_media(
+        RawItem(locator="x#media", name="photo"), "photos/\ud800.jpg", folder, "export folder"
+    )
+    assert isinstance(child.error, MissingMediaError)
+    assert "lone surrogate" in str(child.error)
+    assert child.path is None

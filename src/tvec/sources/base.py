@@ -54,7 +54,8 @@ def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> 
     with a NUL byte, or one that leads outside ``folder`` (``../``, absolute paths, symlinks out
     of it) is refused with :class:`~tvec.errors.UnsafePathError` and never read; a path to
     nothing (or to a folder), or one the file system cannot look up (a name too long, a
-    symlink loop), is a :class:`~tvec.errors.MissingMediaError`.
+    symlink loop, a lone surrogate that no file name encodes), is a
+    :class:`~tvec.errors.MissingMediaError`.
 
     Args:
         child: the media item; its ``name`` is used in error messages.
@@ -69,6 +70,11 @@ def attach_media(child: RawItem, value: str, folder: Path, folder_kind: str) -> 
         candidate = (folder / value).resolve()
         inside = candidate.is_relative_to(folder)
         present = inside and candidate.is_file()
+    except UnicodeError:  # a lone surrogate (JSON "\ud800") names no file on this system
+        child.error = MissingMediaError(
+            child.name, "media path unusable: not encodable as a file name (lone surrogate)"
+        )
+        return child
     except (OSError, RuntimeError) as exc:  # a name too long; a symlink loop (3.11: RuntimeError)
         reason = (exc.strerror if isinstance(exc, OSError) else None) or "symbolic link loop"
         child.error = MissingMediaError(child.name, f"media path unusable: {reason}")
