@@ -21,17 +21,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import make_input
+from bench_scan_worker import best_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,17 +49,6 @@ def load_base(rev: str, scratch: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def ms(items: Sequence[Any], work: Callable[[Any], object], repeat: int) -> float:
-    """Best CPU milliseconds per item of ``work`` over ``repeat`` passes."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.process_time()
-        for item in items:
-            work(item)
-        best = min(best, time.process_time() - start)
-    return 1000 * best / len(items)
 
 
 def main() -> None:
@@ -104,7 +91,7 @@ def main() -> None:
         }
         for _ in range(options.rounds):
             for name, (items, fn) in work.items():
-                runs.setdefault(name, []).append(ms(items, fn, options.repeat))
+                runs.setdefault(name, []).append(best_ms(items, fn, options.repeat))
     first = next(iter(runs))
     print(
         f"{len(paths)} JPEGs of {folder}, {options.rounds} rounds of best of "

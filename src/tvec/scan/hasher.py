@@ -97,7 +97,9 @@ PR_SET_PDEATHSIG = 1
 WATCHDOG_SECONDS = 0.5
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this machine (signal 0; one owned by another user
+    counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -115,7 +117,7 @@ def _watch_parent(parent: int, pidfd: int | None, ppid: int) -> None:
         select_module.select([pidfd], [], [])
         os._exit(0)
     while True:
-        if os.getppid() != ppid or not _alive(parent):
+        if os.getppid() != ppid or not process_alive(parent):
             os._exit(0)
         time.sleep(WATCHDOG_SECONDS)
 
@@ -167,7 +169,7 @@ def worker_init(
     if pidfd is not None:
         if select_module.select([pidfd], [], [], 0)[0]:  # the scan's process has exited
             os._exit(0)
-    elif not _alive(parent):
+    elif not process_alive(parent):
         os._exit(0)
     watchdog = threading.Thread(target=_watch_parent, args=(parent, pidfd, ppid), daemon=True)
     watchdog.start()

@@ -24,7 +24,7 @@ from tvec.cases.indicators import open_cases_for_indicator_hits
 from tvec.errors import StoreError
 from tvec.matching.matcher import Matcher
 from tvec.scan.bulk import BulkWriter
-from tvec.scan.hasher import Hasher, PreparedBatch
+from tvec.scan.hasher import Hasher, PreparedBatch, process_alive
 from tvec.scan.matches import MatchSpec
 from tvec.scan.result import ScanCounts, ScanResult, collect_result
 from tvec.scan.writer import ItemWriter
@@ -42,20 +42,10 @@ def mark_interrupted_scans(session: Session) -> int:
     host = socket.gethostname()
     changed = 0
     for scan in session.scalars(select(Scan).where(Scan.status == "running")):
-        if scan.host == host and scan.pid is not None and not _alive(scan.pid):
+        if scan.host == host and scan.pid is not None and not process_alive(scan.pid):
             scan.status = "interrupted"
             changed += 1
     return changed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 #: How many times an item is written again after losing a race with another writer (a unique
